@@ -1,0 +1,31 @@
+# Per-target helpers for warnings and sanitizers (convention 12 in ../shared/STYLE.md).
+
+# pse_set_warnings(<target>): -Wall -Wextra -Wpedantic, -Werror when PSE_WERROR is ON.
+function(pse_set_warnings target)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic)
+  if(PSE_WERROR)
+    target_compile_options(${target} PRIVATE -Werror)
+  endif()
+endfunction()
+
+# pse_set_sanitizers(<target>): applies PSE_SANITIZE (a ;-list such as address;undefined).
+function(pse_set_sanitizers target)
+  if(PSE_SANITIZE)
+    list(JOIN PSE_SANITIZE "," san)
+    target_compile_options(${target} PRIVATE -fsanitize=${san} -fno-omit-frame-pointer
+                                             -fno-sanitize-recover=all)
+    target_link_options(${target} PRIVATE -fsanitize=${san})
+  endif()
+endfunction()
+
+# pse_git_commit(<var>): short commit hash of the source tree, or "unknown".
+function(pse_git_commit out)
+  execute_process(COMMAND git rev-parse --short=12 HEAD
+                  WORKING_DIRECTORY ${CMAKE_SOURCE_DIR}
+                  OUTPUT_VARIABLE commit OUTPUT_STRIP_TRAILING_WHITESPACE
+                  ERROR_QUIET RESULT_VARIABLE rc)
+  if(NOT rc EQUAL 0 OR commit STREQUAL "")
+    set(commit "unknown")
+  endif()
+  set(${out} "${commit}" PARENT_SCOPE)
+endfunction()

@@ -1,0 +1,71 @@
+#pragma once
+/// The organisation network: one Boost.Graph graph of every agent, generated reproducibly from
+/// the scenario and the run seed.
+///
+/// Vertex layout (dense, stable ids): NGOs [0, N), donors [N, 2N) (one funder per project),
+/// MNCs, suppliers, government agencies, associations. MNCs and suppliers together form the
+/// "company" range: company c has vertex id company_base + c, with MNCs first.
+/// Edge kinds: supply chain (MNC–supplier), membership (company–association), government tie
+/// (company–agency), NGO tie (NGO–NGO; always between sister projects), NGO–government (each
+/// project knows every agency), funding (donor–NGO).
+#include <cstdint>
+#include <vector>
+
+#include <boost/graph/adjacency_list.hpp>
+
+#include "pse/params.h"
+
+namespace pse {
+
+enum class OrgKind : std::uint8_t { kNgo = 0, kDonor, kMnc, kSupplier, kGovernment, kAssociation };
+enum class TieKind : std::uint8_t { kSupplyChain = 0, kMembership, kGovernmentTie, kNgoTie, kNgoGovernment, kFunding };
+
+struct VertexProps {
+    OrgKind kind = OrgKind::kNgo;
+};
+struct EdgeProps {
+    TieKind kind = TieKind::kSupplyChain;
+};
+/// The ecosystem graph (undirected; vecS storage so vertex descriptors are the dense ids).
+using Graph = boost::adjacency_list<boost::vecS, boost::vecS, boost::undirectedS, VertexProps, EdgeProps>;
+
+/// Immutable id of an organisation: its vertex index in the graph.
+using AgentId = std::uint32_t;
+
+/// Compressed adjacency (CSR) of one relation, derived from the graph for the hot loop.
+struct Csr {
+    std::vector<std::uint32_t> offsets;  ///< size rows+1
+    std::vector<std::uint32_t> targets;  ///< row r's entries are targets[offsets[r] .. offsets[r+1])
+    [[nodiscard]] std::size_t row_size(std::size_t r) const { return offsets[r + 1] - offsets[r]; }
+};
+
+/// The generated ecosystem: graph, id ranges and per-company static attributes.
+struct Network {
+    Graph graph;
+    std::uint32_t ngo_count = 0, mnc_count = 0, supplier_count = 0, government_count = 0, association_count = 0;
+    AgentId ngo_base = 0, donor_base = 0, company_base = 0, government_base = 0, association_base = 0;
+
+    [[nodiscard]] std::uint32_t company_count() const { return mnc_count + supplier_count; }
+    [[nodiscard]] bool is_mnc(std::uint32_t company) const { return company < mnc_count; }
+    [[nodiscard]] AgentId company_vertex(std::uint32_t c) const { return company_base + c; }
+
+    // Derived CSR views (company indices), built once from the graph.
+    Csr suppliers_of;   ///< rows: MNCs (company index); entries: supplier company indices
+    Csr buyers_of;      ///< rows: suppliers (supplier index = company - mnc_count); entries: MNC indices
+    Csr members_of;     ///< rows: associations; entries: member company indices
+    Csr ngo_ties;       ///< rows: NGOs; entries: tied NGO indices
+    std::vector<std::int32_t> company_association;  ///< association index or -1
+    std::vector<std::int32_t> company_government;   ///< government index or -1
+    std::uint32_t components = 0;                    ///< connected components (Boost.Graph)
+    double giant_component_share = 0;                ///< share of vertices in the largest component
+};
+
+/// Generate the network for a scenario and seed. `ngos` is the resolved NGO list.
+/// Deterministic: the same (scenario, seed) gives the same graph. Throws ModelError only on
+/// internal inconsistencies (validated scenarios never trigger it).
+Network build_network(const Scenario& s, const std::vector<NgoParams>& ngos, std::uint64_t seed);
+
+/// Count edges of one kind (for summaries and tests).
+std::size_t count_edges(const Network& net, TieKind kind);
+
+}  // namespace pse

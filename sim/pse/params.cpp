@@ -1,0 +1,550 @@
+#include "pse/params.h"
+
+#include <cmath>
+#include <limits>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "pse/rng.h"
+
+namespace pse {
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+constexpr double kBig = 1e12;
+
+// Builders: a field is (key, accessor returning a reference, range, unit, doc, source).
+template <class T, class A>
+FieldSpec<T> real(std::string key, A acc, double lo, double hi, std::string unit, std::string doc,
+                  std::string src) {
+    FieldSpec<T> f{std::move(key), FieldType::kReal, lo, hi, {}, std::move(unit), std::move(doc),
+                   std::move(src), nullptr, nullptr};
+    f.get = [acc](const T& t) -> FieldValue { return acc(const_cast<T&>(t)); };
+    f.set = [acc](T& t, const FieldValue& v) { acc(t) = std::get<double>(v); };
+    return f;
+}
+template <class T, class A>
+FieldSpec<T> integer(std::string key, A acc, double lo, double hi, std::string unit, std::string doc,
+                     std::string src) {
+    FieldSpec<T> f{std::move(key), FieldType::kInteger, lo, hi, {}, std::move(unit), std::move(doc),
+                   std::move(src), nullptr, nullptr};
+    f.get = [acc](const T& t) -> FieldValue {
+        return static_cast<std::int64_t>(acc(const_cast<T&>(t)));
+    };
+    f.set = [acc](T& t, const FieldValue& v) {
+        using V = std::remove_reference_t<decltype(acc(t))>;
+        acc(t) = static_cast<V>(std::get<std::int64_t>(v));
+    };
+    return f;
+}
+template <class T, class A>
+FieldSpec<T> boolean(std::string key, A acc, std::string doc, std::string src) {
+    FieldSpec<T> f{std::move(key), FieldType::kBoolean, 0, 1, {}, "", std::move(doc), std::move(src),
+                   nullptr, nullptr};
+    f.get = [acc](const T& t) -> FieldValue { return acc(const_cast<T&>(t)); };
+    f.set = [acc](T& t, const FieldValue& v) { acc(t) = std::get<bool>(v); };
+    return f;
+}
+template <class T, class A>
+FieldSpec<T> text(std::string key, A acc, std::string doc) {
+    FieldSpec<T> f{std::move(key), FieldType::kText, 0, 0, {}, "", std::move(doc), "", nullptr,
+                   nullptr};
+    f.get = [acc](const T& t) -> FieldValue { return acc(const_cast<T&>(t)); };
+    f.set = [acc](T& t, const FieldValue& v) { acc(t) = std::get<std::string>(v); };
+    return f;
+}
+template <class T, class A>
+FieldSpec<T> choice(std::string key, A acc, std::vector<std::string> names, std::string doc,
+                    std::string src) {
+    FieldSpec<T> f{std::move(key), FieldType::kChoice, 0, 0, names, "", std::move(doc),
+                   std::move(src), nullptr, nullptr};
+    f.get = [acc, names](const T& t) -> FieldValue {
+        return names.at(static_cast<std::size_t>(acc(const_cast<T&>(t))));
+    };
+    f.set = [acc, names](T& t, const FieldValue& v) {
+        const auto& s = std::get<std::string>(v);
+        for (std::size_t i = 0; i < names.size(); ++i)
+            if (names[i] == s) {
+                using E = std::remove_reference_t<decltype(acc(t))>;
+                acc(t) = static_cast<E>(i);
+            }
+    };
+    return f;
+}
+
+#define ACC(T, EXPR) [](T & x) -> auto& { return x.EXPR; }
+
+// Sources, abbreviated as in ../shared/research/EVIDENCE.md.
+const std::string kTH = "000_78b32c0139113a71.txt";
+const std::string kAS = "003_3cab25d95e2718fc.txt";
+const std::string kLSI = "002_0e02f701a4c0d3f5.txt";
+const std::string kAssume = "assumption";
+
+std::vector<FieldSpec<Scenario>> build_scenario_fields() {
+    using S = Scenario;
+    std::vector<FieldSpec<S>> f;
+    // [run]
+    f.push_back(text<S>("run.name", ACC(S, name), "Scenario name, shown in summaries and results"));
+    f.push_back(text<S>("run.description", ACC(S, description), "Free text describing the scenario"));
+    f.push_back(integer<S>("run.weeks", ACC(S, weeks), 1, 5200, "weeks",
+                           "Simulated horizon; one step is one week",
+                           kAssume + " (5-year project of " + kTH + " Introduction, plus 3 years after)"));
+    f.push_back(integer<S>("run.seed", ACC(S, seed), 0, 9.2e18, "",
+                           "Seed of a single run; sweeps derive seeds from their master seed", ""));
+    f.push_back(boolean<S>("run.record_events", ACC(S, record_events),
+                           "Record engagement events (transitions, agreements, shocks)", ""));
+
+    // [ecosystem]
+    auto eco = [&](const char* k, auto acc, double lo, double hi, const char* unit, const char* doc,
+                   std::string src) {
+        f.push_back(real<S>(std::string("ecosystem.") + k, acc, lo, hi, unit, doc, std::move(src)));
+    };
+    f.push_back(integer<S>("ecosystem.mnc_count", ACC(S, ecosystem.mnc_count), 0, 1e7, "organisations",
+                           "Multinational companies in the ecosystem",
+                           kAssume + "; many in Thailand, few in Lao PDR (" + kAS + " Learning 1)"));
+    f.push_back(integer<S>("ecosystem.supplier_count", ACC(S, ecosystem.supplier_count), 0, 1e8,
+                           "organisations", "Local suppliers / national companies", kAssume));
+    f.push_back(integer<S>("ecosystem.government_count", ACC(S, ecosystem.government_count), 0, 1e5,
+                           "organisations", "Government agencies", kAssume));
+    f.push_back(integer<S>("ecosystem.association_count", ACC(S, ecosystem.association_count), 0, 1e5,
+                           "organisations", "Industry associations / multi-stakeholder bodies",
+                           kAssume + "; e.g. Seafood Task Force (" + kTH + " Learning 4)"));
+    eco("suppliers_per_mnc_min", ACC(S, ecosystem.suppliers_per_mnc_min), 1, 1e6, "suppliers",
+        "Pareto scale: minimum suppliers per MNC", kAssume);
+    eco("suppliers_per_mnc_alpha", ACC(S, ecosystem.suppliers_per_mnc_alpha), 1.01, 20, "",
+        "Pareto shape of suppliers per MNC (smaller = heavier tail)", kAssume);
+    eco("supplier_preferential", ACC(S, ecosystem.supplier_preferential), 0, 1, "probability",
+        "Share of supply edges attached preferentially to already-popular suppliers (shared suppliers)",
+        kAssume);
+    eco("sensitive_sector_share", ACC(S, ecosystem.sensitive_sector_share), 0, 1, "probability",
+        "Share of companies in a sensitive sector (e.g. fishing/seafood)",
+        kAssume + "; sector distrust from " + kTH + " Learning 2");
+    eco("mnc_csr_prob", ACC(S, ecosystem.mnc_csr_prob), 0, 1, "probability",
+        "Probability an MNC has a CSR / human-rights strategy", kAssume + "; " + kTH + " Learning 2");
+    eco("supplier_csr_prob", ACC(S, ecosystem.supplier_csr_prob), 0, 1, "probability",
+        "Probability a local supplier has a CSR strategy", kAssume + "; " + kTH + " Recommendations");
+    eco("mnc_alignment_mean", ACC(S, ecosystem.mnc_alignment_mean), 0.01, 0.99, "[0,1]",
+        "Mean (Beta) alignment of an MNC's CSR strategy with project objectives", kAssume);
+    eco("supplier_alignment_mean", ACC(S, ecosystem.supplier_alignment_mean), 0.01, 0.99, "[0,1]",
+        "Mean (Beta) alignment of a supplier with project objectives", kAssume);
+    eco("alignment_concentration", ACC(S, ecosystem.alignment_concentration), 0.1, 1000, "",
+        "Beta concentration (a+b) of alignment draws", kAssume);
+    eco("association_membership_prob", ACC(S, ecosystem.association_membership_prob), 0, 1,
+        "probability", "Probability a company belongs to an association", kAssume);
+    eco("government_tie_prob", ACC(S, ecosystem.government_tie_prob), 0, 1, "probability",
+        "Probability a company already has a tie to a government agency",
+        kAssume + "; firms rely on the project for government links (" + kTH + " Learning 4)");
+    eco("ngo_tie_prob", ACC(S, ecosystem.ngo_tie_prob), 0, 1, "probability",
+        "Probability two NGOs of different implementers are tied",
+        kAssume + "; 25% cooperated with other NGOs (" + kLSI + ")");
+    eco("workers_per_supplier_median", ACC(S, ecosystem.workers_per_supplier_median), 1, 1e7, "workers",
+        "Median workers of a supplier (lognormal)", kAssume);
+    eco("workers_per_supplier_sigma", ACC(S, ecosystem.workers_per_supplier_sigma), 0, 5, "",
+        "Log-sd of workers per supplier", kAssume);
+    eco("mnc_labour_practice_mean", ACC(S, ecosystem.mnc_labour_practice_mean), 0.01, 0.99, "[0,1]",
+        "Mean labour-practice level of MNCs' own operations", kAssume);
+    eco("supplier_labour_practice_mean", ACC(S, ecosystem.supplier_labour_practice_mean), 0.01, 0.99,
+        "[0,1]", "Mean labour-practice level of suppliers (1 = decent work)", kAssume);
+
+    // [company]
+    f.push_back(integer<S>("company.decision_month", ACC(S, company.decision_month), 0, 12, "month",
+                           "Month of the annual CSR/budget decision; 0 = uniform per company",
+                           kTH + " Learning 2 (annual senior meetings); EVIDENCE §5.5"));
+    auto comp = [&](const char* k, auto acc, double lo, double hi, const char* unit, const char* doc,
+                    std::string src) {
+        f.push_back(real<S>(std::string("company.") + k, acc, lo, hi, unit, doc, std::move(src)));
+    };
+    comp("time_to_value_weeks", ACC(S, company.time_to_value_weeks), 1, 5200, "weeks",
+         "Median time a company expects to need before a partnership yields value",
+         kTH + " Learnings 2-3 (1-2 years of planning and co-creation)");
+    comp("time_to_value_sigma", ACC(S, company.time_to_value_sigma), 0, 3, "",
+         "Log-sd of expected time to value across companies", kAssume);
+    comp("turnover_per_year", ACC(S, company.turnover_per_year), 0, 52, "1/year",
+         "Rate of company representative turnover", kAssume + "; " + kLSI + " obstacles (\"constantly changing\" representatives)");
+    comp("csr_change_prob", ACC(S, company.csr_change_prob), 0, 1, "probability",
+         "Probability a partner's CSR objectives change at its annual decision",
+         kAssume + "; " + kAS + " Learning 5");
+    comp("resources_usd_median", ACC(S, company.resources_usd_median), 0, 1e10, "USD",
+         "Median company money committed with an agreement (lognormal)", kAssume);
+    comp("resources_usd_sigma", ACC(S, company.resources_usd_sigma), 0, 5, "",
+         "Log-sd of company resources committed", kAssume);
+
+    // [trust]
+    auto tr = [&](const char* k, auto acc, double lo, double hi, const char* unit, const char* doc,
+                  std::string src) {
+        f.push_back(real<S>(std::string("trust.") + k, acc, lo, hi, unit, doc, std::move(src)));
+    };
+    tr("prior_logit", ACC(S, trust.prior_logit), -20, 20, "logit",
+       "Intercept of prior trust T0 = logistic(...)", kAssume + "; EVIDENCE §5.2");
+    tr("prior_mnc_bonus", ACC(S, trust.prior_mnc_bonus), -20, 20, "logit",
+       "Prior trust bonus of MNCs over local firms", kTH + " Learning 2, Recommendations");
+    tr("prior_csr_bonus", ACC(S, trust.prior_csr_bonus), -20, 20, "logit",
+       "Prior trust bonus for a company with a CSR strategy", kAssume + "; " + kTH + " Recommendations");
+    tr("prior_sensitive_penalty", ACC(S, trust.prior_sensitive_penalty), -20, 20, "logit",
+       "Prior trust penalty in a sensitive sector (seafood)", kTH + " Learning 2");
+    tr("prior_trafficking_penalty", ACC(S, trust.prior_trafficking_penalty), -20, 20, "logit",
+       "Prior trust penalty when the NGO frames its work as 'trafficking'",
+       kTH + " Learning 2; " + kAS + " Learning 4");
+    tr("inbound_bonus", ACC(S, trust.inbound_bonus), 0, 1, "trust",
+       "Trust added when a company approaches the NGO itself", kLSI + " success factors");
+    tr("gain_rate", ACC(S, trust.gain_rate), 0, 1, "1/week",
+       "delta+: share of the gap to contact quality closed per week of positive contact",
+       "Tykhonov et al. 2008 (JASSS 11(3):1); value " + kAssume);
+    tr("loss_ratio", ACC(S, trust.loss_ratio), 1, 20, "",
+       "delta-/delta+: negative experiences weigh more", "Slovic 1993; EVIDENCE §5.1 (2-4)");
+    tr("decay_rate", ACC(S, trust.decay_rate), 0, 1, "1/week",
+       "Weekly relaxation of trust toward its prior without contact",
+       kTH + " Learning 2 (check-ins needed); value " + kAssume);
+    tr("quality_co_creation", ACC(S, trust.quality_co_creation), 0, 1, "[0,1]",
+       "Contact quality of a co-creation approach on shared interests", kTH + " Learning 1");
+    tr("quality_scrutiny", ACC(S, trust.quality_scrutiny), 0, 1, "[0,1]",
+       "Contact quality of a supply-chain scrutiny approach", kAS + " Learning 1; " + kTH + " Learning 1");
+    tr("equity_weight", ACC(S, trust.equity_weight), 0, 1, "",
+       "Contact-quality loss when NGO effort falls short of a partnership's need (equity)",
+       kTH + " Learning 3; " + kLSI);
+    tr("access_threshold", ACC(S, trust.access_threshold), 0, 1, "trust",
+       "Trust needed before a company opens its supply chain", kTH + " Learning 1");
+    tr("trust_exponent", ACC(S, trust.trust_exponent), 0, 10, "",
+       "Exponent g(T)=T^k of trust in stage-advance hazards", kAssume);
+    tr("scrutiny_spillover", ACC(S, trust.scrutiny_spillover), 0, 1, "trust",
+       "Trust lost by companies connected to a scrutinised company, toward all NGOs",
+       kAS + " Learning 1; Diestre & Rajagopalan");
+    tr("sister_spillover", ACC(S, trust.sister_spillover), 0, 1, "trust",
+       "Trust lost toward sister projects after an incident in one project", kAS + " Learning 1");
+    tr("turnover_retention", ACC(S, trust.turnover_retention), 0, 1, "",
+       "Share of relationship trust kept when a company representative changes",
+       "Broschak & Block 2014; " + kLSI);
+    tr("multiplex_buffer", ACC(S, trust.multiplex_buffer), 0, 1, "",
+       "Share of the turnover loss avoided when the company has brokered ties", "Rogan 2014; " + kTH + " Learning 4");
+    tr("end_salience", ACC(S, trust.end_salience), 0, 1, "",
+       "Contact-quality loss when remaining project time is below the company's time to value",
+       kTH + " Learning 3 (\"why are we even investing then?\")");
+    tr("brokerage_bonus", ACC(S, trust.brokerage_bonus), 0, 1, "trust",
+       "Trust gained by a partner when the NGO brokers a government tie", kTH + " Learning 4");
+    tr("buyer_endorsement", ACC(S, trust.buyer_endorsement), 0, 1, "sentiment",
+       "Sentiment toward NGOs of a supplier whose buyer opened its supply chain to an NGO",
+       kTH + " Recommendations (reach suppliers through MNCs); EVIDENCE §5.8");
+    tr("government_prior", ACC(S, trust.government_prior), 0, 1, "trust",
+       "Initial trust between an NGO and a government agency", kAssume + "; " + kAS + " Overview (WS2)");
+    tr("association_bonus", ACC(S, trust.association_bonus), 0, 1, "trust",
+       "Trust gained by fellow association members when a member partners", kTH + " Learning 4");
+
+    // [pipeline]
+    auto pl = [&](const char* k, auto acc, double lo, double hi, const char* unit, const char* doc,
+                  std::string src) {
+        f.push_back(real<S>(std::string("pipeline.") + k, acc, lo, hi, unit, doc, std::move(src)));
+    };
+    auto add_stage = [&](Stage st, const std::string& src) {
+        const auto i = static_cast<std::size_t>(st);
+        const std::string p = "pipeline." + std::string(stage_name(st)) + ".";
+        f.push_back(real<S>(p + "effort_hours",
+                            [i](S& s) -> double& { return s.pipeline.stage[i].effort_hours; }, 0, 168,
+                            "hours/week", "Staff effort needed to work this stage at full pace",
+                            kAssume));
+        f.push_back(real<S>(p + "mean_weeks",
+                            [i](S& s) -> double& { return s.pipeline.stage[i].mean_weeks; }, 0.01,
+                            5200, "weeks", "Mean weeks in this stage at full effort and full trust",
+                            src));
+        f.push_back(real<S>(p + "drop_per_week",
+                            [i](S& s) -> double& { return s.pipeline.stage[i].drop_per_week; }, 0, 1,
+                            "probability", "Baseline weekly drop-out probability in this stage",
+                            kAssume + "; many engagements never reach agreement (" + kTH +
+                                " Learning 2; " + kAS + " Learning 2)"));
+    };
+    for (Stage st : kWs1ActiveStages)
+        add_stage(st, kAssume + "; contact to agreement about one year (" + kTH + " Learning 2; " +
+                          kAS + " Learning 3)");
+    for (Stage st : kWs2ActiveStages) add_stage(st, kAssume + "; " + kAS + " Overview (second stream)");
+    pl("alignment_intercept", ACC(S, pipeline.alignment_intercept), -20, 20, "logit",
+       "Alignment screen P(pass)=logistic(a0 + a1*alignment + a2*has_csr): a0",
+       kTH + " Recommendations; EVIDENCE §5.4");
+    pl("alignment_slope", ACC(S, pipeline.alignment_slope), -20, 20, "logit", "Alignment screen: a1",
+       kAssume);
+    pl("alignment_csr", ACC(S, pipeline.alignment_csr), -20, 20, "logit", "Alignment screen: a2",
+       kAssume);
+    pl("screen_reject_scale", ACC(S, pipeline.screen_reject_scale), 0, 1, "probability",
+       "NGO ethical screen: P(reject) = scale * (1 - labour practice)", kLSI + " (81% screen partners)");
+    f.push_back(boolean<S>("pipeline.annual_gate", ACC(S, pipeline.annual_gate),
+                           "Agreements (money) can be signed only in the company's decision month",
+                           kTH + " Learning 2"));
+    pl("horizon_scale_weeks", ACC(S, pipeline.horizon_scale_weeks), 0.1, 5200, "weeks",
+       "Scale s of willingness w = logistic((R - E)/s), R remaining weeks, E time to value",
+       kTH + " Learning 3; " + kAS + " Learning 3; value " + kAssume);
+    pl("horizon_drop", ACC(S, pipeline.horizon_drop), 0, 1, "probability",
+       "Extra weekly drop-out probability when willingness w is 0 (scaled by 1-w)", kAS + " Learning 3");
+    pl("budget_uncertainty_drop", ACC(S, pipeline.budget_uncertainty_drop), 0, 1, "probability",
+       "Extra weekly negotiation drop-out per unit budget CV", kAS + " Learning 3");
+    pl("transparency_effect", ACC(S, pipeline.transparency_effect), 0, 1, "",
+       "Reduction of funding-related exit hazards when the budget is shared", kAS + " Next steps");
+    pl("exit_base", ACC(S, pipeline.exit_base), 0, 1, "probability",
+       "Post-agreement weekly exit hazard h0 (funding concern)", "EVIDENCE §5.6; " + kAssume);
+    pl("exit_end", ACC(S, pipeline.exit_end), 0, 1, "probability",
+       "Post-agreement exit hazard h1 in h0 + h1*exp(-R/tau)", kAS + " Learning 3; " + kAssume);
+    pl("exit_tau_weeks", ACC(S, pipeline.exit_tau_weeks), 0.1, 5200, "weeks",
+       "tau in the funding-concern exit hazard", "EVIDENCE §5.6 (12-24 months); " + kAssume);
+    pl("low_activity_hazard", ACC(S, pipeline.low_activity_hazard), 0, 1, "probability",
+       "Weekly dissolution hazard when a partnership gets less than half its effort need",
+       kAS + " Learning 5 (few joint activities)");
+    pl("continue_prob", ACC(S, pipeline.continue_prob), 0, 1, "probability",
+       "P(an implementing partnership continues past the project end) without handover",
+       kTH + " Overview (flagship ended with the project); " + kLSI + " (25% confident)");
+    pl("continue_prob_handover", ACC(S, pipeline.continue_prob_handover), 0, 1, "probability",
+       "Same, when handover was designed in", "Scheirer 2005 (>=60% of sites sustain a component)");
+    pl("sustained_exit_per_year", ACC(S, pipeline.sustained_exit_per_year), 0, 52, "1/year",
+       "Exit rate of company-led partnerships after the project", kAssume);
+    pl("brokerage_per_year", ACC(S, pipeline.brokerage_per_year), 0, 52, "1/year",
+       "Rate at which an NGO links a partner company with a government agency", kTH + " Learning 4; value " + kAssume);
+    pl("inbound_alignment_bonus", ACC(S, pipeline.inbound_alignment_bonus), 0, 1, "[0,1]",
+       "Alignment added to a company that approached the NGO itself", kLSI + " success factors");
+
+    // [outcomes]
+    auto oc = [&](const char* k, auto acc, double lo, double hi, const char* unit, const char* doc,
+                  std::string src) {
+        f.push_back(real<S>(std::string("outcomes.") + k, acc, lo, hi, unit, doc, std::move(src)));
+    };
+    oc("vulnerability_reduction", ACC(S, outcomes.vulnerability_reduction), 0, 1, "[0,1]",
+       "Vulnerability reduction of a worker fully covered by a prevention mechanism",
+       kAssume + "; " + kAS + " Overview (connectivity at sea)");
+    oc("sustained_factor", ACC(S, outcomes.sustained_factor), 0, 1, "",
+       "Coverage kept by a company-led (sustained) mechanism", kAssume);
+    oc("cascade_base", ACC(S, outcomes.cascade_base), 0, 1, "probability",
+       "Supplier weekly improvement hazard a0 without buyer pressure", "EVIDENCE §5.8; " + kAssume);
+    oc("cascade_per_buyer", ACC(S, outcomes.cascade_per_buyer), 0, 1, "probability",
+       "Added hazard a1 per partnered buyer with supply-chain access", kTH + " Recommendations; Marshall et al. 2019");
+    oc("cascade_peer_bonus", ACC(S, outcomes.cascade_peer_bonus), 0, 1, "probability",
+       "Added hazard a2 once the improved share of co-suppliers reaches the threshold", "Watts 2002");
+    oc("cascade_threshold", ACC(S, outcomes.cascade_threshold), 0, 1, "share",
+       "Threshold phi on the improved share of co-suppliers", "Watts 2002; " + kAssume);
+    oc("scrutiny_hiding", ACC(S, outcomes.scrutiny_hiding), 0, 1, "",
+       "Share of supplier improvement lost to hiding under a scrutiny approach", "Plambeck & Taylor 2016");
+    oc("closed_chain_reach", ACC(S, outcomes.closed_chain_reach), 0, 1, "",
+       "Share of a buyer's supply-chain workers a mechanism reaches before the chain is opened",
+       kTH + " Learning 1 (access only after trust); value " + kAssume);
+    oc("abuse_per_year", ACC(S, outcomes.abuse_per_year), 0, 52, "1/year",
+       "Rate of labour-abuse discovery per accessed supply chain, times (1 - labour practice)",
+       kAS + " Learning 4; value " + kAssume);
+    oc("report_trust_drop", ACC(S, outcomes.report_trust_drop), 0, 1, "trust",
+       "Trust lost when the NGO reports discovered abuse", kAS + " Learning 4");
+    oc("report_remediation", ACC(S, outcomes.report_remediation), 0, 1, "probability",
+       "Added weekly improvement hazard for a supplier whose abuse was reported", kAssume);
+    oc("nda_leak_prob", ACC(S, outcomes.nda_leak_prob), 0, 1, "probability",
+       "P(abuse kept under a non-disclosure agreement becomes public)", kAssume);
+
+    // [ws2]
+    auto w2 = [&](const char* k, auto acc, double lo, double hi, const char* unit, const char* doc,
+                  std::string src) {
+        f.push_back(real<S>(std::string("ws2.") + k, acc, lo, hi, unit, doc, std::move(src)));
+    };
+    w2("gov_trust_needed", ACC(S, ws2.gov_trust_needed), 0, 1, "trust",
+       "Trust of a government agency needed before survivor-employment talks", kAS + " Overview (WS2)");
+    w2("match_prob", ACC(S, ws2.match_prob), 0, 1, "probability",
+       "P(company discussions lead to matched candidates)", kAS + " Learning 5 (20 partnerships -> 1-2 placements)");
+    w2("cohort_mean", ACC(S, ws2.cohort_mean), 0, 1000, "persons",
+       "Mean survivors placed per successful cohort (Poisson, at least 1)", kLSI + " (a pilot placed 10); " + kAssume);
+    w2("weekly_exit_placed", ACC(S, ws2.weekly_exit_placed), 0, 1, "probability",
+       "Weekly probability a placed survivor leaves the job", kAssume);
+
+    // [shocks]
+    f.push_back(integer<S>("shocks.tier_downgrade_week", ACC(S, shocks.tier_downgrade_week), -1, 5200,
+                           "week", "Week of a trafficking-report tier downgrade (-1 = none)", kTH + " Learning 2"));
+    f.push_back(real<S>("shocks.tier_downgrade_drop", ACC(S, shocks.tier_downgrade_drop), 0, 1, "trust",
+                        "Trust lost toward affiliated NGOs at a downgrade", kTH + " Learning 2"));
+    f.push_back(integer<S>("shocks.media_shock_week", ACC(S, shocks.media_shock_week), -1, 5200, "week",
+                           "Week of a media shock to the sensitive sector (-1 = none)", kTH + " Learning 2"));
+    f.push_back(real<S>("shocks.media_shock_drop", ACC(S, shocks.media_shock_drop), 0, 1, "trust",
+                        "Trust lost by sensitive-sector firms at a media shock", kTH + " Learning 2"));
+    f.push_back(integer<S>("shocks.ws2_stall_start_week", ACC(S, shocks.ws2_stall_start_week), -1, 5200,
+                           "week", "Start of an external stall of survivor employment (-1 = none)",
+                           kAS + " (COVID-19 stalled WS2)"));
+    f.push_back(integer<S>("shocks.ws2_stall_weeks", ACC(S, shocks.ws2_stall_weeks), 0, 5200, "weeks",
+                           "Length of the stall", kAS));
+
+    // [ngo_population]
+    auto np = [&](const char* k, auto acc, double lo, double hi, const char* unit, const char* doc,
+                  std::string src) {
+        f.push_back(real<S>(std::string("ngo_population.") + k, acc, lo, hi, unit, doc, std::move(src)));
+    };
+    f.push_back(integer<S>("ngo_population.count", ACC(S, ngo_population.count), 0, 1e6, "NGOs",
+                           "NGOs generated in addition to [[ngo]] entries", kLSI + " (27 NGOs)"));
+    np("engages_business_prob", ACC(S, ngo_population.engages_business_prob), 0, 1, "probability",
+       "Share of generated NGOs doing PSE at all", kLSI + " (80% target business)");
+    np("dedicated_staff_prob", ACC(S, ngo_population.dedicated_staff_prob), 0, 1, "probability",
+       "Share with dedicated PSE staff", kLSI + " (11%, 3 of 27)");
+    np("dedicated_fte", ACC(S, ngo_population.dedicated_fte), 0, 100, "FTE",
+       "Dedicated FTE of those that have it", kAssume);
+    np("part_time_staff_mean", ACC(S, ngo_population.part_time_staff_mean), 0, 1000, "persons",
+       "Mean part-time PSE staff (Poisson)", kAssume);
+    np("trained_prob", ACC(S, ngo_population.trained_prob), 0, 1, "probability", "Share with PSE training",
+       kAS + " Learning 2 (little guidance); " + kAssume);
+    np("scrutiny_prob", ACC(S, ngo_population.scrutiny_prob), 0, 1, "probability",
+       "Share taking a supply-chain scrutiny approach", kAssume);
+    np("trafficking_framing_prob", ACC(S, ngo_population.trafficking_framing_prob), 0, 1, "probability",
+       "Share framing work as 'trafficking'", kAssume);
+    np("handover_prob", ACC(S, ngo_population.handover_prob), 0, 1, "probability",
+       "Share designing handover in", kAssume);
+    return f;
+}
+
+std::vector<FieldSpec<NgoParams>> build_ngo_fields() {
+    using N = NgoParams;
+    std::vector<FieldSpec<N>> f;
+    auto r = [&](const char* k, auto acc, double lo, double hi, const char* unit, const char* doc,
+                 std::string src) { f.push_back(real<N>(k, acc, lo, hi, unit, doc, std::move(src))); };
+    f.push_back(text<N>("name", ACC(N, name), "Project name"));
+    f.push_back(text<N>("implementer", ACC(N, implementer),
+                        "Implementing organisation; projects of one implementer are sister projects"));
+    r("dedicated_fte", ACC(N, dedicated_fte), 0, 1000, "FTE", "Dedicated full-time PSE staff",
+      kTH + " Learning 2 (at least one full-time specialist)");
+    r("part_time_staff", ACC(N, part_time_staff), 0, 10000, "persons", "Other staff doing PSE on the side",
+      kAS + " Learning 2");
+    r("part_time_share", ACC(N, part_time_share), 0, 1, "[0,1]", "Share of a part-timer's week on PSE",
+      kAS + " Learning 2 (PSE \"a tenth of a project\")");
+    r("switching_overhead", ACC(N, switching_overhead), 0, 1, "[0,1]",
+      "Share of part-time PSE hours lost to task switching", kAssume + "; EVIDENCE §5.3");
+    r("hours_per_fte_week", ACC(N, hours_per_fte_week), 0, 168, "hours/week", "Working hours per FTE-week",
+      kAssume);
+    f.push_back(boolean<N>("trained", ACC(N, trained), "Staff received PSE training", kAS + " Learning 2"));
+    r("skill_untrained", ACC(N, skill_untrained), 0, 1, "", "Effectiveness of untrained new staff",
+      kAssume);
+    r("skill_trained", ACC(N, skill_trained), 0, 1, "", "Effectiveness of trained new staff", kAssume);
+    r("skill_learning_weeks", ACC(N, skill_learning_weeks), 1, 5200, "weeks",
+      "e-folding weeks of experience to full skill", kAssume);
+    f.push_back(choice<N>("approach", ACC(N, approach), {"co_creation", "scrutiny"},
+                          "Co-creation on shared interests or supply-chain scrutiny",
+                          kTH + " Learning 1; " + kAS + " Learning 1"));
+    f.push_back(choice<N>("framing", ACC(N, framing), {"safe_migration", "trafficking"},
+                          "How the NGO frames its work to companies", kTH + " Learning 2; " + kAS + " Learning 4"));
+    r("objective_consistency", ACC(N, objective_consistency), 0, 1, "[0,1]",
+      "How consistently staff present PSE objectives (contact quality x (0.7+0.3c))",
+      kAS + " Learning 1; weights " + kAssume);
+    f.push_back(boolean<N>("affiliated", ACC(N, affiliated), "Donor-affiliated (hit by tier downgrades)",
+                           kTH + " Learning 2"));
+    f.push_back(boolean<N>("engages_business", ACC(N, engages_business), "The NGO does PSE at all", kLSI));
+    f.push_back(integer<N>("start_week", ACC(N, start_week), 0, 5200, "week", "Project start", kTH + " Introduction"));
+    f.push_back(integer<N>("end_week", ACC(N, end_week), 1, 5200, "week",
+                           "Project end (exclusive); 260 = five years", kTH + " Introduction; " + kAS + " Learning 3"));
+    f.push_back(boolean<N>("handover", ACC(N, handover), "Handover designed in from the start",
+                           kAS + " Next steps; Scheirer 2005"));
+    r("budget_usd_per_year", ACC(N, budget_usd_per_year), 0, 1e10, "USD/year", "Expected yearly PSE budget",
+      kAS + " Learning 2 (PSE about a tenth of a project); " + kTH + " Introduction ($10M over 5 years)");
+    r("budget_cv", ACC(N, budget_cv), 0, 5, "", "Coefficient of variation of the yearly budget",
+      kAS + " Learning 3; Kharas 2008");
+    r("budget_cut_prob", ACC(N, budget_cut_prob), 0, 1, "probability", "Yearly probability the PSE line is cut",
+      kAS + " Learning 2 (\"always cut out\")");
+    r("budget_cut_factor", ACC(N, budget_cut_factor), 0, 1, "[0,1]", "Share of budget left after a cut", kAssume);
+    r("cost_per_fte_year", ACC(N, cost_per_fte_year), 1, 1e8, "USD/FTE-year", "Cost of one PSE FTE-year",
+      kAssume);
+    f.push_back(boolean<N>("budget_transparency", ACC(N, budget_transparency),
+                           "Budget shared with partners for the life of an activity", kAS + " Next steps"));
+    r("follow_on_prob", ACC(N, follow_on_prob), 0, 1, "probability", "P(donor extends the project at its end)",
+      kAS + " Learning 3");
+    f.push_back(integer<N>("follow_on_weeks", ACC(N, follow_on_weeks), 0, 5200, "weeks", "Length of an extension",
+                           kAssume));
+    r("outreach_events_per_year", ACC(N, outreach_events_per_year), 0, 520, "events/year",
+      "Public events and speaking engagements", kTH + " Learning 2, Recommendations");
+    r("leads_per_event", ACC(N, leads_per_event), 0, 100, "leads", "Expected inbound leads per event", kAssume);
+    r("targets_per_month", ACC(N, targets_per_month), 0, 1000, "companies/month",
+      "Companies proactively targeted per month after landscape mapping", kAssume);
+    f.push_back(integer<N>("max_pipeline", ACC(N, max_pipeline), 1, 100000, "engagements",
+                           "Cap on concurrent pre-agreement engagements", kAssume));
+    f.push_back(choice<N>("allocation", ACC(N, allocation), {"most_promising", "oldest_first", "equal_share"},
+                          "Policy for allocating scarce staff effort across engagements", kAssume));
+    f.push_back(boolean<N>("work_stream_2", ACC(N, work_stream_2), "Runs survivor-employment engagements",
+                           kAS + " Overview"));
+    r("ws2_targets_per_year", ACC(N, ws2_targets_per_year), 0, 1000, "companies/year",
+      "Companies approached for survivor employment per year", kAssume);
+    f.push_back(choice<N>("abuse_policy", ACC(N, abuse_policy), {"report", "non_disclosure"},
+                          "What the NGO does when it finds labour abuse", kAS + " Learning 4"));
+    r("capacity_building", ACC(N, capacity_building), 0, 1, "1/week",
+      "Weekly skill transfer to tied NGOs (when trained)", kTH + " Learning 4; " + kAssume);
+    return f;
+}
+
+}  // namespace
+
+Scenario::Scenario() {
+    auto set = [this](Stage s, double effort, double weeks, double drop) {
+        pipeline.stage[static_cast<std::size_t>(s)] = StageParams{effort, weeks, drop};
+    };
+    // Work stream 1: at full effort and trust the pre-agreement stages take about 38 weeks; trust
+    // below 1 and the annual decision gate stretch this to about a year (calibrated, issue 7).
+    set(Stage::kIdentified, 2, 2, 0.010);
+    set(Stage::kFirstMeeting, 4, 4, 0.012);
+    set(Stage::kInterestsAligned, 4, 4, 0.008);
+    set(Stage::kDueDiligence, 6, 5, 0.005);
+    set(Stage::kConceptNote, 8, 6, 0.008);
+    set(Stage::kNegotiation, 6, 6, 0.010);
+    set(Stage::kAgreement, 2, 2, 0.0);
+    set(Stage::kCoCreation, 8, 26, 0.003);
+    set(Stage::kImplementation, 4, 26, 0.002);  // mean_weeks: ramp to full coverage
+    // Work stream 2.
+    set(Stage::kWs2Identified, 2, 4, 0.010);
+    set(Stage::kGovernmentConsulted, 4, 10, 0.010);
+    set(Stage::kCompanyDiscussions, 4, 12, 0.020);
+    set(Stage::kCandidatesMatched, 4, 8, 0.020);
+    set(Stage::kTraining, 6, 12, 0.020);
+    set(Stage::kPlaced, 2, 4, 0.010);
+    set(Stage::kSupported, 2, 26, 0.0);  // mean_weeks: support period after placement
+}
+
+const std::vector<FieldSpec<Scenario>>& scenario_fields() {
+    static const auto fields = build_scenario_fields();
+    return fields;
+}
+
+const std::vector<FieldSpec<NgoParams>>& ngo_fields() {
+    static const auto fields = build_ngo_fields();
+    return fields;
+}
+
+std::string to_toml(const FieldValue& v) {
+    return std::visit(
+        [](const auto& x) -> std::string {
+            using X = std::decay_t<decltype(x)>;
+            if constexpr (std::is_same_v<X, double>) {
+                if (std::isfinite(x) && x == std::floor(x) && std::fabs(x) < 1e15)
+                    return fmt::format("{:.1f}", x);
+                return fmt::format("{}", x);
+            } else if constexpr (std::is_same_v<X, std::int64_t>) {
+                return std::to_string(x);
+            } else if constexpr (std::is_same_v<X, bool>) {
+                return x ? "true" : "false";
+            } else {
+                std::string out = "\"";
+                for (char c : x) {
+                    if (c == '"' || c == '\\') out += '\\';
+                    if (c == '\n') { out += "\\n"; continue; }
+                    out += c;
+                }
+                return out + "\"";
+            }
+        },
+        v);
+}
+
+std::vector<NgoParams> resolve_ngos(const Scenario& s, std::uint64_t seed) {
+    std::vector<NgoParams> out = s.ngos;
+    if (out.empty() && s.ngo_population.count == 0) out.push_back(s.ngo_defaults);
+    const auto& p = s.ngo_population;
+    for (int i = 0; i < p.count; ++i) {
+        Rng rng(seed, EntityKey{EntityKind::kPopulation, static_cast<std::uint32_t>(i)});
+        NgoParams n = s.ngo_defaults;
+        n.name = fmt::format("ngo_{:03d}", i);
+        n.implementer = n.name;
+        n.engages_business = rng.uniform(0, 0) < p.engages_business_prob;
+        n.dedicated_fte = rng.uniform(0, 1) < p.dedicated_staff_prob ? p.dedicated_fte : 0.0;
+        n.part_time_staff = static_cast<double>(rng.poisson(0, 2, p.part_time_staff_mean));
+        n.trained = rng.uniform(0, 3) < p.trained_prob;
+        n.approach = rng.uniform(0, 4) < p.scrutiny_prob ? Approach::kScrutiny : Approach::kCoCreation;
+        n.framing = rng.uniform(0, 5) < p.trafficking_framing_prob ? Framing::kTrafficking
+                                                                   : Framing::kSafeMigration;
+        n.handover = rng.uniform(0, 6) < p.handover_prob;
+        out.push_back(std::move(n));
+    }
+    (void)kInf;
+    (void)kBig;
+    return out;
+}
+
+}  // namespace pse

@@ -1,0 +1,532 @@
+#include "pse/results.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <ctime>
+
+#include <fmt/format.h>
+#include <hdf5.h>
+
+#include "pse/errors.h"
+#include "pse/version.h"
+
+namespace pse {
+namespace {
+
+/// Owning HDF5 handle with the right close function.
+class H {
+public:
+    H() = default;
+    H(hid_t id, herr_t (*close)(hid_t)) : id_(id), close_(close) {}
+    H(H&& o) noexcept : id_(o.id_), close_(o.close_) { o.id_ = -1; }
+    H& operator=(H&& o) noexcept {
+        reset();
+        id_ = o.id_;
+        close_ = o.close_;
+        o.id_ = -1;
+        return *this;
+    }
+    ~H() { reset(); }
+    void reset() {
+        if (id_ >= 0 && close_) close_(id_);
+        id_ = -1;
+    }
+    [[nodiscard]] hid_t get() const { return id_; }
+    [[nodiscard]] bool ok() const { return id_ >= 0; }
+
+private:
+    hid_t id_ = -1;
+    herr_t (*close_)(hid_t) = nullptr;
+};
+
+void check(herr_t rc, const std::string& what) {
+    if (rc < 0) throw IoError("HDF5 error while " + what + " (is the disk full or the file unwritable?)");
+}
+H checked(hid_t id, herr_t (*close)(hid_t), const std::string& what) {
+    if (id < 0) throw IoError("HDF5 error while " + what + " (is the disk full or the file unwritable?)");
+    return H(id, close);
+}
+
+void quiet_hdf5() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
+
+H string_type() {
+    H t(H5Tcopy(H5T_C_S1), H5Tclose);
+    H5Tset_size(t.get(), H5T_VARIABLE);
+    H5Tset_cset(t.get(), H5T_CSET_UTF8);
+    return t;
+}
+
+void attr_string(hid_t loc, const char* name, const std::string& value) {
+    H type = string_type();
+    H space(H5Screate(H5S_SCALAR), H5Sclose);
+    if (H5Aexists(loc, name) > 0) H5Adelete(loc, name);
+    H a = checked(H5Acreate2(loc, name, type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose, "creating attribute");
+    const char* p = value.c_str();
+    check(H5Awrite(a.get(), type.get(), &p), std::string("writing attribute ") + name);
+}
+
+void attr_int(hid_t loc, const char* name, std::int64_t value) {
+    H space(H5Screate(H5S_SCALAR), H5Sclose);
+    if (H5Aexists(loc, name) > 0) H5Adelete(loc, name);
+    H a = checked(H5Acreate2(loc, name, H5T_NATIVE_INT64, space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose, "creating attribute");
+    check(H5Awrite(a.get(), H5T_NATIVE_INT64, &value), std::string("writing attribute ") + name);
+}
+
+void attr_strings(hid_t loc, const char* name, const std::vector<std::string_view>& values) {
+    H type = string_type();
+    const hsize_t n = values.size();
+    H space(H5Screate_simple(1, &n, nullptr), H5Sclose);
+    H a = checked(H5Acreate2(loc, name, type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose, "creating attribute");
+    std::vector<std::string> owned(values.begin(), values.end());
+    std::vector<const char*> ptrs;
+    for (const auto& s : owned) ptrs.push_back(s.c_str());
+    check(H5Awrite(a.get(), type.get(), ptrs.data()), std::string("writing attribute ") + name);
+}
+
+H make_group(hid_t loc, const char* name) {
+    return checked(H5Gcreate2(loc, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose, std::string("creating group ") + name);
+}
+
+template <class T>
+void write_1d(hid_t loc, const std::string& name, hid_t type, const std::vector<T>& v) {
+    const hsize_t n = v.size();
+    H space(H5Screate_simple(1, &n, nullptr), H5Sclose);
+    H plist(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
+    if (n > 0) {
+        const hsize_t chunk = std::min<hsize_t>(n, 65536);
+        H5Pset_chunk(plist.get(), 1, &chunk);
+        H5Pset_shuffle(plist.get());
+        H5Pset_deflate(plist.get(), 4);
+    }
+    H d = checked(H5Dcreate2(loc, name.c_str(), type, space.get(), H5P_DEFAULT, plist.get(), H5P_DEFAULT), H5Dclose,
+                  "creating dataset " + name);
+    if (n > 0) check(H5Dwrite(d.get(), type, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()), "writing dataset " + name);
+}
+
+void write_strings(hid_t loc, const std::string& name, const std::vector<std::string>& v) {
+    H type = string_type();
+    const hsize_t n = v.size();
+    H space(H5Screate_simple(1, &n, nullptr), H5Sclose);
+    H d = checked(H5Dcreate2(loc, name.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Dclose,
+                  "creating dataset " + name);
+    std::vector<const char*> ptrs;
+    for (const auto& s : v) ptrs.push_back(s.c_str());
+    if (n > 0) check(H5Dwrite(d.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data()), "writing dataset " + name);
+}
+
+std::string utc_now() {
+    const auto t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+std::string hostname() {
+    char buf[256] = {0};
+    if (gethostname(buf, sizeof buf - 1) != 0) return "unknown";
+    return buf;
+}
+
+}  // namespace
+
+struct ResultsWriter::Impl {
+    H file;
+    H series_group, pipeline_ds;
+    std::vector<H> series_ds;
+    H ev_run, ev_week, ev_ngo, ev_org, ev_type, ev_from, ev_to;
+    hsize_t n_events = 0;
+    ResultsMeta meta;
+    std::vector<std::int64_t> run_id, design_point, replication;
+    std::vector<std::uint64_t> seed;
+    std::vector<std::int8_t> status;
+    std::vector<std::string> error;
+    std::vector<double> wall;
+    std::vector<std::vector<double>> summary;  // [metric][run]
+    std::map<std::int64_t, std::vector<Event>> pending_events;
+    std::int64_t next_event_run = 0;
+    std::vector<std::uint8_t> written;
+    std::string created;
+
+    H make_event_ds(hid_t group, const char* name, hid_t type) {
+        const hsize_t zero = 0, unlimited = H5S_UNLIMITED, chunk = 65536;
+        H space(H5Screate_simple(1, &zero, &unlimited), H5Sclose);
+        H plist(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
+        H5Pset_chunk(plist.get(), 1, &chunk);
+        H5Pset_shuffle(plist.get());
+        H5Pset_deflate(plist.get(), 4);
+        return checked(H5Dcreate2(group, name, type, space.get(), H5P_DEFAULT, plist.get(), H5P_DEFAULT), H5Dclose,
+                       std::string("creating events/") + name);
+    }
+
+    template <class T>
+    void append(H& ds, hid_t type, const std::vector<T>& v) {
+        const hsize_t start = n_events, count = v.size(), total = n_events + v.size();
+        check(H5Dset_extent(ds.get(), &total), "extending events");
+        H fspace(H5Dget_space(ds.get()), H5Sclose);
+        H5Sselect_hyperslab(fspace.get(), H5S_SELECT_SET, &start, nullptr, &count, nullptr);
+        H mspace(H5Screate_simple(1, &count, nullptr), H5Sclose);
+        check(H5Dwrite(ds.get(), type, mspace.get(), fspace.get(), H5P_DEFAULT, v.data()), "writing events");
+    }
+
+    void flush_events(std::int64_t run, const std::vector<Event>& evs) {
+        if (evs.empty()) return;
+        std::vector<std::int64_t> r(evs.size(), run), org;
+        std::vector<std::int32_t> wk, ngo;
+        std::vector<std::uint8_t> ty, fr, to;
+        for (const auto& e : evs) {
+            wk.push_back(e.week);
+            ngo.push_back(e.ngo);
+            org.push_back(e.org);
+            ty.push_back(static_cast<std::uint8_t>(e.type));
+            fr.push_back(static_cast<std::uint8_t>(e.from));
+            to.push_back(static_cast<std::uint8_t>(e.to));
+        }
+        append(ev_run, H5T_NATIVE_INT64, r);
+        append(ev_week, H5T_NATIVE_INT32, wk);
+        append(ev_ngo, H5T_NATIVE_INT32, ngo);
+        append(ev_org, H5T_NATIVE_INT64, org);
+        append(ev_type, H5T_NATIVE_UINT8, ty);
+        append(ev_from, H5T_NATIVE_UINT8, fr);
+        append(ev_to, H5T_NATIVE_UINT8, to);
+        n_events += evs.size();
+    }
+
+    void drain_events(bool all) {
+        while (true) {
+            auto it = pending_events.find(next_event_run);
+            if (it == pending_events.end()) {
+                if (!all || next_event_run >= meta.n_runs) break;
+                ++next_event_run;  // run never written (only when finalizing)
+                continue;
+            }
+            flush_events(it->first, it->second);
+            pending_events.erase(it);
+            ++next_event_run;
+        }
+    }
+};
+
+ResultsWriter::ResultsWriter(std::filesystem::path target, ResultsMeta meta, bool overwrite)
+    : impl_(std::make_unique<Impl>()), target_(std::move(target)) {
+    quiet_hdf5();
+    std::error_code ec;
+    if (target_.filename().empty()) throw IoError("output path '" + target_.string() + "' names a folder, not a file");
+    if (std::filesystem::exists(target_, ec) && !overwrite)
+        throw IoError("output file '" + target_.string() + "' already exists; pass --overwrite to replace it");
+    auto dir = target_.parent_path();
+    if (dir.empty()) dir = ".";
+    if (!std::filesystem::is_directory(dir, ec))
+        throw IoError("output folder '" + dir.string() + "' does not exist");
+    if (access(dir.c_str(), W_OK) != 0) throw IoError("output folder '" + dir.string() + "' is not writable");
+    temp_ = dir / ("." + target_.filename().string() + ".tmp-" + std::to_string(getpid()));
+    auto& m = *impl_;
+    m.meta = std::move(meta);
+    m.created = utc_now();
+    m.file = checked(H5Fcreate(temp_.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose,
+                     "creating " + temp_.string());
+    const auto N = static_cast<std::size_t>(m.meta.n_runs);
+    const int W = m.meta.weeks;
+    m.run_id.assign(N, 0);
+    m.design_point.assign(N, 0);
+    m.replication.assign(N, 0);
+    m.seed.assign(N, 0);
+    m.status.assign(N, static_cast<std::int8_t>(RunStatus::kPending));
+    m.error.assign(N, "");
+    m.wall.assign(N, 0.0);
+    m.written.assign(N, 0);
+    m.summary.assign(kSummaryCount, std::vector<double>(N, std::numeric_limits<double>::quiet_NaN()));
+    for (std::size_t i = 0; i < N; ++i) m.run_id[i] = static_cast<std::int64_t>(i);
+
+    {  // inputs
+        H g = make_group(m.file.get(), "inputs");
+        write_strings(g.get(), "file_names", m.meta.file_names);
+        write_strings(g.get(), "file_texts", m.meta.file_texts);
+        write_strings(g.get(), "resolved", m.meta.resolved);
+    }
+    {  // design
+        H g = make_group(m.file.get(), "design");
+        std::vector<std::string> keys;
+        for (const auto& c : m.meta.design) {
+            write_1d(g.get(), c.key, H5T_NATIVE_DOUBLE, c.values);
+            H d(H5Dopen2(g.get(), c.key.c_str(), H5P_DEFAULT), H5Dclose);
+            attr_string(d.get(), "key", c.key);
+            attr_string(d.get(), "role", c.role);
+            keys.push_back(c.key);
+        }
+        write_strings(g.get(), "_keys", keys);
+    }
+    {  // series
+        m.series_group = make_group(m.file.get(), "series");
+        const hsize_t dims[2] = {static_cast<hsize_t>(N), static_cast<hsize_t>(W)};
+        const hsize_t chunk[2] = {std::max<hsize_t>(1, std::min<hsize_t>(N, 64)), static_cast<hsize_t>(std::max(1, W))};
+        for (const auto& spec : kSeriesSpecs) {
+            H space(H5Screate_simple(2, dims, nullptr), H5Sclose);
+            H plist(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
+            if (N > 0 && W > 0) {
+                H5Pset_chunk(plist.get(), 2, chunk);
+                H5Pset_shuffle(plist.get());
+                H5Pset_deflate(plist.get(), 4);
+            }
+            const double nan = std::numeric_limits<double>::quiet_NaN();
+            H5Pset_fill_value(plist.get(), H5T_NATIVE_DOUBLE, &nan);
+            const std::string name(spec.name);
+            H d = checked(H5Dcreate2(m.series_group.get(), name.c_str(), H5T_NATIVE_DOUBLE, space.get(), H5P_DEFAULT,
+                                     plist.get(), H5P_DEFAULT),
+                          H5Dclose, "creating series/" + name);
+            attr_string(d.get(), "unit", std::string(spec.unit));
+            attr_string(d.get(), "kind", std::string(spec.kind));
+            attr_string(d.get(), "description", std::string(spec.description));
+            m.series_ds.push_back(std::move(d));
+        }
+        const hsize_t pdims[3] = {static_cast<hsize_t>(N), static_cast<hsize_t>(W), kStageCount};
+        const hsize_t pchunk[3] = {std::max<hsize_t>(1, std::min<hsize_t>(N, 16)), static_cast<hsize_t>(std::max(1, W)), kStageCount};
+        H space(H5Screate_simple(3, pdims, nullptr), H5Sclose);
+        H plist(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
+        if (N > 0 && W > 0) {
+            H5Pset_chunk(plist.get(), 3, pchunk);
+            H5Pset_shuffle(plist.get());
+            H5Pset_deflate(plist.get(), 4);
+        }
+        m.pipeline_ds = checked(H5Dcreate2(m.series_group.get(), "pipeline", H5T_NATIVE_FLOAT, space.get(), H5P_DEFAULT,
+                                           plist.get(), H5P_DEFAULT),
+                                H5Dclose, "creating series/pipeline");
+        std::vector<std::string_view> names;
+        for (int i = 0; i < kStageCount; ++i) names.push_back(stage_name(static_cast<Stage>(i)));
+        attr_strings(m.pipeline_ds.get(), "stage_names", names);
+        attr_string(m.pipeline_ds.get(), "unit", "engagements");
+        attr_string(m.pipeline_ds.get(), "description",
+                    "Relationships per engagement stage each week (terminal stages are cumulative)");
+    }
+    {  // events
+        H g = make_group(m.file.get(), "events");
+        m.ev_run = m.make_event_ds(g.get(), "run", H5T_NATIVE_INT64);
+        m.ev_week = m.make_event_ds(g.get(), "week", H5T_NATIVE_INT32);
+        m.ev_ngo = m.make_event_ds(g.get(), "ngo", H5T_NATIVE_INT32);
+        m.ev_org = m.make_event_ds(g.get(), "org", H5T_NATIVE_INT64);
+        m.ev_type = m.make_event_ds(g.get(), "type", H5T_NATIVE_UINT8);
+        m.ev_from = m.make_event_ds(g.get(), "stage_from", H5T_NATIVE_UINT8);
+        m.ev_to = m.make_event_ds(g.get(), "stage_to", H5T_NATIVE_UINT8);
+        std::vector<std::string_view> tnames(kEventNames.begin(), kEventNames.end());
+        attr_strings(g.get(), "type_names", tnames);
+        std::vector<std::string_view> snames;
+        for (int i = 0; i < kStageCount; ++i) snames.push_back(stage_name(static_cast<Stage>(i)));
+        attr_strings(g.get(), "stage_names", snames);
+    }
+}
+
+ResultsWriter::~ResultsWriter() {
+    if (!finalized_) {
+        impl_.reset();  // close handles first
+        std::error_code ec;
+        std::filesystem::remove(temp_, ec);
+    }
+}
+
+void ResultsWriter::write_run(RunRecord rec) {
+    auto& m = *impl_;
+    if (rec.run_id < 0 || rec.run_id >= m.meta.n_runs) throw IoError(fmt::format("run id {} out of range", rec.run_id));
+    const auto i = static_cast<std::size_t>(rec.run_id);
+    m.design_point[i] = rec.design_point;
+    m.replication[i] = rec.replication;
+    m.seed[i] = rec.seed;
+    m.status[i] = static_cast<std::int8_t>(rec.status);
+    m.error[i] = rec.error;
+    m.wall[i] = rec.wall_seconds;
+    m.written[i] = 1;
+    const int W = m.meta.weeks;
+    if (rec.status == RunStatus::kDone && W > 0) {
+        const auto& out = rec.output;
+        if (out.weeks != W) throw IoError("run produced a different number of weeks than the file holds");
+        for (int k = 0; k < kSummaryCount; ++k) m.summary[k][i] = out.summary[k];
+        const hsize_t start[2] = {i, 0}, count[2] = {1, static_cast<hsize_t>(W)};
+        H mspace(H5Screate_simple(2, count, nullptr), H5Sclose);
+        std::vector<double> col(W);
+        for (int k = 0; k < kSeriesCount; ++k) {
+            for (int w = 0; w < W; ++w) col[w] = out.series[static_cast<std::size_t>(w) * kSeriesCount + k];
+            H fspace(H5Dget_space(m.series_ds[k].get()), H5Sclose);
+            H5Sselect_hyperslab(fspace.get(), H5S_SELECT_SET, start, nullptr, count, nullptr);
+            check(H5Dwrite(m.series_ds[k].get(), H5T_NATIVE_DOUBLE, mspace.get(), fspace.get(), H5P_DEFAULT, col.data()),
+                  "writing series");
+        }
+        const hsize_t pstart[3] = {i, 0, 0}, pcount[3] = {1, static_cast<hsize_t>(W), kStageCount};
+        std::vector<float> pipe(out.pipeline.begin(), out.pipeline.end());
+        H pm(H5Screate_simple(3, pcount, nullptr), H5Sclose);
+        H pf(H5Dget_space(m.pipeline_ds.get()), H5Sclose);
+        H5Sselect_hyperslab(pf.get(), H5S_SELECT_SET, pstart, nullptr, pcount, nullptr);
+        check(H5Dwrite(m.pipeline_ds.get(), H5T_NATIVE_FLOAT, pm.get(), pf.get(), H5P_DEFAULT, pipe.data()),
+              "writing series/pipeline");
+        m.pending_events[rec.run_id] = std::move(rec.output.events);
+    } else {
+        m.pending_events[rec.run_id] = {};
+    }
+    m.drain_events(false);
+}
+
+void ResultsWriter::finalize() {
+    auto& m = *impl_;
+    try {
+        m.drain_events(true);
+        hid_t f = m.file.get();
+        {
+            H g = make_group(f, "runs");
+            write_1d(g.get(), "run_id", H5T_NATIVE_INT64, m.run_id);
+            write_1d(g.get(), "design_point", H5T_NATIVE_INT64, m.design_point);
+            write_1d(g.get(), "replication", H5T_NATIVE_INT64, m.replication);
+            write_1d(g.get(), "seed", H5T_NATIVE_UINT64, m.seed);
+            write_1d(g.get(), "status", H5T_NATIVE_INT8, m.status);
+            write_strings(g.get(), "error", m.error);
+            write_1d(g.get(), "wall_seconds", H5T_NATIVE_DOUBLE, m.wall);
+            {
+                H d(H5Dopen2(g.get(), "status", H5P_DEFAULT), H5Dclose);
+                attr_string(d.get(), "description", "0 = not run, 1 = done, 2 = failed");
+            }
+            H sg = make_group(g.get(), "summary");
+            for (int k = 0; k < kSummaryCount; ++k) {
+                const std::string name(kSummarySpecs[k].name);
+                write_1d(sg.get(), name, H5T_NATIVE_DOUBLE, m.summary[k]);
+                H d(H5Dopen2(sg.get(), name.c_str(), H5P_DEFAULT), H5Dclose);
+                attr_string(d.get(), "unit", std::string(kSummarySpecs[k].unit));
+                attr_string(d.get(), "kind", std::string(kSummarySpecs[k].kind));
+                attr_string(d.get(), "description", std::string(kSummarySpecs[k].description));
+            }
+        }
+        attr_string(f, "format", "pse-sim results");
+        attr_int(f, "format_version", kFormatVersion);
+        attr_string(f, "pse_sim_version", kVersion);
+        attr_string(f, "git_commit", kGitCommit);
+        attr_string(f, "created_utc", m.created);
+        attr_string(f, "command_line", m.meta.command_line);
+        attr_string(f, "host", hostname());
+        attr_string(f, "scenario_name", m.meta.scenario_name);
+        attr_int(f, "weeks", m.meta.weeks);
+        attr_int(f, "n_runs", m.meta.n_runs);
+        attr_int(f, "n_design_points", m.meta.n_design_points);
+        attr_int(f, "replications", m.meta.replications);
+        m.series_ds.clear();
+        m.pipeline_ds.reset();
+        m.ev_run.reset(); m.ev_week.reset(); m.ev_ngo.reset(); m.ev_org.reset();
+        m.ev_type.reset(); m.ev_from.reset(); m.ev_to.reset();
+        m.series_group.reset();
+        check(H5Fflush(f, H5F_SCOPE_GLOBAL), "flushing the results file");
+        m.file.reset();
+    } catch (...) {
+        impl_.reset();
+        std::error_code ec;
+        std::filesystem::remove(temp_, ec);
+        finalized_ = true;
+        throw;
+    }
+    std::error_code ec;
+    std::filesystem::rename(temp_, target_, ec);
+    if (ec) {
+        std::filesystem::remove(temp_, ec);
+        finalized_ = true;
+        throw IoError("cannot move results into place at '" + target_.string() + "': " + ec.message());
+    }
+    finalized_ = true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reader
+
+namespace {
+
+std::string read_attr_string(hid_t loc, const char* name) {
+    H a(H5Aopen(loc, name, H5P_DEFAULT), H5Aclose);
+    if (!a.ok()) return {};
+    H type(H5Aget_type(a.get()), H5Tclose);
+    if (H5Tget_class(type.get()) == H5T_INTEGER) {
+        std::int64_t v = 0;
+        H5Aread(a.get(), H5T_NATIVE_INT64, &v);
+        return std::to_string(v);
+    }
+    if (H5Tget_class(type.get()) != H5T_STRING) return {};
+    H mem = string_type();
+    char* p = nullptr;
+    if (H5Aread(a.get(), mem.get(), &p) < 0 || !p) return {};
+    std::string s(p);
+    H5free_memory(p);
+    return s;
+}
+
+template <class T>
+std::vector<T> read_1d(hid_t loc, const std::string& name, hid_t type) {
+    H d(H5Dopen2(loc, name.c_str(), H5P_DEFAULT), H5Dclose);
+    if (!d.ok()) throw IoError("results file lacks dataset " + name);
+    H space(H5Dget_space(d.get()), H5Sclose);
+    const hssize_t n = H5Sget_simple_extent_npoints(space.get());
+    std::vector<T> v(static_cast<std::size_t>(std::max<hssize_t>(0, n)));
+    if (n > 0) check(H5Dread(d.get(), type, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()), "reading " + name);
+    return v;
+}
+
+std::vector<std::string> read_strings(hid_t loc, const std::string& name) {
+    H d(H5Dopen2(loc, name.c_str(), H5P_DEFAULT), H5Dclose);
+    if (!d.ok()) throw IoError("results file lacks dataset " + name);
+    H space(H5Dget_space(d.get()), H5Sclose);
+    const hssize_t n = H5Sget_simple_extent_npoints(space.get());
+    std::vector<char*> ptrs(static_cast<std::size_t>(std::max<hssize_t>(0, n)), nullptr);
+    H mem = string_type();
+    if (n > 0) check(H5Dread(d.get(), mem.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data()), "reading " + name);
+    std::vector<std::string> out;
+    for (auto* p : ptrs) {
+        out.emplace_back(p ? p : "");
+        if (p) H5free_memory(p);
+    }
+    return out;
+}
+
+}  // namespace
+
+ResultsData read_results(const std::filesystem::path& file, bool with_series) {
+    quiet_hdf5();
+    std::error_code ec;
+    if (!std::filesystem::exists(file, ec)) throw IoError("results file '" + file.string() + "' not found");
+    if (H5Fis_hdf5(file.c_str()) <= 0) throw IoError("'" + file.string() + "' is not an HDF5 file");
+    H f(H5Fopen(file.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+    if (!f.ok()) throw IoError("cannot open '" + file.string() + "' (damaged HDF5 file?)");
+    ResultsData r;
+    for (const char* name : {"format", "format_version", "pse_sim_version", "git_commit", "created_utc", "command_line",
+                             "host", "scenario_name", "weeks", "n_runs", "n_design_points", "replications"})
+        r.attrs[name] = read_attr_string(f.get(), name);
+    if (r.attrs["format"] != "pse-sim results")
+        throw IoError("'" + file.string() + "' is an HDF5 file but not a pse-sim results file");
+    const int version = std::atoi(r.attrs["format_version"].c_str());
+    if (version > kFormatVersion)
+        throw IoError(fmt::format("'{}' has results format version {}, newer than this pse-sim understands ({}); "
+                                  "upgrade pse-sim", file.string(), version, kFormatVersion));
+    r.n_runs = std::atoll(r.attrs["n_runs"].c_str());
+    r.weeks = std::atoi(r.attrs["weeks"].c_str());
+    H runs(H5Gopen2(f.get(), "runs", H5P_DEFAULT), H5Gclose);
+    r.run_id = read_1d<std::int64_t>(runs.get(), "run_id", H5T_NATIVE_INT64);
+    r.design_point = read_1d<std::int64_t>(runs.get(), "design_point", H5T_NATIVE_INT64);
+    r.replication = read_1d<std::int64_t>(runs.get(), "replication", H5T_NATIVE_INT64);
+    r.seed = read_1d<std::uint64_t>(runs.get(), "seed", H5T_NATIVE_UINT64);
+    r.status = read_1d<std::int8_t>(runs.get(), "status", H5T_NATIVE_INT8);
+    r.error = read_strings(runs.get(), "error");
+    r.wall_seconds = read_1d<double>(runs.get(), "wall_seconds", H5T_NATIVE_DOUBLE);
+    H sg(H5Gopen2(runs.get(), "summary", H5P_DEFAULT), H5Gclose);
+    for (const auto& spec : kSummarySpecs)
+        r.summary[std::string(spec.name)] = read_1d<double>(sg.get(), std::string(spec.name), H5T_NATIVE_DOUBLE);
+    H dg(H5Gopen2(f.get(), "design", H5P_DEFAULT), H5Gclose);
+    r.design_keys = read_strings(dg.get(), "_keys");
+    for (const auto& k : r.design_keys) r.design[k] = read_1d<double>(dg.get(), k, H5T_NATIVE_DOUBLE);
+    if (with_series) {
+        H ser(H5Gopen2(f.get(), "series", H5P_DEFAULT), H5Gclose);
+        for (const auto& spec : kSeriesSpecs)
+            r.series[std::string(spec.name)] = read_1d<double>(ser.get(), std::string(spec.name), H5T_NATIVE_DOUBLE);
+    }
+    H eg(H5Gopen2(f.get(), "events", H5P_DEFAULT), H5Gclose);
+    {
+        H d(H5Dopen2(eg.get(), "run", H5P_DEFAULT), H5Dclose);
+        H space(H5Dget_space(d.get()), H5Sclose);
+        r.n_events = static_cast<std::size_t>(H5Sget_simple_extent_npoints(space.get()));
+    }
+    return r;
+}
+
+}  // namespace pse

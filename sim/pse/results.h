@@ -1,0 +1,113 @@
+#pragma once
+/// The HDF5 results file: layout (docs/OUTPUT.md), a crash-safe writer and a reader.
+///
+/// Data flow: runs (any thread) --> RunRecord --> ResultsWriter (one thread; HDF5 is not
+/// thread-safe) --> temporary file beside the target --> rename on finalize(). A writer that is
+/// destroyed without finalize() deletes its temporary file: an existing target is never touched.
+///
+/// Layout (format_version 1):
+///   /                 attrs: format, format_version, pse_sim_version, git_commit, created_utc,
+///                     command_line, host, scenario_name, weeks, n_runs, n_design_points, replications
+///   /inputs/file_names, /inputs/file_texts   [n_files] strings: every scenario/experiment file read
+///   /inputs/resolved                          [n_design_points] strings: resolved scenario per design point
+///   /design/<parameter>                       [n_design_points] float64; attrs key, role (lever|uncertainty)
+///   /runs/{run_id,design_point,replication,seed,status,error,wall_seconds}   [n_runs]
+///   /runs/summary/<metric>                    [n_runs] float64; attrs unit, kind, description
+///   /series/<metric>                          [n_runs x weeks] float64, chunked, deflate
+///   /series/pipeline                          [n_runs x weeks x stages] float32; attr stage_names
+///   /events/{run,week,ngo,org,type,stage_from,stage_to}  [n_events]; attrs type_names / stage_names
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "pse/model.h"
+
+namespace pse {
+
+inline constexpr int kFormatVersion = 1;
+
+/// Status codes in /runs/status.
+enum class RunStatus : std::int8_t { kPending = 0, kDone = 1, kFailed = 2 };
+
+/// One finished (or failed) run, ready to be written.
+struct RunRecord {
+    std::int64_t run_id = 0;
+    std::int64_t design_point = 0;
+    std::int64_t replication = 0;
+    std::uint64_t seed = 0;
+    RunStatus status = RunStatus::kPending;
+    std::string error;
+    double wall_seconds = 0;
+    RunOutput output;  ///< empty series when failed
+};
+
+/// A varied parameter of a design (one /design column).
+struct DesignColumn {
+    std::string key;              ///< scenario key, e.g. "ngo[*].dedicated_fte"
+    std::string role;             ///< "lever" or "uncertainty"
+    std::vector<double> values;   ///< one per design point (numeric encoding; booleans as 0/1)
+};
+
+/// File-level metadata.
+struct ResultsMeta {
+    std::string scenario_name;
+    std::string command_line;
+    std::vector<std::string> file_names, file_texts;
+    std::vector<std::string> resolved;   ///< one per design point
+    std::vector<DesignColumn> design;
+    std::int64_t n_runs = 0, n_design_points = 1, replications = 1;
+    int weeks = 0;
+};
+
+/// Writes one results file. Create, write_run() each run (any order), finalize().
+/// Not thread-safe: call from one thread.
+class ResultsWriter {
+public:
+    /// Opens a temporary file beside `target`. Throws IoError if `target` exists and !overwrite,
+    /// if its folder is missing or unwritable, or if HDF5 cannot create the file.
+    ResultsWriter(std::filesystem::path target, ResultsMeta meta, bool overwrite);
+    ~ResultsWriter();
+    ResultsWriter(const ResultsWriter&) = delete;
+    ResultsWriter& operator=(const ResultsWriter&) = delete;
+
+    /// Store one run (row run_id). Events are buffered and written in run order.
+    /// Throws IoError on HDF5 failure (e.g. disk full).
+    void write_run(RunRecord rec);
+    /// Write the runs table and attributes, close, and atomically rename onto the target.
+    /// Throws IoError; on failure the temporary file is removed and the target is untouched.
+    void finalize();
+    [[nodiscard]] const std::filesystem::path& temp_path() const { return temp_; }
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+    std::filesystem::path target_, temp_;
+    bool finalized_ = false;
+};
+
+/// Contents of a results file, read back (for tests, `info` and `export`).
+struct ResultsData {
+    std::map<std::string, std::string> attrs;          ///< root string attributes (numbers as text)
+    std::int64_t n_runs = 0;
+    int weeks = 0;
+    std::vector<std::int64_t> run_id, design_point, replication;
+    std::vector<std::uint64_t> seed;
+    std::vector<std::int8_t> status;
+    std::vector<std::string> error;
+    std::vector<double> wall_seconds;
+    std::map<std::string, std::vector<double>> summary;   ///< metric -> [n_runs]
+    std::map<std::string, std::vector<double>> series;    ///< metric -> [n_runs * weeks]
+    std::vector<std::string> design_keys;
+    std::map<std::string, std::vector<double>> design;    ///< key -> [n_design_points]
+    std::size_t n_events = 0;
+};
+
+/// Read a results file. `with_series` = false skips the (large) series datasets.
+/// Throws IoError if the file is missing, not HDF5, not a pse-sim results file, or of a newer
+/// format version than this build understands.
+ResultsData read_results(const std::filesystem::path& file, bool with_series = true);
+
+}  // namespace pse

@@ -1,0 +1,471 @@
+#include "pse/scenario_loader.h"
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <toml++/toml.h>
+
+#include "pse/errors.h"
+
+namespace pse {
+namespace {
+
+constexpr int kMaxExtendsDepth = 16;
+constexpr std::size_t kMaxFileBytes = 16u << 20;  // scenario files are small; refuse huge ones
+
+struct Where {
+    std::string file;
+    int line = 0;
+    int column = 0;
+};
+
+Where where_of(const toml::node& n, const std::string& fallback) {
+    Where w;
+    const auto& src = n.source();
+    w.file = src.path ? *src.path : fallback;
+    w.line = static_cast<int>(src.begin.line);
+    w.column = static_cast<int>(src.begin.column);
+    return w;
+}
+
+std::string read_text(const std::filesystem::path& file) {
+    std::error_code ec;
+    if (!std::filesystem::exists(file, ec))
+        throw InputError(InputProblem{file.string(), 0, 0, "", "file not found"});
+    if (std::filesystem::is_directory(file, ec))
+        throw InputError(InputProblem{file.string(), 0, 0, "", "is a directory, expected a TOML file"});
+    const auto size = std::filesystem::file_size(file, ec);
+    if (!ec && size > kMaxFileBytes)
+        throw InputError(InputProblem{file.string(), 0, 0, "",
+                                      fmt::format("file is {} bytes; scenario files are limited to {} bytes",
+                                                  size, kMaxFileBytes)});
+    std::ifstream in(file, std::ios::binary);
+    if (!in) throw InputError(InputProblem{file.string(), 0, 0, "", "cannot open file for reading"});
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+toml::table parse_text(const std::string& text, const std::string& name) {
+    if (text.find('\0') != std::string::npos)
+        throw InputError(InputProblem{name, 0, 0, "", "file contains NUL bytes: not a TOML text file"});
+    try {
+        return toml::parse(std::string_view(text), std::string_view(name));
+    } catch (const toml::parse_error& e) {
+        throw InputError(InputProblem{name, static_cast<int>(e.source().begin.line),
+                                      static_cast<int>(e.source().begin.column), "",
+                                      fmt::format("TOML syntax error: {}", e.description())});
+    }
+}
+
+void deep_merge(toml::table& base, const toml::table& child) {
+    for (auto&& [k, v] : child) {
+        if (v.is_table()) {
+            if (auto* bt = base.get_as<toml::table>(k.str())) {
+                deep_merge(*bt, *v.as_table());
+                continue;
+            }
+        }
+        base.insert_or_assign(k, v);
+    }
+}
+
+toml::table load_merged_impl(const std::filesystem::path& file, int depth, std::vector<std::string>* files,
+                             std::vector<std::string>* texts, std::vector<std::string>& chain) {
+    const std::string name = file.string();
+    if (depth > kMaxExtendsDepth)
+        throw InputError(InputProblem{name, 0, 0, "extends", "extends chain deeper than 16 files"});
+    const auto canon = std::filesystem::weakly_canonical(file).string();
+    if (std::find(chain.begin(), chain.end(), canon) != chain.end())
+        throw InputError(InputProblem{name, 0, 0, "extends", "extends forms a cycle"});
+    chain.push_back(canon);
+    const std::string text = read_text(file);
+    if (files) files->push_back(name);
+    if (texts) texts->push_back(text);
+    toml::table t = parse_text(text, name);
+    if (auto* ext = t.get("extends")) {
+        if (!ext->is_string()) {
+            const auto w = where_of(*ext, name);
+            throw InputError(InputProblem{w.file, w.line, w.column, "extends", "expected a file name (string)"});
+        }
+        auto base_path = file.parent_path() / std::filesystem::path(*ext->value<std::string>());
+        toml::table base = load_merged_impl(base_path, depth + 1, files, texts, chain);
+        t.erase("extends");
+        deep_merge(base, t);
+        chain.pop_back();
+        return base;
+    }
+    chain.pop_back();
+    return t;
+}
+
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+    std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+        cur[0] = i;
+        for (std::size_t j = 1; j <= b.size(); ++j)
+            cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+        std::swap(prev, cur);
+    }
+    return prev[b.size()];
+}
+
+const char* type_name(const toml::node& n) {
+    switch (n.type()) {
+        case toml::node_type::table: return "a table";
+        case toml::node_type::array: return "an array";
+        case toml::node_type::string: return "a string";
+        case toml::node_type::integer: return "an integer";
+        case toml::node_type::floating_point: return "a number";
+        case toml::node_type::boolean: return "a boolean";
+        case toml::node_type::date: return "a date";
+        case toml::node_type::time: return "a time";
+        case toml::node_type::date_time: return "a date-time";
+        default: return "nothing";
+    }
+}
+
+// Convert a TOML node to a FieldValue for `spec`, or record a problem.
+template <class T>
+std::optional<FieldValue> convert(const toml::node& n, const FieldSpec<T>& spec, const std::string& key,
+                                  const std::string& file, std::vector<InputProblem>& problems) {
+    const auto w = where_of(n, file);
+    auto fail = [&](std::string msg) {
+        problems.push_back(InputProblem{w.file, w.line, w.column, key, std::move(msg)});
+        return std::nullopt;
+    };
+    switch (spec.type) {
+        case FieldType::kReal: {
+            if (!n.is_number()) return fail(fmt::format("expected a number ({}), got {}", spec.unit.empty() ? "real" : spec.unit, type_name(n)));
+            const double x = *n.value<double>();
+            if (!std::isfinite(x)) return fail("value must be finite (got nan or inf)");
+            if (x < spec.min || x > spec.max)
+                return fail(fmt::format("value {} is out of range [{}, {}]{}", x, spec.min, spec.max,
+                                        spec.unit.empty() ? "" : " " + spec.unit));
+            return FieldValue{x};
+        }
+        case FieldType::kInteger: {
+            if (n.is_floating_point()) {
+                const double x = *n.value<double>();
+                if (!std::isfinite(x)) return fail("value must be finite (got nan or inf)");
+                return fail(fmt::format("expected an integer, got the number {}", x));
+            }
+            if (!n.is_integer()) return fail(fmt::format("expected an integer, got {}", type_name(n)));
+            const auto x = *n.value<std::int64_t>();
+            if (static_cast<double>(x) < spec.min || static_cast<double>(x) > spec.max)
+                return fail(fmt::format("value {} is out of range [{}, {}]{}", x, spec.min, spec.max,
+                                        spec.unit.empty() ? "" : " " + spec.unit));
+            return FieldValue{x};
+        }
+        case FieldType::kBoolean:
+            if (!n.is_boolean()) return fail(fmt::format("expected true or false, got {}", type_name(n)));
+            return FieldValue{*n.value<bool>()};
+        case FieldType::kText:
+            if (!n.is_string()) return fail(fmt::format("expected a string, got {}", type_name(n)));
+            return FieldValue{*n.value<std::string>()};
+        case FieldType::kChoice: {
+            if (!n.is_string()) return fail(fmt::format("expected a string, got {}", type_name(n)));
+            const auto s = *n.value<std::string>();
+            if (std::find(spec.choices.begin(), spec.choices.end(), s) == spec.choices.end()) {
+                std::string all;
+                for (const auto& c : spec.choices) all += (all.empty() ? "" : ", ") + ("\"" + c + "\"");
+                return fail(fmt::format("\"{}\" is not one of {}", s, all));
+            }
+            return FieldValue{s};
+        }
+    }
+    return std::nullopt;
+}
+
+template <class T>
+std::vector<std::string> keys_of(const std::vector<FieldSpec<T>>& fields, const std::string& prefix) {
+    std::vector<std::string> out;
+    for (const auto& f : fields) out.push_back(prefix + f.key);
+    return out;
+}
+
+// Apply a flat table of NGO fields onto `target`.
+void apply_ngo_table(const toml::table& t, NgoParams& target, const std::string& prefix, const std::string& file,
+                     std::vector<InputProblem>& problems, std::map<std::string, Where>& where) {
+    const auto& fields = ngo_fields();
+    for (auto&& [k, v] : t) {
+        const std::string key = std::string(k.str());
+        const std::string full = prefix + key;
+        auto it = std::find_if(fields.begin(), fields.end(), [&](const auto& f) { return f.key == key; });
+        const auto w = where_of(v, file);
+        if (it == fields.end()) {
+            auto s = suggest_key(key, keys_of(fields, ""));
+            problems.push_back(InputProblem{w.file, w.line, w.column, full,
+                                            "unknown key" + (s.empty() ? std::string() : "; did you mean '" + prefix + s + "'?")});
+            continue;
+        }
+        where[full] = w;
+        if (auto val = convert(v, *it, full, file, problems)) it->set(target, *val);
+    }
+}
+
+void flatten(const toml::table& t, const std::string& prefix, std::vector<std::pair<std::string, const toml::node*>>& out) {
+    for (auto&& [k, v] : t) {
+        const std::string key = prefix + std::string(k.str());
+        if (v.is_table()) flatten(*v.as_table(), key + ".", out);
+        else out.emplace_back(key, &v);
+    }
+}
+
+void check_consistency(const Scenario& s, const std::string& file, const std::map<std::string, Where>& where,
+                       std::vector<InputProblem>& problems, const LoadOptions& opts) {
+    auto at = [&](const std::string& key, std::string msg) {
+        auto it = where.find(key);
+        Where w = it != where.end() ? it->second : Where{file, 0, 0};
+        problems.push_back(InputProblem{w.file, w.line, w.column, key, std::move(msg)});
+    };
+    auto check_ngo = [&](const NgoParams& n, const std::string& p) {
+        if (n.end_week <= n.start_week)
+            at(where.count(p + "end_week") ? p + "end_week" : p + "start_week",
+               fmt::format("project end (week {}) must be after its start (week {})", n.end_week, n.start_week));
+        if (n.start_week >= s.weeks)
+            at(p + "start_week", fmt::format("project starts at week {}, after the simulated horizon of {} weeks",
+                                             n.start_week, s.weeks));
+        if (n.skill_trained < n.skill_untrained)
+            at(p + "skill_trained", "skill_trained must be at least skill_untrained");
+    };
+    check_ngo(s.ngo_defaults, "ngo_defaults.");
+    for (std::size_t i = 0; i < s.ngos.size(); ++i) check_ngo(s.ngos[i], fmt::format("ngo[{}].", i));
+    if (s.shocks.ws2_stall_weeks > 0 && s.shocks.ws2_stall_start_week < 0)
+        at("shocks.ws2_stall_weeks", "a stall length is given but shocks.ws2_stall_start_week is -1 (no stall)");
+    const double mem = estimate_memory_bytes(s);
+    if (mem > opts.memory_limit_bytes)
+        at("ecosystem.supplier_count",
+           fmt::format("this ecosystem needs an estimated {:.1f} GiB, above the limit of {:.1f} GiB; "
+                       "reduce organisation counts or suppliers per MNC",
+                       mem / (1 << 30), opts.memory_limit_bytes / (1 << 30)));
+}
+
+}  // namespace
+
+std::string suggest_key(const std::string& key, const std::vector<std::string>& candidates) {
+    std::string best;
+    std::size_t best_d = std::max<std::size_t>(2, key.size() / 3) + 1;
+    for (const auto& c : candidates) {
+        // compare against the full key and against its last component
+        std::size_t d = edit_distance(key, c);
+        const auto dot = c.rfind('.');
+        if (dot != std::string::npos && key.find('.') == std::string::npos)
+            d = std::min(d, edit_distance(key, c.substr(dot + 1)) + 1);
+        if (d < best_d) {
+            best_d = d;
+            best = c;
+        }
+    }
+    return best;
+}
+
+toml::table load_merged_table(const std::filesystem::path& file, std::vector<std::string>* files,
+                              std::vector<std::string>* texts) {
+    std::vector<std::string> chain;
+    return load_merged_impl(file, 0, files, texts, chain);
+}
+
+void apply_override(toml::table& t, const std::string& assignment) {
+    const auto eq = assignment.find('=');
+    if (eq == std::string::npos || eq == 0)
+        throw InputError(InputProblem{"--set", 0, 0, assignment, "expected key=value"});
+    std::string key = assignment.substr(0, eq);
+    std::string value = assignment.substr(eq + 1);
+    auto trim = [](std::string& s) {
+        s.erase(0, s.find_first_not_of(" \t"));
+        s.erase(s.find_last_not_of(" \t") + 1);
+    };
+    trim(key);
+    trim(value);
+    toml::node_view<toml::node> parsed;
+    toml::table holder;
+    try {
+        holder = toml::parse(std::string_view("v = " + value), std::string_view("--set"));
+    } catch (const toml::parse_error&) {
+        holder = toml::table{};
+        holder.insert_or_assign("v", value);  // bare word: treat as a string (e.g. approach=scrutiny)
+    }
+    const toml::node& node = *holder.get("v");
+    // Split key into segments; a segment "ngo[3]" or "ngo[*]" addresses [[ngo]] entries.
+    std::vector<std::string> segs;
+    std::stringstream ss(key);
+    for (std::string seg; std::getline(ss, seg, '.');) segs.push_back(seg);
+    if (segs.empty() || std::any_of(segs.begin(), segs.end(), [](auto& s) { return s.empty(); }))
+        throw InputError(InputProblem{"--set", 0, 0, key, "malformed key"});
+    std::function<void(toml::table&, std::size_t)> put = [&](toml::table& tbl, std::size_t i) {
+        std::string seg = segs[i];
+        const auto br = seg.find('[');
+        if (br != std::string::npos) {
+            if (seg.back() != ']' || i + 1 == segs.size())
+                throw InputError(InputProblem{"--set", 0, 0, key, "malformed array index"});
+            const std::string name = seg.substr(0, br);
+            const std::string idx = seg.substr(br + 1, seg.size() - br - 2);
+            auto* arr = tbl.get_as<toml::array>(name);
+            if (idx == "*") {
+                if (name == "ngo") {  // ngo[*]: the defaults and every explicit entry
+                    auto* d = tbl.get_as<toml::table>("ngo_defaults");
+                    if (!d) {
+                        tbl.insert_or_assign("ngo_defaults", toml::table{});
+                        d = tbl.get_as<toml::table>("ngo_defaults");
+                    }
+                    put(*d, i + 1);
+                }
+                if (arr)
+                    for (auto& e : *arr)
+                        if (auto* et = e.as_table()) put(*et, i + 1);
+                return;
+            }
+            std::size_t n = 0;
+            try {
+                n = std::stoul(idx);
+            } catch (...) {
+                throw InputError(InputProblem{"--set", 0, 0, key, "array index must be a number or *"});
+            }
+            if (!arr || n >= arr->size() || !(*arr)[n].is_table())
+                throw InputError(InputProblem{"--set", 0, 0, key, fmt::format("there is no {}[{}] in the scenario", name, n)});
+            put(*(*arr)[n].as_table(), i + 1);
+            return;
+        }
+        if (i + 1 == segs.size()) {
+            tbl.insert_or_assign(seg, node);
+            return;
+        }
+        auto* sub = tbl.get_as<toml::table>(seg);
+        if (!sub) {
+            if (tbl.contains(seg))
+                throw InputError(InputProblem{"--set", 0, 0, key, "'" + seg + "' is not a table"});
+            tbl.insert_or_assign(seg, toml::table{});
+            sub = tbl.get_as<toml::table>(seg);
+        }
+        put(*sub, i + 1);
+    };
+    put(t, 0);
+}
+
+Scenario scenario_from_table(const toml::table& t, const std::string& file, const LoadOptions& opts) {
+    Scenario s;
+    std::vector<InputProblem> problems;
+    std::map<std::string, Where> where;
+    const auto& fields = scenario_fields();
+    std::vector<std::string> all_keys = keys_of(fields, "");
+    for (const auto& k : keys_of(ngo_fields(), "ngo_defaults.")) all_keys.push_back(k);
+
+    // NGO defaults first: [[ngo]] entries start from them.
+    if (auto* d = t.get("ngo_defaults")) {
+        if (!d->is_table()) {
+            const auto w = where_of(*d, file);
+            problems.push_back(InputProblem{w.file, w.line, w.column, "ngo_defaults", "expected a table"});
+        } else {
+            apply_ngo_table(*d->as_table(), s.ngo_defaults, "ngo_defaults.", file, problems, where);
+        }
+    }
+    for (auto&& [k, v] : t) {
+        const std::string top = std::string(k.str());
+        if (top == "ngo_defaults" || opts.extra_tables.count(top)) continue;
+        if (top == "ngo") {
+            if (!v.is_array_of_tables()) {
+                const auto w = where_of(v, file);
+                problems.push_back(InputProblem{w.file, w.line, w.column, "ngo",
+                                                "expected [[ngo]] tables (an array of tables)"});
+                continue;
+            }
+            std::size_t i = 0;
+            for (auto& e : *v.as_array()) {
+                NgoParams n = s.ngo_defaults;
+                apply_ngo_table(*e.as_table(), n, fmt::format("ngo[{}].", i), file, problems, where);
+                s.ngos.push_back(std::move(n));
+                ++i;
+            }
+            continue;
+        }
+        std::vector<std::pair<std::string, const toml::node*>> flat;
+        if (v.is_table()) flatten(*v.as_table(), top + ".", flat);
+        else flat.emplace_back(top, &v);
+        for (const auto& [key, node] : flat) {
+            auto it = std::find_if(fields.begin(), fields.end(), [&](const auto& f) { return f.key == key; });
+            const auto w = where_of(*node, file);
+            if (it == fields.end()) {
+                auto sug = suggest_key(key, all_keys);
+                problems.push_back(InputProblem{w.file, w.line, w.column, key,
+                                                "unknown key" + (sug.empty() ? std::string() : "; did you mean '" + sug + "'?")});
+                continue;
+            }
+            where[key] = w;
+            if (auto val = convert(*node, *it, key, file, problems)) it->set(s, *val);
+        }
+    }
+    if (problems.empty()) check_consistency(s, file, where, problems, opts);
+    if (!problems.empty()) throw InputError(std::move(problems));
+    return s;
+}
+
+LoadedScenario load_scenario(const std::filesystem::path& file, const LoadOptions& opts) {
+    LoadedScenario out;
+    out.path = file.string();
+    toml::table t = load_merged_table(file, &out.files, &out.texts);
+    for (const auto& o : opts.overrides) apply_override(t, o);
+    out.scenario = scenario_from_table(t, file.string(), opts);
+    return out;
+}
+
+LoadedScenario load_scenario_text(const std::string& text, const std::string& name, const LoadOptions& opts) {
+    LoadedScenario out;
+    out.path = name;
+    out.files.push_back(name);
+    out.texts.push_back(text);
+    toml::table t = parse_text(text, name);
+    if (auto* ext = t.get("extends"); ext && ext->is_string()) {
+        std::vector<std::string> chain;
+        toml::table base = load_merged_impl(*ext->value<std::string>(), 1, &out.files, &out.texts, chain);
+        t.erase("extends");
+        deep_merge(base, t);
+        t = std::move(base);
+    }
+    for (const auto& o : opts.overrides) apply_override(t, o);
+    out.scenario = scenario_from_table(t, name, opts);
+    return out;
+}
+
+std::string dump_scenario(const Scenario& s) {
+    std::string out = "# Fully resolved scenario (pse-sim show): every parameter, defaults included.\n";
+    std::string current = "\x01";
+    for (const auto& f : scenario_fields()) {
+        const auto dot = f.key.rfind('.');
+        const std::string table = f.key.substr(0, dot);
+        if (table != current) {
+            out += "\n[" + table + "]\n";
+            current = table;
+        }
+        out += f.key.substr(dot + 1) + " = " + to_toml(f.get(s)) + "\n";
+    }
+    out += "\n[ngo_defaults]\n";
+    for (const auto& f : ngo_fields()) out += f.key + " = " + to_toml(f.get(s.ngo_defaults)) + "\n";
+    for (const auto& n : s.ngos) {
+        out += "\n[[ngo]]\n";
+        for (const auto& f : ngo_fields()) out += f.key + " = " + to_toml(f.get(n)) + "\n";
+    }
+    return out;
+}
+
+double estimate_memory_bytes(const Scenario& s) {
+    const auto& e = s.ecosystem;
+    const double ngos = static_cast<double>(s.ngos.size() + s.ngo_population.count + 1);
+    const double orgs = e.mnc_count + static_cast<double>(e.supplier_count) + e.government_count +
+                        e.association_count + ngos;
+    const double alpha = e.suppliers_per_mnc_alpha;
+    const double mean_sup = std::min<double>(e.supplier_count, e.suppliers_per_mnc_min * alpha / (alpha - 1.0));
+    const double edges = e.mnc_count * mean_sup + orgs * (e.association_membership_prob + e.government_tie_prob) +
+                         ngos * ngos * e.ngo_tie_prob;
+    // Boost adjacency_list (undirected, vecS): ~64 bytes per edge; ~160 bytes of agent state per
+    // organisation; relationships grow with contact: bounded by NGOs x companies x 64 bytes.
+    const double rels = std::min(ngos * (e.mnc_count + static_cast<double>(e.supplier_count)), 4.0 * orgs + edges);
+    return 64.0 * edges + 160.0 * orgs + 64.0 * rels + 8.0 * 64 * s.weeks;
+}
+
+}  // namespace pse
