@@ -110,7 +110,7 @@ inline constexpr std::array<MetricSpec, kSummaryCount> kSummarySpecs = {{
     {"hours_per_agreement", "hours/agreement", "outcome", "Staff hours per agreement (NaN if none)"},
     {"hours_per_thousand_workers", "hours/1000 workers", "outcome", "Staff hours per 1000 workers reached (NaN if none)"},
     {"actions_high", "actions", "indicator", "High-level actions over the run"},
-    {"ngos_engaging_share", "[0,1]", "outcome", "Share of NGOs that engaged at least one company (first meeting or later)"},
+    {"ngos_engaging_share", "[0,1]", "outcome", "Share of NGOs that engaged at least one organisation (a WS1 first meeting or a WS2 government consultation)"},
     {"ngos_joint_activity_share", "[0,1]", "outcome", "Share of NGOs with at least one agreement (joint activity)"},
     {"ngos_continuing_share", "[0,1]", "outcome", "Share of NGOs with a partnership that continued past its first scope (sustained or active after end)"},
 }};

@@ -23,7 +23,7 @@ enum Phase : std::uint32_t {
     kBudget = 10, kCut = 11, kFollowOn = 12,
     kTurnover = 20,
     kEvent = 30, kInbound = 31, kInboundPick = 32, kTarget = 33, kTargetPick = 34, kWs2Target = 35, kWs2Pick = 36,
-    kAdvance = 40, kDrop = 41, kGate = 42, kScreen = 43, kExit = 44, kCsrChange = 45, kAbuse = 46,
+    kAdvance = 40, kDrop = 41, kScreen = 43, kExit = 44, kCsrChange = 45, kAbuse = 46,
     kAbusePick = 47, kNdaLeak = 48, kBrokerage = 49, kCohort = 50, kRetention = 51, kMatch = 52,
     kEnd = 60, kResources = 61,
     kCascade = 70,
@@ -69,7 +69,8 @@ Model::Model(const Scenario& s, std::uint64_t seed, ModelOptions opts)
         co_.decision_month[c] = static_cast<std::uint8_t>(
             s_.company.decision_month > 0 ? s_.company.decision_month : 1 + rng.below(kInitCompany, 2, 12));
         co_.ttv_weeks[c] = rng.lognormal(kInitCompany, 3, s_.company.time_to_value_weeks, s_.company.time_to_value_sigma);
-        co_.workers[c] = rng.lognormal(kInitCompany, 4, e.workers_per_supplier_median, e.workers_per_supplier_sigma);
+        // MNCs' own workforce is not modelled: reach is counted at suppliers (docs/ODD.md).
+        co_.workers[c] = mnc ? 0.0 : rng.lognormal(kInitCompany, 4, e.workers_per_supplier_median, e.workers_per_supplier_sigma);
         co_.alignment[c] = rng.beta_mean(kInitBeta, 0, mnc ? e.mnc_alignment_mean : e.supplier_alignment_mean,
                                          e.alignment_concentration);
         co_.labour_practice[c] = rng.beta_mean(kInitBeta2, 0,
@@ -85,6 +86,7 @@ Model::Model(const Scenario& s, std::uint64_t seed, ModelOptions opts)
         if (ngos_[n].engages_business && ngos_[n].start_week < first_start_) {
             first_start_ = ngos_[n].start_week;
             first_end_ = ngos_[n].end_week;
+            first_ngo_ = static_cast<std::uint32_t>(n);
         }
     }
     if (first_start_ == std::numeric_limits<int>::max()) {
@@ -117,14 +119,14 @@ double Model::prior_trust(std::uint32_t n, std::uint32_t c) const {
 
 double Model::current_trust(const Relationship& r) const {
     const int dt = week_ - r.trust_week;
-    if (dt <= 0 || !r.is_company) return r.trust;
+    if (dt <= 0) return r.trust;
     const double T0 = prior_trust(r.ngo, r.company);
     return clamp01(T0 + (r.trust - T0) * std::pow(1.0 - s_.trust.decay_rate, dt));
 }
 
 void Model::shock_trust(Relationship& r, double drop) {
     r.trust = clamp01(current_trust(r) * (1.0 - drop));
-    r.trust_week = week_;
+    r.trust_week = std::max(r.trust_week, week_);
     ++r.shocks;
 }
 
@@ -242,7 +244,7 @@ void Model::end_project(std::uint32_t n) {
         Stage to = Stage::kDropped;
         if (from == Stage::kSustained) continue;
         if (is_post_agreement(from)) {
-            const Rng rng(seed_, EntityKey{EntityKind::kRelationship, r.org}, static_cast<std::uint32_t>(week_));
+            const Rng rng(seed_, EntityKey{EntityKind::kRelationship, r.company}, static_cast<std::uint32_t>(week_));
             const double pc = p.handover ? s_.pipeline.continue_prob_handover : s_.pipeline.continue_prob;
             if (is_ws1(from)) {
                 const double f = from == Stage::kImplementation ? 1.0 : 0.5;
@@ -451,7 +453,7 @@ void Model::decide(std::uint32_t id, Decision& d) const {
     const NgoState& st = ngo_[n];
     const auto& tp = s_.trust;
     const auto& pp = s_.pipeline;
-    const Rng rng(seed_, EntityKey{EntityKind::kRelationship, r.org}, static_cast<std::uint32_t>(week_));
+    const Rng rng(seed_, EntityKey{EntityKind::kRelationship, r.company}, static_cast<std::uint32_t>(week_));
     const auto ph = [n](std::uint32_t code) { return (n << 8) | code; };
     d = Decision{};
     const double T = current_trust(r);
@@ -460,7 +462,7 @@ void Model::decide(std::uint32_t id, Decision& d) const {
     const Stage stage = r.stage;
     const StageParams& sp = pp.stage[static_cast<std::size_t>(stage)];
 
-    if (stage == Stage::kSustained) {  // company-led after the project; no NGO contact
+    if (stage == Stage::kSustained || (stage == Stage::kSupported && st.ended)) {  // company-led after the project
         if (rng.chance(ph(kExit), 0, hazard_to_prob(pp.sustained_exit_per_year / kWeeksPerYear))) {
             d.to = Stage::kDissolved;
             d.event = EventType::kDissolved;
@@ -563,14 +565,13 @@ void Model::decide(std::uint32_t id, Decision& d) const {
             const auto k = net_.suppliers_of.offsets[c] + rng.below(ph(kAbusePick), 0, net_.suppliers_of.row_size(c));
             const auto sup = net_.suppliers_of.targets[k];
             if (rng.chance(ph(kAbuse), 0, s_.outcomes.abuse_per_year / kWeeksPerYear * (1.0 - co_.labour_practice[sup])))
-                d.abuse = true;
+                d.abuse = true, d.abuse_supplier = sup;
         }
     }
     if (stage == Stage::kImplementation) {
         d.coverage = std::min(1.0, r.coverage + f / sp.mean_weeks);
         return;
     }
-    if (stage == Stage::kSupported) return;
     // Advance agreement -> co-creation -> implementation; WS2 discussions -> ... -> supported.
     const double h = f * (stage == Stage::kAgreement ? 1.0 : g) / sp.mean_weeks;
     if (!rng.chance(ph(kAdvance), 0, hazard_to_prob(h))) return;
@@ -640,7 +641,9 @@ void Model::phase_commit() {
         Relationship& r = rels_[id];
         const auto n = static_cast<std::int32_t>(r.ngo);
         r.trust = d.trust;  // decide() already saw this week's shocks (phase 2)
-        r.trust_week = week_;
+        // With contact, the updated trust holds at the start of next week; without contact,
+        // d.trust is this week's decayed value and decay continues from here.
+        r.trust_week = d.contact ? week_ + 1 : week_;
         if (d.contact) {
             ++r.contacts;
             r.last_contact = week_;
@@ -649,7 +652,8 @@ void Model::phase_commit() {
                 gov_contact[r.ngo * G + gi] = 1;
             }
         }
-        r.access = is_ws1(r.stage) && is_post_agreement(r.stage) && r.trust >= tp.access_threshold;
+        if (r.stage != Stage::kSustained)  // a handed-over chain stays open (company-led)
+            r.access = is_ws1(r.stage) && is_post_agreement(r.stage) && r.trust >= tp.access_threshold;
         r.ready = d.ready;
         r.coverage = d.coverage;
         if (d.brokerage) {
@@ -663,12 +667,11 @@ void Model::phase_commit() {
             emit(n, r.org, EventType::kAbuseFound, r.stage, r.stage);
             if (ngos_[r.ngo].abuse_policy == AbusePolicy::kReport) {
                 shock_trust(r, s_.outcomes.report_trust_drop);
-                for (auto k = net_.suppliers_of.offsets[r.company]; k < net_.suppliers_of.offsets[r.company + 1]; ++k)
-                    if (co_.labour_practice[net_.suppliers_of.targets[k]] < 0.5) co_.remediation[net_.suppliers_of.targets[k]] = 1;
+                co_.remediation[d.abuse_supplier] = 1;  // the abused supplier gets remediation pressure
                 emit(n, r.org, EventType::kAbuseReported, r.stage, r.stage);
                 spills.emplace_back(r.ngo, tp.sister_spillover);
             } else {
-                const Rng rng(seed_, EntityKey{EntityKind::kRelationship, r.org}, static_cast<std::uint32_t>(week_));
+                const Rng rng(seed_, EntityKey{EntityKind::kRelationship, r.company}, static_cast<std::uint32_t>(week_));
                 if (rng.chance((r.ngo << 8) | kNdaLeak, 0, s_.outcomes.nda_leak_prob)) {
                     emit(n, r.org, EventType::kNdaLeak, r.stage, r.stage);
                     ngo_[r.ngo].reputation_penalty = 1.0 - (1.0 - ngo_[r.ngo].reputation_penalty) * (1.0 - tp.sister_spillover);
@@ -716,6 +719,7 @@ void Model::phase_commit() {
                 break;
             }
             case Stage::kCompanyDiscussions:
+                if (from == Stage::kSupported) break;  // next cohort of an existing partnership
                 agreements_ += 1;
                 ws2_partnerships_ += 1;
                 r.agreement_week = week_;
@@ -746,7 +750,7 @@ void Model::phase_commit() {
     // Placed survivors leave their jobs at a weekly hazard (one draw per survivor).
     for (auto& r : rels_) {
         if (r.employed == 0) continue;
-        const Rng rng(seed_, EntityKey{EntityKind::kRelationship, r.org}, static_cast<std::uint32_t>(week_));
+        const Rng rng(seed_, EntityKey{EntityKind::kRelationship, r.company}, static_cast<std::uint32_t>(week_));
         std::uint32_t left = 0;
         for (std::uint32_t i = 0; i < r.employed; ++i)
             if (rng.chance((r.ngo << 8) | kRetention, i, s_.ws2.weekly_exit_placed)) ++left;
@@ -761,7 +765,7 @@ void Model::phase_commit() {
         for (auto id : st.active_rels) {
             const Relationship& r = rels_[id];
             if (!(r.stage == Stage::kImplementation || r.stage == Stage::kSustained)) continue;
-            const bool open = r.trust >= tp.access_threshold;
+            const bool open = r.stage == Stage::kSustained ? r.access : r.trust >= tp.access_threshold;
             const double cov = r.coverage * (r.stage == Stage::kSustained ? s_.outcomes.sustained_factor : 1.0) *
                                (open ? 1.0 : s_.outcomes.closed_chain_reach);
             co_.mech_coverage[r.company] = std::max(co_.mech_coverage[r.company], cov);
@@ -926,8 +930,9 @@ void Model::compute_summary() {
     set(Summary::kMedianWeeksToAgreement, median(weeks_to_agreement_));
     set(Summary::kMedianEngagementWeeks, median(weeks_to_implementation_));
     set(Summary::kWeeksToFirstImplementation, first_implementation_ >= 0 ? first_implementation_ - first_start_ : kNaN);
-    set(Summary::kPartnershipsAtEnd, at(std::min(first_end_ - 1, last), Series::kPartnershipsActive));
-    set(Summary::kPartnershipsEndPlus52, at(first_end_ + 52, Series::kPartnershipsActive));
+    const int end = ngos_.empty() ? first_end_ : ngo_[first_ngo_].end_week;  // after any follow-on
+    set(Summary::kPartnershipsAtEnd, at(std::min(end - 1, last), Series::kPartnershipsActive));
+    set(Summary::kPartnershipsEndPlus52, at(end + 52, Series::kPartnershipsActive));
     set(Summary::kWorkersReached, at(last, Series::kWorkersReached));
     set(Summary::kVulnerabilityReduction, at(last, Series::kVulnerabilityReduction));
     set(Summary::kSuppliersImproved, at(last, Series::kSuppliersImproved));

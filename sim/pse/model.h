@@ -40,8 +40,7 @@ struct Event {
 struct Relationship {
     std::uint32_t ngo = 0;
     AgentId org = 0;               ///< vertex id of the company or government agency
-    std::uint32_t company = 0;     ///< company index (valid when is_company)
-    bool is_company = true;
+    std::uint32_t company = 0;     ///< company index (MNCs first, then suppliers)
     Stream stream = Stream::kNone;
     Stage stage = Stage::kNone;
     bool inbound = false;          ///< the company approached the NGO
@@ -170,7 +169,7 @@ private:
         bool contact = false;
         double coverage = 0;
         std::uint32_t placed = 0;
-        std::uint32_t left = 0;       ///< placed survivors who left their job this week
+        std::uint32_t abuse_supplier = 0;  ///< company index of the supplier where abuse was found
         bool abuse = false;
         bool brokerage = false;
         bool ready = false;           ///< negotiation concluded this week (sign at the decision month)
@@ -197,6 +196,7 @@ private:
     std::vector<double> gov_trust_;       ///< [ngo * government_count + g]
     int week_ = 0;
     int first_start_ = 0, first_end_ = 0;
+    std::uint32_t first_ngo_ = 0;  ///< NGO whose project starts first (summary reference)
     bool ws2_stalled_ = false;
     // cumulative counters
     double agreements_ = 0, actions_low_ = 0, actions_medium_ = 0, actions_high_ = 0;

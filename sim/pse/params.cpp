@@ -216,7 +216,7 @@ std::vector<FieldSpec<Scenario>> build_scenario_fields() {
        "Share of relationship trust kept when a company representative changes",
        "Broschak & Block 2014; " + kLSI);
     tr("multiplex_buffer", ACC(S, trust.multiplex_buffer), 0, 1, "",
-       "Share of the turnover loss avoided when the company has brokered ties", "Rogan 2014; " + kTH + " Learning 4");
+       "Share of the turnover loss avoided when the company has multiplex ties (brokered by the NGO, or an existing government tie)", "Rogan 2014; " + kTH + " Learning 4");
     tr("end_salience", ACC(S, trust.end_salience), 0, 1, "",
        "Contact-quality loss when remaining project time is below the company's time to value",
        kTH + " Learning 3 (\"why are we even investing then?\")");
@@ -237,6 +237,11 @@ std::vector<FieldSpec<Scenario>> build_scenario_fields() {
     };
     auto add_stage = [&](Stage st, const std::string& src) {
         const auto i = static_cast<std::size_t>(st);
+        std::string weeks_doc = "Mean weeks in this stage at full effort and full trust";
+        if (st == Stage::kAgreement) weeks_doc = "Mean weeks from signing to the start of co-creation at full effort";
+        if (st == Stage::kImplementation) weeks_doc = "Weeks of full effort for the mechanism's coverage to ramp from 0 to 1";
+        if (st == Stage::kSupported) weeks_doc = "Mean weeks of support before the partnership takes its next cohort (back to company_discussions)";
+        if (st == Stage::kPlaced) weeks_doc = "Mean weeks from placement to the start of follow-up support";
         const std::string p = "pipeline." + std::string(stage_name(st)) + ".";
         f.push_back(real<S>(p + "effort_hours",
                             [i](S& s) -> double& { return s.pipeline.stage[i].effort_hours; }, 0, 168,
@@ -244,8 +249,7 @@ std::vector<FieldSpec<Scenario>> build_scenario_fields() {
                             kAssume));
         f.push_back(real<S>(p + "mean_weeks",
                             [i](S& s) -> double& { return s.pipeline.stage[i].mean_weeks; }, 0.01,
-                            5200, "weeks", "Mean weeks in this stage at full effort and full trust",
-                            src));
+                            5200, "weeks", weeks_doc, src));
         f.push_back(real<S>(p + "drop_per_week",
                             [i](S& s) -> double& { return s.pipeline.stage[i].drop_per_week; }, 0, 1,
                             "probability", "Baseline weekly drop-out probability in this stage",
@@ -253,8 +257,10 @@ std::vector<FieldSpec<Scenario>> build_scenario_fields() {
                                 " Learning 2; " + kAS + " Learning 2)"));
     };
     for (Stage st : kWs1ActiveStages)
-        add_stage(st, kAssume + "; contact to agreement about one year (" + kTH + " Learning 2; " +
-                          kAS + " Learning 3)");
+        add_stage(st, st < Stage::kAgreement
+                          ? kAssume + "; contact to agreement about one year (" + kTH + " Learning 2; " + kAS +
+                                " Learning 3)"
+                          : kAssume + "; planning and co-creation take 1-2 years (" + kTH + " Learning 3)");
     for (Stage st : kWs2ActiveStages) add_stage(st, kAssume + "; " + kAS + " Overview (second stream)");
     pl("alignment_intercept", ACC(S, pipeline.alignment_intercept), -20, 20, "logit",
        "Alignment screen P(pass)=logistic(a0 + a1*alignment + a2*has_csr): a0",
@@ -341,7 +347,7 @@ std::vector<FieldSpec<Scenario>> build_scenario_fields() {
     w2("match_prob", ACC(S, ws2.match_prob), 0, 1, "probability",
        "P(company discussions lead to matched candidates)", kAS + " Learning 5 (20 partnerships -> 1-2 placements)");
     w2("cohort_mean", ACC(S, ws2.cohort_mean), 0, 1000, "persons",
-       "Mean survivors placed per successful cohort (Poisson, at least 1)", kLSI + " (a pilot placed 10); " + kAssume);
+       "Poisson mean of survivors placed per cohort (at least 1 is placed, so the mean is cohort_mean + exp(-cohort_mean))", kLSI + " (a pilot placed 10); " + kAssume);
     w2("weekly_exit_placed", ACC(S, ws2.weekly_exit_placed), 0, 1, "probability",
        "Weekly probability a placed survivor leaves the job", kAssume);
 
@@ -365,7 +371,7 @@ std::vector<FieldSpec<Scenario>> build_scenario_fields() {
                   std::string src) {
         f.push_back(real<S>(std::string("ngo_population.") + k, acc, lo, hi, unit, doc, std::move(src)));
     };
-    f.push_back(integer<S>("ngo_population.count", ACC(S, ngo_population.count), 0, 1e6, "NGOs",
+    f.push_back(integer<S>("ngo_population.count", ACC(S, ngo_population.count), 0, 60000, "NGOs",
                            "NGOs generated in addition to [[ngo]] entries", kLSI + " (27 NGOs)"));
     np("engages_business_prob", ACC(S, ngo_population.engages_business_prob), 0, 1, "probability",
        "Share of generated NGOs doing PSE at all", kLSI + " (80% target business)");
@@ -447,7 +453,7 @@ std::vector<FieldSpec<NgoParams>> build_ngo_fields() {
     r("targets_per_month", ACC(N, targets_per_month), 0, 1000, "companies/month",
       "Companies proactively targeted per month after landscape mapping", kAssume);
     f.push_back(integer<N>("max_pipeline", ACC(N, max_pipeline), 1, 100000, "engagements",
-                           "Cap on concurrent pre-agreement engagements", kAssume));
+                           "Cap on concurrent pre-agreement WS1 engagements for proactive targeting (inbound leads are always taken)", kAssume));
     f.push_back(choice<N>("allocation", ACC(N, allocation), {"most_promising", "oldest_first", "equal_share"},
                           "Policy for allocating scarce staff effort across engagements", kAssume));
     f.push_back(boolean<N>("work_stream_2", ACC(N, work_stream_2), "Runs survivor-employment engagements",
@@ -467,7 +473,7 @@ Scenario::Scenario() {
     auto set = [this](Stage s, double effort, double weeks, double drop) {
         pipeline.stage[static_cast<std::size_t>(s)] = StageParams{effort, weeks, drop};
     };
-    // Work stream 1: at full effort and trust the pre-agreement stages take about 38 weeks; trust
+    // Work stream 1: at full effort and trust the pre-agreement stages take about 27 weeks; trust
     // below 1 and the annual decision gate stretch this to about a year (calibrated, issue 7).
     set(Stage::kIdentified, 2, 2, 0.010);
     set(Stage::kFirstMeeting, 4, 4, 0.012);

@@ -151,7 +151,7 @@ struct Scenario {
         double brokerage_bonus = 0.05;
         double association_bonus = 0.03;
         double buyer_endorsement = 0.3;
-        double government_prior = 0.45;
+        double government_prior = 0.35;
     } trust;
 
     // [pipeline]
@@ -179,7 +179,6 @@ struct Scenario {
 
     // [outcomes]
     struct Outcomes {
-        double mechanism_ramp_weeks = 26;
         double vulnerability_reduction = 0.2;
         double sustained_factor = 0.7;
         double cascade_base = 0.0;

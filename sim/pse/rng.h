@@ -13,7 +13,6 @@ namespace pse {
 
 /// What an RNG stream belongs to; part of the counter so streams of different kinds never collide.
 enum class EntityKind : std::uint32_t {
-    kRun = 1,          ///< run-wide draws (network generation, shocks)
     kNgo = 2,          ///< one NGO / project (budget, outreach, targeting)
     kCompany = 3,      ///< one company (turnover, cascade)
     kRelationship = 4, ///< one NGO–organisation relationship (pipeline hazards)

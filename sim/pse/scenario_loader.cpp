@@ -236,6 +236,8 @@ void check_consistency(const Scenario& s, const std::string& file, const std::ma
     };
     check_ngo(s.ngo_defaults, "ngo_defaults.");
     for (std::size_t i = 0; i < s.ngos.size(); ++i) check_ngo(s.ngos[i], fmt::format("ngo[{}].", i));
+    if (s.ngos.size() + static_cast<std::size_t>(s.ngo_population.count) > 60000)
+        at("ngo_population.count", "at most 60000 NGOs in one scenario (RNG stream layout)");
     if (s.shocks.ws2_stall_weeks > 0 && s.shocks.ws2_stall_start_week < 0)
         at("shocks.ws2_stall_weeks", "a stall length is given but shocks.ws2_stall_start_week is -1 (no stall)");
     const double mem = estimate_memory_bytes(s);

@@ -83,7 +83,7 @@ constexpr bool is_post_agreement(Stage s) {
 constexpr Stage next_stage(Stage s) {
     switch (s) {
         case Stage::kImplementation: return Stage::kNone;  // leaves only at project end / dissolution
-        case Stage::kSupported: return Stage::kNone;
+        case Stage::kSupported: return Stage::kCompanyDiscussions;  // next cohort of the same partnership
         case Stage::kSustained: return Stage::kNone;
         default:
             if (is_ws1(s) || is_ws2(s)) return static_cast<Stage>(static_cast<int>(s) + 1);
