@@ -15,6 +15,8 @@
 #include <spdlog/spdlog.h>
 
 #include "pse/errors.h"
+#include "pse/experiment.h"
+#include "pse/sweep.h"
 #include "pse/metrics.h"
 #include "pse/report.h"
 #include "pse/results.h"
@@ -71,68 +73,94 @@ int report_input_error(const pse::InputError& e) {
 }
 
 struct RunArgs {
-    std::string scenario;
+    std::string input;
     std::string output;
     std::int64_t replications = 10;
     std::int64_t seed = -1;
     std::vector<std::string> sets;
     bool overwrite = false;
+    bool resume = false;
+    bool yes = false;
     int threads = 0;
 };
+
+constexpr std::int64_t kConfirmRuns = 100000;  // larger sweeps need --yes
+
+/// Shared by `run` (a scenario) and `sweep` (an experiment): stream runs to shards, merge,
+/// print a summary per design point.
+int execute_experiment(pse::Experiment e, const RunArgs& a, bool quiet, const std::string& cmdline,
+                       const std::string& default_output) {
+    if (e.n_runs() > kConfirmRuns && !a.yes)
+        throw pse::InputError(pse::InputProblem{
+            a.input, 0, 0, "experiment",
+            fmt::format("this asks for {} runs ({} design points x {} replications); pass --yes to run that many",
+                        e.n_runs(), e.points.size(), e.replications)});
+    const std::string output = a.output.empty() ? default_output : a.output;
+    if (a.output.empty()) std::filesystem::create_directories(std::filesystem::path(output).parent_path());
+    spdlog::info("'{}': {} design point(s) x {} replication(s) = {} runs of {} weeks, master seed {}", e.name,
+                 e.points.size(), e.replications, e.n_runs(), e.base.weeks, e.master_seed);
+    Progress progress(!quiet);
+    pse::SweepOptions so;
+    so.target = output;
+    so.overwrite = a.overwrite;
+    so.resume = a.resume;
+    so.threads = a.threads;
+    so.stop = &g_stop;
+    so.command_line = cmdline;
+    so.on_progress = [&](auto d, auto f, auto t) { progress.update(d, f, t); };
+    std::vector<std::vector<std::vector<double>>> summaries(e.points.size());
+    std::vector<std::string> errors;
+    so.on_record = [&](const pse::RunRecord& rec) {
+        if (rec.status == pse::RunStatus::kDone) summaries[static_cast<std::size_t>(rec.design_point)].push_back(rec.output.summary);
+        else errors.push_back(fmt::format("run {} (seed {}): {}", rec.run_id, rec.seed, rec.error));
+    };
+    const auto res = pse::run_sweep(e, so);
+    progress.finish();
+    if (res.reused > 0) spdlog::info("resumed: {} finished run(s) reused from {}", res.reused, res.parts_dir.string());
+    if (!res.complete) {
+        fmt::print(stderr,
+                   "interrupted: {} run(s) finished and kept in '{}'; rerun the same command with --resume to finish\n",
+                   res.tally.done + res.tally.failed + res.reused, res.parts_dir.string());
+        return 130;
+    }
+    for (const auto& err : errors) spdlog::error("{}", err);
+    if (!quiet) {
+        if (res.reused > 0) {
+            std::cout << pse::summary_table_from_file(output);
+        } else {
+            const auto cols = pse::design_columns(e);
+            const std::size_t show = std::min<std::size_t>(e.points.size(), 12);
+            for (std::size_t d = 0; d < show; ++d) {
+                std::string title = e.points.size() == 1 ? "Scenario '" + e.name + "'" : fmt::format("Design point {}", d);
+                if (!e.labels[d].empty()) title += " (" + e.labels[d] + ")";
+                for (const auto& st : e.points[d]) title += "  " + st.key + "=" + pse::to_toml(st.value);
+                std::cout << pse::summary_table(title, summaries[d]) << "\n";
+            }
+            if (show < e.points.size())
+                std::cout << fmt::format("... and {} more design points (see `pse-sim info {}`)\n", e.points.size() - show, output);
+        }
+        std::cout << fmt::format("{} run(s) done, {} failed{}, {:.2f} s wall; results in {}\n", res.tally.done,
+                                 res.tally.failed, res.reused ? fmt::format(", {} reused", res.reused) : "",
+                                 res.tally.wall_seconds, output);
+    }
+    return res.tally.failed > 0 ? 1 : 0;
+}
 
 int cmd_run(const RunArgs& a, bool quiet, const std::string& cmdline) {
     pse::LoadOptions lo;
     lo.overrides = a.sets;
-    auto loaded = pse::load_scenario(a.scenario, lo);
-    auto& s = loaded.scenario;
-    if (a.seed >= 0) s.seed = static_cast<std::uint64_t>(a.seed);
+    auto loaded = pse::load_scenario(a.input, lo);
+    if (a.seed >= 0) loaded.scenario.seed = static_cast<std::uint64_t>(a.seed);
     if (a.replications < 1) throw pse::InputError(pse::InputProblem{"--replications", 0, 0, "", "must be at least 1"});
-    const std::string output = a.output.empty() ? "results/" + s.name + ".h5" : a.output;
-    if (a.output.empty()) std::filesystem::create_directories("results");
+    return execute_experiment(pse::single_experiment(loaded, a.replications), a, quiet, cmdline,
+                              "results/" + loaded.scenario.name + ".h5");
+}
 
-    pse::RunPlan plan;
-    plan.design_points = {s};
-    plan.replications = a.replications;
-    plan.master_seed = s.seed;
-    pse::ResultsMeta meta;
-    meta.scenario_name = s.name;
-    meta.command_line = cmdline;
-    meta.file_names = loaded.files;
-    meta.file_texts = loaded.texts;
-    meta.resolved = {pse::dump_scenario(s)};
-    meta.n_runs = plan.n_runs();
-    meta.n_design_points = 1;
-    meta.replications = plan.replications;
-    meta.weeks = s.weeks;
-    pse::ResultsWriter writer(output, meta, a.overwrite);
-
-    spdlog::info("scenario '{}': {} weeks, {} replication(s), seed {}", s.name, s.weeks, a.replications, s.seed);
-    std::vector<std::vector<double>> summaries;
-    Progress progress(!quiet);
-    pse::RunnerOptions ro;
-    ro.threads = a.threads;
-    ro.stop = &g_stop;
-    ro.on_progress = [&](auto d, auto f, auto t) { progress.update(d, f, t); };
-    std::vector<std::string> errors;
-    const auto tally = pse::execute(plan, ro, [&](pse::RunRecord&& rec) {
-        if (rec.status == pse::RunStatus::kDone) summaries.push_back(rec.output.summary);
-        else errors.push_back(fmt::format("run {} (seed {}): {}", rec.run_id, rec.seed, rec.error));
-        writer.write_run(std::move(rec));
-    });
-    progress.finish();
-    if (tally.stopped) {
-        fmt::print(stderr, "interrupted after {} of {} runs; no results written ('{}' untouched)\n", tally.done,
-                   plan.n_runs(), output);
-        return 130;
-    }
-    writer.finalize();
-    for (const auto& e : errors) spdlog::error("{}", e);
-    if (!quiet) {
-        std::cout << pse::summary_table("Scenario '" + s.name + "'", summaries);
-        std::cout << fmt::format("{} run(s) done, {} failed, {:.2f} s wall; results in {}\n", tally.done, tally.failed,
-                                 tally.wall_seconds, output);
-    }
-    return tally.failed > 0 ? 1 : 0;
+int cmd_sweep(const RunArgs& a, bool quiet, const std::string& cmdline) {
+    auto e = pse::load_experiment(a.input, a.sets);
+    if (a.seed >= 0) e.master_seed = static_cast<std::uint64_t>(a.seed);
+    const std::string name = e.name;
+    return execute_experiment(std::move(e), a, quiet, cmdline, "results/" + name + ".h5");
 }
 
 int cmd_validate(const std::vector<std::string>& files) {
@@ -204,14 +232,7 @@ int cmd_info(const std::string& file) {
     fmt::print("events:          {}\n", r.n_events);
     fmt::print("series [run x week]:\n");
     for (const auto& s : pse::kSeriesSpecs) fmt::print("  {:<26} {:<24} {}\n", s.name, s.unit, s.kind);
-    std::vector<std::vector<double>> summaries;
-    for (std::int64_t i = 0; i < r.n_runs; ++i) {
-        if (r.status[i] != static_cast<std::int8_t>(pse::RunStatus::kDone)) continue;
-        std::vector<double> row;
-        for (const auto& s : pse::kSummarySpecs) row.push_back(r.summary.at(std::string(s.name))[i]);
-        summaries.push_back(row);
-    }
-    std::cout << pse::summary_table("All runs", summaries);
+    std::cout << pse::summary_table_from_file(file);
     return 0;
 }
 
@@ -228,14 +249,31 @@ int main(int argc, char** argv) {
 
     RunArgs ra;
     auto* run = app.add_subcommand("run", "Run a scenario (replications in parallel) and write an HDF5 results file");
-    run->add_option("scenario", ra.scenario, "Scenario file (TOML), e.g. scenarios/default.toml")->required();
+    run->add_option("scenario", ra.input, "Scenario file (TOML), e.g. scenarios/default.toml")->required();
     run->add_option("-o,--output", ra.output, "Results file (HDF5); default results/<scenario name>.h5");
     run->add_option("-r,--replications", ra.replications, "Replications (independent seeds derived from the scenario seed)")
         ->capture_default_str();
     run->add_option("--seed", ra.seed, "Override the scenario's run.seed (master seed of the replications)");
     run->add_option("--set", ra.sets, "Override a parameter: key=value (e.g. ngo[*].dedicated_fte=2); repeatable");
     run->add_flag("--overwrite", ra.overwrite, "Replace an existing results file");
+    run->add_flag("--resume", ra.resume, "Continue an interrupted run from <output>.parts (finished runs are kept)");
     run->add_option("-t,--threads", ra.threads, "Worker threads (0 = all cores)")->capture_default_str();
+
+    RunArgs sa;
+    auto* sweep = app.add_subcommand("sweep", "Run an experiment (design points x replications) in parallel into one HDF5 file");
+    sweep->add_option("experiment", sa.input, "Experiment file (TOML with an [experiment] table), e.g. scenarios/staffing.toml")->required();
+    sweep->add_option("-o,--output", sa.output, "Results file (HDF5); default results/<experiment name>.h5");
+    sweep->add_option("--seed", sa.seed, "Override the experiment's master seed");
+    sweep->add_option("--set", sa.sets, "Override a parameter or experiment key: key=value; repeatable");
+    sweep->add_flag("--overwrite", sa.overwrite, "Replace an existing results file");
+    sweep->add_flag("--resume", sa.resume, "Continue an interrupted sweep from <output>.parts (finished runs are kept)");
+    sweep->add_flag("--yes", sa.yes, "Confirm sweeps of more than 100000 runs");
+    sweep->add_option("-t,--threads", sa.threads, "Worker threads (0 = all cores)")->capture_default_str();
+
+    std::string export_file, export_dir;
+    auto* exp = app.add_subcommand("export", "Write a results file's tables and series as CSV files (for spreadsheets)");
+    exp->add_option("file", export_file, "Results file (HDF5)")->required();
+    exp->add_option("--csv", export_dir, "Output folder (created if missing)")->required();
 
     std::vector<std::string> vfiles;
     auto* validate = app.add_subcommand("validate", "Check scenario files without running them (exit 2 on problems)");
@@ -267,6 +305,12 @@ int main(int argc, char** argv) {
     std::signal(SIGTERM, on_signal);
     try {
         if (*run) return cmd_run(ra, quiet, cmdline);
+        if (*sweep) return cmd_sweep(sa, quiet, cmdline);
+        if (*exp) {
+            const auto files = pse::export_csv(export_file, export_dir);
+            if (!quiet) fmt::print("wrote {} CSV files to {}\n", files, export_dir);
+            return 0;
+        }
         if (*validate) return cmd_validate(vfiles);
         if (*show) {
             pse::LoadOptions lo;

@@ -68,3 +68,112 @@ std::string summary_table(const std::string& title, const std::vector<std::vecto
 }
 
 }  // namespace pse
+
+#include <fstream>
+
+#include "pse/errors.h"
+#include "pse/results.h"
+
+namespace pse {
+
+std::string summary_table_from_file(const std::filesystem::path& file) {
+    const auto r = read_results(file, false);
+    const std::int64_t points = std::max<std::int64_t>(1, std::atoll(r.attrs.at("n_design_points").c_str()));
+    std::vector<std::vector<std::vector<double>>> by_point(static_cast<std::size_t>(points));
+    for (std::int64_t i = 0; i < r.n_runs; ++i) {
+        if (r.status[i] != static_cast<std::int8_t>(RunStatus::kDone)) continue;
+        std::vector<double> row;
+        for (const auto& s : kSummarySpecs) row.push_back(r.summary.at(std::string(s.name))[i]);
+        const auto d = static_cast<std::size_t>(std::clamp<std::int64_t>(r.design_point[i], 0, points - 1));
+        by_point[d].push_back(std::move(row));
+    }
+    std::string out;
+    const std::size_t show = std::min<std::size_t>(by_point.size(), 12);
+    for (std::size_t d = 0; d < show; ++d) {
+        std::string title = points == 1 ? "Scenario '" + r.attrs.at("scenario_name") + "'" : fmt::format("Design point {}", d);
+        for (const auto& k : r.design_keys) title += fmt::format("  {}={}", k, r.design.at(k)[d]);
+        out += summary_table(title, by_point[d]) + (d + 1 < show ? "\n" : "");
+    }
+    if (show < by_point.size()) out += fmt::format("... and {} more design points\n", by_point.size() - show);
+    return out;
+}
+
+namespace {
+std::string csv_escape(const std::string& s) {
+    if (s.find_first_of(",\"\n") == std::string::npos) return s;
+    std::string o = "\"";
+    for (char c : s) o += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return o + "\"";
+}
+std::string num(double x) { return std::isfinite(x) ? fmt::format("{}", x) : std::string(); }
+}  // namespace
+
+int export_csv(const std::filesystem::path& file, const std::filesystem::path& dir) {
+    const auto r = read_results(file, true);
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec || !std::filesystem::is_directory(dir)) throw IoError("cannot create folder '" + dir.string() + "'");
+    int files = 0;
+    auto open = [&](const std::string& name) {
+        std::ofstream out(dir / name);
+        if (!out) throw IoError("cannot write '" + (dir / name).string() + "'");
+        ++files;
+        return out;
+    };
+    auto check_stream = [&](std::ofstream& out, const std::string& name) {
+        out.flush();
+        if (!out) throw IoError("writing '" + (dir / name).string() + "' failed (disk full?)");
+    };
+    {
+        auto out = open("runs.csv");
+        out << "run_id,design_point,replication,seed,status,error,wall_seconds";
+        for (const auto& s : kSummarySpecs) out << "," << s.name;
+        out << "\n";
+        for (std::int64_t i = 0; i < r.n_runs; ++i) {
+            out << r.run_id[i] << "," << r.design_point[i] << "," << r.replication[i] << "," << r.seed[i] << ","
+                << static_cast<int>(r.status[i]) << "," << csv_escape(r.error[i]) << "," << num(r.wall_seconds[i]);
+            for (const auto& s : kSummarySpecs) out << "," << num(r.summary.at(std::string(s.name))[i]);
+            out << "\n";
+        }
+        check_stream(out, "runs.csv");
+    }
+    {
+        auto out = open("design.csv");
+        out << "design_point";
+        for (const auto& k : r.design_keys) out << "," << csv_escape(k);
+        out << "\n";
+        const std::int64_t points = std::atoll(r.attrs.at("n_design_points").c_str());
+        for (std::int64_t d = 0; d < points; ++d) {
+            out << d;
+            for (const auto& k : r.design_keys) out << "," << num(r.design.at(k)[d]);
+            out << "\n";
+        }
+        check_stream(out, "design.csv");
+    }
+    for (const auto& s : kSeriesSpecs) {
+        const std::string name = "series_" + std::string(s.name) + ".csv";
+        auto out = open(name);
+        out << "run_id";
+        for (int w = 0; w < r.weeks; ++w) out << ",week_" << w;
+        out << "\n";
+        const auto& v = r.series.at(std::string(s.name));
+        for (std::int64_t i = 0; i < r.n_runs; ++i) {
+            out << i;
+            for (int w = 0; w < r.weeks; ++w) out << "," << num(v[static_cast<std::size_t>(i * r.weeks + w)]);
+            out << "\n";
+        }
+        check_stream(out, name);
+    }
+    {
+        auto out = open("events.csv");
+        out << "run,week,ngo,org,type,stage_from,stage_to\n";
+        for (const auto& e : read_events(file))
+            out << e.run << "," << e.event.week << "," << e.event.ngo << "," << e.event.org << ","
+                << kEventNames[static_cast<std::size_t>(e.event.type)] << "," << stage_name(e.event.from) << ","
+                << stage_name(e.event.to) << "\n";
+        check_stream(out, "events.csv");
+    }
+    return files;
+}
+
+}  // namespace pse

@@ -9,112 +9,14 @@
 #include <fmt/format.h>
 #include <hdf5.h>
 
+#include "pse/detail/h5.h"
 #include "pse/errors.h"
 #include "pse/version.h"
 
 namespace pse {
 namespace {
 
-/// Owning HDF5 handle with the right close function.
-class H {
-public:
-    H() = default;
-    H(hid_t id, herr_t (*close)(hid_t)) : id_(id), close_(close) {}
-    H(H&& o) noexcept : id_(o.id_), close_(o.close_) { o.id_ = -1; }
-    H& operator=(H&& o) noexcept {
-        reset();
-        id_ = o.id_;
-        close_ = o.close_;
-        o.id_ = -1;
-        return *this;
-    }
-    ~H() { reset(); }
-    void reset() {
-        if (id_ >= 0 && close_) close_(id_);
-        id_ = -1;
-    }
-    [[nodiscard]] hid_t get() const { return id_; }
-    [[nodiscard]] bool ok() const { return id_ >= 0; }
-
-private:
-    hid_t id_ = -1;
-    herr_t (*close_)(hid_t) = nullptr;
-};
-
-void check(herr_t rc, const std::string& what) {
-    if (rc < 0) throw IoError("HDF5 error while " + what + " (is the disk full or the file unwritable?)");
-}
-H checked(hid_t id, herr_t (*close)(hid_t), const std::string& what) {
-    if (id < 0) throw IoError("HDF5 error while " + what + " (is the disk full or the file unwritable?)");
-    return H(id, close);
-}
-
-void quiet_hdf5() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
-
-H string_type() {
-    H t(H5Tcopy(H5T_C_S1), H5Tclose);
-    H5Tset_size(t.get(), H5T_VARIABLE);
-    H5Tset_cset(t.get(), H5T_CSET_UTF8);
-    return t;
-}
-
-void attr_string(hid_t loc, const char* name, const std::string& value) {
-    H type = string_type();
-    H space(H5Screate(H5S_SCALAR), H5Sclose);
-    if (H5Aexists(loc, name) > 0) H5Adelete(loc, name);
-    H a = checked(H5Acreate2(loc, name, type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose, "creating attribute");
-    const char* p = value.c_str();
-    check(H5Awrite(a.get(), type.get(), &p), std::string("writing attribute ") + name);
-}
-
-void attr_int(hid_t loc, const char* name, std::int64_t value) {
-    H space(H5Screate(H5S_SCALAR), H5Sclose);
-    if (H5Aexists(loc, name) > 0) H5Adelete(loc, name);
-    H a = checked(H5Acreate2(loc, name, H5T_NATIVE_INT64, space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose, "creating attribute");
-    check(H5Awrite(a.get(), H5T_NATIVE_INT64, &value), std::string("writing attribute ") + name);
-}
-
-void attr_strings(hid_t loc, const char* name, const std::vector<std::string_view>& values) {
-    H type = string_type();
-    const hsize_t n = values.size();
-    H space(H5Screate_simple(1, &n, nullptr), H5Sclose);
-    H a = checked(H5Acreate2(loc, name, type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose, "creating attribute");
-    std::vector<std::string> owned(values.begin(), values.end());
-    std::vector<const char*> ptrs;
-    for (const auto& s : owned) ptrs.push_back(s.c_str());
-    check(H5Awrite(a.get(), type.get(), ptrs.data()), std::string("writing attribute ") + name);
-}
-
-H make_group(hid_t loc, const char* name) {
-    return checked(H5Gcreate2(loc, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose, std::string("creating group ") + name);
-}
-
-template <class T>
-void write_1d(hid_t loc, const std::string& name, hid_t type, const std::vector<T>& v) {
-    const hsize_t n = v.size();
-    H space(H5Screate_simple(1, &n, nullptr), H5Sclose);
-    H plist(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
-    if (n > 0) {
-        const hsize_t chunk = std::min<hsize_t>(n, 65536);
-        H5Pset_chunk(plist.get(), 1, &chunk);
-        H5Pset_shuffle(plist.get());
-        H5Pset_deflate(plist.get(), 4);
-    }
-    H d = checked(H5Dcreate2(loc, name.c_str(), type, space.get(), H5P_DEFAULT, plist.get(), H5P_DEFAULT), H5Dclose,
-                  "creating dataset " + name);
-    if (n > 0) check(H5Dwrite(d.get(), type, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()), "writing dataset " + name);
-}
-
-void write_strings(hid_t loc, const std::string& name, const std::vector<std::string>& v) {
-    H type = string_type();
-    const hsize_t n = v.size();
-    H space(H5Screate_simple(1, &n, nullptr), H5Sclose);
-    H d = checked(H5Dcreate2(loc, name.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Dclose,
-                  "creating dataset " + name);
-    std::vector<const char*> ptrs;
-    for (const auto& s : v) ptrs.push_back(s.c_str());
-    if (n > 0) check(H5Dwrite(d.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data()), "writing dataset " + name);
-}
+using namespace detail;
 
 std::string utc_now() {
     const auto t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
@@ -255,9 +157,14 @@ ResultsWriter::ResultsWriter(std::filesystem::path target, ResultsMeta meta, boo
             H d(H5Dopen2(g.get(), c.key.c_str(), H5P_DEFAULT), H5Dclose);
             attr_string(d.get(), "key", c.key);
             attr_string(d.get(), "role", c.role);
+            if (!c.labels.empty()) {
+                std::vector<std::string_view> lv(c.labels.begin(), c.labels.end());
+                attr_strings(d.get(), "labels", lv);
+            }
             keys.push_back(c.key);
         }
         write_strings(g.get(), "_keys", keys);
+        write_strings(g.get(), "_labels", m.meta.point_labels);
     }
     {  // series
         m.series_group = make_group(m.file.get(), "series");
@@ -406,6 +313,12 @@ void ResultsWriter::finalize() {
         attr_int(f, "n_runs", m.meta.n_runs);
         attr_int(f, "n_design_points", m.meta.n_design_points);
         attr_int(f, "replications", m.meta.replications);
+        attr_string(f, "design_method", m.meta.design_method);
+        attr_int(f, "sobol_base_samples", m.meta.design_method == "sobol" ? m.meta.samples : 0);
+        attr_int(f, "morris_trajectories", m.meta.design_method == "morris" ? m.meta.samples : 0);
+        attr_int(f, "morris_levels", m.meta.design_method == "morris" ? m.meta.levels : 0);
+        attr_int(f, "master_seed", static_cast<std::int64_t>(m.meta.master_seed));
+        attr_int(f, "common_random_numbers", m.meta.common_random_numbers ? 1 : 0);
         m.series_ds.clear();
         m.pipeline_ds.reset();
         m.ev_run.reset(); m.ev_week.reset(); m.ev_ngo.reset(); m.ev_org.reset();
@@ -434,51 +347,6 @@ void ResultsWriter::finalize() {
 // Reader
 
 namespace {
-
-std::string read_attr_string(hid_t loc, const char* name) {
-    H a(H5Aopen(loc, name, H5P_DEFAULT), H5Aclose);
-    if (!a.ok()) return {};
-    H type(H5Aget_type(a.get()), H5Tclose);
-    if (H5Tget_class(type.get()) == H5T_INTEGER) {
-        std::int64_t v = 0;
-        H5Aread(a.get(), H5T_NATIVE_INT64, &v);
-        return std::to_string(v);
-    }
-    if (H5Tget_class(type.get()) != H5T_STRING) return {};
-    H mem = string_type();
-    char* p = nullptr;
-    if (H5Aread(a.get(), mem.get(), &p) < 0 || !p) return {};
-    std::string s(p);
-    H5free_memory(p);
-    return s;
-}
-
-template <class T>
-std::vector<T> read_1d(hid_t loc, const std::string& name, hid_t type) {
-    H d(H5Dopen2(loc, name.c_str(), H5P_DEFAULT), H5Dclose);
-    if (!d.ok()) throw IoError("results file lacks dataset " + name);
-    H space(H5Dget_space(d.get()), H5Sclose);
-    const hssize_t n = H5Sget_simple_extent_npoints(space.get());
-    std::vector<T> v(static_cast<std::size_t>(std::max<hssize_t>(0, n)));
-    if (n > 0) check(H5Dread(d.get(), type, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()), "reading " + name);
-    return v;
-}
-
-std::vector<std::string> read_strings(hid_t loc, const std::string& name) {
-    H d(H5Dopen2(loc, name.c_str(), H5P_DEFAULT), H5Dclose);
-    if (!d.ok()) throw IoError("results file lacks dataset " + name);
-    H space(H5Dget_space(d.get()), H5Sclose);
-    const hssize_t n = H5Sget_simple_extent_npoints(space.get());
-    std::vector<char*> ptrs(static_cast<std::size_t>(std::max<hssize_t>(0, n)), nullptr);
-    H mem = string_type();
-    if (n > 0) check(H5Dread(d.get(), mem.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data()), "reading " + name);
-    std::vector<std::string> out;
-    for (auto* p : ptrs) {
-        out.emplace_back(p ? p : "");
-        if (p) H5free_memory(p);
-    }
-    return out;
-}
 
 }  // namespace
 
@@ -527,6 +395,24 @@ ResultsData read_results(const std::filesystem::path& file, bool with_series) {
         r.n_events = static_cast<std::size_t>(H5Sget_simple_extent_npoints(space.get()));
     }
     return r;
+}
+
+std::vector<RunEvent> read_events(const std::filesystem::path& file) {
+    (void)read_results(file, false);  // validates the file (format, version)
+    H f(H5Fopen(file.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+    H g(H5Gopen2(f.get(), "events", H5P_DEFAULT), H5Gclose);
+    const auto run = read_1d<std::int64_t>(g.get(), "run", H5T_NATIVE_INT64);
+    const auto week = read_1d<std::int32_t>(g.get(), "week", H5T_NATIVE_INT32);
+    const auto ngo = read_1d<std::int32_t>(g.get(), "ngo", H5T_NATIVE_INT32);
+    const auto org = read_1d<std::int64_t>(g.get(), "org", H5T_NATIVE_INT64);
+    const auto type = read_1d<std::uint8_t>(g.get(), "type", H5T_NATIVE_UINT8);
+    const auto from = read_1d<std::uint8_t>(g.get(), "stage_from", H5T_NATIVE_UINT8);
+    const auto to = read_1d<std::uint8_t>(g.get(), "stage_to", H5T_NATIVE_UINT8);
+    std::vector<RunEvent> out(run.size());
+    for (std::size_t i = 0; i < run.size(); ++i)
+        out[i] = RunEvent{run[i], Event{week[i], ngo[i], org[i], static_cast<EventType>(type[i]), static_cast<Stage>(from[i]),
+                                        static_cast<Stage>(to[i])}};
+    return out;
 }
 
 }  // namespace pse

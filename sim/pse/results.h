@@ -49,6 +49,7 @@ struct DesignColumn {
     std::string key;              ///< scenario key, e.g. "ngo[*].dedicated_fte"
     std::string role;             ///< "lever" or "uncertainty"
     std::vector<double> values;   ///< one per design point (numeric encoding; booleans as 0/1)
+    std::vector<std::string> labels;  ///< for text/choice factors: value i is labels[i]
 };
 
 /// File-level metadata.
@@ -60,6 +61,12 @@ struct ResultsMeta {
     std::vector<DesignColumn> design;
     std::int64_t n_runs = 0, n_design_points = 1, replications = 1;
     int weeks = 0;
+    std::string design_method = "single";  ///< single | grid | list | lhs | sobol | morris
+    std::int64_t samples = 0;              ///< sobol base samples N / morris trajectories r / lhs points
+    int levels = 0;                        ///< morris grid levels p
+    std::uint64_t master_seed = 0;
+    bool common_random_numbers = true;
+    std::vector<std::string> point_labels; ///< one per design point (list designs)
 };
 
 /// Writes one results file. Create, write_run() each run (any order), finalize().
@@ -109,5 +116,13 @@ struct ResultsData {
 /// Throws IoError if the file is missing, not HDF5, not a pse-sim results file, or of a newer
 /// format version than this build understands.
 ResultsData read_results(const std::filesystem::path& file, bool with_series = true);
+
+/// One row of the events table with its run id.
+struct RunEvent {
+    std::int64_t run;
+    Event event;
+};
+/// Read the whole events table (ordered by run, then week). Throws IoError like read_results().
+std::vector<RunEvent> read_events(const std::filesystem::path& file);
 
 }  // namespace pse

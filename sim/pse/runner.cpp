@@ -3,6 +3,7 @@
 #include <chrono>
 #include <exception>
 #include <mutex>
+#include <numeric>
 #include <thread>
 
 #include <tbb/concurrent_queue.h>
@@ -12,6 +13,7 @@
 
 #include "pse/rng.h"
 
+#include "pse/experiment.h"
 #include "pse/model.h"
 
 namespace pse {
@@ -22,10 +24,16 @@ std::uint64_t run_seed(const RunPlan& plan, std::int64_t design_point, std::int6
                                       : derive_seed(plan.master_seed, static_cast<std::uint64_t>(design_point) + 1, rep);
 }
 
-RunTally execute(const RunPlan& plan, const RunnerOptions& opts, const std::function<void(RunRecord&&)>& sink) {
+namespace {
+
+/// Core loop shared by both entry points: workers take run ids in order from an atomic cursor.
+RunTally execute_ids(const std::vector<std::int64_t>& ids, std::int64_t replications,
+                     const std::function<Scenario(std::int64_t)>& scenario_of,
+                     const std::function<std::uint64_t(std::int64_t, std::int64_t)>& seed_of, const RunnerOptions& opts,
+                     const std::function<void(RunRecord&&)>& sink) {
     using Clock = std::chrono::steady_clock;
     const auto t0 = Clock::now();
-    const std::int64_t total = plan.n_runs();
+    const auto total = static_cast<std::int64_t>(ids.size());
     RunTally tally;
     tbb::concurrent_bounded_queue<RunRecord> queue;
     queue.set_capacity(256);
@@ -54,30 +62,35 @@ RunTally execute(const RunPlan& plan, const RunnerOptions& opts, const std::func
     });
 
     const int threads = opts.threads > 0 ? opts.threads : static_cast<int>(std::thread::hardware_concurrency());
-    std::atomic<std::int64_t> produced{0};
+    const int workers = std::max(1, std::min<int>(threads, static_cast<int>(std::max<std::int64_t>(1, total))));
+    std::atomic<std::int64_t> cursor{0}, produced{0};
     tbb::task_arena arena(std::max(1, threads));
     arena.execute([&] {
-        tbb::parallel_for(std::int64_t{0}, total, [&](std::int64_t id) {
-            if (sink_failed || (opts.stop && opts.stop->load())) return;
-            const std::int64_t d = id / plan.replications, r = id % plan.replications;
-            RunRecord rec;
-            rec.run_id = id;
-            rec.design_point = d;
-            rec.replication = r;
-            rec.seed = run_seed(plan, d, r);
-            const auto s0 = Clock::now();
-            try {
-                rec.output = run_model(plan.design_points[static_cast<std::size_t>(d)], rec.seed,
-                                       ModelOptions{opts.within_run_parallel});
-                rec.status = RunStatus::kDone;
-            } catch (const std::exception& e) {
-                rec.status = RunStatus::kFailed;
-                rec.error = e.what();
-                rec.output = RunOutput{};
+        tbb::parallel_for(0, workers, [&](int) {
+            while (true) {
+                if (sink_failed || (opts.stop && opts.stop->load())) return;
+                const std::int64_t k = cursor.fetch_add(1);
+                if (k >= total) return;
+                const std::int64_t id = ids[static_cast<std::size_t>(k)];
+                const std::int64_t d = id / replications, r = id % replications;
+                RunRecord rec;
+                rec.run_id = id;
+                rec.design_point = d;
+                rec.replication = r;
+                rec.seed = seed_of(d, r);
+                const auto s0 = Clock::now();
+                try {
+                    rec.output = run_model(scenario_of(d), rec.seed, ModelOptions{opts.within_run_parallel});
+                    rec.status = RunStatus::kDone;
+                } catch (const std::exception& e) {
+                    rec.status = RunStatus::kFailed;
+                    rec.error = e.what();
+                    rec.output = RunOutput{};
+                }
+                rec.wall_seconds = std::chrono::duration<double>(Clock::now() - s0).count();
+                produced.fetch_add(1);
+                queue.push(std::move(rec));
             }
-            rec.wall_seconds = std::chrono::duration<double>(Clock::now() - s0).count();
-            produced.fetch_add(1);
-            queue.push(std::move(rec));
         });
     });
     if (produced.load() < total) {
@@ -91,6 +104,29 @@ RunTally execute(const RunPlan& plan, const RunnerOptions& opts, const std::func
     tally.wall_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
     if (sink_error) std::rethrow_exception(sink_error);
     return tally;
+}
+
+}  // namespace
+
+RunTally execute(const RunPlan& plan, const RunnerOptions& opts, const std::function<void(RunRecord&&)>& sink) {
+    std::vector<std::int64_t> ids(static_cast<std::size_t>(plan.n_runs()));
+    std::iota(ids.begin(), ids.end(), 0);
+    return execute_ids(
+        ids, plan.replications, [&](std::int64_t d) { return plan.design_points[static_cast<std::size_t>(d)]; },
+        [&](std::int64_t d, std::int64_t r) { return run_seed(plan, d, r); }, opts, sink);
+}
+
+std::uint64_t experiment_seed(const Experiment& e, std::int64_t design_point, std::int64_t replication) {
+    const auto rep = static_cast<std::uint64_t>(replication);
+    return e.common_random_numbers ? derive_seed(e.master_seed, 0, rep)
+                                   : derive_seed(e.master_seed, static_cast<std::uint64_t>(design_point) + 1, rep);
+}
+
+RunTally execute(const Experiment& e, const std::vector<std::int64_t>& run_ids, const RunnerOptions& opts,
+                 const std::function<void(RunRecord&&)>& sink) {
+    return execute_ids(
+        run_ids, e.replications, [&](std::int64_t d) { return scenario_at(e, static_cast<std::size_t>(d)); },
+        [&](std::int64_t d, std::int64_t r) { return experiment_seed(e, d, r); }, opts, sink);
 }
 
 }  // namespace pse

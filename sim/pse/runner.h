@@ -51,4 +51,14 @@ struct RunTally {
 /// A run that throws is recorded as failed with its message. Rethrows exceptions from `sink`.
 RunTally execute(const RunPlan& plan, const RunnerOptions& opts, const std::function<void(RunRecord&&)>& sink);
 
+struct Experiment;
+/// Seed of (design point, replication) of an experiment (same rule as run_seed()).
+std::uint64_t experiment_seed(const Experiment& e, std::int64_t design_point, std::int64_t replication);
+
+/// Run the given run ids of an experiment (ascending; e.g. the unfinished runs of a resumed
+/// sweep). Runs are handed out to workers in id order (dynamic load balancing), so they finish
+/// nearly in order. `sink` is called on one thread. Same guarantees as execute(RunPlan).
+RunTally execute(const Experiment& e, const std::vector<std::int64_t>& run_ids, const RunnerOptions& opts,
+                 const std::function<void(RunRecord&&)>& sink);
+
 }  // namespace pse

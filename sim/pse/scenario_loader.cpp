@@ -407,6 +407,12 @@ Scenario scenario_from_table(const toml::table& t, const std::string& file, cons
     return s;
 }
 
+void check_scenario(const Scenario& s, const std::string& file, const LoadOptions& opts) {
+    std::vector<InputProblem> problems;
+    check_consistency(s, file, {}, problems, opts);
+    if (!problems.empty()) throw InputError(std::move(problems));
+}
+
 LoadedScenario load_scenario(const std::filesystem::path& file, const LoadOptions& opts) {
     LoadedScenario out;
     out.path = file.string();

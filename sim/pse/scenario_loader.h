@@ -57,6 +57,10 @@ Scenario scenario_from_table(const toml::table& t, const std::string& file, cons
 /// "ngo[*].handover"). Throws InputError on a malformed override.
 void apply_override(toml::table& t, const std::string& assignment);
 
+/// Cross-field consistency checks (project dates, skills, NGO count, memory estimate) of a
+/// scenario built in code (e.g. a design point). Throws InputError naming `file` and the key.
+void check_scenario(const Scenario& s, const std::string& file, const LoadOptions& opts = {});
+
 /// Fully resolved scenario as TOML text (every field, defaults included). parse(dump(s)) == s.
 std::string dump_scenario(const Scenario& s);
 

@@ -1,0 +1,519 @@
+#include "pse/experiment.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <numeric>
+#include <set>
+
+#include <boost/random/sobol.hpp>
+#include <fmt/format.h>
+#include <toml++/toml.h>
+
+#include "pse/errors.h"
+#include "pse/rng.h"
+
+namespace pse {
+namespace {
+
+struct Loc {
+    std::string file;
+    int line = 0, column = 0;
+};
+Loc loc_of(const toml::node& n, const std::string& file) {
+    const auto& s = n.source();
+    return Loc{s.path ? *s.path : file, static_cast<int>(s.begin.line), static_cast<int>(s.begin.column)};
+}
+
+std::optional<FieldValue> to_value(const toml::node& n) {
+    if (n.is_boolean()) return FieldValue{*n.value<bool>()};
+    if (n.is_integer()) return FieldValue{*n.value<std::int64_t>()};
+    if (n.is_floating_point()) return FieldValue{*n.value<double>()};
+    if (n.is_string()) return FieldValue{*n.value<std::string>()};
+    return std::nullopt;
+}
+
+/// Field spec (type, range) for a settable key; nullptr if unknown.
+struct SpecView {
+    FieldType type;
+    double min, max;
+    std::vector<std::string> choices;
+};
+std::optional<SpecView> spec_of(const std::string& key) {
+    std::string suffix;
+    if (key.rfind("ngo_defaults.", 0) == 0) suffix = key.substr(13);
+    else if (key.rfind("ngo[", 0) == 0 && key.find("].") != std::string::npos) suffix = key.substr(key.find("].") + 2);
+    if (!suffix.empty()) {
+        for (const auto& f : ngo_fields())
+            if (f.key == suffix) return SpecView{f.type, f.min, f.max, f.choices};
+        return std::nullopt;
+    }
+    for (const auto& f : scenario_fields())
+        if (f.key == key) return SpecView{f.type, f.min, f.max, f.choices};
+    return std::nullopt;
+}
+
+std::vector<std::string> all_keys() {
+    std::vector<std::string> keys;
+    for (const auto& f : scenario_fields()) keys.push_back(f.key);
+    for (const auto& f : ngo_fields()) keys.push_back("ngo[*]." + f.key);
+    return keys;
+}
+
+double as_number(const FieldValue& v) {
+    if (std::holds_alternative<double>(v)) return std::get<double>(v);
+    if (std::holds_alternative<std::int64_t>(v)) return static_cast<double>(std::get<std::int64_t>(v));
+    if (std::holds_alternative<bool>(v)) return std::get<bool>(v) ? 1.0 : 0.0;
+    return std::numeric_limits<double>::quiet_NaN();
+}
+
+template <class T>
+void set_field(const std::vector<FieldSpec<T>>& fields, const std::string& key, T& target, const FieldValue& v) {
+    for (const auto& f : fields)
+        if (f.key == key) {
+            f.set(target, v);
+            return;
+        }
+}
+
+}  // namespace
+
+void apply_setting(Scenario& s, const Setting& setting, const std::string& where) {
+    const std::string& key = setting.key;
+    auto fail = [&](const std::string& msg) {
+        throw InputError(InputProblem{where, 0, 0, key, msg});
+    };
+    const auto spec = spec_of(key);
+    if (!spec) {
+        const auto sug = suggest_key(key, all_keys());
+        fail("unknown parameter" + (sug.empty() ? std::string() : "; did you mean '" + sug + "'?"));
+    }
+    FieldValue v = setting.value;
+    switch (spec->type) {
+        case FieldType::kReal: {
+            const double x = as_number(v);
+            if (std::holds_alternative<std::string>(v) || std::holds_alternative<bool>(v)) fail("expected a number");
+            if (!std::isfinite(x)) fail("value must be finite");
+            if (x < spec->min || x > spec->max) fail(fmt::format("value {} is out of range [{}, {}]", x, spec->min, spec->max));
+            v = x;
+            break;
+        }
+        case FieldType::kInteger: {
+            const double x = as_number(v);
+            if (std::holds_alternative<std::string>(v) || std::holds_alternative<bool>(v)) fail("expected an integer");
+            if (!std::isfinite(x) || x != std::floor(x)) fail(fmt::format("expected an integer, got {}", x));
+            if (x < spec->min || x > spec->max) fail(fmt::format("value {} is out of range [{}, {}]", x, spec->min, spec->max));
+            v = static_cast<std::int64_t>(x);
+            break;
+        }
+        case FieldType::kBoolean:
+            if (!std::holds_alternative<bool>(v)) fail("expected true or false");
+            break;
+        case FieldType::kChoice:
+            if (!std::holds_alternative<std::string>(v)) fail("expected a string");
+            if (std::find(spec->choices.begin(), spec->choices.end(), std::get<std::string>(v)) == spec->choices.end())
+                fail("\"" + std::get<std::string>(v) + "\" is not an allowed value");
+            break;
+        case FieldType::kText:
+            if (!std::holds_alternative<std::string>(v)) fail("expected a string");
+            break;
+    }
+    if (key.rfind("ngo_defaults.", 0) == 0) {
+        set_field(ngo_fields(), key.substr(13), s.ngo_defaults, v);
+    } else if (key.rfind("ngo[", 0) == 0) {
+        const auto close = key.find("].");
+        const std::string idx = key.substr(4, close - 4);
+        const std::string field = key.substr(close + 2);
+        if (idx == "*") {
+            set_field(ngo_fields(), field, s.ngo_defaults, v);
+            for (auto& n : s.ngos) set_field(ngo_fields(), field, n, v);
+        } else {
+            std::size_t i = 0;
+            try {
+                i = std::stoul(idx);
+            } catch (...) {
+                fail("array index must be a number or *");
+            }
+            if (i >= s.ngos.size()) fail(fmt::format("there is no ngo[{}] in the scenario", i));
+            set_field(ngo_fields(), field, s.ngos[i], v);
+        }
+    } else {
+        set_field(scenario_fields(), key, s, v);
+    }
+}
+
+Scenario scenario_at(const Experiment& e, std::size_t d) {
+    Scenario s = e.base;
+    for (const auto& st : e.points.at(d)) apply_setting(s, st, e.files.empty() ? "" : e.files.front());
+    return s;
+}
+
+std::vector<std::vector<double>> latin_hypercube(std::size_t n, std::size_t k, std::uint64_t seed) {
+    std::vector<std::vector<double>> x(n, std::vector<double>(k));
+    for (std::size_t j = 0; j < k; ++j) {
+        const Rng rng(seed, EntityKey{EntityKind::kSeed, static_cast<std::uint32_t>(j)});
+        std::vector<std::size_t> perm(n);
+        std::iota(perm.begin(), perm.end(), 0);
+        for (std::size_t i = n; i > 1; --i) std::swap(perm[i - 1], perm[rng.below(1, static_cast<std::uint32_t>(i), i)]);
+        for (std::size_t i = 0; i < n; ++i)
+            x[i][j] = (static_cast<double>(perm[i]) + rng.uniform(2, static_cast<std::uint32_t>(i))) / static_cast<double>(n);
+    }
+    return x;
+}
+
+std::vector<std::vector<double>> saltelli(std::size_t n, std::size_t k) {
+    boost::random::sobol gen(2 * k);
+    const double scale = std::ldexp(1.0, -64);
+    std::vector<std::vector<double>> out;
+    out.reserve(n * (k + 2));
+    std::vector<double> ab(2 * k);
+    for (std::size_t j = 0; j < n; ++j) {
+        for (auto& x : ab) x = static_cast<double>(gen()) * scale;
+        std::vector<double> A(ab.begin(), ab.begin() + static_cast<std::ptrdiff_t>(k)), B(ab.begin() + static_cast<std::ptrdiff_t>(k), ab.end());
+        out.push_back(A);
+        out.push_back(B);
+        for (std::size_t i = 0; i < k; ++i) {
+            auto m = A;
+            m[i] = B[i];
+            out.push_back(std::move(m));
+        }
+    }
+    return out;
+}
+
+std::vector<std::vector<double>> morris(std::size_t r, std::size_t k, int p, std::uint64_t seed) {
+    const double delta = p / (2.0 * (p - 1));
+    const int low_levels = p / 2;  // base levels i/(p-1) with i/(p-1) + delta <= 1
+    std::vector<std::vector<double>> out;
+    out.reserve(r * (k + 1));
+    for (std::size_t t = 0; t < r; ++t) {
+        const Rng rng(seed, EntityKey{EntityKind::kSeed, static_cast<std::uint32_t>(1000000 + t)});
+        std::vector<std::size_t> order(k);
+        std::iota(order.begin(), order.end(), 0);
+        for (std::size_t i = k; i > 1; --i) std::swap(order[i - 1], order[rng.below(3, static_cast<std::uint32_t>(i), i)]);
+        std::vector<double> x(k), dir(k);
+        for (std::size_t i = 0; i < k; ++i) {
+            const double base = static_cast<double>(rng.below(4, static_cast<std::uint32_t>(i), static_cast<std::uint64_t>(low_levels))) / (p - 1);
+            const bool up = rng.chance(5, static_cast<std::uint32_t>(i), 0.5);
+            x[i] = up ? base : base + delta;
+            dir[i] = up ? delta : -delta;
+        }
+        out.push_back(x);
+        for (std::size_t m = 0; m < k; ++m) {
+            x[order[m]] += dir[order[m]];
+            x[order[m]] = std::min(1.0, std::max(0.0, x[order[m]]));
+            out.push_back(x);
+        }
+    }
+    return out;
+}
+
+Experiment load_experiment(const std::filesystem::path& file, const std::vector<std::string>& overrides) {
+    Experiment e;
+    const std::string name = file.string();
+    toml::table t = load_merged_table(file, &e.files, &e.texts);
+    for (const auto& o : overrides) apply_override(t, o);
+    const toml::node* exn = t.get("experiment");
+    if (!exn || !exn->is_table())
+        throw InputError(InputProblem{name, 0, 0, "experiment",
+                                      "no [experiment] table: this is a plain scenario; run it with `pse-sim run`"});
+    LoadOptions lo;
+    lo.extra_tables = {"experiment"};
+    e.base = scenario_from_table(t, name, lo);
+    const toml::table& ex = *exn->as_table();
+    std::vector<InputProblem> problems;
+    auto problem = [&](const toml::node* n, const std::string& key, const std::string& msg) {
+        const Loc l = n ? loc_of(*n, name) : Loc{name, 0, 0};
+        problems.push_back(InputProblem{l.file, l.line, l.column, key, msg});
+    };
+    static const std::vector<std::string> known = {"name", "description", "design", "replications", "seed",
+                                                   "common_random_numbers", "samples", "levels", "lever",
+                                                   "uncertainty", "point"};
+    for (auto&& [k, v] : ex) {
+        const std::string key(k.str());
+        if (std::find(known.begin(), known.end(), key) == known.end()) {
+            std::vector<std::string> cands;
+            for (const auto& c : known) cands.push_back("experiment." + c);
+            const auto sug = suggest_key("experiment." + key, cands);
+            problem(&v, "experiment." + key, "unknown key" + (sug.empty() ? std::string() : "; did you mean '" + sug + "'?"));
+        }
+    }
+    auto get_int = [&](const char* key, std::int64_t def, std::int64_t lo, std::int64_t hi) {
+        const toml::node* n = ex.get(key);
+        if (!n) return def;
+        if (!n->is_integer()) {
+            problem(n, std::string("experiment.") + key, "expected an integer");
+            return def;
+        }
+        const auto v = *n->value<std::int64_t>();
+        if (v < lo || v > hi) problem(n, std::string("experiment.") + key, fmt::format("value {} is out of range [{}, {}]", v, lo, hi));
+        return v;
+    };
+    e.name = e.base.name;
+    if (const auto* n = ex.get("name")) {
+        if (n->is_string()) e.name = *n->value<std::string>();
+        else problem(n, "experiment.name", "expected a string");
+    }
+    std::string method = "single";
+    if (const auto* n = ex.get("design")) {
+        if (!n->is_string()) problem(n, "experiment.design", "expected a string");
+        else {
+            method = *n->value<std::string>();
+            static const std::set<std::string> methods = {"single", "grid", "list", "lhs", "sobol", "morris"};
+            if (!methods.count(method))
+                problem(n, "experiment.design", "\"" + method + "\" is not one of single, grid, list, lhs, sobol, morris");
+        }
+    }
+    e.method = method;
+    e.replications = get_int("replications", 10, 1, 100000000);
+    e.master_seed = static_cast<std::uint64_t>(get_int("seed", static_cast<std::int64_t>(e.base.seed), 0, INT64_MAX));
+    e.samples = get_int("samples", 0, 0, 100000000);
+    e.levels = static_cast<int>(get_int("levels", 4, 2, 1000));
+    if (const auto* n = ex.get("common_random_numbers")) {
+        if (n->is_boolean()) e.common_random_numbers = *n->value<bool>();
+        else problem(n, "experiment.common_random_numbers", "expected true or false");
+    }
+
+    // Factors.
+    for (const char* role : {"lever", "uncertainty"}) {
+        const toml::node* arr = ex.get(role);
+        if (!arr) continue;
+        if (!arr->is_array_of_tables()) {
+            problem(arr, std::string("experiment.") + role, std::string("expected [[experiment.") + role + "]] tables");
+            continue;
+        }
+        std::size_t idx = 0;
+        for (const auto& item : *arr->as_array()) {
+            const auto& ft = *item.as_table();
+            const std::string where = fmt::format("experiment.{}[{}]", role, idx++);
+            Factor f;
+            f.role = role;
+            const auto* kn = ft.get("key");
+            if (!kn || !kn->is_string()) {
+                problem(&item, where + ".key", "missing parameter key (string)");
+                continue;
+            }
+            f.key = *kn->value<std::string>();
+            const auto spec = spec_of(f.key);
+            if (!spec) {
+                const auto sug = suggest_key(f.key, all_keys());
+                problem(kn, where + ".key", "unknown parameter '" + f.key + "'" + (sug.empty() ? std::string() : "; did you mean '" + sug + "'?"));
+                continue;
+            }
+            f.type = spec->type;
+            for (auto&& [k2, v2] : ft) {
+                const std::string k(k2.str());
+                if (k != "key" && k != "values" && k != "min" && k != "max" && k != "integer")
+                    problem(&v2, where + "." + k, "unknown key (expected key, values, min, max, integer)");
+            }
+            if (const auto* vn = ft.get("values")) {
+                if (!vn->is_array() || vn->as_array()->empty()) problem(vn, where + ".values", "expected a non-empty array");
+                else
+                    for (const auto& x : *vn->as_array()) {
+                        auto v = to_value(x);
+                        if (!v) {
+                            problem(&x, where + ".values", "values must be numbers, booleans or strings");
+                            continue;
+                        }
+                        Scenario probe = e.base;
+                        try {
+                            apply_setting(probe, Setting{f.key, *v}, name);
+                        } catch (const InputError& err) {
+                            const Loc l = loc_of(x, name);
+                            problems.push_back(InputProblem{l.file, l.line, l.column, where + ".values (" + f.key + ")",
+                                                            err.problems().front().message});
+                            continue;
+                        }
+                        f.values.push_back(*v);
+                    }
+            }
+            const auto* mn = ft.get("min");
+            const auto* mx = ft.get("max");
+            if (mn || mx) {
+                if (!mn || !mx || !mn->is_number() || !mx->is_number()) {
+                    problem(mn ? mn : mx, where, "min and max must both be numbers");
+                } else {
+                    f.min = *mn->value<double>();
+                    f.max = *mx->value<double>();
+                    if (!std::isfinite(f.min) || !std::isfinite(f.max) || f.min > f.max)
+                        problem(mn, where + ".min", "need finite min <= max");
+                    else if (f.type != FieldType::kReal && f.type != FieldType::kInteger)
+                        problem(mn, where + ".min", "min/max ranges need a numeric parameter");
+                    else if (f.min < spec->min || f.max > spec->max)
+                        problem(mn, where + ".min", fmt::format("range [{}, {}] exceeds the parameter's valid range [{}, {}]",
+                                                                f.min, f.max, spec->min, spec->max));
+                }
+            }
+            f.integer = f.type == FieldType::kInteger;
+            if (const auto* in = ft.get("integer"); in && in->is_boolean()) f.integer = f.integer || *in->value<bool>();
+            e.factors.push_back(std::move(f));
+        }
+    }
+    // List design points.
+    if (const toml::node* pts = ex.get("point")) {
+        if (!pts->is_array_of_tables()) problem(pts, "experiment.point", "expected [[experiment.point]] tables");
+        else {
+            std::size_t idx = 0;
+            std::vector<std::string> keys;
+            for (const auto& item : *pts->as_array()) {
+                const auto& pt = *item.as_table();
+                const std::string where = fmt::format("experiment.point[{}]", idx++);
+                DesignPoint p;
+                std::string label;
+                if (const auto* ln = pt.get("label"); ln && ln->is_string()) label = *ln->value<std::string>();
+                const auto* sn = pt.get("set");
+                if (!sn || !sn->is_table()) {
+                    problem(&item, where + ".set", "expected set = { key = value, ... }");
+                    continue;
+                }
+                for (auto&& [k, v] : *sn->as_table()) {
+                    auto val = to_value(v);
+                    const std::string key(k.str());
+                    if (!val) {
+                        problem(&v, where + ".set." + key, "expected a number, boolean or string");
+                        continue;
+                    }
+                    p.push_back(Setting{key, *val});
+                    if (std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(key);
+                }
+                e.points.push_back(std::move(p));
+                e.labels.push_back(label.empty() ? fmt::format("point {}", idx - 1) : label);
+            }
+            for (const auto& k : keys) {
+                Factor f;
+                f.key = k;
+                f.role = "lever";
+                if (auto sp = spec_of(k)) f.type = sp->type;
+                e.factors.push_back(f);
+            }
+        }
+    }
+    if (!problems.empty()) throw InputError(std::move(problems));
+
+    // Expand the design.
+    const std::size_t k = e.factors.size();
+    auto map_unit = [&](const Factor& f, double u) -> FieldValue {
+        double v = f.min + u * (f.max - f.min);
+        if (f.integer) return static_cast<std::int64_t>(std::llround(std::min(f.max, std::max(f.min, v))));
+        return v;
+    };
+    auto need = [&](bool ok, const std::string& msg) {
+        if (!ok) problems.push_back(InputProblem{name, 0, 0, "experiment.design", msg});
+    };
+    if (method == "single") {
+        need(k == 0, "design 'single' takes no levers or uncertainties; choose grid, lhs, sobol or morris");
+        e.points = {{}};
+        e.labels = {""};
+    } else if (method == "list") {
+        need(!e.points.empty(), "design 'list' needs at least one [[experiment.point]]");
+    } else if (method == "grid") {
+        need(k > 0, "design 'grid' needs at least one lever or uncertainty with values");
+        double total = 1;
+        for (const auto& f : e.factors) {
+            need(!f.values.empty(), "grid factor '" + f.key + "' needs values = [...]");
+            total *= static_cast<double>(std::max<std::size_t>(1, f.values.size()));
+        }
+        need(total <= 1e7, fmt::format("grid has {:.0f} design points (over 10 million)", total));
+        if (problems.empty()) {
+            e.points = {{}};
+            for (const auto& f : e.factors) {
+                std::vector<DesignPoint> next;
+                for (const auto& p : e.points)
+                    for (const auto& v : f.values) {
+                        auto q = p;
+                        q.push_back(Setting{f.key, v});
+                        next.push_back(std::move(q));
+                    }
+                e.points.swap(next);
+            }
+            e.labels.assign(e.points.size(), "");
+        }
+    } else {
+        need(k > 0, "design '" + method + "' needs at least one lever or uncertainty with min and max");
+        for (const auto& f : e.factors)
+            need(f.max > f.min || f.max == f.min, "factor '" + f.key + "' needs min and max");
+        need(e.samples > 0, "design '" + method + "' needs experiment.samples > 0");
+        if (problems.empty()) {
+            std::vector<std::vector<double>> u;
+            const auto n = static_cast<std::size_t>(e.samples);
+            const double size = method == "lhs" ? n : method == "sobol" ? static_cast<double>(n) * (k + 2) : static_cast<double>(n) * (k + 1);
+            need(size <= 1e7, fmt::format("design has {:.0f} points (over 10 million)", size));
+            if (problems.empty()) {
+                if (method == "lhs") u = latin_hypercube(n, k, e.master_seed);
+                else if (method == "sobol") u = saltelli(n, k);
+                else u = morris(n, k, e.levels, e.master_seed);
+                for (const auto& row : u) {
+                    DesignPoint p;
+                    for (std::size_t i = 0; i < k; ++i) p.push_back(Setting{e.factors[i].key, map_unit(e.factors[i], row[i])});
+                    e.points.push_back(std::move(p));
+                }
+                e.labels.assign(e.points.size(), "");
+            }
+        }
+    }
+    if (!problems.empty()) throw InputError(std::move(problems));
+    // Validate every design point (types, ranges, consistency) before anything runs.
+    for (std::size_t d = 0; d < e.points.size(); ++d) {
+        try {
+            Scenario s = scenario_at(e, d);
+            check_scenario(s, name);
+        } catch (const InputError& err) {
+            for (auto p : err.problems()) {
+                p.message = fmt::format("design point {}: {}", d, p.message);
+                problems.push_back(std::move(p));
+            }
+            if (problems.size() > 20) break;
+        }
+    }
+    if (!problems.empty()) throw InputError(std::move(problems));
+    return e;
+}
+
+std::vector<DesignColumn> design_columns(const Experiment& e) {
+    std::vector<DesignColumn> cols;
+    for (const auto& f : e.factors) {
+        DesignColumn c;
+        c.key = f.key;
+        c.role = f.role;
+        std::vector<std::string> labels;
+        for (const auto& p : e.points) {
+            double x = std::numeric_limits<double>::quiet_NaN();
+            for (const auto& s : p) {
+                if (s.key != f.key) continue;
+                if (std::holds_alternative<std::string>(s.value)) {
+                    const auto& str = std::get<std::string>(s.value);
+                    auto it = std::find(labels.begin(), labels.end(), str);
+                    if (it == labels.end()) {
+                        labels.push_back(str);
+                        it = labels.end() - 1;
+                    }
+                    x = static_cast<double>(it - labels.begin());
+                } else {
+                    x = as_number(s.value);
+                }
+            }
+            c.values.push_back(x);
+        }
+        c.labels = labels;
+        cols.push_back(std::move(c));
+    }
+    return cols;
+}
+
+}  // namespace pse
+
+namespace pse {
+Experiment single_experiment(const LoadedScenario& loaded, std::int64_t replications) {
+    Experiment e;
+    e.name = loaded.scenario.name;
+    e.method = "single";
+    e.base = loaded.scenario;
+    e.points = {{}};
+    e.labels = {""};
+    e.replications = replications;
+    e.master_seed = loaded.scenario.seed;
+    e.files = loaded.files;
+    e.texts = loaded.texts;
+    return e;
+}
+}  // namespace pse

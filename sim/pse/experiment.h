@@ -1,0 +1,107 @@
+#pragma once
+/// Experiments: which parameters to vary, how (the design), how many replications, which seed.
+///
+/// An experiment file is a scenario file (it may `extends` a base scenario and override keys)
+/// with an [experiment] table:
+///
+///   [experiment]
+///   name = "staffing"            # default: run.name
+///   design = "grid"              # grid | list | lhs | sobol | morris
+///   replications = 20
+///   seed = 1                     # master seed (default: run.seed)
+///   common_random_numbers = true # replication r uses the same streams at every design point
+///   samples = 64                 # lhs: design points; sobol: base samples N; morris: trajectories r
+///   levels = 4                   # morris: grid levels p
+///   [[experiment.lever]]         # what the user controls (staffing, approach, end date, ...)
+///   key = "ngo[*].dedicated_fte"
+///   values = [0.0, 1.0, 2.0]     # grid; or min/max (+ integer = true) for lhs/sobol/morris
+///   [[experiment.uncertainty]]   # what nobody controls (trust rates, turnover, volatility)
+///   key = "trust.gain_rate"
+///   min = 0.02
+///   max = 0.08
+///   [[experiment.point]]         # list design: one table per design point
+///   label = "part-time only"
+///   set = { "ngo[*].dedicated_fte" = 0.0, "ngo[*].trained" = false }
+///
+/// Design orderings (relied on by analysis/): grid — Cartesian product, first parameter slowest;
+/// sobol — Saltelli blocks of k+2 points per base sample j: A_j, B_j, AB_j^(1..k) (A with column i
+/// from B), from a 2k-dimensional Sobol sequence (Boost.Random); morris — r trajectories of k+1
+/// points, each step changing one parameter by Delta = p / (2(p-1)) of its range (Morris 1991).
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "pse/params.h"
+#include "pse/results.h"
+#include "pse/scenario_loader.h"
+
+namespace pse {
+
+/// One parameter setting of a design point: key (as in --set) and value.
+struct Setting {
+    std::string key;
+    FieldValue value;
+};
+using DesignPoint = std::vector<Setting>;
+
+/// A varied parameter.
+struct Factor {
+    std::string key;
+    std::string role;                 ///< "lever" or "uncertainty"
+    std::vector<FieldValue> values;   ///< grid levels (grid design)
+    double min = 0, max = 0;          ///< range (lhs, sobol, morris)
+    bool integer = false;             ///< round sampled values to integers
+    FieldType type = FieldType::kReal;
+};
+
+/// A fully expanded experiment.
+struct Experiment {
+    std::string name;
+    std::string method = "single";    ///< single | grid | list | lhs | sobol | morris
+    Scenario base;                    ///< the scenario every design point starts from
+    std::vector<Factor> factors;
+    std::vector<DesignPoint> points;  ///< at least one (empty settings = the base scenario)
+    std::vector<std::string> labels;  ///< one per point (list designs; else empty strings)
+    std::int64_t replications = 1;
+    std::uint64_t master_seed = 1;
+    bool common_random_numbers = true;
+    std::int64_t samples = 0;         ///< lhs points / sobol N / morris r
+    int levels = 4;                   ///< morris p
+    std::vector<std::string> files, texts;  ///< every input file read, with its text
+    [[nodiscard]] std::int64_t n_runs() const { return static_cast<std::int64_t>(points.size()) * replications; }
+};
+
+/// Load an experiment file (a scenario file with an [experiment] table) and expand its design.
+/// Every design point is validated (each setting's type and range) before anything runs.
+/// Throws InputError (file, line, key) for any problem, including zero design points or zero
+/// replications, unknown design methods and unknown keys.
+Experiment load_experiment(const std::filesystem::path& file, const std::vector<std::string>& overrides = {});
+
+/// The scenario of design point d: base with the point's settings applied. Throws InputError if
+/// a setting is invalid (load_experiment has already checked every point).
+Scenario scenario_at(const Experiment& e, std::size_t d);
+
+/// Set one parameter by key ("trust.gain_rate", "ngo_defaults.x", "ngo[2].x", "ngo[*].x") on a
+/// scenario, checking type and range. Throws InputError naming the key.
+void apply_setting(Scenario& s, const Setting& setting, const std::string& where = "");
+
+/// Design columns for the results file (numeric encoding: booleans 0/1, choices and text as the
+/// index into the factor's distinct values in order of first appearance).
+std::vector<DesignColumn> design_columns(const Experiment& e);
+
+// Design generators (pure functions; unit-tested). Values in [0,1]^k unless noted.
+/// Latin hypercube: n points, each column a random permutation of strata, jittered within stratum.
+std::vector<std::vector<double>> latin_hypercube(std::size_t n, std::size_t k, std::uint64_t seed);
+/// Saltelli design from a Sobol sequence: n base samples x (k + 2) points, ordered A, B, AB^1..AB^k.
+std::vector<std::vector<double>> saltelli(std::size_t n, std::size_t k);
+/// Morris trajectories: r trajectories x (k + 1) points on a p-level grid.
+std::vector<std::vector<double>> morris(std::size_t r, std::size_t k, int p, std::uint64_t seed);
+
+}  // namespace pse
+
+namespace pse {
+/// An experiment of one design point (the scenario itself) with `replications` replications and
+/// the scenario's run.seed as master seed: what `pse-sim run` executes.
+Experiment single_experiment(const LoadedScenario& loaded, std::int64_t replications);
+}  // namespace pse

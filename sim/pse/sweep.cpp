@@ -1,0 +1,347 @@
+#include "pse/sweep.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "pse/detail/h5.h"
+#include "pse/errors.h"
+#include "pse/scenario_loader.h"
+
+namespace pse {
+
+using namespace detail;
+
+namespace {
+
+std::string fnv1a(const std::string& s) {
+    std::uint64_t h = 1469598103934665603ULL;
+    for (unsigned char c : s) {
+        h ^= c;
+        h *= 1099511628211ULL;
+    }
+    return fmt::format("{:016x}", h);
+}
+
+std::filesystem::path parts_dir_of(const std::filesystem::path& target) {
+    return target.parent_path() / (target.filename().string() + ".parts");
+}
+
+std::vector<std::filesystem::path> list_shards(const std::filesystem::path& dir) {
+    std::vector<std::filesystem::path> out;
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+        const auto name = e.path().filename().string();
+        if (name.rfind("part-", 0) == 0 && e.path().extension() == ".h5") out.push_back(e.path());
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+}  // namespace
+
+std::string experiment_fingerprint(const Experiment& e) {
+    std::string s = dump_scenario(e.base);
+    s += fmt::format("|{}|{}|{}|{}|{}|{}", e.method, e.replications, e.master_seed, e.common_random_numbers, e.samples,
+                     e.levels);
+    for (const auto& p : e.points) {
+        s += "|";
+        for (const auto& st : p) s += st.key + "=" + to_toml(st.value) + ";";
+    }
+    return fnv1a(s);
+}
+
+ResultsMeta make_meta(const Experiment& e, const std::string& command_line) {
+    ResultsMeta m;
+    m.scenario_name = e.name;
+    m.command_line = command_line;
+    m.file_names = e.files;
+    m.file_texts = e.texts;
+    m.resolved = {dump_scenario(e.base)};
+    m.design = design_columns(e);
+    m.n_design_points = static_cast<std::int64_t>(e.points.size());
+    m.replications = e.replications;
+    m.n_runs = e.n_runs();
+    m.weeks = e.base.weeks;
+    m.design_method = e.method;
+    m.samples = e.samples;
+    m.levels = e.levels;
+    m.master_seed = e.master_seed;
+    m.common_random_numbers = e.common_random_numbers;
+    m.point_labels = e.labels;
+    return m;
+}
+
+void check_output_path(const std::filesystem::path& target, bool overwrite) {
+    std::error_code ec;
+    if (target.filename().empty()) throw IoError("output path '" + target.string() + "' names a folder, not a file");
+    if (std::filesystem::exists(target, ec) && !overwrite)
+        throw IoError("output file '" + target.string() + "' already exists; pass --overwrite to replace it");
+    auto dir = target.parent_path();
+    if (dir.empty()) dir = ".";
+    if (!std::filesystem::is_directory(dir, ec)) throw IoError("output folder '" + dir.string() + "' does not exist");
+    if (access(dir.c_str(), W_OK) != 0) throw IoError("output folder '" + dir.string() + "' is not writable");
+}
+
+void write_shard(const std::filesystem::path& path, std::vector<RunRecord>& records, int weeks,
+                 const std::string& fingerprint) {
+    quiet_hdf5();
+    std::sort(records.begin(), records.end(), [](const auto& a, const auto& b) { return a.run_id < b.run_id; });
+    const auto tmp = std::filesystem::path(path.string() + ".tmp");
+    try {
+        H f = checked(H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose, "creating " + tmp.string());
+        const std::size_t n = records.size();
+        std::vector<std::int64_t> id(n), dp(n), rep(n), nev(n);
+        std::vector<std::uint64_t> seed(n);
+        std::vector<std::int8_t> status(n);
+        std::vector<std::string> err(n);
+        std::vector<double> wall(n), summary(n * kSummaryCount, std::numeric_limits<double>::quiet_NaN()),
+            series(n * static_cast<std::size_t>(weeks) * kSeriesCount, std::numeric_limits<double>::quiet_NaN());
+        std::vector<float> pipe(n * static_cast<std::size_t>(weeks) * kStageCount, 0.0f);
+        std::vector<std::int64_t> ev_org;
+        std::vector<std::int32_t> ev_week, ev_ngo;
+        std::vector<std::uint8_t> ev_type, ev_from, ev_to;
+        for (std::size_t i = 0; i < n; ++i) {
+            const auto& r = records[i];
+            id[i] = r.run_id;
+            dp[i] = r.design_point;
+            rep[i] = r.replication;
+            seed[i] = r.seed;
+            status[i] = static_cast<std::int8_t>(r.status);
+            err[i] = r.error;
+            wall[i] = r.wall_seconds;
+            nev[i] = static_cast<std::int64_t>(r.output.events.size());
+            if (r.status == RunStatus::kDone) {
+                std::copy(r.output.summary.begin(), r.output.summary.end(), summary.begin() + static_cast<std::ptrdiff_t>(i * kSummaryCount));
+                std::copy(r.output.series.begin(), r.output.series.end(),
+                          series.begin() + static_cast<std::ptrdiff_t>(i * weeks * kSeriesCount));
+                std::copy(r.output.pipeline.begin(), r.output.pipeline.end(),
+                          pipe.begin() + static_cast<std::ptrdiff_t>(i * weeks * kStageCount));
+            }
+            for (const auto& e : r.output.events) {
+                ev_week.push_back(e.week);
+                ev_ngo.push_back(e.ngo);
+                ev_org.push_back(e.org);
+                ev_type.push_back(static_cast<std::uint8_t>(e.type));
+                ev_from.push_back(static_cast<std::uint8_t>(e.from));
+                ev_to.push_back(static_cast<std::uint8_t>(e.to));
+            }
+        }
+        const hid_t g = f.get();
+        write_1d(g, "run_id", H5T_NATIVE_INT64, id);
+        write_1d(g, "design_point", H5T_NATIVE_INT64, dp);
+        write_1d(g, "replication", H5T_NATIVE_INT64, rep);
+        write_1d(g, "seed", H5T_NATIVE_UINT64, seed);
+        write_1d(g, "status", H5T_NATIVE_INT8, status);
+        write_strings(g, "error", err);
+        write_1d(g, "wall_seconds", H5T_NATIVE_DOUBLE, wall);
+        write_1d(g, "summary", H5T_NATIVE_DOUBLE, summary);
+        write_1d(g, "series", H5T_NATIVE_DOUBLE, series);
+        write_1d(g, "pipeline", H5T_NATIVE_FLOAT, pipe);
+        write_1d(g, "event_count", H5T_NATIVE_INT64, nev);
+        write_1d(g, "ev_week", H5T_NATIVE_INT32, ev_week);
+        write_1d(g, "ev_ngo", H5T_NATIVE_INT32, ev_ngo);
+        write_1d(g, "ev_org", H5T_NATIVE_INT64, ev_org);
+        write_1d(g, "ev_type", H5T_NATIVE_UINT8, ev_type);
+        write_1d(g, "ev_from", H5T_NATIVE_UINT8, ev_from);
+        write_1d(g, "ev_to", H5T_NATIVE_UINT8, ev_to);
+        attr_string(g, "format", "pse-sim shard");
+        attr_string(g, "fingerprint", fingerprint);
+        attr_int(g, "weeks", weeks);
+        check(H5Fflush(g, H5F_SCOPE_GLOBAL), "flushing shard");
+    } catch (...) {
+        std::error_code ec;
+        std::filesystem::remove(tmp, ec);
+        throw;
+    }
+    std::error_code ec;
+    std::filesystem::rename(tmp, path, ec);
+    if (ec) throw IoError("cannot move shard into place: " + ec.message());
+}
+
+namespace {
+template <class T>
+std::vector<T> read_ds(hid_t f, const char* name, hid_t type) {
+    return read_1d<T>(f, name, type);
+}
+}  // namespace
+
+std::vector<std::int64_t> read_shard_ids(const std::filesystem::path& path) {
+    quiet_hdf5();
+    if (H5Fis_hdf5(path.c_str()) <= 0) throw IoError("shard '" + path.string() + "' is not readable");
+    H f(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+    if (!f.ok()) throw IoError("shard '" + path.string() + "' is damaged");
+    return read_ds<std::int64_t>(f.get(), "run_id", H5T_NATIVE_INT64);
+}
+
+std::vector<RunRecord> read_shard(const std::filesystem::path& path, int weeks) {
+    quiet_hdf5();
+    if (H5Fis_hdf5(path.c_str()) <= 0) throw IoError("shard '" + path.string() + "' is not readable");
+    H f(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+    if (!f.ok()) throw IoError("shard '" + path.string() + "' is damaged");
+    const hid_t g = f.get();
+    const auto id = read_ds<std::int64_t>(g, "run_id", H5T_NATIVE_INT64);
+    const auto dp = read_ds<std::int64_t>(g, "design_point", H5T_NATIVE_INT64);
+    const auto rep = read_ds<std::int64_t>(g, "replication", H5T_NATIVE_INT64);
+    const auto seed = read_ds<std::uint64_t>(g, "seed", H5T_NATIVE_UINT64);
+    const auto status = read_ds<std::int8_t>(g, "status", H5T_NATIVE_INT8);
+    const auto err = read_strings(g, "error");
+    const auto wall = read_ds<double>(g, "wall_seconds", H5T_NATIVE_DOUBLE);
+    const auto summary = read_ds<double>(g, "summary", H5T_NATIVE_DOUBLE);
+    const auto series = read_ds<double>(g, "series", H5T_NATIVE_DOUBLE);
+    const auto pipe = read_ds<float>(g, "pipeline", H5T_NATIVE_FLOAT);
+    const auto nev = read_ds<std::int64_t>(g, "event_count", H5T_NATIVE_INT64);
+    const auto ew = read_ds<std::int32_t>(g, "ev_week", H5T_NATIVE_INT32);
+    const auto en = read_ds<std::int32_t>(g, "ev_ngo", H5T_NATIVE_INT32);
+    const auto eo = read_ds<std::int64_t>(g, "ev_org", H5T_NATIVE_INT64);
+    const auto et = read_ds<std::uint8_t>(g, "ev_type", H5T_NATIVE_UINT8);
+    const auto ef = read_ds<std::uint8_t>(g, "ev_from", H5T_NATIVE_UINT8);
+    const auto eto = read_ds<std::uint8_t>(g, "ev_to", H5T_NATIVE_UINT8);
+    const std::size_t n = id.size();
+    const auto W = static_cast<std::size_t>(weeks);
+    if (summary.size() != n * kSummaryCount || series.size() != n * W * kSeriesCount || pipe.size() != n * W * kStageCount)
+        throw IoError("shard '" + path.string() + "' does not match the experiment (weeks or metrics differ)");
+    std::vector<RunRecord> out(n);
+    std::size_t e = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        auto& r = out[i];
+        r.run_id = id[i];
+        r.design_point = dp[i];
+        r.replication = rep[i];
+        r.seed = seed[i];
+        r.status = static_cast<RunStatus>(status[i]);
+        r.error = err[i];
+        r.wall_seconds = wall[i];
+        if (r.status == RunStatus::kDone) {
+            r.output.weeks = weeks;
+            r.output.summary.assign(summary.begin() + static_cast<std::ptrdiff_t>(i * kSummaryCount),
+                                    summary.begin() + static_cast<std::ptrdiff_t>((i + 1) * kSummaryCount));
+            r.output.series.assign(series.begin() + static_cast<std::ptrdiff_t>(i * W * kSeriesCount),
+                                   series.begin() + static_cast<std::ptrdiff_t>((i + 1) * W * kSeriesCount));
+            r.output.pipeline.assign(pipe.begin() + static_cast<std::ptrdiff_t>(i * W * kStageCount),
+                                     pipe.begin() + static_cast<std::ptrdiff_t>((i + 1) * W * kStageCount));
+        }
+        for (std::int64_t k = 0; k < nev[i]; ++k, ++e)
+            r.output.events.push_back(Event{ew[e], en[e], eo[e], static_cast<EventType>(et[e]), static_cast<Stage>(ef[e]),
+                                            static_cast<Stage>(eto[e])});
+    }
+    return out;
+}
+
+SweepResult run_sweep(const Experiment& e, const SweepOptions& opts) {
+    using Clock = std::chrono::steady_clock;
+    check_output_path(opts.target, opts.overwrite);
+    SweepResult res;
+    res.parts_dir = parts_dir_of(opts.target);
+    const std::string fp = experiment_fingerprint(e);
+    const int W = e.base.weeks;
+    const auto manifest = res.parts_dir / "manifest.txt";
+    std::error_code ec;
+    std::vector<std::uint8_t> done(static_cast<std::size_t>(e.n_runs()), 0);
+    std::int64_t next_seq = 0;
+    if (std::filesystem::exists(res.parts_dir, ec)) {
+        if (!opts.resume)
+            throw IoError(fmt::format("'{}' holds finished runs of an interrupted sweep; rerun with --resume to "
+                                      "continue it, or delete that folder to start over",
+                                      res.parts_dir.string()));
+        std::ifstream in(manifest);
+        std::string line;
+        std::getline(in, line);
+        if (line != fp)
+            throw IoError(fmt::format("'{}' belongs to a different experiment (or a different version of it); "
+                                      "delete it to start over",
+                                      res.parts_dir.string()));
+        for (const auto& entry : std::filesystem::directory_iterator(res.parts_dir, ec))
+            if (entry.path().extension() == ".tmp") std::filesystem::remove(entry.path(), ec);  // half-written shard
+        for (const auto& p : list_shards(res.parts_dir)) {
+            try {
+                for (auto id : read_shard_ids(p))
+                    if (id >= 0 && id < e.n_runs() && !done[static_cast<std::size_t>(id)]) {
+                        done[static_cast<std::size_t>(id)] = 1;
+                        ++res.reused;
+                    }
+            } catch (const IoError& err) {
+                spdlog::warn("ignoring unreadable shard {} ({}); its runs will be recomputed", p.string(), err.what());
+                std::filesystem::remove(p, ec);
+            }
+            const auto stem = p.stem().string();  // part-NNNNNN
+            next_seq = std::max<std::int64_t>(next_seq, std::stoll(stem.substr(5)) + 1);
+        }
+    } else {
+        std::filesystem::create_directories(res.parts_dir, ec);
+        if (ec) throw IoError("cannot create '" + res.parts_dir.string() + "': " + ec.message());
+        const auto tmp = manifest.string() + ".tmp";
+        {
+            std::ofstream out(tmp);
+            out << fp << "\n" << e.name << "\n";
+            if (!out) throw IoError("cannot write '" + tmp + "' (disk full?)");
+        }
+        std::filesystem::rename(tmp, manifest, ec);
+        if (ec) throw IoError("cannot write '" + manifest.string() + "': " + ec.message());
+    }
+
+    std::vector<std::int64_t> todo;
+    for (std::int64_t i = 0; i < e.n_runs(); ++i)
+        if (!done[static_cast<std::size_t>(i)]) todo.push_back(i);
+
+    std::vector<RunRecord> buffer;
+    auto last_flush = Clock::now();
+    auto flush = [&] {
+        if (buffer.empty()) return;
+        write_shard(res.parts_dir / fmt::format("part-{:06d}.h5", next_seq++), buffer, W, fp);
+        buffer.clear();
+        last_flush = Clock::now();
+    };
+    RunnerOptions ro;
+    ro.threads = opts.threads;
+    ro.stop = opts.stop;
+    ro.on_progress = opts.on_progress;
+    try {
+        res.tally = execute(e, todo, ro, [&](RunRecord&& rec) {
+            if (opts.on_record) opts.on_record(rec);
+            buffer.push_back(std::move(rec));
+            if (static_cast<std::int64_t>(buffer.size()) >= opts.flush_runs ||
+                std::chrono::duration<double>(Clock::now() - last_flush).count() >= opts.flush_seconds)
+                flush();
+        });
+    } catch (...) {
+        try {
+            flush();
+        } catch (...) {
+        }
+        throw;
+    }
+    flush();
+    if (res.tally.stopped) return res;
+
+    // Merge shards in run-id order into the final file.
+    auto shards = list_shards(res.parts_dir);
+    std::vector<std::pair<std::int64_t, std::filesystem::path>> order;
+    for (const auto& p : shards) {
+        const auto ids = read_shard_ids(p);
+        order.emplace_back(ids.empty() ? INT64_MAX : *std::min_element(ids.begin(), ids.end()), p);
+    }
+    std::sort(order.begin(), order.end());
+    ResultsWriter writer(opts.target, make_meta(e, opts.command_line), opts.overwrite);
+    std::vector<std::uint8_t> seen(static_cast<std::size_t>(e.n_runs()), 0);
+    for (const auto& [first, p] : order) {
+        for (auto& rec : read_shard(p, W)) {
+            if (seen[static_cast<std::size_t>(rec.run_id)]) continue;  // duplicate from an overlapping resume
+            seen[static_cast<std::size_t>(rec.run_id)] = 1;
+            writer.write_run(std::move(rec));
+        }
+    }
+    writer.finalize();
+    std::filesystem::remove_all(res.parts_dir, ec);
+    res.complete = true;
+    return res;
+}
+
+}  // namespace pse
