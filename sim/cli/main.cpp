@@ -82,6 +82,8 @@ struct RunArgs {
     bool resume = false;
     bool yes = false;
     int threads = 0;
+    std::int64_t checkpoint_runs = 256;
+    double checkpoint_seconds = 2.0;
 };
 
 constexpr std::int64_t kConfirmRuns = 100000;  // larger sweeps need --yes
@@ -105,6 +107,8 @@ int execute_experiment(pse::Experiment e, const RunArgs& a, bool quiet, const st
     so.overwrite = a.overwrite;
     so.resume = a.resume;
     so.threads = a.threads;
+    so.flush_runs = std::max<std::int64_t>(1, a.checkpoint_runs);
+    so.flush_seconds = a.checkpoint_seconds;
     so.stop = &g_stop;
     so.command_line = cmdline;
     so.on_progress = [&](auto d, auto f, auto t) { progress.update(d, f, t); };
@@ -258,6 +262,10 @@ int main(int argc, char** argv) {
     run->add_flag("--overwrite", ra.overwrite, "Replace an existing results file");
     run->add_flag("--resume", ra.resume, "Continue an interrupted run from <output>.parts (finished runs are kept)");
     run->add_option("-t,--threads", ra.threads, "Worker threads (0 = all cores)")->capture_default_str();
+    run->add_option("--checkpoint-runs", ra.checkpoint_runs, "Save finished runs to <output>.parts at least every N runs")
+        ->capture_default_str()->check(CLI::PositiveNumber);
+    run->add_option("--checkpoint-seconds", ra.checkpoint_seconds, "... and at least every S seconds")
+        ->capture_default_str()->check(CLI::NonNegativeNumber);
 
     RunArgs sa;
     auto* sweep = app.add_subcommand("sweep", "Run an experiment (design points x replications) in parallel into one HDF5 file");
@@ -269,6 +277,10 @@ int main(int argc, char** argv) {
     sweep->add_flag("--resume", sa.resume, "Continue an interrupted sweep from <output>.parts (finished runs are kept)");
     sweep->add_flag("--yes", sa.yes, "Confirm sweeps of more than 100000 runs");
     sweep->add_option("-t,--threads", sa.threads, "Worker threads (0 = all cores)")->capture_default_str();
+    sweep->add_option("--checkpoint-runs", sa.checkpoint_runs, "Save finished runs to <output>.parts at least every N runs")
+        ->capture_default_str()->check(CLI::PositiveNumber);
+    sweep->add_option("--checkpoint-seconds", sa.checkpoint_seconds, "... and at least every S seconds")
+        ->capture_default_str()->check(CLI::NonNegativeNumber);
 
     std::string export_file, export_dir;
     auto* exp = app.add_subcommand("export", "Write a results file's tables and series as CSV files (for spreadsheets)");
