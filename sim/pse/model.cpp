@@ -61,6 +61,7 @@ Model::Model(const Scenario& s, std::uint64_t seed, ModelOptions opts)
     co_.open_chain.assign(C, 0);
     co_.scrutiny_chain.assign(C, 0);
     co_.improved_share.assign(net_.mnc_count, 0.0);
+    improved_count_.assign(net_.mnc_count, 0);
     for (std::uint32_t c = 0; c < C; ++c) {
         const Rng rng(seed_, EntityKey{EntityKind::kCompany, c});
         const bool mnc = net_.is_mnc(c);
@@ -667,6 +668,8 @@ void Model::phase_commit() {
             emit(n, r.org, EventType::kAbuseFound, r.stage, r.stage);
             if (ngos_[r.ngo].abuse_policy == AbusePolicy::kReport) {
                 shock_trust(r, s_.outcomes.report_trust_drop);
+                if (!co_.remediation[d.abuse_supplier] && !net_.is_mnc(d.abuse_supplier))
+                    touched_suppliers_.push_back(d.abuse_supplier - net_.mnc_count);
                 co_.remediation[d.abuse_supplier] = 1;  // the abused supplier gets remediation pressure
                 emit(n, r.org, EventType::kAbuseReported, r.stage, r.stage);
                 spills.emplace_back(r.ngo, tp.sister_spillover);
@@ -783,9 +786,39 @@ void Model::phase_cascade() {
     const std::uint32_t S = net_.supplier_count;
     const std::uint32_t M = net_.mnc_count;
     const auto& oc = s_.outcomes;
-    std::vector<std::uint8_t> newly(S, 0);
-    std::vector<double> reach(S, 0.0), vr(S, 0.0);
-    auto one = [&](std::uint32_t sidx) {
+    // Suppliers that can change or count this week: those with a buyer whose chain is covered,
+    // open or partly improved, those with their own coverage, remediation pressure, or already
+    // improved. Everyone else has zero hazard and zero reach, so skipping them changes nothing.
+    // (With a background hazard or a zero peer threshold every supplier is a candidate.)
+    const bool everyone = oc.cascade_base > 0 || (oc.cascade_threshold <= 0 && oc.cascade_peer_bonus > 0);
+    cand_.clear();
+    if (everyone) {
+        cand_.resize(S);
+        std::iota(cand_.begin(), cand_.end(), 0u);
+    } else {
+        const std::uint32_t stamp = static_cast<std::uint32_t>(week_) + 1;
+        if (mark_.size() != S) mark_.assign(S, 0);
+        auto add = [&](std::uint32_t sidx) {
+            if (mark_[sidx] != stamp) {
+                mark_[sidx] = stamp;
+                cand_.push_back(sidx);
+            }
+        };
+        for (std::uint32_t m = 0; m < M; ++m)
+            if (co_.mech_coverage[m] > 0 || co_.open_chain[m] || co_.improved_share[m] > 0)
+                for (auto k = net_.suppliers_of.offsets[m]; k < net_.suppliers_of.offsets[m + 1]; ++k)
+                    add(net_.suppliers_of.targets[k] - M);
+        for (auto sidx : touched_suppliers_) add(sidx);  // own coverage, remediation or improved
+        for (std::uint32_t i = 0; i < S; ++i)
+            if (co_.mech_coverage[M + i] > 0) add(i);
+        std::sort(cand_.begin(), cand_.end());
+    }
+    const std::size_t n = cand_.size();
+    newly_.assign(n, 0);
+    reach_.assign(n, 0.0);
+    vr_.assign(n, 0.0);
+    auto one = [&](std::size_t j) {
+        const std::uint32_t sidx = cand_[j];
         const std::uint32_t c = M + sidx;
         double cov = co_.mech_coverage[c];
         std::uint32_t open = 0;
@@ -807,52 +840,49 @@ void Model::phase_cascade() {
                        (b1 > b0 && peer / (b1 - b0) >= oc.cascade_threshold ? oc.cascade_peer_bonus : 0.0) +
                        (co_.remediation[c] ? oc.report_remediation : 0.0);
             if (scrutiny) h *= 1.0 - oc.scrutiny_hiding;
-            const Rng rng(seed_, EntityKey{EntityKind::kCompany, c}, static_cast<std::uint32_t>(week_));
-            if (rng.chance(kCascade, 0, hazard_to_prob(h))) newly[sidx] = 1, improved = true;
+            if (h > 0) {
+                const Rng rng(seed_, EntityKey{EntityKind::kCompany, c}, static_cast<std::uint32_t>(week_));
+                if (rng.chance(kCascade, 0, hazard_to_prob(h))) newly_[j] = 1, improved = true;
+            }
         }
         const double wk = co_.workers[c];
-        reach[sidx] = (cov > 0 || improved) ? wk : 0.0;
-        vr[sidx] = wk * (1.0 - (1.0 - oc.vulnerability_reduction * cov) * (1.0 - (improved ? oc.vulnerability_reduction : 0.0)));
+        reach_[j] = (cov > 0 || improved) ? wk : 0.0;
+        vr_[j] = wk * (1.0 - (1.0 - oc.vulnerability_reduction * cov) * (1.0 - (improved ? oc.vulnerability_reduction : 0.0)));
+        if (open > 0) newly_[j] |= 2;  // endorsed by an open buyer this week
     };
-    if (opts_.parallel && S > 4096) {
-        tbb::parallel_for(tbb::blocked_range<std::uint32_t>(0, S, 1024), [&](const auto& range) {
-            for (auto i = range.begin(); i < range.end(); ++i) one(i);
+    if (opts_.parallel && n > 4096) {
+        tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n, 1024), [&](const auto& range) {
+            for (auto j = range.begin(); j < range.end(); ++j) one(j);
         });
     } else {
-        for (std::uint32_t i = 0; i < S; ++i) one(i);
+        for (std::size_t j = 0; j < n; ++j) one(j);
     }
-    double workers = 0, vuln = 0, improved = 0;
-    for (std::uint32_t i = 0; i < S; ++i) {
-        const std::uint32_t c = M + i;
-        if (newly[i]) {
+    double workers = 0, vuln = 0;
+    for (std::size_t j = 0; j < n; ++j) {
+        const std::uint32_t sidx = cand_[j];
+        const std::uint32_t c = M + sidx;
+        if (newly_[j] & 1) {
             co_.improved[c] = 1;
             co_.improved_week[c] = week_;
             co_.labour_practice[c] = std::max(co_.labour_practice[c], 0.8);
+            ++suppliers_improved_;
+            touched_suppliers_.push_back(sidx);
+            for (auto k = net_.buyers_of.offsets[sidx]; k < net_.buyers_of.offsets[sidx + 1]; ++k)
+                ++improved_count_[net_.buyers_of.targets[k]];
             emit(-1, net_.company_vertex(c), EventType::kSupplierImproved);
         }
-        if (co_.improved[c]) improved += 1;
-        if (net_.buyers_of.row_size(i) > 0) {
-            bool endorsed = false;
-            for (auto k = net_.buyers_of.offsets[i]; k < net_.buyers_of.offsets[i + 1]; ++k)
-                endorsed = endorsed || co_.open_chain[net_.buyers_of.targets[k]];
-            if (endorsed) co_.sentiment[c] = std::max(co_.sentiment[c], s_.trust.buyer_endorsement);
-        }
-        workers += reach[i];
-        vuln += vr[i];
+        if (newly_[j] & 2) co_.sentiment[c] = std::max(co_.sentiment[c], s_.trust.buyer_endorsement);
+        workers += reach_[j];
+        vuln += vr_[j];
     }
     for (std::uint32_t m = 0; m < M; ++m) {
         const auto sz = net_.suppliers_of.row_size(m);
-        if (sz == 0) continue;
-        std::uint32_t k = 0;
-        for (auto j = net_.suppliers_of.offsets[m]; j < net_.suppliers_of.offsets[m + 1]; ++j) k += co_.improved[net_.suppliers_of.targets[j]];
-        co_.improved_share[m] = static_cast<double>(k) / sz;
+        if (sz > 0) co_.improved_share[m] = static_cast<double>(improved_count_[m]) / sz;
     }
-    // Workers of directly partnered MNCs' own operations are not modelled; mechanism reach is
-    // counted at suppliers. Store for record().
     auto* row = &out_.series[static_cast<std::size_t>(week_) * kSeriesCount];
     row[static_cast<int>(Series::kWorkersReached)] = workers;
     row[static_cast<int>(Series::kVulnerabilityReduction)] = vuln;
-    row[static_cast<int>(Series::kSuppliersImproved)] = improved;
+    row[static_cast<int>(Series::kSuppliersImproved)] = static_cast<double>(suppliers_improved_);
 }
 
 // ---------------------------------------------------------------------------------------------

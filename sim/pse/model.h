@@ -194,6 +194,11 @@ private:
     std::unordered_map<std::uint64_t, std::uint32_t> rel_index_;
     std::vector<Decision> decisions_;
     std::vector<double> gov_trust_;       ///< [ngo * government_count + g]
+    // Cascade work lists (reused every week; no per-step allocation once warm).
+    std::vector<std::uint32_t> cand_, mark_, touched_suppliers_, improved_count_;
+    std::vector<std::uint8_t> newly_;
+    std::vector<double> reach_, vr_;
+    std::size_t suppliers_improved_ = 0;
     int week_ = 0;
     int first_start_ = 0, first_end_ = 0;
     std::uint32_t first_ngo_ = 0;  ///< NGO whose project starts first (summary reference)
