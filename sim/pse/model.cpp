@@ -160,6 +160,7 @@ void Model::emit(std::int32_t ngo, std::int64_t org, EventType type, Stage from,
 void Model::set_stage(Relationship& r, Stage to) {
     r.stage = to;
     r.stage_week = week_;
+    if (is_terminal(to)) r.effort = 0;  // an ended relationship holds no staff hours
 }
 
 void Model::start_engagement(std::uint32_t id, Stream stream, bool inbound) {
