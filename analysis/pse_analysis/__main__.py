@@ -1,0 +1,106 @@
+"""Command line of the analysis package.
+
+    /usr/bin/python3 -m pse_analysis report RESULTS.h5 [MORE.h5 ...] -o DIR [--embed] [--baseline N]
+    /usr/bin/python3 -m pse_analysis summary RESULTS.h5 [MORE.h5 ...] [--metric M ...] [--csv]
+    /usr/bin/python3 -m pse_analysis compare A.h5 B.h5 ... [--baseline N] [--metric M ...]
+    /usr/bin/python3 -m pse_analysis sensitivity SWEEP.h5 [--metric M ...] [--boot N]
+
+Run with PYTHONPATH=analysis from the repository root (or from inside analysis/).
+Exit codes as in pse-sim: 0 ok, 1 failure, 2 bad input (unreadable file, or a file that lacks what
+the command needs, e.g. sensitivity for a file that is not a Sobol/Morris sweep).
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import pandas as pd  # noqa: E402
+
+from . import stats  # noqa: E402
+from .errors import AnalysisError  # noqa: E402
+from .io import load  # noqa: E402
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python3 -m pse_analysis",
+                                description="Analyse pse-sim HDF5 results files (docs/OUTPUT.md).")
+    sub = p.add_subparsers(dest="cmd", required=True)
+    r = sub.add_parser("report", help="write an HTML report with figures and tables")
+    r.add_argument("files", nargs="+", help="results file(s); several are compared as design points")
+    r.add_argument("-o", "--output", required=True, help="output folder (index.html, figures/, tables/)")
+    r.add_argument("--baseline", type=int, default=0, help="design point differences are taken from (default 0)")
+    r.add_argument("--embed", action="store_true", help="embed figures in index.html (single self-contained file)")
+    r.add_argument("--boot", type=int, default=1000, help="bootstrap resamples for sensitivity intervals")
+    r.add_argument("--max-design-points", type=int, default=16,
+                   help="draw at most this many design points separately (larger sweeps are pooled)")
+    r.add_argument("--sensitivity-metric", action="append", default=None,
+                   help="summary metric for the sensitivity section (repeatable)")
+    r.add_argument("--dpi", type=int, default=100)
+    s = sub.add_parser("summary", help="print mean and 95%% CI per design point and metric")
+    s.add_argument("files", nargs="+")
+    s.add_argument("--metric", action="append", default=None)
+    s.add_argument("--csv", action="store_true", help="print CSV instead of a table")
+    c = sub.add_parser("compare", help="print differences from a baseline design point")
+    c.add_argument("files", nargs="+")
+    c.add_argument("--baseline", type=int, default=0)
+    c.add_argument("--metric", action="append", default=None)
+    c.add_argument("--welch", action="store_true", help="force Welch intervals (default: paired when CRN)")
+    c.add_argument("--csv", action="store_true")
+    e = sub.add_parser("sensitivity", help="print Sobol or Morris indices of a sensitivity sweep")
+    e.add_argument("file")
+    e.add_argument("--metric", action="append", default=None)
+    e.add_argument("--boot", type=int, default=1000)
+    e.add_argument("--csv", action="store_true")
+    return p
+
+
+def _print(df: pd.DataFrame, as_csv: bool) -> None:
+    if as_csv:
+        df.to_csv(sys.stdout, index=False)
+    else:
+        with pd.option_context("display.width", 200, "display.max_columns", 30, "display.max_rows", 1000,
+                               "display.float_format", "{:,.4g}".format):
+            print(df.to_string(index=False))
+
+
+def main(argv=None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.cmd == "report":
+            from .report import build_report
+            index = build_report(args.files, args.output, baseline=args.baseline, embed=args.embed,
+                                 n_boot=args.boot, max_design_points=args.max_design_points,
+                                 sensitivity_metrics=args.sensitivity_metric, dpi=args.dpi)
+            print(f"report written: {index}")
+        elif args.cmd == "summary":
+            res = load(args.files)
+            t = stats.summarize(res, args.metric)
+            _print(t[["design_point", "label", "metric", "kind", "n", "mean", "lo", "hi", "median"]], args.csv)
+        elif args.cmd == "compare":
+            res = load(args.files)
+            t = stats.compare(res, args.metric, baseline=args.baseline, paired=False if args.welch else None)
+            if t.empty:
+                print("only one design point: nothing to compare (give several files or a sweep)", file=sys.stderr)
+                return 2
+            _print(t[["label", "baseline", "metric", "diff", "lo", "hi", "n", "method", "p_value"]], args.csv)
+        elif args.cmd == "sensitivity":
+            res = load(args.file)
+            metrics = args.metric or ["agreements", "vulnerability_reduction"]
+            for m in metrics:
+                method, t = stats.sensitivity(res, m, n_boot=args.boot)
+                print(f"# {method} indices of '{m}'")
+                _print(t.reset_index(), args.csv)
+    except AnalysisError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        return 0
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

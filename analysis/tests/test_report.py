@@ -1,0 +1,164 @@
+"""The HTML report: produced for synthetic files (sweeps, missing data) and for real pse-sim output."""
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from pse_analysis.report import build_report, fmt_ci
+from synth import ishigami, resolved_text, saltelli_design, write_results
+
+
+def _check_html(index: Path) -> str:
+    assert index.is_file()
+    html = index.read_text(encoding="utf-8")
+    srcs = re.findall(r"<img src='([^']+)'", html)
+    assert srcs, "report has no figures"
+    for s in srcs:
+        if not s.startswith("data:"):
+            assert (index.parent / s).is_file(), f"figure {s} referenced but missing"
+    for href in re.findall(r"href='([^']+)'", html):
+        assert (index.parent / href).is_file(), f"table {href} referenced but missing"
+    return html
+
+
+def _toy_pipeline(n_runs, weeks, rng):
+    pipe = np.zeros((n_runs, weeks, 20), np.float32)
+    for s in (1, 2, 3, 7, 9, 11):
+        pipe[:, :, s] = rng.poisson(2, size=(n_runs, weeks))
+    pipe[:, :, 18] = np.cumsum(rng.poisson(0.5, size=(n_runs, weeks)), axis=1)
+    return pipe
+
+
+def test_report_for_a_sobol_sweep(tmp_path):
+    rng = np.random.default_rng(0)
+    x = saltelli_design(32, [(-np.pi, np.pi)] * 3)
+    n = len(x)
+    weeks = 30
+    y = ishigami(x)
+    keys = ["ngo_defaults.dedicated_fte", "trust.gain_rate", "company.time_to_value_weeks"]
+    events = {"run": np.repeat(np.arange(n), 2), "week": np.tile([1, 12], n), "ngo": np.zeros(2 * n),
+              "org": np.full(2 * n, 3), "type": np.tile([15, 2], n), "stage_from": np.tile([0, 6], n),
+              "stage_to": np.tile([1, 7], n)}
+    p = write_results(tmp_path / "sweep.h5", n_design_points=n, replications=1, weeks=weeks,
+                      summary={"agreements": np.round(y + 5), "vulnerability_reduction": y ** 2,
+                               "actions_high": np.round(y + 6), "partnerships_at_end": np.abs(y)},
+                      series={"partnerships_active": rng.poisson(2, size=(n, weeks)),
+                              "workers_reached": rng.poisson(100, size=(n, weeks))},
+                      pipeline=_toy_pipeline(n, weeks, rng), events=events,
+                      design={k: (x[:, i], "uncertainty") for i, k in enumerate(keys)}, design_method="sobol",
+                      root_attrs={"sobol_base_samples": np.int64(32)},
+                      resolved=[resolved_text(end_week=20)] * n)
+    html = _check_html(build_report(p, tmp_path / "rep", n_boot=50, dpi=50))
+    assert "sensitivity_sobol.png" in html and "dedicated_fte" in html
+    assert "most influential parameter" in html
+    assert (tmp_path / "rep" / "tables" / "sobol_vulnerability_reduction.csv").is_file()
+
+
+def test_report_without_events_or_sensitivity_explains_why(tmp_path):
+    rng = np.random.default_rng(1)
+    weeks = 20
+    p = write_results(tmp_path / "plain.h5", replications=4, weeks=weeks,
+                      summary={"agreements": [0, 1, 2, 3], "vulnerability_reduction": [0, 5, 3, 9],
+                               "partnerships_end_plus_52": [0, 0, 1, 0]},
+                      series={"partnerships_active": rng.poisson(1, size=(4, weeks))},
+                      pipeline=_toy_pipeline(4, weeks, rng), resolved=[resolved_text(end_week=10)])
+    html = _check_html(build_report(p, tmp_path / "rep", embed=True, dpi=50))
+    assert "Not available" in html and "record_events" in html
+    assert "No sensitivity analysis" in html and "no Sobol or Morris design" in html
+    assert "data:image/png;base64," in html
+    assert "Agreements signed: 1.5 (95% CI" in html
+
+
+def test_report_with_no_agreements(tmp_path):
+    rng = np.random.default_rng(2)
+    weeks = 20
+    events = {"run": np.array([0, 1]), "week": np.array([1, 2]), "ngo": np.zeros(2), "org": np.array([4, 5]),
+              "type": np.array([15, 15]), "stage_from": np.zeros(2), "stage_to": np.ones(2)}
+    p = write_results(tmp_path / "none.h5", replications=2, weeks=weeks,
+                      summary={"agreements": [0, 0], "vulnerability_reduction": [0, 0]},
+                      series={"partnerships_active": np.zeros((2, weeks))}, pipeline=_toy_pipeline(2, weeks, rng),
+                      events=events, resolved=[resolved_text(end_week=10)])
+    _check_html(build_report(p, tmp_path / "rep", dpi=50))
+
+
+def test_number_formatting():
+    assert fmt_ci(6.6, 6.0, 7.2) == "6.6 (95% CI 6.0\u20137.2)"
+    assert fmt_ci(0.2, -0.1, 0.5) == "0.20 (95% CI \u22120.10 to 0.50)"
+    assert fmt_ci(4872.3, 2290.1, 7453.9) == "4,872 (95% CI 2,290\u20137,454)"
+    assert fmt_ci(0.064, 0.04, 0.08, share=True) == "6.4% (95% CI 4.0%\u20138.0%)"
+
+
+# ---- real pse-sim output ------------------------------------------------------------------------------
+SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
+
+
+def _is_experiment(path: Path) -> bool:
+    return any(line.strip() == "[experiment]" for line in path.read_text(encoding="utf-8").splitlines())
+
+
+EXPERIMENTS = sorted(p.name for p in SCENARIOS.glob("*.toml") if _is_experiment(p))
+PLAIN = sorted(p.name for p in SCENARIOS.glob("*.toml") if not _is_experiment(p))
+
+
+def _run(pse_sim, repo_root, scenario, out, reps):
+    r = subprocess.run([str(pse_sim), "run", str(repo_root / "scenarios" / scenario), "-o", str(out), "-r",
+                        str(reps), "--overwrite"], cwd=repo_root, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, f"pse-sim run {scenario} failed: {r.stderr}"
+    return out
+
+
+def _sweep(pse_sim, repo_root, experiment, out):
+    """Bundled experiment, made small: 2 replications, 4 samples for sampling designs."""
+    cmd = [str(pse_sim), "sweep", str(repo_root / "scenarios" / experiment), "-o", str(out), "--overwrite",
+           "--set", "experiment.replications=2"]
+    text = (repo_root / "scenarios" / experiment).read_text(encoding="utf-8")
+    if re.search(r'design\s*=\s*"(sobol|morris|lhs)"', text):
+        cmd += ["--set", "experiment.samples=4"]
+    helptext = subprocess.run([str(pse_sim), "--help"], capture_output=True, text=True, timeout=60).stdout
+    if not re.search(r"^\s+sweep\s", helptext, re.M):
+        pytest.skip("this pse-sim build has no sweep command (rebuild pse-sim)")
+    r = subprocess.run(cmd, cwd=repo_root, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, f"pse-sim sweep {experiment} failed: {r.stderr}"
+    return out
+
+
+def test_report_for_default_scenario_via_cli(pse_sim, repo_root, tmp_path):
+    h5 = _run(pse_sim, repo_root, "default.toml", tmp_path / "default.h5", 3)
+    out = tmp_path / "report"
+    r = subprocess.run([sys.executable, "-m", "pse_analysis", "report", str(h5), "-o", str(out), "--dpi", "40"],
+                       cwd=repo_root / "analysis", capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    html = _check_html(out / "index.html")
+    for section in ("Engagement pipeline over time", "Time from first contact to agreement", "Funding horizon",
+                    "Indicators versus outcomes", "Scenario comparison", "Sensitivity"):
+        assert section in html
+    assert "Agreements signed: " in html and "one year after the project end" in html
+    assert "no Sobol or Morris design" in html
+    for fig in ("pipeline", "time_to_agreement", "funding_horizon", "indicators_vs_outcomes"):
+        assert (out / "figures" / f"{fig}.png").is_file()
+
+
+@pytest.mark.parametrize("experiment", EXPERIMENTS)
+def test_report_for_each_bundled_experiment(pse_sim, repo_root, tmp_path, experiment):
+    h5 = _sweep(pse_sim, repo_root, experiment, tmp_path / "sweep.h5")
+    # max_design_points=4: designs of up to 4 points get per-point figures, larger ones pooled ones
+    html = _check_html(build_report(h5, tmp_path / "report", dpi=40, n_boot=50, max_design_points=4))
+    assert "Summary" in html and "Sensitivity" in html
+    text = (repo_root / "scenarios" / experiment).read_text(encoding="utf-8")
+    if re.search(r'design\s*=\s*"(sobol|morris)"', text):
+        assert "sensitivity_sobol.png" in html or "sensitivity_morris.png" in html
+    else:
+        assert "No sensitivity analysis" in html
+
+
+def test_report_comparing_bundled_scenarios(pse_sim, repo_root, tmp_path):
+    assert "default.toml" in PLAIN
+    names = ["default.toml"] + [s for s in PLAIN if s != "default.toml"]
+    files = [_run(pse_sim, repo_root, s, tmp_path / (s[:-5] + ".h5"), 2) for s in names]
+    html = _check_html(build_report(files, tmp_path / "report", dpi=40, max_design_points=len(files)))
+    assert "paired by replication" in html          # bundled scenarios share replication seeds
+    for s in names:
+        assert s[:-5] in html
