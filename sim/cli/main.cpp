@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <csignal>
+#include <cstring>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -213,6 +214,28 @@ int cmd_params() {
     return 0;
 }
 
+/// Hand over to the Python analysis package (analysis/pse_analysis) with Debian's python3.
+int cmd_report(const std::vector<std::string>& args) {
+    const char* env_dir = std::getenv("PSE_ANALYSIS_DIR");
+    const std::string dir = env_dir ? env_dir : PSE_ANALYSIS_DIR;
+    const char* env_py = std::getenv("PSE_PYTHON");
+    const std::string python = env_py ? env_py : "/usr/bin/python3";
+    if (!std::filesystem::exists(std::filesystem::path(dir) / "pse_analysis" / "__main__.py"))
+        throw pse::IoError("analysis package not found in '" + dir + "' (set PSE_ANALYSIS_DIR to the analysis/ folder)");
+    if (access(python.c_str(), X_OK) != 0)
+        throw pse::IoError(python + " not found: the report needs Debian's python3 with python3-h5py, -numpy, -pandas, "
+                                    "-matplotlib and -scipy (scripts/install-deps installs them)");
+    setenv("PYTHONPATH", dir.c_str(), 1);
+    std::vector<std::string> argv_s = {python, "-m", "pse_analysis", "report"};
+    argv_s.insert(argv_s.end(), args.begin(), args.end());
+    std::vector<char*> argv;
+    for (auto& a : argv_s) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    std::fflush(stdout);
+    execv(python.c_str(), argv.data());
+    throw pse::IoError("cannot start " + python + ": " + std::strerror(errno));
+}
+
 int cmd_info(const std::string& file) {
     const auto r = pse::read_results(file, true);
     std::int64_t done = 0, failed = 0;
@@ -299,6 +322,12 @@ int main(int argc, char** argv) {
 
     auto* params = app.add_subcommand("params", "Print the parameter reference (Markdown table)");
 
+    auto* report = app.add_subcommand(
+        "report", "Write an HTML report (figures, tables, plain-language summary) of results file(s) with the Python analysis package");
+    report->footer("Arguments: RESULTS.h5 [MORE.h5 ...] -o DIR [--embed] [--baseline N] (passed to the analysis package;\n"
+                   "`pse-sim report --help` shows this, `pse-sim report -- --help` the package's own help)");
+    report->prefix_command();
+
     std::string info_file;
     auto* info = app.add_subcommand("info", "Describe a results file");
     info->add_option("file", info_file, "Results file (HDF5)")->required();
@@ -331,6 +360,15 @@ int main(int argc, char** argv) {
             return 0;
         }
         if (*params) return cmd_params();
+        if (*report) {
+            auto args = report->remaining();
+            if (!args.empty() && args.front() == "--") args.erase(args.begin());
+            if (args.empty()) {
+                fmt::print(stderr, "error: report needs a results file and -o DIR (see pse-sim report --help)\n");
+                return 2;
+            }
+            return cmd_report(args);
+        }
         if (*info) return cmd_info(info_file);
     } catch (const pse::InputError& e) {
         return report_input_error(e);

@@ -475,6 +475,8 @@ std::vector<DesignColumn> design_columns(const Experiment& e) {
         DesignColumn c;
         c.key = f.key;
         c.role = f.role;
+        c.min = f.min;
+        c.max = f.max;
         std::vector<std::string> labels;
         for (const auto& p : e.points) {
             double x = std::numeric_limits<double>::quiet_NaN();

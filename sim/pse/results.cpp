@@ -157,6 +157,14 @@ ResultsWriter::ResultsWriter(std::filesystem::path target, ResultsMeta meta, boo
             H d(H5Dopen2(g.get(), c.key.c_str(), H5P_DEFAULT), H5Dclose);
             attr_string(d.get(), "key", c.key);
             attr_string(d.get(), "role", c.role);
+            if (c.max > c.min) {
+                H space1(H5Screate(H5S_SCALAR), H5Sclose);
+                for (const auto& [nm, val] : {std::pair<const char*, double>{"min", c.min}, {"max", c.max}}) {
+                    H a = checked(H5Acreate2(d.get(), nm, H5T_NATIVE_DOUBLE, space1.get(), H5P_DEFAULT, H5P_DEFAULT),
+                                  H5Aclose, "creating attribute");
+                    check(H5Awrite(a.get(), H5T_NATIVE_DOUBLE, &val), "writing attribute");
+                }
+            }
             if (!c.labels.empty()) {
                 std::vector<std::string_view> lv(c.labels.begin(), c.labels.end());
                 attr_strings(d.get(), "labels", lv);

@@ -50,6 +50,7 @@ struct DesignColumn {
     std::string role;             ///< "lever" or "uncertainty"
     std::vector<double> values;   ///< one per design point (numeric encoding; booleans as 0/1)
     std::vector<std::string> labels;  ///< for text/choice factors: value i is labels[i]
+    double min = 0, max = 0;          ///< range of sampled factors (lhs/sobol/morris); min == max otherwise
 };
 
 /// File-level metadata.
