@@ -1,0 +1,230 @@
+// Experiments: design generators (counts, bounds, stratification), loading and validation,
+// settings, seeds, design columns.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <set>
+
+#include "pse/errors.h"
+#include "pse/experiment.h"
+#include "pse/runner.h"
+#include "support/fixtures.h"
+
+namespace {
+
+std::filesystem::path write_file(const std::string& name, const std::string& text) {
+    const auto dir = pse::test::temp_dir("experiment");
+    const auto p = dir / name;
+    std::ofstream(p) << text;
+    return p;
+}
+
+const char* kBase = R"(
+[run]
+name = "base"
+weeks = 52
+[ecosystem]
+mnc_count = 5
+supplier_count = 20
+)";
+
+}  // namespace
+
+TEST(LatinHypercube, EveryStratumHitOncePerColumn) {
+    const std::size_t n = 50, k = 4;
+    const auto x = pse::latin_hypercube(n, k, 42);
+    ASSERT_EQ(x.size(), n);
+    for (std::size_t j = 0; j < k; ++j) {
+        std::set<std::size_t> strata;
+        for (const auto& row : x) {
+            ASSERT_GE(row[j], 0.0);
+            ASSERT_LT(row[j], 1.0);
+            strata.insert(static_cast<std::size_t>(row[j] * n));
+        }
+        EXPECT_EQ(strata.size(), n) << "column " << j << " is not stratified";
+    }
+    EXPECT_EQ(pse::latin_hypercube(n, k, 42), x);   // deterministic
+    EXPECT_NE(pse::latin_hypercube(n, k, 43), x);   // seed matters
+}
+
+TEST(Saltelli, BlockStructureAndBalance) {
+    const std::size_t n = 64, k = 3;
+    const auto x = pse::saltelli(n, k);
+    ASSERT_EQ(x.size(), n * (k + 2));
+    double mean = 0;
+    for (std::size_t j = 0; j < n; ++j) {
+        const auto& A = x[j * (k + 2)];
+        const auto& B = x[j * (k + 2) + 1];
+        for (std::size_t i = 0; i < k; ++i) {
+            const auto& AB = x[j * (k + 2) + 2 + i];
+            for (std::size_t c = 0; c < k; ++c) EXPECT_EQ(AB[c], c == i ? B[c] : A[c]);
+            mean += A[i];
+        }
+    }
+    // A Sobol sequence is balanced: the mean of 64 points is within 1/64 of 0.5.
+    EXPECT_NEAR(mean / (n * k), 0.5, 1.0 / 64);
+    // Halves: for 64 points, each coordinate has exactly 32 points below 0.5.
+    for (std::size_t i = 0; i < k; ++i) {
+        int below = 0;
+        for (std::size_t j = 0; j < n; ++j) below += x[j * (k + 2)][i] < 0.5;
+        EXPECT_EQ(below, 32);
+    }
+}
+
+TEST(Morris, TrajectoriesChangeOneFactorByDelta) {
+    const std::size_t r = 10, k = 4;
+    const int p = 4;
+    const double delta = p / (2.0 * (p - 1));
+    const auto x = pse::morris(r, k, p, 5);
+    ASSERT_EQ(x.size(), r * (k + 1));
+    for (std::size_t t = 0; t < r; ++t) {
+        std::set<std::size_t> moved;
+        for (std::size_t m = 1; m <= k; ++m) {
+            const auto& a = x[t * (k + 1) + m - 1];
+            const auto& b = x[t * (k + 1) + m];
+            int changed = 0;
+            for (std::size_t i = 0; i < k; ++i) {
+                EXPECT_GE(b[i], 0.0);
+                EXPECT_LE(b[i], 1.0);
+                if (a[i] != b[i]) {
+                    ++changed;
+                    moved.insert(i);
+                    EXPECT_NEAR(std::abs(b[i] - a[i]), delta, 1e-12);
+                }
+            }
+            EXPECT_EQ(changed, 1);
+        }
+        EXPECT_EQ(moved.size(), k) << "each factor moves once per trajectory";
+    }
+}
+
+TEST(Experiment, GridCountsOrderAndSeeds) {
+    const auto base = write_file("base.toml", kBase);
+    const auto f = write_file("grid.toml", R"(extends = "base.toml"
+[experiment]
+design = "grid"
+replications = 3
+seed = 99
+[[experiment.lever]]
+key = "ngo[*].dedicated_fte"
+values = [0.0, 1.0, 2.0]
+[[experiment.uncertainty]]
+key = "trust.gain_rate"
+values = [0.03, 0.05]
+)");
+    const auto e = pse::load_experiment(f);
+    EXPECT_EQ(e.method, "grid");
+    ASSERT_EQ(e.points.size(), 6u);
+    EXPECT_EQ(e.n_runs(), 18);
+    EXPECT_EQ(e.master_seed, 99u);
+    // First factor slowest.
+    EXPECT_DOUBLE_EQ(pse::scenario_at(e, 0).ngo_defaults.dedicated_fte, 0.0);
+    EXPECT_DOUBLE_EQ(pse::scenario_at(e, 1).ngo_defaults.dedicated_fte, 0.0);
+    EXPECT_DOUBLE_EQ(pse::scenario_at(e, 2).ngo_defaults.dedicated_fte, 1.0);
+    EXPECT_DOUBLE_EQ(pse::scenario_at(e, 1).trust.gain_rate, 0.05);
+    EXPECT_EQ(pse::scenario_at(e, 5).weeks, 52);  // base kept
+    const auto cols = pse::design_columns(e);
+    ASSERT_EQ(cols.size(), 2u);
+    EXPECT_EQ(cols[0].role, "lever");
+    EXPECT_EQ(cols[1].role, "uncertainty");
+    EXPECT_EQ(cols[0].values, (std::vector<double>{0, 0, 1, 1, 2, 2}));
+    // Common random numbers: replication r has the same seed at every design point.
+    EXPECT_EQ(pse::experiment_seed(e, 0, 1), pse::experiment_seed(e, 5, 1));
+    EXPECT_NE(pse::experiment_seed(e, 0, 1), pse::experiment_seed(e, 0, 2));
+    auto e2 = e;
+    e2.common_random_numbers = false;
+    EXPECT_NE(pse::experiment_seed(e2, 0, 1), pse::experiment_seed(e2, 5, 1));
+}
+
+TEST(Experiment, LhsSobolMorrisRespectBoundsAndIntegers) {
+    write_file("base.toml", kBase);
+    for (const std::string method : {"lhs", "sobol", "morris"}) {
+        const auto f = write_file(method + ".toml", "extends = \"base.toml\"\n[experiment]\ndesign = \"" + method +
+                                                        "\"\nsamples = 8\nreplications = 1\n"
+                                                        "[[experiment.uncertainty]]\nkey = \"trust.gain_rate\"\nmin = 0.02\nmax = 0.08\n"
+                                                        "[[experiment.lever]]\nkey = \"ngo[*].max_pipeline\"\nmin = 2\nmax = 10\n");
+        const auto e = pse::load_experiment(f);
+        const std::size_t expect = method == "lhs" ? 8 : method == "sobol" ? 8 * 4 : 8 * 3;
+        ASSERT_EQ(e.points.size(), expect) << method;
+        for (std::size_t d = 0; d < e.points.size(); ++d) {
+            const auto s = pse::scenario_at(e, d);
+            EXPECT_GE(s.trust.gain_rate, 0.02);
+            EXPECT_LE(s.trust.gain_rate, 0.08);
+            EXPECT_GE(s.ngo_defaults.max_pipeline, 2);
+            EXPECT_LE(s.ngo_defaults.max_pipeline, 10);
+        }
+    }
+}
+
+TEST(Experiment, ListDesignWithLabelsAndChoices) {
+    write_file("base.toml", kBase);
+    const auto f = write_file("list.toml", R"(extends = "base.toml"
+[experiment]
+design = "list"
+replications = 2
+[[experiment.point]]
+label = "scrutiny"
+set = { "ngo[*].approach" = "scrutiny", "ngo[*].handover" = true }
+[[experiment.point]]
+label = "co-creation"
+set = { "ngo[*].approach" = "co_creation" }
+)");
+    const auto e = pse::load_experiment(f);
+    ASSERT_EQ(e.points.size(), 2u);
+    EXPECT_EQ(e.labels[0], "scrutiny");
+    EXPECT_EQ(pse::scenario_at(e, 0).ngo_defaults.approach, pse::Approach::kScrutiny);
+    EXPECT_TRUE(pse::scenario_at(e, 0).ngo_defaults.handover);
+    EXPECT_FALSE(pse::scenario_at(e, 1).ngo_defaults.handover);
+    const auto cols = pse::design_columns(e);
+    ASSERT_EQ(cols.size(), 2u);
+    EXPECT_EQ(cols[0].labels, (std::vector<std::string>{"scrutiny", "co_creation"}));
+}
+
+TEST(Experiment, InputErrorsNameFileLineAndKey) {
+    write_file("base.toml", kBase);
+    auto expect_error = [](const std::filesystem::path& f, const std::string& key_part, const std::string& msg_part) {
+        try {
+            (void)pse::load_experiment(f);
+            ADD_FAILURE() << "no error for " << f;
+        } catch (const pse::InputError& e) {
+            bool found = false;
+            for (const auto& p : e.problems())
+                if (p.key.find(key_part) != std::string::npos && p.message.find(msg_part) != std::string::npos) {
+                    found = true;
+                    EXPECT_FALSE(p.file.empty());
+                }
+            EXPECT_TRUE(found) << e.what();
+        }
+    };
+    expect_error(write_file("e1.toml", "extends = \"base.toml\"\n[experiment]\nreplications = 0\n"), "experiment.replications",
+                 "out of range");
+    expect_error(write_file("e2.toml", "extends = \"base.toml\"\n[experiment]\ndesign = \"grid\"\n"), "experiment.design",
+                 "needs at least one");
+    expect_error(write_file("e3.toml", "extends = \"base.toml\"\n[experiment]\ndesign = \"grid\"\n[[experiment.lever]]\n"
+                                       "key = \"ngo[*].dedicated_ft\"\nvalues = [1.0]\n"),
+                 "key", "did you mean");
+    expect_error(write_file("e4.toml", "extends = \"base.toml\"\n[experiment]\ndesign = \"grid\"\n[[experiment.lever]]\n"
+                                       "key = \"ngo[*].part_time_share\"\nvalues = [0.5, 1.5]\n"),
+                 "values", "out of range");
+    expect_error(write_file("e5.toml", "extends = \"base.toml\"\n[experiment]\ndesign = \"latin\"\n"), "experiment.design",
+                 "not one of");
+    expect_error(write_file("e6.toml", "extends = \"base.toml\"\n[experiment]\nreplicatons = 3\n"), "experiment.replicatons",
+                 "did you mean 'experiment.replications'");
+    expect_error(write_file("e7.toml", "extends = \"base.toml\"\n[experiment]\ndesign = \"lhs\"\nsamples = 4\n"
+                                       "[[experiment.lever]]\nkey = \"ngo[*].end_week\"\nmin = 0\nmax = 40\n"),
+                 "end_week", "design point");  // end <= start at the low end: inconsistent design point
+    expect_error(write_file("e8.toml", kBase), "experiment", "no [experiment] table");
+}
+
+TEST(Experiment, ApplySettingChecksTypeAndRange) {
+    pse::Scenario s;
+    pse::apply_setting(s, {"ngo_defaults.dedicated_fte", 2.0});
+    EXPECT_DOUBLE_EQ(s.ngo_defaults.dedicated_fte, 2.0);
+    pse::apply_setting(s, {"run.weeks", std::int64_t{100}});
+    EXPECT_EQ(s.weeks, 100);
+    EXPECT_THROW(pse::apply_setting(s, {"run.weeks", 10.5}), pse::InputError);
+    EXPECT_THROW(pse::apply_setting(s, {"trust.gain_rate", std::string("fast")}), pse::InputError);
+    EXPECT_THROW(pse::apply_setting(s, {"trust.gain_rate", 2.0}), pse::InputError);
+    EXPECT_THROW(pse::apply_setting(s, {"ngo[3].dedicated_fte", 1.0}), pse::InputError);
+    EXPECT_THROW(pse::apply_setting(s, {"no.such_key", 1.0}), pse::InputError);
+}
