@@ -226,7 +226,7 @@ void check_consistency(const Scenario& s, const std::string& file, const std::ma
     };
     auto check_ngo = [&](const NgoParams& n, const std::string& p) {
         if (n.end_week <= n.start_week)
-            at(where.count(p + "end_week") ? p + "end_week" : p + "start_week",
+            at(where.count(p + "start_week") && !where.count(p + "end_week") ? p + "start_week" : p + "end_week",
                fmt::format("project end (week {}) must be after its start (week {})", n.end_week, n.start_week));
         if (n.start_week >= s.weeks)
             at(p + "start_week", fmt::format("project starts at week {}, after the simulated horizon of {} weeks",

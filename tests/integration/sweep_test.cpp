@@ -41,13 +41,17 @@ void expect_same_results(const std::filesystem::path& a, const std::filesystem::
         const auto& w = rb.summary.at(k);
         ASSERT_EQ(v.size(), w.size());
         for (std::size_t i = 0; i < v.size(); ++i)
-            if (!(std::isnan(v[i]) && std::isnan(w[i]))) EXPECT_EQ(v[i], w[i]) << k << " run " << i;
+            if (!(std::isnan(v[i]) && std::isnan(w[i]))) {
+                EXPECT_EQ(v[i], w[i]) << k << " run " << i;
+            }
     }
     for (const auto& [k, v] : ra.series) {
         const auto& w = rb.series.at(k);
         ASSERT_EQ(v.size(), w.size());
         for (std::size_t i = 0; i < v.size(); ++i)
-            if (!(std::isnan(v[i]) && std::isnan(w[i]))) ASSERT_EQ(v[i], w[i]) << k << " index " << i;
+            if (!(std::isnan(v[i]) && std::isnan(w[i]))) {
+                ASSERT_EQ(v[i], w[i]) << k << " index " << i;
+            }
     }
     const auto ea = pse::read_events(a), eb = pse::read_events(b);
     ASSERT_EQ(ea.size(), eb.size());
