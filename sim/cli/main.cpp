@@ -162,7 +162,7 @@ int cmd_run(const RunArgs& a, bool quiet, const std::string& cmdline) {
 }
 
 int cmd_sweep(const RunArgs& a, bool quiet, const std::string& cmdline) {
-    auto e = pse::load_experiment(a.input, a.sets);
+    auto e = pse::load_experiment(a.input, a.sets, a.yes ? -1 : kConfirmRuns);
     if (a.seed >= 0) e.master_seed = static_cast<std::uint64_t>(a.seed);
     const std::string name = e.name;
     return execute_experiment(std::move(e), a, quiet, cmdline, "results/" + name + ".h5");

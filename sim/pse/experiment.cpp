@@ -208,7 +208,8 @@ std::vector<std::vector<double>> morris(std::size_t r, std::size_t k, int p, std
     return out;
 }
 
-Experiment load_experiment(const std::filesystem::path& file, const std::vector<std::string>& overrides) {
+Experiment load_experiment(const std::filesystem::path& file, const std::vector<std::string>& overrides,
+                           std::int64_t max_runs) {
     Experiment e;
     const std::string name = file.string();
     toml::table t = load_merged_table(file, &e.files, &e.texts);
@@ -390,8 +391,24 @@ Experiment load_experiment(const std::filesystem::path& file, const std::vector<
     }
     if (!problems.empty()) throw InputError(std::move(problems));
 
-    // Expand the design.
+    // Refuse oversized requests before expanding anything.
     const std::size_t k = e.factors.size();
+    {
+        double planned = 1;
+        if (method == "list") planned = static_cast<double>(e.points.size());
+        else if (method == "grid")
+            for (const auto& f : e.factors) planned *= static_cast<double>(std::max<std::size_t>(1, f.values.size()));
+        else if (method == "lhs") planned = static_cast<double>(e.samples);
+        else if (method == "sobol") planned = static_cast<double>(e.samples) * static_cast<double>(k + 2);
+        else if (method == "morris") planned = static_cast<double>(e.samples) * static_cast<double>(k + 1);
+        const double runs = planned * static_cast<double>(e.replications);
+        if (max_runs >= 0 && runs > static_cast<double>(max_runs))
+            throw InputError(InputProblem{name, 0, 0, "experiment",
+                                          fmt::format("this asks for {:.0f} runs ({:.0f} design points x {} replications); "
+                                                      "pass --yes to run more than {}",
+                                                      runs, planned, e.replications, max_runs)});
+    }
+    // Expand the design.
     auto map_unit = [&](const Factor& f, double u) -> FieldValue {
         double v = f.min + u * (f.max - f.min);
         if (f.integer) return static_cast<std::int64_t>(std::llround(std::min(f.max, std::max(f.min, v))));

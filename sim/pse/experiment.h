@@ -76,7 +76,10 @@ struct Experiment {
 /// Every design point is validated (each setting's type and range) before anything runs.
 /// Throws InputError (file, line, key) for any problem, including zero design points or zero
 /// replications, unknown design methods and unknown keys.
-Experiment load_experiment(const std::filesystem::path& file, const std::vector<std::string>& overrides = {});
+/// max_runs >= 0 refuses (InputError, before the design is expanded) an experiment of more runs:
+/// the CLI uses it to ask for --yes instead of exhausting memory on a huge request.
+Experiment load_experiment(const std::filesystem::path& file, const std::vector<std::string>& overrides = {},
+                           std::int64_t max_runs = -1);
 
 /// The scenario of design point d: base with the point's settings applied. Throws InputError if
 /// a setting is invalid (load_experiment has already checked every point).
