@@ -62,7 +62,7 @@ Model::Model(const Scenario& s, std::uint64_t seed, ModelOptions opts)
     co_.scrutiny_chain.assign(C, 0);
     co_.improved_share.assign(net_.mnc_count, 0.0);
     improved_count_.assign(net_.mnc_count, 0);
-    for (std::uint32_t c = 0; c < C; ++c) {
+    auto init_company = [&](std::uint32_t c) {
         const Rng rng(seed_, EntityKey{EntityKind::kCompany, c});
         const bool mnc = net_.is_mnc(c);
         co_.sensitive[c] = rng.chance(kInitCompany, 0, e.sensitive_sector_share);
@@ -77,6 +77,14 @@ Model::Model(const Scenario& s, std::uint64_t seed, ModelOptions opts)
         co_.labour_practice[c] = rng.beta_mean(kInitBeta2, 0,
                                                mnc ? e.mnc_labour_practice_mean : e.supplier_labour_practice_mean,
                                                e.alignment_concentration);
+    };
+    // Pure per-company draws keyed by identity: parallel and serial give identical state.
+    if (opts_.parallel && C > 4096) {
+        tbb::parallel_for(tbb::blocked_range<std::uint32_t>(0, C, 2048), [&](const auto& range) {
+            for (auto c = range.begin(); c < range.end(); ++c) init_company(c);
+        });
+    } else {
+        for (std::uint32_t c = 0; c < C; ++c) init_company(c);
     }
     ngo_.resize(ngos_.size());
     first_start_ = std::numeric_limits<int>::max();
@@ -271,7 +279,13 @@ void Model::phase_shocks() {
     const int t = week_;
     const auto& sh = s_.shocks;
     const double keep = 1.0 - s_.trust.decay_rate;
-    for (auto& x : co_.sentiment) x *= keep;
+    if (opts_.parallel && co_.sentiment.size() > 65536) {
+        tbb::parallel_for(tbb::blocked_range<std::size_t>(0, co_.sentiment.size(), 16384), [&](const auto& range) {
+            for (auto i = range.begin(); i < range.end(); ++i) co_.sentiment[i] *= keep;
+        });
+    } else {
+        for (auto& x : co_.sentiment) x *= keep;
+    }
     for (auto& st : ngo_) st.reputation_penalty *= keep;
     if (t == sh.tier_downgrade_week) {
         for (std::uint32_t n = 0; n < ngos_.size(); ++n) {
@@ -762,9 +776,13 @@ void Model::phase_commit() {
     }
 
     // Chain flags for the cascade: mechanism coverage and open chains per company.
-    std::fill(co_.mech_coverage.begin(), co_.mech_coverage.end(), 0.0);
-    std::fill(co_.open_chain.begin(), co_.open_chain.end(), 0);
-    std::fill(co_.scrutiny_chain.begin(), co_.scrutiny_chain.end(), 0);
+    // Only companies flagged last week need resetting (no O(companies) pass per week).
+    for (auto c : chain_touched_) {
+        co_.mech_coverage[c] = 0.0;
+        co_.open_chain[c] = 0;
+        co_.scrutiny_chain[c] = 0;
+    }
+    chain_touched_.clear();
     for (const auto& st : ngo_)
         for (auto id : st.active_rels) {
             const Relationship& r = rels_[id];
@@ -772,6 +790,7 @@ void Model::phase_commit() {
             const bool open = r.stage == Stage::kSustained ? r.access : r.trust >= tp.access_threshold;
             const double cov = r.coverage * (r.stage == Stage::kSustained ? s_.outcomes.sustained_factor : 1.0) *
                                (open ? 1.0 : s_.outcomes.closed_chain_reach);
+            chain_touched_.push_back(r.company);
             co_.mech_coverage[r.company] = std::max(co_.mech_coverage[r.company], cov);
             if (open) {
                 co_.open_chain[r.company] = 1;
@@ -810,8 +829,8 @@ void Model::phase_cascade() {
                 for (auto k = net_.suppliers_of.offsets[m]; k < net_.suppliers_of.offsets[m + 1]; ++k)
                     add(net_.suppliers_of.targets[k] - M);
         for (auto sidx : touched_suppliers_) add(sidx);  // own coverage, remediation or improved
-        for (std::uint32_t i = 0; i < S; ++i)
-            if (co_.mech_coverage[M + i] > 0) add(i);
+        for (auto c : chain_touched_)  // suppliers partnered directly (their own coverage)
+            if (c >= M && co_.mech_coverage[c] > 0) add(c - M);
         std::sort(cand_.begin(), cand_.end());
     }
     const std::size_t n = cand_.size();
@@ -876,9 +895,13 @@ void Model::phase_cascade() {
         workers += reach_[j];
         vuln += vr_[j];
     }
-    for (std::uint32_t m = 0; m < M; ++m) {
-        const auto sz = net_.suppliers_of.row_size(m);
-        if (sz > 0) co_.improved_share[m] = static_cast<double>(improved_count_[m]) / sz;
+    for (std::size_t j = 0; j < n; ++j) {  // shares change only for buyers of newly improved suppliers
+        if (!(newly_[j] & 1)) continue;
+        const std::uint32_t sidx = cand_[j];
+        for (auto k = net_.buyers_of.offsets[sidx]; k < net_.buyers_of.offsets[sidx + 1]; ++k) {
+            const auto m = net_.buyers_of.targets[k];
+            co_.improved_share[m] = static_cast<double>(improved_count_[m]) / net_.suppliers_of.row_size(m);
+        }
     }
     auto* row = &out_.series[static_cast<std::size_t>(week_) * kSeriesCount];
     row[static_cast<int>(Series::kWorkersReached)] = workers;

@@ -195,7 +195,7 @@ private:
     std::vector<Decision> decisions_;
     std::vector<double> gov_trust_;       ///< [ngo * government_count + g]
     // Cascade work lists (reused every week; no per-step allocation once warm).
-    std::vector<std::uint32_t> cand_, mark_, touched_suppliers_, improved_count_;
+    std::vector<std::uint32_t> cand_, mark_, touched_suppliers_, improved_count_, chain_touched_;
     std::vector<std::uint8_t> newly_;
     std::vector<double> reach_, vr_;
     std::size_t suppliers_improved_ = 0;
