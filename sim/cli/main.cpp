@@ -12,6 +12,7 @@
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <hdf5.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -214,8 +215,9 @@ int cmd_params() {
     return 0;
 }
 
-/// Hand over to the Python analysis package (analysis/pse_analysis) with Debian's python3.
-int cmd_report(const std::vector<std::string>& args) {
+/// Hand over to the Python analysis package (analysis/pse_analysis) with Debian's python3:
+/// `python3 -m pse_analysis <command> args...`, with PSE_SIM set to this binary.
+int exec_analysis(const std::string& command, const std::vector<std::string>& args) {
     const char* env_dir = std::getenv("PSE_ANALYSIS_DIR");
     const std::string dir = env_dir ? env_dir : PSE_ANALYSIS_DIR;
     const char* env_py = std::getenv("PSE_PYTHON");
@@ -226,7 +228,10 @@ int cmd_report(const std::vector<std::string>& args) {
         throw pse::IoError(python + " not found: the report needs Debian's python3 with python3-h5py, -numpy, -pandas, "
                                     "-matplotlib and -scipy (scripts/install-deps installs them)");
     setenv("PYTHONPATH", dir.c_str(), 1);
-    std::vector<std::string> argv_s = {python, "-m", "pse_analysis", "report"};
+    std::error_code ec;
+    const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+    if (!ec && !std::getenv("PSE_SIM")) setenv("PSE_SIM", self.c_str(), 1);
+    std::vector<std::string> argv_s = {python, "-m", "pse_analysis", command};
     argv_s.insert(argv_s.end(), args.begin(), args.end());
     std::vector<char*> argv;
     for (auto& a : argv_s) argv.push_back(a.data());
@@ -266,6 +271,9 @@ int cmd_info(const std::string& file) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    // HDF5 1.10 crashes in its atexit clean-up (H5F__close_cb) when closing a file failed, e.g.
+    // on a full disk; every file is closed explicitly (RAII), so skip that clean-up (issue 10).
+    H5dont_atexit();
     const std::string cmdline = command_line(argc, argv);
     CLI::App app{"pse-sim: agent-based simulator of private sector engagement (PSE) in counter-trafficking (CTIP) work"};
     app.set_version_flag("--version", fmt::format("pse-sim {} (commit {})", pse::kVersion, pse::kGitCommit));
@@ -280,10 +288,12 @@ int main(int argc, char** argv) {
     run->add_option("-o,--output", ra.output, "Results file (HDF5); default results/<scenario name>.h5");
     run->add_option("-r,--replications", ra.replications, "Replications (independent seeds derived from the scenario seed)")
         ->capture_default_str();
-    run->add_option("--seed", ra.seed, "Override the scenario's run.seed (master seed of the replications)");
+    run->add_option("--seed", ra.seed, "Override the scenario's run.seed (master seed of the replications)")
+        ->check(CLI::NonNegativeNumber);
     run->add_option("--set", ra.sets, "Override a parameter: key=value (e.g. ngo[*].dedicated_fte=2); repeatable");
     run->add_flag("--overwrite", ra.overwrite, "Replace an existing results file");
     run->add_flag("--resume", ra.resume, "Continue an interrupted run from <output>.parts (finished runs are kept)");
+    run->add_flag("--yes", ra.yes, "Confirm runs of more than 100000 replications");
     run->add_option("-t,--threads", ra.threads, "Worker threads (0 = all cores)")->capture_default_str();
     run->add_option("--checkpoint-runs", ra.checkpoint_runs, "Save finished runs to <output>.parts at least every N runs")
         ->capture_default_str()->check(CLI::PositiveNumber);
@@ -294,7 +304,7 @@ int main(int argc, char** argv) {
     auto* sweep = app.add_subcommand("sweep", "Run an experiment (design points x replications) in parallel into one HDF5 file");
     sweep->add_option("experiment", sa.input, "Experiment file (TOML with an [experiment] table), e.g. scenarios/staffing.toml")->required();
     sweep->add_option("-o,--output", sa.output, "Results file (HDF5); default results/<experiment name>.h5");
-    sweep->add_option("--seed", sa.seed, "Override the experiment's master seed");
+    sweep->add_option("--seed", sa.seed, "Override the experiment's master seed")->check(CLI::NonNegativeNumber);
     sweep->add_option("--set", sa.sets, "Override a parameter or experiment key: key=value; repeatable");
     sweep->add_flag("--overwrite", sa.overwrite, "Replace an existing results file");
     sweep->add_flag("--resume", sa.resume, "Continue an interrupted sweep from <output>.parts (finished runs are kept)");
@@ -328,6 +338,15 @@ int main(int argc, char** argv) {
                    "`pse-sim report --help` shows this, `pse-sim report -- --help` the package's own help)");
     report->prefix_command();
 
+    auto* vmodel = app.add_subcommand(
+        "validate-model", "Run the validation scenarios and compare the model with the field evidence (docs/VALIDATION.md)");
+    vmodel->footer("Arguments are passed to the analysis package: [--quick] [--set key=value ...] [-o DIR]\n"
+                   "(`pse-sim validate-model -- --help` shows them all). Exit code 1 if a target is missed.");
+    vmodel->prefix_command();
+    auto* calib = app.add_subcommand("calibrate", "Calibrate uncertain parameters to the validation targets (ABC rejection)");
+    calib->footer("Arguments are passed to the analysis package (`pse-sim calibrate -- --help`).");
+    calib->prefix_command();
+
     std::string info_file;
     auto* info = app.add_subcommand("info", "Describe a results file");
     info->add_option("file", info_file, "Results file (HDF5)")->required();
@@ -360,6 +379,12 @@ int main(int argc, char** argv) {
             return 0;
         }
         if (*params) return cmd_params();
+        for (auto* sub : {vmodel, calib})
+            if (*sub) {
+                auto args = sub->remaining();
+                if (!args.empty() && args.front() == "--") args.erase(args.begin());
+                return exec_analysis(sub->get_name(), args);
+            }
         if (*report) {
             auto args = report->remaining();
             if (!args.empty() && args.front() == "--") args.erase(args.begin());
@@ -367,7 +392,7 @@ int main(int argc, char** argv) {
                 fmt::print(stderr, "error: report needs a results file and -o DIR (see pse-sim report --help)\n");
                 return 2;
             }
-            return cmd_report(args);
+            return exec_analysis("report", args);
         }
         if (*info) return cmd_info(info_file);
     } catch (const pse::InputError& e) {
