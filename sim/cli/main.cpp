@@ -15,6 +15,7 @@
 #include <hdf5.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <toml++/toml.h>
 
 #include "pse/errors.h"
 #include "pse/experiment.h"
@@ -120,7 +121,20 @@ int execute_experiment(pse::Experiment e, const RunArgs& a, bool quiet, const st
         if (rec.status == pse::RunStatus::kDone) summaries[static_cast<std::size_t>(rec.design_point)].push_back(rec.output.summary);
         else errors.push_back(fmt::format("run {} (seed {}): {}", rec.run_id, rec.seed, rec.error));
     };
-    const auto res = pse::run_sweep(e, so);
+    pse::SweepResult res;
+    try {
+        res = pse::run_sweep(e, so);
+    } catch (const pse::IoError& err) {
+        // A write failed (disk full, quota, ...): say where the finished runs are and how to go on.
+        progress.finish();
+        const std::string msg = err.what();
+        const std::string parts = output + ".parts";
+        std::error_code ec;
+        if (msg.find("--resume") == std::string::npos && std::filesystem::exists(parts + "/manifest.txt", ec))
+            throw pse::IoError(msg + "\nfinished runs are kept in '" + parts +
+                               "'; fix the problem (e.g. free disk space) and rerun the same command with --resume");
+        throw;
+    }
     progress.finish();
     if (res.reused > 0) spdlog::info("resumed: {} finished run(s) reused from {}", res.reused, res.parts_dir.string());
     if (!res.complete) {
@@ -152,7 +166,15 @@ int execute_experiment(pse::Experiment e, const RunArgs& a, bool quiet, const st
     return res.tally.failed > 0 ? 1 : 0;
 }
 
+/// True if the file (with its bases) has an [experiment] table. Throws InputError like the loader.
+bool is_experiment_file(const std::string& file) {
+    return pse::load_merged_table(file, nullptr, nullptr).contains("experiment");
+}
+
 int cmd_run(const RunArgs& a, bool quiet, const std::string& cmdline) {
+    if (is_experiment_file(a.input))
+        throw pse::InputError(pse::InputProblem{a.input, 0, 0, "experiment",
+                                                "this is an experiment file; run it with `pse-sim sweep " + a.input + "`"});
     pse::LoadOptions lo;
     lo.overrides = a.sets;
     auto loaded = pse::load_scenario(a.input, lo);
@@ -173,6 +195,12 @@ int cmd_validate(const std::vector<std::string>& files) {
     int rc = 0;
     for (const auto& f : files) {
         try {
+            if (is_experiment_file(f)) {
+                const auto e = pse::load_experiment(f, {}, kConfirmRuns);
+                fmt::print("{}: ok (experiment '{}', {} design point(s) x {} replication(s) = {} runs of {} weeks)\n", f,
+                           e.name, e.points.size(), e.replications, e.n_runs(), e.base.weeks);
+                continue;
+            }
             auto l = pse::load_scenario(f);
             fmt::print("{}: ok (scenario '{}', {} weeks)\n", f, l.scenario.name, l.scenario.weeks);
         } catch (const pse::InputError& e) {
@@ -278,6 +306,7 @@ int main(int argc, char** argv) {
     CLI::App app{"pse-sim: agent-based simulator of private sector engagement (PSE) in counter-trafficking (CTIP) work"};
     app.set_version_flag("--version", fmt::format("pse-sim {} (commit {})", pse::kVersion, pse::kGitCommit));
     app.require_subcommand(1);
+    app.fallthrough();  // -q/-v are accepted after the subcommand too
     bool verbose = false, quiet = false;
     app.add_flag("-v,--verbose", verbose, "Log more detail (debug level) to stderr");
     app.add_flag("-q,--quiet", quiet, "Only print errors");
@@ -375,6 +404,7 @@ int main(int argc, char** argv) {
         if (*show) {
             pse::LoadOptions lo;
             lo.overrides = show_sets;
+            lo.extra_tables = {"experiment"};  // an experiment file: show its base scenario
             std::cout << pse::dump_scenario(pse::load_scenario(show_file, lo).scenario);
             return 0;
         }

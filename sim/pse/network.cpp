@@ -65,11 +65,14 @@ Network build_network(const Scenario& s, const std::vector<NgoParams>& ngos, std
             std::vector<std::uint32_t> chosen;
             chosen.reserve(k);
             for (std::uint32_t j = 0, tries = 0; chosen.size() < k && tries < 20 * k + 20; ++j, ++tries) {
+                // Preferential picks are proportional to (buyer count + 1): an existing supply
+                // edge's supplier with weight E/(E+S), any supplier uniformly with weight S/(E+S).
                 std::uint32_t sidx;
-                if (!endpoints.empty() && rng.chance(kPickKind, j, e.supplier_preferential))
-                    sidx = endpoints[rng.below(kPick, j, endpoints.size())];
-                else
-                    sidx = static_cast<std::uint32_t>(rng.below(kPick, j + (1u << 30), net.supplier_count));
+                const std::uint64_t pool = endpoints.size() + net.supplier_count;
+                const std::uint64_t u = rng.chance(kPickKind, j, e.supplier_preferential)
+                                            ? rng.below(kPick, j, pool)
+                                            : endpoints.size() + rng.below(kPick, j + (1u << 30), net.supplier_count);
+                sidx = u < endpoints.size() ? endpoints[u] : static_cast<std::uint32_t>(u - endpoints.size());
                 if (std::find(chosen.begin(), chosen.end(), sidx) != chosen.end()) continue;
                 chosen.push_back(sidx);
             }

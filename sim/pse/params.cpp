@@ -517,11 +517,22 @@ std::string to_toml(const FieldValue& v) {
             } else if constexpr (std::is_same_v<X, bool>) {
                 return x ? "true" : "false";
             } else {
+                // Basic TOML string: escape quotes, backslashes and every control character.
                 std::string out = "\"";
                 for (char c : x) {
-                    if (c == '"' || c == '\\') out += '\\';
-                    if (c == '\n') { out += "\\n"; continue; }
-                    out += c;
+                    const auto u = static_cast<unsigned char>(c);
+                    if (c == '"' || c == '\\') {
+                        out += '\\';
+                        out += c;
+                    } else if (c == '\n') {
+                        out += "\\n";
+                    } else if (c == '\t') {
+                        out += "\\t";
+                    } else if (u < 0x20 || u == 0x7F) {
+                        out += fmt::format("\\u{:04X}", static_cast<unsigned>(u));
+                    } else {
+                        out += c;
+                    }
                 }
                 return out + "\"";
             }
