@@ -97,7 +97,7 @@ int execute_experiment(pse::Experiment e, const RunArgs& a, bool quiet, const st
                        const std::string& default_output) {
     if (e.n_runs() > kConfirmRuns && !a.yes)
         throw pse::InputError(pse::InputProblem{
-            a.input, 0, 0, "experiment",
+            a.input, 0, 0, e.method == "single" ? "" : "experiment",
             fmt::format("this asks for {} runs ({} design points x {} replications); pass --yes to run that many",
                         e.n_runs(), e.points.size(), e.replications)});
     const std::string output = a.output.empty() ? default_output : a.output;

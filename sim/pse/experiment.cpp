@@ -16,6 +16,14 @@
 namespace pse {
 namespace {
 
+constexpr std::size_t kMaxProblems = 100;  // report at most this many problems per file
+constexpr std::size_t kMaxShownKey = 80;   // unknown keys longer than this are shortened in messages
+
+std::string shown_key(const std::string& key) {
+    if (key.size() <= kMaxShownKey) return key;
+    return key.substr(0, kMaxShownKey) + fmt::format("... ({} characters)", key.size());
+}
+
 struct Loc {
     std::string file;
     int line = 0, column = 0;
@@ -81,7 +89,7 @@ void set_field(const std::vector<FieldSpec<T>>& fields, const std::string& key, 
 void apply_setting(Scenario& s, const Setting& setting, const std::string& where) {
     const std::string& key = setting.key;
     auto fail = [&](const std::string& msg) {
-        throw InputError(InputProblem{where, 0, 0, key, msg});
+        throw InputError(InputProblem{where, 0, 0, shown_key(key), msg});
     };
     const auto spec = spec_of(key);
     if (!spec) {
@@ -116,6 +124,11 @@ void apply_setting(Scenario& s, const Setting& setting, const std::string& where
             break;
         case FieldType::kText:
             if (!std::holds_alternative<std::string>(v)) fail("expected a string");
+            for (const char ch : std::get<std::string>(v)) {  // as in the scenario loader
+                const auto u = static_cast<unsigned char>(ch);
+                if ((u < 0x20 && u != '\t' && u != '\n') || u == 0x7f)
+                    fail(fmt::format("text contains the control character U+{:04X}", static_cast<unsigned>(u)));
+            }
             break;
     }
     if (key.rfind("ngo_defaults.", 0) == 0) {
@@ -224,8 +237,9 @@ Experiment load_experiment(const std::filesystem::path& file, const std::vector<
     const toml::table& ex = *exn->as_table();
     std::vector<InputProblem> problems;
     auto problem = [&](const toml::node* n, const std::string& key, const std::string& msg) {
+        if (problems.size() >= kMaxProblems) return;
         const Loc l = n ? loc_of(*n, name) : Loc{name, 0, 0};
-        problems.push_back(InputProblem{l.file, l.line, l.column, key, msg});
+        problems.push_back(InputProblem{l.file, l.line, l.column, shown_key(key), msg});
     };
     static const std::vector<std::string> known = {"name", "description", "design", "replications", "seed",
                                                    "common_random_numbers", "samples", "levels", "lever",
@@ -320,6 +334,7 @@ Experiment load_experiment(const std::filesystem::path& file, const std::vector<
                         try {
                             apply_setting(probe, Setting{f.key, *v}, name);
                         } catch (const InputError& err) {
+                            if (problems.size() >= kMaxProblems) continue;
                             const Loc l = loc_of(x, name);
                             problems.push_back(InputProblem{l.file, l.line, l.column, where + ".values (" + f.key + ")",
                                                             err.problems().front().message});
@@ -389,6 +404,8 @@ Experiment load_experiment(const std::filesystem::path& file, const std::vector<
             }
         }
     }
+    if (problems.size() >= kMaxProblems)
+        problems.push_back(InputProblem{name, 0, 0, "", fmt::format("too many problems; stopped after {}", problems.size())});
     if (!problems.empty()) throw InputError(std::move(problems));
 
     // Refuse oversized requests before expanding anything.

@@ -344,7 +344,8 @@ void ResultsWriter::finalize() {
     std::error_code ec;
     std::filesystem::rename(temp_, target_, ec);
     if (ec) {
-        std::filesystem::remove(temp_, ec);
+        std::error_code ec2;
+        std::filesystem::remove(temp_, ec2);
         finalized_ = true;
         throw IoError("cannot move results into place at '" + target_.string() + "': " + ec.message());
     }

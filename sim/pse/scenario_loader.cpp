@@ -1,10 +1,12 @@
 #include "pse/scenario_loader.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <string_view>
 
 #include <fmt/format.h>
 #include <toml++/toml.h>
@@ -16,6 +18,9 @@ namespace {
 
 constexpr int kMaxExtendsDepth = 16;
 constexpr std::size_t kMaxFileBytes = 16u << 20;  // scenario files are small; refuse huge ones
+constexpr int kMaxKeySegments = 16;               // longest dotted key / table header (docs/BAD_INPUT.md)
+constexpr std::size_t kMaxProblems = 100;         // report at most this many problems per file
+constexpr std::size_t kMaxShownKey = 80;          // unknown keys longer than this are shortened in messages
 
 struct Where {
     std::string file;
@@ -45,14 +50,112 @@ std::string read_text(const std::filesystem::path& file) {
                                                   size, kMaxFileBytes)});
     std::ifstream in(file, std::ios::binary);
     if (!in) throw InputError(InputProblem{file.string(), 0, 0, "", "cannot open file for reading"});
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
+    // Bounded read: file_size() is unknown for devices and pipes (/dev/zero would never end).
+    std::string text;
+    std::vector<char> buf(1u << 16);
+    while (in.read(buf.data(), static_cast<std::streamsize>(buf.size())) || in.gcount() > 0) {
+        text.append(buf.data(), static_cast<std::size_t>(in.gcount()));
+        if (text.size() > kMaxFileBytes)
+            throw InputError(InputProblem{file.string(), 0, 0, "",
+                                          fmt::format("file is larger than the limit of {} bytes for scenario files",
+                                                      kMaxFileBytes)});
+    }
+    if (in.bad()) throw InputError(InputProblem{file.string(), 0, 0, "", "read error"});
+    return text;
+}
+
+bool is_bare_key_char(unsigned char c) {
+    return std::isalnum(c) || c == '_' || c == '-' || c == '+' || c == ':' || c >= 0x80;
+}
+
+// Longest dotted key (number of segments) in TOML text and its line, found by a small lexer that
+// skips strings and comments. toml++ limits nested inline tables and arrays (256 levels) but not
+// dotted keys: a header [a.a.a...] of 50,000 segments overflows the stack inside toml::parse.
+// Numbers and date-times count as at most two segments (one '.'), so any longer chain is a key.
+std::pair<int, int> longest_dotted_key(std::string_view s) {
+    int best = 0, best_line = 1, line = 1, chain = 0;
+    bool dot = false, in_bare = false;
+    auto segment = [&] {
+        chain = dot ? chain + 1 : 1;
+        dot = false;
+        if (chain > best) {
+            best = chain;
+            best_line = line;
+        }
+    };
+    const std::size_t n = s.size();
+    std::size_t i = 0;
+    while (i < n) {
+        const char c = s[i];
+        if (is_bare_key_char(static_cast<unsigned char>(c))) {
+            if (!in_bare) segment();
+            in_bare = true;
+            ++i;
+            continue;
+        }
+        in_bare = false;
+        if (c == ' ' || c == '\t') {
+            ++i;
+            continue;
+        }
+        if (c == '.') {
+            dot = true;
+            ++i;
+            continue;
+        }
+        if (c == '"' || c == '\'') {
+            const std::string_view delim = c == '"' ? std::string_view("\"\"\"") : std::string_view("'''");
+            const bool multi = s.substr(i, 3) == delim;
+            i += multi ? 3 : 1;
+            while (i < n) {
+                if (c == '"' && s[i] == '\\') {
+                    if (i + 1 < n && s[i + 1] == '\n') ++line;
+                    i += 2;
+                    continue;
+                }
+                if (s[i] == '\n') {
+                    ++line;
+                    if (!multi) break;
+                }
+                if (multi ? s.substr(i, 3) == delim : s[i] == c) {
+                    i += multi ? 3 : 1;
+                    break;
+                }
+                ++i;
+            }
+            segment();
+            continue;
+        }
+        chain = 0;  // anything else ends a key
+        dot = false;
+        if (c == '#') {
+            while (i < n && s[i] != '\n') ++i;
+            continue;
+        }
+        if (c == '\n') ++line;
+        ++i;
+    }
+    return {best, best_line};
+}
+
+void check_key_depth(std::string_view text, const std::string& name) {
+    const auto [segments, line] = longest_dotted_key(text);
+    if (segments > kMaxKeySegments)
+        throw InputError(InputProblem{name, line, 0, "",
+                                      fmt::format("a dotted key or table header has {} parts; at most {} are "
+                                                  "allowed (scenario keys have at most 3)",
+                                                  segments, kMaxKeySegments)});
+}
+
+std::string shown_key(const std::string& key) {
+    if (key.size() <= kMaxShownKey) return key;
+    return key.substr(0, kMaxShownKey) + fmt::format("... ({} characters)", key.size());
 }
 
 toml::table parse_text(const std::string& text, const std::string& name) {
     if (text.find('\0') != std::string::npos)
         throw InputError(InputProblem{name, 0, 0, "", "file contains NUL bytes: not a TOML text file"});
+    check_key_depth(text, name);
     try {
         return toml::parse(std::string_view(text), std::string_view(name));
     } catch (const toml::parse_error& e) {
@@ -83,10 +186,20 @@ toml::table load_merged_impl(const std::filesystem::path& file, int depth, std::
     if (std::find(chain.begin(), chain.end(), canon) != chain.end())
         throw InputError(InputProblem{name, 0, 0, "extends", "extends forms a cycle"});
     chain.push_back(canon);
+    if (depth > 0) {  // a base file must be a plain file (not /dev/zero, a pipe or a terminal)
+        std::error_code ec;
+        if (std::filesystem::exists(file, ec) && !std::filesystem::is_regular_file(file, ec) &&
+            !std::filesystem::is_directory(file, ec))
+            throw InputError(InputProblem{name, 0, 0, "extends", "extends must name a regular file"});
+    }
     const std::string text = read_text(file);
     if (files) files->push_back(name);
     if (texts) texts->push_back(text);
     toml::table t = parse_text(text, name);
+    if (t.empty())
+        throw InputError(InputProblem{name, 0, 0, "",
+                                      "file is empty (no settings); refusing to run every default silently: set at "
+                                      "least one key, e.g. [run] name = \"...\""});
     if (auto* ext = t.get("extends")) {
         if (!ext->is_string()) {
             const auto w = where_of(*ext, name);
@@ -165,9 +278,21 @@ std::optional<FieldValue> convert(const toml::node& n, const FieldSpec<T>& spec,
         case FieldType::kBoolean:
             if (!n.is_boolean()) return fail(fmt::format("expected true or false, got {}", type_name(n)));
             return FieldValue{*n.value<bool>()};
-        case FieldType::kText:
+        case FieldType::kText: {
             if (!n.is_string()) return fail(fmt::format("expected a string, got {}", type_name(n)));
-            return FieldValue{*n.value<std::string>()};
+            auto s = *n.value<std::string>();
+            // Control characters (other than tab and newline) garble terminal output and names in
+            // results files; refuse them with their code point.
+            const auto bad = std::find_if(s.begin(), s.end(), [](char ch) {
+                const auto u = static_cast<unsigned char>(ch);
+                return (u < 0x20 && u != '\t' && u != '\n') || u == 0x7f;
+            });
+            if (bad != s.end())
+                return fail(fmt::format("text contains the control character U+{:04X}; only printable text, tabs "
+                                        "and newlines are allowed",
+                                        static_cast<unsigned>(static_cast<unsigned char>(*bad))));
+            return FieldValue{std::move(s)};
+        }
         case FieldType::kChoice: {
             if (!n.is_string()) return fail(fmt::format("expected a string, got {}", type_name(n)));
             const auto s = *n.value<std::string>();
@@ -199,8 +324,9 @@ void apply_ngo_table(const toml::table& t, NgoParams& target, const std::string&
         auto it = std::find_if(fields.begin(), fields.end(), [&](const auto& f) { return f.key == key; });
         const auto w = where_of(v, file);
         if (it == fields.end()) {
+            if (problems.size() >= kMaxProblems) break;
             auto s = suggest_key(key, keys_of(fields, ""));
-            problems.push_back(InputProblem{w.file, w.line, w.column, full,
+            problems.push_back(InputProblem{w.file, w.line, w.column, shown_key(full),
                                             "unknown key" + (s.empty() ? std::string() : "; did you mean '" + prefix + s + "'?")});
             continue;
         }
@@ -251,6 +377,7 @@ void check_consistency(const Scenario& s, const std::string& file, const std::ma
 }  // namespace
 
 std::string suggest_key(const std::string& key, const std::vector<std::string>& candidates) {
+    if (key.size() > 2 * kMaxShownKey) return {};  // nothing is close, and the edit distance would be slow
     std::string best;
     std::size_t best_d = std::max<std::size_t>(2, key.size() / 3) + 1;
     for (const auto& c : candidates) {
@@ -285,8 +412,8 @@ void apply_override(toml::table& t, const std::string& assignment) {
     };
     trim(key);
     trim(value);
-    toml::node_view<toml::node> parsed;
     toml::table holder;
+    check_key_depth(value, "--set");
     try {
         holder = toml::parse(std::string_view("v = " + value), std::string_view("--set"));
     } catch (const toml::parse_error&) {
@@ -368,6 +495,7 @@ Scenario scenario_from_table(const toml::table& t, const std::string& file, cons
         }
     }
     for (auto&& [k, v] : t) {
+        if (problems.size() >= kMaxProblems) break;
         const std::string top = std::string(k.str());
         if (top == "ngo_defaults" || opts.extra_tables.count(top)) continue;
         if (top == "ngo") {
@@ -389,12 +517,15 @@ Scenario scenario_from_table(const toml::table& t, const std::string& file, cons
         std::vector<std::pair<std::string, const toml::node*>> flat;
         if (v.is_table()) flatten(*v.as_table(), top + ".", flat);
         else flat.emplace_back(top, &v);
-        for (const auto& [key, node] : flat) {
+        for (const auto& entry : flat) {
+            const std::string& key = entry.first;  // not a structured binding: clang 14 cannot capture those
+            const toml::node* node = entry.second;
             auto it = std::find_if(fields.begin(), fields.end(), [&](const auto& f) { return f.key == key; });
             const auto w = where_of(*node, file);
             if (it == fields.end()) {
+                if (problems.size() >= kMaxProblems) break;
                 auto sug = suggest_key(key, all_keys);
-                problems.push_back(InputProblem{w.file, w.line, w.column, key,
+                problems.push_back(InputProblem{w.file, w.line, w.column, shown_key(key),
                                                 "unknown key" + (sug.empty() ? std::string() : "; did you mean '" + sug + "'?")});
                 continue;
             }
@@ -403,6 +534,8 @@ Scenario scenario_from_table(const toml::table& t, const std::string& file, cons
         }
     }
     if (problems.empty()) check_consistency(s, file, where, problems, opts);
+    if (problems.size() >= kMaxProblems)
+        problems.push_back(InputProblem{file, 0, 0, "", fmt::format("too many problems; stopped after {}", problems.size())});
     if (!problems.empty()) throw InputError(std::move(problems));
     return s;
 }

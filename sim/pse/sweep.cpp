@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <fstream>
 #include <regex>
@@ -39,7 +40,10 @@ std::vector<std::filesystem::path> list_shards(const std::filesystem::path& dir)
     std::error_code ec;
     for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
         const auto name = e.path().filename().string();
-        if (name.rfind("part-", 0) == 0 && e.path().extension() == ".h5") out.push_back(e.path());
+        const auto stem = e.path().stem().string();  // part-NNNNNN; ignore anything else a user left there
+        if (name.rfind("part-", 0) == 0 && e.path().extension() == ".h5" && stem.size() > 5 && stem.size() <= 17 &&
+            std::all_of(stem.begin() + 5, stem.end(), [](unsigned char c) { return std::isdigit(c); }))
+            out.push_back(e.path());
     }
     std::sort(out.begin(), out.end());
     return out;
@@ -82,6 +86,8 @@ ResultsMeta make_meta(const Experiment& e, const std::string& command_line) {
 void check_output_path(const std::filesystem::path& target, bool overwrite) {
     std::error_code ec;
     if (target.filename().empty()) throw IoError("output path '" + target.string() + "' names a folder, not a file");
+    if (std::filesystem::is_directory(target, ec))
+        throw IoError("output path '" + target.string() + "' is an existing folder, not a results file");
     if (std::filesystem::exists(target, ec) && !overwrite)
         throw IoError("output file '" + target.string() + "' already exists; pass --overwrite to replace it");
     auto dir = target.parent_path();
@@ -208,6 +214,14 @@ std::vector<RunRecord> read_shard(const std::filesystem::path& path, int weeks) 
     const auto W = static_cast<std::size_t>(weeks);
     if (summary.size() != n * kSummaryCount || series.size() != n * W * kSeriesCount || pipe.size() != n * W * kStageCount)
         throw IoError("shard '" + path.string() + "' does not match the experiment (weeks or metrics differ)");
+    // A damaged shard must not make the merge read out of bounds.
+    std::int64_t n_ev = 0;
+    for (auto c : nev) n_ev = c < 0 || n_ev > INT64_MAX - c ? -1 : n_ev + c;
+    const auto ne = static_cast<std::size_t>(std::max<std::int64_t>(0, n_ev));
+    if (dp.size() != n || rep.size() != n || seed.size() != n || status.size() != n || err.size() != n ||
+        wall.size() != n || nev.size() != n || n_ev < 0 || ew.size() != ne || en.size() != ne || eo.size() != ne ||
+        et.size() != ne || ef.size() != ne || eto.size() != ne)
+        throw IoError("shard '" + path.string() + "' is damaged (dataset sizes disagree)");
     std::vector<RunRecord> out(n);
     std::size_t e = 0;
     for (std::size_t i = 0; i < n; ++i) {
@@ -333,6 +347,9 @@ SweepResult run_sweep(const Experiment& e, const SweepOptions& opts) {
     std::vector<std::uint8_t> seen(static_cast<std::size_t>(e.n_runs()), 0);
     for (const auto& [first, p] : order) {
         for (auto& rec : read_shard(p, W)) {
+            if (rec.run_id < 0 || rec.run_id >= e.n_runs())
+                throw IoError(fmt::format("shard '{}' holds run id {}, outside this experiment's {} runs (damaged?)",
+                                          p.string(), rec.run_id, e.n_runs()));
             if (seen[static_cast<std::size_t>(rec.run_id)]) continue;  // duplicate from an overlapping resume
             seen[static_cast<std::size_t>(rec.run_id)] = 1;
             writer.write_run(std::move(rec));
