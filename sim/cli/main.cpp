@@ -69,6 +69,22 @@ private:
     bool drawn_ = false;
 };
 
+/// Command-line number check with a readable message (CLI11's PositiveNumber and
+/// NonNegativeNumber print their range as "0.000000 to 1797693134862315708...").
+CLI::Validator at_least(double min, const std::string& what) {
+    return CLI::Validator(
+        [min, what](std::string& in) -> std::string {
+            try {
+                std::size_t used = 0;
+                const double v = std::stod(in, &used);
+                if (used == in.size() && v >= min) return {};
+            } catch (const std::exception&) {
+            }
+            return "must be " + what + ", got " + in;
+        },
+        what);
+}
+
 int report_input_error(const pse::InputError& e) {
     for (const auto& p : e.problems()) fmt::print(stderr, "error: {}\n", p.format());
     if (e.problems().size() > 1) fmt::print(stderr, "{} problems found; nothing was run.\n", e.problems().size());
@@ -318,31 +334,31 @@ int main(int argc, char** argv) {
     run->add_option("-r,--replications", ra.replications, "Replications (independent seeds derived from the scenario seed)")
         ->capture_default_str();
     run->add_option("--seed", ra.seed, "Override the scenario's run.seed (master seed of the replications)")
-        ->check(CLI::NonNegativeNumber);
+        ->check(at_least(0, "0 or more"));
     run->add_option("--set", ra.sets, "Override a parameter: key=value (e.g. ngo[*].dedicated_fte=2); repeatable");
     run->add_flag("--overwrite", ra.overwrite, "Replace an existing results file");
     run->add_flag("--resume", ra.resume, "Continue an interrupted run from <output>.parts (finished runs are kept)");
     run->add_flag("--yes", ra.yes, "Confirm runs of more than 100000 replications");
     run->add_option("-t,--threads", ra.threads, "Worker threads (0 = all cores)")->capture_default_str();
     run->add_option("--checkpoint-runs", ra.checkpoint_runs, "Save finished runs to <output>.parts at least every N runs")
-        ->capture_default_str()->check(CLI::PositiveNumber);
+        ->capture_default_str()->check(at_least(1, "1 or more"));
     run->add_option("--checkpoint-seconds", ra.checkpoint_seconds, "... and at least every S seconds")
-        ->capture_default_str()->check(CLI::NonNegativeNumber);
+        ->capture_default_str()->check(at_least(0, "0 or more"));
 
     RunArgs sa;
     auto* sweep = app.add_subcommand("sweep", "Run an experiment (design points x replications) in parallel into one HDF5 file");
     sweep->add_option("experiment", sa.input, "Experiment file (TOML with an [experiment] table), e.g. scenarios/staffing.toml")->required();
     sweep->add_option("-o,--output", sa.output, "Results file (HDF5); default results/<experiment name>.h5");
-    sweep->add_option("--seed", sa.seed, "Override the experiment's master seed")->check(CLI::NonNegativeNumber);
+    sweep->add_option("--seed", sa.seed, "Override the experiment's master seed")->check(at_least(0, "0 or more"));
     sweep->add_option("--set", sa.sets, "Override a parameter or experiment key: key=value; repeatable");
     sweep->add_flag("--overwrite", sa.overwrite, "Replace an existing results file");
     sweep->add_flag("--resume", sa.resume, "Continue an interrupted sweep from <output>.parts (finished runs are kept)");
     sweep->add_flag("--yes", sa.yes, "Confirm sweeps of more than 100000 runs");
     sweep->add_option("-t,--threads", sa.threads, "Worker threads (0 = all cores)")->capture_default_str();
     sweep->add_option("--checkpoint-runs", sa.checkpoint_runs, "Save finished runs to <output>.parts at least every N runs")
-        ->capture_default_str()->check(CLI::PositiveNumber);
+        ->capture_default_str()->check(at_least(1, "1 or more"));
     sweep->add_option("--checkpoint-seconds", sa.checkpoint_seconds, "... and at least every S seconds")
-        ->capture_default_str()->check(CLI::NonNegativeNumber);
+        ->capture_default_str()->check(at_least(0, "0 or more"));
 
     std::string export_file, export_dir;
     auto* exp = app.add_subcommand("export", "Write a results file's tables and series as CSV files (for spreadsheets)");
@@ -366,15 +382,18 @@ int main(int argc, char** argv) {
     report->footer("Arguments: RESULTS.h5 [MORE.h5 ...] -o DIR [--embed] [--baseline N] (passed to the analysis package;\n"
                    "`pse-sim report --help` shows this, `pse-sim report -- --help` the package's own help)");
     report->prefix_command();
+    report->fallthrough(false);  // pass every argument on to the analysis package
 
     auto* vmodel = app.add_subcommand(
         "validate-model", "Run the validation scenarios and compare the model with the field evidence (docs/VALIDATION.md)");
     vmodel->footer("Arguments are passed to the analysis package: [--quick] [--set key=value ...] [-o DIR]\n"
                    "(`pse-sim validate-model -- --help` shows them all). Exit code 1 if a target is missed.");
     vmodel->prefix_command();
+    vmodel->fallthrough(false);
     auto* calib = app.add_subcommand("calibrate", "Calibrate uncertain parameters to the validation targets (ABC rejection)");
     calib->footer("Arguments are passed to the analysis package (`pse-sim calibrate -- --help`).");
     calib->prefix_command();
+    calib->fallthrough(false);
 
     std::string info_file;
     auto* info = app.add_subcommand("info", "Describe a results file");
