@@ -152,6 +152,12 @@ std::string shown_key(const std::string& key) {
     return key.substr(0, kMaxShownKey) + fmt::format("... ({} characters)", key.size());
 }
 
+std::string one_line(std::string s) {
+    std::replace(s.begin(), s.end(), '\n', ' ');
+    std::replace(s.begin(), s.end(), '\r', ' ');
+    return s;
+}
+
 toml::table parse_text(const std::string& text, const std::string& name) {
     if (text.find('\0') != std::string::npos)
         throw InputError(InputProblem{name, 0, 0, "", "file contains NUL bytes: not a TOML text file"});
@@ -161,7 +167,7 @@ toml::table parse_text(const std::string& text, const std::string& name) {
     } catch (const toml::parse_error& e) {
         throw InputError(InputProblem{name, static_cast<int>(e.source().begin.line),
                                       static_cast<int>(e.source().begin.column), "",
-                                      fmt::format("TOML syntax error: {}", e.description())});
+                                      fmt::format("TOML syntax error: {}", one_line(std::string(e.description())))});
     }
 }
 
