@@ -4,6 +4,8 @@
     /usr/bin/python3 -m pse_analysis summary RESULTS.h5 [MORE.h5 ...] [--metric M ...] [--csv]
     /usr/bin/python3 -m pse_analysis compare A.h5 B.h5 ... [--baseline N] [--metric M ...]
     /usr/bin/python3 -m pse_analysis sensitivity SWEEP.h5 [--metric M ...] [--boot N]
+    /usr/bin/python3 -m pse_analysis validate-model [--quick] [-o DIR] [--set key=value ...] [--base FILE]
+    /usr/bin/python3 -m pse_analysis calibrate [--samples N] [--replications R] [-o DIR] [--write FILE]
 
 Run with PYTHONPATH=analysis from the repository root (or from inside analysis/).
 Exit codes as in pse-sim: 0 ok, 1 failure, 2 bad input (unreadable file, or a file that lacks what
@@ -55,6 +57,15 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--metric", action="append", default=None)
     e.add_argument("--boot", type=int, default=1000)
     e.add_argument("--csv", action="store_true")
+    from . import calibrate as _calibrate, validation as _validation
+    v = sub.add_parser("validate-model",
+                       help="run the validation experiments and compare the model with the field evidence "
+                            "(docs/VALIDATION.md); exit 1 if a target is missed")
+    _validation.add_arguments(v)
+    k = sub.add_parser("calibrate",
+                       help="ABC-rejection calibration over a Latin hypercube of uncertain parameters "
+                            "(docs/VALIDATION.md); writes a calibrated scenario")
+    _calibrate.add_arguments(k)
     return p
 
 
@@ -70,6 +81,12 @@ def _print(df: pd.DataFrame, as_csv: bool) -> None:
 def main(argv=None) -> int:
     args = _parser().parse_args(argv)
     try:
+        if args.cmd == "validate-model":
+            from .validation import main_from_args as _validate_main
+            return _validate_main(args)
+        if args.cmd == "calibrate":
+            from .calibrate import main_from_args as _calibrate_main
+            return _calibrate_main(args)
         if args.cmd == "report":
             from .report import build_report
             index = build_report(args.files, args.output, baseline=args.baseline, embed=args.embed,
