@@ -44,19 +44,7 @@ using Clock = std::chrono::steady_clock;
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
-/// A tiny, fast scenario (well under a second for a few replications).
-constexpr const char* kTiny = R"([run]
-name = "tiny"
-weeks = 52
-seed = 7
-[ecosystem]
-mnc_count = 10
-supplier_count = 50
-government_count = 1
-association_count = 1
-[ngo_defaults]
-end_week = 40
-)";
+constexpr const char* kTiny = pse::test::kTinyScenario;
 
 struct Result {
     int code = -1;          ///< exit code (WEXITSTATUS); -1 if the process did not exit normally

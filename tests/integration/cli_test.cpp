@@ -45,20 +45,8 @@ void write_all(const fs::path& p, const std::string& text) {
     out << text;
 }
 
-/// Fresh, empty folder for one test.
-fs::path fresh_dir(const std::string& name) {
-    auto d = test::temp_dir("cli_" + name);
-    fs::remove_all(d);
-    fs::create_directories(d);
-    return d;
-}
-
-std::vector<std::string> list_dir(const fs::path& d) {
-    std::vector<std::string> out;
-    for (const auto& e : fs::directory_iterator(d)) out.push_back(e.path().filename().string());
-    std::sort(out.begin(), out.end());
-    return out;
-}
+fs::path fresh_dir(const std::string& name) { return test::fresh_dir("cli", name); }
+using test::list_dir;
 
 /// Run `pse-sim <args>` with stdout and stderr captured into files of `dir`.
 Result pse_sim(const std::string& args, const fs::path& dir) {
@@ -86,21 +74,7 @@ bool has(const std::string& hay, const std::string& needle) { return hay.find(ne
 
 std::string q(const fs::path& p) { return "'" + p.string() + "'"; }
 
-const char* kTiny = R"(# tiny scenario for CLI tests
-[run]
-name = "tiny"
-weeks = 52
-seed = 7
-
-[ecosystem]
-mnc_count = 10
-supplier_count = 50
-government_count = 1
-association_count = 1
-
-[ngo_defaults]
-end_week = 40
-)";
+const char* const kTiny = test::kTinyScenario;
 
 fs::path tiny_in(const fs::path& dir) {
     const auto f = dir / "tiny.toml";

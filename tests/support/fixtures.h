@@ -2,8 +2,10 @@
 // Shared test fixtures: small scenarios and helpers. Paths come from CMake definitions.
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "pse/model.h"
 #include "pse/params.h"
@@ -35,5 +37,37 @@ inline std::filesystem::path temp_dir(const std::string& name) {
     std::filesystem::create_directories(d);
     return d;
 }
+
+/// Fresh, empty temporary folder for one test: `<prefix>_<name>` under temp_dir (emptied first).
+inline std::filesystem::path fresh_dir(const std::string& prefix, const std::string& name) {
+    std::string leaf = prefix;
+    leaf.append("_").append(name);
+    auto d = temp_dir(leaf);
+    std::filesystem::remove_all(d);
+    std::filesystem::create_directories(d);
+    return d;
+}
+
+/// Sorted file names in a folder (to check that nothing was left behind).
+inline std::vector<std::string> list_dir(const std::filesystem::path& d) {
+    std::vector<std::string> out;
+    for (const auto& e : std::filesystem::directory_iterator(d)) out.push_back(e.path().filename().string());
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+/// A tiny, fast scenario (well under a second for a few replications) for CLI tests.
+inline constexpr const char* kTinyScenario = R"([run]
+name = "tiny"
+weeks = 52
+seed = 7
+[ecosystem]
+mnc_count = 10
+supplier_count = 50
+government_count = 1
+association_count = 1
+[ngo_defaults]
+end_week = 40
+)";
 
 }  // namespace pse::test

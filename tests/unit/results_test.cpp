@@ -33,20 +33,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-/// Fresh, empty temporary folder for one test.
-fs::path fresh_dir(const std::string& name) {
-    auto d = test::temp_dir("results_" + name);
-    fs::remove_all(d);
-    fs::create_directories(d);
-    return d;
-}
-
-std::vector<std::string> list_dir(const fs::path& d) {
-    std::vector<std::string> out;
-    for (const auto& e : fs::directory_iterator(d)) out.push_back(e.path().filename().string());
-    std::sort(out.begin(), out.end());
-    return out;
-}
+fs::path fresh_dir(const std::string& name) { return test::fresh_dir("results", name); }
+using test::list_dir;
 
 std::string read_all(const fs::path& p) {
     std::ifstream in(p, std::ios::binary);
