@@ -9,6 +9,7 @@
     >>> res.series_long(["agreements_signed"])        # tidy: run_id, design_point, replication, week, metric, value
     >>> res.pipeline()      # ndarray [run, week, stage]; res.stage_names
     >>> res.events()        # DataFrame of engagement events with type and stage names
+    >>> v, e = res.network(0)  # generated network of run 0 (if stored with --network)
 
 Data flow: the small tables (runs, summary, design, inputs, attributes) are read when the file is
 opened; the large datasets (series, pipeline, events) are read on first use and cached, so opening
@@ -353,6 +354,54 @@ class Results:
             })
             self._cache[key] = df
         return self._cache[key]
+
+    def network(self, run_id: int | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The generated organisation network stored with ``pse-sim run/sweep --network RUNS``.
+
+        Args:
+            run_id: one run (global run id) or None for every stored run.
+        Returns:
+            (vertices, edges): vertices has columns run_id, vertex (id as in ``events().org``),
+            kind (ngo, donor, mnc, supplier, government, association); edges has run_id, source,
+            target (vertex ids, source < target; the graph is undirected) and kind (supply_chain,
+            membership, government_tie, ngo_tie, ngo_government, funding). Ready for
+            ``networkx.from_pandas_edgelist(edges)`` if networkx is installed.
+        Raises:
+            MissingDataError: the file holds no /network (run without --network) or not that run.
+        """
+        key = ("network",)
+        if key not in self._cache:
+            vparts, eparts = [], []
+            for s in self._sources:
+                with h5py.File(s.path, "r") as f:
+                    if "network" not in f:
+                        continue
+                    v, e = f["network/vertices"], f["network/edges"]
+                    vnames = _texts(v.attrs["kind_names"])
+                    enames = _texts(e.attrs["kind_names"])
+                    vparts.append(pd.DataFrame({
+                        "run_id": v["run"][:].astype(np.int64) + s.run_offset,
+                        "vertex": v["vertex"][:].astype(np.int64),
+                        "kind": pd.Categorical.from_codes(v["kind"][:].astype(np.int64), vnames),
+                    }))
+                    eparts.append(pd.DataFrame({
+                        "run_id": e["run"][:].astype(np.int64) + s.run_offset,
+                        "source": e["source"][:].astype(np.int64),
+                        "target": e["target"][:].astype(np.int64),
+                        "kind": pd.Categorical.from_codes(e["kind"][:].astype(np.int64), enames),
+                    }))
+            if not vparts:
+                raise MissingDataError(
+                    f"{self._where()}: no /network (store it with `pse-sim run/sweep ... --network 0,5-7` or `all`)")
+            self._cache[key] = (pd.concat(vparts, ignore_index=True), pd.concat(eparts, ignore_index=True))
+        vertices, edges = self._cache[key]
+        if run_id is None:
+            return vertices, edges
+        if not (vertices["run_id"] == run_id).any():
+            stored = sorted(set(vertices["run_id"]))
+            raise MissingDataError(f"{self._where()}: the network of run {run_id} is not stored (stored: {stored})")
+        return (vertices[vertices["run_id"] == run_id].reset_index(drop=True),
+                edges[edges["run_id"] == run_id].reset_index(drop=True))
 
     def _where(self) -> str:
         return self.paths[0] if len(self.paths) == 1 else "+".join(os.path.basename(p) for p in self.paths)

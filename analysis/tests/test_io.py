@@ -126,3 +126,41 @@ def test_experiment_bounds_from_file_texts(tmp_path):
     f = experiment_factors(["# base", text])
     assert f["trust.gain_rate"]["min"] == 0.02 and f["trust.gain_rate"]["role"] == "uncertainty"
     assert f["ngo[*].trained"]["values"] == [False, True]
+
+
+def test_network_round_trip_matches_cpp_export(tmp_path, pse_sim, repo_root):
+    """--network stores the generated graph; h5py/pandas and the C++ CSV export agree exactly."""
+    import subprocess
+
+    import pandas as pd
+    scen = tmp_path / "tiny.toml"
+    scen.write_text('[run]\nname = "tiny_net"\nweeks = 26\n[ecosystem]\nmnc_count = 8\nsupplier_count = 60\n')
+    out = tmp_path / "net.h5"
+    r = subprocess.run([str(pse_sim), "-q", "run", str(scen), "-r", "3", "-o", str(out), "--network", "0,2"],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    r = subprocess.run([str(pse_sim), "export", str(out), "--csv", str(tmp_path / "csv")], capture_output=True,
+                       text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    res = load(out)
+    vertices, edges = res.network()
+    assert sorted(set(vertices["run_id"])) == [0, 2]
+    csv_edges = pd.read_csv(tmp_path / "csv" / "network_edges.csv")
+    assert len(csv_edges) == len(edges)
+    assert (csv_edges["source"].to_numpy() == edges["source"].to_numpy()).all()
+    assert (csv_edges["kind"].to_numpy() == edges["kind"].astype(str).to_numpy()).all()
+    v0, e0 = res.network(0)
+    counts = v0["kind"].value_counts()
+    assert counts["mnc"] == 8 and counts["supplier"] == 60 and counts["ngo"] == 1
+    assert (e0["source"] < e0["target"]).all()
+    # supply-chain edges join MNCs and suppliers only
+    kinds = dict(zip(v0["vertex"], v0["kind"].astype(str)))
+    sc = e0[e0["kind"] == "supply_chain"]
+    assert set(sc["source"].map(kinds)) | set(sc["target"].map(kinds)) == {"mnc", "supplier"}
+    with pytest.raises(MissingDataError, match="run 1 is not stored"):
+        res.network(1)
+
+
+def test_no_network_is_a_clear_error(small):
+    with pytest.raises(MissingDataError, match="--network"):
+        load(small).network()

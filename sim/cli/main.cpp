@@ -103,6 +103,7 @@ struct RunArgs {
     int threads = 0;
     std::int64_t checkpoint_runs = 256;
     double checkpoint_seconds = 2.0;
+    std::string network;  ///< --network run selection ("" = none)
 };
 
 constexpr std::int64_t kConfirmRuns = 100000;  // larger sweeps need --yes
@@ -130,6 +131,7 @@ int execute_experiment(pse::Experiment e, const RunArgs& a, bool quiet, const st
     so.flush_seconds = a.checkpoint_seconds;
     so.stop = &g_stop;
     so.command_line = cmdline;
+    so.network_runs = pse::parse_run_selection(a.network, e.n_runs());
     so.on_progress = [&](auto d, auto f, auto t) { progress.update(d, f, t); };
     std::vector<std::vector<std::vector<double>>> summaries(e.points.size());
     std::vector<std::string> errors;
@@ -306,6 +308,15 @@ int cmd_info(const std::string& file) {
         fmt::print("\n");
     }
     fmt::print("events:          {}\n", r.n_events);
+    if (r.n_network_runs > 0) {
+        const auto net = pse::read_network(file);
+        std::string ids;
+        const auto runs = net.runs();
+        for (std::size_t i = 0; i < runs.size() && i < 20; ++i) ids += (i ? "," : "") + std::to_string(runs[i]);
+        if (runs.size() > 20) ids += ",...";
+        fmt::print("network:         stored for {} run(s) ({}): {} vertices, {} edges in /network\n", runs.size(), ids,
+                   net.vertex.size(), net.source.size());
+    }
     fmt::print("series [run x week]:\n");
     for (const auto& s : pse::kSeriesSpecs) fmt::print("  {:<26} {:<24} {}\n", s.name, s.unit, s.kind);
     std::cout << pse::summary_table_from_file(file);
@@ -337,6 +348,9 @@ int main(int argc, char** argv) {
         ->check(at_least(0, "0 or more"));
     run->add_option("--set", ra.sets, "Override a parameter: key=value (e.g. ngo[*].dedicated_fte=2); repeatable");
     run->add_flag("--overwrite", ra.overwrite, "Replace an existing results file");
+    run->add_option("--network", ra.network,
+                     "Also store the generated organisation network (edge list with types) of these runs, "
+                     "e.g. 0,5-7 or all");
     run->add_flag("--resume", ra.resume, "Continue an interrupted run from <output>.parts (finished runs are kept)");
     run->add_flag("--yes", ra.yes, "Confirm runs of more than 100000 replications");
     run->add_option("-t,--threads", ra.threads, "Worker threads (0 = all cores)")->capture_default_str();
@@ -352,6 +366,9 @@ int main(int argc, char** argv) {
     sweep->add_option("--seed", sa.seed, "Override the experiment's master seed")->check(at_least(0, "0 or more"));
     sweep->add_option("--set", sa.sets, "Override a parameter or experiment key: key=value; repeatable");
     sweep->add_flag("--overwrite", sa.overwrite, "Replace an existing results file");
+    sweep->add_option("--network", sa.network,
+                     "Also store the generated organisation network (edge list with types) of these runs, "
+                     "e.g. 0,5-7 or all");
     sweep->add_flag("--resume", sa.resume, "Continue an interrupted sweep from <output>.parts (finished runs are kept)");
     sweep->add_flag("--yes", sa.yes, "Confirm sweeps of more than 100000 runs");
     sweep->add_option("-t,--threads", sa.threads, "Worker threads (0 = all cores)")->capture_default_str();

@@ -8,7 +8,9 @@
 /// Edge kinds: supply chain (MNC–supplier), membership (company–association), government tie
 /// (company–agency), NGO tie (NGO–NGO; always between sister projects), NGO–government (each
 /// project knows every agency), funding (donor–NGO).
+#include <array>
 #include <cstdint>
+#include <string_view>
 #include <vector>
 
 #include <boost/graph/adjacency_list.hpp>
@@ -64,6 +66,13 @@ struct Network {
 /// Deterministic: the same (scenario, seed) gives the same graph. Throws ModelError only on
 /// internal inconsistencies (validated scenarios never trigger it).
 Network build_network(const Scenario& s, const std::vector<NgoParams>& ngos, std::uint64_t seed);
+
+/// Names of the kinds, as stored in results files: "ngo", "donor", "mnc", "supplier",
+/// "government", "association" and "supply_chain", "membership", "government_tie", "ngo_tie",
+/// "ngo_government", "funding".
+inline constexpr std::array<std::string_view, 6> kOrgKindNames{"ngo", "donor", "mnc", "supplier", "government", "association"};
+inline constexpr std::array<std::string_view, 6> kTieKindNames{"supply_chain", "membership", "government_tie",
+                                                              "ngo_tie",      "ngo_government", "funding"};
 
 /// Count edges of one kind (for summaries and tests).
 std::size_t count_edges(const Network& net, TieKind kind);

@@ -173,6 +173,22 @@ int export_csv(const std::filesystem::path& file, const std::filesystem::path& d
                 << stage_name(e.event.to) << "\n";
         check_stream(out, "events.csv");
     }
+    if (r.n_network_runs > 0) {
+        const auto net = read_network(file);
+        {
+            auto out = open("network_vertices.csv");
+            out << "run,vertex,kind\n";
+            for (std::size_t i = 0; i < net.vertex.size(); ++i)
+                out << net.vertex_run[i] << "," << net.vertex[i] << "," << kOrgKindNames.at(net.vertex_kind[i]) << "\n";
+            check_stream(out, "network_vertices.csv");
+        }
+        auto out = open("network_edges.csv");
+        out << "run,source,target,kind\n";
+        for (std::size_t i = 0; i < net.source.size(); ++i)
+            out << net.edge_run[i] << "," << net.source[i] << "," << net.target[i] << ","
+                << kTieKindNames.at(net.edge_kind[i]) << "\n";
+        check_stream(out, "network_edges.csv");
+    }
     return files;
 }
 

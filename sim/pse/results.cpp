@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <ctime>
@@ -52,6 +53,42 @@ struct ResultsWriter::Impl {
     std::int64_t next_event_run = 0;
     std::vector<std::uint8_t> written;
     std::string created;
+    std::map<std::int64_t, NetworkTable> networks;  // run -> its rows (written sorted at finalize)
+
+    void write_networks() {
+        if (networks.empty()) return;
+        NetworkTable all;
+        for (auto& [run, t] : networks) {
+            all.edge_run.insert(all.edge_run.end(), t.edge_run.begin(), t.edge_run.end());
+            all.source.insert(all.source.end(), t.source.begin(), t.source.end());
+            all.target.insert(all.target.end(), t.target.begin(), t.target.end());
+            all.edge_kind.insert(all.edge_kind.end(), t.edge_kind.begin(), t.edge_kind.end());
+            all.vertex_run.insert(all.vertex_run.end(), t.vertex_run.begin(), t.vertex_run.end());
+            all.vertex.insert(all.vertex.end(), t.vertex.begin(), t.vertex.end());
+            all.vertex_kind.insert(all.vertex_kind.end(), t.vertex_kind.begin(), t.vertex_kind.end());
+        }
+        H g = make_group(file.get(), "network");
+        attr_string(g.get(), "description",
+                    "Generated organisation network (Boost.Graph, undirected) of the runs selected with --network");
+        {
+            H e = make_group(g.get(), "edges");
+            write_1d(e.get(), "run", H5T_NATIVE_INT64, all.edge_run);
+            write_1d(e.get(), "source", H5T_NATIVE_UINT32, all.source);
+            write_1d(e.get(), "target", H5T_NATIVE_UINT32, all.target);
+            write_1d(e.get(), "kind", H5T_NATIVE_UINT8, all.edge_kind);
+            std::vector<std::string_view> names(kTieKindNames.begin(), kTieKindNames.end());
+            attr_strings(e.get(), "kind_names", names);
+        }
+        {
+            H v = make_group(g.get(), "vertices");
+            write_1d(v.get(), "run", H5T_NATIVE_INT64, all.vertex_run);
+            write_1d(v.get(), "vertex", H5T_NATIVE_UINT32, all.vertex);
+            write_1d(v.get(), "kind", H5T_NATIVE_UINT8, all.vertex_kind);
+            std::vector<std::string_view> names(kOrgKindNames.begin(), kOrgKindNames.end());
+            attr_strings(v.get(), "kind_names", names);
+        }
+        networks.clear();
+    }
 
     H make_event_ds(hid_t group, const char* name, hid_t type) {
         const hsize_t zero = 0, unlimited = H5S_UNLIMITED, chunk = 65536;
@@ -281,10 +318,33 @@ void ResultsWriter::write_run(RunRecord rec) {
     m.drain_events(false);
 }
 
+void ResultsWriter::write_network(std::int64_t run_id, const Network& net) {
+    auto& m = *impl_;
+    if (run_id < 0 || run_id >= m.meta.n_runs) throw IoError(fmt::format("network of run id {} out of range", run_id));
+    if (m.networks.count(run_id)) throw IoError(fmt::format("network of run {} stored twice", run_id));
+    NetworkTable t;
+    const auto n = boost::num_vertices(net.graph);
+    t.vertex_run.assign(n, run_id);
+    for (std::size_t v = 0; v < n; ++v) {
+        t.vertex.push_back(static_cast<std::uint32_t>(v));
+        t.vertex_kind.push_back(static_cast<std::uint8_t>(net.graph[v].kind));
+    }
+    for (const auto& e : boost::make_iterator_range(boost::edges(net.graph))) {
+        const auto a = static_cast<std::uint32_t>(boost::source(e, net.graph));
+        const auto b = static_cast<std::uint32_t>(boost::target(e, net.graph));
+        t.source.push_back(std::min(a, b));
+        t.target.push_back(std::max(a, b));
+        t.edge_kind.push_back(static_cast<std::uint8_t>(net.graph[e].kind));
+    }
+    t.edge_run.assign(t.source.size(), run_id);
+    m.networks.emplace(run_id, std::move(t));
+}
+
 void ResultsWriter::finalize() {
     auto& m = *impl_;
     try {
         m.drain_events(true);
+        m.write_networks();
         hid_t f = m.file.get();
         {
             H g = make_group(f, "runs");
@@ -403,7 +463,43 @@ ResultsData read_results(const std::filesystem::path& file, bool with_series) {
         H space(H5Dget_space(d.get()), H5Sclose);
         r.n_events = static_cast<std::size_t>(H5Sget_simple_extent_npoints(space.get()));
     }
+    if (H5Lexists(f.get(), "network", H5P_DEFAULT) > 0) {
+        H g(H5Gopen2(f.get(), "network/vertices", H5P_DEFAULT), H5Gclose);
+        if (!g.ok()) throw IoError("'" + file.string() + "' has a damaged /network group");
+        auto runs = read_1d<std::int64_t>(g.get(), "run", H5T_NATIVE_INT64);
+        runs.erase(std::unique(runs.begin(), runs.end()), runs.end());
+        r.n_network_runs = runs.size();
+    }
     return r;
+}
+
+std::vector<std::int64_t> NetworkTable::runs() const {
+    std::vector<std::int64_t> out(vertex_run);
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
+}
+
+NetworkTable read_network(const std::filesystem::path& file) {
+    (void)read_results(file, false);  // validates the file (format, version)
+    NetworkTable t;
+    H f(H5Fopen(file.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+    if (H5Lexists(f.get(), "network", H5P_DEFAULT) <= 0) return t;
+    H e(H5Gopen2(f.get(), "network/edges", H5P_DEFAULT), H5Gclose);
+    H v(H5Gopen2(f.get(), "network/vertices", H5P_DEFAULT), H5Gclose);
+    if (!e.ok() || !v.ok()) throw IoError("'" + file.string() + "' has a damaged /network group");
+    t.edge_run = read_1d<std::int64_t>(e.get(), "run", H5T_NATIVE_INT64);
+    t.source = read_1d<std::uint32_t>(e.get(), "source", H5T_NATIVE_UINT32);
+    t.target = read_1d<std::uint32_t>(e.get(), "target", H5T_NATIVE_UINT32);
+    t.edge_kind = read_1d<std::uint8_t>(e.get(), "kind", H5T_NATIVE_UINT8);
+    t.vertex_run = read_1d<std::int64_t>(v.get(), "run", H5T_NATIVE_INT64);
+    t.vertex = read_1d<std::uint32_t>(v.get(), "vertex", H5T_NATIVE_UINT32);
+    t.vertex_kind = read_1d<std::uint8_t>(v.get(), "kind", H5T_NATIVE_UINT8);
+    if (t.source.size() != t.edge_run.size() || t.target.size() != t.edge_run.size() ||
+        t.edge_kind.size() != t.edge_run.size() || t.vertex.size() != t.vertex_run.size() ||
+        t.vertex_kind.size() != t.vertex_run.size())
+        throw IoError("'" + file.string() + "' has a damaged /network group (dataset sizes disagree)");
+    return t;
 }
 
 std::vector<RunEvent> read_events(const std::filesystem::path& file) {

@@ -16,6 +16,8 @@
 ///   /series/<metric>                          [n_runs x weeks] float64, chunked, deflate
 ///   /series/pipeline                          [n_runs x weeks x stages] float32; attr stage_names
 ///   /events/{run,week,ngo,org,type,stage_from,stage_to}  [n_events]; attrs type_names / stage_names
+///   /network/edges/{run,source,target,kind}   [n_edges]    only with --network: the generated graph
+///   /network/vertices/{run,vertex,kind}       [n_vertices] of the selected runs; attrs kind_names
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -84,6 +86,11 @@ public:
     /// Store one run (row run_id). Events are buffered and written in run order.
     /// Throws IoError on HDF5 failure (e.g. disk full).
     void write_run(RunRecord rec);
+    /// Store the generated organisation network of run `run_id` (vertices with their OrgKind,
+    /// undirected edges with their TieKind) in /network. Optional; call at most once per run,
+    /// in any order, before finalize(); rows are written sorted by run. Throws IoError if the run
+    /// id is out of range or was already stored.
+    void write_network(std::int64_t run_id, const Network& net);
     /// Write the runs table and attributes, close, and atomically rename onto the target.
     /// Throws IoError; on failure the temporary file is removed and the target is untouched.
     void finalize();
@@ -111,12 +118,30 @@ struct ResultsData {
     std::vector<std::string> design_keys;
     std::map<std::string, std::vector<double>> design;    ///< key -> [n_design_points]
     std::size_t n_events = 0;
+    std::size_t n_network_runs = 0;     ///< runs whose generated network is stored in /network
 };
 
 /// Read a results file. `with_series` = false skips the (large) series datasets.
 /// Throws IoError if the file is missing, not HDF5, not a pse-sim results file, or of a newer
 /// format version than this build understands.
 ResultsData read_results(const std::filesystem::path& file, bool with_series = true);
+
+/// The /network tables of a results file: the generated network of each run stored with
+/// `--network` (empty vectors when none was requested). Edge i joins vertex source[i] and
+/// target[i] (vertex ids as in /events/org) of run edge_run[i]; kinds index kind names in
+/// pse::TieKind / pse::OrgKind order (see tie_kind_name(), org_kind_name()).
+struct NetworkTable {
+    std::vector<std::int64_t> edge_run;
+    std::vector<std::uint32_t> source, target;
+    std::vector<std::uint8_t> edge_kind;
+    std::vector<std::int64_t> vertex_run;
+    std::vector<std::uint32_t> vertex;
+    std::vector<std::uint8_t> vertex_kind;
+    /// Sorted ids of the runs whose network is stored.
+    [[nodiscard]] std::vector<std::int64_t> runs() const;
+};
+/// Read the /network tables (empty if the file holds none). Throws IoError like read_results().
+NetworkTable read_network(const std::filesystem::path& file);
 
 /// One row of the events table with its run id.
 struct RunEvent {

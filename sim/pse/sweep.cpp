@@ -4,8 +4,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <chrono>
 #include <fstream>
+#include <numeric>
 #include <regex>
 #include <sstream>
 
@@ -14,6 +16,7 @@
 
 #include "pse/detail/h5.h"
 #include "pse/errors.h"
+#include "pse/model.h"
 #include "pse/scenario_loader.h"
 
 namespace pse {
@@ -94,6 +97,44 @@ void check_output_path(const std::filesystem::path& target, bool overwrite) {
     if (dir.empty()) dir = ".";
     if (!std::filesystem::is_directory(dir, ec)) throw IoError("output folder '" + dir.string() + "' does not exist");
     if (access(dir.c_str(), W_OK) != 0) throw IoError("output folder '" + dir.string() + "' is not writable");
+}
+
+std::vector<std::int64_t> parse_run_selection(const std::string& spec, std::int64_t n_runs, const std::string& option) {
+    auto fail = [&](const std::string& msg) { throw InputError(InputProblem{option, 0, 0, "", msg}); };
+    std::vector<std::int64_t> out;
+    if (spec == "none" || spec.empty()) return out;
+    if (spec == "all") {
+        out.resize(static_cast<std::size_t>(std::max<std::int64_t>(0, n_runs)));
+        std::iota(out.begin(), out.end(), 0);
+        return out;
+    }
+    auto number = [&](const std::string& t) -> std::int64_t {
+        std::int64_t v = -1;
+        const auto* end = t.data() + t.size();
+        const auto [p, ec] = std::from_chars(t.data(), end, v);
+        if (t.empty() || ec != std::errc() || p != end || v < 0)
+            fail("'" + t + "' is not a run id (expected e.g. 0,5-7 or all)");
+        if (v >= n_runs) fail(fmt::format("run id {} is outside this experiment's runs 0..{}", v, n_runs - 1));
+        return v;
+    };
+    std::size_t pos = 0;
+    while (pos <= spec.size()) {
+        const auto comma = std::min(spec.find(',', pos), spec.size());
+        const std::string item = spec.substr(pos, comma - pos);
+        const auto dash = item.find('-');
+        if (dash == std::string::npos) {
+            out.push_back(number(item));
+        } else {
+            const auto a = number(item.substr(0, dash)), b = number(item.substr(dash + 1));
+            if (b < a) fail("range '" + item + "' ends before it starts");
+            if (b - a >= 1000000) fail("range '" + item + "' selects more than a million runs");
+            for (auto i = a; i <= b; ++i) out.push_back(i);
+        }
+        pos = comma + 1;
+    }
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
 }
 
 void write_shard(const std::filesystem::path& path, std::vector<RunRecord>& records, int weeks,
@@ -354,6 +395,12 @@ SweepResult run_sweep(const Experiment& e, const SweepOptions& opts) {
             seen[static_cast<std::size_t>(rec.run_id)] = 1;
             writer.write_run(std::move(rec));
         }
+    }
+    for (const auto id : opts.network_runs) {
+        if (id < 0 || id >= e.n_runs()) throw IoError(fmt::format("--network: run id {} is outside 0..{}", id, e.n_runs() - 1));
+        const auto d = id / e.replications, r = id % e.replications;
+        const Model model(scenario_at(e, static_cast<std::size_t>(d)), experiment_seed(e, d, r));
+        writer.write_network(id, model.network());
     }
     writer.finalize();
     std::filesystem::remove_all(res.parts_dir, ec);

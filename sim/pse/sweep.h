@@ -34,6 +34,10 @@ struct SweepOptions {
     std::function<void(std::int64_t, std::int64_t, std::int64_t)> on_progress;  ///< (done, failed, total)
     std::function<void(const RunRecord&)> on_record;  ///< every finished run (writer thread)
     std::string command_line;
+    /// Run ids whose generated network is stored in /network (ascending, each < n_runs; see
+    /// parse_run_selection()). The network is a pure function of (scenario, seed), so it is
+    /// rebuilt for these runs when the results file is assembled, also after --resume.
+    std::vector<std::int64_t> network_runs;
 };
 
 /// What happened.
@@ -51,6 +55,11 @@ std::string experiment_fingerprint(const Experiment& e);
 /// Check a results path before any work: folder exists and is writable; target absent unless
 /// overwrite. Throws IoError.
 void check_output_path(const std::filesystem::path& target, bool overwrite);
+
+/// Parse a run selection for `--network`: "all", "none", or comma-separated run ids and
+/// inclusive ranges, e.g. "0,5-7". Returns the sorted, de-duplicated ids. Throws InputError
+/// (key `option`) for malformed text or ids outside [0, n_runs).
+std::vector<std::int64_t> parse_run_selection(const std::string& spec, std::int64_t n_runs, const std::string& option = "--network");
 
 /// Run (or resume) an experiment into opts.target. Throws IoError (paths, disk, a parts folder
 /// from a different experiment, an existing parts folder without --resume) and InputError.
