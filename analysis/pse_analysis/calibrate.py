@@ -332,6 +332,8 @@ def calibrated_toml(post: Posterior, command: str, args, seconds: float, rounds_
         + ("):" if getattr(args, "rescore", False) else f"; took {max(1, round(seconds / 60))} min on 2 shared cores):"),
         f"#     {command}",
         f"# Generated {today}. Every parameter not listed here is the default of scenarios/default.toml.",
+        "# The values adopted become the built-in defaults (sim/pse/params.h, docs/SCENARIOS.md);",
+        "# scenarios/uncalibrated.toml keeps the pre-calibration values for comparison.",
         "# Validate it:  PYTHONPATH=analysis /usr/bin/python3 -m pse_analysis validate-model",
         'extends = "default.toml"',
         "",

@@ -3,7 +3,8 @@
     /usr/bin/python3 -m pse_analysis validate-model [--quick] [-o DIR] [--set key=value ...]
 
 Data flow: the validation experiments ``scenarios/validation/*.toml`` (each extends
-``scenarios/calibrated.toml``) are run with ``pse-sim sweep`` into a work folder; the runs of each
+``scenarios/default.toml``, whose built-in defaults are the calibrated parameters) are run with
+``pse-sim sweep`` into a work folder; the runs of each
 *arm* (one design point of one experiment: the calibrated project at 0, 1 or 2 dedicated FTE, the
 MNC-poor part-time project, the 27-NGO survey population, ...) are handed to the target
 functions below; each target turns them into one statistic with a 95% interval and compares the
@@ -53,8 +54,9 @@ from .stats import mean_ci, paired_difference
 REPO = Path(__file__).resolve().parents[2]
 #: Folder of the validation experiments.
 VALIDATION_DIR = REPO / "scenarios" / "validation"
-#: Scenario the validation experiments extend (their ``extends = "../calibrated.toml"``).
-DEFAULT_BASE = REPO / "scenarios" / "calibrated.toml"
+#: Scenario the validation experiments extend (their ``extends = "../default.toml"``): the built-in
+#: defaults, which are the calibrated parameters (scenarios/calibrated.toml records how).
+DEFAULT_BASE = REPO / "scenarios" / "default.toml"
 #: Replications per design point at full size are those written in the experiment files (1000);
 #: ``--quick`` uses this many instead.
 QUICK_REPLICATIONS = 200
@@ -661,7 +663,7 @@ def run_validation(out_dir: str | os.PathLike | None = None, quick: bool = False
         out_dir: folder for validation.csv/.md/.html (created); default ``results/validation``.
         quick: reduced size (``QUICK_REPLICATIONS`` replications per design point) for CI.
         sets: ``key=value`` overrides passed to every sweep (e.g. a deliberately wrong parameter).
-        base: scenario the validation experiments extend instead of scenarios/calibrated.toml.
+        base: scenario the validation experiments extend instead of scenarios/default.toml.
         replications: replications per design point (overrides ``quick`` and the files).
         keep_results: keep the HDF5 files in ``out_dir/h5`` (default: a temporary folder, removed).
     """
@@ -712,7 +714,7 @@ def run_validation(out_dir: str | os.PathLike | None = None, quick: bool = False
     secs = time.time() - t0
     size = "quick" if (quick and not replications) else ("full" if not reps else "custom")
     meta = (f"{size} size: {'/'.join(str(n) for n in sorted(per_point))} replications per design point; "
-            f"base {Path(base) if base else 'scenarios/calibrated.toml'}"
+            f"base {Path(base) if base else 'scenarios/default.toml'}"
             + (f"; overrides {' '.join(sets)}" if sets else "") + f"; {secs:.0f} s")
     table.to_csv(out_dir / "validation.csv", index=False)
     (out_dir / "validation.md").write_text(to_markdown(table) + "\n\n" + meta + "\n")
@@ -730,8 +732,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
                    help="parameter override passed to every sweep (repeatable)")
     p.add_argument("--base", default=None,
-                   help="scenario the validation experiments extend (default scenarios/calibrated.toml); "
-                        "e.g. scenarios/default.toml validates the uncalibrated defaults")
+                   help="scenario the validation experiments extend (default scenarios/default.toml, the "
+                        "calibrated built-in defaults); e.g. scenarios/uncalibrated.toml validates the "
+                        "pre-calibration values")
     p.add_argument("-t", "--threads", type=int, default=0, help="worker threads per sweep (0 = all cores)")
     p.add_argument("--keep-results", action="store_true", help="keep the HDF5 files in OUTPUT/h5")
     p.add_argument("--pse-sim", default=None, help="pse-sim binary (default: env PSE_SIM, else build/release/sim/pse-sim)")

@@ -36,7 +36,7 @@ struct NgoParams {
     double dedicated_fte = 1.0;        ///< full-time PSE specialists, FTE
     double part_time_staff = 2.0;      ///< other staff doing PSE on the side, persons
     double part_time_share = 0.1;      ///< share of a part-timer's week spent on PSE, [0,1]
-    double switching_overhead = 0.3;   ///< share of part-time PSE hours lost to task switching, [0,1]
+    double switching_overhead = 0.42;   ///< share of part-time PSE hours lost to task switching, [0,1]
     double hours_per_fte_week = 40.0;  ///< working hours per FTE-week
     bool trained = true;               ///< staff received PSE training
     double skill_untrained = 0.6;      ///< effectiveness multiplier of untrained, inexperienced staff
@@ -76,11 +76,11 @@ struct NgoPopulationParams {
     double engages_business_prob = 0.8; ///< LSI: 80% target business
     double dedicated_staff_prob = 0.11; ///< LSI: 11% (3 of 27) have dedicated PSE staff
     double dedicated_fte = 1.0;         ///< FTE of those with dedicated staff
-    double part_time_staff_mean = 2.0;  ///< mean part-time staff (Poisson), persons
+    double part_time_staff_mean = 4.4;  ///< mean part-time staff (Poisson), persons
     double trained_prob = 0.3;          ///< AS L2: little training; assumption
     double scrutiny_prob = 0.1;         ///< share taking a scrutiny approach; assumption
     double trafficking_framing_prob = 0.5;  ///< share using "trafficking" framing; assumption
-    double handover_prob = 0.0;         ///< share designing handover in; assumption
+    double handover_prob = 0.713;       ///< share designing handover in; calibrated (docs/VALIDATION.md)
 };
 
 /// All parameters of one scenario. A run is a pure function of (Scenario, seed).
@@ -119,7 +119,7 @@ struct Scenario {
     // [company]
     struct Company {
         int decision_month = 0;               ///< 0 = each company draws its month uniformly
-        double time_to_value_weeks = 104;     ///< median weeks a company expects to need for value
+        double time_to_value_weeks = 123;     ///< median weeks a company expects to need for value
         double time_to_value_sigma = 0.4;
         double turnover_per_year = 0.2;
         double csr_change_prob = 0.1;
@@ -135,7 +135,7 @@ struct Scenario {
         double prior_sensitive_penalty = 0.8;
         double prior_trafficking_penalty = 0.6;
         double inbound_bonus = 0.15;
-        double gain_rate = 0.04;
+        double gain_rate = 0.0483;
         double loss_ratio = 2.5;
         double decay_rate = 0.01;
         double quality_co_creation = 0.85;
@@ -170,7 +170,7 @@ struct Scenario {
         double exit_end = 0.02;
         double exit_tau_weeks = 26;
         double low_activity_hazard = 0.02;
-        double continue_prob = 0.1;
+        double continue_prob = 0.34;
         double continue_prob_handover = 0.6;
         double sustained_exit_per_year = 0.1;
         double inbound_alignment_bonus = 0.2;
@@ -196,7 +196,7 @@ struct Scenario {
     // [ws2]
     struct Ws2 {
         double gov_trust_needed = 0.45;
-        double match_prob = 0.25;
+        double match_prob = 0.174;
         double cohort_mean = 1.5;
         double weekly_exit_placed = 0.01;
     } ws2;

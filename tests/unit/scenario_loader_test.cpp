@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <sstream>
 #include <functional>
 #include <string>
 #include <vector>
@@ -815,3 +816,27 @@ TEST(SuggestKey, NothingCloseGivesEmpty) {
 
 }  // namespace
 }  // namespace pse
+
+// Issue 7: the built-in defaults are the calibrated parameter set. scenarios/calibrated.toml
+// (the calibration's record, extending default.toml) must therefore resolve to exactly the same
+// scenario as default.toml, and scenarios/uncalibrated.toml must differ in the eight calibrated
+// parameters only.
+TEST(ScenarioLoader, BuiltInDefaultsAreTheCalibratedValues) {
+    const auto dir = pse::test::source_dir() / "scenarios";
+    auto def = pse::load_scenario(dir / "default.toml").scenario;
+    auto cal = pse::load_scenario(dir / "calibrated.toml").scenario;
+    auto unc = pse::load_scenario(dir / "uncalibrated.toml").scenario;
+    for (auto* s : {&cal, &unc}) {
+        s->name = def.name;
+        s->description = def.description;
+    }
+    EXPECT_EQ(pse::dump_scenario(cal), pse::dump_scenario(def));
+    const auto a = pse::dump_scenario(def), b = pse::dump_scenario(unc);
+    std::istringstream ia(a), ib(b);
+    std::string la, lb;
+    int differing = 0;
+    while (std::getline(ia, la) && std::getline(ib, lb)) differing += la != lb;
+    EXPECT_EQ(differing, 8) << b;
+    EXPECT_DOUBLE_EQ(def.trust.gain_rate, 0.0483);
+    EXPECT_DOUBLE_EQ(unc.trust.gain_rate, 0.04);
+}
