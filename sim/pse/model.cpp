@@ -5,9 +5,7 @@
 #include <limits>
 #include <numeric>
 
-#include <tbb/blocked_range.h>
-#include <tbb/parallel_for.h>
-
+#include "pse/detail/parallel.h"
 #include "pse/errors.h"
 #include "pse/rng.h"
 
@@ -80,8 +78,8 @@ Model::Model(const Scenario& s, std::uint64_t seed, ModelOptions opts)
     };
     // Pure per-company draws keyed by identity: parallel and serial give identical state.
     if (opts_.parallel && C > 4096) {
-        tbb::parallel_for(tbb::blocked_range<std::uint32_t>(0, C, 2048), [&](const auto& range) {
-            for (auto c = range.begin(); c < range.end(); ++c) init_company(c);
+        detail::parallel_for<std::uint32_t>(C, 2048, [&](std::uint32_t begin, std::uint32_t end) {
+            for (auto c = begin; c < end; ++c) init_company(c);
         });
     } else {
         for (std::uint32_t c = 0; c < C; ++c) init_company(c);
@@ -280,8 +278,8 @@ void Model::phase_shocks() {
     const auto& sh = s_.shocks;
     const double keep = 1.0 - s_.trust.decay_rate;
     if (opts_.parallel && co_.sentiment.size() > 65536) {
-        tbb::parallel_for(tbb::blocked_range<std::size_t>(0, co_.sentiment.size(), 16384), [&](const auto& range) {
-            for (auto i = range.begin(); i < range.end(); ++i) co_.sentiment[i] *= keep;
+        detail::parallel_for<std::size_t>(co_.sentiment.size(), 16384, [&](std::size_t begin, std::size_t end) {
+            for (auto i = begin; i < end; ++i) co_.sentiment[i] *= keep;
         });
     } else {
         for (auto& x : co_.sentiment) x *= keep;
@@ -608,8 +606,8 @@ void Model::phase_engagements() {
     std::vector<std::uint32_t> work;
     for (const auto& st : ngo_) work.insert(work.end(), st.active_rels.begin(), st.active_rels.end());
     if (opts_.parallel && work.size() > 256) {
-        tbb::parallel_for(tbb::blocked_range<std::size_t>(0, work.size(), 64), [&](const auto& range) {
-            for (std::size_t i = range.begin(); i < range.end(); ++i) decide(work[i], decisions_[work[i]]);
+        detail::parallel_for<std::size_t>(work.size(), 64, [&](std::size_t begin, std::size_t end) {
+            for (std::size_t i = begin; i < end; ++i) decide(work[i], decisions_[work[i]]);
         });
     } else {
         for (auto id : work) decide(id, decisions_[id]);
@@ -871,8 +869,8 @@ void Model::phase_cascade() {
         if (open > 0) newly_[j] |= 2;  // endorsed by an open buyer this week
     };
     if (opts_.parallel && n > 4096) {
-        tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n, 1024), [&](const auto& range) {
-            for (auto j = range.begin(); j < range.end(); ++j) one(j);
+        detail::parallel_for<std::size_t>(n, 1024, [&](std::size_t begin, std::size_t end) {
+            for (auto j = begin; j < end; ++j) one(j);
         });
     } else {
         for (std::size_t j = 0; j < n; ++j) one(j);

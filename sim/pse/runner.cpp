@@ -6,11 +6,7 @@
 #include <numeric>
 #include <thread>
 
-#include <tbb/concurrent_queue.h>
-#include <tbb/global_control.h>
-#include <tbb/parallel_for.h>
-#include <tbb/task_arena.h>
-
+#include "pse/detail/parallel.h"
 #include "pse/rng.h"
 
 #include "pse/experiment.h"
@@ -35,16 +31,14 @@ RunTally execute_ids(const std::vector<std::int64_t>& ids, std::int64_t replicat
     const auto t0 = Clock::now();
     const auto total = static_cast<std::int64_t>(ids.size());
     RunTally tally;
-    tbb::concurrent_bounded_queue<RunRecord> queue;
-    queue.set_capacity(256);
+    detail::BoundedQueue<RunRecord> queue(256);
     std::exception_ptr sink_error;
     std::atomic<bool> sink_failed{false};
 
     std::thread writer([&] {
         std::int64_t done = 0, failed = 0;
         for (std::int64_t i = 0; i < total; ++i) {
-            RunRecord rec;
-            queue.pop(rec);
+            RunRecord rec = queue.pop();
             if (rec.run_id < 0) break;  // sentinel: producers stopped early
             if (sink_failed) continue;
             (rec.status == RunStatus::kDone ? done : failed) += 1;
@@ -64,34 +58,31 @@ RunTally execute_ids(const std::vector<std::int64_t>& ids, std::int64_t replicat
     const int threads = opts.threads > 0 ? opts.threads : static_cast<int>(std::thread::hardware_concurrency());
     const int workers = std::max(1, std::min<int>(threads, static_cast<int>(std::max<std::int64_t>(1, total))));
     std::atomic<std::int64_t> cursor{0}, produced{0};
-    tbb::task_arena arena(std::max(1, threads));
-    arena.execute([&] {
-        tbb::parallel_for(0, workers, [&](int) {
-            while (true) {
-                if (sink_failed || (opts.stop && opts.stop->load())) return;
-                const std::int64_t k = cursor.fetch_add(1);
-                if (k >= total) return;
-                const std::int64_t id = ids[static_cast<std::size_t>(k)];
-                const std::int64_t d = id / replications, r = id % replications;
-                RunRecord rec;
-                rec.run_id = id;
-                rec.design_point = d;
-                rec.replication = r;
-                rec.seed = seed_of(d, r);
-                const auto s0 = Clock::now();
-                try {
-                    rec.output = run_model(scenario_of(d), rec.seed, ModelOptions{opts.within_run_parallel});
-                    rec.status = RunStatus::kDone;
-                } catch (const std::exception& e) {
-                    rec.status = RunStatus::kFailed;
-                    rec.error = e.what();
-                    rec.output = RunOutput{};
-                }
-                rec.wall_seconds = std::chrono::duration<double>(Clock::now() - s0).count();
-                produced.fetch_add(1);
-                queue.push(std::move(rec));
+    detail::run_workers(std::max(1, threads), workers, [&](int) {
+        while (true) {
+            if (sink_failed || (opts.stop && opts.stop->load())) return;
+            const std::int64_t k = cursor.fetch_add(1);
+            if (k >= total) return;
+            const std::int64_t id = ids[static_cast<std::size_t>(k)];
+            const std::int64_t d = id / replications, r = id % replications;
+            RunRecord rec;
+            rec.run_id = id;
+            rec.design_point = d;
+            rec.replication = r;
+            rec.seed = seed_of(d, r);
+            const auto s0 = Clock::now();
+            try {
+                rec.output = run_model(scenario_of(d), rec.seed, ModelOptions{opts.within_run_parallel});
+                rec.status = RunStatus::kDone;
+            } catch (const std::exception& e) {
+                rec.status = RunStatus::kFailed;
+                rec.error = e.what();
+                rec.output = RunOutput{};
             }
-        });
+            rec.wall_seconds = std::chrono::duration<double>(Clock::now() - s0).count();
+            produced.fetch_add(1);
+            queue.push(std::move(rec));
+        }
     });
     if (produced.load() < total) {
         RunRecord sentinel;
