@@ -829,7 +829,15 @@ void Model::phase_cascade() {
         for (auto sidx : touched_suppliers_) add(sidx);  // own coverage, remediation or improved
         for (auto c : chain_touched_)  // suppliers partnered directly (their own coverage)
             if (c >= M && co_.mech_coverage[c] > 0) add(c - M);
-        std::sort(cand_.begin(), cand_.end());
+        // Ascending supplier order (the order of the sums and events below). A scan of the marks
+        // is O(S) and beats sorting once more than about 1/16 of the suppliers are candidates.
+        if (cand_.size() > S / 16) {
+            cand_.clear();
+            for (std::uint32_t sidx = 0; sidx < S; ++sidx)
+                if (mark_[sidx] == stamp) cand_.push_back(sidx);
+        } else {
+            std::sort(cand_.begin(), cand_.end());
+        }
     }
     const std::size_t n = cand_.size();
     newly_.assign(n, 0);
