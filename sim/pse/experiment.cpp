@@ -221,8 +221,23 @@ std::vector<std::vector<double>> morris(std::size_t r, std::size_t k, int p, std
     return out;
 }
 
+namespace {
+Experiment load_experiment_impl(const std::filesystem::path& file, const std::vector<std::string>& overrides,
+                                std::int64_t max_runs);
+}  // namespace
+
 Experiment load_experiment(const std::filesystem::path& file, const std::vector<std::string>& overrides,
                            std::int64_t max_runs) {
+    try {
+        return load_experiment_impl(file, overrides, max_runs);
+    } catch (const InputError& e) {
+        throw attribute_overrides(e, overrides);
+    }
+}
+
+namespace {
+Experiment load_experiment_impl(const std::filesystem::path& file, const std::vector<std::string>& overrides,
+                                std::int64_t max_runs) {
     Experiment e;
     const std::string name = file.string();
     toml::table t = load_merged_table(file, &e.files, &e.texts);
@@ -502,6 +517,7 @@ Experiment load_experiment(const std::filesystem::path& file, const std::vector<
     if (!problems.empty()) throw InputError(std::move(problems));
     return e;
 }
+}  // namespace
 
 std::vector<DesignColumn> design_columns(const Experiment& e) {
     std::vector<DesignColumn> cols;

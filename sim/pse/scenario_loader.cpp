@@ -552,12 +552,42 @@ void check_scenario(const Scenario& s, const std::string& file, const LoadOption
     if (!problems.empty()) throw InputError(std::move(problems));
 }
 
+InputError attribute_overrides(const InputError& e, const std::vector<std::string>& overrides) {
+    std::vector<InputProblem> problems = e.problems();
+    for (auto& p : problems) {
+        for (const auto& o : overrides) {
+            const auto eq = o.find('=');
+            if (eq == std::string::npos) continue;
+            std::string key = o.substr(0, eq);
+            key.erase(0, key.find_first_not_of(" \t"));
+            key.erase(key.find_last_not_of(" \t") + 1);
+            std::string alt = key;  // ngo[*].x is stored as ngo_defaults.x
+            if (alt.rfind("ngo[*].", 0) == 0) alt = "ngo_defaults." + alt.substr(7);
+            if (p.key == key || p.key == alt) {
+                p.file = "--set " + o;
+                p.line = p.column = 0;
+            }
+        }
+    }
+    return InputError(std::move(problems));
+}
+
+namespace {
+Scenario scenario_with_overrides(const toml::table& t, const std::string& file, const LoadOptions& opts) {
+    try {
+        return scenario_from_table(t, file, opts);
+    } catch (const InputError& e) {
+        throw attribute_overrides(e, opts.overrides);
+    }
+}
+}  // namespace
+
 LoadedScenario load_scenario(const std::filesystem::path& file, const LoadOptions& opts) {
     LoadedScenario out;
     out.path = file.string();
     toml::table t = load_merged_table(file, &out.files, &out.texts);
     for (const auto& o : opts.overrides) apply_override(t, o);
-    out.scenario = scenario_from_table(t, file.string(), opts);
+    out.scenario = scenario_with_overrides(t, file.string(), opts);
     return out;
 }
 
@@ -575,7 +605,7 @@ LoadedScenario load_scenario_text(const std::string& text, const std::string& na
         t = std::move(base);
     }
     for (const auto& o : opts.overrides) apply_override(t, o);
-    out.scenario = scenario_from_table(t, name, opts);
+    out.scenario = scenario_with_overrides(t, name, opts);
     return out;
 }
 

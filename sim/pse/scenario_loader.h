@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "pse/errors.h"
 #include "pse/params.h"
 
 namespace toml {
@@ -56,6 +57,11 @@ Scenario scenario_from_table(const toml::table& t, const std::string& file, cons
 /// Apply one "key=value" override to a table (keys like "trust.gain_rate", "ngo[0].dedicated_fte",
 /// "ngo[*].handover"). Throws InputError on a malformed override.
 void apply_override(toml::table& t, const std::string& assignment);
+
+/// The problems of `e`, with those about a key set by one of `overrides` ("key=value", as given
+/// to --set) reported against "--set key=value" instead of the file (an overridden value has no
+/// line in any file). Keys `ngo[*].x` match problems about `ngo_defaults.x`.
+InputError attribute_overrides(const InputError& e, const std::vector<std::string>& overrides);
 
 /// Cross-field consistency checks (project dates, skills, NGO count, memory estimate) of a
 /// scenario built in code (e.g. a design point). Throws InputError naming `file` and the key.

@@ -267,7 +267,14 @@ TEST(Cli, BadOverrideAndReplicationsExit2) {
     const auto scen = tiny_in(dir);
     auto r = pse_sim("run " + q(scen) + " -o " + q(dir / "o.h5") + " --set trust.gain_rate=7", dir);
     EXPECT_EQ(r.code, 2) << r.err;
-    EXPECT_TRUE(has(r.err, "trust.gain_rate")) << r.err;
+    // The problem is the --set value, not the file: say so (the value has no line in the file).
+    EXPECT_TRUE(has(r.err, "error: --set trust.gain_rate=7: key 'trust.gain_rate': value 7 is out of range")) << r.err;
+    r = pse_sim("run " + q(scen) + " -o " + q(dir / "o.h5") + " --set trust.gain_rat=0.1 --set 'ngo[*].dedicated_fte=x'", dir);
+    EXPECT_EQ(r.code, 2) << r.err;
+    EXPECT_TRUE(has(r.err, "error: --set trust.gain_rat=0.1: key 'trust.gain_rat': unknown key; did you mean 'trust.gain_rate'?"))
+        << r.err;
+    EXPECT_TRUE(has(r.err, "error: --set ngo[*].dedicated_fte=x: key 'ngo_defaults.dedicated_fte'")) << r.err;
+    EXPECT_FALSE(has(r.err, "tiny.toml")) << r.err;
     r = pse_sim("run " + q(scen) + " -o " + q(dir / "o.h5") + " --set novalue", dir);
     EXPECT_EQ(r.code, 2) << r.err;
     r = pse_sim("run " + q(scen) + " -o " + q(dir / "o.h5") + " -r 0", dir);
