@@ -318,6 +318,11 @@ Experiment load_experiment_impl(const std::filesystem::path& file, const std::ve
             const std::string where = fmt::format("experiment.{}[{}]", role, idx++);
             Factor f;
             f.role = role;
+            const Loc fl = loc_of(item, name);
+            f.file = fl.file;
+            f.line = fl.line;
+            f.column = fl.column;
+            f.source = where;
             const auto* kn = ft.get("key");
             if (!kn || !kn->is_string()) {
                 problem(&item, where + ".key", "missing parameter key (string)");
@@ -366,6 +371,7 @@ Experiment load_experiment_impl(const std::filesystem::path& file, const std::ve
                 } else {
                     f.min = *mn->value<double>();
                     f.max = *mx->value<double>();
+                    f.has_range = true;
                     if (!std::isfinite(f.min) || !std::isfinite(f.max) || f.min > f.max)
                         problem(mn, where + ".min", "need finite min <= max");
                     else if (f.type != FieldType::kReal && f.type != FieldType::kInteger)
@@ -446,8 +452,14 @@ Experiment load_experiment_impl(const std::filesystem::path& file, const std::ve
         if (f.integer) return static_cast<std::int64_t>(std::llround(std::min(f.max, std::max(f.min, v))));
         return v;
     };
+    const Loc design_loc = ex.get("design") ? loc_of(*ex.get("design"), name) : loc_of(*exn, name);
     auto need = [&](bool ok, const std::string& msg) {
-        if (!ok) problems.push_back(InputProblem{name, 0, 0, "experiment.design", msg});
+        if (!ok) problems.push_back(InputProblem{design_loc.file, design_loc.line, design_loc.column, "experiment.design", msg});
+    };
+    auto need_factor = [&](const Factor& f, bool ok, const std::string& msg) {
+        if (ok) return;
+        if (f.source.empty()) need(false, msg);
+        else problems.push_back(InputProblem{f.file, f.line, f.column, f.source, msg});
     };
     if (method == "single") {
         need(k == 0, "design 'single' takes no levers or uncertainties; choose grid, lhs, sobol or morris");
@@ -459,7 +471,7 @@ Experiment load_experiment_impl(const std::filesystem::path& file, const std::ve
         need(k > 0, "design 'grid' needs at least one lever or uncertainty with values");
         double total = 1;
         for (const auto& f : e.factors) {
-            need(!f.values.empty(), "grid factor '" + f.key + "' needs values = [...]");
+            need_factor(f, !f.values.empty(), "design 'grid' needs values = [...] for '" + f.key + "'");
             total *= static_cast<double>(std::max<std::size_t>(1, f.values.size()));
         }
         need(total <= 1e7, fmt::format("grid has {:.0f} design points (over 10 million)", total));
@@ -480,7 +492,7 @@ Experiment load_experiment_impl(const std::filesystem::path& file, const std::ve
     } else {
         need(k > 0, "design '" + method + "' needs at least one lever or uncertainty with min and max");
         for (const auto& f : e.factors)
-            need(f.max > f.min || f.max == f.min, "factor '" + f.key + "' needs min and max");
+            need_factor(f, f.has_range, "design '" + method + "' needs min and max for '" + f.key + "'");
         need(e.samples > 0, "design '" + method + "' needs experiment.samples > 0");
         if (problems.empty()) {
             std::vector<std::vector<double>> u;

@@ -51,8 +51,14 @@ struct Factor {
     std::string role;                 ///< "lever" or "uncertainty"
     std::vector<FieldValue> values;   ///< grid levels (grid design)
     double min = 0, max = 0;          ///< range (lhs, sobol, morris)
+    bool has_range = false;           ///< min and max were given (and valid)
     bool integer = false;             ///< round sampled values to integers
     FieldType type = FieldType::kReal;
+    /// Where it was declared, for error messages: file, line, column of its [[experiment.lever]] /
+    /// [[experiment.uncertainty]] table and its name there (e.g. "experiment.lever[0]"); empty/0
+    /// for factors implied by list points.
+    std::string file, source;
+    int line = 0, column = 0;
 };
 
 /// A fully expanded experiment.

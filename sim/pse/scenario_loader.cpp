@@ -171,7 +171,10 @@ toml::table parse_text(const std::string& text, const std::string& name) {
     }
 }
 
-void deep_merge(toml::table& base, const toml::table& child) {
+/// Merge `child` into `base` (child wins; tables merge recursively). The child's nodes are moved,
+/// not copied, so they keep their source positions (toml++ copies drop them) and problems in an
+/// extending file are reported with its line numbers. `child` is left in a moved-from state.
+void deep_merge(toml::table& base, toml::table& child) {
     for (auto&& [k, v] : child) {
         if (v.is_table()) {
             if (auto* bt = base.get_as<toml::table>(k.str())) {
@@ -179,7 +182,7 @@ void deep_merge(toml::table& base, const toml::table& child) {
                 continue;
             }
         }
-        base.insert_or_assign(k, v);
+        base.insert_or_assign(k, std::move(v));
     }
 }
 

@@ -217,6 +217,40 @@ TEST(Experiment, InputErrorsNameFileLineAndKey) {
     expect_error(write_file("e8.toml", kBase), "experiment", "no [experiment] table");
 }
 
+// Design-level problems point at the factor's table (or the design key), with a line number.
+TEST(Experiment, DesignProblemsNameTheFactorsLine) {
+    write_file("base.toml", kBase);
+    auto problems_of = [](const std::filesystem::path& f) {
+        try {
+            (void)pse::load_experiment(f);
+        } catch (const pse::InputError& e) {
+            return e.problems();
+        }
+        return std::vector<pse::InputProblem>{};
+    };
+    // Grid factor without values: line 4 is its [[experiment.lever]] header.
+    auto p = problems_of(write_file("g1.toml", "extends = \"base.toml\"\n[experiment]\ndesign = \"grid\"\n"
+                                              "[[experiment.lever]]\nkey = \"trust.gain_rate\"\nmin = 0.01\nmax = 0.1\n"));
+    ASSERT_EQ(p.size(), 1u);
+    EXPECT_EQ(p[0].line, 4);
+    EXPECT_EQ(p[0].key, "experiment.lever[0]");
+    EXPECT_EQ(p[0].message, "design 'grid' needs values = [...] for 'trust.gain_rate'");
+    // Sampling design with a factor that has values but no range (was silently a constant 0).
+    p = problems_of(write_file("g2.toml", "extends = \"base.toml\"\n[experiment]\ndesign = \"lhs\"\nsamples = 3\n"
+                                         "[[experiment.uncertainty]]\nkey = \"trust.gain_rate\"\nmin = 0.01\nmax = 0.1\n"
+                                         "[[experiment.lever]]\nkey = \"ngo[*].dedicated_fte\"\nvalues = [1, 2]\n"));
+    ASSERT_EQ(p.size(), 1u);
+    EXPECT_EQ(p[0].line, 9);
+    EXPECT_EQ(p[0].key, "experiment.lever[0]");
+    EXPECT_EQ(p[0].message, "design 'lhs' needs min and max for 'ngo[*].dedicated_fte'");
+    // A design with no factors: the line of `design`.
+    p = problems_of(write_file("g3.toml", "extends = \"base.toml\"\n[experiment]\nreplications = 2\ndesign = \"sobol\"\n"
+                                         "samples = 8\n"));
+    ASSERT_EQ(p.size(), 1u);
+    EXPECT_EQ(p[0].line, 4);
+    EXPECT_EQ(p[0].key, "experiment.design");
+}
+
 TEST(Experiment, ApplySettingChecksTypeAndRange) {
     pse::Scenario s;
     pse::apply_setting(s, {"ngo_defaults.dedicated_fte", 2.0});
