@@ -220,35 +220,32 @@ TEST(Experiment, InputErrorsNameFileLineAndKey) {
 // Design-level problems point at the factor's table (or the design key), with a line number.
 TEST(Experiment, DesignProblemsNameTheFactorsLine) {
     write_file("base.toml", kBase);
-    auto problems_of = [](const std::filesystem::path& f) {
+    // Loading `text` gives exactly one problem, at `line`, about `key`, whose message starts with `msg`.
+    auto expect_one = [](const std::string& name, const std::string& text, int line, const std::string& key,
+                         const std::string& msg) {
+        SCOPED_TRACE(name);
+        std::vector<pse::InputProblem> p;
         try {
-            (void)pse::load_experiment(f);
+            (void)pse::load_experiment(write_file(name, "extends = \"base.toml\"\n[experiment]\n" + text));
         } catch (const pse::InputError& e) {
-            return e.problems();
+            p = e.problems();
         }
-        return std::vector<pse::InputProblem>{};
+        ASSERT_EQ(p.size(), 1u);
+        EXPECT_EQ(p[0].line, line);
+        EXPECT_EQ(p[0].key, key);
+        EXPECT_EQ(p[0].message.substr(0, msg.size()), msg);
     };
     // Grid factor without values: line 4 is its [[experiment.lever]] header.
-    auto p = problems_of(write_file("g1.toml", "extends = \"base.toml\"\n[experiment]\ndesign = \"grid\"\n"
-                                              "[[experiment.lever]]\nkey = \"trust.gain_rate\"\nmin = 0.01\nmax = 0.1\n"));
-    ASSERT_EQ(p.size(), 1u);
-    EXPECT_EQ(p[0].line, 4);
-    EXPECT_EQ(p[0].key, "experiment.lever[0]");
-    EXPECT_EQ(p[0].message, "design 'grid' needs values = [...] for 'trust.gain_rate'");
+    expect_one("g1.toml", "design = \"grid\"\n[[experiment.lever]]\nkey = \"trust.gain_rate\"\nmin = 0.01\nmax = 0.1\n", 4,
+               "experiment.lever[0]", "design 'grid' needs values = [...] for 'trust.gain_rate'");
     // Sampling design with a factor that has values but no range (was silently a constant 0).
-    p = problems_of(write_file("g2.toml", "extends = \"base.toml\"\n[experiment]\ndesign = \"lhs\"\nsamples = 3\n"
-                                         "[[experiment.uncertainty]]\nkey = \"trust.gain_rate\"\nmin = 0.01\nmax = 0.1\n"
-                                         "[[experiment.lever]]\nkey = \"ngo[*].dedicated_fte\"\nvalues = [1, 2]\n"));
-    ASSERT_EQ(p.size(), 1u);
-    EXPECT_EQ(p[0].line, 9);
-    EXPECT_EQ(p[0].key, "experiment.lever[0]");
-    EXPECT_EQ(p[0].message, "design 'lhs' needs min and max for 'ngo[*].dedicated_fte'");
+    expect_one("g2.toml",
+               "design = \"lhs\"\nsamples = 3\n[[experiment.uncertainty]]\nkey = \"trust.gain_rate\"\nmin = 0.01\n"
+               "max = 0.1\n[[experiment.lever]]\nkey = \"ngo[*].dedicated_fte\"\nvalues = [1, 2]\n",
+               9, "experiment.lever[0]", "design 'lhs' needs min and max for 'ngo[*].dedicated_fte'");
     // A design with no factors: the line of `design`.
-    p = problems_of(write_file("g3.toml", "extends = \"base.toml\"\n[experiment]\nreplications = 2\ndesign = \"sobol\"\n"
-                                         "samples = 8\n"));
-    ASSERT_EQ(p.size(), 1u);
-    EXPECT_EQ(p[0].line, 4);
-    EXPECT_EQ(p[0].key, "experiment.design");
+    expect_one("g3.toml", "replications = 2\ndesign = \"sobol\"\nsamples = 8\n", 4, "experiment.design",
+               "design 'sobol' needs at least one");
 }
 
 TEST(Experiment, ApplySettingChecksTypeAndRange) {
