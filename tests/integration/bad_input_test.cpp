@@ -53,17 +53,8 @@ struct Result {
     double seconds = 0;
 };
 
-std::string read_all(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
-void write_all(const fs::path& p, const std::string& text) {
-    std::ofstream out(p, std::ios::binary | std::ios::trunc);
-    out << text;
-}
+using test::read_all;
+using test::write_all;
 
 std::vector<fs::path> g_dirs;  // folders of the running test, removed after it unless it failed
 

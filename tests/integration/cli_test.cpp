@@ -33,17 +33,8 @@ struct Result {
     std::string out, err;
 };
 
-std::string read_all(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
-void write_all(const fs::path& p, const std::string& text) {
-    std::ofstream out(p, std::ios::binary);
-    out << text;
-}
+using test::read_all;
+using test::write_all;
 
 fs::path fresh_dir(const std::string& name) { return test::fresh_dir("cli", name); }
 using test::list_dir;

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -54,6 +56,20 @@ inline std::vector<std::string> list_dir(const std::filesystem::path& d) {
     for (const auto& e : std::filesystem::directory_iterator(d)) out.push_back(e.path().filename().string());
     std::sort(out.begin(), out.end());
     return out;
+}
+
+/// Whole file as bytes ("" if it cannot be read).
+inline std::string read_all(const std::filesystem::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+/// Replace a file's contents with `text` (bytes).
+inline void write_all(const std::filesystem::path& p, const std::string& text) {
+    std::ofstream out(p, std::ios::binary | std::ios::trunc);
+    out << text;
 }
 
 /// A tiny, fast scenario (well under a second for a few replications) for CLI tests.

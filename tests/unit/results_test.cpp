@@ -36,17 +36,8 @@ namespace fs = std::filesystem;
 fs::path fresh_dir(const std::string& name) { return test::fresh_dir("results", name); }
 using test::list_dir;
 
-std::string read_all(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
-void write_all(const fs::path& p, const std::string& text) {
-    std::ofstream out(p, std::ios::binary);
-    out << text;
-}
+using test::read_all;
+using test::write_all;
 
 /// Equal, or both NaN.
 bool same(double a, double b) { return (std::isnan(a) && std::isnan(b)) || a == b; }
