@@ -830,8 +830,9 @@ void Model::phase_cascade() {
         for (auto c : chain_touched_)  // suppliers partnered directly (their own coverage)
             if (c >= M && co_.mech_coverage[c] > 0) add(c - M);
         // Ascending supplier order (the order of the sums and events below). A scan of the marks
-        // is O(S) and beats sorting once more than about 1/16 of the suppliers are candidates.
-        if (cand_.size() > S / 16) {
+        // is O(S) and beats sorting once more than about 1/256 of the suppliers are candidates
+        // (measured: sorting 12,000 of 200,000 took 17% of the regional run).
+        if (cand_.size() > S / 256) {
             cand_.clear();
             for (std::uint32_t sidx = 0; sidx < S; ++sidx)
                 if (mark_[sidx] == stamp) cand_.push_back(sidx);
