@@ -54,6 +54,7 @@ Model::Model(const Scenario& s, std::uint64_t seed, ModelOptions opts)
     co_.labour_practice.resize(C);
     co_.workers.resize(C);
     co_.sentiment.assign(C, 0.0);
+    sentiment_on_.assign(C, 0);
     co_.improved_week.assign(C, -1);
     co_.mech_coverage.assign(C, 0.0);
     co_.open_chain.assign(C, 0);
@@ -277,12 +278,13 @@ void Model::phase_shocks() {
     const int t = week_;
     const auto& sh = s_.shocks;
     const double keep = 1.0 - s_.trust.decay_rate;
-    if (opts_.parallel && co_.sentiment.size() > 65536) {
-        detail::parallel_for<std::size_t>(co_.sentiment.size(), 16384, [&](std::size_t begin, std::size_t end) {
-            for (auto i = begin; i < end; ++i) co_.sentiment[i] *= keep;
+    // Decay toward 0; companies never changed hold exactly 0 and are skipped.
+    if (opts_.parallel && sentiment_list_.size() > 65536) {
+        detail::parallel_for<std::size_t>(sentiment_list_.size(), 16384, [&](std::size_t begin, std::size_t end) {
+            for (auto i = begin; i < end; ++i) co_.sentiment[sentiment_list_[i]] *= keep;
         });
     } else {
-        for (auto& x : co_.sentiment) x *= keep;
+        for (const auto c : sentiment_list_) co_.sentiment[c] *= keep;
     }
     for (auto& st : ngo_) st.reputation_penalty *= keep;
     if (t == sh.tier_downgrade_week) {
@@ -295,7 +297,10 @@ void Model::phase_shocks() {
     }
     if (t == sh.media_shock_week) {
         for (std::uint32_t c = 0; c < co_.sentiment.size(); ++c)
-            if (co_.sensitive[c]) co_.sentiment[c] = std::max(-1.0, co_.sentiment[c] - sh.media_shock_drop);
+            if (co_.sensitive[c]) {
+                co_.sentiment[c] = std::max(-1.0, co_.sentiment[c] - sh.media_shock_drop);
+                sentiment_changed(c);
+            }
         for (auto& st : ngo_)
             for (auto id : st.active_rels)
                 if (co_.sensitive[rels_[id].company]) shock_trust(rels_[id], sh.media_shock_drop);
@@ -622,7 +627,10 @@ void Model::spill_scrutiny(std::uint32_t c) {
     // partners) lose trust in NGOs generally (003 Learning 1; Diestre & Rajagopalan).
     const double drop = s_.trust.scrutiny_spillover;
     auto hit = [&](std::uint32_t k) {
-        if (k != c) co_.sentiment[k] = std::max(-1.0, co_.sentiment[k] - drop);
+        if (k != c) {
+            co_.sentiment[k] = std::max(-1.0, co_.sentiment[k] - drop);
+            sentiment_changed(k);
+        }
     };
     if (const auto a = net_.company_association[c]; a >= 0)
         for (auto k = net_.members_of.offsets[a]; k < net_.members_of.offsets[a + 1]; ++k) hit(net_.members_of.targets[k]);
@@ -730,7 +738,10 @@ void Model::phase_commit() {
                 if (const auto a = net_.company_association[r.company]; a >= 0)  // association diffusion
                     for (auto k = net_.members_of.offsets[a]; k < net_.members_of.offsets[a + 1]; ++k) {
                         const auto m = net_.members_of.targets[k];
-                        if (m != r.company) co_.sentiment[m] = std::min(1.0, co_.sentiment[m] + tp.association_bonus);
+                        if (m != r.company) {
+                            co_.sentiment[m] = std::min(1.0, co_.sentiment[m] + tp.association_bonus);
+                            sentiment_changed(m);
+                        }
                     }
                 break;
             }
@@ -898,7 +909,10 @@ void Model::phase_cascade() {
                 ++improved_count_[net_.buyers_of.targets[k]];
             emit(-1, net_.company_vertex(c), EventType::kSupplierImproved);
         }
-        if (newly_[j] & 2) co_.sentiment[c] = std::max(co_.sentiment[c], s_.trust.buyer_endorsement);
+        if (newly_[j] & 2) {
+            co_.sentiment[c] = std::max(co_.sentiment[c], s_.trust.buyer_endorsement);
+            sentiment_changed(c);
+        }
         workers += reach_[j];
         vuln += vr_[j];
     }

@@ -139,6 +139,8 @@ public:
     [[nodiscard]] const std::vector<Relationship>& relationships() const { return rels_; }
     [[nodiscard]] std::vector<Relationship>& relationships_mut() { return rels_; }
     [[nodiscard]] const Companies& companies() const { return co_; }
+    /// For tests that set up a state directly. A sentiment set here is decayed only if the
+    /// company's sentiment was already non-zero (see sentiment_list_).
     [[nodiscard]] Companies& companies_mut() { return co_; }
     [[nodiscard]] const std::vector<Event>& events() const { return out_.events; }
     [[nodiscard]] const RunOutput& output() const { return out_; }
@@ -196,6 +198,16 @@ private:
     std::vector<double> gov_trust_;       ///< [ngo * government_count + g]
     // Cascade work lists (reused every week; no per-step allocation once warm).
     std::vector<std::uint32_t> cand_, mark_, touched_suppliers_, improved_count_, chain_touched_;
+    /// Companies whose sentiment has ever been changed (the others stay exactly 0, so the weekly
+    /// decay skips them; identical results, O(changed) instead of O(companies) per week).
+    std::vector<std::uint32_t> sentiment_list_;
+    std::vector<std::uint8_t> sentiment_on_;
+    void sentiment_changed(std::uint32_t c) {
+        if (!sentiment_on_[c]) {
+            sentiment_on_[c] = 1;
+            sentiment_list_.push_back(c);
+        }
+    }
     std::vector<std::uint8_t> newly_;
     std::vector<double> reach_, vr_;
     std::size_t suppliers_improved_ = 0;
