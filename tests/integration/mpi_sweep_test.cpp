@@ -45,11 +45,11 @@ std::string quote(const std::vector<std::string>& args) {
     return s;
 }
 
-/// Run a command line; returns the exit code and stderr (in `err`). A 120 s timeout turns a hang
+/// Run a command line; returns the exit code and stderr (in `err`). A 250 s timeout turns a hang
 /// into a failure instead of a stuck test.
 int run(const std::string& cmd, std::string* err = nullptr) {
     const auto errfile = pse::test::temp_dir("mpi_err") / "stderr.txt";
-    const int st = std::system(("timeout 120 " + cmd + " >/dev/null 2>" + errfile.string()).c_str());
+    const int st = std::system(("timeout 250 " + cmd + " >/dev/null 2>" + errfile.string()).c_str());
     if (err) {
         std::ifstream in(errfile);
         std::ostringstream ss;
