@@ -449,7 +449,11 @@ SweepResult run_sweep_mpi(const Experiment& e, const SweepOptions& opts, const M
         error = fmt::format("{} run(s) were not run (internal error); rerun with --resume to finish", res.tally.skipped);
     } else {
         try {
+            const auto m0 = Clock::now();
             merge_shards(e, opts, plan.parts_dir);
+            spdlog::debug("MPI: runs took {:.2f} s, merging the shards {:.2f} s",
+                          std::chrono::duration<double>(m0 - t0).count(),
+                          std::chrono::duration<double>(Clock::now() - m0).count());
         } catch (const std::exception& err) {
             outcome = 1;
             error = err.what();

@@ -9,6 +9,8 @@
 /// the target, which is renamed onto it; then the parts folder is removed.
 /// A killed sweep (even SIGKILL) keeps every flushed shard; `--resume` reads them, runs only the
 /// missing run ids and merges: the result has the same datasets as an uninterrupted sweep.
+/// Across processes (MPI), pse/mpi_sweep.h uses the same pieces: prepare_sweep() on rank 0,
+/// a ShardWriter per rank with its own shard numbers, merge_shards() on rank 0.
 #include <atomic>
 #include <chrono>
 #include <cstdint>
