@@ -439,7 +439,7 @@ SweepResult run_sweep_mpi(const Experiment& e, const SweepOptions& opts, const M
     }
 
     int outcome = 0;
-    error = local.error;
+    if (!local.error.empty()) error = fmt::format("{}: {}", where(), local.error);
     if (!error.empty() || failed_rank >= 0) {
         outcome = 1;
     } else if (any_stopped || stopped() || local.tally.stopped) {
