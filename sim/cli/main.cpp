@@ -7,8 +7,10 @@
 #include <csignal>
 #include <cstring>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -26,6 +28,9 @@
 #include "pse/runner.h"
 #include "pse/scenario_loader.h"
 #include "pse/version.h"
+#ifdef PSE_HAVE_MPI
+#include "pse/mpi_sweep.h"
+#endif
 
 namespace {
 
@@ -108,20 +113,31 @@ struct RunArgs {
 
 constexpr std::int64_t kConfirmRuns = 100000;  // larger sweeps need --yes
 
-/// Shared by `run` (a scenario) and `sweep` (an experiment): stream runs to shards, merge,
-/// print a summary per design point.
-int execute_experiment(pse::Experiment e, const RunArgs& a, bool quiet, const std::string& cmdline,
-                       const std::string& default_output) {
+/// Refuse more than kConfirmRuns runs without --yes. Throws InputError.
+void check_run_count(const pse::Experiment& e, const RunArgs& a) {
     if (e.n_runs() > kConfirmRuns && !a.yes)
         throw pse::InputError(pse::InputProblem{
             a.input, 0, 0, e.method == "single" ? "" : "experiment",
             fmt::format("this asks for {} runs ({} design points x {} replications); pass --yes to run that many",
                         e.n_runs(), e.points.size(), e.replications)});
-    const std::string output = a.output.empty() ? default_output : a.output;
-    if (a.output.empty()) std::filesystem::create_directories(std::filesystem::path(output).parent_path());
-    spdlog::info("'{}': {} design point(s) x {} replication(s) = {} runs of {} weeks, master seed {}", e.name,
-                 e.points.size(), e.replications, e.n_runs(), e.base.weeks, e.master_seed);
-    Progress progress(!quiet);
+}
+
+/// An I/O failure during a sweep, with where the finished runs are and how to go on (if any were
+/// kept: a parts folder with a manifest exists).
+pse::IoError with_resume_hint(const pse::IoError& err, const std::string& output) {
+    const std::string msg = err.what();
+    const std::string parts = output + ".parts";
+    std::error_code ec;
+    if (msg.find("--resume") == std::string::npos && std::filesystem::exists(parts + "/manifest.txt", ec))
+        return pse::IoError(msg + "\nfinished runs are kept in '" + parts +
+                            "'; fix the problem (e.g. free disk space) and rerun the same command with --resume");
+    return err;
+}
+
+/// Sweep settings common to the single-process and the MPI path. `network_runs`: the parsed
+/// --network selection.
+pse::SweepOptions sweep_options(const RunArgs& a, const std::string& output, const std::string& cmdline,
+                                std::vector<std::int64_t> network_runs) {
     pse::SweepOptions so;
     so.target = output;
     so.overwrite = a.overwrite;
@@ -131,7 +147,21 @@ int execute_experiment(pse::Experiment e, const RunArgs& a, bool quiet, const st
     so.flush_seconds = a.checkpoint_seconds;
     so.stop = &g_stop;
     so.command_line = cmdline;
-    so.network_runs = pse::parse_run_selection(a.network, e.n_runs());
+    so.network_runs = std::move(network_runs);
+    return so;
+}
+
+/// Shared by `run` (a scenario) and `sweep` (an experiment): stream runs to shards, merge,
+/// print a summary per design point.
+int execute_experiment(pse::Experiment e, const RunArgs& a, bool quiet, const std::string& cmdline,
+                       const std::string& default_output) {
+    check_run_count(e, a);
+    const std::string output = a.output.empty() ? default_output : a.output;
+    if (a.output.empty()) std::filesystem::create_directories(std::filesystem::path(output).parent_path());
+    spdlog::info("'{}': {} design point(s) x {} replication(s) = {} runs of {} weeks, master seed {}", e.name,
+                 e.points.size(), e.replications, e.n_runs(), e.base.weeks, e.master_seed);
+    Progress progress(!quiet);
+    pse::SweepOptions so = sweep_options(a, output, cmdline, pse::parse_run_selection(a.network, e.n_runs()));
     so.on_progress = [&](auto d, auto f, auto t) { progress.update(d, f, t); };
     std::vector<std::vector<std::vector<double>>> summaries(e.points.size());
     std::vector<std::string> errors;
@@ -145,13 +175,7 @@ int execute_experiment(pse::Experiment e, const RunArgs& a, bool quiet, const st
     } catch (const pse::IoError& err) {
         // A write failed (disk full, quota, ...): say where the finished runs are and how to go on.
         progress.finish();
-        const std::string msg = err.what();
-        const std::string parts = output + ".parts";
-        std::error_code ec;
-        if (msg.find("--resume") == std::string::npos && std::filesystem::exists(parts + "/manifest.txt", ec))
-            throw pse::IoError(msg + "\nfinished runs are kept in '" + parts +
-                               "'; fix the problem (e.g. free disk space) and rerun the same command with --resume");
-        throw;
+        throw with_resume_hint(err, output);
     }
     progress.finish();
     if (res.reused > 0) spdlog::info("resumed: {} finished run(s) reused from {}", res.reused, res.parts_dir.string());
@@ -189,7 +213,14 @@ bool is_experiment_file(const std::string& file) {
     return pse::load_merged_table(file, nullptr, nullptr).contains("experiment");
 }
 
-int cmd_run(const RunArgs& a, bool quiet, const std::string& cmdline) {
+/// What `run` or `sweep` runs, and its default output path. Throws InputError (bad input).
+struct Loaded {
+    pse::Experiment experiment;
+    std::string default_output;
+};
+
+/// `run`: a scenario file, replicated. Throws InputError.
+Loaded load_for_run(const RunArgs& a) {
     if (is_experiment_file(a.input))
         throw pse::InputError(pse::InputProblem{a.input, 0, 0, "experiment",
                                                 "this is an experiment file; run it with `pse-sim sweep " + a.input + "`"});
@@ -198,16 +229,157 @@ int cmd_run(const RunArgs& a, bool quiet, const std::string& cmdline) {
     auto loaded = pse::load_scenario(a.input, lo);
     if (a.seed >= 0) loaded.scenario.seed = static_cast<std::uint64_t>(a.seed);
     if (a.replications < 1) throw pse::InputError(pse::InputProblem{"--replications", 0, 0, "", "must be at least 1"});
-    return execute_experiment(pse::single_experiment(loaded, a.replications), a, quiet, cmdline,
-                              "results/" + loaded.scenario.name + ".h5");
+    return {pse::single_experiment(loaded, a.replications), "results/" + loaded.scenario.name + ".h5"};
 }
 
-int cmd_sweep(const RunArgs& a, bool quiet, const std::string& cmdline) {
+/// `sweep`: an experiment file. Throws InputError.
+Loaded load_for_sweep(const RunArgs& a) {
     auto e = pse::load_experiment(a.input, a.sets, a.yes ? -1 : kConfirmRuns);
     if (a.seed >= 0) e.master_seed = static_cast<std::uint64_t>(a.seed);
     const std::string name = e.name;
-    return execute_experiment(std::move(e), a, quiet, cmdline, "results/" + name + ".h5");
+    return {std::move(e), "results/" + name + ".h5"};
 }
+
+int cmd_run(const RunArgs& a, bool quiet, const std::string& cmdline) {
+    auto l = load_for_run(a);
+    return execute_experiment(std::move(l.experiment), a, quiet, cmdline, l.default_output);
+}
+
+int cmd_sweep(const RunArgs& a, bool quiet, const std::string& cmdline) {
+    auto l = load_for_sweep(a);
+    return execute_experiment(std::move(l.experiment), a, quiet, cmdline, l.default_output);
+}
+
+/// Processes started by an MPI launcher, from the environment it sets: Open MPI's mpirun
+/// (OMPI_COMM_WORLD_SIZE) or a PMI launcher such as Slurm's srun (PMI_SIZE); 0 when not launched
+/// by one; -1 when launched by a PMIx launcher that does not say (PMIX_RANK only).
+int launched_size() {
+    for (const char* var : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE"})
+        if (const char* v = std::getenv(var); v && *v) return std::atoi(v);
+    if (const char* v = std::getenv("PMIX_RANK"); v && *v) return -1;
+    return 0;
+}
+
+/// This process's rank as the launcher set it (0 when not launched by one).
+int launched_rank() {
+    for (const char* var : {"OMPI_COMM_WORLD_RANK", "PMI_RANK", "PMIX_RANK"})
+        if (const char* v = std::getenv(var); v && *v) return std::atoi(v);
+    return 0;
+}
+
+#ifdef PSE_HAVE_MPI
+/// Print an error caught while loading, as the single-process CLI would. Returns its exit code.
+int report_exception(const std::exception_ptr& ep) {
+    try {
+        std::rethrow_exception(ep);
+    } catch (const pse::InputError& e) {
+        return report_input_error(e);
+    } catch (const std::exception& e) {
+        fmt::print(stderr, "error: {}\n", e.what());
+    }
+    return 1;
+}
+
+/// `run`/`sweep` under an MPI launcher (docs: README "Running on a cluster"). Every rank loads
+/// the input; problems are reported once (by rank 0, or by the rank that alone has them) and end
+/// every rank with the same exit code. Rank 0 prints the progress and the summary.
+int cmd_mpi(bool sweep, const RunArgs& a, bool quiet, const std::string& cmdline, int* argc, char*** argv) {
+    pse::MpiSession mpi(argc, argv);
+    if (mpi.size() == 1) return sweep ? cmd_sweep(a, quiet, cmdline) : cmd_run(a, quiet, cmdline);
+    const bool lead = mpi.rank() == 0;
+    if (!lead) spdlog::set_level(spdlog::level::err);
+    try {
+        std::optional<Loaded> l;
+        std::string output;
+        std::vector<std::int64_t> network_runs;
+        int code = 0;
+        std::exception_ptr ep;
+        try {
+            l = sweep ? load_for_sweep(a) : load_for_run(a);
+            check_run_count(l->experiment, a);
+            network_runs = pse::parse_run_selection(a.network, l->experiment.n_runs());
+            output = a.output.empty() ? l->default_output : a.output;
+            if (lead && a.output.empty()) std::filesystem::create_directories(std::filesystem::path(output).parent_path());
+        } catch (const pse::InputError&) {
+            code = 2;
+            ep = std::current_exception();
+        } catch (const std::exception&) {
+            code = 1;
+            ep = std::current_exception();
+        }
+        if (const auto ag = mpi.agree(code); ag.max_code != 0) {
+            if (code != 0 && (lead || ag.rank0_code == 0)) report_exception(ep);
+            return ag.max_code;
+        }
+        const pse::Experiment& e = l->experiment;
+        if (lead)
+            spdlog::info("'{}': {} design point(s) x {} replication(s) = {} runs of {} weeks, master seed {}", e.name,
+                         e.points.size(), e.replications, e.n_runs(), e.base.weeks, e.master_seed);
+        Progress progress(lead && !quiet);
+        const bool log_progress = lead && !quiet && !isatty(2);  // batch jobs: a line every 10 s
+        const auto t0 = std::chrono::steady_clock::now();
+        auto last_log = t0;
+        pse::SweepOptions so = sweep_options(a, output, cmdline, std::move(network_runs));
+        so.on_progress = [&](std::int64_t d, std::int64_t f, std::int64_t t) {
+            progress.update(d, f, t);
+            const auto now = std::chrono::steady_clock::now();
+            if (log_progress && now - last_log > std::chrono::seconds(10)) {
+                last_log = now;
+                const double el = std::chrono::duration<double>(now - t0).count();
+                spdlog::info("{}/{} runs done ({:.1f} runs/s)", d + f, t, (d + f) / std::max(el, 1e-9));
+            }
+        };
+        pse::SweepResult res;
+        pse::MpiSweepStats stats;
+        try {
+            res = pse::run_sweep_mpi(e, so, mpi, &stats);
+        } catch (const pse::MpiPeerError& pe) {
+            progress.finish();
+            return pe.exit_code();  // the rank that failed said why
+        } catch (const pse::IoError& err) {
+            progress.finish();
+            fmt::print(stderr, "error: {}\n", with_resume_hint(err, output).what());
+            return 1;
+        }
+        progress.finish();
+        if (!res.complete) {
+            if (lead)
+                fmt::print(stderr,
+                           "interrupted: {} run(s) finished and kept in '{}'; rerun the same command with --resume to "
+                           "finish\n",
+                           res.tally.done + res.tally.failed + res.reused, res.parts_dir.string());
+            return 130;
+        }
+        int rc = 0;
+        if (lead) {
+            if (res.tally.failed > 0) {
+                const auto r = pse::read_results(output, false);
+                for (std::size_t i = 0; i < r.status.size(); ++i)
+                    if (r.status[i] == static_cast<std::int8_t>(pse::RunStatus::kFailed))
+                        spdlog::error("run {} (seed {}): {}", r.run_id[i], r.seed[i], r.error[i]);
+                rc = 1;
+            }
+            if (res.reused > 0) spdlog::info("resumed: {} finished run(s) reused from {}", res.reused, res.parts_dir.string());
+            if (!quiet) {
+                std::cout << pse::summary_table_from_file(output);
+                std::string per_rank;
+                for (std::size_t r = 0; r < stats.runs.size(); ++r)
+                    per_rank += fmt::format("{}{}", r ? ", " : "", stats.runs[r]);
+                std::cout << fmt::format("{} run(s) done, {} failed{}, {:.2f} s wall on {} MPI ranks (runs per rank: {}); "
+                                         "results in {}\n",
+                                         res.tally.done, res.tally.failed,
+                                         res.reused ? fmt::format(", {} reused", res.reused) : "", res.tally.wall_seconds,
+                                         mpi.size(), per_rank, output);
+            }
+        }
+        return mpi.agree(rc).max_code;  // every rank ends with rank 0's verdict
+    } catch (const std::exception& err) {
+        // Outside the coordinated protocol (a bug, out of memory): end the whole job, never hang.
+        fmt::print(stderr, "error: rank {} on {}: {}\n", mpi.rank(), mpi.host(), err.what());
+        mpi.abort(1);
+    }
+}
+#endif
 
 int cmd_validate(const std::vector<std::string>& files) {
     int rc = 0;
@@ -419,6 +591,7 @@ int main(int argc, char** argv) {
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
+        if (launched_rank() > 0) return e.get_exit_code() == 0 ? 0 : 2;  // under mpirun: rank 0 says it
         const int rc = app.exit(e);
         return rc == 0 ? 0 : 2;
     }
@@ -429,6 +602,18 @@ int main(int argc, char** argv) {
     std::signal(SIGINT, on_signal);
     std::signal(SIGTERM, on_signal);
     try {
+        if ((*run || *sweep) && launched_size() != 0 && launched_size() != 1) {
+#ifdef PSE_HAVE_MPI
+            return cmd_mpi(static_cast<bool>(*sweep), *sweep ? sa : ra, quiet, cmdline, &argc, &argv);
+#else
+            if (launched_rank() == 0)
+                fmt::print(stderr,
+                           "error: started by an MPI launcher with several processes, but this pse-sim was built "
+                           "without MPI; run it without mpirun, or install libopenmpi-dev (scripts/install-deps "
+                           "--mpi) and rebuild\n");
+            return 2;
+#endif
+        }
         if (*run) return cmd_run(ra, quiet, cmdline);
         if (*sweep) return cmd_sweep(sa, quiet, cmdline);
         if (*exp) {

@@ -22,14 +22,15 @@ std::uint64_t run_seed(const RunPlan& plan, std::int64_t design_point, std::int6
 
 namespace {
 
-/// Core loop shared by both entry points: workers take run ids in order from an atomic cursor.
-RunTally execute_ids(const std::vector<std::int64_t>& ids, std::int64_t replications,
-                     const std::function<Scenario(std::int64_t)>& scenario_of,
-                     const std::function<std::uint64_t(std::int64_t, std::int64_t)>& seed_of, const RunnerOptions& opts,
-                     const std::function<void(RunRecord&&)>& sink) {
+/// Core loop shared by all entry points: workers take run ids from `next` (thread-safe) until it
+/// returns false. `total` is the number of ids when known (for progress and the tally), or -1 for
+/// a stream of unknown length.
+RunTally execute_core(const RunIdSource& next, std::int64_t total, std::int64_t replications,
+                      const std::function<Scenario(std::int64_t)>& scenario_of,
+                      const std::function<std::uint64_t(std::int64_t, std::int64_t)>& seed_of, const RunnerOptions& opts,
+                      const std::function<void(RunRecord&&)>& sink) {
     using Clock = std::chrono::steady_clock;
     const auto t0 = Clock::now();
-    const auto total = static_cast<std::int64_t>(ids.size());
     RunTally tally;
     detail::BoundedQueue<RunRecord> queue(256);
     std::exception_ptr sink_error;
@@ -37,9 +38,9 @@ RunTally execute_ids(const std::vector<std::int64_t>& ids, std::int64_t replicat
 
     std::thread writer([&] {
         std::int64_t done = 0, failed = 0;
-        for (std::int64_t i = 0; i < total; ++i) {
+        while (true) {
             RunRecord rec = queue.pop();
-            if (rec.run_id < 0) break;  // sentinel: producers stopped early
+            if (rec.run_id < 0) break;  // sentinel: every producer has finished
             if (sink_failed) continue;
             (rec.status == RunStatus::kDone ? done : failed) += 1;
             try {
@@ -56,14 +57,18 @@ RunTally execute_ids(const std::vector<std::int64_t>& ids, std::int64_t replicat
     });
 
     const int threads = opts.threads > 0 ? opts.threads : static_cast<int>(std::thread::hardware_concurrency());
-    const int workers = std::max(1, std::min<int>(threads, static_cast<int>(std::max<std::int64_t>(1, total))));
-    std::atomic<std::int64_t> cursor{0}, produced{0};
+    const int workers = total < 0 ? std::max(1, threads)
+                                  : std::max(1, std::min<int>(threads, static_cast<int>(std::max<std::int64_t>(1, total))));
+    std::atomic<std::int64_t> produced{0};
+    std::atomic<bool> exhausted{false};
     detail::run_workers(std::max(1, threads), workers, [&](int) {
         while (true) {
             if (sink_failed || (opts.stop && opts.stop->load())) return;
-            const std::int64_t k = cursor.fetch_add(1);
-            if (k >= total) return;
-            const std::int64_t id = ids[static_cast<std::size_t>(k)];
+            std::int64_t id = -1;
+            if (!next(id)) {
+                exhausted = true;
+                return;
+            }
             const std::int64_t d = id / replications, r = id % replications;
             RunRecord rec;
             rec.run_id = id;
@@ -84,17 +89,31 @@ RunTally execute_ids(const std::vector<std::int64_t>& ids, std::int64_t replicat
             queue.push(std::move(rec));
         }
     });
-    if (produced.load() < total) {
-        RunRecord sentinel;
-        sentinel.run_id = -1;
-        queue.push(std::move(sentinel));
-        tally.stopped = true;
-    }
+    RunRecord sentinel;
+    sentinel.run_id = -1;
+    queue.push(std::move(sentinel));
+    tally.stopped = !exhausted.load() && (total < 0 || produced.load() < total);
     writer.join();
-    tally.skipped = total - produced.load();
+    tally.skipped = total < 0 ? 0 : total - produced.load();
     tally.wall_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
     if (sink_error) std::rethrow_exception(sink_error);
     return tally;
+}
+
+/// execute_core() over a fixed list of ids, handed out in order from an atomic cursor.
+RunTally execute_ids(const std::vector<std::int64_t>& ids, std::int64_t replications,
+                     const std::function<Scenario(std::int64_t)>& scenario_of,
+                     const std::function<std::uint64_t(std::int64_t, std::int64_t)>& seed_of, const RunnerOptions& opts,
+                     const std::function<void(RunRecord&&)>& sink) {
+    const auto total = static_cast<std::int64_t>(ids.size());
+    std::atomic<std::int64_t> cursor{0};
+    const RunIdSource next = [&](std::int64_t& id) {
+        const std::int64_t k = cursor.fetch_add(1);
+        if (k >= total) return false;
+        id = ids[static_cast<std::size_t>(k)];
+        return true;
+    };
+    return execute_core(next, total, replications, scenario_of, seed_of, opts, sink);
 }
 
 }  // namespace
@@ -117,6 +136,13 @@ RunTally execute(const Experiment& e, const std::vector<std::int64_t>& run_ids, 
                  const std::function<void(RunRecord&&)>& sink) {
     return execute_ids(
         run_ids, e.replications, [&](std::int64_t d) { return scenario_at(e, static_cast<std::size_t>(d)); },
+        [&](std::int64_t d, std::int64_t r) { return experiment_seed(e, d, r); }, opts, sink);
+}
+
+RunTally execute_stream(const Experiment& e, const RunIdSource& next, const RunnerOptions& opts,
+                        const std::function<void(RunRecord&&)>& sink) {
+    return execute_core(
+        next, -1, e.replications, [&](std::int64_t d) { return scenario_at(e, static_cast<std::size_t>(d)); },
         [&](std::int64_t d, std::int64_t r) { return experiment_seed(e, d, r); }, opts, sink);
 }
 

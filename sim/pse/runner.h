@@ -30,11 +30,18 @@ struct RunPlan {
 /// Seed of (design point, replication) under the plan's seed policy.
 std::uint64_t run_seed(const RunPlan& plan, std::int64_t design_point, std::int64_t replication);
 
+/// Source of run ids for execute_stream(): stores the next run id to execute in `id` and returns
+/// true, or returns false when there are none left (and keeps returning false). Called
+/// concurrently from the worker threads, so it must be thread-safe; it may block until an id is
+/// available (e.g. while more work is requested from an MPI coordinator).
+using RunIdSource = std::function<bool(std::int64_t& id)>;
+
 /// Execution settings (do not change results).
 struct RunnerOptions {
     int threads = 0;                        ///< 0 = all hardware threads
     bool within_run_parallel = false;       ///< parallel phases inside each run
-    /// Called from the writer thread after each run is stored: (done, failed, total).
+    /// Called from the writer thread after each run is stored: (done, failed, total); total is
+    /// -1 for execute_stream(), whose length is not known in advance.
     std::function<void(std::int64_t, std::int64_t, std::int64_t)> on_progress;
     const std::atomic<bool>* stop = nullptr;  ///< set to request a clean stop (e.g. Ctrl-C)
 };
@@ -60,5 +67,13 @@ std::uint64_t experiment_seed(const Experiment& e, std::int64_t design_point, st
 /// nearly in order. `sink` is called on one thread. Same guarantees as execute(RunPlan).
 RunTally execute(const Experiment& e, const std::vector<std::int64_t>& run_ids, const RunnerOptions& opts,
                  const std::function<void(RunRecord&&)>& sink);
+
+/// Run the run ids that `next` hands out, as they come (used by MPI workers, which receive chunks
+/// of ids from a coordinator while they run). Stops when `next` returns false, on opts.stop, or
+/// when `sink` throws (rethrown). tally.skipped is 0 (the caller knows what it did not hand out);
+/// tally.stopped is true if the workers stopped before `next` ran dry. Results of a run do not
+/// depend on which worker, thread or process ran it.
+RunTally execute_stream(const Experiment& e, const RunIdSource& next, const RunnerOptions& opts,
+                        const std::function<void(RunRecord&&)>& sink);
 
 }  // namespace pse

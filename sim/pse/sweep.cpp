@@ -290,96 +290,97 @@ std::vector<RunRecord> read_shard(const std::filesystem::path& path, int weeks) 
     return out;
 }
 
-SweepResult run_sweep(const Experiment& e, const SweepOptions& opts) {
-    using Clock = std::chrono::steady_clock;
+std::filesystem::path shard_path(const std::filesystem::path& parts_dir, std::int64_t number) {
+    return parts_dir / fmt::format("part-{:06d}.h5", number);
+}
+
+SweepPlan prepare_sweep(const Experiment& e, const SweepOptions& opts) {
     check_output_path(opts.target, opts.overwrite);
-    SweepResult res;
-    res.parts_dir = parts_dir_of(opts.target);
-    const std::string fp = experiment_fingerprint(e);
-    const int W = e.base.weeks;
-    const auto manifest = res.parts_dir / "manifest.txt";
+    SweepPlan plan;
+    plan.parts_dir = parts_dir_of(opts.target);
+    plan.fingerprint = experiment_fingerprint(e);
+    const auto manifest = plan.parts_dir / "manifest.txt";
     std::error_code ec;
     std::vector<std::uint8_t> done(static_cast<std::size_t>(e.n_runs()), 0);
-    std::int64_t next_seq = 0;
-    if (std::filesystem::exists(res.parts_dir, ec)) {
+    if (std::filesystem::exists(plan.parts_dir, ec)) {
         if (!opts.resume)
             throw IoError(fmt::format("'{}' holds finished runs of an interrupted sweep; rerun with --resume to "
                                       "continue it, or delete that folder to start over",
-                                      res.parts_dir.string()));
+                                      plan.parts_dir.string()));
         std::ifstream in(manifest);
         std::string line;
         std::getline(in, line);
-        if (line != fp)
+        if (line != plan.fingerprint)
             throw IoError(fmt::format("'{}' belongs to a different experiment (or a different version of it); "
                                       "delete it to start over",
-                                      res.parts_dir.string()));
-        for (const auto& entry : std::filesystem::directory_iterator(res.parts_dir, ec))
+                                      plan.parts_dir.string()));
+        for (const auto& entry : std::filesystem::directory_iterator(plan.parts_dir, ec))
             if (entry.path().extension() == ".tmp") std::filesystem::remove(entry.path(), ec);  // half-written shard
-        for (const auto& p : list_shards(res.parts_dir)) {
+        for (const auto& p : list_shards(plan.parts_dir)) {
             try {
                 for (auto id : read_shard_ids(p))
                     if (id >= 0 && id < e.n_runs() && !done[static_cast<std::size_t>(id)]) {
                         done[static_cast<std::size_t>(id)] = 1;
-                        ++res.reused;
+                        ++plan.reused;
                     }
             } catch (const IoError& err) {
                 spdlog::warn("ignoring unreadable shard {} ({}); its runs will be recomputed", p.string(), err.what());
                 std::filesystem::remove(p, ec);
             }
             const auto stem = p.stem().string();  // part-NNNNNN
-            next_seq = std::max<std::int64_t>(next_seq, std::stoll(stem.substr(5)) + 1);
+            plan.next_shard = std::max<std::int64_t>(plan.next_shard, std::stoll(stem.substr(5)) + 1);
         }
     } else {
-        std::filesystem::create_directories(res.parts_dir, ec);
-        if (ec) throw IoError("cannot create '" + res.parts_dir.string() + "': " + ec.message());
+        std::filesystem::create_directories(plan.parts_dir, ec);
+        if (ec) throw IoError("cannot create '" + plan.parts_dir.string() + "': " + ec.message());
+        plan.created = true;
         const auto tmp = manifest.string() + ".tmp";
         {
             std::ofstream out(tmp);
-            out << fp << "\n" << e.name << "\n";
+            out << plan.fingerprint << "\n" << e.name << "\n";
             if (!out) throw IoError("cannot write '" + tmp + "' (disk full?)");
         }
         std::filesystem::rename(tmp, manifest, ec);
         if (ec) throw IoError("cannot write '" + manifest.string() + "': " + ec.message());
     }
-
-    std::vector<std::int64_t> todo;
     for (std::int64_t i = 0; i < e.n_runs(); ++i)
-        if (!done[static_cast<std::size_t>(i)]) todo.push_back(i);
+        if (!done[static_cast<std::size_t>(i)]) plan.todo.push_back(i);
+    return plan;
+}
 
-    std::vector<RunRecord> buffer;
-    auto last_flush = Clock::now();
-    auto flush = [&] {
-        if (buffer.empty()) return;
-        write_shard(res.parts_dir / fmt::format("part-{:06d}.h5", next_seq++), buffer, W, fp);
-        buffer.clear();
-        last_flush = Clock::now();
-    };
-    RunnerOptions ro;
-    ro.threads = opts.threads;
-    ro.stop = opts.stop;
-    ro.on_progress = opts.on_progress;
-    try {
-        res.tally = execute(e, todo, ro, [&](RunRecord&& rec) {
-            if (opts.on_record) opts.on_record(rec);
-            buffer.push_back(std::move(rec));
-            if (static_cast<std::int64_t>(buffer.size()) >= opts.flush_runs ||
-                std::chrono::duration<double>(Clock::now() - last_flush).count() >= opts.flush_seconds)
-                flush();
-        });
-    } catch (...) {
-        try {
-            flush();
-        } catch (...) {
-        }
-        throw;
-    }
-    flush();
-    if (res.tally.stopped) return res;
+ShardWriter::ShardWriter(std::filesystem::path parts_dir, std::string fingerprint, int weeks, std::int64_t flush_runs,
+                         double flush_seconds, std::int64_t first_number, std::int64_t stride)
+    : parts_dir_(std::move(parts_dir)),
+      fingerprint_(std::move(fingerprint)),
+      weeks_(weeks),
+      flush_runs_(flush_runs),
+      flush_seconds_(flush_seconds),
+      next_number_(first_number),
+      stride_(stride),
+      last_flush_(std::chrono::steady_clock::now()) {}
 
-    // Merge shards in run-id order into the final file.
-    auto shards = list_shards(res.parts_dir);
+void ShardWriter::add(RunRecord&& rec) {
+    buffer_.push_back(std::move(rec));
+    if (static_cast<std::int64_t>(buffer_.size()) >= flush_runs_ ||
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - last_flush_).count() >= flush_seconds_)
+        flush();
+}
+
+void ShardWriter::flush() {
+    if (buffer_.empty()) return;
+    write_shard(shard_path(parts_dir_, next_number_), buffer_, weeks_, fingerprint_);
+    next_number_ += stride_;
+    ++shards_;
+    buffer_.clear();
+    last_flush_ = std::chrono::steady_clock::now();
+}
+
+void merge_shards(const Experiment& e, const SweepOptions& opts, const std::filesystem::path& parts_dir) {
+    const int W = e.base.weeks;
+    // Shards in order of their first run id; the writer accepts runs in any order (it buffers the
+    // events of runs that arrive early), so shards of several MPI ranks may interleave.
     std::vector<std::pair<std::int64_t, std::filesystem::path>> order;
-    for (const auto& p : shards) {
+    for (const auto& p : list_shards(parts_dir)) {
         const auto ids = read_shard_ids(p);
         order.emplace_back(ids.empty() ? INT64_MAX : *std::min_element(ids.begin(), ids.end()), p);
     }
@@ -403,7 +404,36 @@ SweepResult run_sweep(const Experiment& e, const SweepOptions& opts) {
         writer.write_network(id, model.network());
     }
     writer.finalize();
-    std::filesystem::remove_all(res.parts_dir, ec);
+    std::error_code ec;
+    std::filesystem::remove_all(parts_dir, ec);
+}
+
+SweepResult run_sweep(const Experiment& e, const SweepOptions& opts) {
+    const SweepPlan plan = prepare_sweep(e, opts);
+    SweepResult res;
+    res.parts_dir = plan.parts_dir;
+    res.reused = plan.reused;
+    ShardWriter shards(plan.parts_dir, plan.fingerprint, e.base.weeks, opts.flush_runs, opts.flush_seconds,
+                       plan.next_shard, 1);
+    RunnerOptions ro;
+    ro.threads = opts.threads;
+    ro.stop = opts.stop;
+    ro.on_progress = opts.on_progress;
+    try {
+        res.tally = execute(e, plan.todo, ro, [&](RunRecord&& rec) {
+            if (opts.on_record) opts.on_record(rec);
+            shards.add(std::move(rec));
+        });
+    } catch (...) {
+        try {
+            shards.flush();
+        } catch (...) {
+        }
+        throw;
+    }
+    shards.flush();
+    if (res.tally.stopped) return res;
+    merge_shards(e, opts, plan.parts_dir);
     res.complete = true;
     return res;
 }

@@ -9,7 +9,10 @@
 /// the target, which is renamed onto it; then the parts folder is removed.
 /// A killed sweep (even SIGKILL) keeps every flushed shard; `--resume` reads them, runs only the
 /// missing run ids and merges: the result has the same datasets as an uninterrupted sweep.
+/// Across processes (MPI), pse/mpi_sweep.h uses the same pieces: prepare_sweep() on rank 0,
+/// a ShardWriter per rank with its own shard numbers, merge_shards() on rank 0.
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -73,5 +76,61 @@ void write_shard(const std::filesystem::path& path, std::vector<RunRecord>& reco
 std::vector<RunRecord> read_shard(const std::filesystem::path& path, int weeks);
 /// Read only a shard's run ids. Throws IoError if unreadable.
 std::vector<std::int64_t> read_shard_ids(const std::filesystem::path& path);
+
+// Building blocks of run_sweep(), shared with the MPI sweep (pse/mpi_sweep.h).
+
+/// A sweep's parts folder, ready to run: what prepare_sweep() found (resume) or created.
+struct SweepPlan {
+    std::filesystem::path parts_dir;      ///< <target>.parts
+    std::string fingerprint;              ///< experiment_fingerprint() of the experiment
+    std::vector<std::int64_t> todo;       ///< run ids not yet in any shard, ascending
+    std::int64_t reused = 0;              ///< runs found in existing shards (resume)
+    std::int64_t next_shard = 0;          ///< first shard number not used by an existing shard
+    bool created = false;                 ///< the parts folder was created by this call
+};
+
+/// Everything run_sweep() does before running: check_output_path(); then, if `<target>.parts`
+/// exists, require opts.resume and a manifest with this experiment's fingerprint, drop
+/// half-written (.tmp) and unreadable shards (with a warning) and collect the run ids already
+/// done; otherwise create the folder and its manifest. Throws IoError (with a message naming the
+/// path and what to do) on every failure.
+SweepPlan prepare_sweep(const Experiment& e, const SweepOptions& opts);
+
+/// Path of shard number `number` in a parts folder: `<parts_dir>/part-NNNNNN.h5` (at least six
+/// digits; numbers up to 12 digits are recognised by the merge and by --resume).
+std::filesystem::path shard_path(const std::filesystem::path& parts_dir, std::int64_t number);
+
+/// Buffers finished runs and writes them as shards: when `flush_runs` runs are buffered or
+/// `flush_seconds` have passed since the last write (checked when a run is added), and on
+/// flush(). Shards are numbered first_number, first_number + stride, ... (an MPI rank r of n uses
+/// first = base + r, stride = n, so ranks never collide). Not thread-safe: use from one thread.
+class ShardWriter {
+public:
+    ShardWriter(std::filesystem::path parts_dir, std::string fingerprint, int weeks, std::int64_t flush_runs,
+                double flush_seconds, std::int64_t first_number, std::int64_t stride);
+    /// Buffer one finished run; may write a shard. Throws IoError (disk full, ...).
+    void add(RunRecord&& rec);
+    /// Write the buffered runs (if any) as one shard. Throws IoError; the runs stay buffered.
+    void flush();
+    /// Shards written so far.
+    [[nodiscard]] std::int64_t shards_written() const { return shards_; }
+
+private:
+    std::filesystem::path parts_dir_;
+    std::string fingerprint_;
+    int weeks_;
+    std::int64_t flush_runs_;
+    double flush_seconds_;
+    std::int64_t next_number_, stride_;
+    std::int64_t shards_ = 0;
+    std::chrono::steady_clock::time_point last_flush_;
+    std::vector<RunRecord> buffer_;
+};
+
+/// Merge every shard of `parts_dir` (ordered by first run id; a run id found twice is taken once)
+/// into opts.target through a temporary file renamed into place (ResultsWriter), then remove the
+/// parts folder. Throws IoError (unreadable or foreign shard, disk full); the parts folder is then
+/// kept for a --resume.
+void merge_shards(const Experiment& e, const SweepOptions& opts, const std::filesystem::path& parts_dir);
 
 }  // namespace pse

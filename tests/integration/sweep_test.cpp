@@ -12,6 +12,7 @@
 #include "pse/results.h"
 #include "pse/sweep.h"
 #include "support/fixtures.h"
+#include "support/results_compare.h"
 
 namespace {
 
@@ -29,40 +30,6 @@ int run(const std::string& args) {
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
-/// Every dataset that must not depend on threads or interruptions (wall times excluded).
-void expect_same_results(const std::filesystem::path& a, const std::filesystem::path& b) {
-    const auto ra = pse::read_results(a), rb = pse::read_results(b);
-    ASSERT_EQ(ra.n_runs, rb.n_runs);
-    EXPECT_EQ(ra.seed, rb.seed);
-    EXPECT_EQ(ra.status, rb.status);
-    EXPECT_EQ(ra.design_point, rb.design_point);
-    EXPECT_EQ(ra.design, rb.design);
-    for (const auto& [k, v] : ra.summary) {
-        const auto& w = rb.summary.at(k);
-        ASSERT_EQ(v.size(), w.size());
-        for (std::size_t i = 0; i < v.size(); ++i)
-            if (!(std::isnan(v[i]) && std::isnan(w[i]))) {
-                EXPECT_EQ(v[i], w[i]) << k << " run " << i;
-            }
-    }
-    for (const auto& [k, v] : ra.series) {
-        const auto& w = rb.series.at(k);
-        ASSERT_EQ(v.size(), w.size());
-        for (std::size_t i = 0; i < v.size(); ++i)
-            if (!(std::isnan(v[i]) && std::isnan(w[i]))) {
-                ASSERT_EQ(v[i], w[i]) << k << " index " << i;
-            }
-    }
-    const auto ea = pse::read_events(a), eb = pse::read_events(b);
-    ASSERT_EQ(ea.size(), eb.size());
-    for (std::size_t i = 0; i < ea.size(); ++i) {
-        ASSERT_EQ(ea[i].run, eb[i].run);
-        ASSERT_EQ(ea[i].event.week, eb[i].event.week);
-        ASSERT_EQ(ea[i].event.org, eb[i].event.org);
-        ASSERT_EQ(ea[i].event.type, eb[i].event.type);
-    }
-}
-
 }  // namespace
 
 TEST(Sweep, ResultsIdenticalForOneAndTwoThreads) {
@@ -70,7 +37,7 @@ TEST(Sweep, ResultsIdenticalForOneAndTwoThreads) {
     const auto exp = write_experiment(dir, 6, 3);
     ASSERT_EQ(run("sweep " + exp.string() + " -o " + (dir / "t1.h5").string() + " -t 1 --overwrite"), 0);
     ASSERT_EQ(run("sweep " + exp.string() + " -o " + (dir / "t2.h5").string() + " -t 2 --overwrite"), 0);
-    expect_same_results(dir / "t1.h5", dir / "t2.h5");
+    pse::test::expect_same_results(dir / "t1.h5", dir / "t2.h5");
     const auto r = pse::read_results(dir / "t1.h5", false);
     EXPECT_EQ(r.n_runs, 18);
     EXPECT_EQ(r.attrs.at("n_design_points"), "6");
@@ -110,7 +77,7 @@ TEST(Sweep, KilledSweepResumesToIdenticalFile) {
         EXPECT_EQ(run("sweep " + exp.string() + " -o " + out.string()), 1);
         EXPECT_TRUE(std::filesystem::exists(out.string() + ".parts"));
         ASSERT_EQ(run("sweep " + exp.string() + " -o " + out.string() + " --resume"), 0);
-        expect_same_results(dir / "full.h5", out);
+        pse::test::expect_same_results(dir / "full.h5", out);
         ++resumed;
     }
     EXPECT_GE(resumed, 1) << "every kill came after the sweep had finished (full run took " << full_ms << " ms)";

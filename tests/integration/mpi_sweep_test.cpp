@@ -1,0 +1,277 @@
+// MPI sweeps end to end (built and registered only with PSE_WITH_MPI): `mpirun -n 2 pse-sim
+// sweep` gives the single-process file; a rank killed part-way loses nothing that was flushed and
+// `--resume` (with MPI or without) completes the sweep to the same file; bad input and unusable
+// output are reported once and end every rank with the single-process exit code.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "pse/results.h"
+#include "support/fixtures.h"
+#include "support/results_compare.h"
+
+namespace {
+
+std::filesystem::path write_experiment(const std::filesystem::path& dir, int samples, int reps) {
+    const auto p = dir / "exp.toml";
+    std::ofstream(p) << "[run]\nname = \"mpi_test\"\nweeks = 156\n[ecosystem]\nmnc_count = 30\nsupplier_count = 400\n"
+                     << "[experiment]\ndesign = \"lhs\"\nsamples = " << samples << "\nreplications = " << reps
+                     << "\nseed = 5\n[[experiment.uncertainty]]\nkey = \"trust.gain_rate\"\nmin = 0.02\nmax = 0.08\n"
+                     << "[[experiment.lever]]\nkey = \"ngo[*].dedicated_fte\"\nmin = 0.0\nmax = 2.0\n";
+    return p;
+}
+
+/// mpirun arguments for N ranks on one (possibly small, loaded, containerised) machine:
+/// --oversubscribe (more ranks than cores is fine), --allow-run-as-root when root (CI),
+/// no single-copy shared-memory mechanism (needs ptrace rights containers often lack).
+std::vector<std::string> mpirun_args(int ranks) {
+    std::vector<std::string> v{PSE_MPIEXEC, "-n", std::to_string(ranks), "--oversubscribe", "--mca",
+                               "btl_vader_single_copy_mechanism", "none"};
+    if (geteuid() == 0) v.emplace_back("--allow-run-as-root");
+    return v;
+}
+
+std::string quote(const std::vector<std::string>& args) {
+    std::string s;
+    for (const auto& a : args) s += (s.empty() ? "'" : " '") + a + "'";
+    return s;
+}
+
+/// Run a command line; returns the exit code and stderr (in `err`). A 250 s timeout turns a hang
+/// into a failure instead of a stuck test.
+int run(const std::string& cmd, std::string* err = nullptr) {
+    const auto errfile = pse::test::temp_dir("mpi_err") / "stderr.txt";
+    const int st = std::system(("timeout 250 " + cmd + " >/dev/null 2>" + errfile.string()).c_str());
+    if (err) {
+        std::ifstream in(errfile);
+        std::ostringstream ss;
+        ss << in.rdbuf();
+        *err = ss.str();
+    }
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+std::string sweep_cmd(const std::filesystem::path& exp, const std::filesystem::path& out, const std::string& extra) {
+    return pse::test::cli() + " -q sweep " + exp.string() + " -o " + out.string() + " " + extra;
+}
+
+std::string mpi_sweep_cmd(int ranks, const std::filesystem::path& exp, const std::filesystem::path& out,
+                          const std::string& extra) {
+    return quote(mpirun_args(ranks)) + " " + sweep_cmd(exp, out, extra);
+}
+
+std::size_t count(const std::string& text, const std::string& what) {
+    std::size_t n = 0;
+    for (auto p = text.find(what); p != std::string::npos; p = text.find(what, p + 1)) ++n;
+    return n;
+}
+
+std::size_t shard_count(const std::filesystem::path& parts) {
+    std::size_t n = 0;
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(parts, ec))
+        if (e.path().extension() == ".h5") ++n;
+    return n;
+}
+
+/// Pid of the process that mpirun `launcher` started as `rank` (a child with that
+/// OMPI_COMM_WORLD_RANK), or -1.
+pid_t rank_pid(pid_t launcher, int rank) {
+    const std::string want = "OMPI_COMM_WORLD_RANK=" + std::to_string(rank);
+    for (const auto& e : std::filesystem::directory_iterator("/proc")) {
+        const auto name = e.path().filename().string();
+        if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+        std::ifstream stat(e.path() / "stat");
+        std::string line;
+        std::getline(stat, line);
+        const auto close = line.rfind(')');
+        if (close == std::string::npos) continue;
+        std::istringstream rest(line.substr(close + 2));
+        char state = 0;
+        pid_t ppid = 0;
+        rest >> state >> ppid;
+        if (ppid != launcher) continue;
+        std::ifstream env(e.path() / "environ");
+        std::string var;
+        while (std::getline(env, var, '\0'))
+            if (var == want) return static_cast<pid_t>(std::stol(name));
+    }
+    return -1;
+}
+
+/// Start `mpirun -n 2 pse-sim sweep` (small shards) in the background; returns its pid.
+pid_t start_mpi_sweep(const std::filesystem::path& exp, const std::filesystem::path& out) {
+    auto args = mpirun_args(2);
+    for (const auto& a : std::vector<std::string>{pse::test::cli(), "-q", "sweep", exp.string(), "-o", out.string(), "-t", "1",
+                                                  "--checkpoint-runs", "5"})
+        args.push_back(a);
+    const pid_t pid = fork();
+    if (pid == 0) {
+        std::vector<char*> argv;
+        for (auto& a : args) argv.push_back(a.data());
+        argv.push_back(nullptr);
+        const int devnull = open("/dev/null", O_WRONLY);
+        dup2(devnull, 1);
+        dup2(devnull, 2);
+        execv(argv[0], argv.data());
+        _exit(127);
+    }
+    return pid;
+}
+
+/// Wait until `parts` holds at least `n` shards, the sweep process ended, or 60 s passed.
+/// True if the shards are there and the sweep is still running.
+bool wait_for_shards(pid_t pid, const std::filesystem::path& parts, std::size_t n) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (std::chrono::steady_clock::now() < deadline) {
+        int status = 0;
+        if (waitpid(pid, &status, WNOHANG) == pid) return false;  // finished (or failed) already
+        if (shard_count(parts) >= n) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));  // polling, not a timed guess
+    }
+    return false;
+}
+
+/// The single-process reference of an experiment (computed once per experiment file).
+std::filesystem::path reference(const std::filesystem::path& exp) {
+    const auto ref = exp.parent_path() / "single.h5";
+    if (!std::filesystem::exists(ref)) {
+        EXPECT_EQ(run(sweep_cmd(exp, ref, "-t 2")), 0);
+    }
+    return ref;
+}
+
+}  // namespace
+
+TEST(MpiSweep, TwoRanksGiveTheSingleProcessFile) {
+    const auto dir = pse::test::fresh_dir("mpi", "two_ranks");
+    const auto exp = write_experiment(dir, 30, 3);  // 90 runs
+    const auto out = dir / "mpi.h5";
+    ASSERT_EQ(run(mpi_sweep_cmd(2, exp, out, "-t 1")), 0);
+    pse::test::expect_same_results(reference(exp), out);
+    pse::test::expect_same_datasets(reference(exp), out);
+    EXPECT_FALSE(std::filesystem::exists(out.string() + ".parts"));  // merged and cleaned up
+}
+
+TEST(MpiSweep, KilledRankResumesAcrossRanksToTheSingleProcessFile) {
+    const auto dir = pse::test::fresh_dir("mpi", "killed");
+    const auto exp = write_experiment(dir, 150, 4);  // 600 runs: a few seconds on 2 loaded cores
+    const auto out = dir / "mpi.h5";
+    const auto parts = std::filesystem::path(out.string() + ".parts");
+    const pid_t launcher = start_mpi_sweep(exp, out);
+    ASSERT_GT(launcher, 0);
+    if (!wait_for_shards(launcher, parts, 4)) {
+        kill(launcher, SIGKILL);
+        waitpid(launcher, nullptr, 0);
+        GTEST_SKIP() << "the sweep ended before 4 shards were written; nothing to kill";
+    }
+    const pid_t worker = rank_pid(launcher, 1);
+    ASSERT_GT(worker, 0) << "rank 1 of mpirun not found";
+    kill(worker, SIGKILL);  // no chance to flush; mpirun ends the rest of the job
+    int status = 0;
+    waitpid(launcher, &status, 0);
+    if (std::filesystem::exists(out)) GTEST_SKIP() << "the sweep finished before the kill";
+    EXPECT_FALSE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    const std::size_t kept = shard_count(parts);
+    EXPECT_GE(kept, 4u);
+    // Without --resume the leftover parts are refused (exit 1), once, and nothing is lost.
+    std::string err;
+    EXPECT_EQ(run(mpi_sweep_cmd(2, exp, out, ""), &err), 1);
+    EXPECT_EQ(count(err, "--resume"), 1u) << err;
+    EXPECT_EQ(shard_count(parts), kept);
+    ASSERT_EQ(run(mpi_sweep_cmd(2, exp, out, "--resume -t 1")), 0);
+    pse::test::expect_same_datasets(reference(exp), out);
+    EXPECT_FALSE(std::filesystem::exists(parts));
+}
+
+TEST(MpiSweep, StoppedMpiSweepResumesWithoutMpi) {
+    // SIGTERM to every rank (what Slurm does at a time limit; mpirun itself forwards it only after
+    // a delay): the ranks stop cleanly, flushing their runs, and a single process can finish the
+    // sweep from the shards of both ranks.
+    const auto dir = pse::test::fresh_dir("mpi", "stopped");
+    const auto exp = write_experiment(dir, 150, 4);
+    const auto out = dir / "mpi.h5";
+    const auto parts = std::filesystem::path(out.string() + ".parts");
+    const pid_t launcher = start_mpi_sweep(exp, out);
+    ASSERT_GT(launcher, 0);
+    if (!wait_for_shards(launcher, parts, 4)) {
+        kill(launcher, SIGKILL);
+        waitpid(launcher, nullptr, 0);
+        GTEST_SKIP() << "the sweep ended before 4 shards were written; nothing to stop";
+    }
+    for (int rank : {0, 1})
+        if (const pid_t pid = rank_pid(launcher, rank); pid > 0) kill(pid, SIGTERM);
+    int status = 0;
+    waitpid(launcher, &status, 0);
+    if (std::filesystem::exists(out)) GTEST_SKIP() << "the sweep finished before the stop";
+    EXPECT_FALSE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    EXPECT_TRUE(std::filesystem::exists(parts / "manifest.txt"));
+    ASSERT_EQ(run(sweep_cmd(exp, out, "--resume -t 2")), 0);
+    pse::test::expect_same_datasets(reference(exp), out);
+}
+
+TEST(MpiSweep, ResumesASingleProcessSweep) {
+    // Shards written by a single process (numbered 0, 1, ...) are picked up by the ranks, whose
+    // new shards are numbered after them.
+    const auto dir = pse::test::fresh_dir("mpi", "from_single");
+    const auto exp = write_experiment(dir, 60, 4);  // 240 runs
+    const auto out = dir / "mpi.h5";
+    const auto parts = std::filesystem::path(out.string() + ".parts");
+    {
+        // A single-process sweep killed after its first shards.
+        const pid_t pid = fork();
+        if (pid == 0) {
+            const std::string cli = pse::test::cli();
+            const int devnull = open("/dev/null", O_WRONLY);
+            dup2(devnull, 2);
+            execl(cli.c_str(), cli.c_str(), "-q", "sweep", exp.c_str(), "-o", out.c_str(), "-t", "1",
+                  "--checkpoint-runs", "5", nullptr);
+            _exit(127);
+        }
+        const bool running = wait_for_shards(pid, parts, 2);
+        kill(pid, SIGKILL);
+        waitpid(pid, nullptr, 0);
+        if (!running || std::filesystem::exists(out)) GTEST_SKIP() << "the single-process sweep ended too soon";
+    }
+    ASSERT_EQ(run(mpi_sweep_cmd(2, exp, out, "--resume -t 1")), 0);
+    pse::test::expect_same_datasets(reference(exp), out);
+}
+
+TEST(MpiSweep, BadInputIsReportedOnceAndEndsEveryRank) {
+    const auto dir = pse::test::fresh_dir("mpi", "bad_input");
+    const auto bad = dir / "bad.toml";
+    std::ofstream(bad) << "[run]\nweeks = -3\nbogus = 1\n[experiment]\ndesign = \"grid\"\n";
+    std::string err;
+    EXPECT_EQ(run(mpi_sweep_cmd(2, bad, dir / "x.h5", ""), &err), 2);
+    EXPECT_EQ(count(err, "unknown key"), 1u) << err;
+    EXPECT_EQ(count(err, "out of range"), 1u) << err;
+    EXPECT_FALSE(std::filesystem::exists(dir / "x.h5"));
+    EXPECT_FALSE(std::filesystem::exists(dir / "x.h5.parts"));
+}
+
+TEST(MpiSweep, UnusableOutputIsReportedOnceBeforeAnyRun) {
+    const auto dir = pse::test::fresh_dir("mpi", "bad_output");
+    const auto exp = write_experiment(dir, 4, 2);
+    std::ofstream(dir / "exists.h5") << "x";
+    std::string err;
+    EXPECT_EQ(run(mpi_sweep_cmd(2, exp, dir / "exists.h5", ""), &err), 1);
+    EXPECT_EQ(count(err, "already exists; pass --overwrite"), 1u) << err;
+    EXPECT_FALSE(std::filesystem::exists(dir / "exists.h5.parts"));
+    EXPECT_EQ(run(mpi_sweep_cmd(2, exp, dir / "missing" / "x.h5", ""), &err), 1);
+    EXPECT_EQ(count(err, "does not exist"), 1u) << err;
+    // Parts of another experiment: refused, once, and kept.
+    const auto out = dir / "o.h5";
+    std::filesystem::create_directories(out.string() + ".parts");
+    std::ofstream(out.string() + ".parts/manifest.txt") << "0000000000000000\nother\n";
+    EXPECT_EQ(run(mpi_sweep_cmd(2, exp, out, "--resume"), &err), 1);
+    EXPECT_EQ(count(err, "different experiment"), 1u) << err;
+    EXPECT_TRUE(std::filesystem::exists(out.string() + ".parts/manifest.txt"));
+}
