@@ -278,13 +278,20 @@ void Model::phase_shocks() {
     const int t = week_;
     const auto& sh = s_.shocks;
     const double keep = 1.0 - s_.trust.decay_rate;
-    // Decay toward 0; companies never changed hold exactly 0 and are skipped.
-    if (opts_.parallel && sentiment_list_.size() > 65536) {
-        detail::parallel_for<std::size_t>(sentiment_list_.size(), 16384, [&](std::size_t begin, std::size_t end) {
-            for (auto i = begin; i < end; ++i) co_.sentiment[sentiment_list_[i]] *= keep;
-        });
+    // Decay toward 0. Companies never changed hold exactly 0 (0 * keep = 0): while they are most
+    // companies, only the changed ones are visited; once more than 1/8 have changed, one
+    // contiguous pass over all is faster than the scattered one. Identical results either way.
+    auto& sent = co_.sentiment;
+    if (sentiment_list_.size() > sent.size() / 8) {
+        if (opts_.parallel && sent.size() > 65536) {
+            detail::parallel_for<std::size_t>(sent.size(), 16384, [&](std::size_t begin, std::size_t end) {
+                for (auto i = begin; i < end; ++i) sent[i] *= keep;
+            });
+        } else {
+            for (auto& x : sent) x *= keep;
+        }
     } else {
-        for (const auto c : sentiment_list_) co_.sentiment[c] *= keep;
+        for (const auto c : sentiment_list_) sent[c] *= keep;
     }
     for (auto& st : ngo_) st.reputation_penalty *= keep;
     if (t == sh.tier_downgrade_week) {
@@ -844,9 +851,17 @@ void Model::phase_cascade() {
         // is O(S) and beats sorting once more than about 1/256 of the suppliers are candidates
         // (measured: sorting 12,000 of 200,000 took 17% of the regional run).
         if (cand_.size() > S / 256) {
-            cand_.clear();
-            for (std::uint32_t sidx = 0; sidx < S; ++sidx)
-                if (mark_[sidx] == stamp) cand_.push_back(sidx);
+            const std::size_t count = cand_.size();
+            cand_.resize(S);
+            std::uint32_t* out = cand_.data();
+            const std::uint32_t* marks = mark_.data();
+            std::size_t k = 0;
+            for (std::uint32_t sidx = 0; sidx < S; ++sidx) {  // branch-free: candidates are dense
+                out[k] = sidx;
+                k += marks[sidx] == stamp ? 1 : 0;
+            }
+            cand_.resize(k);
+            if (k != count) throw ModelError("cascade candidate list inconsistent");
         } else {
             std::sort(cand_.begin(), cand_.end());
         }
