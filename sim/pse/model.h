@@ -197,7 +197,8 @@ private:
     std::vector<Decision> decisions_;
     std::vector<double> gov_trust_;       ///< [ngo * government_count + g]
     // Cascade work lists (reused every week; no per-step allocation once warm).
-    std::vector<std::uint32_t> cand_, mark_, touched_suppliers_, improved_count_, chain_touched_;
+    std::vector<std::uint32_t> cand_, touched_suppliers_, improved_count_, chain_touched_;
+    std::vector<std::uint64_t> cand_bits_;  ///< cascade: one bit per supplier, clear between weeks
     /// Companies whose sentiment has ever been changed (the others stay exactly 0, so the weekly
     /// decay skips them; identical results, O(changed) instead of O(companies) per week).
     std::vector<std::uint32_t> sentiment_list_;
