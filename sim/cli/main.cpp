@@ -128,7 +128,10 @@ pse::IoError with_resume_hint(const pse::IoError& err, const std::string& output
     const std::string msg = err.what();
     const std::string parts = output + ".parts";
     std::error_code ec;
-    if (msg.find("--resume") == std::string::npos && std::filesystem::exists(parts + "/manifest.txt", ec))
+    // Not for the refusals about the parts folder itself (they say what to do: --resume, or
+    // delete it because it belongs to another experiment).
+    if (msg.find("--resume") == std::string::npos && msg.find("delete it to start over") == std::string::npos &&
+        std::filesystem::exists(parts + "/manifest.txt", ec))
         return pse::IoError(msg + "\nfinished runs are kept in '" + parts +
                             "'; fix the problem (e.g. free disk space) and rerun the same command with --resume");
     return err;

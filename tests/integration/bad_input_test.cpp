@@ -753,6 +753,17 @@ TEST_F(BadInput, DamagedPartsFolder) {
     EXPECT_TRUE(contains(r.err, "holds run id 999, outside this experiment's 8 runs (damaged?)")) << r.err;
     EXPECT_TRUE(read_all(target) == before);
     expect_no_temp_files(dir);
+
+    // Parts of a different experiment (9 replications instead of 8): one clear instruction, not
+    // "delete it" and "rerun with --resume" at once.
+    interrupted();
+    r = pse_sim(fmt::format("run {} -r 9 -o {} --overwrite --resume", q(dir / "tiny.toml"), q(target)), dir);
+    EXPECT_EQ(r.code, 1) << r.err;
+    EXPECT_TRUE(contains(r.err, "belongs to a different experiment (or a different version of it); delete it to start over"))
+        << r.err;
+    EXPECT_FALSE(contains(r.err, "rerun the same command with --resume")) << r.err;
+    EXPECT_TRUE(read_all(target) == before);
+    EXPECT_TRUE(fs::exists(parts / "manifest.txt"));  // the other experiment's runs are not touched
 }
 
 TEST_F(BadInput, NetworkTooBigForMemory) {
