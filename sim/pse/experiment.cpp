@@ -383,6 +383,11 @@ Experiment load_experiment_impl(const std::filesystem::path& file, const std::ve
             }
             f.integer = f.type == FieldType::kInteger;
             if (const auto* in = ft.get("integer"); in && in->is_boolean()) f.integer = f.integer || *in->value<bool>();
+            // What the design needs from each factor, reported with every other problem.
+            if (method == "grid" && !ft.get("values"))
+                problem(&item, where, "design 'grid' needs values = [...] for '" + f.key + "'");
+            if ((method == "lhs" || method == "sobol" || method == "morris") && !mn && !mx)
+                problem(&item, where, "design '" + method + "' needs min and max for '" + f.key + "'");
             e.factors.push_back(std::move(f));
         }
     }
@@ -456,11 +461,7 @@ Experiment load_experiment_impl(const std::filesystem::path& file, const std::ve
     auto need = [&](bool ok, const std::string& msg) {
         if (!ok) problems.push_back(InputProblem{design_loc.file, design_loc.line, design_loc.column, "experiment.design", msg});
     };
-    auto need_factor = [&](const Factor& f, bool ok, const std::string& msg) {
-        if (ok) return;
-        if (f.source.empty()) need(false, msg);
-        else problems.push_back(InputProblem{f.file, f.line, f.column, f.source, msg});
-    };
+
     if (method == "single") {
         need(k == 0, "design 'single' takes no levers or uncertainties; choose grid, lhs, sobol or morris");
         e.points = {{}};
@@ -471,7 +472,7 @@ Experiment load_experiment_impl(const std::filesystem::path& file, const std::ve
         need(k > 0, "design 'grid' needs at least one lever or uncertainty with values");
         double total = 1;
         for (const auto& f : e.factors) {
-            need_factor(f, !f.values.empty(), "design 'grid' needs values = [...] for '" + f.key + "'");
+            need(!f.values.empty(), "design 'grid' needs values = [...] for '" + f.key + "'");  // list points
             total *= static_cast<double>(std::max<std::size_t>(1, f.values.size()));
         }
         need(total <= 1e7, fmt::format("grid has {:.0f} design points (over 10 million)", total));
@@ -492,7 +493,7 @@ Experiment load_experiment_impl(const std::filesystem::path& file, const std::ve
     } else {
         need(k > 0, "design '" + method + "' needs at least one lever or uncertainty with min and max");
         for (const auto& f : e.factors)
-            need_factor(f, f.has_range, "design '" + method + "' needs min and max for '" + f.key + "'");
+            need(f.has_range, "design '" + method + "' needs min and max for '" + f.key + "'");  // list points
         need(e.samples > 0, "design '" + method + "' needs experiment.samples > 0");
         if (problems.empty()) {
             std::vector<std::vector<double>> u;

@@ -248,6 +248,28 @@ TEST(Experiment, DesignProblemsNameTheFactorsLine) {
                "design 'sobol' needs at least one");
 }
 
+// A factor without what its design needs is reported together with every other problem (not
+// only after the others are fixed).
+TEST(Experiment, FactorProblemsAreReportedAllAtOnce) {
+    write_file("base.toml", kBase);
+    const auto f = write_file("all.toml", "extends = \"base.toml\"\n[experiment]\ndesign = \"grid\"\n"
+                                          "[[experiment.lever]]\nkey = \"ngo[*].dedicated_fte\"\n"      // 4-5: no values
+                                          "[[experiment.lever]]\nkey = \"ngo[*].dedicated_ft\"\nvalues = [1]\n"  // 6-8
+                                          "[[experiment.uncertainty]]\nkey = \"trust.gain_rate\"\nvalues = [\"x\"]\n");
+    try {
+        (void)pse::load_experiment(f);
+        FAIL() << "accepted";
+    } catch (const pse::InputError& e) {
+        const auto& p = e.problems();
+        ASSERT_EQ(p.size(), 3u) << e.what();
+        EXPECT_EQ(p[0].line, 4);
+        EXPECT_EQ(p[0].message, "design 'grid' needs values = [...] for 'ngo[*].dedicated_fte'");
+        EXPECT_EQ(p[1].line, 7);
+        EXPECT_NE(p[1].message.find("did you mean 'ngo[*].dedicated_fte'"), std::string::npos);
+        EXPECT_EQ(p[2].line, 11);
+    }
+}
+
 TEST(Experiment, ApplySettingChecksTypeAndRange) {
     pse::Scenario s;
     pse::apply_setting(s, {"ngo_defaults.dedicated_fte", 2.0});
