@@ -23,7 +23,7 @@ matplotlib.use("Agg")
 import pandas as pd  # noqa: E402
 
 from . import stats  # noqa: E402
-from .errors import AnalysisError  # noqa: E402
+from .errors import AnalysisError, ResultsFileError  # noqa: E402
 from .io import load  # noqa: E402
 
 
@@ -111,11 +111,18 @@ def main(argv=None) -> int:
                 method, t = stats.sensitivity(res, m, n_boot=args.boot)
                 print(f"# {method} indices of '{m}'")
                 _print(t.reset_index(), args.csv)
-    except AnalysisError as e:
+    except ResultsFileError as e:  # same class of failure as `pse-sim info` on such a file: exit 1
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    except AnalysisError as e:  # the file lacks what the analysis needs, or a bad option: exit 2
         print(f"error: {e}", file=sys.stderr)
         return 2
     except BrokenPipeError:
         return 0
+    except OSError as e:  # e.g. the report folder is an existing file, or not writable
+        where = f"'{e.filename}': " if getattr(e, "filename", None) else ""
+        print(f"error: {where}{e.strerror or e}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -162,3 +162,19 @@ def test_report_comparing_bundled_scenarios(pse_sim, repo_root, tmp_path):
     assert "paired by replication" in html          # bundled scenarios share replication seeds
     for s in names:
         assert s[:-5] in html
+
+
+def test_report_errors_are_one_line_with_the_cli_exit_codes(tmp_path, capsys):
+    """Not a results file, or an output path that is a file: one `error:` line and exit 1 (as
+    `pse-sim info`), no traceback; a missing analysis stays exit 2."""
+    from pse_analysis.__main__ import main
+    good = write_results(tmp_path / "r.h5", summary={"agreements": [1, 2, 3]})
+    not_h5 = tmp_path / "notes.txt"
+    not_h5.write_text("hello\n")
+    assert main(["report", str(not_h5), "-o", str(tmp_path / "rep")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "not an HDF5 file" in err and "Traceback" not in err
+    assert main(["report", str(good), "-o", str(not_h5)]) == 1
+    err = capsys.readouterr().err
+    assert err.strip() == f"error: '{not_h5}': File exists"
+    assert not_h5.read_text() == "hello\n"

@@ -108,7 +108,7 @@ struct RunArgs {
     int threads = 0;
     std::int64_t checkpoint_runs = 256;
     double checkpoint_seconds = 2.0;
-    std::string network;  ///< --network run selection ("" = none)
+    std::string network = "none";  ///< --network run selection
 };
 
 constexpr std::int64_t kConfirmRuns = 100000;  // larger sweeps need --yes
@@ -131,7 +131,7 @@ pse::IoError with_resume_hint(const pse::IoError& err, const std::string& output
     // Not for the refusals about the parts folder itself (they say what to do: --resume, or
     // delete it because it belongs to another experiment).
     if (msg.find("--resume") == std::string::npos && msg.find("delete it to start over") == std::string::npos &&
-        std::filesystem::exists(parts + "/manifest.txt", ec))
+        msg.find("already exists") == std::string::npos && std::filesystem::exists(parts + "/manifest.txt", ec))
         return pse::IoError(msg + "\nfinished runs are kept in '" + parts +
                             "'; fix the problem (e.g. free disk space) and rerun the same command with --resume");
     return err;
@@ -528,7 +528,7 @@ int main(int argc, char** argv) {
                      "e.g. 0,5-7 or all");
     run->add_flag("--resume", ra.resume, "Continue an interrupted run from <output>.parts (finished runs are kept)");
     run->add_flag("--yes", ra.yes, "Confirm runs of more than 100000 replications");
-    run->add_option("-t,--threads", ra.threads, "Worker threads (0 = all cores)")->capture_default_str();
+    run->add_option("-t,--threads", ra.threads, "Worker threads (0 = all cores)")->capture_default_str()->check(at_least(0, "0 or more"));
     run->add_option("--checkpoint-runs", ra.checkpoint_runs, "Save finished runs to <output>.parts at least every N runs")
         ->capture_default_str()->check(at_least(1, "1 or more"));
     run->add_option("--checkpoint-seconds", ra.checkpoint_seconds, "... and at least every S seconds")
@@ -546,7 +546,7 @@ int main(int argc, char** argv) {
                      "e.g. 0,5-7 or all");
     sweep->add_flag("--resume", sa.resume, "Continue an interrupted sweep from <output>.parts (finished runs are kept)");
     sweep->add_flag("--yes", sa.yes, "Confirm sweeps of more than 100000 runs");
-    sweep->add_option("-t,--threads", sa.threads, "Worker threads (0 = all cores)")->capture_default_str();
+    sweep->add_option("-t,--threads", sa.threads, "Worker threads (0 = all cores)")->capture_default_str()->check(at_least(0, "0 or more"));
     sweep->add_option("--checkpoint-runs", sa.checkpoint_runs, "Save finished runs to <output>.parts at least every N runs")
         ->capture_default_str()->check(at_least(1, "1 or more"));
     sweep->add_option("--checkpoint-seconds", sa.checkpoint_seconds, "... and at least every S seconds")

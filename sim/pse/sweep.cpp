@@ -102,7 +102,8 @@ void check_output_path(const std::filesystem::path& target, bool overwrite) {
 std::vector<std::int64_t> parse_run_selection(const std::string& spec, std::int64_t n_runs, const std::string& option) {
     auto fail = [&](const std::string& msg) { throw InputError(InputProblem{option, 0, 0, "", msg}); };
     std::vector<std::int64_t> out;
-    if (spec == "none" || spec.empty()) return out;
+    if (spec == "none") return out;
+    if (spec.empty()) fail("empty run selection (expected e.g. 0,5-7, all or none)");
     if (spec == "all") {
         out.resize(static_cast<std::size_t>(std::max<std::int64_t>(0, n_runs)));
         std::iota(out.begin(), out.end(), 0);
@@ -121,6 +122,10 @@ std::vector<std::int64_t> parse_run_selection(const std::string& spec, std::int6
     while (pos <= spec.size()) {
         const auto comma = std::min(spec.find(',', pos), spec.size());
         const std::string item = spec.substr(pos, comma - pos);
+        if (item.empty()) fail("empty item in run selection '" + spec + "' (expected e.g. 0,5-7, all or none)");
+        if (item.front() == '-' || item.back() == '-' ||
+            item.find_first_not_of("0123456789-") != std::string::npos || std::count(item.begin(), item.end(), '-') > 1)
+            fail("'" + item + "' is not a run id or range (expected e.g. 0,5-7, all or none)");
         const auto dash = item.find('-');
         if (dash == std::string::npos) {
             out.push_back(number(item));

@@ -55,13 +55,21 @@ TEST(NetworkExport, RunSelectionSyntax) {
     EXPECT_EQ(parse_run_selection("0,5-7,2,6", 10), (std::vector<std::int64_t>{0, 2, 5, 6, 7}));
     EXPECT_EQ(parse_run_selection("all", 3), (std::vector<std::int64_t>{0, 1, 2}));
     EXPECT_TRUE(parse_run_selection("none", 3).empty());
-    EXPECT_TRUE(parse_run_selection("", 3).empty());
-    for (const char* bad : {"3", "x", "1-", "-1", "2-1", "1,,2", "0.5", "1-99"}) {
+    for (const char* bad : {"", "3", "x", "1-", "-1", "2-1", "1,,2", "0.5", "1-99", "1-2-3", "all,1"}) {
         try {
             (void)parse_run_selection(bad, 3);
             ADD_FAILURE() << "accepted '" << bad << "'";
         } catch (const pse::InputError& e) {
             EXPECT_EQ(e.problems().at(0).file, "--network") << bad;
+            // The message quotes the offending item itself (not an empty part of it).
+            const std::string msg = e.problems().at(0).message;
+            if (std::string(bad) == "-1") {
+                EXPECT_EQ(msg, "'-1' is not a run id or range (expected e.g. 0,5-7, all or none)");
+            }
+            if (std::string(bad).empty()) {
+                EXPECT_EQ(msg, "empty run selection (expected e.g. 0,5-7, all or none)");
+            }
+            EXPECT_EQ(msg.find("''"), std::string::npos) << msg;
         }
     }
 }
