@@ -215,6 +215,12 @@ toml::table load_merged_impl(const std::filesystem::path& file, int depth, std::
             throw InputError(InputProblem{w.file, w.line, w.column, "extends", "expected a file name (string)"});
         }
         auto base_path = file.parent_path() / std::filesystem::path(*ext->value<std::string>());
+        std::error_code ec;
+        if (!std::filesystem::exists(base_path, ec)) {  // say which file asked for it, and where
+            const auto w = where_of(*ext, name);
+            throw InputError(InputProblem{w.file, w.line, w.column, "extends",
+                                          "base file '" + base_path.string() + "' not found"});
+        }
         toml::table base = load_merged_impl(base_path, depth + 1, files, texts, chain);
         t.erase("extends");
         deep_merge(base, t);

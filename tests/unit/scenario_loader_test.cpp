@@ -446,8 +446,12 @@ TEST(ScenarioLoader, ExtendsMissingBaseNamesTheBase) {
     write_file(dir / "child.toml", "extends = \"nope.toml\"\n[run]\nweeks = 10\n");
     const auto e = input_error([&] { (void)load_scenario(dir / "child.toml"); });
     ASSERT_EQ(e.problems().size(), 1u) << describe(e);
-    EXPECT_EQ(fs::path(e.problems()[0].file).filename(), "nope.toml") << describe(e);
-    EXPECT_TRUE(contains(e.problems()[0].message, "not found"));
+    // Reported at the `extends` line of the file that asks for it, naming the missing base.
+    EXPECT_EQ(fs::path(e.problems()[0].file).filename(), "child.toml") << describe(e);
+    EXPECT_EQ(e.problems()[0].line, 1);
+    EXPECT_EQ(e.problems()[0].key, "extends");
+    EXPECT_TRUE(contains(e.problems()[0].message, "base file '")) << describe(e);
+    EXPECT_TRUE(contains(e.problems()[0].message, "nope.toml' not found")) << describe(e);
 }
 
 TEST(ScenarioLoader, ProblemInBaseNamesTheBaseFileAndLine) {
