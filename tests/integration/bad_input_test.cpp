@@ -34,6 +34,7 @@
 #include "pse/scenario_loader.h"
 #include "pse/sweep.h"
 #include "support/fixtures.h"
+#include "support/results_compare.h"
 
 namespace pse {
 namespace {
@@ -206,32 +207,7 @@ InputError input_error(const std::function<void()>& f) {
     return InputError(InputProblem{"", 0, 0, "", "none"});
 }
 
-/// Results of two files are the same (every dataset that does not depend on timing).
-void expect_same_results(const fs::path& a, const fs::path& b) {
-    const auto ra = read_results(a), rb = read_results(b);
-    ASSERT_EQ(ra.n_runs, rb.n_runs);
-    EXPECT_EQ(ra.seed, rb.seed);
-    EXPECT_EQ(ra.status, rb.status);
-    EXPECT_EQ(ra.design_point, rb.design_point);
-    EXPECT_EQ(ra.replication, rb.replication);
-    EXPECT_EQ(ra.design, rb.design);
-    auto same = [](const std::vector<double>& x, const std::vector<double>& y) {
-        if (x.size() != y.size()) return false;
-        for (std::size_t i = 0; i < x.size(); ++i)
-            if (!(x[i] == y[i] || (std::isnan(x[i]) && std::isnan(y[i])))) return false;
-        return true;
-    };
-    for (const auto& [k, v] : ra.summary) EXPECT_TRUE(same(v, rb.summary.at(k))) << "summary " << k;
-    for (const auto& [k, v] : ra.series) EXPECT_TRUE(same(v, rb.series.at(k))) << "series " << k;
-    const auto ea = read_events(a), eb = read_events(b);
-    ASSERT_EQ(ea.size(), eb.size());
-    for (std::size_t i = 0; i < ea.size(); ++i) {
-        ASSERT_EQ(ea[i].run, eb[i].run);
-        ASSERT_EQ(ea[i].event.week, eb[i].event.week);
-        ASSERT_EQ(ea[i].event.org, eb[i].event.org);
-        ASSERT_EQ(ea[i].event.type, eb[i].event.type);
-    }
-}
+using test::expect_same_results;
 
 // ---------------------------------------------------------------------------------------------
 // Rows of the table (docs/BAD_INPUT.md), in its order.

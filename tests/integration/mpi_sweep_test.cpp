@@ -140,6 +140,20 @@ bool wait_for_shards(pid_t pid, const std::filesystem::path& parts, std::size_t 
     return false;
 }
 
+/// Start a 2-rank sweep into `out` and wait until it has written 4 shards. Returns the launcher's
+/// pid, 0 if the sweep ended before that (nothing left to interrupt; the launcher is reaped), or
+/// a negative value if it could not be started.
+pid_t start_and_wait_for_shards(const std::filesystem::path& exp, const std::filesystem::path& out) {
+    const pid_t launcher = start_mpi_sweep(exp, out);
+    if (launcher <= 0) return -1;
+    if (!wait_for_shards(launcher, out.string() + ".parts", 4)) {
+        kill(launcher, SIGKILL);
+        waitpid(launcher, nullptr, 0);
+        return 0;
+    }
+    return launcher;
+}
+
 /// The single-process reference of an experiment (computed once per experiment file).
 std::filesystem::path reference(const std::filesystem::path& exp) {
     const auto ref = exp.parent_path() / "single.h5";
@@ -166,13 +180,9 @@ TEST(MpiSweep, KilledRankResumesAcrossRanksToTheSingleProcessFile) {
     const auto exp = write_experiment(dir, 150, 4);  // 600 runs: a few seconds on 2 loaded cores
     const auto out = dir / "mpi.h5";
     const auto parts = std::filesystem::path(out.string() + ".parts");
-    const pid_t launcher = start_mpi_sweep(exp, out);
-    ASSERT_GT(launcher, 0);
-    if (!wait_for_shards(launcher, parts, 4)) {
-        kill(launcher, SIGKILL);
-        waitpid(launcher, nullptr, 0);
-        GTEST_SKIP() << "the sweep ended before 4 shards were written; nothing to kill";
-    }
+    const pid_t launcher = start_and_wait_for_shards(exp, out);
+    ASSERT_GE(launcher, 0);
+    if (launcher == 0) GTEST_SKIP() << "the sweep ended before 4 shards were written; nothing to kill";
     const pid_t worker = rank_pid(launcher, 1);
     ASSERT_GT(worker, 0) << "rank 1 of mpirun not found";
     kill(worker, SIGKILL);  // no chance to flush; mpirun ends the rest of the job
@@ -200,13 +210,9 @@ TEST(MpiSweep, StoppedMpiSweepResumesWithoutMpi) {
     const auto exp = write_experiment(dir, 150, 4);
     const auto out = dir / "mpi.h5";
     const auto parts = std::filesystem::path(out.string() + ".parts");
-    const pid_t launcher = start_mpi_sweep(exp, out);
-    ASSERT_GT(launcher, 0);
-    if (!wait_for_shards(launcher, parts, 4)) {
-        kill(launcher, SIGKILL);
-        waitpid(launcher, nullptr, 0);
-        GTEST_SKIP() << "the sweep ended before 4 shards were written; nothing to stop";
-    }
+    const pid_t launcher = start_and_wait_for_shards(exp, out);
+    ASSERT_GE(launcher, 0);
+    if (launcher == 0) GTEST_SKIP() << "the sweep ended before 4 shards were written; nothing to stop";
     for (int rank : {0, 1})
         if (const pid_t pid = rank_pid(launcher, rank); pid > 0) kill(pid, SIGTERM);
     int status = 0;

@@ -24,6 +24,7 @@ inline void expect_same_results(const std::filesystem::path& a, const std::files
     EXPECT_EQ(ra.seed, rb.seed);
     EXPECT_EQ(ra.status, rb.status);
     EXPECT_EQ(ra.design_point, rb.design_point);
+    EXPECT_EQ(ra.replication, rb.replication);
     EXPECT_EQ(ra.design, rb.design);
     for (const auto& [k, v] : ra.summary) {
         const auto& w = rb.summary.at(k);
