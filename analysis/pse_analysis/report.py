@@ -210,7 +210,8 @@ def summary_paragraphs(d: ReportData) -> list[str]:
             t = d.tta_summary[(d.tta_summary["design_point"] == dp) & (d.tta_summary["stream"] == "WS1")]
             if not t.empty:
                 t = t.iloc[0]
-                parts.append(f"median time from first contact to a signed agreement (prevention work stream): "
+                parts.append(f"median time from first contact to a signed agreement (prevention work stream, "
+                             f"over all agreements of all runs): "
                              f"{t['median']:.0f} weeks (interquartile range {t['q25']:.0f}–{t['q75']:.0f}; "
                              f"{100 * t['share_within_52']:.0f}% within a year)")
         elif (r := _row(summ, dp, "median_weeks_to_agreement")) is not None and np.isfinite(r["mean"]):
