@@ -122,21 +122,6 @@ void check_run_count(const pse::Experiment& e, const RunArgs& a) {
                         e.n_runs(), e.points.size(), e.replications)});
 }
 
-/// An I/O failure during a sweep, with where the finished runs are and how to go on (if any were
-/// kept: a parts folder with a manifest exists).
-pse::IoError with_resume_hint(const pse::IoError& err, const std::string& output) {
-    const std::string msg = err.what();
-    const std::string parts = output + ".parts";
-    std::error_code ec;
-    // Not for the refusals about the parts folder itself (they say what to do: --resume, or
-    // delete it because it belongs to another experiment).
-    if (msg.find("--resume") == std::string::npos && msg.find("delete it to start over") == std::string::npos &&
-        msg.find("already exists") == std::string::npos && std::filesystem::exists(parts + "/manifest.txt", ec))
-        return pse::IoError(msg + "\nfinished runs are kept in '" + parts +
-                            "'; fix the problem (e.g. free disk space) and rerun the same command with --resume");
-    return err;
-}
-
 /// Sweep settings common to the single-process and the MPI path. `network_runs`: the parsed
 /// --network selection.
 pse::SweepOptions sweep_options(const RunArgs& a, const std::string& output, const std::string& cmdline,
@@ -175,10 +160,9 @@ int execute_experiment(pse::Experiment e, const RunArgs& a, bool quiet, const st
     pse::SweepResult res;
     try {
         res = pse::run_sweep(e, so);
-    } catch (const pse::IoError& err) {
-        // A write failed (disk full, quota, ...): say where the finished runs are and how to go on.
+    } catch (const pse::IoError&) {  // the message says where finished runs are kept, if any
         progress.finish();
-        throw with_resume_hint(err, output);
+        throw;
     }
     progress.finish();
     if (res.reused > 0) spdlog::info("resumed: {} finished run(s) reused from {}", res.reused, res.parts_dir.string());
@@ -341,7 +325,7 @@ int cmd_mpi(bool sweep, const RunArgs& a, bool quiet, const std::string& cmdline
             return pe.exit_code();  // the rank that failed said why
         } catch (const pse::IoError& err) {
             progress.finish();
-            fmt::print(stderr, "error: {}\n", with_resume_hint(err, output).what());
+            fmt::print(stderr, "error: {}\n", err.what());
             return 1;
         }
         progress.finish();

@@ -324,7 +324,7 @@ SweepResult run_sweep_mpi(const Experiment& e, const SweepOptions& opts, const M
             res.tally.stopped = true;
             return res;
         }
-        if (!local.error.empty()) throw IoError(fmt::format("{}: {}", where(), local.error));
+        if (!local.error.empty()) throw IoError(with_kept_runs(fmt::format("{}: {}", where(), local.error), plan.parts_dir));
         throw MpiPeerError(code, "another rank failed");
     }
 
@@ -446,7 +446,7 @@ SweepResult run_sweep_mpi(const Experiment& e, const SweepOptions& opts, const M
         outcome = kStopped;
     } else if (res.tally.skipped != 0) {
         outcome = 1;  // cannot happen: every id is handed out before every rank finishes
-        error = fmt::format("{} run(s) were not run (internal error); rerun with --resume to finish", res.tally.skipped);
+        error = fmt::format("{} run(s) were not run (internal error)", res.tally.skipped);
     } else {
         try {
             const auto m0 = Clock::now();
@@ -463,7 +463,7 @@ SweepResult run_sweep_mpi(const Experiment& e, const SweepOptions& opts, const M
     res.tally.wall_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
     if (outcome == kStopped) res.tally.stopped = true;
     if (outcome == 0) res.complete = true;
-    if (!error.empty()) throw IoError(error);
+    if (!error.empty()) throw IoError(with_kept_runs(error, plan.parts_dir));
     if (outcome == 1) throw MpiPeerError(1, fmt::format("rank {} failed", failed_rank));
     return res;
 }

@@ -99,6 +99,11 @@ void check_output_path(const std::filesystem::path& target, bool overwrite) {
     if (access(dir.c_str(), W_OK) != 0) throw IoError("output folder '" + dir.string() + "' is not writable");
 }
 
+std::string with_kept_runs(const std::string& message, const std::filesystem::path& parts_dir) {
+    return message + "\nfinished runs are kept in '" + parts_dir.string() +
+           "'; fix the problem (e.g. free disk space) and rerun the same command with --resume";
+}
+
 std::vector<std::int64_t> parse_run_selection(const std::string& spec, std::int64_t n_runs, const std::string& option) {
     auto fail = [&](const std::string& msg) { throw InputError(InputProblem{option, 0, 0, "", msg}); };
     std::vector<std::int64_t> out;
@@ -425,20 +430,24 @@ SweepResult run_sweep(const Experiment& e, const SweepOptions& opts) {
     ro.stop = opts.stop;
     ro.on_progress = opts.on_progress;
     try {
-        res.tally = execute(e, plan.todo, ro, [&](RunRecord&& rec) {
-            if (opts.on_record) opts.on_record(rec);
-            shards.add(std::move(rec));
-        });
-    } catch (...) {
         try {
-            shards.flush();
+            res.tally = execute(e, plan.todo, ro, [&](RunRecord&& rec) {
+                if (opts.on_record) opts.on_record(rec);
+                shards.add(std::move(rec));
+            });
         } catch (...) {
+            try {
+                shards.flush();
+            } catch (...) {
+            }
+            throw;
         }
-        throw;
+        shards.flush();
+        if (res.tally.stopped) return res;
+        merge_shards(e, opts, plan.parts_dir);
+    } catch (const IoError& err) {  // after the start: finished runs are kept
+        throw IoError(with_kept_runs(err.what(), plan.parts_dir));
     }
-    shards.flush();
-    if (res.tally.stopped) return res;
-    merge_shards(e, opts, plan.parts_dir);
     res.complete = true;
     return res;
 }

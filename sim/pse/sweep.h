@@ -59,6 +59,12 @@ std::string experiment_fingerprint(const Experiment& e);
 /// overwrite. Throws IoError.
 void check_output_path(const std::filesystem::path& target, bool overwrite);
 
+/// `message` of an I/O failure that happened after a sweep started (while running, saving shards
+/// or merging), followed by where its finished runs are kept (`parts_dir`) and how to go on. Not
+/// for the refusals before any run (existing output, parts folder of another experiment): those
+/// say what to do themselves.
+std::string with_kept_runs(const std::string& message, const std::filesystem::path& parts_dir);
+
 /// Parse a run selection for `--network`: "all", "none", or comma-separated run ids and
 /// inclusive ranges, e.g. "0,5-7". Returns the sorted, de-duplicated ids. Throws InputError
 /// (key `option`) for malformed text or ids outside [0, n_runs).
