@@ -5,6 +5,7 @@
 #include <cmath>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <string_view>
 
@@ -415,18 +416,25 @@ toml::table load_merged_table(const std::filesystem::path& file, std::vector<std
     return load_merged_impl(file, 0, files, texts, chain);
 }
 
-void apply_override(toml::table& t, const std::string& assignment) {
+namespace {
+/// Split "key=value" at the first '=' and trim blanks around both; nullopt without a key.
+std::optional<std::pair<std::string, std::string>> split_assignment(const std::string& assignment) {
     const auto eq = assignment.find('=');
-    if (eq == std::string::npos || eq == 0)
-        throw InputError(InputProblem{"--set", 0, 0, assignment, "expected key=value"});
-    std::string key = assignment.substr(0, eq);
-    std::string value = assignment.substr(eq + 1);
-    auto trim = [](std::string& s) {
+    if (eq == std::string::npos || eq == 0) return std::nullopt;
+    auto trim = [](std::string s) {
         s.erase(0, s.find_first_not_of(" \t"));
         s.erase(s.find_last_not_of(" \t") + 1);
+        return s;
     };
-    trim(key);
-    trim(value);
+    return std::pair{trim(assignment.substr(0, eq)), trim(assignment.substr(eq + 1))};
+}
+}  // namespace
+
+void apply_override(toml::table& t, const std::string& assignment) {
+    const auto kv = split_assignment(assignment);
+    if (!kv) throw InputError(InputProblem{"--set", 0, 0, assignment, "expected key=value"});
+    const std::string key = kv->first;
+    const std::string value = kv->second;
     toml::table holder;
     check_key_depth(value, "--set");
     try {
@@ -565,11 +573,9 @@ InputError attribute_overrides(const InputError& e, const std::vector<std::strin
     std::vector<InputProblem> problems = e.problems();
     for (auto& p : problems) {
         for (const auto& o : overrides) {
-            const auto eq = o.find('=');
-            if (eq == std::string::npos) continue;
-            std::string key = o.substr(0, eq);
-            key.erase(0, key.find_first_not_of(" \t"));
-            key.erase(key.find_last_not_of(" \t") + 1);
+            const auto kv = split_assignment(o);
+            if (!kv) continue;
+            const std::string& key = kv->first;
             std::string alt = key;  // ngo[*].x is stored as ngo_defaults.x
             if (alt.rfind("ngo[*].", 0) == 0) alt = "ngo_defaults." + alt.substr(7);
             if (p.key == key || p.key == alt) {
