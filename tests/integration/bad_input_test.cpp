@@ -179,6 +179,28 @@ std::string make_results(const fs::path& path) {
     return read_all(path);
 }
 
+/// `pse-sim <args>` with writes limited to `bytes` (RLIMIT_FSIZE, `ulimit -f` in 512-byte blocks):
+/// writes past it fail with EFBIG; SIGXFSZ is ignored so the process sees the error instead of
+/// being killed. Simulates a full disk.
+Result pse_sim_file_limit(std::uintmax_t bytes, const std::string& args, const fs::path& dir) {
+    return shell(fmt::format("ulimit -f {}; trap '' XFSZ; exec ", bytes / 512), args, dir);
+}
+
+/// A folder with the tiny scenario (tiny.toml), an existing results file (existing.h5, whose bytes
+/// are `before`) and the uninterrupted reference of `run tiny.toml -r 8` (clean.h5): the setting
+/// of the tests that interrupt writing and then resume.
+struct InterruptSetup {
+    fs::path dir, scenario, target, clean;
+    std::string before;
+};
+InterruptSetup interrupt_setup(const fs::path& dir) {
+    InterruptSetup s{dir, dir / "tiny.toml", dir / "existing.h5", dir / "clean.h5", {}};
+    write_all(s.scenario, kTiny);
+    s.before = make_results(s.target);
+    EXPECT_EQ(pse_sim(fmt::format("-q run {} -r 8 -o {}", q(s.scenario), q(s.clean)), dir).code, 0);
+    return s;
+}
+
 /// Write `text` as a scenario, run it onto an existing results file with --overwrite, and check:
 /// exit code `code`, every `words` in stderr, the existing file byte-identical, no temp files.
 Result refuse_scenario(const std::string& name, const std::string& text, int code,
@@ -543,22 +565,15 @@ TEST_F(BadInput, OutputInReadOnlyFolder) {
 }
 
 TEST_F(BadInput, DiskFullDuringWrite) {
-    // RLIMIT_FSIZE (ulimit -f, 512-byte blocks in sh) makes writes past N blocks fail with EFBIG;
-    // SIGXFSZ is ignored so the process sees the error instead of being killed.
-    const auto dir = fresh_dir("disk_full");
-    write_all(dir / "tiny.toml", kTiny);
-    const auto target = dir / "existing.h5";
-    const std::string before = make_results(target);
-    const auto fresh = dir / "clean.h5";
-    ASSERT_EQ(pse_sim(fmt::format("-q run {} -r 8 -o {}", q(dir / "tiny.toml"), q(fresh)), dir).code, 0);
+    const auto [dir, scenario, target, fresh, before] = interrupt_setup(fresh_dir("disk_full"));
+    ASSERT_TRUE(fs::exists(fresh));
     const auto full_size = fs::file_size(fresh);
     // 1) tiny limit: the first shard cannot be written; 2) half the final size: every shard is
     //    written, the merged results file is not.
-    for (const auto blocks : {std::uintmax_t{16}, full_size / 2 / 512}) {
-        SCOPED_TRACE(fmt::format("ulimit -f {}", blocks));
-        const auto r = shell(fmt::format("ulimit -f {}; trap '' XFSZ; exec ", blocks),
-                             fmt::format("run {} -r 8 --checkpoint-runs 1 -o {} --overwrite", q(dir / "tiny.toml"), q(target)),
-                             dir);
+    for (const auto bytes : {std::uintmax_t{16 * 512}, full_size / 2}) {
+        SCOPED_TRACE(fmt::format("file size limit {} bytes", bytes));
+        const auto r = pse_sim_file_limit(
+            bytes, fmt::format("run {} -r 8 --checkpoint-runs 1 -o {} --overwrite", q(scenario), q(target)), dir);
         EXPECT_EQ(r.code, 1) << r.err;
         EXPECT_EQ(r.signal, 0) << "killed by a signal (HDF5 crashed at exit before issue 10)";
         EXPECT_TRUE(contains(r.err, "is the disk full or the file unwritable?")) << r.err;
@@ -567,7 +582,7 @@ TEST_F(BadInput, DiskFullDuringWrite) {
         expect_no_temp_files(dir);
         // After freeing space, --resume completes and gives the same results as a clean run.
         const auto res = pse_sim(fmt::format("-q run {} -r 8 --checkpoint-runs 1 -o {} --overwrite --resume",
-                                             q(dir / "tiny.toml"), q(target)), dir);
+                                             q(scenario), q(target)), dir);
         ASSERT_EQ(res.code, 0) << res.err;
         expect_same_results(fresh, target);
         EXPECT_FALSE(fs::exists(target.string() + ".parts"));
@@ -693,18 +708,15 @@ TEST_F(BadInput, DamagedPartsFolder) {
     // Leftovers of an interrupted run (OUTPUT.parts) that were damaged or tampered with: stray
     // files are ignored, unreadable shards recomputed, and a shard with impossible run ids is
     // refused with a message (before issue 10 it was written out of bounds during the merge).
-    const auto dir = fresh_dir("damaged_parts");
-    write_all(dir / "tiny.toml", kTiny);
-    const auto target = dir / "existing.h5";
-    const std::string before = make_results(target);
-    const auto clean = dir / "clean.h5";
-    ASSERT_EQ(pse_sim(fmt::format("-q run {} -r 8 -o {}", q(dir / "tiny.toml"), q(clean)), dir).code, 0);
-    const auto args = fmt::format("run {} -r 8 --checkpoint-runs 1 -o {} --overwrite", q(dir / "tiny.toml"), q(target));
+    const InterruptSetup setup = interrupt_setup(fresh_dir("damaged_parts"));
+    const auto& [dir, scenario, target, clean, before] = setup;
+    ASSERT_TRUE(fs::exists(clean));
+    const auto args = fmt::format("run {} -r 8 --checkpoint-runs 1 -o {} --overwrite", q(scenario), q(target));
     auto interrupted = [&] {  // every run saved, the merge fails (file size limit)
-        fs::remove_all(target.string() + ".parts");
-        const auto r = shell(fmt::format("ulimit -f {}; trap '' XFSZ; exec ", fs::file_size(clean) / 2 / 512), args, dir);
+        fs::remove_all(setup.target.string() + ".parts");
+        const auto r = pse_sim_file_limit(fs::file_size(setup.clean) / 2, args, setup.dir);
         ASSERT_EQ(r.code, 1) << r.err;
-        ASSERT_TRUE(read_all(target) == before);
+        ASSERT_TRUE(read_all(setup.target) == setup.before);
     };
     const fs::path parts = target.string() + ".parts";
     interrupted();
@@ -733,7 +745,7 @@ TEST_F(BadInput, DamagedPartsFolder) {
     // Parts of a different experiment (9 replications instead of 8): one clear instruction, not
     // "delete it" and "rerun with --resume" at once.
     interrupted();
-    r = pse_sim(fmt::format("run {} -r 9 -o {} --overwrite --resume", q(dir / "tiny.toml"), q(target)), dir);
+    r = pse_sim(fmt::format("run {} -r 9 -o {} --overwrite --resume", q(scenario), q(target)), dir);
     EXPECT_EQ(r.code, 1) << r.err;
     EXPECT_TRUE(contains(r.err, "belongs to a different experiment (or a different version of it); delete it to start over"))
         << r.err;
