@@ -287,6 +287,17 @@ def _input_value(arms) -> Estimate:
     return Estimate(v, np.nan, np.nan, 0, "an input of the scenario, not a model result")
 
 
+def _staffing_sign(tid: str, what: str, metric: str, fte_lo: int, fte_hi: int, source: str,
+                   why: str = "sign test") -> Target:
+    """Target: more dedicated staff (fte_lo -> fte_hi FTE) gives more `metric`, as a sign test on
+    the paired (CRN) mean difference of the arms 'fte<hi>' - 'fte<lo>' (held out of calibration)."""
+    final = " (final week)" if metric == "workers_reached" else ""
+    hi, lo = f"fte{fte_hi}", f"fte{fte_lo}"
+    return Target(tid, f"More dedicated staff → more {what} ({fte_lo} → {fte_hi} FTE)", source,
+                  f"paired (CRN) mean difference of {metric}{final}, {fte_hi} − {fte_lo} dedicated FTE",
+                  Band(kind="positive"), lambda a: _paired(a, hi, lo, metric), (lo, hi), calibrate=False, why=why)
+
+
 TARGETS: list[Target] = [
     Target("A1", "First contact → signed agreement ≈ 1 year",
            "000 L2; 003 L3 (EVIDENCE #1, #3)",
@@ -303,26 +314,11 @@ TARGETS: list[Target] = [
            "mean over replications of share_reaching_agreement (WS1), 1-FTE project",
            Band(0, 0.5, lo_open=True, hi_open=True), lambda a: mean_estimate(_col(a, "fte1", "share_reaching_agreement")),
            ("fte1",), share=True, why="'most' = fewer than half; > 0 because agreements were signed"),
-    Target("C1", "More dedicated staff → more agreements (0 → 1 FTE)",
-           "000 L2; 003 L2 (EVIDENCE #23, #24)",
-           "paired (CRN) mean difference of agreements, 1 − 0 dedicated FTE",
-           Band(kind="positive"), lambda a: _paired(a, "fte1", "fte0", "agreements"), ("fte0", "fte1"),
-           calibrate=False, why="the sources give a direction, not a size: sign test"),
-    Target("C2", "More dedicated staff → more agreements (1 → 2 FTE)",
-           "000 L2 (EVIDENCE #23)",
-           "paired (CRN) mean difference of agreements, 2 − 1 dedicated FTE",
-           Band(kind="positive"), lambda a: _paired(a, "fte2", "fte1", "agreements"), ("fte1", "fte2"),
-           calibrate=False, why="sign test"),
-    Target("C3", "More dedicated staff → more workers reached (0 → 1 FTE)",
-           "000 L2 (EVIDENCE #23)",
-           "paired (CRN) mean difference of workers_reached (final week), 1 − 0 dedicated FTE",
-           Band(kind="positive"), lambda a: _paired(a, "fte1", "fte0", "workers_reached"), ("fte0", "fte1"),
-           calibrate=False, why="sign test"),
-    Target("C4", "More dedicated staff → more workers reached (1 → 2 FTE)",
-           "000 L2 (EVIDENCE #23)",
-           "paired (CRN) mean difference of workers_reached (final week), 2 − 1 dedicated FTE",
-           Band(kind="positive"), lambda a: _paired(a, "fte2", "fte1", "workers_reached"), ("fte1", "fte2"),
-           calibrate=False, why="sign test"),
+    _staffing_sign("C1", "agreements", "agreements", 0, 1, "000 L2; 003 L2 (EVIDENCE #23, #24)",
+                   why="the sources give a direction, not a size: sign test"),
+    _staffing_sign("C2", "agreements", "agreements", 1, 2, "000 L2 (EVIDENCE #23)"),
+    _staffing_sign("C3", "workers reached", "workers_reached", 0, 1, "000 L2 (EVIDENCE #23)"),
+    _staffing_sign("C4", "workers reached", "workers_reached", 1, 2, "000 L2 (EVIDENCE #23)"),
     Target("C5", "Diminishing returns to staff (workers reached)",
            "BRIEF mechanism 1; EVIDENCE §5.3",
            "Δ(1 → 2 FTE) / Δ(0 → 1 FTE) of mean workers_reached (< 1 = diminishing)",
