@@ -16,6 +16,15 @@ namespace {
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double kWeeksPerYear = 52.0;
 
+// Hard-coded model constants, each marked **ASSUMPTION** in docs/ODD.md ("Events", "Targeting",
+// "Contact update", supply-chain cascade).
+constexpr std::uint32_t kInboundDraws = 3;      ///< an inbound lead: best of 3 uniform draws (ODD "Events")
+constexpr std::uint32_t kTargetDraws = 5;       ///< a WS1 or WS2 target: best of 5 uniform draws (ODD "Targeting")
+constexpr double kTargetCsrWeight = 0.3;        ///< weight of a CSR policy in the WS1 targeting score
+constexpr double kQualityBase = 0.7;            ///< contact quality o = q·(0.7 + 0.3·objective_consistency)
+constexpr double kQualityConsistency = 0.3;     ///< ... weight of objective_consistency in it
+constexpr double kImprovedLabourPractice = 0.8; ///< labour practice of an improved supplier (at least)
+
 /// RNG phase codes (low 8 bits of the phase word; relationship streams put the NGO above them).
 enum Phase : std::uint32_t {
     kInitCompany = 1, kInitBeta = 2, kInitBeta2 = 3,
@@ -351,19 +360,30 @@ void Model::phase_outreach() {
             auto it = rel_index_.find((static_cast<std::uint64_t>(n) << 32) | c);
             return it == rel_index_.end() || rels_[it->second].stage == Stage::kNone;
         };
+        // The best of `draws` uniform draws from [0, pool) (stream `phase`, draw i * draws + j) by
+        // `score`, among companies not yet engaged by this NGO and `eligible`; C if there is none.
+        // Every draw is made whatever the outcome, so the random streams do not depend on it.
+        auto best_of = [&](std::uint32_t draws, std::uint32_t phase, std::uint32_t i, std::uint32_t pool,
+                           const auto& score, const auto& eligible) {
+            std::uint32_t best = C;
+            double best_score = -1e9;
+            for (std::uint32_t j = 0; j < draws; ++j) {
+                const auto c = static_cast<std::uint32_t>(rng.below(phase, i * draws + j, pool));
+                if (!eligible(c)) continue;
+                const double sc = score(c);
+                if (free(c) && sc > best_score) best = c, best_score = sc;
+            }
+            return best;
+        };
+        auto any = [](std::uint32_t) { return true; };
+        auto interest = [&](std::uint32_t c) { return co_.alignment[c] + co_.sentiment[c]; };
         // Inbound leads: events, each bringing already-interested companies (best of 3 by
         // alignment plus sentiment).
         const std::uint32_t events = rng.poisson(kEvent, 0, p.outreach_events_per_year / kWeeksPerYear);
         actions_low_ += events;
         const std::uint32_t leads = rng.poisson(kInbound, 0, events * p.leads_per_event);
         for (std::uint32_t i = 0; i < leads; ++i) {
-            std::uint32_t best = C;
-            double best_score = -1e9;
-            for (std::uint32_t k = 0; k < 3; ++k) {
-                const auto c = static_cast<std::uint32_t>(rng.below(kInboundPick, i * 3 + k, C));
-                const double score = co_.alignment[c] + co_.sentiment[c];
-                if (free(c) && score > best_score) best = c, best_score = score;
-            }
+            const std::uint32_t best = best_of(kInboundDraws, kInboundPick, i, C, interest, any);
             if (best < C) start_engagement(relationship(n, best), Stream::kPrevention, true);
         }
         // Proactive targeting after landscape mapping: best of 5 by alignment and CSR, MNCs first.
@@ -374,30 +394,22 @@ void Model::phase_outreach() {
             const std::uint32_t k = std::min<std::uint32_t>(
                 rng.poisson(kTarget, 0, p.targets_per_month * 12.0 / kWeeksPerYear), static_cast<std::uint32_t>(p.max_pipeline) - pre);
             const std::uint32_t pool = net_.mnc_count > 0 ? net_.mnc_count : C;
+            auto target_score = [&](std::uint32_t c) {
+                return co_.alignment[c] + kTargetCsrWeight * co_.has_csr[c] + co_.sentiment[c];
+            };
             for (std::uint32_t i = 0; i < k; ++i) {
-                std::uint32_t best = C;
-                double best_score = -1e9;
-                for (std::uint32_t j = 0; j < 5; ++j) {
-                    const auto c = static_cast<std::uint32_t>(rng.below(kTargetPick, i * 5 + j, pool));
-                    const double score = co_.alignment[c] + 0.3 * co_.has_csr[c] + co_.sentiment[c];
-                    if (free(c) && score > best_score) best = c, best_score = score;
-                }
+                const std::uint32_t best = best_of(kTargetDraws, kTargetPick, i, pool, target_score, any);
                 if (best < C) start_engagement(relationship(n, best), Stream::kPrevention, false);
             }
         }
         // Work stream 2: companies on government lists or in associations (003 WS2).
         if (p.work_stream_2 && !ws2_stalled_) {
             const std::uint32_t k = rng.poisson(kWs2Target, 0, p.ws2_targets_per_year / kWeeksPerYear);
+            auto listed = [&](std::uint32_t c) {
+                return net_.company_government[c] >= 0 || net_.company_association[c] >= 0;
+            };
             for (std::uint32_t i = 0; i < k; ++i) {
-                std::uint32_t best = C;
-                double best_score = -1e9;
-                for (std::uint32_t j = 0; j < 5; ++j) {
-                    const auto c = static_cast<std::uint32_t>(rng.below(kWs2Pick, i * 5 + j, C));
-                    const bool listed = net_.company_government[c] >= 0 || net_.company_association[c] >= 0;
-                    if (!listed) continue;
-                    const double score = co_.alignment[c] + co_.sentiment[c];
-                    if (free(c) && score > best_score) best = c, best_score = score;
-                }
+                const std::uint32_t best = best_of(kTargetDraws, kWs2Pick, i, C, interest, listed);
                 if (best < C) start_engagement(relationship(n, best), Stream::kSurvivorEmployment, false);
             }
         }
@@ -508,7 +520,7 @@ void Model::decide(std::uint32_t id, Decision& d) const {
     d.contact = r.effort > 0;
     if (d.contact) {
         double o = (p.approach == Approach::kCoCreation ? tp.quality_co_creation : tp.quality_scrutiny) *
-                   (0.7 + 0.3 * p.objective_consistency);
+                   (kQualityBase + kQualityConsistency * p.objective_consistency);
         if (post) o -= tp.equity_weight * (1.0 - f);
         if (!p.handover && R < co_.ttv_weeks[c]) o -= tp.end_salience * (1.0 - std::max(0.0, R) / co_.ttv_weeks[c]);
         o = clamp01(o);
@@ -917,7 +929,7 @@ void Model::phase_cascade() {
         if (newly_[j] & 1) {
             co_.improved[c] = 1;
             co_.improved_week[c] = week_;
-            co_.labour_practice[c] = std::max(co_.labour_practice[c], 0.8);
+            co_.labour_practice[c] = std::max(co_.labour_practice[c], kImprovedLabourPractice);
             ++suppliers_improved_;
             touched_suppliers_.push_back(sidx);
             for (auto k = net_.buyers_of.offsets[sidx]; k < net_.buyers_of.offsets[sidx + 1]; ++k)
