@@ -1,0 +1,120 @@
+#include "pse/submodels/outreach.h"
+
+#include <algorithm>
+
+#include "pse/rng_streams.h"
+#include "pse/submodels/trust.h"
+
+namespace pse::outreach {
+namespace {
+// ASSUMPTIONS, docs/ODD.md 7.9.
+constexpr std::uint32_t kInboundDraws = 3;   ///< an inbound lead: best of 3 uniform draws
+constexpr std::uint32_t kTargetDraws = 5;    ///< a WS1 or WS2 target: best of 5 uniform draws
+constexpr double kTargetCsrWeight = 0.3;     ///< weight of a CSR policy in the WS1 targeting score
+constexpr double kNoScore = -1e9;            ///< below every score (scores are >= -1)
+
+std::uint64_t rel_key(std::uint32_t n, std::uint32_t c) { return (static_cast<std::uint64_t>(n) << 32) | c; }
+}  // namespace
+
+std::uint32_t relationship(const StepContext& ctx, ModelState& st, std::uint32_t n, std::uint32_t c) {
+    const std::uint64_t key = rel_key(n, c);
+    auto it = st.rel_index.find(key);
+    if (it != st.rel_index.end()) return it->second;
+    Relationship r;
+    r.ngo = n;
+    r.company = c;
+    r.org = ctx.net.company_vertex(c);
+    r.trust = trust::prior(ctx, st, n, c);
+    r.trust_week = ctx.week;
+    const auto id = static_cast<std::uint32_t>(st.rels.size());
+    st.rels.push_back(r);
+    st.rel_index.emplace(key, id);
+    return id;
+}
+
+void start_engagement(const StepContext& ctx, ModelState& st, std::uint32_t id, Stream stream, bool inbound) {
+    Relationship& r = st.rels[id];
+    const Stage to = stream == Stream::kPrevention ? Stage::kIdentified : Stage::kWs2Identified;
+    r.trust = trust::current(ctx, st, r);
+    if (inbound) r.trust = trust::boost(r.trust, ctx.scenario.trust.inbound_bonus);
+    r.trust_week = ctx.week;
+    r.stream = stream;
+    r.inbound = inbound;
+    r.first_contact = ctx.week;
+    set_stage(ctx, r, to);
+    st.ngo_state[r.ngo].active_rels.push_back(id);
+    if (stream == Stream::kPrevention) st.counters.initiated += 1;
+    emit(ctx, st, static_cast<std::int32_t>(r.ngo), r.org, inbound ? EventType::kInboundLead : EventType::kTargeted,
+         Stage::kNone, to);
+}
+
+void phase_outreach(const StepContext& ctx, ModelState& st) {
+    const auto& net = ctx.net;
+    const std::uint32_t C = net.company_count();
+    if (C == 0) return;
+    for (std::uint32_t n = 0; n < ctx.ngo_params.size(); ++n) {
+        const NgoParams& p = ctx.ngo_params[n];
+        NgoState& ns = st.ngo_state[n];
+        if (!ns.active || ns.staff_hours <= 0) continue;
+        const Rng rng = ctx.ngo_rng(n);
+        auto free = [&](std::uint32_t c) {
+            auto it = st.rel_index.find(rel_key(n, c));
+            return it == st.rel_index.end() || st.rels[it->second].stage == Stage::kNone;
+        };
+        // The best of `draws` uniform draws from [0, pool) (stream `phase`, draw i * draws + j) by
+        // `score`, among companies not yet engaged by this NGO and `eligible`; C if there is none.
+        // Every draw is made whatever the outcome, so the random streams do not depend on it.
+        auto best_of = [&](std::uint32_t draws, std::uint32_t phase, std::uint32_t i, std::uint32_t pool,
+                           const auto& score, const auto& eligible) {
+            std::uint32_t best = C;
+            double best_score = kNoScore;
+            for (std::uint32_t j = 0; j < draws; ++j) {
+                const auto c = static_cast<std::uint32_t>(rng.below(phase, i * draws + j, pool));
+                if (!eligible(c)) continue;
+                const double sc = score(c);
+                if (free(c) && sc > best_score) best = c, best_score = sc;
+            }
+            return best;
+        };
+        auto any = [](std::uint32_t) { return true; };
+        auto interest = [&](std::uint32_t c) { return st.co.alignment[c] + st.co.sentiment[c]; };
+        // Inbound leads: events, each bringing already-interested companies.
+        const std::uint32_t events = rng.poisson(rng_phase::kEvent, 0, p.outreach_events_per_year / kWeeksPerYear);
+        st.counters.actions_low += events;
+        const std::uint32_t leads = rng.poisson(rng_phase::kInbound, 0, events * p.leads_per_event);
+        for (std::uint32_t i = 0; i < leads; ++i) {
+            const std::uint32_t best = best_of(kInboundDraws, rng_phase::kInboundPick, i, C, interest, any);
+            if (best < C) start_engagement(ctx, st, relationship(ctx, st, n, best), Stream::kPrevention, true);
+        }
+        // Proactive targeting after landscape mapping, MNCs first, up to the pipeline cap.
+        std::uint32_t pre = 0;
+        for (auto id : ns.active_rels)
+            if (is_ws1(st.rels[id].stage) && !is_post_agreement(st.rels[id].stage)) ++pre;
+        const auto cap = static_cast<std::uint32_t>(p.max_pipeline);
+        if (pre < cap) {
+            const std::uint32_t k =
+                std::min<std::uint32_t>(rng.poisson(rng_phase::kTarget, 0, p.targets_per_month * 12.0 / kWeeksPerYear), cap - pre);
+            const std::uint32_t pool = net.mnc_count > 0 ? net.mnc_count : C;
+            auto target_score = [&](std::uint32_t c) {
+                return st.co.alignment[c] + kTargetCsrWeight * st.co.has_csr[c] + st.co.sentiment[c];
+            };
+            for (std::uint32_t i = 0; i < k; ++i) {
+                const std::uint32_t best = best_of(kTargetDraws, rng_phase::kTargetPick, i, pool, target_score, any);
+                if (best < C) start_engagement(ctx, st, relationship(ctx, st, n, best), Stream::kPrevention, false);
+            }
+        }
+        // Work stream 2: companies on government lists or in associations (003 WS2).
+        if (p.work_stream_2 && !st.ws2_stalled) {
+            const std::uint32_t k = rng.poisson(rng_phase::kWs2Target, 0, p.ws2_targets_per_year / kWeeksPerYear);
+            auto listed = [&](std::uint32_t c) {
+                return net.company_government[c] >= 0 || net.company_association[c] >= 0;
+            };
+            for (std::uint32_t i = 0; i < k; ++i) {
+                const std::uint32_t best = best_of(kTargetDraws, rng_phase::kWs2Pick, i, C, interest, listed);
+                if (best < C) start_engagement(ctx, st, relationship(ctx, st, n, best), Stream::kSurvivorEmployment, false);
+            }
+        }
+    }
+}
+
+}  // namespace pse::outreach

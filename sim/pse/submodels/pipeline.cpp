@@ -1,0 +1,214 @@
+#include "pse/submodels/pipeline.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "pse/detail/parallel.h"
+#include "pse/rng_streams.h"
+#include "pse/submodels/abuse.h"
+#include "pse/submodels/accounting.h"
+#include "pse/submodels/brokerage.h"
+#include "pse/submodels/funding.h"
+#include "pse/submodels/shocks.h"
+#include "pse/submodels/staffing.h"
+#include "pse/submodels/trust.h"
+#include "pse/submodels/ws2.h"
+
+namespace pse::pipeline {
+namespace {
+/// ASSUMPTION (docs/ODD.md 7.5): a partnership worked at less than half its effort need is at
+/// risk of fading (low_activity_hazard is added).
+constexpr double kLowActivityFulfilment = 0.5;
+
+/// True in the first week of company c's decision month.
+bool decision_week(const StepContext& ctx, const ModelState& st, std::uint32_t c) {
+    const int w = ctx.week;
+    return month_of(w) == st.co.decision_month[c] && (w == 0 || month_of(w - 1) != st.co.decision_month[c]);
+}
+
+/// Before an agreement: drop-out, advance, screens and gates.
+void decide_pre_agreement(const StepContext& ctx, const ModelState& st, const Relationship& r, const Rng& rng,
+                          double T, double f, double g, double w, Decision& d) {
+    const auto& pp = ctx.scenario.pipeline;
+    const NgoParams& p = ctx.ngo_params[r.ngo];
+    const std::uint32_t c = r.company;
+    const Stage stage = r.stage;
+    const StageParams& sp = pp.stage[static_cast<std::size_t>(stage)];
+    const auto ph = [&r](std::uint32_t code) { return rng_phase::ngo_phase(r.ngo, code); };
+    double drop = sp.drop_per_week * (2.0 - T) + pp.horizon_drop * (1.0 - w);
+    if (stage == Stage::kNegotiation) drop += funding::budget_uncertainty_drop(ctx, p);
+    if (rng.chance(ph(rng_phase::kDrop), 0, drop)) {
+        d.to = Stage::kDropped;
+        d.event = EventType::kDropped;
+        return;
+    }
+    // A concluded negotiation waits for the company's annual decision month to sign
+    // (000 Learning 2: adds 0-12 months); elsewhere the stage advances by its hazard.
+    const bool concluded = r.ready || rng.chance(ph(rng_phase::kAdvance), 0, hazard_to_prob(f * g * w / sp.mean_weeks));
+    if (!concluded) return;
+    if (stage == Stage::kNegotiation && pp.annual_gate && month_of(ctx.week) != st.co.decision_month[c]) {
+        d.ready = true;
+        return;
+    }
+    const Stage next = next_stage(stage);
+    if (next == Stage::kInterestsAligned) {  // alignment screen (docs/ODD.md 7.5)
+        const double a = std::min(1.0, st.co.alignment[c] + (r.inbound ? pp.inbound_alignment_bonus : 0.0));
+        const double pass = logistic(pp.alignment_intercept + pp.alignment_slope * a + pp.alignment_csr * st.co.has_csr[c]);
+        if (!rng.chance(ph(rng_phase::kScreen), 0, pass)) {
+            d.to = Stage::kDropped;
+            d.event = EventType::kScreenedOut;
+            return;
+        }
+    }
+    if (next == Stage::kConceptNote) {  // NGO ethical screen (LSI: 81% screen)
+        if (rng.chance(ph(rng_phase::kScreen), 1, pp.screen_reject_scale * (1.0 - st.co.labour_practice[c]))) {
+            d.to = Stage::kDropped;
+            d.event = EventType::kScreenedOut;
+            return;
+        }
+    }
+    if (next == Stage::kAgreement) {  // money only at the annual decision (000 Learning 2)
+        const auto& co = ctx.scenario.company;
+        d.resources = rng.lognormal(ph(rng_phase::kResources), 0, co.resources_usd_median, co.resources_usd_sigma);
+        d.event = EventType::kAgreement;
+    }
+    if (next == Stage::kCompanyDiscussions) {  // WS2 needs government support first
+        if (!ws2::government_gate_open(ctx, st, r.ngo, c)) return;
+        d.event = EventType::kAgreement;
+    }
+    d.to = next;
+}
+
+/// After an agreement: dissolution, brokerage, abuse, coverage, advance (WS2: match, cohort).
+void decide_post_agreement(const StepContext& ctx, const ModelState& st, const Relationship& r, const Rng& rng,
+                           double f, double g, double R, Decision& d) {
+    const auto& pp = ctx.scenario.pipeline;
+    const NgoParams& p = ctx.ngo_params[r.ngo];
+    const std::uint32_t c = r.company;
+    const Stage stage = r.stage;
+    const StageParams& sp = pp.stage[static_cast<std::size_t>(stage)];
+    const auto ph = [&r](std::uint32_t code) { return rng_phase::ngo_phase(r.ngo, code); };
+    double exit = sp.drop_per_week;
+    exit += funding::end_exit_hazard(ctx, p, R);
+    if (f < kLowActivityFulfilment) exit += pp.low_activity_hazard;
+    if (decision_week(ctx, st, c) && rng.chance(ph(rng_phase::kCsrChange), 0, ctx.scenario.company.csr_change_prob))
+        exit = 1.0;
+    if (rng.chance(ph(rng_phase::kExit), 0, exit)) {
+        d.to = Stage::kDissolved;
+        d.event = EventType::kDissolved;
+        return;
+    }
+    if (stage == Stage::kCoCreation || stage == Stage::kImplementation) {
+        d.brokerage = brokerage::decide(ctx, r, rng, f);
+        abuse::decide(ctx, st, r, rng, d);
+    }
+    if (stage == Stage::kImplementation) {  // coverage ramps up with effort
+        d.coverage = std::min(1.0, r.coverage + f / sp.mean_weeks);
+        return;
+    }
+    // Advance agreement -> co-creation -> implementation; WS2 discussions -> ... -> supported.
+    const double h = f * (stage == Stage::kAgreement ? 1.0 : g) / sp.mean_weeks;
+    if (!rng.chance(ph(rng_phase::kAdvance), 0, hazard_to_prob(h))) return;
+    const Stage next = next_stage(stage);
+    if (next == Stage::kCandidatesMatched && !ws2::candidates_matched(ctx, r, rng)) {
+        d.to = Stage::kDissolved;
+        d.event = EventType::kDissolved;
+        return;
+    }
+    if (next == Stage::kPlaced) d.placed = ws2::cohort_size(ctx, r, rng);
+    d.to = next;
+}
+
+}  // namespace
+
+void decide(const StepContext& ctx, const ModelState& st, std::uint32_t id, Decision& d) {
+    const Relationship& r = st.rels[id];
+    const std::uint32_t n = r.ngo;
+    const NgoState& ns = st.ngo_state[n];
+    const auto& tp = ctx.scenario.trust;
+    const Rng rng = ctx.relationship_rng(r.company);
+    d = Decision{};
+    const double T = trust::current(ctx, st, r);
+    d.trust = T;
+    d.coverage = r.coverage;
+    const Stage stage = r.stage;
+
+    if (stage == Stage::kSustained || (stage == Stage::kSupported && ns.ended)) {  // company-led after the project
+        if (rng.chance(rng_phase::ngo_phase(n, rng_phase::kExit), 0, funding::company_led_exit_prob(ctx))) {
+            d.to = Stage::kDissolved;
+            d.event = EventType::kDissolved;
+        }
+        return;
+    }
+    if (!ns.active) return;  // project not running (ended relationships are terminal)
+
+    const double f = staffing::fulfilment(ctx, r);
+    const double w = funding::horizon_willingness(ctx, st, n, r.company);
+    const double R = ns.end_week - ctx.week;
+    const bool post = is_post_agreement(stage);
+
+    // Trust: asymmetric update toward contact quality o (7.3).
+    d.contact = r.effort > 0;
+    if (d.contact)
+        d.trust = trust::asymmetric_update(T, trust::contact_quality(ctx, st, r, f, R, post), tp.gain_rate, tp.loss_ratio);
+    if (is_ws2(stage) && st.ws2_stalled) return;  // external stall (COVID-19, 003)
+
+    const double g = std::pow(T, tp.trust_exponent);
+    if (!post)
+        decide_pre_agreement(ctx, st, r, rng, T, f, g, w, d);
+    else
+        decide_post_agreement(ctx, st, r, rng, f, g, R, d);
+}
+
+void phase_decide(const StepContext& ctx, ModelState& st) {
+    st.decisions.resize(st.rels.size());
+    const std::vector<std::uint32_t> work = active_relationships(st);
+    if (ctx.parallel && work.size() > 256) {
+        detail::parallel_for<std::size_t>(work.size(), 64, [&](std::size_t begin, std::size_t end) {
+            for (std::size_t i = begin; i < end; ++i) decide(ctx, st, work[i], st.decisions[work[i]]);
+        });
+    } else {
+        for (auto id : work) decide(ctx, st, id, st.decisions[id]);
+    }
+}
+
+void phase_commit(const StepContext& ctx, ModelState& st) {
+    std::vector<std::uint32_t> work = active_relationships(st);
+    std::sort(work.begin(), work.end());
+    const auto& tp = ctx.scenario.trust;
+    for (auto id : work) {
+        const Decision& d = st.decisions[id];
+        Relationship& r = st.rels[id];
+        r.trust = d.trust;  // decide() already saw this week's shocks (phase 2)
+        // With contact, the updated trust holds at the start of next week; without contact,
+        // d.trust is this week's decayed value and decay continues from here.
+        r.trust_week = d.contact ? ctx.week + 1 : ctx.week;
+        if (d.contact) {
+            ++r.contacts;
+            r.last_contact = ctx.week;
+            if (r.stage == Stage::kGovernmentConsulted) ws2::note_government_contact(ctx, st, r);
+        }
+        // Supply-chain access is judged on the stage before this week's change (7.3); a
+        // handed-over chain stays open (company-led).
+        if (r.stage != Stage::kSustained)
+            r.access = is_ws1(r.stage) && is_post_agreement(r.stage) && r.trust >= tp.access_threshold;
+        r.ready = d.ready;
+        r.coverage = d.coverage;
+        if (d.brokerage) brokerage::commit(ctx, st, r);
+        if (d.abuse) abuse::commit(ctx, st, r, d);
+        if (d.placed > 0) ws2::commit_placement(ctx, st, r, d.placed);
+        if (d.to == Stage::kNone) continue;
+        const Stage from = r.stage;
+        set_stage(ctx, r, d.to);
+        emit(ctx, st, static_cast<std::int32_t>(r.ngo), r.org, d.event, from, d.to);
+        accounting::on_transition(ctx, st, r, from, d);
+        if (d.to == Stage::kFirstMeeting && ctx.ngo_params[r.ngo].approach == Approach::kScrutiny) {
+            shocks::spill_scrutiny(ctx, st, r.company);
+            shocks::queue_sister_spillover(st, r.ngo, tp.sister_spillover);
+        }
+        if (d.to == Stage::kAgreement) brokerage::diffuse_agreement(ctx, st, r.company);
+    }
+    drop_terminal(st);
+}
+
+}  // namespace pse::pipeline
