@@ -44,8 +44,7 @@ void phase_government_trust(const StepContext& ctx, ModelState& st) {
     for (std::size_t k = 0; k < st.gov_trust.size(); ++k) {
         double& T = st.gov_trust[k];
         if (st.gov_contact[k]) {
-            const double o = tp.quality_co_creation;
-            T = clamp01(T + (o >= T ? tp.gain_rate : tp.gain_rate * tp.loss_ratio) * (o - T));
+            T = trust::asymmetric_update(T, tp.quality_co_creation, tp.gain_rate, tp.loss_ratio);
         } else {
             T += tp.decay_rate * (tp.government_prior - T);
         }
