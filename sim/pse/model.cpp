@@ -41,6 +41,10 @@ void init_companies(const Scenario& s, const Network& net, std::uint64_t seed, b
     co.open_chain.assign(C, 0);
     co.scrutiny_chain.assign(C, 0);
     co.improved_share.assign(net.mnc_count, 0.0);
+    co.mech_source.assign(C, -1);
+    co.open_source.assign(C, -1);
+    co.remediation_by.assign(C, -1);
+    co.improved_by.assign(C, -1);
     using namespace rng_phase;
     auto one = [&](std::uint32_t c) {
         const Rng rng(seed, EntityKey{EntityKind::kCompany, c});
@@ -109,6 +113,7 @@ void Model::step() {
     shocks::phase_shocks(ctx, st_);            // 7.4  decay, tier downgrade, media, stall, turnover
     outreach::phase_outreach(ctx, st_);        // 7.9  inbound leads, WS1 and WS2 targeting
     staffing::phase_allocate(ctx, st_);        // 7.1  hours over engagements
+    accounting::phase_caseload(ctx, st_);      // 7.11 caseload (observation only)
     pipeline::phase_decide(ctx, st_);          // 7.5-7.8  one pure decision per relationship
     pipeline::phase_commit(ctx, st_);          // 7.5-7.8  decisions applied in relationship order
     shocks::phase_sister_spillovers(ctx, st_); // 7.4  queued reputational spillovers
@@ -127,7 +132,11 @@ void Model::phase_funding() {
 }
 void Model::phase_shocks() { shocks::phase_shocks(context(), st_); }
 void Model::phase_outreach() { outreach::phase_outreach(context(), st_); }
-void Model::phase_allocate() { staffing::phase_allocate(context(), st_); }
+void Model::phase_allocate() {
+    const StepContext ctx = context();
+    staffing::phase_allocate(ctx, st_);
+    accounting::phase_caseload(ctx, st_);
+}
 void Model::phase_engagements() { pipeline::phase_decide(context(), st_); }
 void Model::phase_commit() {
     const StepContext ctx = context();
@@ -155,6 +164,7 @@ RunOutput Model::run() {
     while (week_ < s_.weeks) step();
     const StepContext ctx = context();
     accounting::compute_summary(ctx, st_, first_start_, ngo_params_.empty() ? -1 : static_cast<int>(first_ngo_));
+    accounting::build_tables(ctx, st_);
     return st_.out;
 }
 

@@ -44,7 +44,7 @@ public:
     void phase_shocks();
     /// outreach::phase_outreach.
     void phase_outreach();
-    /// staffing::phase_allocate.
+    /// staffing::phase_allocate, accounting::phase_caseload.
     void phase_allocate();
     /// pipeline::phase_decide.
     void phase_engagements();

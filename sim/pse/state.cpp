@@ -14,10 +14,20 @@ void emit(const StepContext& ctx, ModelState& st, std::int32_t ngo, std::int64_t
     if (ctx.scenario.record_events) st.out.events.push_back(Event{ctx.week, ngo, org, type, from, to});
 }
 
-void set_stage(const StepContext& ctx, Relationship& r, Stage to) {
+void set_stage(const StepContext& ctx, ModelState& st, Relationship& r, Stage to, EndCause cause) {
+    const Stage from = r.stage;
     r.stage = to;
     r.stage_week = ctx.week;
-    if (is_terminal(to)) r.effort = 0;  // an ended relationship holds no staff hours
+    if (is_terminal(to)) {
+        r.effort = 0;  // an ended relationship holds no staff hours
+        r.end_week = ctx.week;
+        r.ended_at = from;
+        r.end_cause = cause;
+        if (r.access) {  // an ended partnership's chain is no longer open to the NGO
+            r.access = false;
+            emit(ctx, st, static_cast<std::int32_t>(r.ngo), r.org, EventType::kAccessClosed, from, to);
+        }
+    }
 }
 
 void drop_terminal(ModelState& st) {

@@ -7,6 +7,7 @@
 /// the context holds what a phase only reads (scenario, NGO parameters, network, seed, week);
 /// ModelState holds everything that changes. Parameters and state of an NGO are therefore
 /// `ctx.ngo_params[n]` (NgoParams, fixed for the run) and `st.ngo_state[n]` (NgoState).
+#include <array>
 #include <cstdint>
 #include <limits>
 #include <unordered_map>
@@ -58,6 +59,14 @@ struct Relationship {
     double resources_usd = 0;      ///< company money committed, USD
     std::uint32_t placed = 0;      ///< survivors placed through this partnership (WS2)
     std::uint32_t employed = 0;    ///< of those, still employed
+    // --- observation only (partnership table; no mechanism reads these) ---
+    std::int32_t first_meeting_week = -1;  ///< first meeting (WS1) / government consultation (WS2)
+    std::int32_t end_week = -1;            ///< week it reached a terminal stage
+    Stage ended_at = Stage::kNone;         ///< stage it was in when it ended
+    EndCause end_cause = EndCause::kNone;
+    bool handed_over = false;              ///< continued company-led after the project end
+    double hours_total = 0;                ///< skill-weighted staff hours over the run
+    std::uint32_t weeks_worked = 0;        ///< weeks with staff hours > 0
 };
 
 /// Per-NGO dynamic state (its parameters stay in NgoParams).
@@ -77,6 +86,9 @@ struct NgoState {
     bool had_engagement = false;
     bool had_agreement = false;
     bool had_continuation = false;
+    // --- observation only (NGO table) ---
+    double agreements_ws1 = 0, agreements_ws2 = 0, staff_hours_total = 0, engagements_started = 0;
+    double partnerships_at_end = kNaN;   ///< post-agreement partnerships in the last project week
 };
 
 /// Static per-company attributes drawn at initialisation, and per-company state (structure of
@@ -88,6 +100,11 @@ struct Companies {
     std::vector<double> mech_coverage;   ///< MNCs: max coverage over NGOs (open chains), this week
     std::vector<std::uint8_t> open_chain, scrutiny_chain;  ///< MNCs: chain opened / opened to a scrutiny NGO
     std::vector<double> improved_share;  ///< MNCs: share of their suppliers improved
+    // --- attribution of outcomes to partnerships (observation only; relationship id or -1) ---
+    std::vector<std::int32_t> mech_source;    ///< partnership giving mech_coverage (first of the highest)
+    std::vector<std::int32_t> open_source;    ///< MNCs: first partnership with the chain open this week
+    std::vector<std::int32_t> remediation_by; ///< partnership whose abuse report set remediation
+    std::vector<std::int32_t> improved_by;    ///< suppliers: partnership credited with the improvement
 };
 
 /// Everything one run produced.
@@ -97,6 +114,8 @@ struct RunOutput {
     std::vector<double> pipeline;   ///< [week][kStageCount] engagements per stage
     std::vector<double> summary;    ///< [kSummaryCount]
     std::vector<Event> events;
+    /// Per-run tables (Table order), row-major [rows x kTableSpecs[t].column_count].
+    std::array<std::vector<double>, kTableCount> tables;
     std::uint32_t organisations = 0;
     std::size_t edges = 0;
 };
@@ -109,6 +128,15 @@ struct Counters {
     std::vector<double> weeks_to_agreement, weeks_to_implementation;
     double first_implementation = -1;   ///< week of the first WS1 implementation, -1 if none
     std::size_t suppliers_improved = 0;
+    // --- per work stream (index: Stream value; they partition the totals above) ---
+    std::array<double, 3> agreements_by_stream{}, low_by_stream{}, medium_by_stream{}, high_by_stream{};
+    // --- observation only ---
+    double access_opened = 0;                 ///< access_opened events
+    double caseload_per_fte_sum = 0, caseload_weeks = 0;  ///< engagements worked per FTE, summed over staffed weeks
+    /// Per stage: engagement-weeks, worked weeks, hours (caseload by stage).
+    std::array<double, kStageCount> stage_weeks{}, stage_worked{}, stage_hours{};
+    /// Final-week outcome credit (relationship id or -1 for none): workers, vulnerability reduction.
+    std::vector<std::pair<std::int32_t, std::pair<double, double>>> final_credit;
 };
 
 /// What a decide step concluded for one relationship this week (written in the pure decision
@@ -125,6 +153,7 @@ struct Decision {
     bool brokerage = false;
     bool ready = false;           ///< negotiation concluded this week (sign at the decision month)
     double resources = 0;
+    EndCause cause = EndCause::kNone;  ///< why it drops or dissolves (observation only)
 };
 
 /// Work lists of the supply-chain cascade (reused every week; no per-step allocation once warm).
@@ -133,6 +162,7 @@ struct CascadeWork {
     std::vector<std::uint64_t> cand_bits;  ///< one bit per supplier, clear between weeks
     std::vector<std::uint8_t> improved_now, endorsed_now;  ///< per candidate, this week
     std::vector<double> reach, vr;
+    std::vector<std::int32_t> cov_source, imp_source;     ///< per candidate: credited partnership or -1
 };
 
 /// Everything of a run that changes over time.
@@ -202,8 +232,9 @@ double clamp01(double x);
 /// Record an event (if the scenario records events).
 void emit(const StepContext& ctx, ModelState& st, std::int32_t ngo, std::int64_t org, EventType type,
           Stage from = Stage::kNone, Stage to = Stage::kNone);
-/// Move relationship r to stage `to` this week; an ended relationship holds no staff hours.
-void set_stage(const StepContext& ctx, Relationship& r, Stage to);
+/// Move relationship r to stage `to` this week; an ended relationship holds no staff hours, and
+/// its supply chain closes (access_closed event). `cause`: why it ended (terminal stages only).
+void set_stage(const StepContext& ctx, ModelState& st, Relationship& r, Stage to, EndCause cause = EndCause::kNone);
 /// Remove relationships in a terminal stage from every NGO's active list.
 void drop_terminal(ModelState& st);
 /// Relationship ids of every NGO's active list, in NGO order then list order.

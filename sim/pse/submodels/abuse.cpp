@@ -18,7 +18,8 @@ void decide(const StepContext& ctx, const ModelState& st, const Relationship& r,
         d.abuse = true, d.abuse_supplier = sup;
 }
 
-void commit(const StepContext& ctx, ModelState& st, Relationship& r, const Decision& d) {
+void commit(const StepContext& ctx, ModelState& st, std::uint32_t id, const Decision& d) {
+    Relationship& r = st.rels[id];
     const auto n = static_cast<std::int32_t>(r.ngo);
     const auto& tp = ctx.scenario.trust;
     st.counters.abuse += 1;
@@ -27,6 +28,7 @@ void commit(const StepContext& ctx, ModelState& st, Relationship& r, const Decis
         trust::shock(ctx, st, r, ctx.scenario.outcomes.report_trust_drop);
         if (!st.co.remediation[d.abuse_supplier] && !ctx.net.is_mnc(d.abuse_supplier))
             st.cascade.touched_suppliers.push_back(d.abuse_supplier - ctx.net.mnc_count);
+        if (!st.co.remediation[d.abuse_supplier]) st.co.remediation_by[d.abuse_supplier] = static_cast<std::int32_t>(id);
         st.co.remediation[d.abuse_supplier] = 1;  // the abused supplier gets remediation pressure
         emit(ctx, st, n, r.org, EventType::kAbuseReported, r.stage, r.stage);
         shocks::queue_sister_spillover(st, r.ngo, tp.sister_spillover);

@@ -16,6 +16,7 @@ void decide(const StepContext& ctx, const ModelState& st, const Relationship& r,
 /// report_trust_drop, the supplier gets remediation pressure (7.10) and a sister spillover is
 /// queued; with non_disclosure, a leak with probability nda_leak_prob compounds the NGO's
 /// reputation penalty with sister_spillover and queues a sister spillover.
-void commit(const StepContext& ctx, ModelState& st, Relationship& r, const Decision& d);
+/// `id` is the relationship id (st.rels[id]); it is credited with the remediation (7.10).
+void commit(const StepContext& ctx, ModelState& st, std::uint32_t id, const Decision& d);
 
 }  // namespace pse::abuse

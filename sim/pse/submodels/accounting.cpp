@@ -1,6 +1,7 @@
 #include "pse/submodels/accounting.h"
 
 #include <algorithm>
+#include <iterator>
 
 #include "pse/submodels/trust.h"
 
@@ -20,15 +21,20 @@ void on_transition(const StepContext& ctx, ModelState& st, Relationship& r, Stag
     switch (d.to) {
         case Stage::kFirstMeeting:
             k.actions_low += 1;
+            k.low_by_stream[1] += 1;
             ns.had_engagement = true;
+            r.first_meeting_week = ctx.week;
             break;
         case Stage::kGovernmentConsulted:
             ns.had_engagement = true;
+            r.first_meeting_week = ctx.week;
             break;
         case Stage::kAgreement:
             k.agreements += 1;
+            k.agreements_by_stream[1] += 1;
+            ns.agreements_ws1 += 1;
             k.reached_agreement += 1;
-            if (d.resources > 0) k.actions_high += 1;
+            if (d.resources > 0) k.actions_high += 1, k.high_by_stream[1] += 1;
             k.resources_usd += d.resources;
             r.resources_usd = d.resources;
             r.agreement_week = ctx.week;
@@ -38,6 +44,8 @@ void on_transition(const StepContext& ctx, ModelState& st, Relationship& r, Stag
         case Stage::kCompanyDiscussions:
             if (from == Stage::kSupported) break;  // next cohort of an existing partnership
             k.agreements += 1;
+            k.agreements_by_stream[2] += 1;
+            ns.agreements_ws2 += 1;
             k.ws2_partnerships += 1;
             r.agreement_week = ctx.week;
             ns.had_agreement = true;
@@ -51,31 +59,68 @@ void on_transition(const StepContext& ctx, ModelState& st, Relationship& r, Stag
     }
 }
 
+void phase_caseload(const StepContext& ctx, ModelState& st) {
+    auto& k = st.counters;
+    double worked = 0, fte = 0;
+    for (std::uint32_t n = 0; n < ctx.ngo_params.size(); ++n) {
+        const auto& ns = st.ngo_state[n];
+        if (!ns.active) continue;
+        const auto& p = ctx.ngo_params[n];
+        fte += p.dedicated_fte + p.part_time_staff * p.part_time_share;
+        for (auto id : ns.active_rels) {
+            auto& r = st.rels[id];
+            const auto s = static_cast<std::size_t>(r.stage);
+            k.stage_weeks[s] += 1;
+            k.stage_hours[s] += r.effort;
+            if (r.effort > 0) {
+                k.stage_worked[s] += 1;
+                worked += 1;
+                r.hours_total += r.effort;
+                r.weeks_worked += 1;
+            }
+        }
+    }
+    auto* row = st.series_row(ctx.week);
+    row[static_cast<int>(Series::kEngagementsWorked)] = worked;
+    const double per_fte = fte > 0 ? worked / fte : kNaN;
+    row[static_cast<int>(Series::kEngagementsWorkedPerFte)] = per_fte;
+    if (fte > 0) {
+        k.caseload_per_fte_sum += per_fte;
+        k.caseload_weeks += 1;
+    }
+}
+
 void phase_record(const StepContext& ctx, ModelState& st) {
     auto* row = st.series_row(ctx.week);
     auto set = [&](Series k, double v) { row[static_cast<int>(k)] = v; };
     double active = 0, partnerships = 0, after = 0, employed = 0, effort = 0, trust_sum = 0, budget = 0, hours = 0;
+    double chains_open = 0;
     auto* stages = &st.out.pipeline[static_cast<std::size_t>(ctx.week) * kStageCount];
     for (const auto& r : st.rels) {
         stages[static_cast<int>(r.stage)] += 1;
         employed += r.employed;
     }
     stages[0] = 0;
-    for (const auto& ns : st.ngo_state) {
+    for (auto& ns : st.ngo_state) {
         if (ns.active) {
             budget += ns.budget_usd;
             hours += ns.staff_hours;
+            ns.staff_hours_total += ns.staff_hours;
         }
+        double own = 0;
         for (auto id : ns.active_rels) {
             const auto& r = st.rels[id];
             active += 1;
             trust_sum += trust::current(ctx, st, r);
             effort += r.effort;
+            chains_open += r.access;
             if (is_post_agreement(r.stage)) {
                 partnerships += 1;
+                own += 1;
                 if (ns.ended) after += 1;
             }
         }
+        if (ctx.week == ns.end_week - 1) ns.partnerships_at_end = own;
     }
     auto& k = st.counters;
     k.staff_hours_total += hours;
@@ -94,6 +139,15 @@ void phase_record(const StepContext& ctx, ModelState& st) {
     set(Series::kMeanTrust, active > 0 ? trust_sum / active : kNaN);
     set(Series::kBudgetUsd, budget);
     set(Series::kAbuseDiscovered, k.abuse);
+    set(Series::kAgreementsWs1, k.agreements_by_stream[1]);
+    set(Series::kAgreementsWs2, k.agreements_by_stream[2]);
+    set(Series::kActionsLowWs1, k.low_by_stream[1]);
+    set(Series::kActionsLowWs2, k.low_by_stream[2]);
+    set(Series::kActionsMediumWs1, k.medium_by_stream[1]);
+    set(Series::kActionsMediumWs2, k.medium_by_stream[2]);
+    set(Series::kActionsHighWs1, k.high_by_stream[1]);
+    set(Series::kActionsHighWs2, k.high_by_stream[2]);
+    set(Series::kSupplyChainsOpen, chains_open);
 }
 
 void compute_summary(const StepContext& ctx, ModelState& st, int first_start, int first_ngo) {
@@ -139,6 +193,119 @@ void compute_summary(const StepContext& ctx, ModelState& st, int first_start, in
     set(Summary::kNgosEngaging, eng / N);
     set(Summary::kNgosWithJointActivity, joint / N);
     set(Summary::kNgosContinuing, cont / N);
+    set(Summary::kAgreementsWs1, k.agreements_by_stream[1]);
+    set(Summary::kAgreementsWs2, k.agreements_by_stream[2]);
+    set(Summary::kActionsLowWs1, k.low_by_stream[1]);
+    set(Summary::kActionsLowWs2, k.low_by_stream[2]);
+    set(Summary::kActionsMediumWs1, k.medium_by_stream[1]);
+    set(Summary::kActionsMediumWs2, k.medium_by_stream[2]);
+    set(Summary::kActionsHighWs1, k.high_by_stream[1]);
+    set(Summary::kActionsHighWs2, k.high_by_stream[2]);
+    set(Summary::kSupplyChainsOpened, k.access_opened);
+    set(Summary::kMeanEngagementsWorkedPerFte, k.caseload_weeks > 0 ? k.caseload_per_fte_sum / k.caseload_weeks : kNaN);
+    double w_un = 0, v_un = 0;
+    for (const auto& [id, wv] : k.final_credit)
+        if (id < 0) w_un += wv.first, v_un += wv.second;
+    set(Summary::kWorkersReachedUnattributed, w_un);
+    set(Summary::kVulnerabilityReductionUnattributed, v_un);
+    double imp_un = 0;
+    for (std::uint32_t c = ctx.net.mnc_count; c < ctx.net.company_count(); ++c)
+        imp_un += st.co.improved[c] && st.co.improved_by[c] < 0;
+    set(Summary::kSuppliersImprovedUnattributed, imp_un);
+}
+
+void build_tables(const StepContext& ctx, ModelState& st) {
+    const auto& net = ctx.net;
+    // Outcomes credited to each relationship.
+    std::vector<double> workers(st.rels.size(), 0.0), vuln(st.rels.size(), 0.0), improved(st.rels.size(), 0.0);
+    for (const auto& [id, wv] : st.counters.final_credit)
+        if (id >= 0) workers[static_cast<std::size_t>(id)] += wv.first, vuln[static_cast<std::size_t>(id)] += wv.second;
+    for (std::uint32_t c = net.mnc_count; c < net.company_count(); ++c)
+        if (st.co.improved[c] && st.co.improved_by[c] >= 0) improved[static_cast<std::size_t>(st.co.improved_by[c])] += 1;
+
+    auto& pt = st.out.tables[static_cast<int>(Table::kPartnerships)];
+    pt.clear();
+    auto wk = [](std::int32_t w) { return w >= 0 ? static_cast<double>(w) : kNaN; };
+    for (std::size_t id = 0; id < st.rels.size(); ++id) {
+        const auto& r = st.rels[id];
+        if (r.first_meeting_week < 0) continue;
+        const bool ended = is_terminal(r.stage);
+        double how = 0;  // still_active
+        if (ended) how = r.end_cause == EndCause::kProjectEnd ? 3 : r.stage == Stage::kDropped ? 1 : 2;
+        else if (r.handed_over) how = 4;
+        const double row[] = {
+            static_cast<double>(r.ngo),
+            static_cast<double>(r.company),
+            static_cast<double>(r.org),
+            net.is_mnc(r.company) ? 0.0 : 1.0,
+            static_cast<double>(st.co.sensitive[r.company]),
+            static_cast<double>(r.stream),
+            r.inbound ? 1.0 : 0.0,
+            wk(r.first_contact),
+            wk(r.first_meeting_week),
+            wk(r.agreement_week),
+            ended ? wk(r.end_week) : kNaN,
+            static_cast<double>(r.stage),
+            ended ? static_cast<double>(r.ended_at) : kNaN,
+            how,
+            static_cast<double>(r.end_cause),
+            r.resources_usd,
+            r.hours_total,
+            static_cast<double>(r.weeks_worked),
+            workers[id],
+            vuln[id],
+            improved[id],
+            static_cast<double>(r.placed),
+        };
+        static_assert(std::size(row) == kPartnershipColumns.size());
+        pt.insert(pt.end(), std::begin(row), std::end(row));
+    }
+
+    auto& nt = st.out.tables[static_cast<int>(Table::kNgos)];
+    nt.clear();
+    std::vector<double> continuing(ctx.ngo_params.size(), 0.0);
+    for (std::size_t n = 0; n < ctx.ngo_params.size(); ++n)
+        if (st.ngo_state[n].ended)
+            for (auto id : st.ngo_state[n].active_rels) continuing[n] += is_post_agreement(st.rels[id].stage);
+    for (std::size_t n = 0; n < ctx.ngo_params.size(); ++n) {
+        const auto& p = ctx.ngo_params[n];
+        const auto& ns = st.ngo_state[n];
+        const double row[] = {
+            static_cast<double>(n),
+            p.engages_business ? 1.0 : 0.0,
+            p.dedicated_fte,
+            p.part_time_staff,
+            p.part_time_share,
+            p.trained ? 1.0 : 0.0,
+            static_cast<double>(p.approach),
+            static_cast<double>(p.framing),
+            p.affiliated ? 1.0 : 0.0,
+            p.handover ? 1.0 : 0.0,
+            p.work_stream_2 ? 1.0 : 0.0,
+            static_cast<double>(p.start_week),
+            static_cast<double>(ns.end_week),
+            ns.agreements_ws1 + ns.agreements_ws2,
+            ns.agreements_ws1,
+            ns.agreements_ws2,
+            ns.partnerships_at_end,
+            continuing[n],
+            ns.staff_hours_total,
+            ns.engagements_started,
+        };
+        static_assert(std::size(row) == kNgoColumns.size());
+        nt.insert(nt.end(), std::begin(row), std::end(row));
+    }
+
+    auto& stt = st.out.tables[static_cast<int>(Table::kStages)];
+    stt.clear();
+    const auto& k = st.counters;
+    for (int s = 1; s < kStageCount; ++s) {
+        const auto i = static_cast<std::size_t>(s);
+        const double row[] = {static_cast<double>(s), k.stage_weeks[i], k.stage_worked[i], k.stage_hours[i],
+                              k.stage_weeks[i] > 0 ? k.stage_hours[i] / k.stage_weeks[i] : kNaN};
+        static_assert(std::size(row) == kStageColumns.size());
+        stt.insert(stt.end(), std::begin(row), std::end(row));
+    }
 }
 
 }  // namespace pse::accounting

@@ -13,6 +13,12 @@ namespace pse::accounting {
 /// first implementation is recorded.
 void on_transition(const StepContext& ctx, ModelState& st, Relationship& r, Stage from, const Decision& d);
 
+/// Phase 4b (observation only): caseload after effort allocation: engagements worked (staff
+/// hours > 0) this week, in total and per FTE of running projects (dedicated_fte +
+/// part_time_staff·part_time_share); engagement-weeks, worked weeks and hours per stage; each
+/// relationship's hours and weeks worked.
+void phase_caseload(const StepContext& ctx, ModelState& st);
+
 /// Phase 8: the weekly series (except the three cascade outcomes, written by the cascade) and
 /// the per-stage counts of this week.
 void phase_record(const StepContext& ctx, ModelState& st);
@@ -21,5 +27,8 @@ void phase_record(const StepContext& ctx, ModelState& st);
 /// first_start/first_ngo: start week and index of the NGO whose project starts first
 /// (first_ngo < 0 if no NGO engages business; then the scenario's horizon is used).
 void compute_summary(const StepContext& ctx, ModelState& st, int first_start, int first_ngo);
+
+/// The per-run tables (partnerships, NGOs, stages; docs/OUTPUT.md) after the last week.
+void build_tables(const StepContext& ctx, ModelState& st);
 
 }  // namespace pse::accounting

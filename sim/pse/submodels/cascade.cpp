@@ -74,6 +74,8 @@ void phase_chain_flags(const StepContext& ctx, ModelState& st) {
         co.mech_coverage[c] = 0.0;
         co.open_chain[c] = 0;
         co.scrutiny_chain[c] = 0;
+        co.mech_source[c] = -1;
+        co.open_source[c] = -1;
     }
     st.cascade.chain_touched.clear();
     for (const auto& ns : st.ngo_state)
@@ -84,8 +86,12 @@ void phase_chain_flags(const StepContext& ctx, ModelState& st) {
             const double cov = r.coverage * (r.stage == Stage::kSustained ? oc.sustained_factor : 1.0) *
                                (open ? 1.0 : oc.closed_chain_reach);
             st.cascade.chain_touched.push_back(r.company);
-            co.mech_coverage[r.company] = std::max(co.mech_coverage[r.company], cov);
+            if (cov > co.mech_coverage[r.company]) {  // the first of the highest is credited
+                co.mech_coverage[r.company] = cov;
+                co.mech_source[r.company] = static_cast<std::int32_t>(id);
+            }
             if (open) {
+                if (!co.open_chain[r.company]) co.open_source[r.company] = static_cast<std::int32_t>(id);
                 co.open_chain[r.company] = 1;
                 if (ctx.ngo_params[r.ngo].approach == Approach::kScrutiny) co.scrutiny_chain[r.company] = 1;
             }
@@ -104,18 +110,26 @@ void phase_cascade(const StepContext& ctx, ModelState& st) {
     w.endorsed_now.assign(n, 0);
     w.reach.assign(n, 0.0);
     w.vr.assign(n, 0.0);
+    w.cov_source.assign(n, -1);
+    w.imp_source.assign(n, -1);
     auto one = [&](std::size_t j) {
         const std::uint32_t sidx = w.cand[j];
         const std::uint32_t c = M + sidx;
         double cov = co.mech_coverage[c];
+        std::int32_t cov_src = co.mech_source[c];
+        std::int32_t open_src = -1;
         std::uint32_t open = 0;
         bool scrutiny = false;
         double peer = 0;
         const auto b0 = net.buyers_of.offsets[sidx], b1 = net.buyers_of.offsets[sidx + 1];
         for (auto k = b0; k < b1; ++k) {
             const auto b = net.buyers_of.targets[k];
-            cov = std::max(cov, co.mech_coverage[b]);
+            if (co.mech_coverage[b] > cov) {  // max coverage; the first of the highest is credited
+                cov = co.mech_coverage[b];
+                cov_src = co.mech_source[b];
+            }
             if (co.open_chain[b]) {
+                if (open == 0) open_src = co.open_source[b];
                 ++open;
                 scrutiny = scrutiny || co.scrutiny_chain[b];
             }
@@ -134,6 +148,11 @@ void phase_cascade(const StepContext& ctx, ModelState& st) {
         }
         const double wk = co.workers[c];
         w.reach[j] = (cov > 0 || improved) ? wk : 0.0;
+        // Credit (observation only): coverage to the partnership giving it; an improvement this
+        // week to the first open buyer chain's partnership, else to the abuse report behind the
+        // remediation, else to none (peer or background improvement).
+        if (w.improved_now[j]) w.imp_source[j] = open_src >= 0 ? open_src : co.remediation_by[c];
+        w.cov_source[j] = cov > 0 ? cov_src : -1;
         w.vr[j] = wk * (1.0 - (1.0 - oc.vulnerability_reduction * cov) * (1.0 - (improved ? oc.vulnerability_reduction : 0.0)));
         if (open > 0) w.endorsed_now[j] = 1;  // endorsed by an open buyer this week
     };
@@ -150,6 +169,7 @@ void phase_cascade(const StepContext& ctx, ModelState& st) {
         const std::uint32_t c = M + sidx;
         if (w.improved_now[j]) {
             co.improved[c] = 1;
+            co.improved_by[c] = w.imp_source[j];
             co.improved_week[c] = ctx.week;
             co.labour_practice[c] = std::max(co.labour_practice[c], kImprovedLabourPractice);
             ++st.counters.suppliers_improved;
@@ -171,6 +191,16 @@ void phase_cascade(const StepContext& ctx, ModelState& st) {
         for (auto k = net.buyers_of.offsets[sidx]; k < net.buyers_of.offsets[sidx + 1]; ++k) {
             const auto m = net.buyers_of.targets[k];
             co.improved_share[m] = static_cast<double>(w.improved_count[m]) / net.suppliers_of.row_size(m);
+        }
+    }
+    if (ctx.week == ctx.scenario.weeks - 1) {  // final-week credit of workers reached
+        auto& credit = st.counters.final_credit;
+        credit.clear();
+        for (std::size_t j = 0; j < n; ++j) {
+            if (w.reach[j] <= 0 && w.vr[j] <= 0) continue;
+            const std::uint32_t c = M + w.cand[j];
+            const std::int32_t src = w.cov_source[j] >= 0 ? w.cov_source[j] : co.improved_by[c];
+            credit.push_back({src, {w.reach[j], w.vr[j]}});
         }
     }
     auto* row = st.series_row(ctx.week);

@@ -69,10 +69,13 @@ void end_project(const StepContext& ctx, ModelState& st, std::uint32_t n) {
                 const bool placing = from == Stage::kPlaced || from == Stage::kSupported;
                 to = placing && rng.chance(phase, 0, pc) ? Stage::kSupported : Stage::kDissolved;
             }
-            if (to != Stage::kDissolved) ns.had_continuation = true;
+            if (to != Stage::kDissolved) {
+                ns.had_continuation = true;
+                r.handed_over = true;
+            }
         }
         if (to == from) continue;
-        set_stage(ctx, r, to);
+        set_stage(ctx, st, r, to, is_terminal(to) ? EndCause::kProjectEnd : EndCause::kNone);
         emit(ctx, st, static_cast<std::int32_t>(n), r.org, EventType::kProjectEnd, from, to);
     }
     std::erase_if(ns.active_rels, [&st](std::uint32_t id) { return is_terminal(st.rels[id].stage); });

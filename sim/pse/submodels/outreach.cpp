@@ -41,8 +41,9 @@ void start_engagement(const StepContext& ctx, ModelState& st, std::uint32_t id, 
     r.stream = stream;
     r.inbound = inbound;
     r.first_contact = ctx.week;
-    set_stage(ctx, r, to);
+    set_stage(ctx, st, r, to);
     st.ngo_state[r.ngo].active_rels.push_back(id);
+    st.ngo_state[r.ngo].engagements_started += 1;
     if (stream == Stream::kPrevention) st.counters.initiated += 1;
     emit(ctx, st, static_cast<std::int32_t>(r.ngo), r.org, inbound ? EventType::kInboundLead : EventType::kTargeted,
          Stage::kNone, to);
@@ -81,6 +82,7 @@ void phase_outreach(const StepContext& ctx, ModelState& st) {
         // Inbound leads: events, each bringing already-interested companies.
         const std::uint32_t events = rng.poisson(rng_phase::kEvent, 0, p.outreach_events_per_year / kWeeksPerYear);
         st.counters.actions_low += events;
+        st.counters.low_by_stream[1] += events;  // outreach events bring WS1 leads
         const std::uint32_t leads = rng.poisson(rng_phase::kInbound, 0, events * p.leads_per_event);
         for (std::uint32_t i = 0; i < leads; ++i) {
             const std::uint32_t best = best_of(kInboundDraws, rng_phase::kInboundPick, i, C, interest, any);

@@ -35,11 +35,17 @@ void decide_pre_agreement(const StepContext& ctx, const ModelState& st, const Re
     const Stage stage = r.stage;
     const StageParams& sp = pp.stage[static_cast<std::size_t>(stage)];
     const auto ph = [&r](std::uint32_t code) { return rng_phase::ngo_phase(r.ngo, code); };
-    double drop = sp.drop_per_week * (2.0 - T) + pp.horizon_drop * (1.0 - w);
+    // Competing risks in one draw u: the cause is the term of the sum that u fell in.
+    const double trust_drop = sp.drop_per_week * (2.0 - T);
+    double drop = trust_drop + pp.horizon_drop * (1.0 - w);
+    const double before_budget = drop;
     if (stage == Stage::kNegotiation) drop += funding::budget_uncertainty_drop(ctx, p);
-    if (rng.chance(ph(rng_phase::kDrop), 0, drop)) {
+    if (const double u = rng.uniform(ph(rng_phase::kDrop), 0); u < drop) {
         d.to = Stage::kDropped;
         d.event = EventType::kDropped;
+        d.cause = u < trust_drop      ? EndCause::kTrust
+                  : u < before_budget ? EndCause::kProjectHorizon
+                                      : EndCause::kBudgetUncertainty;
         return;
     }
     // A concluded negotiation waits for the company's annual decision month to sign
@@ -57,6 +63,7 @@ void decide_pre_agreement(const StepContext& ctx, const ModelState& st, const Re
         if (!rng.chance(ph(rng_phase::kScreen), 0, pass)) {
             d.to = Stage::kDropped;
             d.event = EventType::kScreenedOut;
+            d.cause = EndCause::kMisalignment;
             return;
         }
     }
@@ -64,6 +71,7 @@ void decide_pre_agreement(const StepContext& ctx, const ModelState& st, const Re
         if (rng.chance(ph(rng_phase::kScreen), 1, pp.screen_reject_scale * (1.0 - st.co.labour_practice[c]))) {
             d.to = Stage::kDropped;
             d.event = EventType::kScreenedOut;
+            d.cause = EndCause::kEthicalScreen;
             return;
         }
     }
@@ -88,14 +96,22 @@ void decide_post_agreement(const StepContext& ctx, const ModelState& st, const R
     const Stage stage = r.stage;
     const StageParams& sp = pp.stage[static_cast<std::size_t>(stage)];
     const auto ph = [&r](std::uint32_t code) { return rng_phase::ngo_phase(r.ngo, code); };
-    double exit = sp.drop_per_week;
+    // Competing risks in one draw u: the cause is the term of the sum that u fell in.
+    const double baseline = sp.drop_per_week;
+    double exit = baseline;
     exit += funding::end_exit_hazard(ctx, p, R);
+    const double before_low = exit;
     if (f < kLowActivityFulfilment) exit += pp.low_activity_hazard;
-    if (decision_week(ctx, st, c) && rng.chance(ph(rng_phase::kCsrChange), 0, ctx.scenario.company.csr_change_prob))
-        exit = 1.0;
-    if (rng.chance(ph(rng_phase::kExit), 0, exit)) {
+    const bool csr_change =
+        decision_week(ctx, st, c) && rng.chance(ph(rng_phase::kCsrChange), 0, ctx.scenario.company.csr_change_prob);
+    if (csr_change) exit = 1.0;
+    if (const double u = rng.uniform(ph(rng_phase::kExit), 0); u < exit) {
         d.to = Stage::kDissolved;
         d.event = EventType::kDissolved;
+        d.cause = csr_change         ? EndCause::kCsrChange
+                  : u < baseline     ? EndCause::kBaselineExit
+                  : u < before_low   ? EndCause::kProjectEndApproaching
+                                     : EndCause::kLowActivity;
         return;
     }
     if (stage == Stage::kCoCreation || stage == Stage::kImplementation) {
@@ -113,6 +129,7 @@ void decide_post_agreement(const StepContext& ctx, const ModelState& st, const R
     if (next == Stage::kCandidatesMatched && !ws2::candidates_matched(ctx, r, rng)) {
         d.to = Stage::kDissolved;
         d.event = EventType::kDissolved;
+        d.cause = EndCause::kNoCandidates;
         return;
     }
     if (next == Stage::kPlaced) d.placed = ws2::cohort_size(ctx, r, rng);
@@ -137,6 +154,7 @@ void decide(const StepContext& ctx, const ModelState& st, std::uint32_t id, Deci
         if (rng.chance(rng_phase::ngo_phase(n, rng_phase::kExit), 0, funding::company_led_exit_prob(ctx))) {
             d.to = Stage::kDissolved;
             d.event = EventType::kDissolved;
+            d.cause = EndCause::kCompanyExit;
         }
         return;
     }
@@ -190,16 +208,23 @@ void phase_commit(const StepContext& ctx, ModelState& st) {
         }
         // Supply-chain access is judged on the stage before this week's change (7.3); a
         // handed-over chain stays open (company-led).
-        if (r.stage != Stage::kSustained)
-            r.access = is_ws1(r.stage) && is_post_agreement(r.stage) && r.trust >= tp.access_threshold;
+        if (r.stage != Stage::kSustained) {
+            const bool open = is_ws1(r.stage) && is_post_agreement(r.stage) && r.trust >= tp.access_threshold;
+            if (open != r.access) {
+                emit(ctx, st, static_cast<std::int32_t>(r.ngo), r.org,
+                     open ? EventType::kAccessOpened : EventType::kAccessClosed, r.stage, r.stage);
+                if (open) st.counters.access_opened += 1;
+            }
+            r.access = open;
+        }
         r.ready = d.ready;
         r.coverage = d.coverage;
         if (d.brokerage) brokerage::commit(ctx, st, r);
-        if (d.abuse) abuse::commit(ctx, st, r, d);
+        if (d.abuse) abuse::commit(ctx, st, id, d);
         if (d.placed > 0) ws2::commit_placement(ctx, st, r, d.placed);
         if (d.to == Stage::kNone) continue;
         const Stage from = r.stage;
-        set_stage(ctx, r, d.to);
+        set_stage(ctx, st, r, d.to, d.cause);
         emit(ctx, st, static_cast<std::int32_t>(r.ngo), r.org, d.event, from, d.to);
         accounting::on_transition(ctx, st, r, from, d);
         if (d.to == Stage::kFirstMeeting && ctx.ngo_params[r.ngo].approach == Approach::kScrutiny) {
