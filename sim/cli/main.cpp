@@ -476,6 +476,11 @@ int cmd_info(const std::string& file) {
         fmt::print("network:         stored for {} run(s) ({}): {} vertices, {} edges in /network\n", runs.size(), ids,
                    net.vertex.size(), net.source.size());
     }
+    for (const auto& spec : pse::kTableSpecs) {
+        const auto it = r.tables.find(std::string(spec.name));
+        if (it == r.tables.end()) continue;
+        fmt::print("table /{:<13} {} rows: {}\n", std::string(spec.name) + ":", it->second.at("run").size(), spec.description);
+    }
     fmt::print("series [run x week]:\n");
     for (const auto& s : pse::kSeriesSpecs) fmt::print("  {:<26} {:<24} {}\n", s.name, s.unit, s.kind);
     std::cout << pse::summary_table_from_file(file);

@@ -173,6 +173,32 @@ int export_csv(const std::filesystem::path& file, const std::filesystem::path& d
                 << stage_name(e.event.to) << "\n";
         check_stream(out, "events.csv");
     }
+    for (const auto& spec : kTableSpecs) {  // per-run tables; coded columns written as their names
+        const auto it = r.tables.find(std::string(spec.name));
+        if (it == r.tables.end()) continue;
+        const std::string name = std::string(spec.name) + ".csv";
+        auto out = open(name);
+        out << "run";
+        for (int c = 0; c < spec.column_count; ++c) out << "," << spec.columns[c].name;
+        out << "\n";
+        const auto& t = it->second;
+        const auto& run = t.at("run");
+        std::vector<std::vector<std::string>> labels;
+        for (int c = 0; c < spec.column_count; ++c) labels.push_back(column_labels(spec.columns[c]));
+        for (std::size_t i = 0; i < run.size(); ++i) {
+            out << static_cast<std::int64_t>(run[i]);
+            for (int c = 0; c < spec.column_count; ++c) {
+                const double v = t.at(std::string(spec.columns[c].name))[i];
+                const auto& l = labels[static_cast<std::size_t>(c)];
+                if (!l.empty() && std::isfinite(v) && v >= 0 && static_cast<std::size_t>(v) < l.size())
+                    out << "," << l[static_cast<std::size_t>(v)];
+                else
+                    out << "," << num(v);
+            }
+            out << "\n";
+        }
+        check_stream(out, name);
+    }
     if (r.n_network_runs > 0) {
         const auto net = read_network(file);
         {

@@ -49,7 +49,14 @@ struct ResultsWriter::Impl {
     std::vector<std::string> error;
     std::vector<double> wall;
     std::vector<std::vector<double>> summary;  // [metric][run]
-    std::map<std::int64_t, std::vector<Event>> pending_events;
+    /// A finished run's events and table rows, waiting to be appended in run order.
+    struct Pending {
+        std::vector<Event> events;
+        std::array<std::vector<double>, kTableCount> tables;
+    };
+    std::map<std::int64_t, Pending> pending_events;
+    std::array<std::vector<H>, kTableCount> tab_ds;  ///< [table][column] (run first)
+    std::array<hsize_t, kTableCount> tab_rows{};
     std::int64_t next_event_run = 0;
     std::vector<std::uint8_t> written;
     std::string created;
@@ -90,7 +97,8 @@ struct ResultsWriter::Impl {
         networks.clear();
     }
 
-    H make_event_ds(hid_t group, const char* name, hid_t type) {
+    H make_event_ds(hid_t group, const char* name, hid_t type) { return make_ext_ds(group, name, type, "events/"); }
+    H make_ext_ds(hid_t group, const char* name, hid_t type, const std::string& where) {
         const hsize_t zero = 0, unlimited = H5S_UNLIMITED, chunk = 65536;
         H space(H5Screate_simple(1, &zero, &unlimited), H5Sclose);
         H plist(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
@@ -98,12 +106,14 @@ struct ResultsWriter::Impl {
         H5Pset_shuffle(plist.get());
         H5Pset_deflate(plist.get(), 4);
         return checked(H5Dcreate2(group, name, type, space.get(), H5P_DEFAULT, plist.get(), H5P_DEFAULT), H5Dclose,
-                       std::string("creating events/") + name);
+                       "creating " + where + name);
     }
 
     template <class T>
-    void append(H& ds, hid_t type, const std::vector<T>& v) {
-        const hsize_t start = n_events, count = v.size(), total = n_events + v.size();
+    void append(H& ds, hid_t type, const std::vector<T>& v) { append_at(ds, type, v, n_events); }
+    template <class T>
+    void append_at(H& ds, hid_t type, const std::vector<T>& v, hsize_t start) {
+        const hsize_t count = v.size(), total = start + v.size();
         check(H5Dset_extent(ds.get(), &total), "extending events");
         H fspace(H5Dget_space(ds.get()), H5Sclose);
         H5Sselect_hyperslab(fspace.get(), H5S_SELECT_SET, &start, nullptr, &count, nullptr);
@@ -134,6 +144,22 @@ struct ResultsWriter::Impl {
         n_events += evs.size();
     }
 
+    void flush_tables(std::int64_t run, const std::array<std::vector<double>, kTableCount>& tables) {
+        for (int t = 0; t < kTableCount; ++t) {
+            const auto cols = static_cast<std::size_t>(kTableSpecs[t].column_count);
+            const auto& v = tables[t];
+            const std::size_t rows = v.size() / cols;
+            if (rows == 0) continue;
+            append_at(tab_ds[t][0], H5T_NATIVE_INT64, std::vector<std::int64_t>(rows, run), tab_rows[t]);
+            std::vector<double> col(rows);
+            for (std::size_t c = 0; c < cols; ++c) {
+                for (std::size_t r = 0; r < rows; ++r) col[r] = v[r * cols + c];
+                append_at(tab_ds[t][c + 1], H5T_NATIVE_DOUBLE, col, tab_rows[t]);
+            }
+            tab_rows[t] += rows;
+        }
+    }
+
     void drain_events(bool all) {
         while (true) {
             auto it = pending_events.find(next_event_run);
@@ -142,7 +168,8 @@ struct ResultsWriter::Impl {
                 ++next_event_run;  // run never written (only when finalizing)
                 continue;
             }
-            flush_events(it->first, it->second);
+            flush_events(it->first, it->second.events);
+            flush_tables(it->first, it->second.tables);
             pending_events.erase(it);
             ++next_event_run;
         }
@@ -268,6 +295,26 @@ ResultsWriter::ResultsWriter(std::filesystem::path target, ResultsMeta meta, boo
         for (int i = 0; i < kStageCount; ++i) snames.push_back(stage_name(static_cast<Stage>(i)));
         attr_strings(g.get(), "stage_names", snames);
     }
+    for (int t = 0; t < kTableCount; ++t) {  // per-run tables: /<table>/run and one dataset per column
+        const auto& spec = kTableSpecs[t];
+        const std::string tname(spec.name);
+        H g = make_group(m.file.get(), tname.c_str());
+        attr_string(g.get(), "description", std::string(spec.description));
+        m.tab_ds[t].push_back(m.make_ext_ds(g.get(), "run", H5T_NATIVE_INT64, tname + "/"));
+        for (int c = 0; c < spec.column_count; ++c) {
+            const auto& col = spec.columns[c];
+            const std::string cname(col.name);
+            H d = m.make_ext_ds(g.get(), cname.c_str(), H5T_NATIVE_DOUBLE, tname + "/");
+            attr_string(d.get(), "unit", std::string(col.unit));
+            attr_string(d.get(), "description", std::string(col.description));
+            const auto labels = column_labels(col);
+            if (!labels.empty()) {
+                std::vector<std::string_view> lv(labels.begin(), labels.end());
+                attr_strings(d.get(), "labels", lv);
+            }
+            m.tab_ds[t].push_back(std::move(d));
+        }
+    }
 }
 
 ResultsWriter::~ResultsWriter() {
@@ -311,7 +358,7 @@ void ResultsWriter::write_run(RunRecord rec) {
         H5Sselect_hyperslab(pf.get(), H5S_SELECT_SET, pstart, nullptr, pcount, nullptr);
         check(H5Dwrite(m.pipeline_ds.get(), H5T_NATIVE_FLOAT, pm.get(), pf.get(), H5P_DEFAULT, pipe.data()),
               "writing series/pipeline");
-        m.pending_events[rec.run_id] = std::move(rec.output.events);
+        m.pending_events[rec.run_id] = Impl::Pending{std::move(rec.output.events), std::move(rec.output.tables)};
     } else {
         m.pending_events[rec.run_id] = {};
     }
@@ -419,6 +466,24 @@ namespace {
 
 }  // namespace
 
+std::vector<std::string> column_labels(const ColumnSpec& col) {
+    std::vector<std::string> out;
+    if (col.labels == "@stage") {
+        for (int i = 0; i < kStageCount; ++i) out.emplace_back(stage_name(static_cast<Stage>(i)));
+    } else if (col.labels == "@end_cause") {
+        for (const auto n : kEndCauseNames) out.emplace_back(n);
+    } else if (!col.labels.empty()) {
+        std::string_view rest = col.labels;
+        while (true) {
+            const auto comma = rest.find(',');
+            out.emplace_back(rest.substr(0, comma));
+            if (comma == std::string_view::npos) break;
+            rest.remove_prefix(comma + 1);
+        }
+    }
+    return out;
+}
+
 ResultsData read_results(const std::filesystem::path& file, bool with_series) {
     quiet_hdf5();
     std::error_code ec;
@@ -462,6 +527,19 @@ ResultsData read_results(const std::filesystem::path& file, bool with_series) {
         H d(H5Dopen2(eg.get(), "run", H5P_DEFAULT), H5Dclose);
         H space(H5Dget_space(d.get()), H5Sclose);
         r.n_events = static_cast<std::size_t>(H5Sget_simple_extent_npoints(space.get()));
+    }
+    for (const auto& spec : kTableSpecs) {  // per-run tables (absent in files of older versions)
+        const std::string tname(spec.name);
+        if (H5Lexists(f.get(), tname.c_str(), H5P_DEFAULT) <= 0) continue;
+        H g(H5Gopen2(f.get(), tname.c_str(), H5P_DEFAULT), H5Gclose);
+        if (!g.ok()) throw IoError("'" + file.string() + "' has a damaged /" + tname + " group");
+        auto& t = r.tables[tname];
+        const auto run = read_1d<std::int64_t>(g.get(), "run", H5T_NATIVE_INT64);
+        t["run"].assign(run.begin(), run.end());
+        for (int c = 0; c < spec.column_count; ++c) {
+            const std::string cname(spec.columns[c].name);
+            t[cname] = read_1d<double>(g.get(), cname, H5T_NATIVE_DOUBLE);
+        }
     }
     if (H5Lexists(f.get(), "network", H5P_DEFAULT) > 0) {
         H g(H5Gopen2(f.get(), "network/vertices", H5P_DEFAULT), H5Gclose);

@@ -16,6 +16,10 @@
 ///   /series/<metric>                          [n_runs x weeks] float64, chunked, deflate
 ///   /series/pipeline                          [n_runs x weeks x stages] float32; attr stage_names
 ///   /events/{run,week,ngo,org,type,stage_from,stage_to}  [n_events]; attrs type_names / stage_names
+///   /partnerships/{run,<column>...}           [n_rows] one row per engagement that reached a first meeting
+///   /ngos/{run,<column>...}                   [n_rows] one row per NGO of each run
+///   /stages/{run,<column>...}                 [n_rows] one row per engagement stage of each run
+///                                             (columns: metrics.h kTableSpecs; attrs unit, description, labels)
 ///   /network/edges/{run,source,target,kind}   [n_edges]    only with --network: the generated graph
 ///   /network/vertices/{run,vertex,kind}       [n_vertices] of the selected runs; attrs kind_names
 #include <cstdint>
@@ -119,7 +123,14 @@ struct ResultsData {
     std::map<std::string, std::vector<double>> design;    ///< key -> [n_design_points]
     std::size_t n_events = 0;
     std::size_t n_network_runs = 0;     ///< runs whose generated network is stored in /network
+    /// Per-run tables: table name (kTableSpecs) -> column ("run" and kTableSpecs columns) -> rows.
+    /// Empty for files written before the tables existed.
+    std::map<std::string, std::map<std::string, std::vector<double>>> tables;
 };
+
+/// The names of the codes of a table column (ColumnSpec::labels expanded: stage names, end
+/// causes, or the comma-separated list); empty for plain numeric columns.
+std::vector<std::string> column_labels(const ColumnSpec& col);
 
 /// Read a results file. `with_series` = false skips the (large) series datasets.
 /// Throws IoError if the file is missing, not HDF5, not a pse-sim results file, or of a newer

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <charconv>
 #include <chrono>
@@ -209,6 +210,18 @@ void write_shard(const std::filesystem::path& path, std::vector<RunRecord>& reco
         write_1d(g, "ev_type", H5T_NATIVE_UINT8, ev_type);
         write_1d(g, "ev_from", H5T_NATIVE_UINT8, ev_from);
         write_1d(g, "ev_to", H5T_NATIVE_UINT8, ev_to);
+        for (int t = 0; t < kTableCount; ++t) {  // per-run tables: rows per run, then all rows
+            std::vector<std::int64_t> rows(n);
+            std::vector<double> cells;
+            for (std::size_t i = 0; i < n; ++i) {
+                const auto& v = records[i].output.tables[t];
+                rows[i] = static_cast<std::int64_t>(v.size() / static_cast<std::size_t>(kTableSpecs[t].column_count));
+                cells.insert(cells.end(), v.begin(), v.end());
+            }
+            const std::string name = "tab_" + std::string(kTableSpecs[t].name);
+            write_1d(g, name + "_rows", H5T_NATIVE_INT64, rows);
+            write_1d(g, name, H5T_NATIVE_DOUBLE, cells);
+        }
         attr_string(g, "format", "pse-sim shard");
         attr_string(g, "fingerprint", fingerprint);
         attr_int(g, "weeks", weeks);
@@ -273,6 +286,19 @@ std::vector<RunRecord> read_shard(const std::filesystem::path& path, int weeks) 
         wall.size() != n || nev.size() != n || n_ev < 0 || ew.size() != ne || en.size() != ne || eo.size() != ne ||
         et.size() != ne || ef.size() != ne || eto.size() != ne)
         throw IoError("shard '" + path.string() + "' is damaged (dataset sizes disagree)");
+    std::array<std::vector<std::int64_t>, kTableCount> tab_rows;
+    std::array<std::vector<double>, kTableCount> tab_cells;
+    for (int t = 0; t < kTableCount; ++t) {
+        const std::string name = "tab_" + std::string(kTableSpecs[t].name);
+        tab_rows[t] = read_ds<std::int64_t>(g, (name + "_rows").c_str(), H5T_NATIVE_INT64);
+        tab_cells[t] = read_ds<double>(g, name.c_str(), H5T_NATIVE_DOUBLE);
+        std::int64_t total = 0;
+        for (auto c : tab_rows[t]) total = c < 0 || total > INT64_MAX / 64 - c ? -1 : total + c;
+        if (tab_rows[t].size() != n || total < 0 ||
+            tab_cells[t].size() != static_cast<std::size_t>(total) * static_cast<std::size_t>(kTableSpecs[t].column_count))
+            throw IoError("shard '" + path.string() + "' is damaged (table sizes disagree)");
+    }
+    std::array<std::size_t, kTableCount> tab_at{};
     std::vector<RunRecord> out(n);
     std::size_t e = 0;
     for (std::size_t i = 0; i < n; ++i) {
@@ -296,6 +322,12 @@ std::vector<RunRecord> read_shard(const std::filesystem::path& path, int weeks) 
         for (std::int64_t k = 0; k < nev[i]; ++k, ++e)
             r.output.events.push_back(Event{ew[e], en[e], eo[e], static_cast<EventType>(et[e]), static_cast<Stage>(ef[e]),
                                             static_cast<Stage>(eto[e])});
+        for (int t = 0; t < kTableCount; ++t) {
+            const auto cells = static_cast<std::size_t>(tab_rows[t][i]) * static_cast<std::size_t>(kTableSpecs[t].column_count);
+            r.output.tables[t].assign(tab_cells[t].begin() + static_cast<std::ptrdiff_t>(tab_at[t]),
+                                      tab_cells[t].begin() + static_cast<std::ptrdiff_t>(tab_at[t] + cells));
+            tab_at[t] += cells;
+        }
     }
     return out;
 }
