@@ -557,6 +557,7 @@ int main(int argc, char** argv) {
     show->add_option("--set", show_sets, "Override a parameter: key=value; repeatable");
 
     auto* params = app.add_subcommand("params", "Print the parameter reference (Markdown table)");
+    auto* outputs = app.add_subcommand("outputs", "Print the output reference (series, summary metrics, events, tables; Markdown)");
 
     auto* report = app.add_subcommand(
         "report", "Write an HTML report (figures, tables, plain-language summary) of results file(s) with the Python analysis package");
@@ -622,6 +623,10 @@ int main(int argc, char** argv) {
             return 0;
         }
         if (*params) return cmd_params();
+        if (*outputs) {
+            std::cout << pse::output_reference_markdown();
+            return 0;
+        }
         for (auto* sub : {vmodel, calib})
             if (*sub) {
                 auto args = sub->remaining();

@@ -218,4 +218,37 @@ int export_csv(const std::filesystem::path& file, const std::filesystem::path& d
     return files;
 }
 
+std::string output_reference_markdown() {
+    std::string o;
+    auto metric_table = [&](const auto& specs) {
+        o += "| name | unit | kind | description |\n| --- | --- | --- | --- |\n";
+        for (const auto& s : specs) o += fmt::format("| `{}` | {} | {} | {} |\n", s.name, s.unit, s.kind, s.description);
+    };
+    o += "## Weekly series (`/series/<name>`, [run × week])\n\n";
+    metric_table(kSeriesSpecs);
+    o += "\n## Per-run summary (`/runs/summary/<name>`, [run])\n\n";
+    metric_table(kSummarySpecs);
+    o += "\n## Event types (`/events/type`; names in its `type_names` attribute)\n\n| code | name |\n| --- | --- |\n";
+    for (std::size_t i = 1; i < kEventNames.size(); ++i) o += fmt::format("| {} | `{}` |\n", i, kEventNames[i]);
+    o += "\n## End causes (`/partnerships/end_cause`)\n\n| code | name |\n| --- | --- |\n";
+    for (std::size_t i = 0; i < kEndCauseNames.size(); ++i) o += fmt::format("| {} | `{}` |\n", i, kEndCauseNames[i]);
+    for (const auto& t : kTableSpecs) {
+        o += fmt::format("\n## Table `/{}/<column>` ([rows] float64, plus `run` int64)\n\n{}.\n\n", t.name, t.description);
+        o += "| column | unit | description | codes |\n| --- | --- | --- | --- |\n";
+        for (int c = 0; c < t.column_count; ++c) {
+            const auto& col = t.columns[c];
+            std::string codes = col.labels == "@stage"       ? std::string("stage names (`/events` attribute `stage_names`)")
+                                : col.labels == "@end_cause" ? std::string("end causes (above)")
+                                                             : std::string(col.labels);
+            if (!col.labels.empty() && col.labels[0] != '@') {
+                const auto names = column_labels(col);
+                codes.clear();
+                for (std::size_t i = 0; i < names.size(); ++i) codes += fmt::format("{}{} {}", i ? ", " : "", i, names[i]);
+            }
+            o += fmt::format("| `{}` | {} | {} | {} |\n", col.name, col.unit, col.description, codes);
+        }
+    }
+    return o;
+}
+
 }  // namespace pse

@@ -31,4 +31,9 @@ std::string summary_table_from_file(const std::filesystem::path& file);
 /// events.csv. Returns the number of files written. Throws IoError.
 int export_csv(const std::filesystem::path& file, const std::filesystem::path& dir);
 
+/// The output reference in Markdown, generated from the declared schema (metrics.h): weekly
+/// series, summary metrics, event types, end causes and the per-run tables with their columns.
+/// docs/OUTPUT.md contains it verbatim (checked by a test); `pse-sim outputs` prints it.
+std::string output_reference_markdown();
+
 }  // namespace pse

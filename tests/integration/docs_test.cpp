@@ -54,6 +54,14 @@ TEST(Docs, OutputDocumentsEveryMetric) {
     for (const auto& s : pse::kSummarySpecs) EXPECT_NE(doc.find(quoted(s.name)), std::string::npos) << s.name;
 }
 
+TEST(Docs, OutputReferenceIsGeneratedFromTheSchema) {
+    const std::string doc = read_file(pse::test::source_dir() / "docs" / "OUTPUT.md");
+    const std::string generated = run_capture(pse::test::cli() + " outputs");
+    ASSERT_NE(generated.find("## Table `/partnerships/<column>`"), std::string::npos);
+    EXPECT_NE(doc.find(generated), std::string::npos)
+        << "docs/OUTPUT.md is out of date: regenerate its reference part with `pse-sim outputs`";
+}
+
 TEST(Docs, OddDescribesEveryParameter) {
     // docs/ODD.md names every parameter (its last key component; stage tables cover the
     // per-stage keys), so no mechanism's parameter goes undocumented.
