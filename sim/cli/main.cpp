@@ -11,6 +11,10 @@
 #include <filesystem>
 #include <iostream>
 #include <optional>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -420,6 +424,70 @@ int cmd_params() {
     return 0;
 }
 
+/// True if `key` matches `pattern`, where * stands for one dotted segment (no '.').
+bool key_matches(std::string_view pattern, std::string_view key) {
+    while (!pattern.empty()) {
+        if (pattern.front() == '*') {
+            const auto dot = key.find('.');
+            pattern.remove_prefix(1);
+            key.remove_prefix(dot == std::string_view::npos ? key.size() : dot);
+            continue;
+        }
+        if (key.empty() || key.front() != pattern.front()) return false;
+        pattern.remove_prefix(1);
+        key.remove_prefix(1);
+    }
+    return key.empty();
+}
+
+/// `pse-sim params --odd KEYS`: the parameter rows docs/ODD.md shows (generated, so that its
+/// numbers are the defaults; tests/integration/docs_test.cpp checks every block). Exit 2 on a key
+/// that matches nothing.
+int cmd_params_odd(const std::string& list) {
+    const pse::Scenario def;
+    if (list == "@stages") {  // the per-stage table of docs/ODD.md 7.5
+        std::string out = "| stage | effort_hours (h/wk) | mean_weeks | drop_per_week |\n|---|---|---|---|\n";
+        for (int k = 1; k < pse::kStageCount; ++k) {
+            const auto st = static_cast<pse::Stage>(k);
+            if (pse::is_terminal(st)) continue;
+            const auto& sp = def.pipeline.stage[static_cast<std::size_t>(k)];
+            out += fmt::format("| {} | {} | {} | {} |\n", pse::stage_name(st), sp.effort_hours, sp.mean_weeks, sp.drop_per_week);
+        }
+        fmt::print("{}", out);
+        return 0;
+    }
+    std::vector<std::tuple<std::string, std::string, std::string, std::string>> rows;  // key, default, unit, source
+    for (const auto& f : pse::scenario_fields())
+        rows.emplace_back(f.key, pse::to_toml(f.get(def)), f.unit, f.source);
+    for (const auto& f : pse::ngo_fields())
+        rows.emplace_back("ngo_defaults." + f.key, pse::to_toml(f.get(def.ngo_defaults)), f.unit, f.source);
+    auto source_text = [](std::string s) {
+        if (s.rfind("assumption", 0) == 0) s = "**ASSUMPTION**" + s.substr(10);
+        for (std::size_t p; (p = s.find("; assumption")) != std::string::npos;) s.replace(p, 12, "; **ASSUMPTION**");
+        return s.empty() ? std::string("–") : s;
+    };
+    std::string out = "| key | default | unit | source |\n|---|---|---|---|\n";
+    std::size_t start = 0;
+    while (start <= list.size()) {
+        const auto comma = list.find(',', start);
+        const std::string pattern = list.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+        start = comma == std::string::npos ? list.size() + 1 : comma + 1;
+        if (pattern.empty()) continue;
+        bool any = false;
+        for (const auto& [key, value, unit, source] : rows)
+            if (key_matches(pattern, key)) {
+                out += fmt::format("| `{}` | `{}` | {} | {} |\n", key, value, unit.empty() ? "–" : unit, source_text(source));
+                any = true;
+            }
+        if (!any) {
+            fmt::print(stderr, "error: --odd: no parameter key matches '{}' (see `pse-sim params`)\n", pattern);
+            return 2;
+        }
+    }
+    fmt::print("{}", out);
+    return 0;
+}
+
 /// Hand over to the Python analysis package (analysis/pse_analysis) with Debian's python3:
 /// `python3 -m pse_analysis <command> args...`, with PSE_SIM set to this binary.
 int exec_analysis(const std::string& command, const std::vector<std::string>& args) {
@@ -557,6 +625,11 @@ int main(int argc, char** argv) {
     show->add_option("--set", show_sets, "Override a parameter: key=value; repeatable");
 
     auto* params = app.add_subcommand("params", "Print the parameter reference (Markdown table)");
+    std::string odd_keys;
+    params->add_option("--odd", odd_keys,
+                       "Only these keys, comma-separated, as docs/ODD.md shows them (key, default, unit, source); "
+                       "NGO keys as ngo_defaults.KEY; * matches one key segment, e.g. pipeline.*.effort_hours; "
+                       "@stages prints the per-stage table");
     auto* outputs = app.add_subcommand("outputs", "Print the output reference (series, summary metrics, events, tables; Markdown)");
 
     auto* report = app.add_subcommand(
@@ -622,7 +695,7 @@ int main(int argc, char** argv) {
             std::cout << pse::dump_scenario(pse::load_scenario(show_file, lo).scenario);
             return 0;
         }
-        if (*params) return cmd_params();
+        if (*params) return odd_keys.empty() ? cmd_params() : cmd_params_odd(odd_keys);
         if (*outputs) {
             std::cout << pse::output_reference_markdown();
             return 0;

@@ -75,7 +75,7 @@ FieldSpec<T> choice(std::string key, A acc, std::vector<std::string> names, std:
 
 #define ACC(T, EXPR) [](T & x) -> auto& { return x.EXPR; }
 
-// Sources, abbreviated as in ../shared/research/EVIDENCE.md.
+// Sources, abbreviated as in docs/EVIDENCE.md.
 const std::string kTH = "000_78b32c0139113a71.txt";
 const std::string kAS = "003_3cab25d95e2718fc.txt";
 const std::string kLSI = "002_0e02f701a4c0d3f5.txt";
@@ -155,7 +155,7 @@ std::vector<FieldSpec<Scenario>> build_scenario_fields() {
     // [company]
     f.push_back(integer<S>("company.decision_month", ACC(S, company.decision_month), 0, 12, "month",
                            "Month of the annual CSR/budget decision; 0 = uniform per company",
-                           kTH + " Learning 2 (annual senior meetings); research/EVIDENCE.md §5.5"));
+                           kTH + " Learning 2 (annual senior meetings); docs/EVIDENCE.md §5.5"));
     auto comp = [&](const char* k, auto acc, double lo, double hi, const char* unit, const char* doc,
                     std::string src) {
         f.push_back(real<S>(std::string("company.") + k, acc, lo, hi, unit, doc, std::move(src)));
@@ -181,7 +181,7 @@ std::vector<FieldSpec<Scenario>> build_scenario_fields() {
         f.push_back(real<S>(std::string("trust.") + k, acc, lo, hi, unit, doc, std::move(src)));
     };
     tr("prior_logit", ACC(S, trust.prior_logit), -20, 20, "logit",
-       "Intercept of prior trust T0 = logistic(...)", kAssume + "; research/EVIDENCE.md §5.2");
+       "Intercept of prior trust T0 = logistic(...)", kAssume + "; docs/EVIDENCE.md §5.2");
     tr("prior_mnc_bonus", ACC(S, trust.prior_mnc_bonus), -20, 20, "logit",
        "Prior trust bonus of MNCs over local firms", kTH + " Learning 2, Recommendations");
     tr("prior_csr_bonus", ACC(S, trust.prior_csr_bonus), -20, 20, "logit",
@@ -197,7 +197,7 @@ std::vector<FieldSpec<Scenario>> build_scenario_fields() {
        "delta+: share of the gap to contact quality closed per week of positive contact",
        "Tykhonov et al. 2008 (JASSS 11(3):1); value " + calibrated("0.022-0.075"));
     tr("loss_ratio", ACC(S, trust.loss_ratio), 1, 20, "",
-       "delta-/delta+: negative experiences weigh more", "Slovic 1993; research/EVIDENCE.md §5.1 (2-4)");
+       "delta-/delta+: negative experiences weigh more", "Slovic 1993; docs/EVIDENCE.md §5.1 (2-4)");
     tr("decay_rate", ACC(S, trust.decay_rate), 0, 1, "1/week",
        "Weekly relaxation of trust toward its prior without contact",
        kTH + " Learning 2 (check-ins needed); value " + kAssume);
@@ -229,7 +229,7 @@ std::vector<FieldSpec<Scenario>> build_scenario_fields() {
        "Trust gained by a partner when the NGO brokers a government tie", kTH + " Learning 4");
     tr("buyer_endorsement", ACC(S, trust.buyer_endorsement), 0, 1, "sentiment",
        "Sentiment toward NGOs of a supplier whose buyer opened its supply chain to an NGO",
-       kTH + " Recommendations (reach suppliers through MNCs); research/EVIDENCE.md §5.8");
+       kTH + " Recommendations (reach suppliers through MNCs); docs/EVIDENCE.md §5.8");
     tr("government_prior", ACC(S, trust.government_prior), 0, 1, "trust",
        "Initial trust between an NGO and a government agency", kAssume + "; " + kAS + " Overview (WS2)");
     tr("association_bonus", ACC(S, trust.association_bonus), 0, 1, "trust",
@@ -270,7 +270,7 @@ std::vector<FieldSpec<Scenario>> build_scenario_fields() {
     for (Stage st : kWs2ActiveStages) add_stage(st, kAssume + "; " + kAS + " Overview (second stream)");
     pl("alignment_intercept", ACC(S, pipeline.alignment_intercept), -20, 20, "logit",
        "Alignment screen P(pass)=logistic(a0 + a1*alignment + a2*has_csr): a0",
-       kTH + " Recommendations; research/EVIDENCE.md §5.4");
+       kTH + " Recommendations; docs/EVIDENCE.md §5.4");
     pl("alignment_slope", ACC(S, pipeline.alignment_slope), -20, 20, "logit", "Alignment screen: a1",
        kAssume);
     pl("alignment_csr", ACC(S, pipeline.alignment_csr), -20, 20, "logit", "Alignment screen: a2",
@@ -290,11 +290,11 @@ std::vector<FieldSpec<Scenario>> build_scenario_fields() {
     pl("transparency_effect", ACC(S, pipeline.transparency_effect), 0, 1, "",
        "Reduction of funding-related exit hazards when the budget is shared", kAS + " Next steps");
     pl("exit_base", ACC(S, pipeline.exit_base), 0, 1, "probability",
-       "Post-agreement weekly exit hazard h0 (funding concern)", "research/EVIDENCE.md §5.6; " + kAssume);
+       "Post-agreement weekly exit hazard h0 (funding concern)", "docs/EVIDENCE.md §5.6; " + kAssume);
     pl("exit_end", ACC(S, pipeline.exit_end), 0, 1, "probability",
        "Post-agreement exit hazard h1 in h0 + h1*exp(-R/tau)", kAS + " Learning 3; " + kAssume);
     pl("exit_tau_weeks", ACC(S, pipeline.exit_tau_weeks), 0.1, 5200, "weeks",
-       "tau in the funding-concern exit hazard", "research/EVIDENCE.md §5.6 (12-24 months); " + kAssume);
+       "tau in the funding-concern exit hazard", "docs/EVIDENCE.md §5.6 (12-24 months); " + kAssume);
     pl("low_activity_hazard", ACC(S, pipeline.low_activity_hazard), 0, 1, "probability",
        "Weekly dissolution hazard when a partnership gets less than half its effort need",
        kAS + " Learning 5 (few joint activities)");
@@ -321,7 +321,7 @@ std::vector<FieldSpec<Scenario>> build_scenario_fields() {
     oc("sustained_factor", ACC(S, outcomes.sustained_factor), 0, 1, "",
        "Coverage kept by a company-led (sustained) mechanism", kAssume);
     oc("cascade_base", ACC(S, outcomes.cascade_base), 0, 1, "probability",
-       "Supplier weekly improvement hazard a0 without buyer pressure", "research/EVIDENCE.md §5.8; " + kAssume);
+       "Supplier weekly improvement hazard a0 without buyer pressure", "docs/EVIDENCE.md §5.8; " + kAssume);
     oc("cascade_per_buyer", ACC(S, outcomes.cascade_per_buyer), 0, 1, "probability",
        "Added hazard a1 per partnered buyer with supply-chain access", kTH + " Recommendations; Marshall et al. 2019");
     oc("cascade_peer_bonus", ACC(S, outcomes.cascade_peer_bonus), 0, 1, "probability",
@@ -415,7 +415,7 @@ std::vector<FieldSpec<NgoParams>> build_ngo_fields() {
     r("part_time_share", ACC(N, part_time_share), 0, 1, "[0,1]", "Share of a part-timer's week on PSE",
       kAS + " Learning 2 (PSE \"a tenth of a project\")");
     r("switching_overhead", ACC(N, switching_overhead), 0, 1, "[0,1]",
-      "Share of part-time PSE hours lost to task switching", "research/EVIDENCE.md §5.3; " + calibrated("0.17-0.66"));
+      "Share of part-time PSE hours lost to task switching", "docs/EVIDENCE.md §5.3; " + calibrated("0.17-0.66"));
     r("hours_per_fte_week", ACC(N, hours_per_fte_week), 0, 168, "hours/week", "Working hours per FTE-week",
       kAssume);
     f.push_back(boolean<N>("trained", ACC(N, trained), "Staff received PSE training", kAS + " Learning 2"));
