@@ -320,7 +320,7 @@ TARGETS: list[Target] = [
     _staffing_sign("C3", "workers reached", "workers_reached", 0, 1, "000 L2 (EVIDENCE #23)"),
     _staffing_sign("C4", "workers reached", "workers_reached", 1, 2, "000 L2 (EVIDENCE #23)"),
     Target("C5", "Diminishing returns to staff (workers reached)",
-           "BRIEF mechanism 1; EVIDENCE §5.3",
+           "ODD 7.1; EVIDENCE §5.3",
            "Δ(1 → 2 FTE) / Δ(0 → 1 FTE) of mean workers_reached (< 1 = diminishing)",
            Band(kind="info"), _ratio_diminishing, ("fte0", "fte1", "fte2"), calibrate=False,
            why="not a validation target of the brief; shown for information"),

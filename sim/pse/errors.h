@@ -1,5 +1,5 @@
 #pragma once
-/// Typed exceptions thrown by the pse library (convention 13 in ../shared/STYLE.md).
+/// Typed exceptions thrown by the pse library.
 /// Library code never exits; the CLI maps InputError to exit code 2 and everything else to 1.
 #include <stdexcept>
 #include <string>

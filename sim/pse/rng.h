@@ -1,5 +1,5 @@
 #pragma once
-/// Counter-based random numbers keyed by identity (convention 5 in ../shared/STYLE.md).
+/// Counter-based random numbers keyed by identity.
 ///
 /// Every draw is a pure function of (run seed, entity kind, entity id, week, phase, draw index),
 /// computed with Random123's Philox4x32-10. No generator state is shared between agents or

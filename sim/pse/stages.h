@@ -1,13 +1,13 @@
 #pragma once
 /// Engagement stages of the two PSE work streams, as explicit state machines.
 ///
-/// Work stream 1 (innovative prevention mechanisms), after BRIEF.md "Engagement pipeline" and
-/// EVIDENCE.md §2 (sources: 003_3cab25d95e2718fc.txt Overview and Learning 2; 000_78b32c0139113a71.txt
+/// Work stream 1 (innovative prevention mechanisms), after docs/EVIDENCE.md §2
+/// (sources: 003_3cab25d95e2718fc.txt Overview and Learning 2; 000_78b32c0139113a71.txt
 /// Learning 2):
 ///   identified → first_meeting → interests_aligned → due_diligence → concept_note → negotiation
 ///   → agreement → co_creation → implementation → sustained | dissolved, with exits to dropped
 ///   from every pre-agreement stage.
-/// Work stream 2 (survivor employment, 003 Overview "second stream"; EVIDENCE §2 WS2):
+/// Work stream 2 (survivor employment, 003 Overview "second stream"; docs/EVIDENCE.md §2 WS2):
 ///   identified → government_consulted → company_discussions → candidates_matched → training
 ///   → placed → supported, with exits to dropped (before placement) or dissolved.
 #include <array>
