@@ -394,6 +394,20 @@ PYBIND11_MODULE(_core, m) {
           py::arg("memory_limit") = 0.0);
     m.def("run", &run, py::arg("scenario"), py::arg("replications"), py::arg("threads"), py::arg("seed"),
           py::arg("progress"), py::arg("time_limit"));
+    // The top-level `extends` value of TOML text, parsed by the loader's parser (toml++), without
+    // reading any file: None if there is none or the text does not parse (the loader then reports
+    // the syntax error), the string, or False if `extends` is not a string.
+    m.def("extends_of", [](const std::string& text) -> py::object {
+        try {
+            const toml::table t = toml::parse(text);
+            const auto* ext = t.get("extends");
+            if (!ext) return py::none();
+            if (auto v = ext->value<std::string>()) return py::str(*v);
+            return py::bool_(false);
+        } catch (const toml::parse_error&) {
+            return py::none();
+        }
+    });
     m.def("export_csv", [](const std::filesystem::path& file, const std::filesystem::path& dir) {
         py::gil_scoped_release nogil;
         return pse::export_csv(file, dir);

@@ -298,6 +298,13 @@ def stage_names() -> list[str]:
     return _core.stage_names()
 
 
+def extends_of(text: str):
+    """The top-level `extends = "..."` value of scenario TOML text, read with the loader's own
+    parser and without reading any file: None when there is none (or the text does not parse:
+    loads() then reports the syntax error), False when `extends` is not a string."""
+    return _core.extends_of(text)
+
+
 def export_csv(results_file: str | os.PathLike, folder: str | os.PathLike) -> int:
     """Write a results file's tables and series as CSV files into `folder` (created if missing),
     like `pse-sim export --csv`. Returns the number of files written. Raises IoError."""
