@@ -331,7 +331,7 @@ def create_app(cfg: Config) -> Flask:
 
     @app.errorhandler(BadRequest)
     def bad_request(e: BadRequest):
-        return jsonify(problems=e.problems), e.status
+        return jsonify(error=str(e), problems=e.problems), e.status
 
     @app.errorhandler(QueueFull)
     def queue_full(e):

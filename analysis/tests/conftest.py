@@ -66,3 +66,14 @@ def pse_sim_module():
         sys.path.insert(0, p)
     import pse_sim
     return pse_sim
+
+
+@pytest.fixture(scope="session")
+def web_modules(pse_sim_module):
+    """pse_web importable (Flask and waitress from Debian); skips without the pse_sim module."""
+    import importlib.util
+    for mod, pkg in (("flask", "python3-flask"), ("waitress", "python3-waitress")):
+        if importlib.util.find_spec(mod) is None:
+            pytest.fail(f"{mod} is missing: install Debian's {pkg} (scripts/install-deps)")
+    import pse_web
+    return pse_web
