@@ -9,6 +9,19 @@ import sys
 from pathlib import Path
 
 
+def needs_token(host: str, require_token: bool = False) -> bool:
+    """True unless the server listens on a loopback address only (127.0.0.0/8, ::1, localhost)
+    and no token was asked for: any other address (0.0.0.0, a LAN address, a host name) needs one."""
+    if require_token:
+        return True
+    if host == "localhost":
+        return False
+    try:
+        return not ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return True
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="pse-sim serve", description=(
         "Start the what-if page: a local web app to run and compare scenarios in the browser. "
@@ -36,12 +49,8 @@ def main(argv=None) -> int:
         print(f"error: the pse_sim Python module is not available ({e}); build it with "
               "`cmake --build --preset release` (needs pybind11-dev: scripts/install-deps)", file=sys.stderr)
         return 1
-    from .app import LOOPBACK, Config, serve
-    try:
-        loop = a.host in LOOPBACK or ipaddress.ip_address(a.host).is_loopback
-    except ValueError:
-        loop = False
-    token = secrets.token_urlsafe(24) if (not loop or a.require_token) else None
+    from .app import Config, serve
+    token = secrets.token_urlsafe(24) if needs_token(a.host, a.require_token) else None
     scen = Path(a.scenarios)
     if not scen.is_dir():
         print(f"error: scenario folder '{scen}' not found (--scenarios)", file=sys.stderr)

@@ -221,9 +221,9 @@ class Server:
                     return f"{round(v / 52, 2):g} years" if k != "ngo[*].start_week" else f"week {v}"
                 if isinstance(v, bool):
                     return "yes" if v else "no"
-                if isinstance(v, float):
-                    return f"{v:g} {unit}".strip()
-                return f"{v} {unit}".strip() if not isinstance(v, str) else v
+                if isinstance(v, (int, float)):
+                    return f"{v:,g} {unit}".strip()
+                return str(v).replace("_", " ")
             out.append({"key": k, "label": self.labels.get(k, k), "unit": "years" if years else unit,
                         "baseline": a[k], "variant": b.get(k), "baseline_text": text(a[k]),
                         "variant_text": text(b.get(k))})
@@ -284,6 +284,12 @@ class Server:
         return d
 
 
+def _allowed_hosts(cfg: Config) -> set[str]:
+    """Host headers a server without token accepts: its loopback names with its port."""
+    names = {"127.0.0.1", "localhost", "[::1]", f"[{cfg.host}]" if ":" in cfg.host else cfg.host}
+    return {f"{h}:{cfg.port}" for h in names} | names
+
+
 def _json_body(cfg: Config) -> dict:
     raw = request.get_data(cache=False, as_text=False)
     if len(raw) > cfg.max_body_bytes:
@@ -314,8 +320,7 @@ def create_app(cfg: Config) -> Flask:
                                          "`pse-sim serve` printed"), 403
                 return Response("403: this server needs its access token. Open the URL with ?token=... that "
                                 "`pse-sim serve` printed.\n", 403, mimetype="text/plain")
-        elif cfg.host in LOOPBACK and request.host not in (
-                {f"{h}:{cfg.port}" for h in ("127.0.0.1", "localhost", "[::1]")} | {"127.0.0.1", "localhost"}):
+        elif request.host not in _allowed_hosts(cfg):
             # a page on another site reaching the loopback server through DNS rebinding
             return jsonify(error=f"unexpected Host header {request.host!r}"), 403
 

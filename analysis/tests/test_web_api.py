@@ -244,3 +244,29 @@ def test_no_request_path_reaches_the_file_system(make_client):
     for name in ("../app.py", "baseline.h5/../../x", "..%2f..%2fapp.py", "results.csv", "variant.h5"):
         assert c.get(f"/api/jobs/{d['id']}/files/{name}").status_code == 404, name
     assert c.get("/vendor/chart.min.js").status_code == 200
+
+
+def test_which_addresses_need_a_token(web_modules):
+    from pse_web.__main__ import needs_token
+    for host in ("127.0.0.1", "127.0.0.2", "::1", "localhost"):
+        assert not needs_token(host), host
+        assert needs_token(host, require_token=True), host
+    for host in ("0.0.0.0", "::", "192.168.1.20", "10.0.0.1", "example.org", "pse.local"):
+        assert needs_token(host), host
+
+
+def test_serve_with_a_token_refuses_requests_without_it(pse_sim, web_modules, repo_root, tmp_path):
+    from webutil import ServerProcess, request
+    s = ServerProcess(pse_sim, repo_root, tmp_path / "out", "--require-token")
+    try:
+        assert s.token and len(s.token) >= 24
+        assert request(s.base, "/api/meta")[0] == 403
+        assert request(s.base, "/")[0] == 403
+        assert request(s.base, "/api/meta?token=" + s.token[:-1] + "x")[0] == 403
+        st, meta = request(s.base, "/api/meta?token=" + s.token)
+        assert st == 200 and meta["scenarios"]
+        assert request(s.base, "/api/jobs", {"scenario": "default"})[0] == 403
+        assert request(s.base, "/api/jobs", {"scenario": "default", "replications": 1, "set": {"run.weeks": 30}},
+                       headers={"X-PSE-Token": s.token})[0] == 202
+    finally:
+        s.stop()

@@ -277,7 +277,7 @@ function showProgress(job) {
   $("progress-box").dataset.state = job.state;
 }
 
-function ci(x) { return `${fmt(x.mean)} [${fmt(x.lo)}–${fmt(x.hi)}]`; }
+function ci(x) { return `${fmt(x.mean)} [${fmt(x.lo)} to ${fmt(x.hi)}]`; }
 
 function showResult(job) {
   const res = job.result;
@@ -291,13 +291,13 @@ function showResult(job) {
   for (const m of state.meta.summary) {
     const b = res.baseline.summary[m.name];
     const tr = el("tr", {"data-metric": m.name},
-      el("th", {text: m.label + (m.unit ? ` (${m.unit})` : "")}),
+      el("th", {text: m.label + (m.unit && !m.label.toLowerCase().includes(m.unit.toLowerCase()) ? ` (${m.unit})` : "")}),
       el("td", {class: "num baseline", "data-value": String(b.mean), text: ci(b)}));
     if (cmp) {
       const v = res.variant.summary[m.name], d = res.comparison[m.name];
       tr.append(el("td", {class: "num variant v", "data-value": String(v.mean), text: ci(v)}),
                 el("td", {class: "num diff v", "data-value": String(d.diff),
-                          text: `${fmt(d.diff, true)} [${fmt(d.lo, true)}–${fmt(d.hi, true)}]`}));
+                          text: `${fmt(d.diff, true)} [${fmt(d.lo, true)} to ${fmt(d.hi, true)}]`}));
     }
     tb.append(tr);
   }
