@@ -35,7 +35,7 @@ from werkzeug.exceptions import HTTPException
 
 import pse_sim
 
-from . import levers, summary
+from . import levers, robustness, summary
 from .jobs import JobQueue, JobStopped, QueueFull
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -159,6 +159,7 @@ class Server:
         cfg.output_dir = Path(cfg.output_dir).resolve()
         cfg.output_dir.mkdir(parents=True, exist_ok=True)
         self.queue = JobQueue(cfg.output_dir, slots=cfg.slots, max_waiting=cfg.max_waiting, keep=cfg.keep_jobs)
+        self.ranges = robustness.plausible_ranges(self.cat.folder / "calibrated.toml")
         self.units = {m["name"]: m["unit"] for m in pse_sim._SUMMARY}
         self.units.update({"series:" + m["name"]: m["unit"] for m in pse_sim._SERIES})
 
@@ -230,7 +231,7 @@ class Server:
         return out
 
     # -- a job -----------------------------------------------------------------------------------
-    def make_work(self, base_sc, var_sc, reps: int, seed: int):
+    def make_work(self, base_sc, var_sc, reps: int, seed: int, robust: list[dict] | None = None):
         cfg = self.cfg
 
         def work(job):
@@ -256,10 +257,42 @@ class Server:
                 diff = self.diff(base_sc, var_sc)
                 result.update(variant=out["variant"][1], comparison=cmp, diff=diff,
                               paragraph=summary.paragraph_compare(out["baseline"][1], out["variant"][1], cmp, diff))
+                if robust:
+                    result["robustness"] = self.robustness(job, base_sc, var_sc, reps, seed, robust, cmp, t0)
             else:
                 result["paragraph"] = summary.paragraph_single(out["baseline"][1])
             return result
         return work
+
+    def robustness(self, job, base_sc, var_sc, reps, seed, ranges, cmp, t0) -> dict:
+        """Rerun baseline and variant with each plausible range end (robustness.py)."""
+        cfg = self.cfg
+        rows = []
+        done = 2 * reps
+        for r in ranges:
+            for end in ("low", "high"):
+                left = cfg.job_time_limit - (time.monotonic() - t0)
+                if left <= 0:
+                    raise JobStopped(f"stopped at the time limit of {cfg.job_time_limit:g} s while checking "
+                                     f"robustness; use fewer replications")
+                value = r[end]
+                if self.field_by_key.get(r["key"], {}).get("type") == "integer":
+                    value = int(round(value))
+                try:
+                    pair = [pse_sim.run(sc, reps, threads=cfg.threads, seed=seed, set={r["key"]: value},
+                                        time_limit=left,
+                                        progress=lambda d, f, t, o=done + i * reps: job.progress(o + d + f))
+                            for i, sc in enumerate((base_sc, var_sc))]
+                except pse_sim.RunStopped:
+                    raise JobStopped(f"stopped at the time limit of {cfg.job_time_limit:g} s while checking "
+                                     f"robustness; use fewer replications") from None
+                done += 2 * reps
+                c = summary.compare(pair[0], pair[1])
+                rows.append({"key": r["key"], "end": end, "value": value,
+                             "label": self.labels.get(r["key"]) or self.field_by_key.get(r["key"], {}).get("doc", r["key"]),
+                             **{name: c[name] for name, _ in robustness.METRICS}})
+        return {"rows": rows, "metrics": [n for n, _ in robustness.METRICS],
+                "verdict": robustness.verdict(rows, cmp)}
 
     def write_files(self, folder: Path, which: str, res, reps: int) -> None:
         toml = (f"# Scenario run on the pse-sim web page ({which}); reproduce it with:\n"
@@ -375,6 +408,7 @@ def create_app(cfg: Config) -> Flask:
             limits={"replications": cfg.max_replications, "weeks": cfg.max_weeks,
                     "organisations": cfg.max_organisations, "body_bytes": cfg.max_body_bytes,
                     "job_seconds": cfg.job_time_limit, "waiting": cfg.max_waiting},
+            robustness=srv.ranges,
             queue=srv.queue.counts())
 
     @app.get("/api/scenarios/<sid>")
@@ -400,8 +434,9 @@ def create_app(cfg: Config) -> Flask:
         base = _check_overrides(body.get("base"), "base", cfg)
         source = {"scenario": body.get("scenario")} if body.get("toml") is None else {"toml": body.get("toml")}
         compare = body.get("compare", False)
-        if not isinstance(compare, bool):
-            raise BadRequest([_problem("'compare' must be true or false")])
+        robust = body.get("robustness", False)
+        if not isinstance(compare, bool) or not isinstance(robust, bool):
+            raise BadRequest([_problem("'compare' and 'robustness' must be true or false")])
         reps = body.get("replications", 10)
         if isinstance(reps, bool) or not isinstance(reps, int) or not 1 <= reps <= cfg.max_replications:
             raise BadRequest([_problem(f"replications must be a whole number from 1 to {cfg.max_replications}",
@@ -425,7 +460,8 @@ def create_app(cfg: Config) -> Flask:
             raise BadRequest(probs)
         if not compare:
             base_sc, var_sc = var_sc, None
-        return base_sc, var_sc, reps, (base_sc.seed if seed is None else seed)
+        ranges = robustness.relevant(srv.ranges, base_sc) if (compare and robust) else []
+        return base_sc, var_sc, reps, (base_sc.seed if seed is None else seed), ranges
 
     @app.post("/api/validate")
     def validate():
@@ -441,9 +477,9 @@ def create_app(cfg: Config) -> Flask:
     @app.post("/api/jobs")
     def submit():
         body = _json_body(cfg)
-        base_sc, var_sc, reps, seed = parse_run(body)
-        total = reps * (2 if var_sc is not None else 1)
-        job = srv.queue.submit(srv.make_work(base_sc, var_sc, reps, seed), total)
+        base_sc, var_sc, reps, seed, ranges = parse_run(body)
+        total = reps * (2 if var_sc is not None else 1) * (1 + 2 * len(ranges))
+        job = srv.queue.submit(srv.make_work(base_sc, var_sc, reps, seed, ranges), total)
         return jsonify(srv.job_json(job)), 202
 
     def job_or_404(job_id):

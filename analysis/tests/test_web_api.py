@@ -270,3 +270,36 @@ def test_serve_with_a_token_refuses_requests_without_it(pse_sim, web_modules, re
                        headers={"X-PSE-Token": s.token})[0] == 202
     finally:
         s.stop()
+
+
+def test_plausible_ranges_from_the_calibration_file(web_modules, repo_root, tmp_path):
+    from pse_web.robustness import plausible_ranges
+    r = {x["key"]: x for x in plausible_ranges(repo_root / "scenarios/calibrated.toml")}
+    assert r["trust.gain_rate"] == {"key": "trust.gain_rate", "median": 0.0483, "low": 0.0224, "high": 0.0754}
+    assert "ngo[*].switching_overhead" in r and "pipeline.negotiation.drop_per_week" in r
+    assert all(x["low"] < x["median"] < x["high"] for x in r.values())
+    assert plausible_ranges(tmp_path / "missing.toml") == []
+
+
+def test_robustness_check_reruns_the_comparison_at_each_plausible_end(make_client, pse_sim_module, repo_root):
+    ps = pse_sim_module
+    c, _ = make_client()
+    meta = c.get("/api/meta").get_json()
+    keys = [x["key"] for x in meta["robustness"] if not x["key"].startswith("ngo_population.")]
+    body = {"scenario": "default", "compare": True, "robustness": True, "replications": 4,
+            "set": {"ngo[*].dedicated_fte": 2, "run.weeks": 312}, "base": {"run.weeks": 312}}
+    d = run_job(c, body)
+    assert d["state"] == "done" and d["total"] == 4 * 2 * (1 + 2 * len(keys))
+    rob = d["result"]["robustness"]
+    assert [(r["key"], r["end"]) for r in rob["rows"]] == [(k, e) for k in keys for e in ("low", "high")]
+    assert rob["verdict"].startswith("Across the plausible values of the calibrated parameters")
+    # one row checked against the module directly: gain rate at its low end, same seeds
+    row = next(r for r in rob["rows"] if r["key"] == "trust.gain_rate" and r["end"] == "low")
+    sc = repo_root / "scenarios/default.toml"
+    b = ps.run(sc, 4, set={"run.weeks": 312, "trust.gain_rate": 0.0224})
+    v = ps.run(sc, 4, set={"ngo[*].dedicated_fte": 2, "run.weeks": 312, "trust.gain_rate": 0.0224})
+    diff = v.summary["agreements"].to_numpy() - b.summary["agreements"].to_numpy()
+    assert row["agreements"]["diff"] == pytest.approx(float(np.mean(diff)), abs=1e-12)
+    # without compare, no robustness rows
+    d1 = run_job(c, dict(body, compare=False))
+    assert "robustness" not in d1["result"] and d1["total"] == 4

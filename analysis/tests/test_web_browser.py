@@ -139,6 +139,8 @@ def test_compare_a_shorter_grant_and_download(browser, server, pse_sim, repo_roo
     open_page(browser, server.url + "?scenario=default&compare=1&reps=5&s.ngo[*].end_week=156&run=1")
     wait(browser, lambda d: by_id(d, "progress-box").get_attribute("data-state") == "done")
     assert by_id(browser, "c-ngo____end_week").get_attribute("value") == "3"
+    assert by_id(browser, "robust-box").is_displayed()          # the robustness check is offered
+    assert not by_id(browser, "robust-results").is_displayed()  # ... and was not asked for
     row = browser.find_element("css selector", '#diff tr[data-key="ngo[*].end_week"]')
     assert row.text.endswith("5 years 3 years")
     base = cli_means(pse_sim, repo_root, tmp_path / "b.h5", "-r", "5")

@@ -163,7 +163,7 @@ function showProblems(problems) {
 function requestBody() {
   const body = {set: currentSet(), compare: state.mode === "compare", replications: Number($("replications").value)};
   if (!Number.isInteger(body.replications)) body.replications = $("replications").value;
-  if (state.mode === "compare") body.base = state.base;
+  if (state.mode === "compare") { body.base = state.base; body.robustness = $("robust").checked; }
   if ($("seed").value.trim() !== "") body.seed = Number($("seed").value);
   if (state.toml !== null) body.toml = state.toml; else body.scenario = state.scenario;
   return body;
@@ -180,6 +180,7 @@ function writeUrl(ran) {
   const q = new URLSearchParams();
   if (state.toml !== null) q.set("toml", state.toml); else q.set("scenario", state.scenario);
   if (state.mode === "compare") q.set("compare", "1");
+  if (state.mode === "compare" && $("robust").checked) q.set("robust", "1");
   q.set("reps", $("replications").value);
   if ($("seed").value.trim() !== "") q.set("seed", $("seed").value);
   for (const [k, v] of Object.entries(currentSet())) q.set("s." + k, String(v));
@@ -311,6 +312,19 @@ function showResult(job) {
     for (const d of res.diff) diffBody.append(el("tr", {"data-key": d.key}, el("th", {text: d.label}),
       el("td", {text: d.baseline_text}), el("td", {text: d.variant_text})));
   }
+  const rb = $("robust-results");
+  rb.classList.toggle("hidden", !res.robustness);
+  if (res.robustness) {
+    $("robust-verdict").textContent = res.robustness.verdict;
+    const body = $("robust-table").querySelector("tbody");
+    body.textContent = "";
+    for (const r of res.robustness.rows) {
+      const cell = (d) => el("td", {class: "num", "data-value": String(d.diff),
+                                    text: `${fmt(d.diff, true)} [${fmt(d.lo, true)} to ${fmt(d.hi, true)}]`});
+      body.append(el("tr", {"data-key": r.key, "data-end": r.end}, el("th", {text: `${r.label} (${r.end} end)`}),
+        el("td", {text: String(r.value)}), cell(r.agreements), cell(r.workers_reached)));
+    }
+  }
   drawCharts(res);
   const ul = $("downloads");
   ul.textContent = "";
@@ -366,6 +380,9 @@ function setMode(mode) {
   state.mode = mode;
   $("mode-" + mode).checked = true;
   $("compare-note").classList.toggle("hidden", mode !== "compare");
+  const nr = (state.meta.robustness || []).length;
+  $("robust-box").classList.toggle("hidden", mode !== "compare" || nr === 0);
+  $("robust-n").textContent = String(2 * nr);
   const n = Object.keys(state.base).length;
   $("base-note").textContent = n ? ` with ${n} baseline setting(s): ` +
     Object.entries(state.base).map(([k, v]) => `${k} = ${v}`).join(", ") : "";
@@ -390,6 +407,7 @@ async function init() {
     if (k.startsWith("s.") && state.controls[k.slice(2)]) setControl(k.slice(2), parseValue(k.slice(2), v));
     if (k.startsWith("b.")) state.base[k.slice(2)] = parseValue(k.slice(2), v);
   }
+  $("robust").checked = q.get("robust") === "1";
   setMode(q.get("compare") === "1" ? "compare" : "single");
   currentSet();
   $("scenario").addEventListener("change", async () => { await loadScenario($("scenario").value); state.base = {}; setMode(state.mode); writeUrl(false); validateNow(); });
@@ -400,6 +418,7 @@ async function init() {
   $("reset-baseline").addEventListener("click", () => { state.base = {}; setMode("compare"); writeUrl(false); });
   $("reset").addEventListener("click", () => { applyValues(state.scenarioValues); writeUrl(false); validateNow(); });
   for (const id of ["replications", "seed"]) $(id).addEventListener("input", onControlChange);
+  $("robust").addEventListener("change", () => writeUrl(false));
   $("run").addEventListener("click", run);
   document.body.dataset.ready = "1";
   if (q.get("run") === "1") run();
