@@ -592,10 +592,19 @@ int main(int argc, char** argv) {
 
     auto* serve = app.add_subcommand(
         "serve", "Start the what-if page: a local web app to run and compare scenarios in the browser (prints the URL)");
-    serve->footer("Options (passed to the web app): [--port N] [--host ADDR] [-o OUTPUT_DIR] [--scenarios DIR]\n"
-                  "[--require-token] [--max-replications N] [--job-time-limit S] ... (`pse-sim serve -- --help`).\n"
-                  "Listens on 127.0.0.1 (this machine only) unless --host says otherwise; then it prints a\n"
-                  "random access token and refuses requests without it.");
+    serve->footer(
+        "Options (passed to the web app, analysis/pse_web):\n"
+        "  --port N                 port (default 8050; 0 = any free port)\n"
+        "  --host ADDR              address to listen on (default 127.0.0.1: this machine only); any other\n"
+        "                           address makes the server print a random access token and refuse\n"
+        "                           requests without it\n"
+        "  --require-token          require the token on 127.0.0.1 too\n"
+        "  -o, --output DIR         folder results are written to (default results/web)\n"
+        "  --scenarios DIR          bundled scenarios offered on the page (default: the repository's)\n"
+        "  --threads N              threads per job (0 = all cores)\n"
+        "  --max-replications N     (100)   --max-weeks N (1040)   --max-organisations N (20000)\n"
+        "  --max-waiting N          jobs that may wait for a free slot (8)\n"
+        "  --job-time-limit S       seconds per job (60)");
     serve->prefix_command();
     serve->fallthrough(false);
 
