@@ -203,6 +203,17 @@ class Server:
             raise BadRequest(probs)
         return sc
 
+    @staticmethod
+    def projects(sc) -> list[str]:
+        """Names of the scenario's own [[ngo]] entries ([] when it has none)."""
+        names = []
+        while len(names) < 1000:
+            try:
+                names.append(sc.get(f"ngo[{len(names)}].name"))
+            except IndexError:
+                break
+        return names
+
     def values_json(self, sc) -> dict:
         return {k: (v if not isinstance(v, float) or math.isfinite(v) else None) for k, v in sc.values().items()}
 
@@ -418,7 +429,8 @@ def create_app(cfg: Config) -> Flask:
             abort(404, "no such bundled scenario")
         sc = pse_sim.load(e["path"])
         return jsonify(id=sid, name=sc.name, description=sc.description, text=e["text"], weeks=sc.weeks,
-                       seed=sc.seed, organisations=sc.organisations, values=srv.values_json(sc))
+                       seed=sc.seed, organisations=sc.organisations, values=srv.values_json(sc),
+                       projects=srv.projects(sc))
 
     @app.post("/api/scenario")
     def pasted():
@@ -427,7 +439,7 @@ def create_app(cfg: Config) -> Flask:
             raise BadRequest([_problem("'toml' (the scenario text) is required")])
         sc = srv.load({"toml": body["toml"]}, {})
         return jsonify(name=sc.name, description=sc.description, weeks=sc.weeks, seed=sc.seed,
-                       organisations=sc.organisations, values=srv.values_json(sc))
+                       organisations=sc.organisations, values=srv.values_json(sc), projects=srv.projects(sc))
 
     def parse_run(body):
         set_ = _check_overrides(body.get("set"), "set", cfg)

@@ -73,6 +73,9 @@ def test_meta_has_the_levers_from_the_field_table(make_client):
     ids = {s["id"] for s in m["scenarios"]}
     assert {"default", "two_specialists", "mnc_poor"} <= ids and "staffing" not in ids   # no experiment files
     assert m["limits"]["replications"] == 100
+    sister = c.get("/api/scenarios/sister_projects").get_json()
+    assert len(sister["projects"]) == 3 and sister["projects"][1].startswith("Project 2")
+    assert c.get("/api/scenarios/default").get_json()["projects"] == []
 
 
 def test_single_run_equals_the_cli_and_downloads_reproduce_it(make_client, pse_sim, repo_root, tmp_path):

@@ -205,9 +205,15 @@ async function loadScenario(id) {
   if (r.status !== 200) { showProblems([{message: r.data.error || "cannot load the scenario"}]); return false; }
   state.scenario = id; state.toml = null;
   $("scenario").value = id;
-  $("scenario-description").textContent = r.data.description || "";
+  $("scenario-description").textContent = (r.data.description || "") + projectsNote(r.data.projects);
   applyValues(r.data.values);
   return true;
+}
+
+function projectsNote(projects) {
+  if (!projects || !projects.length) return "";
+  return ` This scenario has ${projects.length} projects of its own (${projects.join("; ")}); the project levers ` +
+    "show its [ngo_defaults] values, and a change applies to every project.";
 }
 
 function applyValues(values) {
@@ -233,7 +239,8 @@ async function useToml() {
   }
   clearProblems();
   state.toml = text;
-  $("scenario-description").textContent = `Pasted scenario '${r.data.name}'. ` + (r.data.description || "");
+  $("scenario-description").textContent = `Pasted scenario '${r.data.name}'. ` + (r.data.description || "") +
+    projectsNote(r.data.projects);
   applyValues(r.data.values);
   writeUrl(false);
   return true;
