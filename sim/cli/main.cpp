@@ -488,23 +488,26 @@ int cmd_params_odd(const std::string& list) {
     return 0;
 }
 
-/// Hand over to the Python analysis package (analysis/pse_analysis) with Debian's python3:
-/// `python3 -m pse_analysis <command> args...`, with PSE_SIM set to this binary.
-int exec_analysis(const std::string& command, const std::vector<std::string>& args) {
+/// Hand over to a Python package in analysis/ with Debian's python3:
+/// `python3 -m <package> <command> args...`, with PSE_SIM set to this binary. `module_dir`, if
+/// not empty, is put on PYTHONPATH after analysis/ (the pse_sim extension module of this build).
+int exec_python(const std::string& package, const std::string& command, const std::vector<std::string>& args,
+                const std::string& module_dir = "") {
     const char* env_dir = std::getenv("PSE_ANALYSIS_DIR");
     const std::string dir = env_dir ? env_dir : PSE_ANALYSIS_DIR;
     const char* env_py = std::getenv("PSE_PYTHON");
     const std::string python = env_py ? env_py : "/usr/bin/python3";
-    if (!std::filesystem::exists(std::filesystem::path(dir) / "pse_analysis" / "__main__.py"))
-        throw pse::IoError("analysis package not found in '" + dir + "' (set PSE_ANALYSIS_DIR to the analysis/ folder)");
+    if (!std::filesystem::exists(std::filesystem::path(dir) / package / "__main__.py"))
+        throw pse::IoError(package + " package not found in '" + dir + "' (set PSE_ANALYSIS_DIR to the analysis/ folder)");
     if (access(python.c_str(), X_OK) != 0)
         throw pse::IoError(python + " not found: the report needs Debian's python3 with python3-h5py, -numpy, -pandas, "
                                     "-matplotlib and -scipy (scripts/install-deps installs them)");
-    setenv("PYTHONPATH", dir.c_str(), 1);
+    const std::string path = module_dir.empty() ? dir : dir + ":" + module_dir;
+    setenv("PYTHONPATH", path.c_str(), 1);
     std::error_code ec;
     const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
     if (!ec && !std::getenv("PSE_SIM")) setenv("PSE_SIM", self.c_str(), 1);
-    std::vector<std::string> argv_s = {python, "-m", "pse_analysis", command};
+    std::vector<std::string> argv_s = {python, "-m", package, command};
     argv_s.insert(argv_s.end(), args.begin(), args.end());
     std::vector<char*> argv;
     for (auto& a : argv_s) argv.push_back(a.data());
@@ -512,6 +515,22 @@ int exec_analysis(const std::string& command, const std::vector<std::string>& ar
     std::fflush(stdout);
     execv(python.c_str(), argv.data());
     throw pse::IoError("cannot start " + python + ": " + std::strerror(errno));
+}
+
+int exec_analysis(const std::string& command, const std::vector<std::string>& args) {
+    return exec_python("pse_analysis", command, args);
+}
+
+/// `serve`: the what-if web app (analysis/pse_web) on the pse_sim module of this build.
+int cmd_serve(const std::vector<std::string>& args) {
+    const char* env_mod = std::getenv("PSE_PYTHON_MODULE_DIR");
+    const std::string mod = env_mod ? env_mod : PSE_PYTHON_MODULE_DIR;
+    if (!std::filesystem::exists(std::filesystem::path(mod) / "pse_sim" / "__init__.py"))
+        throw pse::IoError("the web app needs the pse_sim Python module, which this build does not have ('" + mod +
+                           "/pse_sim' is missing): install pybind11-dev and python3-dev (scripts/install-deps) and "
+                           "rebuild (cmake --preset release && cmake --build --preset release)");
+    if (!std::getenv("PSE_SCENARIOS_DIR")) setenv("PSE_SCENARIOS_DIR", PSE_SCENARIOS_DIR, 1);
+    return exec_python("pse_web", "serve", args, mod);
 }
 
 int cmd_info(const std::string& file) {
@@ -650,6 +669,24 @@ int main(int argc, char** argv) {
     calib->prefix_command();
     calib->fallthrough(false);
 
+    auto* serve = app.add_subcommand(
+        "serve", "Start the what-if page: a local web app to run and compare scenarios in the browser (prints the URL)");
+    serve->footer(
+        "Options (passed to the web app, analysis/pse_web):\n"
+        "  --port N                 port (default 8050; 0 = any free port)\n"
+        "  --host ADDR              address to listen on (default 127.0.0.1: this machine only); any other\n"
+        "                           address makes the server print a random access token and refuse\n"
+        "                           requests without it\n"
+        "  --require-token          require the token on 127.0.0.1 too\n"
+        "  -o, --output DIR         folder results are written to (default results/web)\n"
+        "  --scenarios DIR          bundled scenarios offered on the page (default: the repository's)\n"
+        "  --threads N              threads per job (0 = all cores)\n"
+        "  --max-replications N     (100)   --max-weeks N (1040)   --max-organisations N (20000)\n"
+        "  --max-waiting N          jobs that may wait for a free slot (8)\n"
+        "  --job-time-limit S       seconds per job (60)");
+    serve->prefix_command();
+    serve->fallthrough(false);
+
     std::string info_file;
     auto* info = app.add_subcommand("info", "Describe a results file");
     info->add_option("file", info_file, "Results file (HDF5)")->required();
@@ -714,6 +751,11 @@ int main(int argc, char** argv) {
                 return 2;
             }
             return exec_analysis("report", args);
+        }
+        if (*serve) {
+            auto args = serve->remaining();
+            if (!args.empty() && args.front() == "--") args.erase(args.begin());
+            return cmd_serve(args);
         }
         if (*info) return cmd_info(info_file);
     } catch (const pse::InputError& e) {

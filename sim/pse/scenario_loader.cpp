@@ -614,7 +614,15 @@ LoadedScenario load_scenario_text(const std::string& text, const std::string& na
     toml::table t = parse_text(text, name);
     if (auto* ext = t.get("extends"); ext && ext->is_string()) {
         std::vector<std::string> chain;
-        toml::table base = load_merged_impl(*ext->value<std::string>(), 1, &out.files, &out.texts, chain);
+        const std::filesystem::path base_file = *ext->value<std::string>();
+        const auto base_path = opts.text_base_dir.empty() ? base_file : opts.text_base_dir / base_file;
+        std::error_code ec;
+        if (!std::filesystem::exists(base_path, ec)) {  // say where the text asked for it
+            const auto w = where_of(*ext, name);
+            throw InputError(InputProblem{w.file, w.line, w.column, "extends",
+                                          "base file '" + base_file.string() + "' not found"});
+        }
+        toml::table base = load_merged_impl(base_path, 1, &out.files, &out.texts, chain);
         t.erase("extends");
         deep_merge(base, t);
         t = std::move(base);

@@ -34,6 +34,9 @@ struct LoadOptions {
     std::vector<std::string> overrides;        ///< "key=value" strings (TOML values), applied last
     std::set<std::string> extra_tables;        ///< top-level tables to ignore (e.g. "experiment")
     double memory_limit_bytes = 16.0 * (1ULL << 30);  ///< refuse scenarios estimated above this
+    /// load_scenario_text() only: folder its `extends` is resolved against (empty = the current
+    /// directory). The Python API and the web app (sim/python) set it to the scenario folder.
+    std::filesystem::path text_base_dir;
 };
 
 /// Load, merge, override and validate a scenario file.
@@ -42,7 +45,7 @@ struct LoadOptions {
 LoadedScenario load_scenario(const std::filesystem::path& file, const LoadOptions& opts = {});
 
 /// Same, from TOML text (`name` is used as the file name in messages; `extends` is resolved
-/// relative to the current directory).
+/// relative to opts.text_base_dir, by default the current directory).
 LoadedScenario load_scenario_text(const std::string& text, const std::string& name,
                                   const LoadOptions& opts = {});
 
