@@ -97,9 +97,10 @@ struct ResultsWriter::Impl {
         networks.clear();
     }
 
-    H make_event_ds(hid_t group, const char* name, hid_t type) { return make_ext_ds(group, name, type, "events/"); }
-    H make_ext_ds(hid_t group, const char* name, hid_t type, const std::string& where) {
-        const hsize_t zero = 0, unlimited = H5S_UNLIMITED, chunk = 65536;
+    H make_event_ds(hid_t group, const char* name, hid_t type) { return make_ext_ds(group, name, type, "events/", 65536); }
+    /// An extendable 1-d dataset (shuffle + deflate 4) of `chunk` elements per chunk.
+    H make_ext_ds(hid_t group, const char* name, hid_t type, const std::string& where, hsize_t chunk) {
+        const hsize_t zero = 0, unlimited = H5S_UNLIMITED;
         H space(H5Screate_simple(1, &zero, &unlimited), H5Sclose);
         H plist(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
         H5Pset_chunk(plist.get(), 1, &chunk);
@@ -144,20 +145,37 @@ struct ResultsWriter::Impl {
         n_events += evs.size();
     }
 
+    /// Table rows waiting to be appended (row-major) with their run ids: rows are appended in
+    /// blocks of kTableBlockRows, so that a compressed chunk is written once, not once per run.
+    static constexpr std::size_t kTableBlockRows = 16384;
+    /// Rows per chunk of a table column (4096 float64 = 32 KiB: small files stay small).
+    static constexpr hsize_t kTableChunkRows = 4096;
+    std::array<std::vector<double>, kTableCount> tab_buf;
+    std::array<std::vector<std::int64_t>, kTableCount> tab_buf_run;
+
     void flush_tables(std::int64_t run, const std::array<std::vector<double>, kTableCount>& tables) {
         for (int t = 0; t < kTableCount; ++t) {
             const auto cols = static_cast<std::size_t>(kTableSpecs[t].column_count);
             const auto& v = tables[t];
-            const std::size_t rows = v.size() / cols;
-            if (rows == 0) continue;
-            append_at(tab_ds[t][0], H5T_NATIVE_INT64, std::vector<std::int64_t>(rows, run), tab_rows[t]);
-            std::vector<double> col(rows);
-            for (std::size_t c = 0; c < cols; ++c) {
-                for (std::size_t r = 0; r < rows; ++r) col[r] = v[r * cols + c];
-                append_at(tab_ds[t][c + 1], H5T_NATIVE_DOUBLE, col, tab_rows[t]);
-            }
-            tab_rows[t] += rows;
+            tab_buf[t].insert(tab_buf[t].end(), v.begin(), v.end());
+            tab_buf_run[t].insert(tab_buf_run[t].end(), v.size() / cols, run);
+            if (tab_buf_run[t].size() >= kTableBlockRows) write_table_block(t);
         }
+    }
+
+    void write_table_block(int t) {
+        const auto cols = static_cast<std::size_t>(kTableSpecs[t].column_count);
+        const std::size_t rows = tab_buf_run[t].size();
+        if (rows == 0) return;
+        append_at(tab_ds[t][0], H5T_NATIVE_INT64, tab_buf_run[t], tab_rows[t]);
+        std::vector<double> col(rows);
+        for (std::size_t c = 0; c < cols; ++c) {
+            for (std::size_t r = 0; r < rows; ++r) col[r] = tab_buf[t][r * cols + c];
+            append_at(tab_ds[t][c + 1], H5T_NATIVE_DOUBLE, col, tab_rows[t]);
+        }
+        tab_rows[t] += rows;
+        tab_buf[t].clear();
+        tab_buf_run[t].clear();
     }
 
     void drain_events(bool all) {
@@ -300,11 +318,11 @@ ResultsWriter::ResultsWriter(std::filesystem::path target, ResultsMeta meta, boo
         const std::string tname(spec.name);
         H g = make_group(m.file.get(), tname.c_str());
         attr_string(g.get(), "description", std::string(spec.description));
-        m.tab_ds[t].push_back(m.make_ext_ds(g.get(), "run", H5T_NATIVE_INT64, tname + "/"));
+        m.tab_ds[t].push_back(m.make_ext_ds(g.get(), "run", H5T_NATIVE_INT64, tname + "/", Impl::kTableChunkRows));
         for (int c = 0; c < spec.column_count; ++c) {
             const auto& col = spec.columns[c];
             const std::string cname(col.name);
-            H d = m.make_ext_ds(g.get(), cname.c_str(), H5T_NATIVE_DOUBLE, tname + "/");
+            H d = m.make_ext_ds(g.get(), cname.c_str(), H5T_NATIVE_DOUBLE, tname + "/", Impl::kTableChunkRows);
             attr_string(d.get(), "unit", std::string(col.unit));
             attr_string(d.get(), "description", std::string(col.description));
             const auto labels = column_labels(col);
@@ -391,6 +409,7 @@ void ResultsWriter::finalize() {
     auto& m = *impl_;
     try {
         m.drain_events(true);
+        for (int t = 0; t < kTableCount; ++t) m.write_table_block(t);
         m.write_networks();
         hid_t f = m.file.get();
         {
