@@ -49,7 +49,7 @@ Network build_network(const Scenario& s, const std::vector<NgoParams>& ngos, std
         boost::add_edge(net.donor_base + i, net.ngo_base + i, EdgeProps{TieKind::kFunding}, net.graph);
     }
     for (std::uint32_t c = 0; c < net.company_count(); ++c)
-        net.graph[net.company_vertex(c)].kind = net.is_mnc(c) ? OrgKind::kMnc : OrgKind::kSupplier;
+        net.graph[net.company_vertex(c).value].kind = net.is_mnc(c) ? OrgKind::kMnc : OrgKind::kSupplier;
     for (std::uint32_t g = 0; g < net.government_count; ++g) net.graph[net.government_base + g].kind = OrgKind::kGovernment;
     for (std::uint32_t a = 0; a < net.association_count; ++a) net.graph[net.association_base + a].kind = OrgKind::kAssociation;
 
@@ -79,7 +79,7 @@ Network build_network(const Scenario& s, const std::vector<NgoParams>& ngos, std
             for (auto sidx : chosen) {
                 endpoints.push_back(sidx);
                 const std::uint32_t c = net.mnc_count + sidx;
-                boost::add_edge(net.company_vertex(m), net.company_vertex(c), EdgeProps{TieKind::kSupplyChain}, net.graph);
+                boost::add_edge(net.company_vertex(m).value, net.company_vertex(c).value, EdgeProps{TieKind::kSupplyChain}, net.graph);
                 sup_pairs.emplace_back(m, c);
                 buy_pairs.emplace_back(sidx, m);
             }
@@ -97,13 +97,13 @@ Network build_network(const Scenario& s, const std::vector<NgoParams>& ngos, std
         if (net.association_count > 0 && rng.chance(kAssoc, 0, e.association_membership_prob)) {
             const auto a = static_cast<std::uint32_t>(rng.below(kAssoc, 1, net.association_count));
             net.company_association[c] = static_cast<std::int32_t>(a);
-            boost::add_edge(net.company_vertex(c), net.association_base + a, EdgeProps{TieKind::kMembership}, net.graph);
+            boost::add_edge(net.company_vertex(c).value, net.association_base + a, EdgeProps{TieKind::kMembership}, net.graph);
             mem_pairs.emplace_back(a, c);
         }
         if (net.government_count > 0 && rng.chance(kGov, 0, e.government_tie_prob)) {
             const auto g = static_cast<std::uint32_t>(rng.below(kGov, 1, net.government_count));
             net.company_government[c] = static_cast<std::int32_t>(g);
-            boost::add_edge(net.company_vertex(c), net.government_base + g, EdgeProps{TieKind::kGovernmentTie}, net.graph);
+            boost::add_edge(net.company_vertex(c).value, net.government_base + g, EdgeProps{TieKind::kGovernmentTie}, net.graph);
         }
     }
     net.members_of = build_csr(net.association_count, mem_pairs);

@@ -31,8 +31,16 @@ struct EdgeProps {
 /// The ecosystem graph (undirected; vecS storage so vertex descriptors are the dense ids).
 using Graph = boost::adjacency_list<boost::vecS, boost::vecS, boost::undirectedS, VertexProps, EdgeProps>;
 
-/// Immutable id of an organisation: its vertex index in the graph.
-using AgentId = std::uint32_t;
+/// Immutable id of an organisation: its vertex index in the graph. A value type (as Repast HPC's
+/// AgentId), so that a vertex id cannot be passed where a company index (an index into the
+/// Companies arrays, MNCs first) or a relationship id is expected, nor the other way round.
+struct AgentId {
+    std::uint32_t value = 0;
+    constexpr AgentId() = default;
+    constexpr explicit AgentId(std::uint32_t v) : value(v) {}
+    friend constexpr bool operator==(AgentId, AgentId) = default;
+    friend constexpr auto operator<=>(AgentId, AgentId) = default;
+};
 
 /// Compressed adjacency (CSR) of one relation, derived from the graph for the hot loop.
 struct Csr {
@@ -45,11 +53,13 @@ struct Csr {
 struct Network {
     Graph graph;
     std::uint32_t ngo_count = 0, mnc_count = 0, supplier_count = 0, government_count = 0, association_count = 0;
-    AgentId ngo_base = 0, donor_base = 0, company_base = 0, government_base = 0, association_base = 0;
+    /// First vertex id of each kind (vertex id = base + index within the kind).
+    std::uint32_t ngo_base = 0, donor_base = 0, company_base = 0, government_base = 0, association_base = 0;
 
     [[nodiscard]] std::uint32_t company_count() const { return mnc_count + supplier_count; }
     [[nodiscard]] bool is_mnc(std::uint32_t company) const { return company < mnc_count; }
-    [[nodiscard]] AgentId company_vertex(std::uint32_t c) const { return company_base + c; }
+    /// Vertex id of company c (company index, MNCs first).
+    [[nodiscard]] AgentId company_vertex(std::uint32_t c) const { return AgentId(company_base + c); }
 
     // Derived CSR views (company indices), built once from the graph.
     Csr suppliers_of;   ///< rows: MNCs (company index); entries: supplier company indices

@@ -38,7 +38,7 @@ struct Event {
 /// State of one NGO–organisation relationship (an edge with state, docs/ODD.md section 2).
 struct Relationship {
     std::uint32_t ngo = 0;
-    AgentId org = 0;               ///< vertex id of the company or government agency
+    AgentId org;                   ///< vertex id of the company
     std::uint32_t company = 0;     ///< company index (MNCs first, then suppliers)
     Stream stream = Stream::kNone;
     Stage stage = Stage::kNone;
@@ -229,9 +229,15 @@ double logistic(double x);
 /// x clamped to [0, 1].
 double clamp01(double x);
 
-/// Record an event (if the scenario records events).
+/// Record an event (if the scenario records events). `org`: vertex id of the organisation, or -1
+/// (NGO and ecosystem-wide events store the NGO index or -1 there, as docs/OUTPUT.md says).
 void emit(const StepContext& ctx, ModelState& st, std::int32_t ngo, std::int64_t org, EventType type,
           Stage from = Stage::kNone, Stage to = Stage::kNone);
+/// Record an event about organisation `org`.
+inline void emit(const StepContext& ctx, ModelState& st, std::int32_t ngo, AgentId org, EventType type,
+                 Stage from = Stage::kNone, Stage to = Stage::kNone) {
+    emit(ctx, st, ngo, static_cast<std::int64_t>(org.value), type, from, to);
+}
 /// Move relationship r to stage `to` this week; an ended relationship holds no staff hours, and
 /// its supply chain closes (access_closed event). `cause`: why it ended (terminal stages only).
 void set_stage(const StepContext& ctx, ModelState& st, Relationship& r, Stage to, EndCause cause = EndCause::kNone);

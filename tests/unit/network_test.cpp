@@ -101,8 +101,8 @@ TEST(Network, VertexCountsKindsAndIdRanges) {
     }
     for (std::uint32_t c = 0; c < n.company_count(); ++c) {
         EXPECT_EQ(n.is_mnc(c), c < 20u);
-        EXPECT_EQ(n.company_vertex(c), 6u + c);
-        EXPECT_EQ(n.graph[n.company_vertex(c)].kind, c < 20u ? OrgKind::kMnc : OrgKind::kSupplier);
+        EXPECT_EQ(n.company_vertex(c), AgentId(6u + c));
+        EXPECT_EQ(n.graph[n.company_vertex(c).value].kind, c < 20u ? OrgKind::kMnc : OrgKind::kSupplier);
     }
     for (std::uint32_t g = 0; g < 3; ++g) EXPECT_EQ(n.graph[n.government_base + g].kind, OrgKind::kGovernment);
     for (std::uint32_t a = 0; a < 2; ++a) EXPECT_EQ(n.graph[n.association_base + a].kind, OrgKind::kAssociation);
@@ -167,7 +167,7 @@ TEST(Network, SupplyChainEdgesMatchCsr) {
             const auto c = n.suppliers_of.targets[i];
             ASSERT_GE(c, n.mnc_count);
             ASSERT_LT(c, n.company_count());
-            EXPECT_TRUE(has_edge(n, n.company_vertex(m), n.company_vertex(c), TieKind::kSupplyChain));
+            EXPECT_TRUE(has_edge(n, n.company_vertex(m).value, n.company_vertex(c).value, TieKind::kSupplyChain));
             fwd.emplace(m, c - n.mnc_count);
         }
     for (std::uint32_t sidx = 0; sidx < n.supplier_count; ++sidx)
@@ -312,7 +312,7 @@ TEST(Network, MembershipAndGovernmentTies) {
         if (a >= 0) {
             ++members;
             ASSERT_LT(a, 3);
-            EXPECT_TRUE(has_edge(n, n.company_vertex(c), n.association_base + a, TieKind::kMembership));
+            EXPECT_TRUE(has_edge(n, n.company_vertex(c).value, n.association_base + a, TieKind::kMembership));
             const auto& m = n.members_of;
             EXPECT_TRUE(std::binary_search(m.targets.begin() + m.offsets[a], m.targets.begin() + m.offsets[a + 1], c));
         }
@@ -320,7 +320,7 @@ TEST(Network, MembershipAndGovernmentTies) {
         if (g >= 0) {
             ++gov;
             ASSERT_LT(g, 4);
-            EXPECT_TRUE(has_edge(n, n.company_vertex(c), n.government_base + g, TieKind::kGovernmentTie));
+            EXPECT_TRUE(has_edge(n, n.company_vertex(c).value, n.government_base + g, TieKind::kGovernmentTie));
         }
     }
     EXPECT_EQ(count_edges(n, TieKind::kMembership), members);

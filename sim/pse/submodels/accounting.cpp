@@ -236,7 +236,7 @@ void build_tables(const StepContext& ctx, ModelState& st) {
         const double row[] = {
             static_cast<double>(r.ngo),
             static_cast<double>(r.company),
-            static_cast<double>(r.org),
+            static_cast<double>(r.org.value),
             net.is_mnc(r.company) ? 0.0 : 1.0,
             static_cast<double>(st.co.sensitive[r.company]),
             static_cast<double>(r.stream),
