@@ -515,9 +515,38 @@ Experiment load_experiment_impl(const std::filesystem::path& file, const std::ve
     }
     if (!problems.empty()) throw InputError(std::move(problems));
     // Validate every design point (types, ranges, consistency) before anything runs.
+    // Every run of an experiment has the base scenario's weeks (the results file and the shards
+    // hold series as [run x week]) and its seeds from experiment.seed: a design point that changes
+    // run.weeks or run.seed is refused here (issue 20: run.weeks above the base overflowed the
+    // shard buffers; run.seed silently gave identical design points).
+    auto factor_problem = [&](const std::string& key, const std::string& msg) {
+        for (const auto& f : e.factors)
+            if (f.key == key && !f.file.empty()) {
+                problems.push_back(InputProblem{f.file, f.line, f.column, f.source + ".key", msg});
+                return;
+            }
+        problems.push_back(InputProblem{name, 0, 0, key, msg});
+    };
+    bool weeks_reported = false, seed_reported = false;
     for (std::size_t d = 0; d < e.points.size(); ++d) {
         try {
             Scenario s = scenario_at(e, d);
+            if (s.weeks != e.base.weeks && !weeks_reported) {
+                weeks_reported = true;
+                factor_problem("run.weeks",
+                               fmt::format("design point {} sets run.weeks = {}, but every run of an experiment has the "
+                                           "base scenario's {} weeks (the results file holds series as run x week); "
+                                           "set run.weeks in the scenario, or run one experiment per length",
+                                           d, s.weeks, e.base.weeks));
+            }
+            if (s.seed != e.base.seed && !seed_reported) {
+                seed_reported = true;
+                factor_problem("run.seed",
+                               "run.seed cannot be varied: the seeds of an experiment's runs come from experiment.seed "
+                               "(replication r uses the same random streams at every design point), so every design "
+                               "point would give the same results; vary the seed with more replications or "
+                               "`pse-sim sweep --seed`");
+            }
             check_scenario(s, name);
         } catch (const InputError& err) {
             for (auto p : err.problems()) {

@@ -292,7 +292,11 @@ void ResultsWriter::write_run(RunRecord rec) {
     const int W = m.meta.weeks;
     if (rec.status == RunStatus::kDone && W > 0) {
         const auto& out = rec.output;
-        if (out.weeks != W) throw IoError("run produced a different number of weeks than the file holds");
+        if (out.weeks != W || out.summary.size() != static_cast<std::size_t>(kSummaryCount) ||
+            out.series.size() != static_cast<std::size_t>(W) * kSeriesCount ||
+            out.pipeline.size() != static_cast<std::size_t>(W) * kStageCount)
+            throw IoError(fmt::format("run {} produced {} week(s) of results, but the file holds {} weeks", rec.run_id,
+                                      out.weeks, W));
         for (int k = 0; k < kSummaryCount; ++k) m.summary[k][i] = out.summary[k];
         const hsize_t start[2] = {i, 0}, count[2] = {1, static_cast<hsize_t>(W)};
         H mspace(H5Screate_simple(2, count, nullptr), H5Sclose);

@@ -577,7 +577,11 @@ TEST_F(BadInput, DiskFullDuringWrite) {
         EXPECT_EQ(r.code, 1) << r.err;
         EXPECT_EQ(r.signal, 0) << "killed by a signal (HDF5 crashed at exit before issue 10)";
         EXPECT_TRUE(contains(r.err, "is the disk full or the file unwritable?")) << r.err;
-        EXPECT_TRUE(contains(r.err, "rerun the same command with --resume")) << r.err;
+        // Issue 20: "finished runs are kept" only when some are.
+        EXPECT_TRUE(contains(r.err, "rerun the same command with --resume") ||
+                    contains(r.err, "no run had been saved yet; fix the problem (e.g. free disk space) and run the same "
+                                    "command again"))
+            << r.err;
         EXPECT_TRUE(read_all(target) == before) << "the existing results file was changed";
         expect_no_temp_files(dir);
         // After freeing space, --resume completes and gives the same results as a clean run.
@@ -815,6 +819,46 @@ TEST_F(BadInput, FuzzRegressions) {
         ++n;
     }
     EXPECT_GE(n, 1u);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rows added for issue 20 ("Hardening, round two").
+
+TEST_F(BadInput, DesignChangesRunLength) {
+    // A list, grid or LHS point that set run.weeks above the base file's weeks overflowed the
+    // shard buffers (sized from the base scenario) in write_shard: `malloc(): invalid size`, or a
+    // heap-buffer-overflow under ASan. Now refused before any run, with the factor's location.
+    const std::string base = "[run]\nname = \"len\"\nweeks = 52\n[ecosystem]\nmnc_count = 10\nsupplier_count = 50\n";
+    auto r = refuse_scenario("weeks_list",
+                             base + "[experiment]\ndesign = \"list\"\nreplications = 2\n"
+                                    "[[experiment.point]]\nset = { \"run.weeks\" = 52 }\n"
+                                    "[[experiment.point]]\nset = { \"run.weeks\" = 104 }\n",
+                             2, {"design point 1 sets run.weeks = 104", "base scenario's 52 weeks"}, "sweep");
+    EXPECT_LT(r.seconds, 5.0);
+    refuse_scenario("weeks_grid",
+                    base + "[experiment]\ndesign = \"grid\"\nreplications = 1\n"
+                           "[[experiment.lever]]\nkey = \"run.weeks\"\nvalues = [26, 208]\n",
+                    2, {"input.toml:", "experiment.lever[0].key", "sets run.weeks = 26"}, "sweep");
+    refuse_scenario("weeks_lhs",
+                    base + "[experiment]\ndesign = \"lhs\"\nsamples = 4\nreplications = 1\n"
+                           "[[experiment.uncertainty]]\nkey = \"run.weeks\"\nmin = 60\nmax = 300\n",
+                    2, {"experiment.uncertainty[0].key", "sets run.weeks"}, "sweep");
+    // A run.seed factor gave identical design points (seeds come from experiment.seed).
+    refuse_scenario("seed_grid",
+                    base + "[experiment]\ndesign = \"grid\"\nreplications = 1\n"
+                           "[[experiment.lever]]\nkey = \"run.seed\"\nvalues = [1, 2]\n",
+                    2, {"run.seed cannot be varied"}, "sweep");
+    // The writer side of the class: a record of another length is refused, never copied.
+    const auto dir = fresh_dir("weeks_shard");
+    std::vector<RunRecord> recs(1);
+    recs[0].status = RunStatus::kDone;
+    recs[0].output.weeks = 104;
+    recs[0].output.summary.assign(kSummaryCount, 0.0);
+    recs[0].output.series.assign(104 * kSeriesCount, 0.0);
+    recs[0].output.pipeline.assign(104 * kStageCount, 0.0f);
+    EXPECT_THROW(write_shard(dir / "part-000000.h5", recs, 52, "0123456789abcdef"), IoError);
+    EXPECT_FALSE(fs::exists(dir / "part-000000.h5"));
+    expect_no_temp_files(dir);
 }
 
 }  // namespace
