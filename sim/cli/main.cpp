@@ -122,6 +122,30 @@ void check_run_count(const pse::Experiment& e, const RunArgs& a) {
                         e.n_runs(), e.points.size(), e.replications)});
 }
 
+/// Print the errors of the failed runs recorded in a results file (at most 20, then a count).
+void report_failed_runs(const std::string& output) {
+    const auto r = pse::read_results(output, false);
+    std::int64_t shown = 0, failed = 0;
+    for (std::size_t i = 0; i < r.status.size(); ++i)
+        if (r.status[i] == static_cast<std::int8_t>(pse::RunStatus::kFailed)) {
+            ++failed;
+            if (shown++ < 20) spdlog::error("run {} (seed {}): {}", r.run_id[i], r.seed[i], r.error[i]);
+        }
+    if (failed > 20) spdlog::error("... and {} more failed run(s) (see /runs/error in {})", failed - 20, output);
+    if (failed > 0)
+        spdlog::error("{} run(s) failed; they are recorded as failed in {} (a --resume of an interrupted sweep runs "
+                      "failed runs again)",
+                      failed, output);
+}
+
+/// ", N reused, M run again" for the summary line.
+std::string reuse_note(const pse::SweepResult& res) {
+    std::string s;
+    if (res.reused) s += fmt::format(", {} reused", res.reused);
+    if (res.retried) s += fmt::format(", {} failed before and run again", res.retried);
+    return s;
+}
+
 /// Sweep settings common to the single-process and the MPI path. `network_runs`: the parsed
 /// --network selection.
 pse::SweepOptions sweep_options(const RunArgs& a, const std::string& output, const std::string& cmdline,
@@ -152,10 +176,8 @@ int execute_experiment(pse::Experiment e, const RunArgs& a, bool quiet, const st
     pse::SweepOptions so = sweep_options(a, output, cmdline, pse::parse_run_selection(a.network, e.n_runs()));
     so.on_progress = [&](auto d, auto f, auto t) { progress.update(d, f, t); };
     std::vector<std::vector<std::vector<double>>> summaries(e.points.size());
-    std::vector<std::string> errors;
     so.on_record = [&](const pse::RunRecord& rec) {
         if (rec.status == pse::RunStatus::kDone) summaries[static_cast<std::size_t>(rec.design_point)].push_back(rec.output.summary);
-        else errors.push_back(fmt::format("run {} (seed {}): {}", rec.run_id, rec.seed, rec.error));
     };
     pse::SweepResult res;
     try {
@@ -172,7 +194,9 @@ int execute_experiment(pse::Experiment e, const RunArgs& a, bool quiet, const st
                    res.tally.done + res.tally.failed + res.reused, res.parts_dir.string());
         return 130;
     }
-    for (const auto& err : errors) spdlog::error("{}", err);
+    // Failures are counted from the file, not from this process: runs that failed before an
+    // interruption and were not run again must not end in "0 failed" and exit 0 (issue 20).
+    if (res.file.failed > 0) report_failed_runs(output);
     if (!quiet) {
         if (res.reused > 0) {
             std::cout << pse::summary_table_from_file(output);
@@ -188,11 +212,10 @@ int execute_experiment(pse::Experiment e, const RunArgs& a, bool quiet, const st
             if (show < e.points.size())
                 std::cout << fmt::format("... and {} more design points (see `pse-sim info {}`)\n", e.points.size() - show, output);
         }
-        std::cout << fmt::format("{} run(s) done, {} failed{}, {:.2f} s wall; results in {}\n", res.tally.done,
-                                 res.tally.failed, res.reused ? fmt::format(", {} reused", res.reused) : "",
-                                 res.tally.wall_seconds, output);
+        std::cout << fmt::format("{} run(s) done, {} failed{}, {:.2f} s wall; results in {}\n", res.file.done,
+                                 res.file.failed, reuse_note(res), res.tally.wall_seconds, output);
     }
-    return res.tally.failed > 0 ? 1 : 0;
+    return res.file.failed > 0 ? 1 : 0;
 }
 
 /// True if the file (with its bases) has an [experiment] table. Throws InputError like the loader.
@@ -339,11 +362,8 @@ int cmd_mpi(bool sweep, const RunArgs& a, bool quiet, const std::string& cmdline
         }
         int rc = 0;
         if (lead) {
-            if (res.tally.failed > 0) {
-                const auto r = pse::read_results(output, false);
-                for (std::size_t i = 0; i < r.status.size(); ++i)
-                    if (r.status[i] == static_cast<std::int8_t>(pse::RunStatus::kFailed))
-                        spdlog::error("run {} (seed {}): {}", r.run_id[i], r.seed[i], r.error[i]);
+            if (res.file.failed > 0) {  // counted from the file (issue 20)
+                report_failed_runs(output);
                 rc = 1;
             }
             if (res.reused > 0) spdlog::info("resumed: {} finished run(s) reused from {}", res.reused, res.parts_dir.string());
@@ -354,8 +374,7 @@ int cmd_mpi(bool sweep, const RunArgs& a, bool quiet, const std::string& cmdline
                     per_rank += fmt::format("{}{}", r ? ", " : "", stats.runs[r]);
                 std::cout << fmt::format("{} run(s) done, {} failed{}, {:.2f} s wall on {} MPI ranks (runs per rank: {}); "
                                          "results in {}\n",
-                                         res.tally.done, res.tally.failed,
-                                         res.reused ? fmt::format(", {} reused", res.reused) : "", res.tally.wall_seconds,
+                                         res.file.done, res.file.failed, reuse_note(res), res.tally.wall_seconds,
                                          mpi.size(), per_rank, output);
             }
         }
