@@ -3,7 +3,9 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <charconv>
 #include <chrono>
+#include <cmath>
 #include <csignal>
 #include <cstring>
 #include <cstdio>
@@ -11,6 +13,7 @@
 #include <filesystem>
 #include <iostream>
 #include <optional>
+#include <thread>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -35,7 +38,16 @@
 namespace {
 
 std::atomic<bool> g_stop{false};
-extern "C" void on_signal(int) { g_stop = true; }
+/// SIGINT, SIGTERM, SIGHUP: the first asks for a clean stop (finished runs are saved, exit 130);
+/// a second one forces the process to quit at once (exit 130; saved shards are kept, runs in
+/// progress are lost), e.g. when a second Ctrl-C is pressed.
+extern "C" void on_signal(int) {
+    if (g_stop.exchange(true)) {
+        constexpr char msg[] = "\nforced to quit; runs saved so far are kept (rerun with --resume)\n";
+        (void)!write(2, msg, sizeof msg - 1);
+        _exit(130);
+    }
+}
 
 std::string command_line(int argc, char** argv) {
     std::string s;
@@ -82,10 +94,27 @@ CLI::Validator at_least(double min, const std::string& what) {
             try {
                 std::size_t used = 0;
                 const double v = std::stod(in, &used);
-                if (used == in.size() && v >= min) return {};
+                if (used == in.size() && std::isfinite(v) && v >= min) return {};
             } catch (const std::exception&) {
             }
             return "must be " + what + ", got " + in;
+        },
+        what);
+}
+
+/// Strict integer option check: only digits (no sign, exponent, hex, fraction or trailing text)
+/// and within [min, max]; CLI11 alone accepts 0x10 and clamps 99999999999999999999 to INT64_MAX.
+CLI::Validator whole_number(std::int64_t min, std::int64_t max, const std::string& what) {
+    return CLI::Validator(
+        [min, max, what](std::string& in) -> std::string {
+            std::int64_t v = 0;
+            const auto* end = in.data() + in.size();
+            const auto [p, ec] = std::from_chars(in.data(), end, v);
+            const bool digits = !in.empty() && in.find_first_not_of("0123456789") == std::string::npos;
+            if (!digits) return "must be " + what + ", got " + in + " (write a whole number with digits only)";
+            if (ec != std::errc() || p != end || v > max) return fmt::format("must be at most {}, got {}", max, in);
+            if (v < min) return "must be " + what + ", got " + in;
+            return {};
         },
         what);
 }
@@ -155,6 +184,12 @@ pse::SweepOptions sweep_options(const RunArgs& a, const std::string& output, con
     so.overwrite = a.overwrite;
     so.resume = a.resume;
     so.threads = a.threads;
+    // More threads than the machine has only adds waiting (oneTBB ignores them with a raw warning):
+    // use the hardware threads and say so. Results do not depend on the thread count.
+    if (const int hw = static_cast<int>(std::thread::hardware_concurrency()); hw > 0 && a.threads > hw) {
+        spdlog::warn("-t {}: this machine has {} hardware thread(s); using {}", a.threads, hw, hw);
+        so.threads = hw;
+    }
     so.flush_runs = std::max<std::int64_t>(1, a.checkpoint_runs);
     so.flush_seconds = a.checkpoint_seconds;
     so.stop = &g_stop;
@@ -521,9 +556,9 @@ int main(int argc, char** argv) {
     run->add_option("scenario", ra.input, "Scenario file (TOML), e.g. scenarios/default.toml")->required();
     run->add_option("-o,--output", ra.output, "Results file (HDF5); default results/<scenario name>.h5");
     run->add_option("-r,--replications", ra.replications, "Replications (independent seeds derived from the scenario seed)")
-        ->capture_default_str();
+        ->capture_default_str()->check(whole_number(1, 100000000, "at least 1"));
     run->add_option("--seed", ra.seed, "Override the scenario's run.seed (master seed of the replications)")
-        ->check(at_least(0, "0 or more"));
+        ->check(whole_number(0, INT64_MAX, "0 or more"));
     run->add_option("--set", ra.sets, "Override a parameter: key=value (e.g. ngo[*].dedicated_fte=2); repeatable");
     run->add_flag("--overwrite", ra.overwrite, "Replace an existing results file");
     run->add_option("--network", ra.network,
@@ -531,9 +566,9 @@ int main(int argc, char** argv) {
                      "e.g. 0,5-7 or all");
     run->add_flag("--resume", ra.resume, "Continue an interrupted run from <output>.parts (finished runs are kept)");
     run->add_flag("--yes", ra.yes, "Confirm runs of more than 100000 replications");
-    run->add_option("-t,--threads", ra.threads, "Worker threads (0 = all cores)")->capture_default_str()->check(at_least(0, "0 or more"));
+    run->add_option("-t,--threads", ra.threads, "Worker threads (0 = all cores)")->capture_default_str()->check(whole_number(0, 100000, "0 or more"));
     run->add_option("--checkpoint-runs", ra.checkpoint_runs, "Save finished runs to <output>.parts at least every N runs")
-        ->capture_default_str()->check(at_least(1, "1 or more"));
+        ->capture_default_str()->check(whole_number(1, INT64_MAX, "1 or more"));
     run->add_option("--checkpoint-seconds", ra.checkpoint_seconds, "... and at least every S seconds")
         ->capture_default_str()->check(at_least(0, "0 or more"));
 
@@ -541,7 +576,7 @@ int main(int argc, char** argv) {
     auto* sweep = app.add_subcommand("sweep", "Run an experiment (design points x replications) in parallel into one HDF5 file");
     sweep->add_option("experiment", sa.input, "Experiment file (TOML with an [experiment] table), e.g. scenarios/staffing.toml")->required();
     sweep->add_option("-o,--output", sa.output, "Results file (HDF5); default results/<experiment name>.h5");
-    sweep->add_option("--seed", sa.seed, "Override the experiment's master seed")->check(at_least(0, "0 or more"));
+    sweep->add_option("--seed", sa.seed, "Override the experiment's master seed")->check(whole_number(0, INT64_MAX, "0 or more"));
     sweep->add_option("--set", sa.sets, "Override a parameter or experiment key: key=value; repeatable");
     sweep->add_flag("--overwrite", sa.overwrite, "Replace an existing results file");
     sweep->add_option("--network", sa.network,
@@ -549,9 +584,9 @@ int main(int argc, char** argv) {
                      "e.g. 0,5-7 or all");
     sweep->add_flag("--resume", sa.resume, "Continue an interrupted sweep from <output>.parts (finished runs are kept)");
     sweep->add_flag("--yes", sa.yes, "Confirm sweeps of more than 100000 runs");
-    sweep->add_option("-t,--threads", sa.threads, "Worker threads (0 = all cores)")->capture_default_str()->check(at_least(0, "0 or more"));
+    sweep->add_option("-t,--threads", sa.threads, "Worker threads (0 = all cores)")->capture_default_str()->check(whole_number(0, 100000, "0 or more"));
     sweep->add_option("--checkpoint-runs", sa.checkpoint_runs, "Save finished runs to <output>.parts at least every N runs")
-        ->capture_default_str()->check(at_least(1, "1 or more"));
+        ->capture_default_str()->check(whole_number(1, INT64_MAX, "1 or more"));
     sweep->add_option("--checkpoint-seconds", sa.checkpoint_seconds, "... and at least every S seconds")
         ->capture_default_str()->check(at_least(0, "0 or more"));
 
@@ -607,6 +642,7 @@ int main(int argc, char** argv) {
     spdlog::set_level(quiet ? spdlog::level::err : verbose ? spdlog::level::debug : spdlog::level::info);
     std::signal(SIGINT, on_signal);
     std::signal(SIGTERM, on_signal);
+    std::signal(SIGHUP, on_signal);  // a closed terminal or ssh session: stop cleanly, like SIGTERM
     try {
         if ((*run || *sweep) && launched_size() != 0 && launched_size() != 1) {
 #ifdef PSE_HAVE_MPI
