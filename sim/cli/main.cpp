@@ -3,7 +3,9 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <charconv>
 #include <chrono>
+#include <cmath>
 #include <csignal>
 #include <cstring>
 #include <cstdio>
@@ -15,6 +17,7 @@
 #include <string_view>
 #include <tuple>
 #include <vector>
+#include <thread>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -39,7 +42,16 @@
 namespace {
 
 std::atomic<bool> g_stop{false};
-extern "C" void on_signal(int) { g_stop = true; }
+/// SIGINT, SIGTERM, SIGHUP: the first asks for a clean stop (finished runs are saved, exit 130);
+/// a second one forces the process to quit at once (exit 130; saved shards are kept, runs in
+/// progress are lost), e.g. when a second Ctrl-C is pressed.
+extern "C" void on_signal(int) {
+    if (g_stop.exchange(true)) {
+        constexpr char msg[] = "\nforced to quit; runs saved so far are kept (rerun with --resume)\n";
+        (void)!write(2, msg, sizeof msg - 1);
+        _exit(130);
+    }
+}
 
 std::string command_line(int argc, char** argv) {
     std::string s;
@@ -86,10 +98,27 @@ CLI::Validator at_least(double min, const std::string& what) {
             try {
                 std::size_t used = 0;
                 const double v = std::stod(in, &used);
-                if (used == in.size() && v >= min) return {};
+                if (used == in.size() && std::isfinite(v) && v >= min) return {};
             } catch (const std::exception&) {
             }
             return "must be " + what + ", got " + in;
+        },
+        what);
+}
+
+/// Strict integer option check: only digits (no sign, exponent, hex, fraction or trailing text)
+/// and within [min, max]; CLI11 alone accepts 0x10 and clamps 99999999999999999999 to INT64_MAX.
+CLI::Validator whole_number(std::int64_t min, std::int64_t max, const std::string& what) {
+    return CLI::Validator(
+        [min, max, what](std::string& in) -> std::string {
+            std::int64_t v = 0;
+            const auto* end = in.data() + in.size();
+            const auto [p, ec] = std::from_chars(in.data(), end, v);
+            const bool digits = !in.empty() && in.find_first_not_of("0123456789") == std::string::npos;
+            if (!digits) return "must be " + what + ", got " + in + " (write a whole number with digits only)";
+            if (ec != std::errc() || p != end || v > max) return fmt::format("must be at most {}, got {}", max, in);
+            if (v < min) return "must be " + what + ", got " + in;
+            return {};
         },
         what);
 }
@@ -126,6 +155,30 @@ void check_run_count(const pse::Experiment& e, const RunArgs& a) {
                         e.n_runs(), e.points.size(), e.replications)});
 }
 
+/// Print the errors of the failed runs recorded in a results file (at most 20, then a count).
+void report_failed_runs(const std::string& output) {
+    const auto r = pse::read_results(output, false);
+    std::int64_t shown = 0, failed = 0;
+    for (std::size_t i = 0; i < r.status.size(); ++i)
+        if (r.status[i] == static_cast<std::int8_t>(pse::RunStatus::kFailed)) {
+            ++failed;
+            if (shown++ < 20) spdlog::error("run {} (seed {}): {}", r.run_id[i], r.seed[i], r.error[i]);
+        }
+    if (failed > 20) spdlog::error("... and {} more failed run(s) (see /runs/error in {})", failed - 20, output);
+    if (failed > 0)
+        spdlog::error("{} run(s) failed; they are recorded as failed in {} (a --resume of an interrupted sweep runs "
+                      "failed runs again)",
+                      failed, output);
+}
+
+/// ", N reused, M run again" for the summary line.
+std::string reuse_note(const pse::SweepResult& res) {
+    std::string s;
+    if (res.reused) s += fmt::format(", {} reused", res.reused);
+    if (res.retried) s += fmt::format(", {} failed before and run again", res.retried);
+    return s;
+}
+
 /// Sweep settings common to the single-process and the MPI path. `network_runs`: the parsed
 /// --network selection.
 pse::SweepOptions sweep_options(const RunArgs& a, const std::string& output, const std::string& cmdline,
@@ -135,6 +188,12 @@ pse::SweepOptions sweep_options(const RunArgs& a, const std::string& output, con
     so.overwrite = a.overwrite;
     so.resume = a.resume;
     so.threads = a.threads;
+    // More threads than the machine has only adds waiting (oneTBB ignores them with a raw warning):
+    // use the hardware threads and say so. Results do not depend on the thread count.
+    if (const int hw = static_cast<int>(std::thread::hardware_concurrency()); hw > 0 && a.threads > hw) {
+        spdlog::warn("-t {}: this machine has {} hardware thread(s); using {}", a.threads, hw, hw);
+        so.threads = hw;
+    }
     so.flush_runs = std::max<std::int64_t>(1, a.checkpoint_runs);
     so.flush_seconds = a.checkpoint_seconds;
     so.stop = &g_stop;
@@ -156,10 +215,8 @@ int execute_experiment(pse::Experiment e, const RunArgs& a, bool quiet, const st
     pse::SweepOptions so = sweep_options(a, output, cmdline, pse::parse_run_selection(a.network, e.n_runs()));
     so.on_progress = [&](auto d, auto f, auto t) { progress.update(d, f, t); };
     std::vector<std::vector<std::vector<double>>> summaries(e.points.size());
-    std::vector<std::string> errors;
     so.on_record = [&](const pse::RunRecord& rec) {
         if (rec.status == pse::RunStatus::kDone) summaries[static_cast<std::size_t>(rec.design_point)].push_back(rec.output.summary);
-        else errors.push_back(fmt::format("run {} (seed {}): {}", rec.run_id, rec.seed, rec.error));
     };
     pse::SweepResult res;
     try {
@@ -176,7 +233,9 @@ int execute_experiment(pse::Experiment e, const RunArgs& a, bool quiet, const st
                    res.tally.done + res.tally.failed + res.reused, res.parts_dir.string());
         return 130;
     }
-    for (const auto& err : errors) spdlog::error("{}", err);
+    // Failures are counted from the file, not from this process: runs that failed before an
+    // interruption and were not run again must not end in "0 failed" and exit 0 (issue 20).
+    if (res.file.failed > 0) report_failed_runs(output);
     if (!quiet) {
         if (res.reused > 0) {
             std::cout << pse::summary_table_from_file(output);
@@ -192,11 +251,10 @@ int execute_experiment(pse::Experiment e, const RunArgs& a, bool quiet, const st
             if (show < e.points.size())
                 std::cout << fmt::format("... and {} more design points (see `pse-sim info {}`)\n", e.points.size() - show, output);
         }
-        std::cout << fmt::format("{} run(s) done, {} failed{}, {:.2f} s wall; results in {}\n", res.tally.done,
-                                 res.tally.failed, res.reused ? fmt::format(", {} reused", res.reused) : "",
-                                 res.tally.wall_seconds, output);
+        std::cout << fmt::format("{} run(s) done, {} failed{}, {:.2f} s wall; results in {}\n", res.file.done,
+                                 res.file.failed, reuse_note(res), res.tally.wall_seconds, output);
     }
-    return res.tally.failed > 0 ? 1 : 0;
+    return res.file.failed > 0 ? 1 : 0;
 }
 
 /// True if the file (with its bases) has an [experiment] table. Throws InputError like the loader.
@@ -343,11 +401,8 @@ int cmd_mpi(bool sweep, const RunArgs& a, bool quiet, const std::string& cmdline
         }
         int rc = 0;
         if (lead) {
-            if (res.tally.failed > 0) {
-                const auto r = pse::read_results(output, false);
-                for (std::size_t i = 0; i < r.status.size(); ++i)
-                    if (r.status[i] == static_cast<std::int8_t>(pse::RunStatus::kFailed))
-                        spdlog::error("run {} (seed {}): {}", r.run_id[i], r.seed[i], r.error[i]);
+            if (res.file.failed > 0) {  // counted from the file (issue 20)
+                report_failed_runs(output);
                 rc = 1;
             }
             if (res.reused > 0) spdlog::info("resumed: {} finished run(s) reused from {}", res.reused, res.parts_dir.string());
@@ -358,8 +413,7 @@ int cmd_mpi(bool sweep, const RunArgs& a, bool quiet, const std::string& cmdline
                     per_rank += fmt::format("{}{}", r ? ", " : "", stats.runs[r]);
                 std::cout << fmt::format("{} run(s) done, {} failed{}, {:.2f} s wall on {} MPI ranks (runs per rank: {}); "
                                          "results in {}\n",
-                                         res.tally.done, res.tally.failed,
-                                         res.reused ? fmt::format(", {} reused", res.reused) : "", res.tally.wall_seconds,
+                                         res.file.done, res.file.failed, reuse_note(res), res.tally.wall_seconds,
                                          mpi.size(), per_rank, output);
             }
         }
@@ -594,9 +648,9 @@ int main(int argc, char** argv) {
     run->add_option("scenario", ra.input, "Scenario file (TOML), e.g. scenarios/default.toml")->required();
     run->add_option("-o,--output", ra.output, "Results file (HDF5); default results/<scenario name>.h5");
     run->add_option("-r,--replications", ra.replications, "Replications (independent seeds derived from the scenario seed)")
-        ->capture_default_str();
+        ->capture_default_str()->check(whole_number(1, 100000000, "at least 1"));
     run->add_option("--seed", ra.seed, "Override the scenario's run.seed (master seed of the replications)")
-        ->check(at_least(0, "0 or more"));
+        ->check(whole_number(0, INT64_MAX, "0 or more"));
     run->add_option("--set", ra.sets, "Override a parameter: key=value (e.g. ngo[*].dedicated_fte=2); repeatable");
     run->add_flag("--overwrite", ra.overwrite, "Replace an existing results file");
     run->add_option("--network", ra.network,
@@ -604,9 +658,9 @@ int main(int argc, char** argv) {
                      "e.g. 0,5-7 or all");
     run->add_flag("--resume", ra.resume, "Continue an interrupted run from <output>.parts (finished runs are kept)");
     run->add_flag("--yes", ra.yes, "Confirm runs of more than 100000 replications");
-    run->add_option("-t,--threads", ra.threads, "Worker threads (0 = all cores)")->capture_default_str()->check(at_least(0, "0 or more"));
+    run->add_option("-t,--threads", ra.threads, "Worker threads (0 = all cores)")->capture_default_str()->check(whole_number(0, 100000, "0 or more"));
     run->add_option("--checkpoint-runs", ra.checkpoint_runs, "Save finished runs to <output>.parts at least every N runs")
-        ->capture_default_str()->check(at_least(1, "1 or more"));
+        ->capture_default_str()->check(whole_number(1, INT64_MAX, "1 or more"));
     run->add_option("--checkpoint-seconds", ra.checkpoint_seconds, "... and at least every S seconds")
         ->capture_default_str()->check(at_least(0, "0 or more"));
 
@@ -614,7 +668,7 @@ int main(int argc, char** argv) {
     auto* sweep = app.add_subcommand("sweep", "Run an experiment (design points x replications) in parallel into one HDF5 file");
     sweep->add_option("experiment", sa.input, "Experiment file (TOML with an [experiment] table), e.g. scenarios/staffing.toml")->required();
     sweep->add_option("-o,--output", sa.output, "Results file (HDF5); default results/<experiment name>.h5");
-    sweep->add_option("--seed", sa.seed, "Override the experiment's master seed")->check(at_least(0, "0 or more"));
+    sweep->add_option("--seed", sa.seed, "Override the experiment's master seed")->check(whole_number(0, INT64_MAX, "0 or more"));
     sweep->add_option("--set", sa.sets, "Override a parameter or experiment key: key=value; repeatable");
     sweep->add_flag("--overwrite", sa.overwrite, "Replace an existing results file");
     sweep->add_option("--network", sa.network,
@@ -622,9 +676,9 @@ int main(int argc, char** argv) {
                      "e.g. 0,5-7 or all");
     sweep->add_flag("--resume", sa.resume, "Continue an interrupted sweep from <output>.parts (finished runs are kept)");
     sweep->add_flag("--yes", sa.yes, "Confirm sweeps of more than 100000 runs");
-    sweep->add_option("-t,--threads", sa.threads, "Worker threads (0 = all cores)")->capture_default_str()->check(at_least(0, "0 or more"));
+    sweep->add_option("-t,--threads", sa.threads, "Worker threads (0 = all cores)")->capture_default_str()->check(whole_number(0, 100000, "0 or more"));
     sweep->add_option("--checkpoint-runs", sa.checkpoint_runs, "Save finished runs to <output>.parts at least every N runs")
-        ->capture_default_str()->check(at_least(1, "1 or more"));
+        ->capture_default_str()->check(whole_number(1, INT64_MAX, "1 or more"));
     sweep->add_option("--checkpoint-seconds", sa.checkpoint_seconds, "... and at least every S seconds")
         ->capture_default_str()->check(at_least(0, "0 or more"));
 
@@ -704,6 +758,7 @@ int main(int argc, char** argv) {
     spdlog::set_level(quiet ? spdlog::level::err : verbose ? spdlog::level::debug : spdlog::level::info);
     std::signal(SIGINT, on_signal);
     std::signal(SIGTERM, on_signal);
+    std::signal(SIGHUP, on_signal);  // a closed terminal or ssh session: stop cleanly, like SIGTERM
     try {
         if ((*run || *sweep) && launched_size() != 0 && launched_size() != 1) {
 #ifdef PSE_HAVE_MPI

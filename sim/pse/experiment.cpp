@@ -129,6 +129,10 @@ void apply_setting(Scenario& s, const Setting& setting, const std::string& where
                 if ((u < 0x20 && u != '\t' && u != '\n') || u == 0x7f)
                     fail(fmt::format("text contains the control character U+{:04X}", static_cast<unsigned>(u)));
             }
+            if (const auto bidi = bidi_control_in(std::get<std::string>(v)); !bidi.empty())
+                fail("text contains the bidirectional control character " + bidi);
+            if (key == "run.name")
+                if (const auto why = name_problem(std::get<std::string>(v)); !why.empty()) fail(why);
             break;
     }
     if (key.rfind("ngo_defaults.", 0) == 0) {
@@ -141,12 +145,10 @@ void apply_setting(Scenario& s, const Setting& setting, const std::string& where
             set_field(ngo_fields(), field, s.ngo_defaults, v);
             for (auto& n : s.ngos) set_field(ngo_fields(), field, n, v);
         } else {
-            std::size_t i = 0;
-            try {
-                i = std::stoul(idx);
-            } catch (...) {
-                fail("array index must be a number or *");
-            }
+            // An index is digits or *: stoul accepted "-1" (reported as ngo[18446744073709551615]).
+            if (idx.empty() || idx.size() > 9 || idx.find_first_not_of("0123456789") != std::string::npos)
+                fail("array index '" + idx + "' must be a number (0, 1, ...) or *");
+            const std::size_t i = std::stoul(idx);
             if (i >= s.ngos.size()) fail(fmt::format("there is no ngo[{}] in the scenario", i));
             set_field(ngo_fields(), field, s.ngos[i], v);
         }
@@ -281,8 +283,14 @@ Experiment load_experiment_impl(const std::filesystem::path& file, const std::ve
     };
     e.name = e.base.name;
     if (const auto* n = ex.get("name")) {
-        if (n->is_string()) e.name = *n->value<std::string>();
-        else problem(n, "experiment.name", "expected a string");
+        if (n->is_string()) {
+            e.name = *n->value<std::string>();
+            if (const auto why = name_problem(e.name); !why.empty()) problem(n, "experiment.name", why);
+            else if (const auto bidi = bidi_control_in(e.name); !bidi.empty())
+                problem(n, "experiment.name", "text contains the bidirectional control character " + bidi);
+        } else {
+            problem(n, "experiment.name", "expected a string");
+        }
     }
     std::string method = "single";
     if (const auto* n = ex.get("design")) {
@@ -430,6 +438,18 @@ Experiment load_experiment_impl(const std::filesystem::path& file, const std::ve
             }
         }
     }
+    // A parameter varied twice (as a lever and an uncertainty, or twice in one role) has no single
+    // value per design point, and its /design column would be written twice: after every run, as
+    // an HDF5 error (issue 20). Refused here, with both places.
+    for (std::size_t a = 0; a < e.factors.size(); ++a)
+        for (std::size_t b = 0; b < a; ++b)
+            if (e.factors[a].key == e.factors[b].key && !e.factors[a].file.empty()) {
+                const auto& f = e.factors[a];
+                problems.push_back(InputProblem{f.file, f.line, f.column, f.source + ".key",
+                                                fmt::format("'{}' is already varied by {}; vary each parameter once",
+                                                            f.key, e.factors[b].source.empty() ? "the list points" : e.factors[b].source)});
+                break;
+            }
     if (problems.size() >= kMaxProblems)
         problems.push_back(InputProblem{name, 0, 0, "", fmt::format("too many problems; stopped after {}", problems.size())});
     if (!problems.empty()) throw InputError(std::move(problems));
@@ -515,9 +535,38 @@ Experiment load_experiment_impl(const std::filesystem::path& file, const std::ve
     }
     if (!problems.empty()) throw InputError(std::move(problems));
     // Validate every design point (types, ranges, consistency) before anything runs.
+    // Every run of an experiment has the base scenario's weeks (the results file and the shards
+    // hold series as [run x week]) and its seeds from experiment.seed: a design point that changes
+    // run.weeks or run.seed is refused here (issue 20: run.weeks above the base overflowed the
+    // shard buffers; run.seed silently gave identical design points).
+    auto factor_problem = [&](const std::string& key, const std::string& msg) {
+        for (const auto& f : e.factors)
+            if (f.key == key && !f.file.empty()) {
+                problems.push_back(InputProblem{f.file, f.line, f.column, f.source + ".key", msg});
+                return;
+            }
+        problems.push_back(InputProblem{name, 0, 0, key, msg});
+    };
+    bool weeks_reported = false, seed_reported = false;
     for (std::size_t d = 0; d < e.points.size(); ++d) {
         try {
             Scenario s = scenario_at(e, d);
+            if (s.weeks != e.base.weeks && !weeks_reported) {
+                weeks_reported = true;
+                factor_problem("run.weeks",
+                               fmt::format("design point {} sets run.weeks = {}, but every run of an experiment has the "
+                                           "base scenario's {} weeks (the results file holds series as run x week); "
+                                           "set run.weeks in the scenario, or run one experiment per length",
+                                           d, s.weeks, e.base.weeks));
+            }
+            if (s.seed != e.base.seed && !seed_reported) {
+                seed_reported = true;
+                factor_problem("run.seed",
+                               "run.seed cannot be varied: the seeds of an experiment's runs come from experiment.seed "
+                               "(replication r uses the same random streams at every design point), so every design "
+                               "point would give the same results; vary the seed with more replications or "
+                               "`pse-sim sweep --seed`");
+            }
             check_scenario(s, name);
         } catch (const InputError& err) {
             for (auto p : err.problems()) {

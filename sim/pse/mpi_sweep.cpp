@@ -426,6 +426,7 @@ SweepResult run_sweep_mpi(const Experiment& e, const SweepOptions& opts, const M
     std::int64_t total_done = local.done, total_failed = local.failed;
     for (int r = 1; r < size; ++r) total_done += w_done[static_cast<std::size_t>(r)], total_failed += w_failed[static_cast<std::size_t>(r)];
     res.reused = plan.reused;
+    res.retried = plan.retried;
     res.tally.done = total_done;
     res.tally.failed = total_failed;
     res.tally.skipped = static_cast<std::int64_t>(todo.size()) - total_done - total_failed;
@@ -450,7 +451,7 @@ SweepResult run_sweep_mpi(const Experiment& e, const SweepOptions& opts, const M
     } else {
         try {
             const auto m0 = Clock::now();
-            merge_shards(e, opts, plan.parts_dir);
+            res.file = merge_shards(e, opts, plan.parts_dir);
             spdlog::debug("MPI: runs took {:.2f} s, merging the shards {:.2f} s",
                           std::chrono::duration<double>(m0 - t0).count(),
                           std::chrono::duration<double>(Clock::now() - m0).count());

@@ -115,6 +115,12 @@ int export_csv(const std::filesystem::path& file, const std::filesystem::path& d
     if (ec || !std::filesystem::is_directory(dir)) throw IoError("cannot create folder '" + dir.string() + "'");
     int files = 0;
     auto open = [&](const std::string& name) {
+        // Only regular files are written: opening a named pipe blocks for ever, a device would be
+        // written to (issue 20).
+        const auto st = std::filesystem::symlink_status(dir / name, ec);
+        if (std::filesystem::exists(st) && !std::filesystem::is_regular_file(st))
+            throw IoError("'" + (dir / name).string() + "' exists and is not a regular file (a folder, link, pipe or "
+                          "device); remove it or choose another folder");
         std::ofstream out(dir / name);
         if (!out) throw IoError("cannot write '" + (dir / name).string() + "'");
         ++files;

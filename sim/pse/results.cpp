@@ -199,6 +199,10 @@ ResultsWriter::ResultsWriter(std::filesystem::path target, ResultsMeta meta, boo
     quiet_hdf5();
     std::error_code ec;
     if (target_.filename().empty()) throw IoError("output path '" + target_.string() + "' names a folder, not a file");
+    if (const auto st = std::filesystem::symlink_status(target_, ec); std::filesystem::exists(st) &&
+        !std::filesystem::is_regular_file(st) && !std::filesystem::is_directory(st))  // a folder: finalize() says why
+        throw IoError("output path '" + target_.string() +
+                      "' is not a regular file (a link, device or pipe); pse-sim only replaces regular files");
     if (std::filesystem::exists(target_, ec) && !overwrite)
         throw IoError("output file '" + target_.string() + "' already exists; pass --overwrite to replace it");
     auto dir = target_.parent_path();
@@ -357,7 +361,11 @@ void ResultsWriter::write_run(RunRecord rec) {
     const int W = m.meta.weeks;
     if (rec.status == RunStatus::kDone && W > 0) {
         const auto& out = rec.output;
-        if (out.weeks != W) throw IoError("run produced a different number of weeks than the file holds");
+        if (out.weeks != W || out.summary.size() != static_cast<std::size_t>(kSummaryCount) ||
+            out.series.size() != static_cast<std::size_t>(W) * kSeriesCount ||
+            out.pipeline.size() != static_cast<std::size_t>(W) * kStageCount)
+            throw IoError(fmt::format("run {} produced {} week(s) of results, but the file holds {} weeks", rec.run_id,
+                                      out.weeks, W));
         for (int k = 0; k < kSummaryCount; ++k) m.summary[k][i] = out.summary[k];
         const hsize_t start[2] = {i, 0}, count[2] = {1, static_cast<hsize_t>(W)};
         H mspace(H5Screate_simple(2, count, nullptr), H5Sclose);
@@ -468,6 +476,15 @@ void ResultsWriter::finalize() {
         throw;
     }
     std::error_code ec;
+    // Checked again just before the rename: something other than a regular file may have been put
+    // at the target while the file was written; rename() would replace it (e.g. /dev/null as root).
+    if (const auto st = std::filesystem::symlink_status(target_, ec);
+        std::filesystem::exists(st) && !std::filesystem::is_regular_file(st) && !std::filesystem::is_directory(st)) {
+        std::filesystem::remove(temp_, ec);
+        finalized_ = true;
+        throw IoError("output path '" + target_.string() +
+                      "' is no longer a regular file (a link, device or pipe was put there); not replaced");
+    }
     std::filesystem::rename(temp_, target_, ec);
     if (ec) {
         std::error_code ec2;
@@ -507,6 +524,9 @@ ResultsData read_results(const std::filesystem::path& file, bool with_series) {
     quiet_hdf5();
     std::error_code ec;
     if (!std::filesystem::exists(file, ec)) throw IoError("results file '" + file.string() + "' not found");
+    // Never open anything but a regular file: a named pipe blocks in open() for ever (issue 20).
+    if (!std::filesystem::is_regular_file(file, ec))
+        throw IoError("'" + file.string() + "' is not a regular file (a folder, pipe or device), not a results file");
     if (H5Fis_hdf5(file.c_str()) <= 0) throw IoError("'" + file.string() + "' is not an HDF5 file");
     H f(H5Fopen(file.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
     if (!f.ok()) throw IoError("cannot open '" + file.string() + "' (damaged HDF5 file?)");

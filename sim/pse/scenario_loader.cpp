@@ -38,12 +38,39 @@ Where where_of(const toml::node& n, const std::string& fallback) {
     return w;
 }
 
+/// Refuse a path that is not a regular file (after following symbolic links) before anything
+/// opens it: opening a named pipe blocks until someone writes to it, for ever (issue 20); a
+/// device or a pipe from `<(...)` has no size and is not a scenario file.
+void require_regular_file(const std::filesystem::path& file, const std::string& key) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    const auto st = fs::status(file, ec);
+    const char* kind = nullptr;
+    switch (st.type()) {
+        case fs::file_type::regular: return;
+        case fs::file_type::not_found: throw InputError(InputProblem{file.string(), 0, 0, key, "file not found"});
+        case fs::file_type::directory: kind = "a folder"; break;
+        case fs::file_type::fifo: kind = "a pipe (FIFO), e.g. from <(...)"; break;
+        case fs::file_type::character: kind = "a character device"; break;
+        case fs::file_type::block: kind = "a block device"; break;
+        case fs::file_type::socket: kind = "a socket"; break;
+        default:
+            if (ec) throw InputError(InputProblem{file.string(), 0, 0, key, "cannot read: " + ec.message()});
+            kind = "not a regular file";
+    }
+    throw InputError(InputProblem{file.string(), 0, 0, key,
+                                  fmt::format("is {}, not a regular file; give the path of a TOML file (copy the text "
+                                              "into a file first)",
+                                              kind)});
+}
+
 std::string read_text(const std::filesystem::path& file) {
     std::error_code ec;
     if (!std::filesystem::exists(file, ec))
         throw InputError(InputProblem{file.string(), 0, 0, "", "file not found"});
     if (std::filesystem::is_directory(file, ec))
         throw InputError(InputProblem{file.string(), 0, 0, "", "is a directory, expected a TOML file"});
+    require_regular_file(file, "");
     const auto size = std::filesystem::file_size(file, ec);
     if (!ec && size > kMaxFileBytes)
         throw InputError(InputProblem{file.string(), 0, 0, "",
@@ -192,7 +219,17 @@ toml::table load_merged_impl(const std::filesystem::path& file, int depth, std::
     const std::string name = file.string();
     if (depth > kMaxExtendsDepth)
         throw InputError(InputProblem{name, 0, 0, "extends", "extends chain deeper than 16 files"});
-    const auto canon = std::filesystem::weakly_canonical(file).string();
+    if (depth > 0) {  // a base file must be a plain file (not /dev/zero, a pipe or a terminal)
+        std::error_code ec;
+        if (std::filesystem::exists(file, ec) && !std::filesystem::is_regular_file(file, ec) &&
+            !std::filesystem::is_directory(file, ec))
+            throw InputError(InputProblem{name, 0, 0, "extends", "extends must name a regular file"});
+    }
+    std::error_code dir_ec;
+    if (!std::filesystem::is_directory(file, dir_ec)) require_regular_file(file, "");  // before anything opens it
+    std::error_code canon_ec;
+    auto canon = std::filesystem::weakly_canonical(file, canon_ec).string();
+    if (canon_ec) canon = std::filesystem::absolute(file, canon_ec).lexically_normal().string();
     if (std::find(chain.begin(), chain.end(), canon) != chain.end())
         throw InputError(InputProblem{name, 0, 0, "extends", "extends forms a cycle"});
     chain.push_back(canon);
@@ -307,6 +344,11 @@ std::optional<FieldValue> convert(const toml::node& n, const FieldSpec<T>& spec,
                 return fail(fmt::format("text contains the control character U+{:04X}; only printable text, tabs "
                                         "and newlines are allowed",
                                         static_cast<unsigned>(static_cast<unsigned char>(*bad))));
+            if (const auto bidi = bidi_control_in(s); !bidi.empty())
+                return fail("text contains the bidirectional control character " + bidi +
+                            ", which makes text display differently from what it is");
+            if (key == "run.name")
+                if (const auto why = name_problem(s); !why.empty()) return fail(why);
             return FieldValue{std::move(s)};
         }
         case FieldType::kChoice: {
@@ -473,12 +515,11 @@ void apply_override(toml::table& t, const std::string& assignment) {
                         if (auto* et = e.as_table()) put(*et, i + 1);
                 return;
             }
-            std::size_t n = 0;
-            try {
-                n = std::stoul(idx);
-            } catch (...) {
-                throw InputError(InputProblem{"--set", 0, 0, key, "array index must be a number or *"});
-            }
+            // An index is digits or *: stoul accepted "-1" (as 18446744073709551615), "+0" and "1x".
+            if (idx.empty() || idx.size() > 9 || idx.find_first_not_of("0123456789") != std::string::npos)
+                throw InputError(InputProblem{"--set", 0, 0, key,
+                                              "array index '" + idx + "' must be a number (0, 1, ...) or *"});
+            const std::size_t n = std::stoul(idx);
             if (!arr || n >= arr->size() || !(*arr)[n].is_table())
                 throw InputError(InputProblem{"--set", 0, 0, key, fmt::format("there is no {}[{}] in the scenario", name, n)});
             put(*(*arr)[n].as_table(), i + 1);
@@ -567,6 +608,28 @@ void check_scenario(const Scenario& s, const std::string& file, const LoadOption
     std::vector<InputProblem> problems;
     check_consistency(s, file, {}, problems, opts);
     if (!problems.empty()) throw InputError(std::move(problems));
+}
+
+std::string name_problem(const std::string& name) {
+    const std::string why = " (a name is a label, not a path: it names the results file results/NAME.h5)";
+    if (name.empty()) return "a name cannot be empty" + why;
+    if (name.find('/') != std::string::npos) return "a name cannot contain '/'" + why;
+    if (name.front() == '.') return "a name cannot start with '.'" + why;
+    if (name.size() > 200) return fmt::format("a name is at most 200 bytes long, this one has {}", name.size()) + why;
+    return "";
+}
+
+std::string bidi_control_in(const std::string& text) {
+    for (std::size_t i = 0; i + 2 < text.size(); ++i) {
+        const auto a = static_cast<unsigned char>(text[i]), b = static_cast<unsigned char>(text[i + 1]),
+                   c = static_cast<unsigned char>(text[i + 2]);
+        if (a != 0xE2) continue;
+        if ((b == 0x80 && c >= 0xAA && c <= 0xAE) || (b == 0x81 && c >= 0xA6 && c <= 0xA9)) {
+            const unsigned cp = ((a & 0x0Fu) << 12) | ((b & 0x3Fu) << 6) | (c & 0x3Fu);
+            return fmt::format("U+{:04X}", cp);
+        }
+    }
+    return "";
 }
 
 InputError attribute_overrides(const InputError& e, const std::vector<std::string>& overrides) {

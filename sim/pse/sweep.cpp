@@ -1,9 +1,15 @@
 #include "pse/sweep.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
+#include <climits>
+#include <cstring>
 #include <cctype>
 #include <charconv>
 #include <chrono>
@@ -39,6 +45,31 @@ std::filesystem::path parts_dir_of(const std::filesystem::path& target) {
     return target.parent_path() / (target.filename().string() + ".parts");
 }
 
+/// What a path that is not a regular file is, in plain words ("" for a regular file or nothing).
+std::string non_regular_kind(const std::filesystem::path& p) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    const auto st = fs::symlink_status(p, ec);
+    switch (st.type()) {
+        case fs::file_type::regular:
+        case fs::file_type::not_found:
+        case fs::file_type::none: return "";
+        case fs::file_type::directory: return "a folder";
+        case fs::file_type::symlink: return "a symbolic link";
+        case fs::file_type::character: return "a character device";
+        case fs::file_type::block: return "a block device";
+        case fs::file_type::fifo: return "a named pipe (FIFO)";
+        case fs::file_type::socket: return "a socket";
+        default: return "not a regular file";
+    }
+}
+
+/// Shard number of a shard path (part-NNNNNN.h5).
+std::int64_t shard_number(const std::filesystem::path& p) { return std::stoll(p.stem().string().substr(5)); }
+
+/// Shards of a parts folder, by shard number. Files not named part-<digits>.h5 are ignored
+/// (anything a user left there); a shard name that is not a regular file (a named pipe, device,
+/// link, folder) is ignored with a warning and never opened (opening a FIFO blocks for ever).
 std::vector<std::filesystem::path> list_shards(const std::filesystem::path& dir) {
     std::vector<std::filesystem::path> out;
     std::error_code ec;
@@ -46,12 +77,130 @@ std::vector<std::filesystem::path> list_shards(const std::filesystem::path& dir)
         const auto name = e.path().filename().string();
         const auto stem = e.path().stem().string();  // part-NNNNNN; ignore anything else a user left there
         if (name.rfind("part-", 0) == 0 && e.path().extension() == ".h5" && stem.size() > 5 && stem.size() <= 17 &&
-            std::all_of(stem.begin() + 5, stem.end(), [](unsigned char c) { return std::isdigit(c); }))
+            std::all_of(stem.begin() + 5, stem.end(), [](unsigned char c) { return std::isdigit(c); })) {
+            if (const auto kind = non_regular_kind(e.path()); !kind.empty()) {
+                spdlog::warn("ignoring '{}': it is {}, not a shard file", e.path().string(), kind);
+                continue;
+            }
             out.push_back(e.path());
+        }
     }
-    std::sort(out.begin(), out.end());
+    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return shard_number(a) < shard_number(b); });
     return out;
 }
+
+std::string hostname_of_this() {
+    char buf[256] = {0};
+    if (gethostname(buf, sizeof buf - 1) != 0) return "unknown";
+    return buf;
+}
+
+std::string utc_now_text() {
+    const auto t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+/// Write `text` to `path` through `path.tmp` and a rename, checking every step (a full disk must
+/// not leave an empty file behind). Throws IoError.
+void write_file_checked(const std::filesystem::path& path, const std::string& text) {
+    const auto tmp = std::filesystem::path(path.string() + ".tmp");
+    const int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+    if (fd < 0) throw IoError(fmt::format("cannot write '{}': {}", tmp.string(), std::strerror(errno)));
+    std::size_t off = 0;
+    int err = 0;
+    while (off < text.size()) {
+        const auto n = ::write(fd, text.data() + off, text.size() - off);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            err = errno;
+            break;
+        }
+        off += static_cast<std::size_t>(n);
+    }
+    if (err == 0 && fsync(fd) != 0) err = errno;
+    if (::close(fd) != 0 && err == 0) err = errno;
+    std::error_code ec;
+    if (err != 0) {
+        std::filesystem::remove(tmp, ec);
+        throw IoError(fmt::format("cannot write '{}': {} (is the disk full?)", path.string(), std::strerror(err)));
+    }
+    std::filesystem::rename(tmp, path, ec);
+    if (ec) {
+        std::error_code ec2;
+        std::filesystem::remove(tmp, ec2);
+        throw IoError("cannot write '" + path.string() + "': " + ec.message());
+    }
+}
+
+}  // namespace
+
+std::filesystem::path OutputLock::path_for(const std::filesystem::path& target) {
+    return target.parent_path() / (target.filename().string() + ".lock");
+}
+
+OutputLock::OutputLock(const std::filesystem::path& target) : path_(path_for(target)) {
+    for (int attempt = 0; attempt < 20; ++attempt) {
+        if (const auto kind = non_regular_kind(path_); !kind.empty())
+            throw IoError(fmt::format("'{}' is {}, not a lock file; remove it (pse-sim keeps a lock file there "
+                                      "while it writes '{}')",
+                                      path_.string(), kind, target.string()));
+        const int fd = open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0644);
+        if (fd < 0)
+            throw IoError(fmt::format("cannot create the lock file '{}': {}", path_.string(), std::strerror(errno)));
+        if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+            const int err = errno;
+            std::string holder(512, '\0');
+            const auto n = pread(fd, holder.data(), holder.size(), 0);
+            holder.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
+            ::close(fd);
+            if (err != EWOULDBLOCK)
+                throw IoError(fmt::format("cannot lock '{}': {}", path_.string(), std::strerror(err)));
+            std::istringstream hs(holder);
+            std::string pid, host, since;
+            hs >> pid >> host >> since;
+            const std::string who = pid.empty() ? std::string("another pse-sim process")
+                                                : fmt::format("another pse-sim process (pid {} on host {}{})", pid, host,
+                                                              since.empty() ? "" : ", started " + since);
+            throw IoError(fmt::format("{} is writing '{}' right now; two processes on one output would mix their "
+                                      "runs. Wait for it to finish (or stop it), then run this command again "
+                                      "(with --resume if it was interrupted)",
+                                      who, target.string()));
+        }
+        // The holder before us may have removed the file after we opened it: then we locked a file
+        // no longer at path_ and must try again on the one that is there now.
+        struct stat mine {}, there {};
+        if (fstat(fd, &mine) != 0 || stat(path_.c_str(), &there) != 0 || mine.st_ino != there.st_ino ||
+            mine.st_dev != there.st_dev) {
+            ::close(fd);
+            continue;
+        }
+        if (!S_ISREG(mine.st_mode)) {
+            ::close(fd);
+            throw IoError(fmt::format("'{}' is not a regular file; remove it", path_.string()));
+        }
+        const std::string me = fmt::format("{} {} {}\n", getpid(), hostname_of_this(), utc_now_text());
+        if (ftruncate(fd, 0) != 0 || pwrite(fd, me.data(), me.size(), 0) != static_cast<ssize_t>(me.size())) {
+            // The lock is held; only the holder's description is missing (disk full). Carry on.
+            spdlog::debug("could not write the holder into '{}'", path_.string());
+        }
+        fd_ = fd;
+        return;
+    }
+    throw IoError(fmt::format("cannot lock '{}': it keeps being replaced by other processes", path_.string()));
+}
+
+OutputLock::~OutputLock() {
+    if (fd_ < 0) return;
+    // Remove while still holding the lock: a process that opened the old file re-checks the inode.
+    ::unlink(path_.c_str());
+    ::close(fd_);
+}
+
+namespace {
 
 }  // namespace
 
@@ -89,20 +238,53 @@ ResultsMeta make_meta(const Experiment& e, const std::string& command_line) {
 
 void check_output_path(const std::filesystem::path& target, bool overwrite) {
     std::error_code ec;
-    if (target.filename().empty()) throw IoError("output path '" + target.string() + "' names a folder, not a file");
+    const std::string name = target.filename().string();
+    if (name.empty() || name == "." || name == "..")
+        throw IoError("output path '" + target.string() + "' names a folder, not a file");
     if (std::filesystem::is_directory(target, ec))
         throw IoError("output path '" + target.string() + "' is an existing folder, not a results file");
+    // Only a regular file is ever replaced: renaming the finished file over /dev/null, a named
+    // pipe or a socket would destroy it (as root); a symbolic link would be replaced by a file
+    // instead of the file it points to. Refused even with --overwrite (issue 20).
+    if (const auto kind = non_regular_kind(target); !kind.empty())
+        throw IoError(fmt::format("output path '{}' is {}, not a results file; pse-sim only writes or replaces "
+                                  "regular files{}",
+                                  target.string(), kind,
+                                  kind == "a symbolic link" ? " (give the path of the file the link points to)" : ""));
     if (std::filesystem::exists(target, ec) && !overwrite)
         throw IoError("output file '" + target.string() + "' already exists; pass --overwrite to replace it");
     auto dir = target.parent_path();
     if (dir.empty()) dir = ".";
     if (!std::filesystem::is_directory(dir, ec)) throw IoError("output folder '" + dir.string() + "' does not exist");
     if (access(dir.c_str(), W_OK) != 0) throw IoError("output folder '" + dir.string() + "' is not writable");
+    // Names pse-sim creates beside the target: .NAME.tmp-PID (up to 10 digits), NAME.parts,
+    // NAME.lock, and inside the parts folder part-NNNNNN.h5.tmp. A name too long for the file
+    // system would only fail when the results are assembled, after every run (issue 20).
+    const long name_max = pathconf(dir.c_str(), _PC_NAME_MAX);
+    const std::size_t limit = name_max > 0 ? static_cast<std::size_t>(name_max) : 255;
+    const std::size_t longest = name.size() + 16;  // "." + NAME + ".tmp-" + 10 digits
+    if (longest > limit)
+        throw IoError(fmt::format("output file name '{}...' is {} bytes long; this file system allows names of at "
+                                  "most {} bytes, and pse-sim needs {} more for its temporary file; choose a shorter name",
+                                  name.substr(0, 40), name.size(), limit, longest - name.size()));
+    const auto full = std::filesystem::absolute(target, ec).string();
+    if (full.size() + 40 > PATH_MAX)
+        throw IoError(fmt::format("output path '{}...' is {} bytes long; paths are limited to {} bytes", full.substr(0, 60),
+                                  full.size(), PATH_MAX));
+    const auto parts = parts_dir_of(target);
+    if (const auto kind = non_regular_kind(parts); !kind.empty() && kind != "a folder")
+        throw IoError(fmt::format("'{}' is {}; pse-sim keeps the finished runs of this output in a folder of that "
+                                  "name: move it away",
+                                  parts.string(), kind));
 }
 
 std::string with_kept_runs(const std::string& message, const std::filesystem::path& parts_dir) {
-    return message + "\nfinished runs are kept in '" + parts_dir.string() +
-           "'; fix the problem (e.g. free disk space) and rerun the same command with --resume";
+    const bool disk = message.find("disk full") != std::string::npos;
+    if (list_shards(parts_dir).empty())
+        return message + "\nno run had been saved yet; fix the problem" + (disk ? " (e.g. free disk space)" : "") +
+               " and run the same command again";
+    return message + "\nfinished runs are kept in '" + parts_dir.string() + "'; fix the problem" +
+           (disk ? " (e.g. free disk space)" : "") + " and rerun the same command with --resume";
 }
 
 std::vector<std::int64_t> parse_run_selection(const std::string& spec, std::int64_t n_runs, const std::string& option) {
@@ -168,6 +350,15 @@ void write_shard(const std::filesystem::path& path, std::vector<RunRecord>& reco
         std::vector<std::uint8_t> ev_type, ev_from, ev_to;
         for (std::size_t i = 0; i < n; ++i) {
             const auto& r = records[i];
+            // The buffers above hold `weeks` weeks per run: a run of another length must never be
+            // copied into them (issue 20; the loader refuses design points that change run.weeks).
+            if (r.status == RunStatus::kDone &&
+                (r.output.summary.size() != static_cast<std::size_t>(kSummaryCount) ||
+                 r.output.series.size() != static_cast<std::size_t>(weeks) * kSeriesCount ||
+                 r.output.pipeline.size() != static_cast<std::size_t>(weeks) * kStageCount))
+                throw IoError(fmt::format("run {} has {} week(s) of results, but this experiment's runs have {} "
+                                          "(internal error: the design changed run.weeks)",
+                                          r.run_id, r.output.weeks, weeks));
             id[i] = r.run_id;
             dp[i] = r.design_point;
             rep[i] = r.replication;
@@ -243,19 +434,38 @@ std::vector<T> read_ds(hid_t f, const char* name, hid_t type) {
 }
 }  // namespace
 
-std::vector<std::int64_t> read_shard_ids(const std::filesystem::path& path) {
+namespace {
+/// Open a shard read-only. Never opens anything but a regular file (a FIFO would block).
+H open_shard(const std::filesystem::path& path) {
     quiet_hdf5();
+    if (const auto kind = non_regular_kind(path); !kind.empty())
+        throw IoError("shard '" + path.string() + "' is " + kind + ", not a shard file");
     if (H5Fis_hdf5(path.c_str()) <= 0) throw IoError("shard '" + path.string() + "' is not readable");
     H f(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
     if (!f.ok()) throw IoError("shard '" + path.string() + "' is damaged");
+    return f;
+}
+}  // namespace
+
+ShardIndex read_shard_index(const std::filesystem::path& path) {
+    H f = open_shard(path);
+    ShardIndex ix;
+    ix.run_id = read_ds<std::int64_t>(f.get(), "run_id", H5T_NATIVE_INT64);
+    ix.status = read_ds<std::int8_t>(f.get(), "status", H5T_NATIVE_INT8);
+    ix.fingerprint = read_attr_string(f.get(), "fingerprint");
+    ix.weeks = std::atoll(read_attr_string(f.get(), "weeks").c_str());
+    if (ix.status.size() != ix.run_id.size())
+        throw IoError("shard '" + path.string() + "' is damaged (dataset sizes disagree)");
+    return ix;
+}
+
+std::vector<std::int64_t> read_shard_ids(const std::filesystem::path& path) {
+    H f = open_shard(path);
     return read_ds<std::int64_t>(f.get(), "run_id", H5T_NATIVE_INT64);
 }
 
 std::vector<RunRecord> read_shard(const std::filesystem::path& path, int weeks) {
-    quiet_hdf5();
-    if (H5Fis_hdf5(path.c_str()) <= 0) throw IoError("shard '" + path.string() + "' is not readable");
-    H f(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
-    if (!f.ok()) throw IoError("shard '" + path.string() + "' is damaged");
+    H f = open_shard(path);
     const hid_t g = f.get();
     const auto id = read_ds<std::int64_t>(g, "run_id", H5T_NATIVE_INT64);
     const auto dp = read_ds<std::int64_t>(g, "design_point", H5T_NATIVE_INT64);
@@ -336,57 +546,130 @@ std::filesystem::path shard_path(const std::filesystem::path& parts_dir, std::in
     return parts_dir / fmt::format("part-{:06d}.h5", number);
 }
 
+namespace {
+/// The fingerprint recorded in a parts folder's manifest ("" if it is missing, empty, partial or
+/// not a regular file).
+std::string manifest_fingerprint(const std::filesystem::path& manifest) {
+    if (!non_regular_kind(manifest).empty()) return "";
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(manifest, ec)) return "";
+    std::ifstream in(manifest);
+    std::string line;
+    if (!std::getline(in, line) || in.eof()) return "";  // no complete first line: partial write
+    if (line.size() != 16 || line.find_first_not_of("0123456789abcdef") != std::string::npos) return "";
+    return line;
+}
+
+/// Remove temporary results files of `target` (`.NAME.tmp-PID`) left by a process that was killed
+/// while assembling it. Only called while holding the target's OutputLock: no other pse-sim can
+/// be writing one.
+void remove_stale_temporaries(const std::filesystem::path& target) {
+    auto dir = target.parent_path();
+    if (dir.empty()) dir = ".";
+    std::string prefix(1, '.');  // ".NAME.tmp-" (built in steps: GCC 12 warns wrongly on "." + string)
+    prefix.append(target.filename().string()).append(".tmp-");
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+        const auto name = entry.path().filename().string();
+        if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0) continue;
+        if (name.find_first_not_of("0123456789", prefix.size()) != std::string::npos) continue;
+        if (!non_regular_kind(entry.path()).empty()) continue;
+        std::error_code rm;
+        if (std::filesystem::remove(entry.path(), rm))
+            spdlog::info("removed '{}', a temporary file left by an earlier, interrupted run", entry.path().string());
+    }
+}
+}  // namespace
+
 SweepPlan prepare_sweep(const Experiment& e, const SweepOptions& opts) {
     check_output_path(opts.target, opts.overwrite);
     SweepPlan plan;
+    plan.lock = std::make_shared<OutputLock>(opts.target);
+    check_output_path(opts.target, opts.overwrite);  // again, now that no other pse-sim can change it
+    remove_stale_temporaries(opts.target);
     plan.parts_dir = parts_dir_of(opts.target);
     plan.fingerprint = experiment_fingerprint(e);
     const auto manifest = plan.parts_dir / "manifest.txt";
+    const std::string manifest_text = plan.fingerprint + "\n" + e.name + "\n";
     std::error_code ec;
-    std::vector<std::uint8_t> done(static_cast<std::size_t>(e.n_runs()), 0);
-    if (std::filesystem::exists(plan.parts_dir, ec)) {
-        if (!opts.resume)
-            throw IoError(fmt::format("'{}' holds finished runs of an interrupted sweep; rerun with --resume to "
-                                      "continue it, or delete that folder to start over",
-                                      plan.parts_dir.string()));
-        std::ifstream in(manifest);
-        std::string line;
-        std::getline(in, line);
-        if (line != plan.fingerprint)
-            throw IoError(fmt::format("'{}' belongs to a different experiment (or a different version of it); "
-                                      "delete it to start over",
-                                      plan.parts_dir.string()));
+    std::vector<std::uint8_t> done(static_cast<std::size_t>(e.n_runs()), 0), failed(done.size(), 0);
+    const bool have_parts = std::filesystem::is_directory(plan.parts_dir, ec);
+    const auto shards = have_parts ? list_shards(plan.parts_dir) : std::vector<std::filesystem::path>{};
+    if (have_parts) {
         for (const auto& entry : std::filesystem::directory_iterator(plan.parts_dir, ec))
-            if (entry.path().extension() == ".tmp") std::filesystem::remove(entry.path(), ec);  // half-written shard
-        for (const auto& p : list_shards(plan.parts_dir)) {
+            if (entry.path().extension() == ".tmp" && non_regular_kind(entry.path()).empty())
+                std::filesystem::remove(entry.path(), ec);  // half-written shard or manifest
+    }
+    const std::string recorded = have_parts ? manifest_fingerprint(manifest) : std::string();
+    if (!recorded.empty() && recorded != plan.fingerprint)
+        throw IoError(fmt::format("'{}' belongs to a different experiment (or a different version of it); "
+                                  "delete it to start over",
+                                  plan.parts_dir.string()));
+    if (have_parts && !opts.resume) {
+        if (shards.empty())
+            throw IoError(fmt::format("'{}' is left from an interrupted run that had not saved any run yet; rerun "
+                                      "with --resume to start it again, or delete that folder",
+                                      plan.parts_dir.string()));
+        throw IoError(fmt::format("'{}' holds finished runs of an interrupted sweep; rerun with --resume to "
+                                  "continue it, or delete that folder to start over",
+                                  plan.parts_dir.string()));
+    }
+    if (have_parts && !shards.empty()) {
+        bool rewrite_manifest = recorded.empty();  // empty or partial (e.g. written on a full disk)
+        for (const auto& p : shards) {
+            ShardIndex ix;
             try {
-                for (auto id : read_shard_ids(p))
-                    if (id >= 0 && id < e.n_runs() && !done[static_cast<std::size_t>(id)]) {
-                        done[static_cast<std::size_t>(id)] = 1;
-                        ++plan.reused;
-                    }
+                ix = read_shard_index(p);
             } catch (const IoError& err) {
                 spdlog::warn("ignoring unreadable shard {} ({}); its runs will be recomputed", p.string(), err.what());
                 std::filesystem::remove(p, ec);
+                continue;
             }
-            const auto stem = p.stem().string();  // part-NNNNNN
-            plan.next_shard = std::max<std::int64_t>(plan.next_shard, std::stoll(stem.substr(5)) + 1);
+            if (ix.fingerprint != plan.fingerprint)
+                throw IoError(fmt::format("shard '{}' belongs to a different experiment (fingerprint {}, this "
+                                          "experiment's is {}): it was copied or left there; move it out of '{}' "
+                                          "and rerun the same command with --resume",
+                                          p.string(), ix.fingerprint.empty() ? "none" : ix.fingerprint,
+                                          plan.fingerprint, plan.parts_dir.string()));
+            for (std::size_t k = 0; k < ix.run_id.size(); ++k) {
+                const auto id = ix.run_id[k];
+                if (id < 0 || id >= e.n_runs()) continue;  // refused with a message by the merge
+                const auto u = static_cast<std::size_t>(id);
+                if (ix.status[k] == static_cast<std::int8_t>(RunStatus::kDone)) done[u] = 1;
+                else failed[u] = 1;
+            }
+            plan.next_shard = std::max<std::int64_t>(plan.next_shard, shard_number(p) + 1);
+        }
+        if (rewrite_manifest) {
+            spdlog::warn("'{}' was empty or incomplete; every shard belongs to this experiment, so it is written again",
+                         manifest.string());
+            write_file_checked(manifest, manifest_text);
         }
     } else {
-        std::filesystem::create_directories(plan.parts_dir, ec);
-        if (ec) throw IoError("cannot create '" + plan.parts_dir.string() + "': " + ec.message());
-        plan.created = true;
-        const auto tmp = manifest.string() + ".tmp";
-        {
-            std::ofstream out(tmp);
-            out << plan.fingerprint << "\n" << e.name << "\n";
-            if (!out) throw IoError("cannot write '" + tmp + "' (disk full?)");
+        // No parts folder, or (with --resume) one of this experiment, or with an empty or partial
+        // manifest (e.g. written on a full disk), without any saved run: nothing to keep, start afresh.
+        if (!have_parts) {
+            std::filesystem::create_directories(plan.parts_dir, ec);
+            if (ec) throw IoError("cannot create '" + plan.parts_dir.string() + "': " + ec.message());
+            plan.created = true;
         }
-        std::filesystem::rename(tmp, manifest, ec);
-        if (ec) throw IoError("cannot write '" + manifest.string() + "': " + ec.message());
+        try {
+            write_file_checked(manifest, manifest_text);
+        } catch (const IoError&) {
+            if (plan.created) std::filesystem::remove_all(plan.parts_dir, ec);  // leave no trace
+            throw;
+        }
     }
-    for (std::int64_t i = 0; i < e.n_runs(); ++i)
-        if (!done[static_cast<std::size_t>(i)]) plan.todo.push_back(i);
+    for (std::int64_t i = 0; i < e.n_runs(); ++i) {
+        const auto u = static_cast<std::size_t>(i);
+        if (done[u]) ++plan.reused;
+        else {
+            plan.todo.push_back(i);
+            if (failed[u]) ++plan.retried;
+        }
+    }
+    if (plan.retried > 0)
+        spdlog::info("{} run(s) that failed before will be run again", plan.retried);
     return plan;
 }
 
@@ -417,28 +700,82 @@ void ShardWriter::flush() {
     last_flush_ = std::chrono::steady_clock::now();
 }
 
-void merge_shards(const Experiment& e, const SweepOptions& opts, const std::filesystem::path& parts_dir) {
+MergeTally merge_shards(const Experiment& e, const SweepOptions& opts, const std::filesystem::path& parts_dir) {
     const int W = e.base.weeks;
-    // Shards in order of their first run id; the writer accepts runs in any order (it buffers the
-    // events of runs that arrive early), so shards of several MPI ranks may interleave.
-    std::vector<std::pair<std::int64_t, std::filesystem::path>> order;
-    for (const auto& p : list_shards(parts_dir)) {
-        const auto ids = read_shard_ids(p);
-        order.emplace_back(ids.empty() ? INT64_MAX : *std::min_element(ids.begin(), ids.end()), p);
-    }
-    std::sort(order.begin(), order.end());
-    ResultsWriter writer(opts.target, make_meta(e, opts.command_line), opts.overwrite);
-    std::vector<std::uint8_t> seen(static_cast<std::size_t>(e.n_runs()), 0);
-    for (const auto& [first, p] : order) {
-        for (auto& rec : read_shard(p, W)) {
-            if (rec.run_id < 0 || rec.run_id >= e.n_runs())
+    const std::string fingerprint = experiment_fingerprint(e);
+    const auto n_runs = e.n_runs();
+    // 1. Index every shard and choose, for every run id, the one shard that holds it. A run id in
+    //    several shards is only allowed when the earlier ones recorded a failure that --resume ran
+    //    again (later shards have higher numbers); anything else means two writers or tampering.
+    const auto shards = list_shards(parts_dir);
+    std::vector<std::int64_t> owner(static_cast<std::size_t>(n_runs), -1);
+    std::vector<std::int8_t> owner_status(owner.size(), 0);
+    std::vector<std::int64_t> first_id(shards.size(), INT64_MAX);
+    for (std::size_t s = 0; s < shards.size(); ++s) {
+        const auto& p = shards[s];
+        const ShardIndex ix = read_shard_index(p);
+        if (ix.fingerprint != fingerprint)
+            throw IoError(fmt::format("shard '{}' belongs to a different experiment (fingerprint {}, this "
+                                      "experiment's is {}): it was copied or left there; move it out of '{}'",
+                                      p.string(), ix.fingerprint.empty() ? "none" : ix.fingerprint, fingerprint,
+                                      parts_dir.string()));
+        if (ix.weeks != W)
+            throw IoError(fmt::format("shard '{}' holds runs of {} weeks, but this experiment's runs have {} (damaged?)",
+                                      p.string(), ix.weeks, W));
+        for (std::size_t k = 0; k < ix.run_id.size(); ++k) {
+            const auto id = ix.run_id[k];
+            if (id < 0 || id >= n_runs)
                 throw IoError(fmt::format("shard '{}' holds run id {}, outside this experiment's {} runs (damaged?)",
-                                          p.string(), rec.run_id, e.n_runs()));
-            if (seen[static_cast<std::size_t>(rec.run_id)]) continue;  // duplicate from an overlapping resume
-            seen[static_cast<std::size_t>(rec.run_id)] = 1;
+                                          p.string(), id, n_runs));
+            const auto u = static_cast<std::size_t>(id);
+            if (owner[u] >= 0) {
+                if (owner_status[u] != static_cast<std::int8_t>(RunStatus::kFailed))
+                    throw IoError(fmt::format("run {} is in two shards, '{}' and '{}': two processes seem to have "
+                                              "written this output at once; the results file was not written. Delete "
+                                              "'{}' and run the sweep again",
+                                              id, shards[static_cast<std::size_t>(owner[u])].string(), p.string(),
+                                              parts_dir.string()));
+                // An earlier failure, run again by --resume: the later record replaces it.
+            }
+            owner[u] = static_cast<std::int64_t>(s);
+            owner_status[u] = ix.status[k];
+        }
+    }
+    std::int64_t missing = 0, first_missing = -1;
+    for (std::int64_t i = 0; i < n_runs; ++i)
+        if (owner[static_cast<std::size_t>(i)] < 0) {
+            if (missing++ == 0) first_missing = i;
+        } else {
+            auto& f = first_id[static_cast<std::size_t>(owner[static_cast<std::size_t>(i)])];
+            f = std::min(f, i);
+        }
+    if (missing > 0)
+        throw IoError(fmt::format("{} of this experiment's {} runs are in no shard of '{}' (the first is run {}); "
+                                  "the results file was not written",
+                                  missing, n_runs, parts_dir.string(), first_missing));
+    // 2. Write: shards in order of their first run id (the writer accepts runs in any order and
+    //    buffers the events of runs that arrive early), each run once, from its owner shard.
+    std::vector<std::size_t> order(shards.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(), [&](auto a, auto b) { return first_id[a] < first_id[b]; });
+    ResultsWriter writer(opts.target, make_meta(e, opts.command_line), opts.overwrite);
+    MergeTally tally;
+    std::vector<std::uint8_t> written(owner.size(), 0);
+    for (const auto s : order) {
+        if (first_id[s] == INT64_MAX) continue;  // every run of it was superseded (or it is empty)
+        for (auto& rec : read_shard(shards[s], W)) {
+            const auto u = static_cast<std::size_t>(rec.run_id);
+            if (rec.run_id < 0 || rec.run_id >= n_runs || owner[u] != static_cast<std::int64_t>(s)) continue;
+            if (written[u]) throw IoError(fmt::format("shard '{}' holds run {} twice (damaged?)", shards[s].string(), rec.run_id));
+            written[u] = 1;
+            (rec.status == RunStatus::kDone ? tally.done : tally.failed) += 1;
             writer.write_run(std::move(rec));
         }
     }
+    if (tally.done + tally.failed != n_runs)
+        throw IoError(fmt::format("only {} of {} runs could be read back from '{}' (changed while merging?); the "
+                                  "results file was not written",
+                                  tally.done + tally.failed, n_runs, parts_dir.string()));
     for (const auto id : opts.network_runs) {
         if (id < 0 || id >= e.n_runs()) throw IoError(fmt::format("--network: run id {} is outside 0..{}", id, e.n_runs() - 1));
         const auto d = id / e.replications, r = id % e.replications;
@@ -448,6 +785,7 @@ void merge_shards(const Experiment& e, const SweepOptions& opts, const std::file
     writer.finalize();
     std::error_code ec;
     std::filesystem::remove_all(parts_dir, ec);
+    return tally;
 }
 
 SweepResult run_sweep(const Experiment& e, const SweepOptions& opts) {
@@ -455,6 +793,7 @@ SweepResult run_sweep(const Experiment& e, const SweepOptions& opts) {
     SweepResult res;
     res.parts_dir = plan.parts_dir;
     res.reused = plan.reused;
+    res.retried = plan.retried;
     ShardWriter shards(plan.parts_dir, plan.fingerprint, e.base.weeks, opts.flush_runs, opts.flush_seconds,
                        plan.next_shard, 1);
     RunnerOptions ro;
@@ -476,7 +815,7 @@ SweepResult run_sweep(const Experiment& e, const SweepOptions& opts) {
         }
         shards.flush();
         if (res.tally.stopped) return res;
-        merge_shards(e, opts, plan.parts_dir);
+        res.file = merge_shards(e, opts, plan.parts_dir);
     } catch (const IoError& err) {  // after the start: finished runs are kept
         throw IoError(with_kept_runs(err.what(), plan.parts_dir));
     }

@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -43,20 +44,55 @@ struct SweepOptions {
     std::vector<std::int64_t> network_runs;
 };
 
+/// Runs of a finished results file, counted while it was assembled (every run of the design is
+/// in it exactly once, see merge_shards()).
+struct MergeTally {
+    std::int64_t done = 0;              ///< runs with status done
+    std::int64_t failed = 0;            ///< runs with status failed (their errors are in /runs/error)
+};
+
 /// What happened.
 struct SweepResult {
     RunTally tally;                     ///< of the runs executed by this invocation
-    std::int64_t reused = 0;            ///< runs taken from an earlier, interrupted invocation
+    std::int64_t reused = 0;            ///< finished (done) runs taken from an earlier, interrupted invocation
+    std::int64_t retried = 0;           ///< runs that had failed in an earlier invocation and were run again
     bool complete = false;              ///< the target file was written
+    MergeTally file;                    ///< every run of the results file (when complete): what exit codes and summaries report
     std::filesystem::path parts_dir;
+};
+
+/// Exclusive advisory lock (flock(2)) on the lock file `<target>.lock` beside a results file, held
+/// by the one process that runs a `run` or `sweep` into it, from before the first run until the
+/// file is in place. The lock file holds "pid host start-time" of its holder. A second process on
+/// the same output is refused with an IoError naming that pid and host. The lock file is removed
+/// when the lock is released; one left by a killed process (kill -9) is not locked and is simply
+/// taken over. Works on local file systems and on NFS (where Linux maps flock to fcntl locks).
+class OutputLock {
+public:
+    /// Take the lock for `target`. Throws IoError: another process holds it (message names its pid
+    /// and host), or the lock file cannot be created (unwritable folder, name too long) or is not
+    /// a regular file.
+    explicit OutputLock(const std::filesystem::path& target);
+    ~OutputLock();
+    OutputLock(const OutputLock&) = delete;
+    OutputLock& operator=(const OutputLock&) = delete;
+    /// Path of the lock file: `<target>.lock`.
+    static std::filesystem::path path_for(const std::filesystem::path& target);
+
+private:
+    std::filesystem::path path_;
+    int fd_ = -1;
 };
 
 /// Metadata of the results file for an experiment.
 ResultsMeta make_meta(const Experiment& e, const std::string& command_line);
 /// Stable fingerprint (FNV-1a 64, hex) of everything that determines an experiment's results.
 std::string experiment_fingerprint(const Experiment& e);
-/// Check a results path before any work: folder exists and is writable; target absent unless
-/// overwrite. Throws IoError.
+/// Check a results path before any work: folder exists and is writable; the file name fits the
+/// file system (with room for the temporary `.NAME.tmp-PID`, `NAME.parts` and `NAME.lock` names);
+/// target absent unless overwrite; an existing target (or `NAME.parts`) is a regular file (a
+/// folder) — a device node, named pipe, socket or symbolic link is refused even with overwrite.
+/// Throws IoError.
 void check_output_path(const std::filesystem::path& target, bool overwrite);
 
 /// `message` of an I/O failure that happened after a sweep started (while running, saving shards
@@ -83,6 +119,17 @@ std::vector<RunRecord> read_shard(const std::filesystem::path& path, int weeks);
 /// Read only a shard's run ids. Throws IoError if unreadable.
 std::vector<std::int64_t> read_shard_ids(const std::filesystem::path& path);
 
+/// What a shard holds, without the outputs: run ids with their status, and the experiment
+/// fingerprint and weeks it was written for.
+struct ShardIndex {
+    std::vector<std::int64_t> run_id;
+    std::vector<std::int8_t> status;      ///< RunStatus per run
+    std::string fingerprint;
+    std::int64_t weeks = 0;
+};
+/// Read a shard's index. Throws IoError if unreadable, not a regular file, or damaged.
+ShardIndex read_shard_index(const std::filesystem::path& path);
+
 // Building blocks of run_sweep(), shared with the MPI sweep (pse/mpi_sweep.h).
 
 /// A sweep's parts folder, ready to run: what prepare_sweep() found (resume) or created.
@@ -92,14 +139,20 @@ struct SweepPlan {
     std::vector<std::int64_t> todo;       ///< run ids not yet in any shard, ascending
     std::int64_t reused = 0;              ///< runs found in existing shards (resume)
     std::int64_t next_shard = 0;          ///< first shard number not used by an existing shard
+    std::int64_t retried = 0;             ///< runs found failed in existing shards, run again (resume)
     bool created = false;                 ///< the parts folder was created by this call
+    std::shared_ptr<OutputLock> lock;     ///< held (on the process that prepared) until the plan is destroyed
 };
 
-/// Everything run_sweep() does before running: check_output_path(); then, if `<target>.parts`
-/// exists, require opts.resume and a manifest with this experiment's fingerprint, drop
-/// half-written (.tmp) and unreadable shards (with a warning) and collect the run ids already
-/// done; otherwise create the folder and its manifest. Throws IoError (with a message naming the
-/// path and what to do) on every failure.
+/// Everything run_sweep() does before running: check_output_path(); take the OutputLock; remove
+/// stale temporary results files of this output (`.NAME.tmp-PID`, left by a process killed while
+/// assembling); then, if `<target>.parts` holds shards, require opts.resume, a manifest with this
+/// experiment's fingerprint (an empty or damaged manifest is rewritten when every shard carries
+/// this experiment's fingerprint) and shards of this experiment, drop half-written (.tmp) and
+/// unreadable shards (with a warning) and collect the run ids already done (failed runs are run
+/// again); a parts folder without shards is reused as if new; otherwise create the folder and its
+/// manifest (every write checked). Throws IoError (with a message naming the path and what to do)
+/// on every failure.
 SweepPlan prepare_sweep(const Experiment& e, const SweepOptions& opts);
 
 /// Path of shard number `number` in a parts folder: `<parts_dir>/part-NNNNNN.h5` (at least six
@@ -133,10 +186,13 @@ private:
     std::vector<RunRecord> buffer_;
 };
 
-/// Merge every shard of `parts_dir` (ordered by first run id; a run id found twice is taken once)
-/// into opts.target through a temporary file renamed into place (ResultsWriter), then remove the
-/// parts folder. Throws IoError (unreadable or foreign shard, disk full); the parts folder is then
-/// kept for a --resume.
-void merge_shards(const Experiment& e, const SweepOptions& opts, const std::filesystem::path& parts_dir);
+/// Merge every shard of `parts_dir` into opts.target through a temporary file renamed into place
+/// (ResultsWriter), then remove the parts folder. Before anything is written it checks that every
+/// shard carries this experiment's fingerprint and that every run id of the design is in exactly
+/// one shard (a failed run that was run again by --resume is taken from the later shard); after
+/// writing, that every run was written once. Returns the counts of done and failed runs in the
+/// file. Throws IoError (unreadable or foreign shard, runs missing or found twice, disk full); the
+/// parts folder and an existing target are then kept as they were.
+MergeTally merge_shards(const Experiment& e, const SweepOptions& opts, const std::filesystem::path& parts_dir);
 
 }  // namespace pse

@@ -286,7 +286,8 @@ TEST_F(BadInput, HugeFile) {
     // Endless inputs whose size is unknown: a device as the scenario, and as a base file.
     const auto z = pse_sim("validate /dev/zero", dir);
     EXPECT_EQ(z.code, 2);
-    EXPECT_TRUE(contains(z.err, "larger than the limit of 16777216 bytes")) << z.err;
+    // Issue 20: refused before it is opened, as every file that is not a regular file.
+    EXPECT_TRUE(contains(z.err, "/dev/zero: is a character device, not a regular file")) << z.err;
     write_all(dir / "ext.toml", "extends = \"/dev/zero\"\n");
     const auto e = pse_sim(fmt::format("run {} -o {} --overwrite", q(dir / "ext.toml"), q(target)), dir);
     EXPECT_EQ(e.code, 2);
@@ -577,7 +578,11 @@ TEST_F(BadInput, DiskFullDuringWrite) {
         EXPECT_EQ(r.code, 1) << r.err;
         EXPECT_EQ(r.signal, 0) << "killed by a signal (HDF5 crashed at exit before issue 10)";
         EXPECT_TRUE(contains(r.err, "is the disk full or the file unwritable?")) << r.err;
-        EXPECT_TRUE(contains(r.err, "rerun the same command with --resume")) << r.err;
+        // Issue 20: "finished runs are kept" only when some are.
+        EXPECT_TRUE(contains(r.err, "rerun the same command with --resume") ||
+                    contains(r.err, "no run had been saved yet; fix the problem (e.g. free disk space) and run the same "
+                                    "command again"))
+            << r.err;
         EXPECT_TRUE(read_all(target) == before) << "the existing results file was changed";
         expect_no_temp_files(dir);
         // After freeing space, --resume completes and gives the same results as a clean run.
@@ -776,14 +781,14 @@ TEST_F(BadInput, NetworkTooBigForMemory) {
 
 TEST_F(BadInput, TooManyProblemsAndLongKeys) {
     // A million unknown keys took 100 s and printed a million lines before issue 10; an 8 MB key
-    // never finished (edit distance for "did you mean").
+    // never finished (edit distance for "did you mean"). No wall-clock assertion (speed belongs in
+    // benchmarks, and sanitizer builds are slow): a regression shows as the ctest timeout, and the
+    // bounded output below is the observable property.
     std::string many;
     for (int i = 0; i < 200000; ++i) many += fmt::format("k{} = 1\n", i);
     auto r = refuse_scenario("many", many, 2, {"too many problems; stopped after 100"});
-    EXPECT_LT(r.seconds, 10.0);
     EXPECT_LT(std::count(r.err.begin(), r.err.end(), '\n'), 110);
     r = refuse_scenario("long_key", std::string(4000000, 'a') + " = 1\n", 2, {"... (4000000 characters)': unknown key"});
-    EXPECT_LT(r.seconds, 10.0);
     EXPECT_LT(r.err.size(), 1000u);
 }
 
@@ -815,6 +820,549 @@ TEST_F(BadInput, FuzzRegressions) {
         ++n;
     }
     EXPECT_GE(n, 1u);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rows added for issue 20 ("Hardening, round two").
+
+TEST_F(BadInput, DesignChangesRunLength) {
+    // A list, grid or LHS point that set run.weeks above the base file's weeks overflowed the
+    // shard buffers (sized from the base scenario) in write_shard: `malloc(): invalid size`, or a
+    // heap-buffer-overflow under ASan. Now refused before any run, with the factor's location.
+    const std::string base = "[run]\nname = \"len\"\nweeks = 52\n[ecosystem]\nmnc_count = 10\nsupplier_count = 50\n";
+    auto r = refuse_scenario("weeks_list",
+                             base + "[experiment]\ndesign = \"list\"\nreplications = 2\n"
+                                    "[[experiment.point]]\nset = { \"run.weeks\" = 52 }\n"
+                                    "[[experiment.point]]\nset = { \"run.weeks\" = 104 }\n",
+                             2, {"design point 1 sets run.weeks = 104", "base scenario's 52 weeks"}, "sweep");
+    EXPECT_LT(r.seconds, 5.0);
+    refuse_scenario("weeks_grid",
+                    base + "[experiment]\ndesign = \"grid\"\nreplications = 1\n"
+                           "[[experiment.lever]]\nkey = \"run.weeks\"\nvalues = [26, 208]\n",
+                    2, {"input.toml:", "experiment.lever[0].key", "sets run.weeks = 26"}, "sweep");
+    refuse_scenario("weeks_lhs",
+                    base + "[experiment]\ndesign = \"lhs\"\nsamples = 4\nreplications = 1\n"
+                           "[[experiment.uncertainty]]\nkey = \"run.weeks\"\nmin = 60\nmax = 300\n",
+                    2, {"experiment.uncertainty[0].key", "sets run.weeks"}, "sweep");
+    // A run.seed factor gave identical design points (seeds come from experiment.seed).
+    refuse_scenario("seed_grid",
+                    base + "[experiment]\ndesign = \"grid\"\nreplications = 1\n"
+                           "[[experiment.lever]]\nkey = \"run.seed\"\nvalues = [1, 2]\n",
+                    2, {"run.seed cannot be varied"}, "sweep");
+    // The writer side of the class: a record of another length is refused, never copied.
+    const auto dir = fresh_dir("weeks_shard");
+    std::vector<RunRecord> recs(1);
+    recs[0].status = RunStatus::kDone;
+    recs[0].output.weeks = 104;
+    recs[0].output.summary.assign(kSummaryCount, 0.0);
+    recs[0].output.series.assign(104 * kSeriesCount, 0.0);
+    recs[0].output.pipeline.assign(104 * kStageCount, 0.0f);
+    EXPECT_THROW(write_shard(dir / "part-000000.h5", recs, 52, "0123456789abcdef"), IoError);
+    EXPECT_FALSE(fs::exists(dir / "part-000000.h5"));
+    expect_no_temp_files(dir);
+}
+
+/// The tiny scenario as `pse-sim run DIR/tiny.toml -r reps` loads it (same fingerprint).
+Experiment tiny_run_experiment(const fs::path& scenario, std::int64_t reps) {
+    return single_experiment(load_scenario(scenario), reps);
+}
+
+/// Every run saved as a shard of `setup.target`.parts (run -r 8 --checkpoint-runs 1), the merge
+/// failed (file size limit): the state just before assembly. Returns the shell arguments.
+std::string all_runs_saved(const InterruptSetup& setup) {
+    const auto args = fmt::format("run {} -r 8 --checkpoint-runs 1 -o {} --overwrite", q(setup.scenario), q(setup.target));
+    fs::remove_all(setup.target.string() + ".parts");
+    const auto r = pse_sim_file_limit(fs::file_size(setup.clean) / 2, args, setup.dir);
+    EXPECT_EQ(r.code, 1) << r.err;
+    EXPECT_TRUE(read_all(setup.target) == setup.before);
+    return args;
+}
+
+/// A sweep that takes a few seconds on one thread, saving every 2 runs: `samples` LHS points x 3.
+fs::path slow_experiment(const fs::path& dir, int samples) {
+    const auto exp = dir / "exp.toml";
+    write_all(exp, fmt::format("[run]\nname = \"slow\"\nweeks = 104\n[ecosystem]\nmnc_count = 20\nsupplier_count = 200\n"
+                               "[experiment]\ndesign = \"lhs\"\nsamples = {}\nreplications = 3\nseed = 3\n"
+                               "[[experiment.uncertainty]]\nkey = \"trust.gain_rate\"\nmin = 0.02\nmax = 0.08\n",
+                               samples));
+    return exp;
+}
+
+/// Wait (up to 30 s) until `pred` holds or process `pid` has exited; true if `pred` held.
+bool wait_until(pid_t pid, const std::function<bool()>& pred) {
+    const auto t0 = Clock::now();
+    while (Clock::now() - t0 < std::chrono::seconds(30)) {
+        if (pred()) return true;
+        siginfo_t info{};
+        if (waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == pid)
+            return pred();  // exited (still to be reaped by wait_for)
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    return false;
+}
+
+bool has_shard(const fs::path& parts) {
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(parts, ec))
+        if (e.path().extension() == ".h5") return true;
+    return false;
+}
+
+TEST_F(BadInput, TwoProcessesOnOneOutput) {
+    // Issue 20: a second `sweep ... --resume` (the Slurm script adds --resume on resubmission)
+    // started while the first still ran made the first exit 0 with 43 of 1,200 runs "not run".
+    // Now the output is locked: the second is refused, naming the first, and the first's file is
+    // complete.
+    const auto dir = fresh_dir("two_writers");
+    const auto logs = fresh_dir("two_writers_second");
+    const auto target = dir / "out.h5", parts = fs::path(target.string() + ".parts");
+    const auto lock = OutputLock::path_for(target);
+    bool overlapped = false;
+    for (int samples : {40, 160, 640}) {
+        const auto exp = slow_experiment(dir, samples);
+        fs::remove(target);
+        fs::remove_all(parts);
+        const auto t0 = Clock::now();
+        const pid_t first = spawn({"sweep", exp.string(), "-o", target.string(), "-t", "1", "--checkpoint-runs", "2"}, dir);
+        ASSERT_GT(first, 0);
+        // Observable state: the first has saved runs (it took the lock before creating the parts folder).
+        const bool running = wait_until(first, [&] { return has_shard(parts); });
+        const auto second = pse_sim(fmt::format("sweep {} -o {} --resume -t 1", q(exp), q(target)), logs);
+        const auto r1 = wait_for(first, dir, t0);
+        ASSERT_EQ(r1.code, 0) << r1.err;
+        if (!running || contains(second.err, "already exists")) continue;  // the first finished first: a bigger sweep
+        EXPECT_EQ(second.code, 1) << second.err;
+        EXPECT_TRUE(contains(second.err, fmt::format("another pse-sim process (pid {} on host ", first))) << second.err;
+        EXPECT_TRUE(contains(second.err, "is writing")) << second.err;
+        // The first's file is complete and equals a sweep that ran alone.
+        const auto ref = dir / "alone.h5";
+        ASSERT_EQ(pse_sim(fmt::format("-q sweep {} -o {} -t 2", q(exp), q(ref)), logs).code, 0);
+        expect_same_results(ref, target);
+        const auto info = pse_sim(fmt::format("info {}", q(target)), logs);
+        EXPECT_TRUE(contains(info.out, fmt::format("runs: {} ({} done, 0 failed)", samples * 3, samples * 3))) << info.out;
+        EXPECT_FALSE(fs::exists(parts));
+        EXPECT_FALSE(fs::exists(lock)) << "the lock file is removed with the lock";
+        expect_no_temp_files(dir);
+        overlapped = true;
+        break;
+    }
+    EXPECT_TRUE(overlapped) << "every first sweep finished before the second started";
+
+    // The lock itself, in one process (flock locks belong to the open file, so a second lock on
+    // the same output conflicts even here): refused while held, free once released.
+    const auto t2 = dir / "locked.h5";
+    {
+        OutputLock held(t2);
+        try {
+            OutputLock again(t2);
+            ADD_FAILURE() << "a second lock on one output was granted";
+        } catch (const IoError& e) {
+            EXPECT_TRUE(contains(e.what(), fmt::format("pid {} on host ", getpid()))) << e.what();
+        }
+        SweepOptions so;
+        so.target = t2;
+        write_all(dir / "tiny.toml", kTiny);
+        EXPECT_THROW((void)prepare_sweep(tiny_run_experiment(dir / "tiny.toml", 2), so), IoError);
+        EXPECT_FALSE(fs::exists(t2.string() + ".parts")) << "a refused sweep created its parts folder";
+    }
+    EXPECT_FALSE(fs::exists(OutputLock::path_for(t2)));
+    OutputLock after(t2);  // free again
+}
+
+TEST_F(BadInput, ShardMissingAtAssembly) {
+    // Issue 20: a shard that disappeared before assembly gave "1200 run(s) done, 0 failed" and
+    // exit 0 for a file with 944 runs. The assembly now checks that every run is there exactly
+    // once before the file is renamed into place; otherwise exit 1 and the parts are kept.
+    const InterruptSetup setup = interrupt_setup(fresh_dir("shard_missing"));
+    const fs::path parts = setup.target.string() + ".parts";
+    all_runs_saved(setup);
+    const auto victim = parts / "part-000003.h5";
+    const auto lost = read_shard_ids(victim);
+    ASSERT_FALSE(lost.empty());
+    fs::remove(victim);
+    SweepOptions so;
+    so.target = setup.target;
+    so.overwrite = true;
+    const Experiment e = tiny_run_experiment(setup.scenario, 8);
+    try {
+        (void)merge_shards(e, so, parts);
+        ADD_FAILURE() << "a merge with a missing shard succeeded";
+    } catch (const IoError& err) {
+        EXPECT_TRUE(contains(err.what(), fmt::format("1 of this experiment's 8 runs are in no shard of {} (the first is run {})",
+                                                     q(parts), lost.front())))
+            << err.what();
+    }
+    EXPECT_TRUE(read_all(setup.target) == setup.before);
+    EXPECT_TRUE(fs::exists(parts / "manifest.txt"));
+    expect_no_temp_files(setup.dir);
+    // A run id in two shards (two writers) is refused the same way.
+    fs::copy_file(parts / "part-000004.h5", parts / "part-000044.h5");
+    try {
+        (void)merge_shards(e, so, parts);
+        ADD_FAILURE() << "a merge with a run in two shards succeeded";
+    } catch (const IoError& err) {
+        EXPECT_TRUE(contains(err.what(), "is in two shards")) << err.what();
+    }
+    EXPECT_TRUE(read_all(setup.target) == setup.before);
+    fs::remove(parts / "part-000044.h5");
+
+    // End to end: a shard removed while the sweep runs (by a clean-up job, a user): exit 1, no
+    // results file, parts kept; --resume computes the missing runs.
+    const auto dir = fresh_dir("shard_missing_cli");
+    const auto target = dir / "out.h5";
+    const fs::path cparts = target.string() + ".parts";
+    bool removed_in_time = false;
+    for (int samples : {40, 160, 640}) {
+        const auto exp = slow_experiment(dir, samples);
+        fs::remove(target);
+        fs::remove_all(cparts);
+        const auto t0 = Clock::now();
+        const pid_t pid = spawn({"sweep", exp.string(), "-o", target.string(), "-t", "1", "--checkpoint-runs", "2"}, dir);
+        ASSERT_GT(pid, 0);
+        wait_until(pid, [&] { return fs::exists(cparts / "part-000000.h5"); });
+        std::error_code ec;
+        const bool removed = fs::remove(cparts / "part-000000.h5", ec);
+        const auto r = wait_for(pid, dir, t0);
+        if (!removed || r.code == 0) {
+            // Too late (the merge had read it): then the file must be complete.
+            if (r.code == 0) {
+                const auto info = pse_sim(fmt::format("info {}", q(target)), dir);
+                EXPECT_TRUE(contains(info.out, fmt::format("({} done, 0 failed)", samples * 3))) << info.out;
+            }
+            continue;
+        }
+        EXPECT_EQ(r.code, 1) << r.err;
+        EXPECT_TRUE(contains(r.err, "are in no shard of")) << r.err;
+        EXPECT_TRUE(contains(r.err, "rerun the same command with --resume")) << r.err;
+        EXPECT_FALSE(fs::exists(target));
+        EXPECT_TRUE(fs::exists(cparts / "manifest.txt"));
+        expect_no_temp_files(dir);
+        const auto res = pse_sim(fmt::format("-q sweep {} -o {} --resume -t 2", q(exp), q(target)), dir);
+        ASSERT_EQ(res.code, 0) << res.err;
+        const auto ref = dir / "ref.h5";
+        ASSERT_EQ(pse_sim(fmt::format("-q sweep {} -o {} -t 2", q(exp), q(ref)), dir).code, 0);
+        expect_same_results(ref, target);
+        removed_in_time = true;
+        break;
+    }
+    EXPECT_TRUE(removed_in_time) << "every sweep had merged before the shard was removed";
+}
+
+TEST_F(BadInput, FailedRunsAfterResume) {
+    // Issue 20: runs that failed (std::bad_alloc under a memory limit), then an interruption and
+    // --resume, ended with exit 0 and "0 failed" while the file recorded the failures. Now the
+    // counts come from the file, and --resume runs failed runs again.
+    const InterruptSetup setup = interrupt_setup(fresh_dir("failed_resume"));
+    const fs::path parts = setup.target.string() + ".parts";
+    const auto args = all_runs_saved(setup);
+    const auto victim = parts / "part-000002.h5";
+    auto recs = read_shard(victim, 52);
+    ASSERT_EQ(recs.size(), 1u);
+    const auto failed_id = recs[0].run_id;
+    recs[0].status = RunStatus::kFailed;
+    recs[0].error = "std::bad_alloc";
+    recs[0].output = RunOutput{};
+    const std::string fingerprint = read_all(parts / "manifest.txt").substr(0, 16);
+    write_shard(victim, recs, 52, fingerprint);
+    // The file's counts: 7 done, 1 failed (library).
+    {
+        const auto copy = setup.dir / "copy.parts";
+        fs::copy(parts, copy);
+        SweepOptions so;
+        so.target = setup.dir / "merged.h5";
+        const auto tally = merge_shards(tiny_run_experiment(setup.scenario, 8), so, copy);
+        EXPECT_EQ(tally.done, 7);
+        EXPECT_EQ(tally.failed, 1);
+        const auto r = read_results(so.target, false);
+        EXPECT_EQ(r.status[static_cast<std::size_t>(failed_id)], static_cast<std::int8_t>(RunStatus::kFailed));
+        const auto info = pse_sim(fmt::format("info {}", q(so.target)), setup.dir);
+        EXPECT_TRUE(contains(info.out, "(7 done, 1 failed)")) << info.out;
+    }
+    // --resume runs the failed run again: the file equals an uninterrupted run's, and says so.
+    const auto r = pse_sim(fmt::format("{} --resume", args), setup.dir);
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_TRUE(contains(r.err, "1 run(s) that failed before will be run again")) << r.err;
+    EXPECT_TRUE(contains(r.out, "8 run(s) done, 0 failed, 7 reused, 1 failed before and run again")) << r.out;
+    expect_same_results(setup.clean, setup.target);
+}
+
+TEST_F(BadInput, ShardFromAnotherExperiment) {
+    // Issue 20: a shard copied into a parts folder was assembled into the results (run 253 silently
+    // from experiment A). Every shard carries its experiment's fingerprint; a foreign one is refused.
+    const InterruptSetup setup = interrupt_setup(fresh_dir("foreign_shard"));
+    const fs::path parts = setup.target.string() + ".parts";
+    const auto args = all_runs_saved(setup);
+    auto recs = read_shard(parts / "part-000000.h5", 52);
+    write_shard(parts / "part-000077.h5", recs, 52, "ffffffffffffffff");
+    auto r = pse_sim(fmt::format("{} --resume", args), setup.dir);
+    EXPECT_EQ(r.code, 1) << r.err;
+    EXPECT_TRUE(contains(r.err, "part-000077.h5' belongs to a different experiment (fingerprint ffffffffffffffff")) << r.err;
+    EXPECT_TRUE(read_all(setup.target) == setup.before);
+    EXPECT_TRUE(fs::exists(parts / "part-000077.h5")) << "the foreign shard is not deleted";
+    // The merge checks it too (a shard that arrives after the start).
+    SweepOptions so;
+    so.target = setup.target;
+    so.overwrite = true;
+    EXPECT_THROW((void)merge_shards(tiny_run_experiment(setup.scenario, 8), so, parts), IoError);
+    EXPECT_TRUE(read_all(setup.target) == setup.before);
+    // Moved away, the resume finishes.
+    fs::remove(parts / "part-000077.h5");
+    r = pse_sim(fmt::format("{} --resume", args), setup.dir);
+    ASSERT_EQ(r.code, 0) << r.err;
+    expect_same_results(setup.clean, setup.target);
+}
+
+TEST_F(BadInput, OutputNotARegularFile) {
+    // Issue 20: `run ... -o /dev/null --overwrite` as root renamed the results over /dev/null.
+    // Any existing output that is not a regular file is refused, even with --overwrite (tested on
+    // a named pipe and a symbolic link, which any user can make; a device node is the same class).
+    const auto dir = fresh_dir("not_regular_out");
+    const auto target = dir / "existing.h5";
+    const std::string before = make_results(target);
+    write_all(dir / "tiny.toml", kTiny);
+    const auto fifo = dir / "pipe.h5";
+    ASSERT_EQ(mkfifo(fifo.c_str(), 0644), 0);
+    auto r = shell("exec timeout -s KILL 20 ", fmt::format("run {} -r 2 -o {} --overwrite", q(dir / "tiny.toml"), q(fifo)), dir);
+    EXPECT_EQ(r.code, 1) << r.err;
+    EXPECT_TRUE(contains(r.err, "is a named pipe (FIFO), not a results file")) << r.err;
+    EXPECT_EQ(fs::symlink_status(fifo).type(), fs::file_type::fifo) << "the pipe was replaced";
+    // A symbolic link: decided (docs/BAD_INPUT.md): refused, the link and its file untouched.
+    const auto link = dir / "link.h5";
+    fs::create_symlink(target, link);
+    r = pse_sim(fmt::format("run {} -r 2 -o {} --overwrite", q(dir / "tiny.toml"), q(link)), dir);
+    EXPECT_EQ(r.code, 1) << r.err;
+    EXPECT_TRUE(contains(r.err, "is a symbolic link, not a results file")) << r.err;
+    EXPECT_TRUE(fs::is_symlink(link));
+    EXPECT_TRUE(read_all(target) == before);
+    // Reading: `info` on a pipe answers at once instead of blocking in open().
+    r = shell("exec timeout -s KILL 20 ", fmt::format("info {}", q(fifo)), dir);
+    EXPECT_EQ(r.code, 1) << r.err;
+    EXPECT_TRUE(contains(r.err, "is not a regular file")) << r.err;
+    // Export into a folder where a CSV name is a pipe.
+    fs::create_directories(dir / "csv");
+    ASSERT_EQ(mkfifo((dir / "csv" / "runs.csv").c_str(), 0644), 0);
+    r = shell("exec timeout -s KILL 20 ", fmt::format("export {} --csv {}", q(target), q(dir / "csv")), dir);
+    EXPECT_EQ(r.code, 1) << r.err;
+    EXPECT_TRUE(contains(r.err, "exists and is not a regular file")) << r.err;
+    expect_no_temp_files(dir);
+    EXPECT_FALSE(fs::exists(fifo.string() + ".parts"));
+}
+
+TEST_F(BadInput, NonRegularInputFiles) {
+    // Issue 20: a FIFO given as a scenario, or present in the parts folder, hung the process for
+    // ever in open() (and it ignored SIGINT and SIGTERM). Refused before anything opens it.
+    const auto dir = fresh_dir("not_regular_in");
+    const auto fifo = dir / "pipe.toml";
+    ASSERT_EQ(mkfifo(fifo.c_str(), 0644), 0);
+    for (const std::string cmd : {"validate", "run", "sweep", "show"}) {
+        SCOPED_TRACE(cmd);
+        const auto r = shell("exec timeout -s KILL 20 ", fmt::format("{} {}", cmd, q(fifo)), dir);
+        EXPECT_EQ(r.code, 2) << r.err << " signal " << r.signal;
+        EXPECT_TRUE(contains(r.err, "pipe.toml: is a pipe (FIFO), e.g. from <(...), not a regular file")) << r.err;
+        EXPECT_LT(r.seconds, 10.0);
+    }
+    // A FIFO named like a shard in the parts folder: ignored with a warning, its runs computed.
+    const InterruptSetup setup = interrupt_setup(fresh_dir("fifo_shard"));
+    const fs::path parts = setup.target.string() + ".parts";
+    const auto args = all_runs_saved(setup);
+    fs::remove(parts / "part-000001.h5");
+    ASSERT_EQ(mkfifo((parts / "part-000001.h5").c_str(), 0644), 0);
+    ASSERT_EQ(mkfifo((parts / "manifest.txt.tmp").c_str(), 0644), 0);
+    const auto r = shell("exec timeout -s KILL 60 ", fmt::format("{} --resume", args), setup.dir);
+    ASSERT_EQ(r.code, 0) << r.err << " signal " << r.signal;
+    EXPECT_TRUE(contains(r.err, "part-000001.h5': it is a named pipe (FIFO), not a shard file")) << r.err;
+    expect_same_results(setup.clean, setup.target);
+}
+
+TEST_F(BadInput, NameIsNotAPath) {
+    // Issue 20: the default output is results/<run.name>.h5, and name = "../../escape" wrote
+    // outside results/, "a/../b" created folders, "" wrote results/.h5. A name is a label.
+    const auto dir = fresh_dir("name_path");
+    for (const std::string name : {"../../escape", "a/../b", "", ".hidden"}) {
+        SCOPED_TRACE(name);
+        write_all(dir / "n.toml", fmt::format("[run]\nname = \"{}\"\nweeks = 10\n", name));
+        const auto r = pse_sim(fmt::format("validate {}", q(dir / "n.toml")), dir);
+        EXPECT_EQ(r.code, 2) << r.err;
+        EXPECT_TRUE(contains(r.err, "n.toml:2:8: key 'run.name': a name ")) << r.err;
+        EXPECT_TRUE(contains(r.err, "a name is a label, not a path")) << r.err;
+        // --set is checked the same way.
+        write_all(dir / "ok.toml", "[run]\nname = \"ok\"\nweeks = 10\n");
+        const auto s = pse_sim(fmt::format("show {} --set 'run.name=\"{}\"'", q(dir / "ok.toml"), name), dir);
+        EXPECT_EQ(s.code, 2) << s.err;
+    }
+    refuse_scenario("name_exp",
+                    "[run]\nname = \"fine\"\nweeks = 10\n[experiment]\nname = \"x/../../y\"\ndesign = \"grid\"\nreplications = 1\n"
+                    "[[experiment.lever]]\nkey = \"trust.gain_rate\"\nvalues = [0.02]\n",
+                    2, {"key 'experiment.name': a name cannot contain '/'"}, "sweep");
+    // Bidirectional overrides (U+202E) make a name display as something else.
+    refuse_scenario("name_bidi", "[run]\nname = \"report\u202Efdp.exe\"\nweeks = 10\n", 2,
+                    {"bidirectional control character U+202E"});
+    EXPECT_FALSE(fs::exists(dir / "results"));
+}
+
+TEST_F(BadInput, StaleTemporaryFiles) {
+    // Issue 20: a kill during the final assembly left a hidden .NAME.tmp-PID beside the output,
+    // one per kill. The next run or resume of the same output removes them (it holds the output's
+    // lock, so no other pse-sim is writing one); temporaries of other outputs are not touched.
+    const auto dir = fresh_dir("stale_tmp");
+    write_all(dir / "tiny.toml", kTiny);
+    write_all(dir / ".out.h5.tmp-4242", "half a results file");
+    write_all(dir / ".out.h5.tmp-77", "another");
+    write_all(dir / ".other.h5.tmp-1", "someone else's");
+    write_all(dir / ".out.h5.tmp-notapid", "not ours");
+    const auto r = pse_sim(fmt::format("run {} -r 2 -o {}", q(dir / "tiny.toml"), q(dir / "out.h5")), dir);
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_TRUE(contains(r.err, "a temporary file left by an earlier, interrupted run")) << r.err;
+    EXPECT_FALSE(fs::exists(dir / ".out.h5.tmp-4242"));
+    EXPECT_FALSE(fs::exists(dir / ".out.h5.tmp-77"));
+    EXPECT_TRUE(fs::exists(dir / ".other.h5.tmp-1"));
+    EXPECT_TRUE(fs::exists(dir / ".out.h5.tmp-notapid"));
+}
+
+TEST_F(BadInput, ManifestOnAFullDisk) {
+    // Issue 20: an empty manifest.txt written on a full disk without noticing led to a loop:
+    // --resume said "belongs to a different experiment", a plain run "rerun with --resume".
+    const InterruptSetup setup = interrupt_setup(fresh_dir("manifest_full"));
+    const fs::path parts = setup.target.string() + ".parts";
+    const auto args = fmt::format("run {} -r 8 --checkpoint-runs 1 -o {} --overwrite", q(setup.scenario), q(setup.target));
+    // Nothing can be written (file size limit 0): the manifest write fails and says so; no parts
+    // folder is left. stderr goes through a pipe (not limited), the exit code through a file
+    // written outside the limit.
+    const auto script = setup.dir / "no_space.sh";
+    write_all(script, "{ ( ulimit -f 0; trap '' XFSZ; exec \"$@\" ) 2>&1; echo $? > \"$CODE\"; } | cat\n");
+    const auto code_file = setup.dir / "code.txt", log = setup.dir / "log.txt";
+    const int st = std::system(fmt::format("CODE={} sh {} '{}' {} >{} 2>&1 </dev/null", q(code_file), q(script),
+                                           test::cli(), args, q(log))
+                                   .c_str());
+    ASSERT_EQ(st, 0);
+    Result r;
+    r.code = std::atoi(read_all(code_file).c_str());
+    r.err = read_all(log);
+    fs::remove(code_file);
+    fs::remove(log);
+    fs::remove(script);
+    EXPECT_EQ(r.code, 1) << r.err;
+    EXPECT_TRUE(contains(r.err, "manifest.txt': File too large (is the disk full?)")) << r.err;
+    EXPECT_FALSE(fs::exists(parts));
+    EXPECT_TRUE(read_all(setup.target) == setup.before);
+    expect_no_temp_files(setup.dir);
+    // An empty manifest (as older versions left it) without shards: --resume starts afresh.
+    fs::create_directories(parts);
+    write_all(parts / "manifest.txt", "");
+    r = pse_sim(args, setup.dir);
+    EXPECT_EQ(r.code, 1) << r.err;
+    EXPECT_TRUE(contains(r.err, "had not saved any run yet; rerun with --resume")) << r.err;
+    r = pse_sim(fmt::format("{} --resume", args), setup.dir);
+    ASSERT_EQ(r.code, 0) << r.err;
+    expect_same_results(setup.clean, setup.target);
+    // An empty or partial manifest beside shards of this experiment: rewritten, the runs kept.
+    write_all(setup.target, setup.before);
+    for (const std::string text : {"", "0123456"}) {
+        all_runs_saved(setup);
+        write_all(parts / "manifest.txt", text);
+        r = pse_sim(fmt::format("{} --resume", args), setup.dir);
+        ASSERT_EQ(r.code, 0) << r.err;
+        EXPECT_TRUE(contains(r.err, "was empty or incomplete")) << r.err;
+        EXPECT_TRUE(contains(r.err, "resumed: 8 finished run(s) reused")) << r.err;
+        expect_same_results(setup.clean, setup.target);
+        write_all(setup.target, setup.before);
+    }
+}
+
+TEST_F(BadInput, OutputChecksBeforeTheFirstRun) {
+    // Issue 20: the same key as a lever and an uncertainty, or an output name too long for the
+    // file system, computed every run and then failed with "HDF5 error ... is the disk full?" and a
+    // --resume hint that could never work. Both are found before the first run.
+    auto r = refuse_scenario("lever_twice",
+                             "[run]\nname = \"twice\"\nweeks = 10\n[experiment]\ndesign = \"grid\"\nreplications = 1\n"
+                             "[[experiment.lever]]\nkey = \"trust.gain_rate\"\nvalues = [0.02, 0.05]\n"
+                             "[[experiment.uncertainty]]\nkey = \"trust.gain_rate\"\nvalues = [0.03]\n",
+                             2,
+                             {"input.toml:", "key 'experiment.uncertainty[0].key': 'trust.gain_rate' is already varied by "
+                                             "experiment.lever[0]; vary each parameter once"},
+                             "sweep");
+    EXPECT_LT(r.seconds, 5.0);
+    const auto dir = fresh_dir("long_name");
+    write_all(dir / "tiny.toml", kTiny);
+    const auto longname = dir / (std::string(242, 'n') + ".h5");  // fits; its temporary file would not
+    r = pse_sim(fmt::format("run {} -r 2 -o {}", q(dir / "tiny.toml"), q(longname)), dir);
+    EXPECT_EQ(r.code, 1) << r.err;
+    EXPECT_TRUE(contains(r.err, "bytes long; this file system allows names of at most 255 bytes")) << r.err;
+    EXPECT_FALSE(contains(r.err, "--resume")) << r.err;
+    EXPECT_EQ(test::list_dir(dir), std::vector<std::string>{"tiny.toml"});
+}
+
+TEST_F(BadInput, StrictNumbersInKeysAndOptions) {
+    // Issue 20: `ngo[-1]` was reported as ngo[18446744073709551615]; option values were converted
+    // loosely (-r 0x10 ran 16 replications, -r 99999999999999999999 became 9223372036854775807).
+    const auto dir = fresh_dir("strict_numbers");
+    write_all(dir / "tiny.toml", kTiny);
+    const auto tiny = q(dir / "tiny.toml");
+    for (const std::string idx : {"-1", "+0", "0x0", " 0", "1x", ""}) {
+        SCOPED_TRACE(idx);
+        const auto r = pse_sim(fmt::format("show {} --set 'ngo[{}].dedicated_fte=1'", tiny, idx), dir);
+        EXPECT_EQ(r.code, 2) << r.err;
+        EXPECT_TRUE(contains(r.err, "must be a number (0, 1, ...) or *")) << r.err;
+        EXPECT_FALSE(contains(r.err, "18446744073709551615")) << r.err;
+    }
+    write_all(dir / "exp.toml", std::string(kTiny) + "[[ngo]]\nname = \"a\"\n[experiment]\ndesign = \"list\"\nreplications = 1\n"
+                                                     "[[experiment.point]]\nset = { \"ngo[-1].dedicated_fte\" = 1.0 }\n");
+    auto r = pse_sim(fmt::format("validate {}", q(dir / "exp.toml")), dir);
+    EXPECT_EQ(r.code, 2) << r.err;
+    EXPECT_TRUE(contains(r.err, "array index '-1' must be a number")) << r.err;
+    const std::vector<std::pair<std::string, std::string>> options = {
+        {"-r 1e20", "--replications: must be at least 1, got 1e20 (write a whole number with digits only)"},
+        {"-r 0x10", "--replications: must be at least 1, got 0x10"},
+        {"-r 99999999999999999999", "--replications: must be at most 100000000, got 99999999999999999999"},
+        {"-r 0", "--replications: must be at least 1, got 0"},
+        {"--seed 1e3", "--seed: must be 0 or more, got 1e3"},
+        {"--seed -5", "--seed: must be 0 or more, got -5"},
+        {"-t 2.5", "--threads: must be 0 or more, got 2.5"},
+        {"--checkpoint-runs 99999999999999999999", "--checkpoint-runs: must be at most"},
+        {"--checkpoint-seconds inf", "--checkpoint-seconds: must be 0 or more, got inf"},
+    };
+    for (const auto& [opt, msg] : options) {
+        SCOPED_TRACE(opt);
+        r = pse_sim(fmt::format("run {} -o {} {}", tiny, q(dir / "o.h5"), opt), dir);
+        EXPECT_EQ(r.code, 2) << r.err;
+        EXPECT_TRUE(contains(r.err, msg)) << r.err;
+        EXPECT_FALSE(fs::exists(dir / "o.h5"));
+    }
+    // More threads than the machine has: our own note, not oneTBB's raw warning.
+    r = pse_sim(fmt::format("run {} -r 2 -o {} -t 1000", tiny, q(dir / "o.h5")), dir);
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_FALSE(contains(r.err, "TBB Warning")) << r.err;
+    EXPECT_TRUE(contains(r.err, "-t 1000: this machine has")) << r.err;
+}
+
+TEST_F(BadInput, HangUpStopsCleanly) {
+    // Issue 20 (rough edge): SIGHUP (a closed terminal or ssh session) ended with 129 and no
+    // message; it now stops like SIGTERM: finished runs kept, exit 130, --resume finishes.
+    const auto dir = fresh_dir("sighup");
+    const auto target = dir / "out.h5";
+    const fs::path parts = target.string() + ".parts";
+    bool stopped = false;
+    for (int samples : {40, 160, 640}) {
+        const auto exp = slow_experiment(dir, samples);
+        fs::remove(target);
+        fs::remove_all(parts);
+        const auto t0 = Clock::now();
+        const pid_t pid = spawn({"sweep", exp.string(), "-o", target.string(), "-t", "1", "--checkpoint-runs", "2"}, dir);
+        ASSERT_GT(pid, 0);
+        wait_until(pid, [&] { return has_shard(parts); });
+        kill(pid, SIGHUP);
+        const auto r = wait_for(pid, dir, t0);
+        if (r.code == 0) continue;  // finished before the signal
+        EXPECT_EQ(r.signal, 0) << "killed by SIGHUP";
+        EXPECT_EQ(r.code, 130) << r.err;
+        EXPECT_TRUE(contains(r.err, "interrupted: ")) << r.err;
+        EXPECT_FALSE(fs::exists(OutputLock::path_for(target)));
+        const auto res = pse_sim(fmt::format("-q sweep {} -o {} --resume -t 2", q(exp), q(target)), dir);
+        EXPECT_EQ(res.code, 0) << res.err;
+        stopped = true;
+        break;
+    }
+    EXPECT_TRUE(stopped) << "every sweep finished before SIGHUP arrived";
 }
 
 }  // namespace
