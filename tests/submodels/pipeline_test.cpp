@@ -1,0 +1,247 @@
+// Tests of submodel 7.5, the engagement pipeline (sim/pse/submodels/pipeline.cpp): decide()
+// called alone for hand-set relationships over many weeks (no advance at zero effort, the
+// annual gate, the end cause of each drop-out and dissolution term), and phase_commit() applied
+// to hand-written decisions (supply-chain access events).
+//
+// Statistical checks: fixed seeds 1..5 and weeks 0..99 per relationship; the one rate check
+// states its tolerance. Known answers: exact.
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "pse/submodels/pipeline.h"
+#include "pse/submodels/trust.h"
+#include "support/submodels.h"
+
+namespace pse {
+namespace {
+
+/// Scenario with no drop-out and no dissolution of any kind; a test switches one term on.
+Scenario no_exit_scenario() {
+    Scenario s = test::quiet_scenario();
+    for (auto& sp : s.pipeline.stage) sp.drop_per_week = 0;
+    s.pipeline.horizon_drop = 0;
+    s.pipeline.budget_uncertainty_drop = 0;
+    s.pipeline.exit_base = 0;
+    s.pipeline.exit_end = 0;
+    s.pipeline.low_activity_hazard = 0;
+    s.pipeline.sustained_exit_per_year = 0;
+    return s;
+}
+
+/// Model with NGO 0 running and one WS1 engagement per entry of `stages` (companies 0, 1, ...),
+/// trust 0.5 and `effort` hours each.
+struct PipeFixture {
+    Model m;
+    std::vector<std::uint32_t> ids;
+    PipeFixture(const Scenario& s, std::uint64_t seed, const std::vector<Stage>& stages, double effort) : m(s, seed) {
+        m.phase_funding();
+        for (std::size_t i = 0; i < stages.size(); ++i) {
+            ids.push_back(test::engage(m, 0, static_cast<std::uint32_t>(i)));
+            auto& r = m.state_mut().rels[ids.back()];
+            r.stage = stages[i];
+            r.trust = 0.5;
+            r.effort = effort;
+        }
+    }
+    /// decide() for relationship i in week w, with its trust as set (no decay since last week).
+    Decision decide(std::size_t i, int w) {
+        m.state_mut().rels[ids[i]].trust_week = w;
+        Decision d;
+        pipeline::decide(test::context_at(m, w), m.state(), ids[i], d);
+        return d;
+    }
+};
+
+const std::vector<Stage> kPre = {Stage::kIdentified,   Stage::kFirstMeeting, Stage::kInterestsAligned,
+                                 Stage::kDueDiligence, Stage::kConceptNote,  Stage::kNegotiation};
+const std::vector<Stage> kPost = {Stage::kAgreement, Stage::kCoCreation, Stage::kImplementation};
+
+TEST(PipelineUnit, NoAdvanceAtZeroEffort) {
+    Scenario s = no_exit_scenario();
+    for (auto& sp : s.pipeline.stage) sp.mean_weeks = 1;  // fast if there were any effort
+    std::vector<Stage> stages = kPre;
+    stages.insert(stages.end(), kPost.begin(), kPost.end());
+    PipeFixture f(s, 1, stages, 0.0);
+    for (int w = 0; w < 100; ++w)
+        for (std::size_t i = 0; i < stages.size(); ++i) {
+            const Decision d = f.decide(i, w);
+            ASSERT_EQ(d.to, Stage::kNone) << stage_name(stages[i]) << " week " << w;
+            ASSERT_FALSE(d.contact);
+            ASSERT_FALSE(d.ready);
+            ASSERT_EQ(d.trust, 0.5);  // no contact: trust as it is
+        }
+    // With effort at the need, the same engagements advance (the check above can fail).
+    PipeFixture g(s, 1, {Stage::kIdentified}, s.pipeline.stage[static_cast<int>(Stage::kIdentified)].effort_hours);
+    int advanced = 0;
+    for (int w = 0; w < 100; ++w) advanced += g.decide(0, w).to == Stage::kFirstMeeting;
+    EXPECT_GT(advanced, 0);
+}
+
+TEST(PipelineUnit, AnnualGateSetsReadyOutsideTheDecisionMonth) {
+    Scenario s = no_exit_scenario();
+    PipeFixture f(s, 2, {Stage::kNegotiation}, 0.0);
+    auto& st = f.m.state_mut();
+    st.co.decision_month[0] = 6;
+    st.rels[f.ids[0]].ready = true;  // concluded: waits for the decision month
+    int signed_weeks = 0;
+    for (int w = 0; w < 104; ++w) {
+        const Decision d = f.decide(0, w);
+        if (month_of(w) == 6) {
+            EXPECT_EQ(d.to, Stage::kAgreement) << "week " << w;
+            EXPECT_EQ(d.event, EventType::kAgreement);
+            EXPECT_GT(d.resources, 0.0);
+            ++signed_weeks;
+        } else {
+            EXPECT_EQ(d.to, Stage::kNone) << "week " << w;
+            EXPECT_TRUE(d.ready) << "week " << w;
+        }
+    }
+    EXPECT_GT(signed_weeks, 0);
+    // Without the gate a concluded negotiation signs in any month.
+    s.pipeline.annual_gate = false;
+    PipeFixture g(s, 2, {Stage::kNegotiation}, 0.0);
+    g.m.state_mut().rels[g.ids[0]].ready = true;
+    for (int w = 0; w < 52; ++w) EXPECT_EQ(g.decide(0, w).to, Stage::kAgreement) << "week " << w;
+}
+
+/// End causes of every drop-out (pre-agreement) or dissolution (post-agreement) over seeds 1..5,
+/// weeks 0..99, one engagement per stage. Returns the number of endings; `cause` must be the
+/// cause of each.
+int endings(const Scenario& s, const std::vector<Stage>& stages, double effort, EndCause cause) {
+    int n = 0;
+    for (std::uint64_t seed = 1; seed <= 5; ++seed) {
+        PipeFixture f(s, seed, stages, effort);
+        for (int w = 0; w < 100; ++w)
+            for (std::size_t i = 0; i < stages.size(); ++i) {
+                const Decision d = f.decide(i, w);
+                if (d.event != EventType::kDropped && d.event != EventType::kDissolved) continue;
+                EXPECT_EQ(d.cause, cause) << stage_name(stages[i]) << " seed " << seed << " week " << w;
+                ++n;
+            }
+    }
+    return n;
+}
+
+TEST(PipelineUnit, DropOutCauseIsTheTermThatIsOn) {
+    {  // only the trust term: p = drop_per_week (2 - T) = 0.1 * 1.5 per week;
+       // 3000 draws: share within 0.15 +- 0.02 (3 standard deviations ~ 0.0195).
+        Scenario s = no_exit_scenario();
+        for (auto st : kPre) s.pipeline.stage[static_cast<int>(st)].drop_per_week = 0.1;
+        const int n = endings(s, kPre, 0.0, EndCause::kTrust);
+        EXPECT_NEAR(n / 3000.0, 0.15, 0.02);
+    }
+    {  // only the horizon term
+        Scenario s = no_exit_scenario();
+        s.pipeline.horizon_drop = 0.3;
+        EXPECT_GT(endings(s, kPre, 0.0, EndCause::kProjectHorizon), 100);
+    }
+    {  // only budget uncertainty (negotiation only)
+        Scenario s = no_exit_scenario();
+        s.ngo_defaults.budget_cv = 0.2;
+        s.pipeline.budget_uncertainty_drop = 1.0;
+        EXPECT_GT(endings(s, {Stage::kNegotiation}, 0.0, EndCause::kBudgetUncertainty), 50);
+        EXPECT_EQ(endings(s, {Stage::kDueDiligence}, 0.0, EndCause::kBudgetUncertainty), 0);
+    }
+}
+
+TEST(PipelineUnit, DissolutionCauseIsTheTermThatIsOn) {
+    const double need = test::quiet_scenario().pipeline.stage[static_cast<int>(Stage::kCoCreation)].effort_hours;
+    {  // baseline only, full effort
+        Scenario s = no_exit_scenario();
+        for (auto st : kPost) s.pipeline.stage[static_cast<int>(st)].drop_per_week = 0.05;
+        s.pipeline.stage[static_cast<int>(Stage::kAgreement)].effort_hours = need;
+        s.pipeline.stage[static_cast<int>(Stage::kImplementation)].effort_hours = need;
+        EXPECT_GT(endings(s, kPost, need, EndCause::kBaselineExit), 50);
+    }
+    {  // the end-date hazard only, full effort
+        Scenario s = no_exit_scenario();
+        s.pipeline.exit_base = 0.05;
+        s.pipeline.stage[static_cast<int>(Stage::kAgreement)].effort_hours = need;
+        s.pipeline.stage[static_cast<int>(Stage::kImplementation)].effort_hours = need;
+        EXPECT_GT(endings(s, kPost, need, EndCause::kProjectEndApproaching), 50);
+    }
+    {  // low activity only: no effort
+        Scenario s = no_exit_scenario();
+        s.pipeline.low_activity_hazard = 0.05;
+        EXPECT_GT(endings(s, kPost, 0.0, EndCause::kLowActivity), 50);
+        // At full effort the low-activity hazard does not apply.
+        s.pipeline.stage[static_cast<int>(Stage::kAgreement)].effort_hours = need;
+        s.pipeline.stage[static_cast<int>(Stage::kImplementation)].effort_hours = need;
+        EXPECT_EQ(endings(s, kPost, need, EndCause::kLowActivity), 0);
+    }
+    {  // CSR change certain: exactly once per relationship per year, in its decision week
+        Scenario s = no_exit_scenario();
+        s.company.csr_change_prob = 1.0;
+        PipeFixture f(s, 3, kPost, 0.0);
+        for (std::size_t i = 0; i < kPost.size(); ++i) {
+            const std::uint32_t c = f.m.relationships()[f.ids[i]].company;
+            int changes = 0;
+            for (int w = 0; w < 52; ++w) {
+                const Decision d = f.decide(i, w);
+                if (d.to != Stage::kDissolved) continue;
+                EXPECT_EQ(d.cause, EndCause::kCsrChange);
+                EXPECT_EQ(month_of(w), f.m.companies().decision_month[c]);
+                ++changes;
+            }
+            EXPECT_EQ(changes, 1) << stage_name(kPost[i]);
+        }
+    }
+}
+
+TEST(PipelineUnit, CompanyLedPartnershipEndsOnlyByCompanyExit) {
+    Scenario s = no_exit_scenario();
+    s.pipeline.sustained_exit_per_year = 52.0 * 50;  // weekly probability 1 - exp(-50)
+    PipeFixture f(s, 4, {Stage::kSustained}, 0.0);
+    f.m.state_mut().ngo_state[0].active = false;  // the project has ended: company-led
+    const Decision d = f.decide(0, 140);
+    EXPECT_EQ(d.to, Stage::kDissolved);
+    EXPECT_EQ(d.cause, EndCause::kCompanyExit);
+    // A non-running project decides nothing for an engagement that is not company-led.
+    PipeFixture g(s, 4, {Stage::kNegotiation}, 10.0);
+    g.m.state_mut().ngo_state[0].active = false;
+    g.m.state_mut().rels[g.ids[0]].ready = true;
+    EXPECT_EQ(g.decide(0, 140).to, Stage::kNone);
+}
+
+TEST(PipelineUnit, CommitOpensAndClosesSupplyChainAccess) {
+    Scenario s = no_exit_scenario();
+    PipeFixture f(s, 5, {Stage::kImplementation, Stage::kImplementation, Stage::kNegotiation, Stage::kSustained}, 0.0);
+    auto& st = f.m.state_mut();
+    const double th = s.trust.access_threshold;
+    st.rels[f.ids[3]].access = true;  // handed over with an open chain
+    auto commit = [&](std::vector<double> trust, std::vector<Stage> to) {
+        st.decisions.assign(st.rels.size(), Decision{});
+        for (std::size_t i = 0; i < f.ids.size(); ++i) {
+            st.decisions[f.ids[i]].trust = trust[i];
+            st.decisions[f.ids[i]].to = to[i];
+            st.decisions[f.ids[i]].coverage = st.rels[f.ids[i]].coverage;
+        }
+        pipeline::phase_commit(f.m.context(), st);
+    };
+    const Stage none = Stage::kNone;
+    commit({th, th - 1e-9, 0.95, 0.1}, {none, none, none, none});
+    EXPECT_TRUE(st.rels[f.ids[0]].access);   // at the threshold: open
+    EXPECT_FALSE(st.rels[f.ids[1]].access);
+    EXPECT_FALSE(st.rels[f.ids[2]].access);  // before an agreement: never
+    EXPECT_TRUE(st.rels[f.ids[3]].access);   // handed over: stays open whatever the trust
+    EXPECT_EQ(st.counters.access_opened, 1.0);
+    EXPECT_EQ(test::count_events(f.m, EventType::kAccessOpened), 1u);
+    EXPECT_EQ(test::count_events(f.m, EventType::kAccessClosed), 0u);
+    // Trust below the threshold closes it; rising above opens the other one.
+    commit({th - 0.01, 0.9, 0.95, 0.1}, {none, none, none, none});
+    EXPECT_FALSE(st.rels[f.ids[0]].access);
+    EXPECT_TRUE(st.rels[f.ids[1]].access);
+    EXPECT_EQ(test::count_events(f.m, EventType::kAccessClosed), 1u);
+    EXPECT_EQ(st.counters.access_opened, 2.0);
+    // Dissolving an open partnership closes its chain (and it leaves the active list).
+    commit({th - 0.01, 0.9, 0.95, 0.1}, {none, Stage::kDissolved, none, none});
+    EXPECT_FALSE(st.rels[f.ids[1]].access);
+    EXPECT_EQ(st.rels[f.ids[1]].stage, Stage::kDissolved);
+    EXPECT_EQ(test::count_events(f.m, EventType::kAccessClosed), 2u);
+    EXPECT_EQ(st.ngo_state[0].active_rels.size(), 3u);
+}
+
+}  // namespace
+}  // namespace pse
