@@ -164,10 +164,8 @@ TEST(ShocksUnit, ScrutinySpilloverHitsCoMembersAndChainPartnersNotTheCompany) {
 TEST(ShocksUnit, ScrutinySpilloverHitsACompanyThatIsMemberAndPartnerOnce) {
     // docs/ODD.md 7.4: "every company k != c connected to c (fellow association members; an
     // MNC's suppliers or a supplier's buyers) gets s_k <- max(-1, s_k - scrutiny_spillover)",
-    // i.e. once. shocks::spill_scrutiny hits a company that is both a co-member and a chain
-    // partner twice (once per list). Code and ODD disagree; fixing the code changes bundled
-    // results (scrutiny scenarios), so the lead decides which one is right.
-    GTEST_SKIP() << "code/ODD divergence reported to the lead (subtests branch report): double scrutiny spillover";
+    // i.e. once. spill_scrutiny used to hit a company that is both a co-member and a chain
+    // partner twice (once per list); this test found it.
     Scenario s = test::quiet_scenario();
     s.trust.scrutiny_spillover = 0.05;
     s.ecosystem.association_membership_prob = 1.0;  // every company a co-member: every partner is both

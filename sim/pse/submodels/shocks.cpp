@@ -1,6 +1,7 @@
 #include "pse/submodels/shocks.h"
 
 #include <algorithm>
+#include <vector>
 
 #include "pse/detail/parallel.h"
 #include "pse/rng_streams.h"
@@ -89,21 +90,25 @@ void phase_shocks(const StepContext& ctx, ModelState& st) {
 void spill_scrutiny(const StepContext& ctx, ModelState& st, std::uint32_t c) {
     // Companies connected to a scrutinised company (association co-members, supply-chain
     // partners) lose trust in NGOs generally (003 Learning 1; Diestre & Rajagopalan).
+    // Each connected company is hit once, also when it is both a co-member and a chain partner.
     const auto& net = ctx.net;
     const double drop = ctx.scenario.trust.scrutiny_spillover;
-    auto hit = [&](std::uint32_t k) {
-        if (k != c) lower_sentiment(st, k, drop);
-    };
+    std::vector<std::uint32_t> connected;
     if (const auto a = net.company_association[c]; a >= 0)
-        for (auto k = net.members_of.offsets[a]; k < net.members_of.offsets[a + 1]; ++k) hit(net.members_of.targets[k]);
+        for (auto k = net.members_of.offsets[a]; k < net.members_of.offsets[a + 1]; ++k)
+            connected.push_back(net.members_of.targets[k]);
     if (net.is_mnc(c)) {
         for (auto k = net.suppliers_of.offsets[c]; k < net.suppliers_of.offsets[c + 1]; ++k)
-            hit(net.suppliers_of.targets[k]);
+            connected.push_back(net.suppliers_of.targets[k]);
     } else {
         const auto sidx = c - net.mnc_count;
         for (auto k = net.buyers_of.offsets[sidx]; k < net.buyers_of.offsets[sidx + 1]; ++k)
-            hit(net.buyers_of.targets[k]);
+            connected.push_back(net.buyers_of.targets[k]);
     }
+    std::sort(connected.begin(), connected.end());
+    connected.erase(std::unique(connected.begin(), connected.end()), connected.end());
+    for (const auto k : connected)
+        if (k != c) lower_sentiment(st, k, drop);
 }
 
 void queue_sister_spillover(ModelState& st, std::uint32_t ngo, double drop) { st.sister_spills.emplace_back(ngo, drop); }
