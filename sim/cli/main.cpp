@@ -450,16 +450,7 @@ int cmd_params() {
     // Markdown reference generated from the field tables (docs/SCENARIOS.md parameter section).
     fmt::print("| key | type | default | unit | range | description | source |\n|---|---|---|---|---|---|---|\n");
     const pse::Scenario def;
-    auto type_of = [](pse::FieldType t) {
-        switch (t) {
-            case pse::FieldType::kReal: return "real";
-            case pse::FieldType::kInteger: return "integer";
-            case pse::FieldType::kBoolean: return "boolean";
-            case pse::FieldType::kChoice: return "choice";
-            case pse::FieldType::kText: return "text";
-        }
-        return "";
-    };
+    const auto type_of = pse::field_type_name;
     auto range_of = [](const auto& f) -> std::string {
         if (f.type == pse::FieldType::kReal || f.type == pse::FieldType::kInteger) return fmt::format("[{}, {}]", f.min, f.max);
         if (f.type == pse::FieldType::kChoice) {

@@ -572,4 +572,15 @@ std::vector<NgoParams> resolve_ngos(const Scenario& s, std::uint64_t seed) {
     return out;
 }
 
+const char* field_type_name(FieldType t) {
+    switch (t) {
+        case FieldType::kReal: return "real";
+        case FieldType::kInteger: return "integer";
+        case FieldType::kBoolean: return "boolean";
+        case FieldType::kChoice: return "choice";
+        case FieldType::kText: return "text";
+    }
+    return "";
+}
+
 }  // namespace pse

@@ -243,6 +243,9 @@ const std::vector<FieldSpec<Scenario>>& scenario_fields();
 /// Field table of one NGO ([ngo_defaults] and each [[ngo]]). Built once; thread-safe.
 const std::vector<FieldSpec<NgoParams>>& ngo_fields();
 
+/// Name of a field type as the parameter reference prints it: real, integer, boolean, choice, text.
+const char* field_type_name(FieldType t);
+
 /// Render a FieldValue as TOML text (strings quoted, reals with full precision).
 std::string to_toml(const FieldValue& v);
 

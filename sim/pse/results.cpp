@@ -19,7 +19,9 @@ namespace {
 
 using namespace detail;
 
-std::string utc_now() {
+}  // namespace
+
+std::string utc_now_text() {
     const auto t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
     std::tm tm{};
     gmtime_r(&t, &tm);
@@ -28,13 +30,11 @@ std::string utc_now() {
     return buf;
 }
 
-std::string hostname() {
+std::string host_name() {
     char buf[256] = {0};
     if (gethostname(buf, sizeof buf - 1) != 0) return "unknown";
     return buf;
 }
-
-}  // namespace
 
 struct ResultsWriter::Impl {
     H file;
@@ -213,7 +213,7 @@ ResultsWriter::ResultsWriter(std::filesystem::path target, ResultsMeta meta, boo
     temp_ = dir / ("." + target_.filename().string() + ".tmp-" + std::to_string(getpid()));
     auto& m = *impl_;
     m.meta = std::move(meta);
-    m.created = utc_now();
+    m.created = utc_now_text();
     m.file = checked(H5Fcreate(temp_.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose,
                      "creating " + temp_.string());
     const auto N = static_cast<std::size_t>(m.meta.n_runs);
@@ -449,7 +449,7 @@ void ResultsWriter::finalize() {
         attr_string(f, "git_commit", kGitCommit);
         attr_string(f, "created_utc", m.created);
         attr_string(f, "command_line", m.meta.command_line);
-        attr_string(f, "host", hostname());
+        attr_string(f, "host", host_name());
         attr_string(f, "scenario_name", m.meta.scenario_name);
         attr_int(f, "weeks", m.meta.weeks);
         attr_int(f, "n_runs", m.meta.n_runs);

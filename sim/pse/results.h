@@ -132,6 +132,11 @@ struct ResultsData {
 /// causes, or the comma-separated list); empty for plain numeric columns.
 std::vector<std::string> column_labels(const ColumnSpec& col);
 
+/// The current UTC time as ISO 8601 text, e.g. "2026-12-02T00:34:24Z".
+std::string utc_now_text();
+/// This machine's host name ("unknown" if it cannot be read).
+std::string host_name();
+
 /// Read a results file. `with_series` = false skips the (large) series datasets.
 /// Throws IoError if the file is missing, not HDF5, not a pse-sim results file, or of a newer
 /// format version than this build understands.

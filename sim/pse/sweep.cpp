@@ -89,21 +89,6 @@ std::vector<std::filesystem::path> list_shards(const std::filesystem::path& dir)
     return out;
 }
 
-std::string hostname_of_this() {
-    char buf[256] = {0};
-    if (gethostname(buf, sizeof buf - 1) != 0) return "unknown";
-    return buf;
-}
-
-std::string utc_now_text() {
-    const auto t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
-}
-
 /// Write `text` to `path` through `path.tmp` and a rename, checking every step (a full disk must
 /// not leave an empty file behind). Throws IoError.
 void write_file_checked(const std::filesystem::path& path, const std::string& text) {
@@ -182,7 +167,7 @@ OutputLock::OutputLock(const std::filesystem::path& target) : path_(path_for(tar
             ::close(fd);
             throw IoError(fmt::format("'{}' is not a regular file; remove it", path_.string()));
         }
-        const std::string me = fmt::format("{} {} {}\n", getpid(), hostname_of_this(), utc_now_text());
+        const std::string me = fmt::format("{} {} {}\n", getpid(), host_name(), utc_now_text());
         if (ftruncate(fd, 0) != 0 || pwrite(fd, me.data(), me.size(), 0) != static_cast<ssize_t>(me.size())) {
             // The lock is held; only the holder's description is missing (disk full). Carry on.
             spdlog::debug("could not write the holder into '{}'", path_.string());

@@ -49,16 +49,6 @@ struct PyResults {
     double wall_seconds = 0;
 };
 
-const char* type_name(pse::FieldType t) {
-    switch (t) {
-        case pse::FieldType::kReal: return "real";
-        case pse::FieldType::kInteger: return "integer";
-        case pse::FieldType::kBoolean: return "boolean";
-        case pse::FieldType::kChoice: return "choice";
-        case pse::FieldType::kText: return "text";
-    }
-    return "";
-}
 
 py::object to_py(const pse::FieldValue& v) {
     return std::visit([](const auto& x) -> py::object { return py::cast(x); }, v);
@@ -69,7 +59,7 @@ py::dict field_row(const pse::FieldSpec<T>& f, const std::string& key, const std
     py::dict d;
     d["key"] = key;
     d["table"] = table;
-    d["type"] = type_name(f.type);
+    d["type"] = pse::field_type_name(f.type);
     const bool numeric = f.type == pse::FieldType::kReal || f.type == pse::FieldType::kInteger;
     d["min"] = numeric ? py::cast(f.min) : py::none();
     d["max"] = numeric ? py::cast(f.max) : py::none();
