@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import answer, plots, stats
+from . import answer, plots, stats, toolbox
 from .errors import AnalysisError, MissingDataError
 from .io import Results, load
 
@@ -29,6 +29,8 @@ from .io import Results, load
 HEADLINE_METRICS = ["agreements", "share_reaching_agreement", "median_weeks_to_agreement", "partnerships_at_end",
                     "partnerships_end_plus_52", "workers_reached", "vulnerability_reduction", "suppliers_improved",
                     "survivors_placed", "resources_usd", "hours_per_agreement"]
+#: Summary metrics the robustness section analyses (more is better for each).
+ROBUSTNESS_METRICS = ["agreements", "partnerships_end_plus_52", "vulnerability_reduction"]
 #: Summary metrics the sensitivity section analyses by default.
 SENSITIVITY_METRICS = ["agreements", "vulnerability_reduction", "partnerships_end_plus_52", "workers_reached"]
 
@@ -110,7 +112,9 @@ class ReportData:
     sensitivity: dict = field(default_factory=dict)
     messages: dict = field(default_factory=dict)   # section -> why it is missing
     lever_steps: pd.DataFrame | None = None        # answer.lever_steps
-    rank_correlations: pd.DataFrame | None = None  # stats.rank_correlations (sampling designs)
+    rank_correlations: pd.DataFrame | None = None  # toolbox.rank_correlations (sampling designs)
+    robustness: dict = field(default_factory=dict)  # metric -> (policy x scenario table, robustness table)
+    discovery: dict = field(default_factory=dict)   # metric -> (PrimBox, threshold)
 
 
 def is_sampling_design(res: Results) -> bool:
@@ -166,6 +170,24 @@ def analyse(res: Results, baseline: int = 0, n_boot: int = 1000, sensitivity_met
                 data.messages.setdefault("sensitivity_metrics", []).append(str(e))
     except MissingDataError as e:
         data.messages["sensitivity"] = str(e)
+    if is_sampling_design(res) and res.design_keys:
+        rc_metrics = [m for m in SENSITIVITY_METRICS if m in res.summary_names]
+        data.rank_correlations = toolbox.rank_correlations(res, rc_metrics)
+    for m in [m for m in ROBUSTNESS_METRICS if m in res.summary_names]:
+        try:
+            data.robustness[m] = toolbox.robustness(res, m)
+        except MissingDataError as e:
+            data.messages["robustness"] = str(e)
+            break
+    if is_sampling_design(res) and any(res.design_roles.get(k) == "uncertainty" for k in res.design_keys):
+        for m in [m for m in ("agreements", "vulnerability_reduction") if m in res.summary_names]:
+            try:
+                data.discovery[m] = toolbox.scenario_discovery(res, m)
+            except MissingDataError as e:
+                data.messages["discovery"] = str(e)
+    elif "discovery" not in data.messages:
+        data.messages["discovery"] = (f"{res._where()}: scenario discovery needs a sampling design (lhs, sobol, "
+                                      f"morris) with uncertainties; this is a '{res.design_method}' design")
     if not res.has_pipeline:
         data.messages["pipeline"] = f"{res._where()}: no /series/pipeline dataset"
     return data
@@ -404,6 +426,14 @@ def _answer_section(res: Results, d: ReportData, w: "_Writer", n_boot: int) -> l
             body.append(f"<p>{html.escape(t)}</p>")
     else:
         body.append(f"<p>{html.escape(answer.level_paragraph(res, d.baseline, n_boot=max(n_boot, 200)))}</p>")
+    if d.robustness:
+        bits = []
+        for m, (table, rob) in d.robustness.items():
+            best = rob["max_regret"].idxmin()
+            bits.append(f"for {plots.metric_label(m).lower()}, {best} (maximum regret {fmt_num(rob.at[best, 'max_regret'])}"
+                        f" over {table.shape[1]} uncertainty settings)")
+        body.append("<p>" + html.escape("Robust choice (smallest maximum regret across the uncertainties): "
+                                        + "; ".join(bits) + ". See 'Robustness of lever settings'.") + "</p>")
     body.append("</div>")
     if not steps.empty:
         steps.to_csv(w.out / "tables" / "lever_steps.csv", index=False)
@@ -427,6 +457,54 @@ def _answer_section(res: Results, d: ReportData, w: "_Writer", n_boot: int) -> l
                                      "pooled within a panel): partnerships active and partnerships continuing "
                                      "after the project end, median and interquartile band over runs. Dashed: "
                                      "project end; dotted: one year later."))
+    return body
+
+
+def _toolbox_sections(res: Results, d: ReportData, w: "_Writer") -> list[str]:
+    """Rank correlations (sampling designs), robustness of lever settings across uncertainties
+    (designs with both, crossed), scenario discovery by PRIM (sampling designs with uncertainties)."""
+    body = []
+    rc = d.rank_correlations
+    if rc is not None and not rc.empty:
+        body.append("<h2>Factors and outcomes (rank correlations)</h2><p>Spearman rank correlation of each "
+                    "outcome with each varied parameter over all runs: +1 = the outcome rises steadily with the "
+                    "parameter, −1 = it falls, 0 = no monotone relation (a parameter can still matter through "
+                    "interactions; the Sobol/Morris indices, where present, capture those).</p>")
+        body.append(w.figure(plots.rank_correlation_figure(rc), "rank_correlations",
+                             "Spearman ρ of each outcome (rows) against each design parameter (columns), over runs."))
+        body.append(w.table(rc, "rank_correlations", left_cols=("factor", "role", "metric")))
+    body.append("<h2>Robustness of lever settings</h2>")
+    if d.robustness:
+        n_scen = next(iter(d.robustness.values()))[0].shape[1]
+        body.append(f"<p>Each lever setting (policy) across the {n_scen} settings of the uncertainties (scenarios), "
+                    "means over replications. Regret in a scenario = the best policy's outcome there minus this "
+                    "policy's; a robust policy has a small maximum regret.</p>")
+        for m, (table, rob) in d.robustness.items():
+            best = rob["max_regret"].idxmin()
+            r = rob.loc[best]
+            body.append(f"<p><b>{html.escape(plots.metric_label(m))}</b>: the smallest maximum regret has "
+                        f"<b>{html.escape(best)}</b> ({fmt_num(r['max_regret'])}; worst case {fmt_num(r['worst'])}, "
+                        f"best in {int(r['best_in'])} of {n_scen} scenarios).</p>")
+            body.append(w.table(rob.reset_index().rename(columns={"index": "policy"}), f"robustness_{m}",
+                                left_cols=("policy",)))
+            body.append(w.table(table.reset_index(), f"policy_by_scenario_{m}", left_cols=("policy",)))
+    else:
+        body.append(_msg("No robustness analysis: " + d.messages.get("robustness", "no levers and uncertainties")))
+    body.append("<h2>Scenario discovery: when does it fail?</h2>")
+    if d.discovery:
+        body.append("<p>PRIM (patient rule induction) over the design points: a 'failure' is a design point whose "
+                    "mean is in the bottom quarter of all design points; the box is the range of parameter values "
+                    "where failures concentrate. Coverage = share of all failures inside the box; density = share "
+                    "of the design points inside the box that fail.</p>")
+        for m, (box, thr) in d.discovery.items():
+            body.append(f"<p><b>{html.escape(plots.metric_label(m))}</b> at or below {fmt_num(thr)}: concentrated "
+                        f"where {html.escape(toolbox.box_text(box))} — coverage {100 * box.coverage:.0f}%, density "
+                        f"{100 * box.density:.0f}% (against {100 * box.base_density:.0f}% over the whole design; "
+                        f"{box.n} design points in the box).</p>")
+            body.append(w.table(box.trajectory.reset_index().rename(columns={"index": "peeling step"}),
+                                f"prim_trajectory_{m}", left_cols=()))
+    else:
+        body.append(_msg("No scenario discovery: " + d.messages.get("discovery", "")))
     return body
 
 
@@ -675,6 +753,9 @@ def build_report(paths, out_dir, baseline: int = 0, embed: bool = False, n_boot:
                             left_cols=("indicator", "outcome", "scope")))
     else:
         body.append(_msg("The file lacks the agreements or vulnerability_reduction summary metric."))
+
+    # ---- researcher's toolbox: rank correlations, robustness, scenario discovery
+    body.extend(_toolbox_sections(res, d, w))
 
     # ---- sensitivity
     body.append("<h2>Sensitivity</h2>")

@@ -162,6 +162,15 @@ def test_report_for_each_bundled_experiment(pse_sim, repo_root, tmp_path, experi
         assert "sensitivity_sobol.png" in html or "sensitivity_morris.png" in html
     else:
         assert "No sensitivity analysis" in html
+    first = html.split("<h2>Summary</h2>")[0]
+    assert "<h2>Answer</h2>" in first and "<details>" not in first
+    if experiment == "funding_horizon.toml":    # levers (end week, handover) x an uncertainty (budget_cv)
+        assert "Robust choice (smallest maximum regret" in first and "A 5-year project instead of a 3-year" in first
+        assert (tmp_path / "report" / "figures" / "funding_horizon_by_ngo____end_week.png").is_file()
+    if experiment == "staffing.toml":
+        assert "Two dedicated specialists instead of one dedicated specialist" in first
+    if experiment == "sensitivity.toml":        # a lever among the uncertainties is said to be one
+        assert "Levers (choices a project or donor makes) in this design: ngo[*].dedicated_fte" in first
 
 
 def test_report_comparing_bundled_scenarios(pse_sim, repo_root, tmp_path):
@@ -188,6 +197,25 @@ def test_report_errors_are_one_line_with_the_cli_exit_codes(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.strip() == f"error: '{not_h5}': File exists"
     assert not_h5.read_text() == "hello\n"
+
+
+def test_report_of_an_lhs_sweep_has_rank_correlations_and_scenario_discovery(tmp_path):
+    rng = np.random.default_rng(5)
+    n = 120
+    x = np.column_stack([(rng.permutation(n) + rng.random(n)) / n for _ in range(3)])
+    y = np.where((x[:, 0] > 0.75), 0.0, 10.0) + x[:, 1] + rng.random(n)   # fails in the top quarter of x1
+    keys = ["ngo[*].budget_cv", "trust.gain_rate", "ngo[*].dedicated_fte"]
+    roles = ["uncertainty", "uncertainty", "lever"]
+    p = write_results(tmp_path / "lhs.h5", n_design_points=n, replications=1, weeks=4,
+                      summary={"agreements": y, "vulnerability_reduction": 2 * y},
+                      design={k: (x[:, i], roles[i]) for i, k in enumerate(keys)}, design_method="lhs",
+                      resolved=[resolved_text(end_week=3)] * n)
+    html = _check_html(build_report(p, tmp_path / "rep", dpi=40, n_boot=50))
+    assert "rank_correlations.png" in html
+    first = html.split("<h2>Summary</h2>")[0]
+    assert "Agreements signed rises or falls most with ngo[*].budget_cv (Spearman ρ −" in first.replace("-", "−")
+    assert "Scenario discovery" in html
+    assert re.search(r"concentrated where budget_cv above 0\.7\d* — coverage (9\d|100)%, density 100%", html), "box not found"
 
 
 def test_report_help_and_argument_errors_are_the_clis_own(tmp_path):
