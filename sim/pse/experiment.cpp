@@ -155,6 +155,13 @@ void apply_setting(Scenario& s, const Setting& setting, const std::string& where
     }
 }
 
+const std::vector<std::string>& experiment_keys() {
+    static const std::vector<std::string> keys = {"name", "description", "design", "replications", "seed",
+                                                  "common_random_numbers", "samples", "levels", "lever",
+                                                  "uncertainty", "point"};
+    return keys;
+}
+
 Scenario scenario_at(const Experiment& e, std::size_t d) {
     Scenario s = e.base;
     for (const auto& st : e.points.at(d)) apply_setting(s, st, e.files.empty() ? "" : e.files.front());
@@ -288,9 +295,7 @@ Experiment load_experiment_impl(const std::filesystem::path& file, const std::ve
         const Loc l = n ? loc_of(*n, name) : Loc{name, 0, 0};
         problems.push_back(InputProblem{l.file, l.line, l.column, shown_key(key), msg});
     };
-    static const std::vector<std::string> known = {"name", "description", "design", "replications", "seed",
-                                                   "common_random_numbers", "samples", "levels", "lever",
-                                                   "uncertainty", "point"};
+    const std::vector<std::string>& known = experiment_keys();
     for (auto&& [k, v] : ex) {
         const std::string key(k.str());
         if (std::find(known.begin(), known.end(), key) == known.end()) {

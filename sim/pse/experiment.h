@@ -96,6 +96,10 @@ Scenario scenario_at(const Experiment& e, std::size_t d);
 /// scenario, checking type and range. Throws InputError naming the key.
 void apply_setting(Scenario& s, const Setting& setting, const std::string& where = "");
 
+/// The keys an [experiment] table accepts (documented in docs/SCENARIOS.md, "Experiment keys");
+/// any other key is an error.
+const std::vector<std::string>& experiment_keys();
+
 /// Design columns for the results file (numeric encoding: booleans 0/1, choices and text as the
 /// index into the factor's distinct values in order of first appearance).
 std::vector<DesignColumn> design_columns(const Experiment& e);
