@@ -540,7 +540,8 @@ def sampling_answer(res: Results, d: ReportData) -> list[str]:
         out.append("Levers (choices a project or donor makes) in this design: " + ", ".join(lev) +
                    "; uncertainties (conditions nobody chooses): " + ", ".join(unc) + ". A lever's index says how "
                    "much of the spread its setting explains over the range sampled here, alongside the "
-                   "uncertainties; it does not say which setting is best — see the robustness section.")
+                   "uncertainties; it does not say which setting is best (a grid of lever settings crossed with "
+                   "uncertainties answers that, in the report's robustness section).")
     if not out:
         out.append(f"This {res.design_method} design has {res.n_design_points} design points; see the sections "
                    "below.")
