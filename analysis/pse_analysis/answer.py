@@ -440,7 +440,7 @@ def level_paragraph(res: Results, dp: int, n_boot: int = 2000) -> str:
             continue
         bits.append(f"{w}: {interval_text(e.mean, e.lo, e.hi, e.n, u)}")
     end = res.design.at[dp, "end_week"]
-    length = f"a {years_text(end)} project, " if end is not None and np.isfinite(end) else ""
+    length = f"{value_words('end_week', end)}, " if end is not None and np.isfinite(end) else ""
     return (f"{_cap(res.label(dp))} ({length}{len(r)} replications of {years_text(res.weeks)}; means over "
             "replications): " + "; ".join(bits) + ".")
 
