@@ -127,7 +127,9 @@ TEST(Accounting, EveryEndedPartnershipHasACauseAndAHow) {
             EXPECT_EQ(cause[i], static_cast<double>(EndCause::kNone));
             EXPECT_TRUE(how[i] == 0 || how[i] == 4);
         }
-        if (how[i] == 3) EXPECT_EQ(cause[i], static_cast<double>(EndCause::kProjectEnd));
+        if (how[i] == 3) {
+            EXPECT_EQ(cause[i], static_cast<double>(EndCause::kProjectEnd));
+        }
         dropped += how[i] == 1;
     }
     EXPECT_GT(dropped, 0);
