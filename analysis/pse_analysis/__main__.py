@@ -14,7 +14,9 @@ the command needs, e.g. sensitivity for a file that is not a Sobol/Morris sweep)
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import warnings
 
 import matplotlib
 
@@ -27,21 +29,48 @@ from .errors import AnalysisError, ResultsFileError  # noqa: E402
 from .io import load  # noqa: E402
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with the CLI's one-line errors: 'error: <what> (see `<prog> --help`)', exit 2,
+    no usage dump."""
+
+    def error(self, message):  # noqa: D401 - argparse API
+        self.exit(2, f"error: {message} (see `{self.prog} --help`)\n")
+
+
+def _prog() -> str:
+    """'pse-sim' when started by `pse-sim report ...` (which sets PSE_SIM), else the module."""
+    return "pse-sim" if os.environ.get("PSE_SIM") else "python3 -m pse_analysis"
+
+
+_REPORT_EPILOG = """examples:
+  {prog} report results/default.h5 -o report/default
+  {prog} report results/part_time_only.h5 results/default.h5 results/two_specialists.h5 --baseline 1 -o report/staffing
+  {prog} report results/staffing.h5 -o report/staffing --embed
+
+The report opens with the answer (what each lever of the experiment changes, with 95% intervals),
+then the figures, then the tables (collapsed, each with a CSV file). Exit codes: 0 report written,
+1 a file could not be read or written, 2 bad arguments or a file without what the report needs."""
+
+
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python3 -m pse_analysis",
-                                description="Analyse pse-sim HDF5 results files (docs/OUTPUT.md).")
-    sub = p.add_subparsers(dest="cmd", required=True)
-    r = sub.add_parser("report", help="write an HTML report with figures and tables")
-    r.add_argument("files", nargs="+", help="results file(s); several are compared as design points")
-    r.add_argument("-o", "--output", required=True, help="output folder (index.html, figures/, tables/)")
-    r.add_argument("--baseline", type=int, default=0, help="design point differences are taken from (default 0)")
+    prog = _prog()
+    p = _Parser(prog=prog, description="Analyse pse-sim HDF5 results files (docs/OUTPUT.md).")
+    sub = p.add_subparsers(dest="cmd", required=True, parser_class=_Parser, metavar="COMMAND")
+    r = sub.add_parser("report", help="write an HTML report with figures and tables",
+                       description="Write an HTML report (index.html, figures/*.png, tables/*.csv) of one results "
+                                   "file, or of several compared side by side (the first is the baseline).",
+                       epilog=_REPORT_EPILOG.format(prog=prog), formatter_class=argparse.RawDescriptionHelpFormatter)
+    r.add_argument("files", nargs="+", metavar="RESULTS.h5", help="results file(s); several are compared as design points")
+    r.add_argument("-o", "--output", required=True, metavar="DIR", help="output folder (index.html, figures/, tables/)")
+    r.add_argument("--baseline", type=int, default=0, metavar="N",
+                   help="design point differences are taken from (default 0)")
     r.add_argument("--embed", action="store_true", help="embed figures in index.html (single self-contained file)")
-    r.add_argument("--boot", type=int, default=1000, help="bootstrap resamples for sensitivity intervals")
-    r.add_argument("--max-design-points", type=int, default=16,
+    r.add_argument("--boot", type=int, default=1000, metavar="N", help="bootstrap resamples for intervals (default 1000)")
+    r.add_argument("--max-design-points", type=int, default=16, metavar="N",
                    help="draw at most this many design points separately (larger sweeps are pooled)")
-    r.add_argument("--sensitivity-metric", action="append", default=None,
+    r.add_argument("--sensitivity-metric", action="append", default=None, metavar="METRIC",
                    help="summary metric for the sensitivity section (repeatable)")
-    r.add_argument("--dpi", type=int, default=100)
+    r.add_argument("--dpi", type=int, default=100, metavar="N", help="resolution of the figures (default 100)")
     s = sub.add_parser("summary", help="print mean and 95%% CI per design point and metric")
     s.add_argument("files", nargs="+")
     s.add_argument("--metric", action="append", default=None)
@@ -80,6 +109,7 @@ def _print(df: pd.DataFrame, as_csv: bool) -> None:
 
 def main(argv=None) -> int:
     args = _parser().parse_args(argv)
+    warnings.simplefilter("ignore")   # no library warnings (matplotlib, numpy) in front of the user
     try:
         if args.cmd == "validate-model":
             from .validation import main_from_args as _validate_main
@@ -122,6 +152,15 @@ def main(argv=None) -> int:
     except OSError as e:  # e.g. the report folder is an existing file, or not writable
         where = f"'{e.filename}': " if getattr(e, "filename", None) else ""
         print(f"error: {where}{e.strerror or e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("error: stopped (Ctrl-C); nothing more was written", file=sys.stderr)
+        return 1
+    except Exception as e:  # a defect in the analysis: one line, the traceback only on request
+        if os.environ.get("PSE_DEBUG"):
+            raise
+        print(f"error: the analysis failed ({type(e).__name__}: {e}); set PSE_DEBUG=1 for the details and "
+              "please report it", file=sys.stderr)
         return 1
     return 0
 

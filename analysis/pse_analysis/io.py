@@ -595,6 +595,29 @@ def _apply_design_weeks(pw: list[dict], one: dict) -> None:
             break
 
 
+def _distinct_labels(design: pd.DataFrame, n_files: int) -> list[str]:
+    """Labels for design points of several files that share a label (e.g. two runs of 'default'
+    made with different --set overrides): the label plus the resolved parameters in which that
+    file differs from the others ('default (dedicated_fte = 2)'); the file number when the
+    parameters are the same."""
+    from .answer import resolved_values
+    first = {si: design.index[design["source"] == si][0] for si in range(n_files)}
+    vals = {si: resolved_values(design.at[first[si], "resolved"]) for si in range(n_files)}
+    keys = sorted(set().union(*vals.values()) - {"run.name"})
+    differing = [k for k in keys if len({repr(vals[si].get(k)) for si in vals}) > 1]
+    out = []
+    for lab, src in zip(design["label"], design["source"]):
+        if (design["label"] == lab).sum() < 2:
+            out.append(lab)
+            continue
+        bits = [f"{_short_key(k)} = {vals[src].get(k, 'default')}" for k in differing if k in vals[src]]
+        bits = [b.replace("True", "true").replace("False", "false") for b in bits]
+        out.append(f"{lab} ({', '.join(bits[:3])}{', ...' if len(bits) > 3 else ''})" if bits else f"{lab} [{src}]")
+    if len(set(out)) < len(out):   # still equal: fall back to the file number
+        out = [f"{lab} [{src}]" for lab, src in zip(out, design["source"])]
+    return out
+
+
 def load(paths: str | os.PathLike | Sequence[str | os.PathLike]) -> Results:
     """Open one results file, or several to compare as design points, as a :class:`Results`.
 
@@ -662,7 +685,7 @@ def load(paths: str | os.PathLike | Sequence[str | os.PathLike]) -> Results:
     design.index = pd.Index(design["design_point"].to_numpy(), name="dp")
     # make labels unique (two files of the same scenario)
     if design["label"].duplicated().any():
-        design["label"] = [f"{lab} [{src}]" for lab, src in zip(design["label"], design["source"])]
+        design["label"] = _distinct_labels(design, len(ones))
     metric_rows: dict = {}
     for o in ones:
         for m in o["metrics"]:

@@ -577,3 +577,122 @@ def morris_figure(tables: dict) -> Figure:
         ax.set_title(metric_label(metric), fontsize=10)
         ax.grid(alpha=0.3)
     return fig
+
+
+# ---------------------------------------------------------------------------------------------
+# Figures of the answer (readable at page width: 11-13 pt type on a 10-inch-wide figure)
+# ---------------------------------------------------------------------------------------------
+_ANSWER_FONT = 11.0
+
+
+def lever_figure(steps: pd.DataFrame, lever: str, metrics: list[str], titles: dict | None = None) -> Figure:
+    """One panel per metric: the mean at each level of one lever with its 95% bootstrap interval
+    (none drawn from fewer than 5 replications), levels in order along x, labelled in words.
+
+    steps: the rows of :func:`pse_analysis.answer.lever_steps` for this lever."""
+    g = steps[steps["lever"] == lever]
+    metrics = [m for m in metrics if m in set(g["metric"])]
+    ncols = min(3, max(1, len(metrics)))
+    nrows = int(np.ceil(len(metrics) / ncols)) or 1
+    fig = Figure(figsize=(10.5, 3.6 * nrows + 0.9))
+    _layout(fig, left=0.75, right=0.25, top=0.75, bottom=1.3, wspace=0.38, hspace=1.1)
+    for k, m in enumerate(metrics):
+        ax = fig.add_subplot(nrows, ncols, k + 1)
+        s = g[g["metric"] == m]
+        words = [s.iloc[0]["words_from"]] + list(s["words_to"])
+        mean = [s.iloc[0]["mean_from"]] + list(s["mean_to"])
+        lo = [s.iloc[0]["lo_from"]] + list(s["lo_to"])
+        hi = [s.iloc[0]["hi_from"]] + list(s["hi_to"])
+        x = np.arange(len(words))
+        ax.plot(x, mean, "o-", color="#1f77b4", lw=1.5, ms=7)
+        for xi, m0, l0, h0 in zip(x, mean, lo, hi):
+            if np.isfinite(l0) and np.isfinite(h0):
+                ax.plot([xi, xi], [l0, h0], color="#1f77b4", lw=2.5, alpha=0.6)
+        ax.set_xticks(x)
+        ax.set_xticklabels([_wrap(w, 13) for w in words], fontsize=_ANSWER_FONT - 2.5)
+        ax.set_title(_wrap((titles or {}).get(m, metric_label(m)), 34), fontsize=_ANSWER_FONT)
+        ax.tick_params(axis="y", labelsize=_ANSWER_FONT - 1)
+        ax.set_xlim(-0.4, len(words) - 0.6)
+        ax.grid(alpha=0.3, axis="y")
+        lo_y = np.nanmin([v for v in lo + mean if np.isfinite(v)] or [0])
+        if lo_y >= 0:
+            ax.set_ylim(bottom=0)
+    return fig
+
+
+def _wrap(text: str, width: int) -> str:
+    import textwrap
+    return "\n".join(textwrap.wrap(str(text), width)) or str(text)
+
+
+def funding_horizon_by_level_figure(res: Results, key: str, words: dict | None = None) -> Figure:
+    """Funding horizon with one panel per level of a lever (e.g. each project end date), so that
+    3-, 5-, 7- and 10-year projects are never pooled into one median: partnerships active and
+    partnerships continuing after the project end, median and IQR band over all runs at that
+    level (the other design parameters pooled), with that level's project end and end + 1 year."""
+    names = [n for n in ("partnerships_active", "partnerships_after_end") if n in res.series_names]
+    vals = res.design[key].to_numpy(dtype=float)
+    levels = sorted({v for v in vals if np.isfinite(v)})
+    ncols = min(2, max(1, len(levels)))
+    nrows = int(np.ceil(len(levels) / ncols))
+    fig = Figure(figsize=(10.5, 3.0 * nrows + 1.0))
+    _layout(fig, left=0.8, right=0.25, top=0.9, bottom=0.65, wspace=0.12, hspace=0.55)
+    x = _years(np.arange(res.weeks))
+    dp_all = res.runs["design_point"].to_numpy()
+    arrays = {n: res.series(n) for n in names}
+    colors = {"partnerships_active": "#1f77b4", "partnerships_after_end": "#d62728"}
+    axes = []
+    for k, v in enumerate(levels):
+        ax = fig.add_subplot(nrows, ncols, k + 1, sharey=axes[0] if axes else None)
+        axes.append(ax)
+        dps = list(res.design.index[vals == v])
+        mask = res.done & np.isin(dp_all, dps)
+        for n in names:
+            if mask.any():
+                q = np.percentile(arrays[n][mask], [25, 50, 75], axis=0)
+                ax.fill_between(x, q[0], q[2], color=colors[n], alpha=0.2, lw=0)
+                ax.plot(x, q[1], color=colors[n], lw=1.6, label=metric_label(n))
+        for e in _end_weeks(res, dps)[:6]:
+            ax.axvline(e / WEEKS_PER_YEAR, color="k", ls="--", lw=1)
+            if e + 52 < res.weeks:
+                ax.axvline((e + 52) / WEEKS_PER_YEAR, color="k", ls=":", lw=1)
+        ax.set_title((words or {}).get(v, f"{_short(key)} = {v:g}") + f" ({int(mask.sum())} runs)",
+                     fontsize=_ANSWER_FONT)
+        ax.tick_params(labelsize=_ANSWER_FONT - 1)
+        ax.set_xlim(x[0], x[-1])
+        ax.grid(alpha=0.3)
+        if k % ncols:
+            ax.tick_params(labelleft=False)
+        if k >= len(levels) - ncols:
+            ax.set_xlabel("years since start", fontsize=_ANSWER_FONT)
+    if axes:
+        h, lab = axes[0].get_legend_handles_labels()
+        h += [axes[0].plot([], [], "k--", lw=1)[0], axes[0].plot([], [], "k:", lw=1)[0]]
+        lab += ["project end", "1 year after project end"]
+        fig.legend(h, lab, loc="upper center", ncol=4, fontsize=_ANSWER_FONT - 1, frameon=False,
+                   bbox_to_anchor=(0.5, 1 - 0.05 / fig.get_size_inches()[1]))
+    return fig
+
+
+def rank_correlation_figure(table: pd.DataFrame) -> Figure:
+    """Heat map of Spearman rank correlations, outcomes (rows) against design factors (columns),
+    each cell labelled with its value; table: columns factor, metric, rho."""
+    piv = table.pivot(index="metric", columns="factor", values="rho")
+    fig = Figure(figsize=(min(10.5, 2.0 + 1.6 * piv.shape[1]), 1.2 + 0.6 * piv.shape[0]))
+    left = _text_inches([metric_label(m) for m in piv.index], _ANSWER_FONT - 1) + 0.4
+    _layout(fig, left=left, right=1.1, top=0.35, bottom=1.4)
+    ax = fig.add_subplot(1, 1, 1)
+    im = ax.imshow(piv.to_numpy(dtype=float), cmap="RdBu_r", vmin=-1, vmax=1, aspect="auto")
+    ax.set_xticks(range(piv.shape[1]))
+    ax.set_xticklabels([_wrap(_short(c), 14) for c in piv.columns], fontsize=_ANSWER_FONT - 1)
+    ax.set_yticks(range(piv.shape[0]))
+    ax.set_yticklabels([metric_label(m) for m in piv.index], fontsize=_ANSWER_FONT - 1)
+    for i in range(piv.shape[0]):
+        for j in range(piv.shape[1]):
+            v = piv.iat[i, j]
+            ax.text(j, i, "n/a" if not np.isfinite(v) else f"{v:+.2f}", ha="center", va="center",
+                    fontsize=_ANSWER_FONT - 1, color="white" if np.isfinite(v) and abs(v) > 0.6 else "black")
+    cb = fig.colorbar(im, ax=ax, fraction=0.05, pad=0.02)
+    cb.ax.tick_params(labelsize=_ANSWER_FONT - 2)
+    cb.set_label("Spearman ρ", fontsize=_ANSWER_FONT - 1)
+    return fig

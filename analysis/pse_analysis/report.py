@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import plots, stats
+from . import answer, plots, stats, toolbox
 from .errors import AnalysisError, MissingDataError
 from .io import Results, load
 
@@ -29,6 +29,8 @@ from .io import Results, load
 HEADLINE_METRICS = ["agreements", "share_reaching_agreement", "median_weeks_to_agreement", "partnerships_at_end",
                     "partnerships_end_plus_52", "workers_reached", "vulnerability_reduction", "suppliers_improved",
                     "survivors_placed", "resources_usd", "hours_per_agreement"]
+#: Summary metrics the robustness section analyses (more is better for each).
+ROBUSTNESS_METRICS = ["agreements", "partnerships_end_plus_52", "vulnerability_reduction"]
 #: Summary metrics the sensitivity section analyses by default.
 SENSITIVITY_METRICS = ["agreements", "vulnerability_reduction", "partnerships_end_plus_52", "workers_reached"]
 
@@ -66,15 +68,18 @@ def fmt_num(x: float, share: bool = False, decimals: int | None = None) -> str:
     return _fmt(x, _decimals(x) if decimals is None else decimals)
 
 
-def fmt_ci(mean: float, lo: float, hi: float, share: bool = False, signed: bool = False) -> str:
+def fmt_ci(mean: float, lo: float, hi: float, share: bool = False, signed: bool = False, n=None) -> str:
     """'6.6 (95% CI 5.1–8.1)', with the same decimals for all three numbers; 'to' instead of a
-    dash when a bound is negative."""
+    dash when a bound is negative. With ``n`` (replications) below answer.MIN_REPLICATIONS, no
+    interval: '6.6 (no interval from 3 replications)'."""
     finite = [abs(v) for v in (mean, lo, hi) if v is not None and np.isfinite(v)]
     top = max(finite) if finite else 0.0
     d = (0 if top >= 0.1 else 1) if share else _decimals(top)
     m = fmt_num(mean, share, d)
     if signed and np.isfinite(mean) and mean > 0:
         m = "+" + m
+    if n is not None and np.isfinite(n) and int(n) < answer.MIN_REPLICATIONS:
+        return f"{m} (no interval from {int(n)} replication{'s' if int(n) != 1 else ''})"
     if not (np.isfinite(lo) and np.isfinite(hi)):
         return f"{m} (CI n/a)"
     sep = "\u2013" if lo >= 0 and hi >= 0 else " to "
@@ -106,6 +111,10 @@ class ReportData:
     sensitivity_method: str | None = None
     sensitivity: dict = field(default_factory=dict)
     messages: dict = field(default_factory=dict)   # section -> why it is missing
+    lever_steps: pd.DataFrame | None = None        # answer.lever_steps
+    rank_correlations: pd.DataFrame | None = None  # toolbox.rank_correlations (sampling designs)
+    robustness: dict = field(default_factory=dict)  # metric -> (policy x scenario table, robustness table)
+    discovery: dict = field(default_factory=dict)   # metric -> (PrimBox, threshold)
 
 
 def is_sampling_design(res: Results) -> bool:
@@ -161,6 +170,24 @@ def analyse(res: Results, baseline: int = 0, n_boot: int = 1000, sensitivity_met
                 data.messages.setdefault("sensitivity_metrics", []).append(str(e))
     except MissingDataError as e:
         data.messages["sensitivity"] = str(e)
+    if is_sampling_design(res) and res.design_keys:
+        rc_metrics = [m for m in SENSITIVITY_METRICS if m in res.summary_names]
+        data.rank_correlations = toolbox.rank_correlations(res, rc_metrics)
+    for m in [m for m in ROBUSTNESS_METRICS if m in res.summary_names]:
+        try:
+            data.robustness[m] = toolbox.robustness(res, m)
+        except MissingDataError as e:
+            data.messages["robustness"] = str(e)
+            break
+    if is_sampling_design(res) and any(res.design_roles.get(k) == "uncertainty" for k in res.design_keys):
+        for m in [m for m in ("agreements", "vulnerability_reduction") if m in res.summary_names]:
+            try:
+                data.discovery[m] = toolbox.scenario_discovery(res, m)
+            except MissingDataError as e:
+                data.messages["discovery"] = str(e)
+    elif "discovery" not in data.messages:
+        data.messages["discovery"] = (f"{res._where()}: scenario discovery needs a sampling design (lhs, sobol, "
+                                      f"morris) with uncertainties; this is a '{res.design_method}' design")
     if not res.has_pipeline:
         data.messages["pipeline"] = f"{res._where()}: no /series/pipeline dataset"
     return data
@@ -196,45 +223,7 @@ def summary_paragraphs(d: ReportData) -> list[str]:
                      f"{int(reps.max()) if len(reps) else 0} replications of {res.weeks} weeks, varying {varied}. "
                      "Over all runs: " + "; ".join(bits) + ".")
     for dp in dps_text:
-        parts = []
-        label = res.label(dp)
-        end = res.design.at[dp, "end_week"]
-        r = _row(summ, dp, "agreements")
-        if r is not None:
-            parts.append(f"Agreements signed: {fmt_ci(r['mean'], r['lo'], r['hi'])}")
-        r = _row(summ, dp, "share_reaching_agreement")
-        if r is not None and np.isfinite(r["mean"]):
-            parts.append(f"share of initiated engagements reaching agreement: "
-                         f"{fmt_ci(r['mean'], r['lo'], r['hi'], share=True)}")
-        if d.tta_summary is not None:
-            t = d.tta_summary[(d.tta_summary["design_point"] == dp) & (d.tta_summary["stream"] == "WS1")]
-            if not t.empty:
-                t = t.iloc[0]
-                parts.append(f"median time from first contact to a signed agreement (prevention work stream, "
-                             f"over all agreements of all runs): "
-                             f"{t['median']:.0f} weeks (interquartile range {t['q25']:.0f}–{t['q75']:.0f}; "
-                             f"{100 * t['share_within_52']:.0f}% within a year)")
-        elif (r := _row(summ, dp, "median_weeks_to_agreement")) is not None and np.isfinite(r["mean"]):
-            parts.append(f"median weeks from identification to agreement: {fmt_ci(r['mean'], r['lo'], r['hi'])}")
-        r = _row(summ, dp, "partnerships_at_end")
-        if r is not None:
-            when = f" (week {int(end)})" if end is not None and np.isfinite(end) else ""
-            parts.append(f"partnerships active at the project end{when}: {fmt_ci(r['mean'], r['lo'], r['hi'])}")
-        r = _row(summ, dp, "partnerships_end_plus_52")
-        if r is not None and np.isfinite(r["mean"]):
-            parts.append(f"partnerships active one year after the project end: {fmt_ci(r['mean'], r['lo'], r['hi'])}")
-        r = _row(summ, dp, "workers_reached")
-        if r is not None:
-            parts.append(f"workers reached by the final week: {fmt_ci(r['mean'], r['lo'], r['hi'])}")
-        r = _row(summ, dp, "vulnerability_reduction")
-        if r is not None:
-            parts.append(f"vulnerability reduction: {fmt_ci(r['mean'], r['lo'], r['hi'])} worker-equivalents")
-        r = _row(summ, dp, "survivors_placed")
-        if r is not None and np.isfinite(r["mean"]) and r["mean"] > 0:
-            parts.append(f"survivors placed in jobs: {fmt_ci(r['mean'], r['lo'], r['hi'])}")
-        n_rep = int(reps.get(dp, 0))
-        head = f"In '{label}' ({n_rep} replications of {res.weeks} weeks, means over replications): "
-        paras.append(head + "; ".join(parts) + ".")
+        paras.append(answer.level_paragraph(res, dp))
     if n_failed:
         paras.append(f"{n_failed} run(s) did not finish (status not 'done') and are left out.")
     if min(reps.tolist() or [0]) < 10 and not is_sampling_design(res):
@@ -252,7 +241,7 @@ def summary_paragraphs(d: ReportData) -> list[str]:
             for m in keym:
                 if m in g.index and np.isfinite(g.at[m, "effect"]):
                     r = g.loc[m]
-                    txt = f"{plots.metric_label(m).lower()} {fmt_ci(r['effect'], r['lo'], r['hi'], signed=True)}"
+                    txt = f"{plots.metric_label(m).lower()} {fmt_ci(r['effect'], r['lo'], r['hi'], signed=True, n=r['n'])}"
                     if np.isfinite(r["lo"]) and r["lo"] <= 0 <= r["hi"]:
                         txt += " (not distinguishable from no change)"
                     bits.append(txt)
@@ -275,7 +264,7 @@ def summary_paragraphs(d: ReportData) -> list[str]:
                 if m not in c.index or not np.isfinite(c.at[m, "diff"]):
                     continue
                 row = c.loc[m]
-                txt = f"{plots.metric_label(m).lower()} {fmt_ci(row['diff'], row['lo'], row['hi'], signed=True)}"
+                txt = f"{plots.metric_label(m).lower()} {fmt_ci(row['diff'], row['lo'], row['hi'], signed=True, n=row['n'])}"
                 if np.isfinite(row["rel_diff"]) and abs(row["mean_baseline"]) >= 1 and row["diff"] != 0 \
                         and not _is_share(res, m):
                     txt += f", {'+' if row['rel_diff'] > 0 else ''}{fmt_num(100 * row['rel_diff'], decimals=0)}% of the baseline mean"
@@ -355,6 +344,8 @@ text-align:right} th{background:#f3f3f3} td.l,th.l{text-align:left}
 .summary{background:#eef5fb;border-left:4px solid #1f77b4;padding:.6em 1.2em}
 figure{margin:1em 0} figcaption{color:#444;font-size:.9em;max-width:1000px} img{max-width:100%}
 .note{color:#666;font-size:.85em}
+details{margin:.6em 0} details>summary{cursor:pointer;color:#1f4e79;font-size:.92em}
+.summary h3{margin:.6em 0 .2em;font-size:1.1em}
 """
 
 
@@ -404,7 +395,157 @@ class _Writer:
         path = self.out / "tables" / f"{name}.csv"
         df.to_csv(path, index=False)
         self.tables.append(str(path))
-        return _table_html(df, left_cols, max_rows) + f"<p class='note'>CSV: <a href='tables/{name}.csv'>tables/{name}.csv</a></p>"
+        return (f"<details><summary>Table: {html.escape(name.replace('_', ' '))} ({len(df)} rows) · "
+                f"CSV: <a href='tables/{name}.csv'>tables/{name}.csv</a></summary>"
+                + _table_html(df, left_cols, max_rows) + "</details>")
+
+
+
+def _answer_section(res: Results, d: ReportData, w: "_Writer", n_boot: int) -> list[str]:
+    """The report's first screen: per lever, the plain-language answer with intervals; the
+    parameter diff of compared files; then the figures that answer it."""
+    body = ["<h2>Answer</h2>"]
+    if res.design_method == "files":
+        diff = answer.parameter_diff(res)
+        if diff.empty:
+            body.append("<p class='note'>The compared files have the same parameters (they differ only in "
+                        "their seeds or names).</p>")
+        else:
+            body.append("<p>What differs between the compared files (resolved parameters; the first file is the "
+                        "baseline):</p>" + _table_html(diff, left_cols=tuple(diff.columns)))
+            diff.to_csv(w.out / "tables" / "parameter_diff.csv", index=False)
+    steps = answer.lever_steps(res, n_boot=max(n_boot, 200))
+    d.lever_steps = steps
+    paras = answer.answer_paragraphs(res, steps)
+    body.append("<div class='summary'>")
+    if paras:
+        for heading, sentences in paras:
+            body.append(f"<h3>{html.escape(heading)}</h3>" + "".join(f"<p>{html.escape(t)}</p>" for t in sentences))
+    elif answer.is_sampling(res):
+        for t in sampling_answer(res, d):
+            body.append(f"<p>{html.escape(t)}</p>")
+    else:
+        body.append(f"<p>{html.escape(answer.level_paragraph(res, d.baseline, n_boot=max(n_boot, 200)))}</p>")
+    if d.robustness:
+        bits = []
+        for m, (table, rob) in d.robustness.items():
+            best = rob["max_regret"].idxmin()
+            bits.append(f"for {plots.metric_label(m).lower()}, {best} (maximum regret {fmt_num(rob.at[best, 'max_regret'])}"
+                        f" over {table.shape[1]} uncertainty settings)")
+        body.append("<p>" + html.escape("Robust choice (smallest maximum regret across the uncertainties): "
+                                        + "; ".join(bits) + ". See 'Robustness of lever settings'.") + "</p>")
+    body.append("</div>")
+    if not steps.empty:
+        steps.to_csv(w.out / "tables" / "lever_steps.csv", index=False)
+        body.append("<p class='note'>All steps with their intervals: <a href='tables/lever_steps.csv'>"
+                    "tables/lever_steps.csv</a>.</p>")
+        metrics = [m for m, _, _ in answer.ANSWER_METRICS if m in set(steps["metric"])]
+        for key in steps["lever"].unique():
+            titles = {"median_weeks_to_agreement": "Median weeks contact → agreement (each run's median, mean "
+                                                   "over runs)"}
+            body.append(w.figure(plots.lever_figure(steps, key, metrics, titles),
+                                 f"answer_{_safe(key)}",
+                                 f"{answer._lever_topic(key)}: mean over replications at each setting with its "
+                                 "95% percentile-bootstrap interval (none from fewer than 5 replications)."))
+        for key in answer.levers(res):
+            if key.split(".")[-1] == "end_week" and "partnerships_active" in res.series_names:
+                vals = sorted({v for v in res.design[key].to_numpy(dtype=float) if np.isfinite(v)})
+                words = {v: answer.value_words(key, v) for v in vals}
+                body.append(w.figure(plots.funding_horizon_by_level_figure(res, key, words),
+                                     f"funding_horizon_by_{_safe(key)}",
+                                     "Funding horizon, one panel per project length (other design parameters "
+                                     "pooled within a panel): partnerships active and partnerships continuing "
+                                     "after the project end, median and interquartile band over runs. Dashed: "
+                                     "project end; dotted: one year later."))
+    return body
+
+
+def _toolbox_sections(res: Results, d: ReportData, w: "_Writer") -> list[str]:
+    """Rank correlations (sampling designs), robustness of lever settings across uncertainties
+    (designs with both, crossed), scenario discovery by PRIM (sampling designs with uncertainties)."""
+    body = []
+    rc = d.rank_correlations
+    if rc is not None and not rc.empty:
+        body.append("<h2>Factors and outcomes (rank correlations)</h2><p>Spearman rank correlation of each "
+                    "outcome with each varied parameter over all runs: +1 = the outcome rises steadily with the "
+                    "parameter, −1 = it falls, 0 = no monotone relation (a parameter can still matter through "
+                    "interactions; the Sobol/Morris indices, where present, capture those).</p>")
+        body.append(w.figure(plots.rank_correlation_figure(rc), "rank_correlations",
+                             "Spearman ρ of each outcome (rows) against each design parameter (columns), over runs."))
+        body.append(w.table(rc, "rank_correlations", left_cols=("factor", "role", "metric")))
+    body.append("<h2>Robustness of lever settings</h2>")
+    if d.robustness:
+        n_scen = next(iter(d.robustness.values()))[0].shape[1]
+        body.append(f"<p>Each lever setting (policy) across the {n_scen} settings of the uncertainties (scenarios), "
+                    "means over replications. Regret in a scenario = the best policy's outcome there minus this "
+                    "policy's; a robust policy has a small maximum regret.</p>")
+        for m, (table, rob) in d.robustness.items():
+            best = rob["max_regret"].idxmin()
+            r = rob.loc[best]
+            body.append(f"<p><b>{html.escape(plots.metric_label(m))}</b>: the smallest maximum regret has "
+                        f"<b>{html.escape(best)}</b> ({fmt_num(r['max_regret'])}; worst case {fmt_num(r['worst'])}, "
+                        f"best in {int(r['best_in'])} of {n_scen} scenarios).</p>")
+            body.append(w.table(rob.reset_index().rename(columns={"index": "policy"}), f"robustness_{m}",
+                                left_cols=("policy",)))
+            body.append(w.table(table.reset_index(), f"policy_by_scenario_{m}", left_cols=("policy",)))
+    else:
+        body.append(_msg("No robustness analysis: " + d.messages.get("robustness", "no levers and uncertainties")))
+    body.append("<h2>Scenario discovery: when does it fail?</h2>")
+    if d.discovery:
+        body.append("<p>PRIM (patient rule induction) over the design points: a 'failure' is a design point whose "
+                    "mean is in the bottom quarter of all design points; the box is the range of parameter values "
+                    "where failures concentrate. Coverage = share of all failures inside the box; density = share "
+                    "of the design points inside the box that fail.</p>")
+        for m, (box, thr) in d.discovery.items():
+            body.append(f"<p><b>{html.escape(plots.metric_label(m))}</b> at or below {fmt_num(thr)}: concentrated "
+                        f"where {html.escape(toolbox.box_text(box))} — coverage {100 * box.coverage:.0f}%, density "
+                        f"{100 * box.density:.0f}% (against {100 * box.base_density:.0f}% over the whole design; "
+                        f"{box.n} design points in the box).</p>")
+            body.append(w.table(box.trajectory.reset_index().rename(columns={"index": "peeling step"}),
+                                f"prim_trajectory_{m}", left_cols=()))
+    else:
+        body.append(_msg("No scenario discovery: " + d.messages.get("discovery", "")))
+    return body
+
+
+def _safe(key: str) -> str:
+    return "".join(c if c.isalnum() else "_" for c in key).strip("_")
+
+
+def sampling_answer(res: Results, d: ReportData) -> list[str]:
+    """The answer of a sampling design (LHS, Monte Carlo, Sobol, Morris): what the outcomes depend
+    on most, from the sensitivity indices or rank correlations, and which factors are levers."""
+    out = []
+    lev = [k for k in res.design_keys if res.design_roles.get(k) == "lever"]
+    unc = [k for k in res.design_keys if res.design_roles.get(k) != "lever"]
+    if d.sensitivity:
+        for m, t in d.sensitivity.items():
+            if d.sensitivity_method == "sobol":
+                t2 = t.sort_values("ST", ascending=False)
+                bits = [f"{k} (total index {r['ST']:.2f}, 95% interval {r['ST_lo']:.2f} to {r['ST_hi']:.2f})"
+                        for k, r in t2.head(3).iterrows()]
+            else:
+                t2 = t.sort_values("mu_star", ascending=False)
+                bits = [f"{k} (Morris μ* {fmt_num(r['mu_star'])})" for k, r in t2.head(3).iterrows()]
+            out.append(f"{plots.metric_label(m)} depends most on " + ", then ".join(bits) + ".")
+    rc = getattr(d, "rank_correlations", None)
+    if rc is not None and not rc.empty and not d.sensitivity:
+        for m, g in rc.groupby("metric", sort=False):
+            g = g.reindex(g["rho"].abs().sort_values(ascending=False).index)
+            bits = [f"{r['factor']} (Spearman ρ {r['rho']:+.2f})" for _, r in g.head(3).iterrows()
+                    if np.isfinite(r["rho"])]
+            if bits:
+                out.append(f"{plots.metric_label(m)} rises or falls most with " + ", then ".join(bits) + ".")
+    if lev and unc:
+        out.append("Levers (choices a project or donor makes) in this design: " + ", ".join(lev) +
+                   "; uncertainties (conditions nobody chooses): " + ", ".join(unc) + ". A lever's index says how "
+                   "much of the spread its setting explains over the range sampled here, alongside the "
+                   "uncertainties; it does not say which setting is best (a grid of lever settings crossed with "
+                   "uncertainties answers that, in the report's robustness section).")
+    if not out:
+        out.append(f"This {res.design_method} design has {res.n_design_points} design points; see the sections "
+                   "below.")
+    return out
 
 
 def _msg(text: str) -> str:
@@ -444,6 +585,9 @@ def build_report(paths, out_dir, baseline: int = 0, embed: bool = False, n_boot:
         f"pse-sim {html.escape(str(a.get('pse_sim_version', '?')))} (commit {html.escape(str(a.get('git_commit', '?')))}), "
         f"created {html.escape(str(a.get('created_utc', '?')))}; command: <code>{html.escape(str(a.get('command_line', '')))}</code><br>"
         f"Report made {_dt.datetime.now(_dt.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')} by pse_analysis.</p>")
+
+    # ---- the answer first
+    body.extend(_answer_section(res, d, w, n_boot))
 
     # ---- summary
     body.append("<h2>Summary</h2><div class='summary'>")
@@ -543,7 +687,10 @@ def build_report(paths, out_dir, baseline: int = 0, embed: bool = False, n_boot:
         body.append("<p>For each run and NGO–organisation pair: week of the agreement event minus the week of "
                     "the pair's first contact (the first 'targeted' or 'inbound_lead' event). WS1 = prevention "
                     "mechanisms (agreement signed); WS2 = survivor employment (company discussions reached). "
-                    "Field evidence: about one year from first contact to agreement.</p>")
+                    "Field evidence: about one year from first contact to agreement. The median in this table "
+                    "is over <b>all agreements of all runs pooled</b>; the answer and the summary state the stored "
+                    "per-run metric <code>median_weeks_to_agreement</code> (each run's median, averaged over "
+                    "runs — the number <code>pse-sim run</code> prints), which can differ from it.</p>")
         body.append(w.figure(plots.time_to_agreement_figure(res, d.tta, max_design_points), "time_to_agreement",
                              "Distribution of weeks from first contact to agreement over all replications."))
         body.append(w.table(d.tta_summary.rename(columns={"label": "design point", "share_within_52":
@@ -584,13 +731,14 @@ def build_report(paths, out_dir, baseline: int = 0, embed: bool = False, n_boot:
                 for off, lab in ((-1, "at end"), (51, "1 year after end")):
                     wk = int(end) + off
                     if 0 <= wk < res.weeks:
-                        ci = stats.mean_ci(arr[:, wk])
-                        row[f"{n} {lab}"] = fmt_ci(ci.mean, ci.lo, ci.hi)
+                        e = answer.bootstrap_mean_ci(arr[:, wk])
+                        row[f"{n} {lab}"] = answer.interval_text(e.mean, e.lo, e.hi, e.n)
                     else:
                         row[f"{n} {lab}"] = "beyond horizon"
             rows.append(row)
         if rows:
-            body.append("<p>Mean over replications (95% CI) in the last project week and 52 weeks later:</p>")
+            body.append("<p>Mean over replications (95% percentile-bootstrap interval) in the last project week "
+                        "and 52 weeks later:</p>")
             body.append(w.table(pd.DataFrame(rows), "funding_horizon", left_cols=tuple(rows[0].keys())))
 
     # ---- indicators vs outcomes
@@ -606,6 +754,9 @@ def build_report(paths, out_dir, baseline: int = 0, embed: bool = False, n_boot:
                             left_cols=("indicator", "outcome", "scope")))
     else:
         body.append(_msg("The file lacks the agreements or vulnerability_reduction summary metric."))
+
+    # ---- researcher's toolbox: rank correlations, robustness, scenario discovery
+    body.extend(_toolbox_sections(res, d, w))
 
     # ---- sensitivity
     body.append("<h2>Sensitivity</h2>")

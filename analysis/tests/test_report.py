@@ -69,7 +69,9 @@ def test_report_without_events_or_sensitivity_explains_why(tmp_path):
     assert "Not available" in html and "record_events" in html
     assert "No sensitivity analysis" in html and "no Sobol or Morris design" in html
     assert "data:image/png;base64," in html
-    assert "Agreements signed: 1.5 (95% CI" in html
+    # 4 replications: the mean, but no interval (at least 5 are needed), said in words
+    assert "agreements signed: 1.5 (no interval: only 4 replications; at least 5 needed)" in html
+    assert "95% CI" not in html.split("<h2>Scenario comparison</h2>")[0]
 
 
 def test_report_with_no_agreements(tmp_path):
@@ -135,7 +137,15 @@ def test_report_for_default_scenario_via_cli(pse_sim, repo_root, tmp_path):
     for section in ("Engagement pipeline over time", "Time from first contact to agreement", "Funding horizon",
                     "Indicators versus outcomes", "Scenario comparison", "Sensitivity"):
         assert section in html
-    assert "Agreements signed: " in html and "one year after the project end" in html
+    assert "agreements signed: " in html and "one year after the end" in html
+    # the time to agreement in the answer is the stored per-run metric, averaged over runs: the
+    # number `pse-sim run` prints in its summary table, under a name that says so
+    from pse_analysis import load
+    from pse_analysis.answer import num
+    mw = load(h5).ok_runs["median_weeks_to_agreement"].mean()
+    answer_part = html.split("<h2>Summary</h2>")[0]
+    assert (f"median weeks from first contact to agreement (per run, averaged over runs): {num(mw)} weeks"
+            in answer_part)
     assert "no Sobol or Morris design" in html
     for fig in ("pipeline", "time_to_agreement", "funding_horizon", "indicators_vs_outcomes"):
         assert (out / "figures" / f"{fig}.png").is_file()
@@ -152,6 +162,15 @@ def test_report_for_each_bundled_experiment(pse_sim, repo_root, tmp_path, experi
         assert "sensitivity_sobol.png" in html or "sensitivity_morris.png" in html
     else:
         assert "No sensitivity analysis" in html
+    first = html.split("<h2>Summary</h2>")[0]
+    assert "<h2>Answer</h2>" in first and "<details>" not in first
+    if experiment == "funding_horizon.toml":    # levers (end week, handover) x an uncertainty (budget_cv)
+        assert "Robust choice (smallest maximum regret" in first and "A 5-year project instead of a 3-year" in first
+        assert (tmp_path / "report" / "figures" / "funding_horizon_by_ngo____end_week.png").is_file()
+    if experiment == "staffing.toml":
+        assert "Two dedicated specialists instead of one dedicated specialist" in first
+    if experiment == "sensitivity.toml":        # a lever among the uncertainties is said to be one
+        assert "Levers (choices a project or donor makes) in this design: ngo[*].dedicated_fte" in first
 
 
 def test_report_comparing_bundled_scenarios(pse_sim, repo_root, tmp_path):
@@ -178,3 +197,50 @@ def test_report_errors_are_one_line_with_the_cli_exit_codes(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.strip() == f"error: '{not_h5}': File exists"
     assert not_h5.read_text() == "hello\n"
+
+
+def test_report_of_an_lhs_sweep_has_rank_correlations_and_scenario_discovery(tmp_path):
+    rng = np.random.default_rng(5)
+    n = 120
+    x = np.column_stack([(rng.permutation(n) + rng.random(n)) / n for _ in range(3)])
+    y = np.where((x[:, 0] > 0.75), 0.0, 10.0) + x[:, 1] + rng.random(n)   # fails in the top quarter of x1
+    keys = ["ngo[*].budget_cv", "trust.gain_rate", "ngo[*].dedicated_fte"]
+    roles = ["uncertainty", "uncertainty", "lever"]
+    p = write_results(tmp_path / "lhs.h5", n_design_points=n, replications=1, weeks=4,
+                      summary={"agreements": y, "vulnerability_reduction": 2 * y},
+                      design={k: (x[:, i], roles[i]) for i, k in enumerate(keys)}, design_method="lhs",
+                      resolved=[resolved_text(end_week=3)] * n)
+    html = _check_html(build_report(p, tmp_path / "rep", dpi=40, n_boot=50))
+    assert "rank_correlations.png" in html
+    first = html.split("<h2>Summary</h2>")[0]
+    assert "Agreements signed rises or falls most with ngo[*].budget_cv (Spearman ρ −" in first.replace("-", "−")
+    assert "Scenario discovery" in html
+    assert re.search(r"concentrated where budget_cv above 0\.7\d* — coverage (9\d|100)%, density 100%", html), "box not found"
+
+
+def test_report_help_and_argument_errors_are_the_clis_own(tmp_path):
+    """`report --help` lists the report's options with examples; a missing -o, a bad number or no
+    command is one `error:` line naming the help command, exit 2, no usage dump or traceback."""
+    env = dict(__import__("os").environ, PYTHONPATH=str(Path(__file__).resolve().parents[1]))
+    def run(*args, pse_sim=False):
+        e = dict(env)
+        if pse_sim:
+            e["PSE_SIM"] = "pse-sim"
+        else:
+            e.pop("PSE_SIM", None)
+        return subprocess.run([sys.executable, "-m", "pse_analysis", *args], capture_output=True, text=True,
+                              env=e, timeout=120)
+    h = run("report", "--help")
+    assert h.returncode == 0 and "-o DIR, --output DIR" in h.stdout and "examples:" in h.stdout
+    assert "--baseline N" in h.stdout and "opens with the answer" in h.stdout
+    good = write_results(tmp_path / "r.h5", summary={"agreements": [1, 2, 3]})
+    for args, want in ((["report", str(good)], "the following arguments are required: -o/--output"),
+                       (["report", str(good), "-o", str(tmp_path / "x"), "--boot", "abc"],
+                        "argument --boot: invalid int value: 'abc'"),
+                       ([], "the following arguments are required: COMMAND")):
+        r = run(*args, pse_sim=True)
+        assert r.returncode == 2, (args, r.stderr)
+        lines = r.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("error: ") and want in lines[0], r.stderr
+        assert "pse-sim" in lines[0] and "usage:" not in r.stderr and "Traceback" not in r.stderr
+    assert not (tmp_path / "x").exists()

@@ -698,8 +698,9 @@ int main(int argc, char** argv) {
 
     auto* report = app.add_subcommand(
         "report", "Write an HTML report (figures, tables, plain-language summary) of results file(s) with the Python analysis package");
-    report->footer("Arguments: RESULTS.h5 [MORE.h5 ...] -o DIR [--embed] [--baseline N] (passed to the analysis package;\n"
-                   "`pse-sim report --help` shows this, `pse-sim report -- --help` the package's own help)");
+    report->footer("Arguments: RESULTS.h5 [MORE.h5 ...] -o DIR [--embed] [--baseline N] ... (all passed to the "
+                   "analysis package; `pse-sim report --help` lists them)");
+    report->set_help_flag();  // --help goes to the analysis package, which lists the report's own options
     report->prefix_command();
     report->fallthrough(false);  // pass every argument on to the analysis package
 

@@ -157,6 +157,13 @@ void apply_setting(Scenario& s, const Setting& setting, const std::string& where
     }
 }
 
+const std::vector<std::string>& experiment_keys() {
+    static const std::vector<std::string> keys = {"name", "description", "design", "replications", "seed",
+                                                  "common_random_numbers", "samples", "levels", "lever",
+                                                  "uncertainty", "point"};
+    return keys;
+}
+
 Scenario scenario_at(const Experiment& e, std::size_t d) {
     Scenario s = e.base;
     for (const auto& st : e.points.at(d)) apply_setting(s, st, e.files.empty() ? "" : e.files.front());
@@ -176,14 +183,46 @@ std::vector<std::vector<double>> latin_hypercube(std::size_t n, std::size_t k, s
     return x;
 }
 
-std::vector<std::vector<double>> saltelli(std::size_t n, std::size_t k) {
+namespace {
+/// SplitMix64 finaliser: a bijective 64-bit mix (Steele et al. 2014), used as the random source of
+/// the scrambling below.
+std::uint64_t mix64(std::uint64_t z) {
+    z += 0x9E3779B97F4A7C15ULL;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+}  // namespace
+
+double owen_scramble(std::uint64_t x, std::uint32_t dim, std::uint64_t seed) {
+    // Nested uniform scrambling (Owen 1995) of the leading kBits binary digits: digit b (b = 0 is the
+    // most significant) is flipped by a random bit that depends only on (seed, dim, b, the b
+    // original digits above it). Equal prefixes get equal flips, so the (t, m, s)-net structure of
+    // the sequence is kept, while each point becomes uniform on [0, 1).
+    constexpr int kBits = 53;
+    const std::uint64_t key = mix64(seed ^ mix64(0x5EED0000ULL + dim));
+    std::uint64_t out = 0;
+    for (int b = 0; b < kBits; ++b) {
+        const std::uint64_t prefix = b == 0 ? 0 : x >> (64 - b);
+        const std::uint64_t flip = mix64(key ^ mix64((static_cast<std::uint64_t>(b) << 56) ^ prefix)) >> 63;
+        const std::uint64_t digit = (x >> (63 - b)) & 1ULL;
+        out = (out << 1) | (digit ^ flip);
+    }
+    return static_cast<double>(out) * 0x1.0p-53;
+}
+
+std::vector<std::vector<double>> saltelli(std::size_t n, std::size_t k, std::uint64_t seed) {
+    // Points 0..n-1 of the 2k-dimensional Sobol sequence (Joe-Kuo directions, Boost.Random), point 0
+    // being the origin (Boost starts at point 1, so it is added here), each coordinate Owen-scrambled.
     boost::random::sobol gen(2 * k);
-    const double scale = std::ldexp(1.0, -64);
     std::vector<std::vector<double>> out;
     out.reserve(n * (k + 2));
     std::vector<double> ab(2 * k);
     for (std::size_t j = 0; j < n; ++j) {
-        for (auto& x : ab) x = static_cast<double>(gen()) * scale;
+        for (std::size_t d = 0; d < 2 * k; ++d) {
+            const std::uint64_t raw = j == 0 ? 0 : static_cast<std::uint64_t>(gen());
+            ab[d] = owen_scramble(raw, static_cast<std::uint32_t>(d), seed);
+        }
         std::vector<double> A(ab.begin(), ab.begin() + static_cast<std::ptrdiff_t>(k)), B(ab.begin() + static_cast<std::ptrdiff_t>(k), ab.end());
         out.push_back(A);
         out.push_back(B);
@@ -258,9 +297,7 @@ Experiment load_experiment_impl(const std::filesystem::path& file, const std::ve
         const Loc l = n ? loc_of(*n, name) : Loc{name, 0, 0};
         problems.push_back(InputProblem{l.file, l.line, l.column, shown_key(key), msg});
     };
-    static const std::vector<std::string> known = {"name", "description", "design", "replications", "seed",
-                                                   "common_random_numbers", "samples", "levels", "lever",
-                                                   "uncertainty", "point"};
+    const std::vector<std::string>& known = experiment_keys();
     for (auto&& [k, v] : ex) {
         const std::string key(k.str());
         if (std::find(known.begin(), known.end(), key) == known.end()) {
@@ -522,7 +559,7 @@ Experiment load_experiment_impl(const std::filesystem::path& file, const std::ve
             need(size <= 1e7, fmt::format("design has {:.0f} points (over 10 million)", size));
             if (problems.empty()) {
                 if (method == "lhs") u = latin_hypercube(n, k, e.master_seed);
-                else if (method == "sobol") u = saltelli(n, k);
+                else if (method == "sobol") u = saltelli(n, k, e.master_seed);
                 else u = morris(n, k, e.levels, e.master_seed);
                 for (const auto& row : u) {
                     DesignPoint p;

@@ -25,7 +25,8 @@
 ///
 /// Design orderings (relied on by analysis/): grid — Cartesian product, first parameter slowest;
 /// sobol — Saltelli blocks of k+2 points per base sample j: A_j, B_j, AB_j^(1..k) (A with column i
-/// from B), from a 2k-dimensional Sobol sequence (Boost.Random); morris — r trajectories of k+1
+/// from B), from an Owen-scrambled 2k-dimensional Sobol sequence (Boost.Random directions,
+/// scrambling seeded by the master seed); morris — r trajectories of k+1
 /// points, each step changing one parameter by Delta = p / (2(p-1)) of its range (Morris 1991).
 #include <cstdint>
 #include <filesystem>
@@ -95,6 +96,10 @@ Scenario scenario_at(const Experiment& e, std::size_t d);
 /// scenario, checking type and range. Throws InputError naming the key.
 void apply_setting(Scenario& s, const Setting& setting, const std::string& where = "");
 
+/// The keys an [experiment] table accepts (documented in docs/SCENARIOS.md, "Experiment keys");
+/// any other key is an error.
+const std::vector<std::string>& experiment_keys();
+
 /// Design columns for the results file (numeric encoding: booleans 0/1, choices and text as the
 /// index into the factor's distinct values in order of first appearance).
 std::vector<DesignColumn> design_columns(const Experiment& e);
@@ -102,8 +107,20 @@ std::vector<DesignColumn> design_columns(const Experiment& e);
 // Design generators (pure functions; unit-tested). Values in [0,1]^k unless noted.
 /// Latin hypercube: n points, each column a random permutation of strata, jittered within stratum.
 std::vector<std::vector<double>> latin_hypercube(std::size_t n, std::size_t k, std::uint64_t seed);
-/// Saltelli design from a Sobol sequence: n base samples x (k + 2) points, ordered A, B, AB^1..AB^k.
-std::vector<std::vector<double>> saltelli(std::size_t n, std::size_t k);
+/// Owen-scrambled coordinate: x is a 64-bit Sobol coordinate (value x / 2^64), dim its dimension;
+/// returns a value in [0, 1) whose leading 53 binary digits are nested-uniformly scrambled (Owen
+/// 1995) with random flips drawn from a hash of (seed, dim, digit, the digits above it).
+/// Pure function; the same (x, dim, seed) always gives the same value.
+double owen_scramble(std::uint64_t x, std::uint32_t dim, std::uint64_t seed);
+/// Saltelli design from an Owen-scrambled Sobol sequence: n base samples x (k + 2) points, ordered
+/// A, B, AB^1..AB^k. A_j is dimensions 0..k-1 and B_j dimensions k..2k-1 of point j (j = 0..n-1,
+/// the origin included) of the 2k-dimensional Sobol sequence, each coordinate scrambled with
+/// owen_scramble(., dim, seed). With distinct scrambles per dimension the points are distinct with
+/// probability 1 (the unscrambled sequence repeats the same value in every dimension at j = 0
+/// and j = 1, which made whole Saltelli blocks identical), and the first 2^m points still hit
+/// each of the 2^m equal intervals of every coordinate exactly once. seed: the experiment's
+/// master seed.
+std::vector<std::vector<double>> saltelli(std::size_t n, std::size_t k, std::uint64_t seed);
 /// Morris trajectories: r trajectories x (k + 1) points on a p-level grid.
 std::vector<std::vector<double>> morris(std::size_t r, std::size_t k, int p, std::uint64_t seed);
 

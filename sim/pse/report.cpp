@@ -133,11 +133,24 @@ int export_csv(const std::filesystem::path& file, const std::filesystem::path& d
     {
         auto out = open("runs.csv");
         out << "run_id,design_point,replication,seed,status,error,wall_seconds";
+        for (const auto& k : r.design_keys) out << "," << csv_escape(k);  // one column per varied parameter
         for (const auto& s : kSummarySpecs) out << "," << s.name;
         out << "\n";
+        // The design value of a run's design point: the label for choice factors, else the number.
+        auto design_value = [&](const std::string& key, std::int64_t dp) -> std::string {
+            const auto& col = r.design.at(key);
+            if (dp < 0 || static_cast<std::size_t>(dp) >= col.size()) return "";
+            const double v = col[static_cast<std::size_t>(dp)];
+            const auto lab = r.design_labels.find(key);
+            if (lab != r.design_labels.end() && std::isfinite(v) && v >= 0 && v < static_cast<double>(lab->second.size()) &&
+                v == std::floor(v))
+                return csv_escape(lab->second[static_cast<std::size_t>(v)]);
+            return num(v);
+        };
         for (std::int64_t i = 0; i < r.n_runs; ++i) {
             out << r.run_id[i] << "," << r.design_point[i] << "," << r.replication[i] << "," << r.seed[i] << ","
                 << static_cast<int>(r.status[i]) << "," << csv_escape(r.error[i]) << "," << num(r.wall_seconds[i]);
+            for (const auto& k : r.design_keys) out << "," << design_value(k, r.design_point[i]);
             for (const auto& s : kSummarySpecs) out << "," << num(r.summary.at(std::string(s.name))[i]);
             out << "\n";
         }

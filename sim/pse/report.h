@@ -26,7 +26,8 @@ std::string summary_table(const std::string& title, const std::vector<std::vecto
 std::string summary_table_from_file(const std::filesystem::path& file);
 
 /// Write a results file as CSV files into `dir` (created if missing): runs.csv (one row per run:
-/// ids, seed, status, error, wall time, summary metrics), design.csv, series_<metric>.csv (one row
+/// ids, seed, status, error, wall time, then one column per varied parameter of the design named
+/// by its key — the run's design value, choices by name — then the summary metrics), design.csv, series_<metric>.csv (one row
 /// per run, one column per week), pipeline.csv (run, week, stage, count; non-zero counts only),
 /// events.csv. Returns the number of files written. Throws IoError.
 int export_csv(const std::filesystem::path& file, const std::filesystem::path& dir);

@@ -555,7 +555,10 @@ ResultsData read_results(const std::filesystem::path& file, bool with_series) {
         r.summary[std::string(spec.name)] = read_1d<double>(sg.get(), std::string(spec.name), H5T_NATIVE_DOUBLE);
     H dg(H5Gopen2(f.get(), "design", H5P_DEFAULT), H5Gclose);
     r.design_keys = read_strings(dg.get(), "_keys");
-    for (const auto& k : r.design_keys) r.design[k] = read_1d<double>(dg.get(), k, H5T_NATIVE_DOUBLE);
+    for (const auto& k : r.design_keys) {
+        r.design[k] = read_1d<double>(dg.get(), k, H5T_NATIVE_DOUBLE);
+        if (auto labels = read_attr_strings(dg.get(), k, "labels"); !labels.empty()) r.design_labels[k] = std::move(labels);
+    }
     if (with_series) {
         H ser(H5Gopen2(f.get(), "series", H5P_DEFAULT), H5Gclose);
         for (const auto& spec : kSeriesSpecs)

@@ -121,6 +121,9 @@ struct ResultsData {
     std::map<std::string, std::vector<double>> series;    ///< metric -> [n_runs * weeks]
     std::vector<std::string> design_keys;
     std::map<std::string, std::vector<double>> design;    ///< key -> [n_design_points]
+    /// key -> names of the codes of a choice/text factor (value i means labels[i]); absent for
+    /// numeric and boolean factors.
+    std::map<std::string, std::vector<std::string>> design_labels;
     std::size_t n_events = 0;
     std::size_t n_network_runs = 0;     ///< runs whose generated network is stored in /network
     /// Per-run tables: table name (kTableSpecs) -> column ("run" and kTableSpecs columns) -> rows.

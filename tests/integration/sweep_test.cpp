@@ -141,3 +141,36 @@ TEST(Sweep, HugeSweepNeedsConfirmation) {
     EXPECT_FALSE(std::filesystem::exists(dir / "h.h5"));
     EXPECT_FALSE(std::filesystem::exists(dir / "h.h5.parts"));
 }
+
+TEST(Sweep, ExportCsvRunsHaveOneColumnPerVariedParameter) {
+    // runs.csv: after wall_seconds, one column per design key holding the run's design value
+    // (choice factors by name), so a spreadsheet needs no join with design.csv.
+    const auto dir = pse::test::temp_dir("export_design_cols");
+    const auto p = dir / "grid.toml";
+    std::ofstream(p) << "[run]\nname = \"g\"\nweeks = 52\n[ecosystem]\nmnc_count = 10\nsupplier_count = 50\n"
+                     << "[experiment]\ndesign = \"grid\"\nreplications = 2\n"
+                     << "[[experiment.lever]]\nkey = \"ngo[*].approach\"\nvalues = [\"co_creation\", \"scrutiny\"]\n"
+                     << "[[experiment.uncertainty]]\nkey = \"trust.gain_rate\"\nvalues = [0.03, 0.05]\n";
+    ASSERT_EQ(run("sweep " + p.string() + " -o " + (dir / "g.h5").string() + " --overwrite"), 0);
+    ASSERT_EQ(run("export " + (dir / "g.h5").string() + " --csv " + (dir / "csv").string()), 0);
+    std::ifstream runs(dir / "csv" / "runs.csv");
+    std::string header, line;
+    std::getline(runs, header);
+    EXPECT_EQ(header.rfind("run_id,design_point,replication,seed,status,error,wall_seconds,ngo[*].approach,trust.gain_rate,", 0), 0u)
+        << header;
+    std::vector<std::string> rows;
+    while (std::getline(runs, line)) rows.push_back(line);
+    ASSERT_EQ(rows.size(), 8u);
+    auto field = [](const std::string& row, int i) {
+        std::stringstream ss(row);
+        std::string f;
+        for (int k = 0; k <= i; ++k) std::getline(ss, f, ',');
+        return f;
+    };
+    // grid order: first factor slowest; two replications per design point
+    EXPECT_EQ(field(rows[0], 7), "co_creation");
+    EXPECT_EQ(field(rows[0], 8), "0.03");
+    EXPECT_EQ(field(rows[3], 8), "0.05");
+    EXPECT_EQ(field(rows[4], 7), "scrutiny");
+    EXPECT_EQ(field(rows[7], 8), "0.05");
+}

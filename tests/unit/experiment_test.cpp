@@ -47,28 +47,97 @@ TEST(LatinHypercube, EveryStratumHitOncePerColumn) {
     EXPECT_NE(pse::latin_hypercube(n, k, 43), x);   // seed matters
 }
 
-TEST(Saltelli, BlockStructureAndBalance) {
+TEST(Saltelli, BlockStructureAndStratification) {
     const std::size_t n = 64, k = 3;
-    const auto x = pse::saltelli(n, k);
+    const auto x = pse::saltelli(n, k, 23);
     ASSERT_EQ(x.size(), n * (k + 2));
-    double mean = 0;
     for (std::size_t j = 0; j < n; ++j) {
         const auto& A = x[j * (k + 2)];
         const auto& B = x[j * (k + 2) + 1];
         for (std::size_t i = 0; i < k; ++i) {
             const auto& AB = x[j * (k + 2) + 2 + i];
             for (std::size_t c = 0; c < k; ++c) EXPECT_EQ(AB[c], c == i ? B[c] : A[c]);
-            mean += A[i];
         }
     }
-    // A Sobol sequence is balanced: the mean of 64 points is within 1/64 of 0.5.
-    EXPECT_NEAR(mean / (n * k), 0.5, 1.0 / 64);
-    // Halves: for 64 points, each coordinate has exactly 32 points below 0.5.
-    for (std::size_t i = 0; i < k; ++i) {
-        int below = 0;
-        for (std::size_t j = 0; j < n; ++j) below += x[j * (k + 2)][i] < 0.5;
-        EXPECT_NEAR(below, 32, 1);  // Boost's sequence skips the all-zero point
+    // Owen scrambling keeps the net property: the first 64 points hit each of the 64 equal
+    // intervals of every one of the 2k coordinates exactly once (A: dims 0..k-1, B: k..2k-1).
+    for (std::size_t d = 0; d < 2 * k; ++d) {
+        std::set<std::size_t> strata;
+        for (std::size_t j = 0; j < n; ++j) {
+            const double u = d < k ? x[j * (k + 2)][d] : x[j * (k + 2) + 1][d - k];
+            ASSERT_GE(u, 0.0);
+            ASSERT_LT(u, 1.0);
+            strata.insert(static_cast<std::size_t>(u * n));
+        }
+        EXPECT_EQ(strata.size(), n) << "dimension " << d << " is not stratified";
     }
+    EXPECT_EQ(pse::saltelli(n, k, 23), x);  // deterministic
+    EXPECT_NE(pse::saltelli(n, k, 24), x);  // the seed changes the scrambling
+}
+
+TEST(Saltelli, NoDuplicatePoints) {
+    // The unscrambled sequence made blocks j = 0 and j = 1 all-identical (A = B); scrambled, every
+    // point of a large design is distinct. (With k = 1, AB^(1) is B by construction.)
+    for (const std::size_t k : {2u, 5u, 8u}) {
+        const auto x = pse::saltelli(512, k, 7);
+        const std::set<std::vector<double>> distinct(x.begin(), x.end());
+        EXPECT_EQ(distinct.size(), x.size()) << "k = " << k;
+    }
+}
+
+TEST(Saltelli, RecoversIshigamiIndices) {
+    // Ishigami function (a = 7, b = 0.1) on [-pi, pi]^3, analytic first-order indices
+    // S1 = (0.3139, 0.4424, 0) and total indices ST = (0.5576, 0.4424, 0.2437) (Ishigami & Homma
+    // 1990). Estimators as in analysis/pse_analysis/stats.py: Saltelli 2010 (S1), Jansen 1999 (ST).
+    // Tolerance 0.03 at N = 8192 base samples.
+    const std::size_t n = 8192, k = 3;
+    const auto x = pse::saltelli(n, k, 1);
+    const double pi = 3.14159265358979323846;
+    auto f = [&](const std::vector<double>& u) {
+        const double a = -pi + 2 * pi * u[0], b = -pi + 2 * pi * u[1], c = -pi + 2 * pi * u[2];
+        return std::sin(a) + 7 * std::sin(b) * std::sin(b) + 0.1 * std::pow(c, 4) * std::sin(a);
+    };
+    std::vector<double> fa(n), fb(n), fab(n * k);
+    for (std::size_t j = 0; j < n; ++j) {
+        fa[j] = f(x[j * (k + 2)]);
+        fb[j] = f(x[j * (k + 2) + 1]);
+        for (std::size_t i = 0; i < k; ++i) fab[j * k + i] = f(x[j * (k + 2) + 2 + i]);
+    }
+    double m = 0, v = 0;
+    for (std::size_t j = 0; j < n; ++j) m += fa[j] + fb[j];
+    m /= 2.0 * n;
+    for (std::size_t j = 0; j < n; ++j) v += (fa[j] - m) * (fa[j] - m) + (fb[j] - m) * (fb[j] - m);
+    v /= 2.0 * n - 1;
+    const double s1_true[] = {0.3139, 0.4424, 0.0}, st_true[] = {0.5576, 0.4424, 0.2437};
+    for (std::size_t i = 0; i < k; ++i) {
+        double s1 = 0, st = 0;
+        for (std::size_t j = 0; j < n; ++j) {
+            s1 += fb[j] * (fab[j * k + i] - fa[j]);
+            st += (fa[j] - fab[j * k + i]) * (fa[j] - fab[j * k + i]);
+        }
+        EXPECT_NEAR(s1 / n / v, s1_true[i], 0.03) << "S1 of x" << i + 1;
+        EXPECT_NEAR(st / (2.0 * n) / v, st_true[i], 0.03) << "ST of x" << i + 1;
+    }
+}
+
+TEST(Experiment, NoBundledDesignHasDuplicatePoints) {
+    int checked = 0;
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(pse::test::source_dir() / "scenarios")) {
+        if (entry.path().extension() != ".toml") continue;
+        std::ifstream in(entry.path());
+        const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        if (text.find("\n[experiment]") == std::string::npos) continue;
+        const auto e = pse::load_experiment(entry.path(), {}, -1);
+        const auto cols = pse::design_columns(e);
+        std::set<std::vector<double>> rows;
+        for (std::size_t d = 0; d < e.points.size(); ++d) {
+            std::vector<double> row;
+            for (const auto& c : cols) row.push_back(c.values[d]);
+            EXPECT_TRUE(rows.insert(row).second) << entry.path().filename() << ": design point " << d << " repeats an earlier one";
+        }
+        ++checked;
+    }
+    EXPECT_GE(checked, 9) << "bundled experiment files found";
 }
 
 TEST(Morris, TrajectoriesChangeOneFactorByDelta) {

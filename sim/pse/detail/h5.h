@@ -132,6 +132,24 @@ inline std::string read_attr_string(hid_t loc, const char* name) {
     return s;
 }
 
+/// A 1-D string-array attribute of an object (e.g. /design/<key> "labels"); {} if absent.
+inline std::vector<std::string> read_attr_strings(hid_t loc, const std::string& object, const char* name) {
+    if (H5Aexists_by_name(loc, object.c_str(), name, H5P_DEFAULT) <= 0) return {};
+    H a(H5Aopen_by_name(loc, object.c_str(), name, H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
+    if (!a.ok()) return {};
+    H space(H5Aget_space(a.get()), H5Sclose);
+    const hssize_t n = H5Sget_simple_extent_npoints(space.get());
+    std::vector<char*> ptrs(static_cast<std::size_t>(std::max<hssize_t>(0, n)), nullptr);
+    H mem = string_type();
+    if (n <= 0 || H5Aread(a.get(), mem.get(), ptrs.data()) < 0) return {};
+    std::vector<std::string> out;
+    for (auto* p : ptrs) {
+        out.emplace_back(p ? p : "");
+        if (p) H5free_memory(p);
+    }
+    return out;
+}
+
 template <class T>
 std::vector<T> read_1d(hid_t loc, const std::string& name, hid_t type) {
     H d(H5Dopen2(loc, name.c_str(), H5P_DEFAULT), H5Dclose);
