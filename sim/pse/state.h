@@ -220,6 +220,11 @@ struct StepContext {
     }
 };
 
+/// Index of a work stream in the Counters::*_by_stream arrays (its enum value: 1 WS1, 2 WS2).
+constexpr std::size_t stream_index(Stream s) { return static_cast<std::size_t>(s); }
+inline constexpr std::size_t kWs1 = stream_index(Stream::kPrevention);
+inline constexpr std::size_t kWs2 = stream_index(Stream::kSurvivorEmployment);
+
 /// Month of the year (1..12) of week w (52-week years).
 constexpr int month_of(int week) { return (week % 52) * 12 / 52 + 1; }
 /// Weekly hazard h -> probability 1 - exp(-h) (0 for h <= 0).

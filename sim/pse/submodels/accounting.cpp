@@ -1,12 +1,33 @@
 #include "pse/submodels/accounting.h"
 
 #include <algorithm>
+#include <array>
 #include <iterator>
 
 #include "pse/submodels/trust.h"
 
 namespace pse::accounting {
 namespace {
+/// The per-work-stream indicators: series, summary metric, counter and work stream (one table
+/// for the weekly series and the summary).
+struct StreamMetric {
+    Series series;
+    Summary summary;
+    std::array<double, 3> Counters::*counts;
+    Stream stream;
+};
+constexpr std::array<StreamMetric, 8> kStreamMetrics = {{
+    {Series::kAgreementsWs1, Summary::kAgreementsWs1, &Counters::agreements_by_stream, Stream::kPrevention},
+    {Series::kAgreementsWs2, Summary::kAgreementsWs2, &Counters::agreements_by_stream, Stream::kSurvivorEmployment},
+    {Series::kActionsLowWs1, Summary::kActionsLowWs1, &Counters::low_by_stream, Stream::kPrevention},
+    {Series::kActionsLowWs2, Summary::kActionsLowWs2, &Counters::low_by_stream, Stream::kSurvivorEmployment},
+    {Series::kActionsMediumWs1, Summary::kActionsMediumWs1, &Counters::medium_by_stream, Stream::kPrevention},
+    {Series::kActionsMediumWs2, Summary::kActionsMediumWs2, &Counters::medium_by_stream, Stream::kSurvivorEmployment},
+    {Series::kActionsHighWs1, Summary::kActionsHighWs1, &Counters::high_by_stream, Stream::kPrevention},
+    {Series::kActionsHighWs2, Summary::kActionsHighWs2, &Counters::high_by_stream, Stream::kSurvivorEmployment},
+}};
+double stream_count(const Counters& k, const StreamMetric& m) { return (k.*m.counts)[stream_index(m.stream)]; }
+
 double median(std::vector<double> v) {
     if (v.empty()) return kNaN;
     std::sort(v.begin(), v.end());
@@ -21,7 +42,7 @@ void on_transition(const StepContext& ctx, ModelState& st, Relationship& r, Stag
     switch (d.to) {
         case Stage::kFirstMeeting:
             k.actions_low += 1;
-            k.low_by_stream[1] += 1;
+            k.low_by_stream[kWs1] += 1;
             ns.had_engagement = true;
             r.first_meeting_week = ctx.week;
             break;
@@ -31,10 +52,10 @@ void on_transition(const StepContext& ctx, ModelState& st, Relationship& r, Stag
             break;
         case Stage::kAgreement:
             k.agreements += 1;
-            k.agreements_by_stream[1] += 1;
+            k.agreements_by_stream[kWs1] += 1;
             ns.agreements_ws1 += 1;
             k.reached_agreement += 1;
-            if (d.resources > 0) k.actions_high += 1, k.high_by_stream[1] += 1;
+            if (d.resources > 0) k.actions_high += 1, k.high_by_stream[kWs1] += 1;
             k.resources_usd += d.resources;
             r.resources_usd = d.resources;
             r.agreement_week = ctx.week;
@@ -44,7 +65,7 @@ void on_transition(const StepContext& ctx, ModelState& st, Relationship& r, Stag
         case Stage::kCompanyDiscussions:
             if (from == Stage::kSupported) break;  // next cohort of an existing partnership
             k.agreements += 1;
-            k.agreements_by_stream[2] += 1;
+            k.agreements_by_stream[kWs2] += 1;
             ns.agreements_ws2 += 1;
             k.ws2_partnerships += 1;
             r.agreement_week = ctx.week;
@@ -139,14 +160,7 @@ void phase_record(const StepContext& ctx, ModelState& st) {
     set(Series::kMeanTrust, active > 0 ? trust_sum / active : kNaN);
     set(Series::kBudgetUsd, budget);
     set(Series::kAbuseDiscovered, k.abuse);
-    set(Series::kAgreementsWs1, k.agreements_by_stream[1]);
-    set(Series::kAgreementsWs2, k.agreements_by_stream[2]);
-    set(Series::kActionsLowWs1, k.low_by_stream[1]);
-    set(Series::kActionsLowWs2, k.low_by_stream[2]);
-    set(Series::kActionsMediumWs1, k.medium_by_stream[1]);
-    set(Series::kActionsMediumWs2, k.medium_by_stream[2]);
-    set(Series::kActionsHighWs1, k.high_by_stream[1]);
-    set(Series::kActionsHighWs2, k.high_by_stream[2]);
+    for (const auto& m : kStreamMetrics) set(m.series, stream_count(k, m));
     set(Series::kSupplyChainsOpen, chains_open);
 }
 
@@ -193,14 +207,7 @@ void compute_summary(const StepContext& ctx, ModelState& st, int first_start, in
     set(Summary::kNgosEngaging, eng / N);
     set(Summary::kNgosWithJointActivity, joint / N);
     set(Summary::kNgosContinuing, cont / N);
-    set(Summary::kAgreementsWs1, k.agreements_by_stream[1]);
-    set(Summary::kAgreementsWs2, k.agreements_by_stream[2]);
-    set(Summary::kActionsLowWs1, k.low_by_stream[1]);
-    set(Summary::kActionsLowWs2, k.low_by_stream[2]);
-    set(Summary::kActionsMediumWs1, k.medium_by_stream[1]);
-    set(Summary::kActionsMediumWs2, k.medium_by_stream[2]);
-    set(Summary::kActionsHighWs1, k.high_by_stream[1]);
-    set(Summary::kActionsHighWs2, k.high_by_stream[2]);
+    for (const auto& m : kStreamMetrics) set(m.summary, stream_count(k, m));
     set(Summary::kSupplyChainsOpened, k.access_opened);
     set(Summary::kMeanEngagementsWorkedPerFte, k.caseload_weeks > 0 ? k.caseload_per_fte_sum / k.caseload_weeks : kNaN);
     double w_un = 0, v_un = 0;

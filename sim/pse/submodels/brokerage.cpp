@@ -16,7 +16,7 @@ bool decide(const StepContext& ctx, const Relationship& r, const Rng& rng, doubl
 void commit(const StepContext& ctx, ModelState& st, Relationship& r) {
     r.brokered = true;
     st.counters.actions_medium += 1;
-    st.counters.medium_by_stream[static_cast<std::size_t>(r.stream)] += 1;
+    st.counters.medium_by_stream[stream_index(r.stream)] += 1;
     r.trust = trust::boost(r.trust, ctx.scenario.trust.brokerage_bonus);
     emit(ctx, st, static_cast<std::int32_t>(r.ngo), r.org, EventType::kBrokerage, r.stage, r.stage);
 }

@@ -82,7 +82,7 @@ void phase_outreach(const StepContext& ctx, ModelState& st) {
         // Inbound leads: events, each bringing already-interested companies.
         const std::uint32_t events = rng.poisson(rng_phase::kEvent, 0, p.outreach_events_per_year / kWeeksPerYear);
         st.counters.actions_low += events;
-        st.counters.low_by_stream[1] += events;  // outreach events bring WS1 leads
+        st.counters.low_by_stream[kWs1] += events;  // outreach events bring WS1 leads
         const std::uint32_t leads = rng.poisson(rng_phase::kInbound, 0, events * p.leads_per_event);
         for (std::uint32_t i = 0; i < leads; ++i) {
             const std::uint32_t best = best_of(kInboundDraws, rng_phase::kInboundPick, i, C, interest, any);
