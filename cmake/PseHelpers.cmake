@@ -1,4 +1,4 @@
-# Per-target helpers for warnings and sanitizers (convention 12 in ../shared/STYLE.md).
+# Per-target helpers for warnings and sanitizers (CMake convention: target-based options, one helper per concern).
 
 # pse_set_warnings(<target>): -Wall -Wextra -Wpedantic, -Werror when PSE_WERROR is ON.
 function(pse_set_warnings target)

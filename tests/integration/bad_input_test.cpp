@@ -51,7 +51,7 @@ struct Result {
     int code = -1;          ///< exit code (WEXITSTATUS); -1 if the process did not exit normally
     int signal = 0;         ///< terminating signal, if any
     std::string out, err;
-    double seconds = 0;
+    double seconds = 0;  ///< wall time, for failure messages only: tests never assert on time (no timed tests)
 };
 
 using test::read_all;
@@ -282,7 +282,6 @@ TEST_F(BadInput, HugeFile) {
     const auto r = pse_sim(fmt::format("run {} -o {} --overwrite", q(dir / "huge.toml"), q(target)), dir);
     EXPECT_EQ(r.code, 2);
     EXPECT_TRUE(contains(r.err, "scenario files are limited to 16777216 bytes")) << r.err;
-    EXPECT_LT(r.seconds, 5.0);
     // Endless inputs whose size is unknown: a device as the scenario, and as a base file.
     const auto z = pse_sim("validate /dev/zero", dir);
     EXPECT_EQ(z.code, 2);
@@ -476,7 +475,6 @@ TEST_F(BadInput, MillionPointSweep) {
     const std::string lhs = "[run]\nname = \"m\"\nweeks = 10\n[experiment]\ndesign = \"lhs\"\nsamples = 1000000\nreplications = 1\n"
                             "[[experiment.uncertainty]]\nkey = \"trust.gain_rate\"\nmin = 0.02\nmax = 0.08\n";
     auto r = refuse_scenario("million_lhs", lhs, 2, {"this asks for 1000000 runs", "pass --yes"}, "sweep");
-    EXPECT_LT(r.seconds, 5.0) << "refused before expanding the design";
     std::string values = "[";
     for (int i = 0; i < 1000; ++i) values += fmt::format("{}{}", i ? ", " : "", 0.02 + i * 1e-5);
     values += "]";
@@ -485,21 +483,16 @@ TEST_F(BadInput, MillionPointSweep) {
         "[[experiment.lever]]\nkey = \"trust.gain_rate\"\nvalues = {0}\n[[experiment.uncertainty]]\nkey = \"trust.decay_rate\"\nvalues = {0}\n",
         values);
     r = refuse_scenario("million_grid", grid, 2, {"this asks for 1000000 runs (1000000 design points", "pass --yes"}, "sweep");
-    EXPECT_LT(r.seconds, 10.0);
     // Confirmed with --yes, designs over 10 million points are still refused (memory).
     const std::string huge = "[run]\nname = \"m\"\nweeks = 10\n[experiment]\ndesign = \"sobol\"\nsamples = 10000000\nreplications = 1\n"
                              "[[experiment.uncertainty]]\nkey = \"trust.gain_rate\"\nmin = 0.02\nmax = 0.08\n";
     r = refuse_scenario("huge_yes", huge, 2, {"over 10 million"}, "sweep --yes");
-    EXPECT_LT(r.seconds, 5.0);
     // `run` with a million replications asks for --yes too (run had no --yes before issue 10).
     r = refuse_scenario("million_run", kTiny, 2, {"1000000 runs", "pass --yes"}, "run -r 1000000");
-    EXPECT_LT(r.seconds, 5.0);
     // Library: refused before expansion.
     const auto dir = fresh_dir("million_lib");
     write_all(dir / "m.toml", lhs);
-    const auto t0 = Clock::now();
     const auto e = input_error([&] { (void)load_experiment(dir / "m.toml", {}, 100000); });
-    EXPECT_LT(std::chrono::duration<double>(Clock::now() - t0).count(), 2.0);
     EXPECT_TRUE(contains(e.problems().at(0).message, "pass --yes")) << e.problems().at(0).message;
 }
 
@@ -764,14 +757,12 @@ TEST_F(BadInput, NetworkTooBigForMemory) {
     auto r = refuse_scenario("memory", big, 2,
                              {"input.toml:4:", "key 'ecosystem.supplier_count': this ecosystem needs an estimated",
                               "GiB, above the limit of 16.0 GiB"});
-    EXPECT_LT(r.seconds, 5.0) << "refused up front, before building the network";
     // One design point of an experiment over the limit refuses the whole sweep before any run.
     r = refuse_scenario("memory_exp",
                         "[run]\nname = \"e\"\nweeks = 10\n[experiment]\ndesign = \"grid\"\nreplications = 1\n"
                         "[[experiment.lever]]\nkey = \"ecosystem.supplier_count\"\nvalues = [100, 100000000]\n"
                         "[[experiment.lever]]\nkey = \"ecosystem.suppliers_per_mnc_min\"\nvalues = [1000000.0]\n",
                         2, {"design point 1: this ecosystem needs an estimated"}, "sweep");
-    EXPECT_LT(r.seconds, 5.0);
     Scenario s;
     s.ecosystem.supplier_count = 100000000;
     s.ecosystem.suppliers_per_mnc_min = 1000000;
@@ -816,7 +807,6 @@ TEST_F(BadInput, FuzzRegressions) {
         }
         const auto r = pse_sim(fmt::format("validate {}", q(p)), dir);
         EXPECT_TRUE(r.code == 0 || r.code == 2) << "exit " << r.code << " signal " << r.signal << "\n" << r.err;
-        EXPECT_LT(r.seconds, 10.0);
         ++n;
     }
     EXPECT_GE(n, 1u);
@@ -835,7 +825,6 @@ TEST_F(BadInput, DesignChangesRunLength) {
                                     "[[experiment.point]]\nset = { \"run.weeks\" = 52 }\n"
                                     "[[experiment.point]]\nset = { \"run.weeks\" = 104 }\n",
                              2, {"design point 1 sets run.weeks = 104", "base scenario's 52 weeks"}, "sweep");
-    EXPECT_LT(r.seconds, 5.0);
     refuse_scenario("weeks_grid",
                     base + "[experiment]\ndesign = \"grid\"\nreplications = 1\n"
                            "[[experiment.lever]]\nkey = \"run.weeks\"\nvalues = [26, 208]\n",
@@ -1159,7 +1148,6 @@ TEST_F(BadInput, NonRegularInputFiles) {
         const auto r = shell("exec timeout -s KILL 20 ", fmt::format("{} {}", cmd, q(fifo)), dir);
         EXPECT_EQ(r.code, 2) << r.err << " signal " << r.signal;
         EXPECT_TRUE(contains(r.err, "pipe.toml: is a pipe (FIFO), e.g. from <(...), not a regular file")) << r.err;
-        EXPECT_LT(r.seconds, 10.0);
     }
     // A FIFO named like a shard in the parts folder: ignored with a warning, its runs computed.
     const InterruptSetup setup = interrupt_setup(fresh_dir("fifo_shard"));
@@ -1281,7 +1269,6 @@ TEST_F(BadInput, OutputChecksBeforeTheFirstRun) {
                              {"input.toml:", "key 'experiment.uncertainty[0].key': 'trust.gain_rate' is already varied by "
                                              "experiment.lever[0]; vary each parameter once"},
                              "sweep");
-    EXPECT_LT(r.seconds, 5.0);
     const auto dir = fresh_dir("long_name");
     write_all(dir / "tiny.toml", kTiny);
     const auto longname = dir / (std::string(242, 'n') + ".h5");  // fits; its temporary file would not
