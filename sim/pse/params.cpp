@@ -413,7 +413,8 @@ std::vector<FieldSpec<NgoParams>> build_ngo_fields() {
     r("part_time_staff", ACC(N, part_time_staff), 0, 10000, "persons", "Other staff doing PSE on the side",
       kAS + " Learning 2");
     r("part_time_share", ACC(N, part_time_share), 0, 1, "[0,1]", "Share of a part-timer's week on PSE",
-      kAS + " Learning 2 (PSE \"a tenth of a project\")");
+      kAS + " Learning 2 (PSE is \"a tenth of a project\": a share of scope, read as the time share of staff "
+      "who also carry the other objectives); " + kAssume);
     r("switching_overhead", ACC(N, switching_overhead), 0, 1, "[0,1]",
       "Share of part-time PSE hours lost to task switching", "docs/EVIDENCE.md §5.3; " + calibrated("0.17-0.66"));
     r("hours_per_fte_week", ACC(N, hours_per_fte_week), 0, 168, "hours/week", "Working hours per FTE-week",
@@ -461,7 +462,19 @@ std::vector<FieldSpec<NgoParams>> build_ngo_fields() {
     r("targets_per_month", ACC(N, targets_per_month), 0, 1000, "companies/month",
       "Companies proactively targeted per month after landscape mapping", kAssume);
     f.push_back(integer<N>("max_pipeline", ACC(N, max_pipeline), 1, 100000, "engagements",
-                           "Cap on concurrent pre-agreement WS1 engagements for proactive targeting (inbound leads are always taken)", kAssume));
+                           "Policy cap on concurrent pre-agreement WS1 engagements for proactive targeting (inbound leads are always taken); staff capacity usually binds first", kAssume));
+    r("prospecting_hours", ACC(N, prospecting_hours), 0, 168, "hours/target",
+      "Skill-weighted staff hours one proactive target costs (mapping, first approach); new targets only while hours cover open engagements' needs plus this",
+      kTH + " Learning 2 (landscape mapping); " + kAS + " Learning 2; " + kAssume);
+    r("ws2_staff_share", ACC(N, ws2_staff_share), 0, 1, "[0,1]",
+      "Share of skill-weighted PSE hours reserved for survivor-employment (WS2) engagements; unused reserve returns to WS1",
+      kAS + " Overview, Learning 5, Next steps; " + kAssume);
+    f.push_back(integer<N>("inbound_draws", ACC(N, inbound_draws), 1, 1000, "companies",
+                           "An inbound lead is the readiest (alignment + sentiment) of this many random companies",
+                           kLSI + " Conclusions (successes follow initiation by businesses already interested); " + kAssume));
+    f.push_back(choice<N>("targeting", ACC(N, targeting), {"mnc_focus", "local_firms", "mixed"},
+                          "Whom the NGO targets proactively: MNCs, local firms (suppliers), or a mix with a third MNCs",
+                          kTH + " Recommendations (focus on MNCs); " + kLSI + " Experiences (equally distributed); " + kAS + " Learning 5"));
     f.push_back(choice<N>("allocation", ACC(N, allocation), {"most_promising", "oldest_first", "equal_share"},
                           "Policy for allocating scarce staff effort across engagements", kAssume));
     f.push_back(boolean<N>("work_stream_2", ACC(N, work_stream_2), "Runs survivor-employment engagements",

@@ -21,6 +21,10 @@ enum class Approach : std::uint8_t { kCoCreation = 0, kScrutiny = 1 };
 enum class Framing : std::uint8_t { kSafeMigration = 0, kTrafficking = 1 };
 enum class AllocationPolicy : std::uint8_t { kMostPromising = 0, kOldestFirst = 1, kEqualShare = 2 };
 enum class AbusePolicy : std::uint8_t { kReport = 0, kNonDisclosure = 1 };
+/// Whom the NGO proactively targets (docs/ODD.md 7.9; mech-staff): MNCs only, local firms
+/// (suppliers) only, or a mix with a third MNCs (002 Experiences: partners "equally distributed
+/// between local, small/medium and large enterprises").
+enum class TargetingStrategy : std::uint8_t { kMncFocus = 0, kLocalFirms = 1, kMixed = 2 };
 
 /// Per-stage pipeline parameters (one table per stage under [pipeline.<stage>]).
 struct StageParams {
@@ -61,7 +65,12 @@ struct NgoParams {
     double outreach_events_per_year = 6;  ///< public events / speaking engagements per year
     double leads_per_event = 0.5;      ///< expected inbound company leads per event
     double targets_per_month = 2;      ///< companies proactively targeted per month (landscape mapping)
-    int max_pipeline = 12;             ///< cap on concurrent pre-agreement WS1 engagements
+    int max_pipeline = 12;             ///< policy cap on concurrent pre-agreement WS1 engagements
+    // --- caseload, WS2 staffing and targeting strategy (docs/ODD.md 7.1, 7.6, 7.9; mech-staff) ---
+    double prospecting_hours = 4.0;    ///< skill-weighted staff hours one proactive target costs, hours
+    double ws2_staff_share = 0.2;      ///< share of skill-weighted hours reserved for WS2 engagements, [0,1]
+    int inbound_draws = 8;             ///< an inbound lead is the readiest of this many companies
+    TargetingStrategy targeting = TargetingStrategy::kMncFocus;
     AllocationPolicy allocation = AllocationPolicy::kMostPromising;
     bool work_stream_2 = true;         ///< runs survivor-employment engagements
     double ws2_targets_per_year = 4;   ///< companies approached for survivor employment per year

@@ -42,6 +42,8 @@ inline constexpr std::uint32_t kRetention = 51;   ///< WS2 survivor exit (draw =
 inline constexpr std::uint32_t kMatch = 52;       ///< WS2 candidate match (7.6)
 inline constexpr std::uint32_t kEnd = 60;         ///< continuation at the project end (7.2)
 inline constexpr std::uint32_t kResources = 61;   ///< company money at agreement (7.5)
+// mech-staff (kNgo stream, entity id: NGO index):
+inline constexpr std::uint32_t kTargetPool = 140;  ///< mixed targeting: is WS1 target i an MNC (7.9)
 
 /// Phase word of a relationship stream: the NGO index above the 8-bit stream code, so that the
 /// streams of (NGO n, company c) and (NGO m, company c) differ. n must be below 2^16 (the Rng

@@ -77,6 +77,9 @@ struct NgoState {
     bool follow_on_decided = false;
     double budget_usd = 0;         ///< yearly budget in effect, USD/year
     double budget_factor = 1;      ///< share of staff the budget pays for, [0,1]
+    double dedicated_paid = 1;     ///< share of the dedicated PSE post the budget pays for, [0,1] (7.1)
+    double part_time_paid = 1;     ///< share of the part-time PSE hours the budget pays for, [0,1] (7.1)
+    double prospecting_hours = 0;  ///< skill-weighted hours spent prospecting new targets this week (7.1, 7.9)
     double staff_hours = 0;        ///< hours available this week
     double skill = 1;              ///< effectiveness multiplier in (0,1]
     double experience_weeks = 0;

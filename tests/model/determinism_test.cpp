@@ -61,12 +61,16 @@ Scenario big_scenario() {
     s.ngo_defaults.ws2_targets_per_year = 40;
     s.ngo_defaults.outreach_events_per_year = 20;
     s.ngo_defaults.end_week = 80;  // exercise the project end inside the horizon
+    // New targets need staff capacity (docs/ODD.md 7.1): enough staff, paid, and free prospecting
+    // keep > 256 relationships active.
+    s.ngo_defaults.prospecting_hours = 0;
+    s.ngo_defaults.budget_usd_per_year = 2e6;
     s.ngos.clear();
     for (int i = 0; i < 5; ++i) {
         NgoParams n = s.ngo_defaults;
         n.name = "p" + std::to_string(i);
         n.implementer = i < 3 ? "sisters" : "solo" + std::to_string(i);
-        n.dedicated_fte = 1 + i;
+        n.dedicated_fte = 4 * (1 + i);
         n.approach = i == 4 ? Approach::kScrutiny : Approach::kCoCreation;
         n.handover = i % 2 == 1;
         s.ngos.push_back(n);

@@ -165,5 +165,46 @@ TEST(FundingUnit, EndProjectWs1BeforeImplementationContinuesHalfAsOften) {
     EXPECT_NEAR(sustained / 150.0, 0.5, 0.12);
 }
 
+
+TEST(FundingUnit, PayStaffCutsThePsePostFirst) {
+    // Dedicated 1 FTE and 2 part-timers at 0.1, 60000 USD per FTE-year: part-time PSE costs
+    // 12000, the post 60000 (003 Learning 2: the PSE post is "always cut out").
+    NgoParams p;
+    p.dedicated_fte = 1;
+    p.part_time_staff = 2;
+    p.part_time_share = 0.1;
+    p.cost_per_fte_year = 60000;
+    NgoState ns;
+    funding::pay_staff(p, 150000, ns);
+    EXPECT_EQ(ns.dedicated_paid, 1.0);
+    EXPECT_EQ(ns.part_time_paid, 1.0);
+    EXPECT_EQ(ns.budget_factor, 1.0);
+    funding::pay_staff(p, 60000, ns);  // after a cut: the post loses (72000 - 60000) / 60000
+    EXPECT_NEAR(ns.dedicated_paid, 0.8, kTol);
+    EXPECT_EQ(ns.part_time_paid, 1.0);
+    EXPECT_NEAR(ns.budget_factor, 60000.0 / 72000.0, kTol);
+    funding::pay_staff(p, 6000, ns);  // below the part-time cost: no post at all
+    EXPECT_EQ(ns.dedicated_paid, 0.0);
+    EXPECT_NEAR(ns.part_time_paid, 0.5, kTol);
+}
+
+TEST(FundingUnit, BudgetCutLowersStaffHours) {
+    // A cut to 0.3 of a 100000 budget (30000 < 72000) at the project start lowers this year's
+    // staff hours: the post is paid (30000 - 12000) / 60000 = 0.3.
+    auto hours = [](double cut_prob) {
+        Scenario s = test::quiet_scenario();
+        s.ngo_defaults.budget_usd_per_year = 100000;
+        s.ngo_defaults.budget_cut_prob = cut_prob;
+        s.ngo_defaults.budget_cut_factor = 0.3;
+        Model m(s, 143);
+        m.phase_funding();
+        return m.ngo_states()[0].staff_hours;
+    };
+    const auto& p = test::quiet_scenario().ngo_defaults;
+    const double pt = p.part_time_staff * p.part_time_share * (1 - p.switching_overhead);
+    EXPECT_NEAR(hours(0.0), (p.dedicated_fte + pt) * p.hours_per_fte_week, 1e-9);
+    EXPECT_NEAR(hours(1.0), (p.dedicated_fte * 0.3 + pt) * p.hours_per_fte_week, 1e-9);
+}
+
 }  // namespace
 }  // namespace pse

@@ -38,12 +38,13 @@ TEST(StaffingUnit, PhaseCapacityStaffHoursAndSkillFormula) {
     Model m(s, 41);
     auto& st = m.state_mut();
     for (auto& ns : st.ngo_state) ns.active = true;
-    st.ngo_state[0].budget_factor = 0.5;
+    st.ngo_state[0].dedicated_paid = 0.5;
+    st.ngo_state[0].part_time_paid = 0.5;
     st.ngo_state[0].training_progress = 0.4;
     st.ngo_state[0].experience_weeks = 52;
     st.ngo_state[1].experience_weeks = 10;
     staffing::phase_capacity(m.context(), st);
-    // H = (2 + 3 * 0.2 * (1 - 0.5)) * 40 * 0.5 = 46 hours.
+    // H = (2 * 0.5 + 3 * 0.2 * (1 - 0.5) * 0.5) * 40 = 46 hours.
     EXPECT_NEAR(st.ngo_state[0].staff_hours, 46.0, kTol);
     // s0 = 0.6 + 0.25 * 0.4 = 0.7; skill = 0.7 + 0.3 (1 - exp(-52/104)).
     EXPECT_NEAR(st.ngo_state[0].skill, 0.7 + 0.3 * (1.0 - std::exp(-0.5)), kTol);
@@ -52,7 +53,7 @@ TEST(StaffingUnit, PhaseCapacityStaffHoursAndSkillFormula) {
     EXPECT_EQ(st.ngo_state[1].experience_weeks, 10.0);   // no staff, no experience
     // A project that is not running keeps its state.
     st.ngo_state[0].active = false;
-    st.ngo_state[0].budget_factor = 1.0;
+    st.ngo_state[0].dedicated_paid = 1.0;
     staffing::phase_capacity(m.context(), st);
     EXPECT_NEAR(st.ngo_state[0].staff_hours, 46.0, kTol);
     EXPECT_EQ(st.ngo_state[0].experience_weeks, 53.0);
@@ -204,6 +205,81 @@ TEST(StaffingUnit, EqualShareWaterFillingCappedAtNeeds) {
         staffing::phase_allocate(f.m.context(), f.m.state_mut());
         for (std::size_t i = 0; i < stages.size(); ++i) EXPECT_EQ(f.effort(i), 0.0);
     }
+}
+
+
+TEST(StaffingUnit, UnpaidPostLosesItsHoursFirst) {
+    // Dedicated post half paid, part-time hours fully paid: H = (1*0.5 + 2*0.1*(1-0.42)*1) * 40.
+    Scenario s = test::quiet_scenario();
+    Model m(s, 140);
+    auto& st = m.state_mut();
+    st.ngo_state[0].active = true;
+    st.ngo_state[0].dedicated_paid = 0.5;
+    st.ngo_state[0].part_time_paid = 1.0;
+    staffing::phase_capacity(m.context(), st);
+    const auto& p = s.ngo_defaults;
+    EXPECT_NEAR(st.ngo_state[0].staff_hours,
+                (p.dedicated_fte * 0.5 + p.part_time_staff * p.part_time_share * (1 - p.switching_overhead)) *
+                    p.hours_per_fte_week,
+                kTol);
+}
+
+TEST(StaffingUnit, Ws2ReserveIsNotTakenByWs1) {
+    // 16 hours, ws2_staff_share 0.25: the WS2 engagement (government consulted, need 4) takes its
+    // 4 reserved hours even though most_promising ranks the WS1 partnership and engagements
+    // first; WS1 gets the other 12: agreement 3, then 4, 4, 1. Without a reserve the WS2
+    // engagement (ranked last, trust·alignment 0) gets only the 1 hour WS1 leaves (3+4+4+4).
+    for (double share : {0.25, 0.0}) {
+        SCOPED_TRACE(share);
+        Scenario s = AllocFixture::scenario(AllocationPolicy::kMostPromising);
+        s.ngo_defaults.ws2_staff_share = share;
+        s.pipeline.stage[static_cast<int>(Stage::kGovernmentConsulted)].effort_hours = 4;
+        Model m(s, 141);
+        auto& st = m.state_mut();
+        st.ngo_state[0].active = true;
+        st.ngo_state[0].staff_hours = 16;
+        st.ngo_state[0].skill = 1.0;
+        std::vector<std::uint32_t> ids;
+        const Stage stages[] = {Stage::kAgreement, Stage::kFirstMeeting, Stage::kFirstMeeting, Stage::kFirstMeeting};
+        for (std::uint32_t i = 0; i < 4; ++i) {
+            ids.push_back(test::engage(m, 0, i));
+            st.rels[ids.back()].stage = stages[i];
+            st.rels[ids.back()].trust = 0.5;
+            st.rels[ids.back()].trust_week = 0;
+            st.co.alignment[i] = 0.9 - 0.1 * i;
+        }
+        const auto w = test::engage(m, 0, 10, Stream::kSurvivorEmployment);
+        st.rels[w].stage = Stage::kGovernmentConsulted;
+        st.rels[w].trust = 0.5;
+        st.rels[w].trust_week = 0;
+        st.co.alignment[10] = 0.0;
+        staffing::phase_allocate(m.context(), st);
+        const double ws2_want = share > 0 ? 4 : 1;
+        EXPECT_NEAR(st.rels[w].effort, ws2_want, kTol);
+        const double ws1_want[] = {3, 4, 4, share > 0 ? 1.0 : 4.0};
+        for (int i = 0; i < 4; ++i) EXPECT_NEAR(st.rels[ids[i]].effort, ws1_want[i], kTol) << "engagement " << i;
+    }
+}
+
+TEST(StaffingUnit, UnusedWs2ReserveReturnsToWs1AndProspectingCostsHours) {
+    // 20 hours, share 0.5 (10 reserved), no WS2 engagement: WS1 can use all 20 but 4 went to
+    // prospecting this week, so equal_share spreads 16 over needs 4, 4, 10 -> 4, 4, 8.
+    Scenario s = AllocFixture::scenario(AllocationPolicy::kEqualShare);
+    s.ngo_defaults.ws2_staff_share = 0.5;
+    Model m(s, 142);
+    auto& st = m.state_mut();
+    st.ngo_state[0].active = true;
+    st.ngo_state[0].staff_hours = 20;
+    st.ngo_state[0].skill = 1.0;
+    st.ngo_state[0].prospecting_hours = 4;
+    std::vector<std::uint32_t> ids;
+    for (Stage g : {Stage::kFirstMeeting, Stage::kInterestsAligned, Stage::kDueDiligence}) {
+        ids.push_back(test::engage(m, 0, static_cast<std::uint32_t>(ids.size())));
+        st.rels[ids.back()].stage = g;
+    }
+    staffing::phase_allocate(m.context(), st);
+    const double want[] = {4, 4, 8};
+    for (int i = 0; i < 3; ++i) EXPECT_NEAR(st.rels[ids[i]].effort, want[i], kTol) << "engagement " << i;
 }
 
 }  // namespace

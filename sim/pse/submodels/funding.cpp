@@ -10,6 +10,18 @@ namespace {
 constexpr int kFollowOnNoticeWeeks = 26;  ///< ASSUMPTION (docs/ODD.md 7.2): donors decide half a year ahead
 }  // namespace
 
+void pay_staff(const NgoParams& p, double budget_usd, NgoState& ns) {
+    // The PSE post goes first (003 Learning 2: "We always include it and it's always cut out"):
+    // the part-time PSE hours of program staff are paid first, the dedicated post from what is left.
+    const double pt_cost = p.part_time_staff * p.part_time_share * p.cost_per_fte_year;
+    const double post_cost = p.dedicated_fte * p.cost_per_fte_year;
+    const double b = std::max(0.0, budget_usd);
+    ns.part_time_paid = pt_cost > 0 ? std::min(1.0, b / pt_cost) : 1.0;
+    ns.dedicated_paid = post_cost > 0 ? std::clamp((b - pt_cost) / post_cost, 0.0, 1.0) : 1.0;
+    const double cost = pt_cost + post_cost;
+    ns.budget_factor = cost > 0 ? std::min(1.0, b / cost) : 1.0;
+}
+
 void phase_budget_and_end(const StepContext& ctx, ModelState& st) {
     const int t = ctx.week;
     for (std::uint32_t n = 0; n < ctx.ngo_params.size(); ++n) {
@@ -38,9 +50,7 @@ void phase_budget_and_end(const StepContext& ctx, ModelState& st) {
                 emit(ctx, st, static_cast<std::int32_t>(n), n, EventType::kBudgetCut);
             }
             ns.budget_usd = b;
-            const double fte = p.dedicated_fte + p.part_time_staff * p.part_time_share;
-            const double cost = fte * p.cost_per_fte_year;
-            ns.budget_factor = cost > 0 ? std::min(1.0, b / cost) : 1.0;
+            pay_staff(p, b, ns);
         }
     }
 }

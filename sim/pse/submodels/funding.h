@@ -10,8 +10,15 @@ namespace pse::funding {
 
 /// Phase 1a: activate projects at their start week; decide a follow-on 26 weeks before the
 /// end; end projects at their end week (end_project); draw the yearly budget (lognormal with
-/// CV budget_cv, cut with budget_cut_prob) and the share of staff it pays for. NGO index order.
+/// CV budget_cv, cut with budget_cut_prob) and the staff it pays for (pay_staff). NGO index order.
 void phase_budget_and_end(const StepContext& ctx, ModelState& st);
+
+/// What a yearly PSE budget b (USD/year) pays for, PSE post last (003 Learning 2: the PSE post
+/// is "always cut out"): part_time_paid = min(1, b / C_pt) with C_pt = part_time_staff ·
+/// part_time_share · cost_per_fte_year; dedicated_paid = clamp((b - C_pt) / C_post, 0, 1) with
+/// C_post = dedicated_fte · cost_per_fte_year; budget_factor = min(1, b / (C_pt + C_post)).
+/// A shortfall therefore removes dedicated PSE hours first (docs/ODD.md 7.1, 7.2).
+void pay_staff(const NgoParams& p, double budget_usd, NgoState& ns);
 
 /// End NGO n's project this week: every engagement before an agreement is dropped; every
 /// partnership continues (sustained / supported) with continue_prob (handover:

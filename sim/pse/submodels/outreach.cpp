@@ -1,17 +1,23 @@
 #include "pse/submodels/outreach.h"
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 
 #include "pse/rng_streams.h"
+#include "pse/submodels/staffing.h"
 #include "pse/submodels/trust.h"
 
 namespace pse::outreach {
 namespace {
 // ASSUMPTIONS, docs/ODD.md 7.9.
-constexpr std::uint32_t kInboundDraws = 3;   ///< an inbound lead: best of 3 uniform draws
 constexpr std::uint32_t kTargetDraws = 5;    ///< a WS1 or WS2 target: best of 5 uniform draws
 constexpr double kTargetCsrWeight = 0.3;     ///< weight of a CSR policy in the WS1 targeting score
 constexpr double kNoScore = -1e9;            ///< below every score (scores are >= -1)
+/// Mixed targeting: share of proactive targets that are MNCs (002 Experiences: partners "equally
+/// distributed between local, small/medium and large enterprises"; local and SME firms are
+/// suppliers in the model, so one in three targets is an MNC).
+constexpr double kMixedMncShare = 1.0 / 3.0;
 
 std::uint64_t rel_key(std::uint32_t n, std::uint32_t c) { return (static_cast<std::uint64_t>(n) << 32) | c; }
 }  // namespace
@@ -49,6 +55,20 @@ void start_engagement(const StepContext& ctx, ModelState& st, std::uint32_t id, 
          Stage::kNone, to);
 }
 
+std::uint32_t capacity_for_targets(const StepContext& ctx, const ModelState& st, std::uint32_t n) {
+    const NgoParams& p = ctx.ngo_params[n];
+    const NgoState& ns = st.ngo_state[n];
+    double committed = ns.prospecting_hours;
+    for (auto id : ns.active_rels)
+        if (st.rels[id].stage != Stage::kSustained) committed += staffing::effort_need(ctx, st.rels[id].stage);
+    const double free = ns.staff_hours * ns.skill - committed;
+    const double per_target = p.prospecting_hours + staffing::effort_need(ctx, Stage::kIdentified);
+    constexpr auto kUnlimited = std::numeric_limits<std::uint32_t>::max();
+    if (per_target <= 0) return free >= 0 ? kUnlimited : 0;
+    if (free < per_target) return 0;
+    return static_cast<std::uint32_t>(std::min(std::floor(free / per_target), static_cast<double>(kUnlimited)));
+}
+
 void phase_outreach(const StepContext& ctx, ModelState& st) {
     const auto& net = ctx.net;
     const std::uint32_t C = net.company_count();
@@ -56,21 +76,22 @@ void phase_outreach(const StepContext& ctx, ModelState& st) {
     for (std::uint32_t n = 0; n < ctx.ngo_params.size(); ++n) {
         const NgoParams& p = ctx.ngo_params[n];
         NgoState& ns = st.ngo_state[n];
+        ns.prospecting_hours = 0;
         if (!ns.active || ns.staff_hours <= 0) continue;
         const Rng rng = ctx.ngo_rng(n);
         auto free = [&](std::uint32_t c) {
             auto it = st.rel_index.find(rel_key(n, c));
             return it == st.rel_index.end() || st.rels[it->second].stage == Stage::kNone;
         };
-        // The best of `draws` uniform draws from [0, pool) (stream `phase`, draw i * draws + j) by
+        // The best of `draws` uniform draws from [lo, lo + pool) (stream `phase`, draw i * draws + j) by
         // `score`, among companies not yet engaged by this NGO and `eligible`; C if there is none.
         // Every draw is made whatever the outcome, so the random streams do not depend on it.
-        auto best_of = [&](std::uint32_t draws, std::uint32_t phase, std::uint32_t i, std::uint32_t pool,
-                           const auto& score, const auto& eligible) {
+        auto best_of = [&](std::uint32_t draws, std::uint32_t phase, std::uint32_t i, std::uint32_t lo,
+                           std::uint32_t pool, const auto& score, const auto& eligible) {
             std::uint32_t best = C;
             double best_score = kNoScore;
             for (std::uint32_t j = 0; j < draws; ++j) {
-                const auto c = static_cast<std::uint32_t>(rng.below(phase, i * draws + j, pool));
+                const auto c = lo + static_cast<std::uint32_t>(rng.below(phase, i * draws + j, pool));
                 if (!eligible(c)) continue;
                 const double sc = score(c);
                 if (free(c) && sc > best_score) best = c, best_score = sc;
@@ -85,23 +106,30 @@ void phase_outreach(const StepContext& ctx, ModelState& st) {
         st.counters.low_by_stream[kWs1] += events;  // outreach events bring WS1 leads
         const std::uint32_t leads = rng.poisson(rng_phase::kInbound, 0, events * p.leads_per_event);
         for (std::uint32_t i = 0; i < leads; ++i) {
-            const std::uint32_t best = best_of(kInboundDraws, rng_phase::kInboundPick, i, C, interest, any);
+            const auto draws = static_cast<std::uint32_t>(p.inbound_draws);
+            const std::uint32_t best = best_of(draws, rng_phase::kInboundPick, i, 0, C, interest, any);
             if (best < C) start_engagement(ctx, st, relationship(ctx, st, n, best), Stream::kPrevention, true);
         }
-        // Proactive targeting after landscape mapping, MNCs first, up to the pipeline cap.
+        // Proactive targeting after landscape mapping, by the NGO's strategy, while staff capacity
+        // covers the effort needs of its open engagements plus prospecting, and below the policy cap.
         std::uint32_t pre = 0;
         for (auto id : ns.active_rels)
             if (is_ws1(st.rels[id].stage) && !is_post_agreement(st.rels[id].stage)) ++pre;
         const auto cap = static_cast<std::uint32_t>(p.max_pipeline);
         if (pre < cap) {
-            const std::uint32_t k =
-                std::min<std::uint32_t>(rng.poisson(rng_phase::kTarget, 0, p.targets_per_month * 12.0 / kWeeksPerYear), cap - pre);
-            const std::uint32_t pool = net.mnc_count > 0 ? net.mnc_count : C;
+            const std::uint32_t wanted = rng.poisson(rng_phase::kTarget, 0, p.targets_per_month * 12.0 / kWeeksPerYear);
+            const std::uint32_t k = std::min({wanted, cap - pre, capacity_for_targets(ctx, st, n)});
+            ns.prospecting_hours = k * p.prospecting_hours;
+            const std::uint32_t M = net.mnc_count;
             auto target_score = [&](std::uint32_t c) {
                 return st.co.alignment[c] + kTargetCsrWeight * st.co.has_csr[c] + st.co.sentiment[c];
             };
             for (std::uint32_t i = 0; i < k; ++i) {
-                const std::uint32_t best = best_of(kTargetDraws, rng_phase::kTargetPick, i, pool, target_score, any);
+                bool mnc = p.targeting == TargetingStrategy::kMncFocus;
+                if (p.targeting == TargetingStrategy::kMixed) mnc = rng.chance(rng_phase::kTargetPool, i, kMixedMncShare);
+                if (M == 0 || M == C) mnc = M > 0;  // only one kind of company exists
+                const std::uint32_t lo = mnc ? 0 : M, pool = mnc ? M : C - M;
+                const std::uint32_t best = best_of(kTargetDraws, rng_phase::kTargetPick, i, lo, pool, target_score, any);
                 if (best < C) start_engagement(ctx, st, relationship(ctx, st, n, best), Stream::kPrevention, false);
             }
         }
@@ -112,7 +140,7 @@ void phase_outreach(const StepContext& ctx, ModelState& st) {
                 return net.company_government[c] >= 0 || net.company_association[c] >= 0;
             };
             for (std::uint32_t i = 0; i < k; ++i) {
-                const std::uint32_t best = best_of(kTargetDraws, rng_phase::kWs2Pick, i, C, interest, listed);
+                const std::uint32_t best = best_of(kTargetDraws, rng_phase::kWs2Pick, i, 0, C, interest, listed);
                 if (best < C) start_engagement(ctx, st, relationship(ctx, st, n, best), Stream::kSurvivorEmployment, false);
             }
         }

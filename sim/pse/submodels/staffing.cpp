@@ -20,8 +20,10 @@ void phase_capacity(const StepContext& ctx, ModelState& st) {
         const NgoParams& p = ctx.ngo_params[n];
         NgoState& ns = st.ngo_state[n];
         if (!p.engages_business || !ns.active || ns.ended) continue;
-        ns.staff_hours = (p.dedicated_fte + p.part_time_staff * p.part_time_share * (1.0 - p.switching_overhead)) *
-                         p.hours_per_fte_week * ns.budget_factor;
+        // The budget pays the part-time PSE hours first and the dedicated post last (funding::pay_staff).
+        ns.staff_hours = (p.dedicated_fte * ns.dedicated_paid +
+                          p.part_time_staff * p.part_time_share * (1.0 - p.switching_overhead) * ns.part_time_paid) *
+                         p.hours_per_fte_week;
         const double s0 = p.skill_untrained + (p.skill_trained - p.skill_untrained) * ns.training_progress;
         ns.skill = s0 + (1.0 - s0) * (1.0 - std::exp(-ns.experience_weeks / p.skill_learning_weeks));
         if (ns.staff_hours > 0) ns.experience_weeks += 1.0;
@@ -59,13 +61,27 @@ void phase_allocate(const StepContext& ctx, ModelState& st) {
             rels[id].effort = 0;
             if (ns.active && rels[id].stage != Stage::kSustained) work.push_back(id);
         }
-        double remaining = ns.staff_hours * ns.skill;
-        if (work.empty() || remaining <= 0) continue;
+        const double total = std::max(0.0, ns.staff_hours * ns.skill - ns.prospecting_hours);
+        if (work.empty() || total <= 0) continue;
         auto need = [&](std::uint32_t id) { return effort_need(ctx, rels[id].stage); };
+        // Hours reserved for survivor employment (7.6) go to WS2 engagements first, in active-list
+        // order; what they leave unused returns to the common pool.
+        double reserve = ctx.ngo_params[n].ws2_staff_share * total;
+        double remaining = total - reserve;
+        for (auto id : work) {
+            if (reserve <= 0) break;
+            if (rels[id].stream != Stream::kSurvivorEmployment) continue;
+            const double e = std::min(need(id), reserve);
+            rels[id].effort = e;
+            reserve -= e;
+        }
+        remaining += reserve;
+        std::erase_if(work, [&](std::uint32_t id) { return need(id) - rels[id].effort <= kHoursEpsilon; });
+        if (work.empty() || remaining <= 0) continue;
         auto fill_in_order = [&] {
             for (auto id : work) {
-                const double e = std::min(need(id), remaining);
-                rels[id].effort = e;
+                const double e = std::min(need(id) - rels[id].effort, remaining);
+                rels[id].effort += e;
                 remaining -= e;
                 if (remaining <= 0) break;
             }
