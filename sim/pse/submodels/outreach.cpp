@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "pse/rng_streams.h"
+#include "pse/submodels/engagement.h"
 #include "pse/submodels/trust.h"
 
 namespace pse::outreach {
@@ -78,7 +79,7 @@ void phase_outreach(const StepContext& ctx, ModelState& st) {
             return best;
         };
         auto any = [](std::uint32_t) { return true; };
-        auto interest = [&](std::uint32_t c) { return st.co.alignment[c] + st.co.sentiment[c]; };
+        auto interest = [&](std::uint32_t c) { return engagement::alignment_estimate(ctx, st, n, c) + st.co.sentiment[c]; };
         // Inbound leads: events, each bringing already-interested companies.
         const std::uint32_t events = rng.poisson(rng_phase::kEvent, 0, p.outreach_events_per_year / kWeeksPerYear);
         st.counters.actions_low += events;
@@ -98,7 +99,7 @@ void phase_outreach(const StepContext& ctx, ModelState& st) {
                 std::min<std::uint32_t>(rng.poisson(rng_phase::kTarget, 0, p.targets_per_month * 12.0 / kWeeksPerYear), cap - pre);
             const std::uint32_t pool = net.mnc_count > 0 ? net.mnc_count : C;
             auto target_score = [&](std::uint32_t c) {
-                return st.co.alignment[c] + kTargetCsrWeight * st.co.has_csr[c] + st.co.sentiment[c];
+                return engagement::alignment_estimate(ctx, st, n, c) + kTargetCsrWeight * st.co.has_csr[c] + st.co.sentiment[c];
             };
             for (std::uint32_t i = 0; i < k; ++i) {
                 const std::uint32_t best = best_of(kTargetDraws, rng_phase::kTargetPick, i, pool, target_score, any);
