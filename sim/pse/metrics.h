@@ -211,11 +211,13 @@ enum class EndCause : std::uint8_t {
     kNoCandidates = 10,   ///< WS2: no survivor candidates matched
     kProjectEnd = 11,     ///< ended with the project
     kCompanyExit = 12,    ///< a company-led (handed-over) partnership ended after the project
+    kDeclined = 13,       ///< the company declined a first meeting (mech-engage, 7.12)
     kCount
 };
 inline constexpr std::array<std::string_view, static_cast<int>(EndCause::kCount)> kEndCauseNames = {
     "none", "trust", "project_horizon", "budget_uncertainty", "misalignment", "ethical_screen", "baseline_exit",
-    "project_end_approaching", "low_activity", "csr_change", "no_candidates", "project_end", "company_exit"};
+    "project_end_approaching", "low_activity", "csr_change", "no_candidates", "project_end", "company_exit",
+    "declined"};
 
 /// One column of a per-run table (partnerships, NGOs, stages): stored as float64; a column with
 /// labels holds codes that index them.

@@ -373,6 +373,60 @@ std::vector<FieldSpec<Scenario>> build_scenario_fields() {
     f.push_back(integer<S>("shocks.ws2_stall_weeks", ACC(S, shocks.ws2_stall_weeks), 0, 5200, "weeks",
                            "Length of the stall", kAS));
 
+    // [engagement] mech-engage (docs/ODD.md 7.12)
+    auto en = [&](const char* k, auto acc, double lo, double hi, const char* unit, const char* doc,
+                  std::string src) {
+        f.push_back(real<S>(std::string("engagement.") + k, acc, lo, hi, unit, doc, std::move(src)));
+    };
+    auto eni = [&](const char* k, auto acc, double lo, double hi, const char* unit, const char* doc,
+                   std::string src) {
+        f.push_back(integer<S>(std::string("engagement.") + k, acc, lo, hi, unit, doc, std::move(src)));
+    };
+    en("accept_intercept", ACC(S, engagement.accept_intercept), -20, 20, "logit",
+       "First-meeting acceptance P = logistic(b0 + b1*trust - hesitation): b0",
+       kAssume + "; most initiated engagements never reach agreement (" + kTH + " Learning 2)");
+    en("accept_trust", ACC(S, engagement.accept_trust), -20, 20, "logit", "First-meeting acceptance: b1 per unit trust",
+       kAssume + "; " + kTH + " Learning 1 (trust first)");
+    en("budget_cv_weight", ACC(S, engagement.budget_cv_weight), 0, 50, "logit",
+       "Hesitation per unit budget CV (x (1 - transparency_effect) when the budget is shared)",
+       kAS + " Learning 3, Next steps; value " + kAssume);
+    en("horizon_weight", ACC(S, engagement.horizon_weight), 0, 50, "logit",
+       "Hesitation x (1 - w), w the horizon willingness", kAS + " Learning 3 ('why are we even investing'); value " + kAssume);
+    en("framing_penalty", ACC(S, engagement.framing_penalty), 0, 20, "logit",
+       "Hesitation of an MNC at 'trafficking' framing", kTH + " Learning 2; " + kAS + " Learning 4; value " + kAssume);
+    en("framing_local_factor", ACC(S, engagement.framing_local_factor), 0, 20, "",
+       "Multiplier of framing_penalty for a local supplier", kTH + " Learning 2 (local companies 'just back away'); value " + kAssume);
+    en("framing_sensitive_factor", ACC(S, engagement.framing_sensitive_factor), 0, 20, "",
+       "Multiplier of framing_penalty for a sensitive-sector firm", kTH + " Learning 2; value " + kAssume);
+    eni("tier_downgrade_weeks", ACC(S, engagement.tier_downgrade_weeks), 0, 5200, "weeks",
+        "Weeks after shocks.tier_downgrade_week during which affiliated NGOs meet hesitation", kTH + " Learning 2; value " + kAssume);
+    en("tier_downgrade_hesitation", ACC(S, engagement.tier_downgrade_hesitation), 0, 20, "logit",
+       "Hesitation toward an affiliated NGO during the downgrade window", kTH + " Learning 2 (Tier 2 Watch List); value " + kAssume);
+    eni("media_shock_weeks", ACC(S, engagement.media_shock_weeks), 0, 5200, "weeks",
+        "Weeks after shocks.media_shock_week during which sensitive-sector firms hesitate", kTH + " Learning 2; value " + kAssume);
+    en("media_shock_hesitation", ACC(S, engagement.media_shock_hesitation), 0, 20, "logit",
+       "Hesitation of a sensitive-sector firm during the media-shock window", kTH + " Learning 2 (seafood documentary); value " + kAssume);
+    en("legal_exposure_share", ACC(S, engagement.legal_exposure_share), 0, 1, "probability",
+       "Share of MNCs exposed to home-country law (e.g. US-registered)", kTH + " Learning 1; value " + kAssume);
+    en("legal_fear", ACC(S, engagement.legal_fear), -20, 20, "logit",
+       "Hesitation of an exposed MNC (engaging exposes it, bystanders are not penalised)", kTH + " Learning 1; value " + kAssume);
+    eni("enforcement_week", ACC(S, engagement.enforcement_week), -1, 5200, "week",
+        "Week of a home-country enforcement event (-1 = none)", kTH + " Learning 1");
+    eni("enforcement_weeks", ACC(S, engagement.enforcement_weeks), 0, 5200, "weeks",
+        "Weeks the enforcement event changes exposed firms' fear", kAssume);
+    en("enforcement_fear", ACC(S, engagement.enforcement_fear), -20, 20, "logit",
+       "Fear added to exposed firms during the enforcement window (negative: a bystander penalised lowers it)",
+       kTH + " Learning 1; value " + kAssume);
+    en("alignment_noise_sd", ACC(S, engagement.alignment_noise_sd), 0, 5, "alignment",
+       "sd of the NGO's alignment estimate before any contact", kTH + " Recommendations (early alignment checks); value " + kAssume);
+    en("screen_contacts", ACC(S, engagement.screen_contacts), 0.01, 1000, "weeks",
+       "Contact weeks k: estimate variance = sd^2 / (1 + contacts/k)", kLSI + " (screening); value " + kAssume);
+    en("alignment_weight", ACC(S, engagement.alignment_weight), 0, 1, "",
+       "Advance hazards from interests aligned to negotiation x (1 - weight*(1 - alignment))",
+       kTH + " Learning 2, Recommendations; value " + kAssume);
+    en("misalignment_drop", ACC(S, engagement.misalignment_drop), 0, 1, "probability",
+       "Extra weekly drop-out x (1 - alignment) from interests aligned to negotiation", kTH + " Learning 2; value " + kAssume);
+
     // [ngo_population]
     auto np = [&](const char* k, auto acc, double lo, double hi, const char* unit, const char* doc,
                   std::string src) {

@@ -220,6 +220,32 @@ struct Scenario {
         int ws2_stall_weeks = 0;
     } shocks;
 
+    /// mech-engage (docs/ODD.md 7.12): the company's decision to engage. Logit terms of the
+    /// first-meeting acceptance and the interest-alignment screen; the NGO's noisy alignment
+    /// estimate; true alignment in the later stage hazards; shock windows; legal exposure.
+    struct Engagement {
+        double accept_intercept = 0.5;      ///< logit of P(accept first meeting) at trust 0
+        double accept_trust = 3.0;          ///< logit per unit trust
+        double budget_cv_weight = 2.0;      ///< hesitation logit per unit budget CV
+        double horizon_weight = 1.5;        ///< hesitation logit at horizon willingness 0 (x (1-w))
+        double framing_penalty = 0.3;       ///< hesitation logit of 'trafficking' framing for an MNC
+        double framing_local_factor = 2.5;  ///< multiplier of framing_penalty for a local supplier
+        double framing_sensitive_factor = 2.0; ///< multiplier for a sensitive-sector firm
+        int tier_downgrade_weeks = 52;      ///< weeks the tier-downgrade hesitation lasts
+        double tier_downgrade_hesitation = 1.0; ///< hesitation logit toward affiliated NGOs meanwhile
+        int media_shock_weeks = 52;         ///< weeks the media-shock hesitation lasts
+        double media_shock_hesitation = 1.0;    ///< hesitation logit of sensitive-sector firms meanwhile
+        double legal_exposure_share = 0.3;  ///< share of MNCs exposed to home-country law
+        double legal_fear = 0.7;            ///< hesitation logit of an exposed MNC
+        int enforcement_week = -1;          ///< week of a home-country enforcement event (-1 none)
+        int enforcement_weeks = 52;         ///< weeks its effect lasts
+        double enforcement_fear = 1.0;      ///< logit added to exposed firms' fear (negative lowers it)
+        double alignment_noise_sd = 0.25;   ///< sd of the NGO's alignment estimate before contact
+        double screen_contacts = 4.0;       ///< contact weeks that halve the estimate's variance
+        double alignment_weight = 0.7;      ///< advance hazard x (1 - weight (1 - alignment)) after alignment
+        double misalignment_drop = 0.02;    ///< extra weekly drop-out x (1 - alignment) after alignment
+    } engagement;
+
     NgoParams ngo_defaults;
     std::vector<NgoParams> ngos;   ///< explicit [[ngo]] entries
     NgoPopulationParams ngo_population;

@@ -44,6 +44,10 @@ inline constexpr std::uint32_t kEnd = 60;         ///< continuation at the proje
 inline constexpr std::uint32_t kResources = 61;   ///< company money at agreement (7.5)
 // mech-staff (kNgo stream, entity id: NGO index):
 inline constexpr std::uint32_t kTargetPool = 140;  ///< mixed targeting: is WS1 target i an MNC (7.9)
+// mech-engage (7.12)
+inline constexpr std::uint32_t kAccept = 62;      ///< company accepts a first meeting
+inline constexpr std::uint32_t kAlignNoise = 63;  ///< the NGO's alignment-estimate error (fixed per pair)
+inline constexpr std::uint32_t kLegalExposure = 64; ///< company stream: exposed to home-country law
 
 /// Phase word of a relationship stream: the NGO index above the 8-bit stream code, so that the
 /// streams of (NGO n, company c) and (NGO m, company c) differ. n must be below 2^16 (the Rng

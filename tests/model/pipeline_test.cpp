@@ -308,6 +308,7 @@ TEST(Pipeline, AdvanceHazardKnownAnswer) {
     // Shares of ~2020 engagements are compared within 4 binomial sd (<= 0.045).
     Scenario s = test::small_scenario();
     s.ngo_defaults.handover = true;
+    s.engagement.accept_intercept = 20;  // the company accepts the first meeting (7.12): P > 1 - 1e-8
     auto& sp = s.pipeline.stage[static_cast<int>(Stage::kIdentified)];
     sp.drop_per_week = 0;
     sp.effort_hours = 2;

@@ -27,6 +27,7 @@ Scenario no_exit_scenario() {
     s.pipeline.exit_end = 0;
     s.pipeline.low_activity_hazard = 0;
     s.pipeline.sustained_exit_per_year = 0;
+    s.engagement.misalignment_drop = 0;  // 7.12
     return s;
 }
 

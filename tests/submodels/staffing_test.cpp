@@ -122,6 +122,7 @@ struct AllocFixture {
     static Scenario scenario(AllocationPolicy policy) {
         Scenario s = test::quiet_scenario();
         s.ngo_defaults.allocation = policy;
+        s.engagement.alignment_noise_sd = 0;  // the NGO's estimate is the true alignment (7.12)
         auto need = [&s](Stage st, double h) { s.pipeline.stage[static_cast<int>(st)].effort_hours = h; };
         need(Stage::kIdentified, 1);
         need(Stage::kFirstMeeting, 4);

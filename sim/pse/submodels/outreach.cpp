@@ -6,6 +6,7 @@
 
 #include "pse/rng_streams.h"
 #include "pse/submodels/staffing.h"
+#include "pse/submodels/engagement.h"
 #include "pse/submodels/trust.h"
 
 namespace pse::outreach {
@@ -99,7 +100,7 @@ void phase_outreach(const StepContext& ctx, ModelState& st) {
             return best;
         };
         auto any = [](std::uint32_t) { return true; };
-        auto interest = [&](std::uint32_t c) { return st.co.alignment[c] + st.co.sentiment[c]; };
+        auto interest = [&](std::uint32_t c) { return engagement::alignment_estimate(ctx, st, n, c) + st.co.sentiment[c]; };
         // Inbound leads: events, each bringing already-interested companies.
         const std::uint32_t events = rng.poisson(rng_phase::kEvent, 0, p.outreach_events_per_year / kWeeksPerYear);
         st.counters.actions_low += events;
@@ -122,7 +123,7 @@ void phase_outreach(const StepContext& ctx, ModelState& st) {
             ns.prospecting_hours = k * p.prospecting_hours;
             const std::uint32_t M = net.mnc_count;
             auto target_score = [&](std::uint32_t c) {
-                return st.co.alignment[c] + kTargetCsrWeight * st.co.has_csr[c] + st.co.sentiment[c];
+                return engagement::alignment_estimate(ctx, st, n, c) + kTargetCsrWeight * st.co.has_csr[c] + st.co.sentiment[c];
             };
             for (std::uint32_t i = 0; i < k; ++i) {
                 bool mnc = p.targeting == TargetingStrategy::kMncFocus;

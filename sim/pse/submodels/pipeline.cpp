@@ -8,6 +8,7 @@
 #include "pse/submodels/abuse.h"
 #include "pse/submodels/accounting.h"
 #include "pse/submodels/brokerage.h"
+#include "pse/submodels/engagement.h"
 #include "pse/submodels/funding.h"
 #include "pse/submodels/shocks.h"
 #include "pse/submodels/staffing.h"
@@ -40,26 +41,44 @@ void decide_pre_agreement(const StepContext& ctx, const ModelState& st, const Re
     double drop = trust_drop + pp.horizon_drop * (1.0 - w);
     const double before_budget = drop;
     if (stage == Stage::kNegotiation) drop += funding::budget_uncertainty_drop(ctx, p);
+    const double before_misaligned = drop;
+    // After the alignment screen, true alignment (not the NGO's estimate) drives drop-out and
+    // advance (docs/ODD.md 7.12).
+    const bool aligned_stage = stage >= Stage::kInterestsAligned && stage <= Stage::kNegotiation;
+    if (aligned_stage) drop += engagement::misalignment_drop(ctx, st, c);
     if (const double u = rng.uniform(ph(rng_phase::kDrop), 0); u < drop) {
         d.to = Stage::kDropped;
         d.event = EventType::kDropped;
-        d.cause = u < trust_drop      ? EndCause::kTrust
-                  : u < before_budget ? EndCause::kProjectHorizon
-                                      : EndCause::kBudgetUncertainty;
+        d.cause = u < trust_drop          ? EndCause::kTrust
+                  : u < before_budget     ? EndCause::kProjectHorizon
+                  : u < before_misaligned ? EndCause::kBudgetUncertainty
+                                          : EndCause::kMisalignment;
         return;
     }
     // A concluded negotiation waits for the company's annual decision month to sign
     // (000 Learning 2: adds 0-12 months); elsewhere the stage advances by its hazard.
-    const bool concluded = r.ready || rng.chance(ph(rng_phase::kAdvance), 0, hazard_to_prob(f * g * w / sp.mean_weeks));
+    const double m = aligned_stage ? engagement::alignment_factor(ctx, st, c) : 1.0;
+    const bool concluded =
+        r.ready || rng.chance(ph(rng_phase::kAdvance), 0, hazard_to_prob(f * g * w * m / sp.mean_weeks));
     if (!concluded) return;
     if (stage == Stage::kNegotiation && pp.annual_gate && month_of(ctx.week) != st.co.decision_month[c]) {
         d.ready = true;
         return;
     }
     const Stage next = next_stage(stage);
-    if (next == Stage::kInterestsAligned) {  // alignment screen (docs/ODD.md 7.5)
-        const double a = std::min(1.0, st.co.alignment[c] + (r.inbound ? pp.inbound_alignment_bonus : 0.0));
-        const double pass = logistic(pp.alignment_intercept + pp.alignment_slope * a + pp.alignment_csr * st.co.has_csr[c]);
+    if (next == Stage::kFirstMeeting) {  // the company accepts a first meeting or declines (7.12)
+        if (!rng.chance(ph(rng_phase::kAccept), 0, engagement::accept_prob(ctx, st, r.ngo, c, T, w))) {
+            d.to = Stage::kDropped;
+            d.event = EventType::kDropped;
+            d.cause = EndCause::kDeclined;
+            return;
+        }
+    }
+    if (next == Stage::kInterestsAligned) {  // alignment screen on the NGO's estimate (7.5, 7.12)
+        const double a =
+            std::min(1.0, engagement::alignment_estimate(ctx, st, r) + (r.inbound ? pp.inbound_alignment_bonus : 0.0));
+        const double pass = logistic(pp.alignment_intercept + pp.alignment_slope * a +
+                                     pp.alignment_csr * st.co.has_csr[c] - engagement::hesitation(ctx, st, r.ngo, c, w));
         if (!rng.chance(ph(rng_phase::kScreen), 0, pass)) {
             d.to = Stage::kDropped;
             d.event = EventType::kScreenedOut;

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <numeric>
 
+#include "pse/submodels/engagement.h"
 #include "pse/submodels/trust.h"
 
 namespace pse::staffing {
@@ -92,7 +93,7 @@ void phase_allocate(const StepContext& ctx, ModelState& st) {
                 for (std::size_t i = 0; i < work.size(); ++i) {
                     const auto& r = rels[work[i]];
                     score[i] = (is_post_agreement(r.stage) ? kPostAgreementPriority : 0.0) +
-                               trust::current(ctx, st, r) * st.co.alignment[r.company];
+                               trust::current(ctx, st, r) * engagement::alignment_estimate(ctx, st, r);
                 }
                 std::vector<std::size_t> order(work.size());
                 std::iota(order.begin(), order.end(), 0);
