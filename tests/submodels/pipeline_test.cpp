@@ -269,7 +269,9 @@ TEST(PipelineUnit, SustainingHazardKnownAnswerAndFallsOnceProven) {
     for (int w = 0; w <= 104; w += 4) {
         const double h = pipeline::sustaining_hazard(test::context_at(f.m, w), st, r, 0.6);
         EXPECT_LE(h, prev);
-        if (w <= 52 && w > 0) EXPECT_LT(h, prev);
+        if (w <= 52 && w > 0) {
+            EXPECT_LT(h, prev);
+        }
         prev = h;
     }
     // Decreasing in trust, contribution and alignment.
