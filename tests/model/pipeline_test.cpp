@@ -342,7 +342,7 @@ TEST(Pipeline, DropHazardKnownAnswerWithBudgetUncertaintyAndHorizon) {
             Scenario v = s;
             v.ngo_defaults.budget_transparency = transparency;
             v.ngo_defaults.handover = handover;
-            const double w = handover ? 1.0 : 0.5;
+            const double w = handover ? 0.5 + v.pipeline.handover_credibility * 0.5 : 0.5;  // w0 + kappa(1 - w0)
             const double p = 0.05 * (2 - T) + 0.2 * (1 - w) + 0.4 * 0.5 * (transparency ? 0.5 : 1.0);
             const double share = one_week_share(v, Stage::kNegotiation, T, 0.0, EventType::kDropped);
             EXPECT_NEAR(share, p, 4.0 * std::sqrt(p * (1 - p) / 2020))
