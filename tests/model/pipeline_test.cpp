@@ -304,10 +304,11 @@ double one_week_share(Scenario s, Stage stage, double T, double effort, EventTyp
 
 TEST(Pipeline, AdvanceHazardKnownAnswer) {
     // Pre-agreement advance: P = 1 - exp(-f * T^gamma * w / mean_weeks) with f = effort/need,
-    // w = 1 (handover), no drop-out (drop_per_week 0). Identified (need 2 h, mean 2 weeks).
-    // Shares of ~2020 engagements are compared within 4 binomial sd (<= 0.045).
+    // w = 1 (handover with credibility 1), no drop-out (drop_per_week 0). Identified (need 2 h,
+    // mean 2 weeks). Shares of ~2020 engagements are compared within 4 binomial sd (<= 0.045).
     Scenario s = test::small_scenario();
     s.ngo_defaults.handover = true;
+    s.pipeline.handover_credibility = 1;
     auto& sp = s.pipeline.stage[static_cast<int>(Stage::kIdentified)];
     sp.drop_per_week = 0;
     sp.effort_hours = 2;
