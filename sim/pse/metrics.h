@@ -211,13 +211,14 @@ enum class EndCause : std::uint8_t {
     kNoCandidates = 10,   ///< WS2: no survivor candidates matched
     kProjectEnd = 11,     ///< ended with the project
     kCompanyExit = 12,    ///< a company-led (handed-over) partnership ended after the project
-    kDeclined = 13,       ///< the company declined a first meeting (mech-engage, 7.12)
+    kDeclined = 13,       ///< the company declined a first meeting (7.12)
+    kAbuseReport = 14,    ///< the company left after the NGO reported abuse in its supply chain (7.8)
     kCount
 };
 inline constexpr std::array<std::string_view, static_cast<int>(EndCause::kCount)> kEndCauseNames = {
     "none", "trust", "project_horizon", "budget_uncertainty", "misalignment", "ethical_screen", "baseline_exit",
     "project_end_approaching", "low_activity", "csr_change", "no_candidates", "project_end", "company_exit",
-    "declined"};
+    "declined", "abuse_report"};
 
 /// One column of a per-run table (partnerships, NGOs, stages): stored as float64; a column with
 /// labels holds codes that index them.
@@ -239,7 +240,7 @@ inline constexpr int kTableCount = static_cast<int>(Table::kCount);
 enum class PartnershipCol : int {
     kNgo = 0, kCompany, kOrg, kCompanyKind, kSensitive, kStream, kInbound, kFirstContactWeek, kFirstMeetingWeek,
     kAgreementWeek, kEndWeek, kFinalStage, kEndedAtStage, kHow, kEndCause, kResourcesUsd, kHoursTotal,
-    kWeeksWorked, kWorkersReached, kVulnerabilityReduction, kSuppliersImproved, kSurvivorsPlaced, kCount
+    kWeeksWorked, kWorkersReached, kVulnerabilityReduction, kSuppliersImproved, kSurvivorsPlaced, kHandoverOwner, kCount
 };
 inline constexpr std::array<ColumnSpec, static_cast<int>(PartnershipCol::kCount)> kPartnershipColumns = {{
     {"ngo", "index", "NGO index (row of /ngos of the same run)"},
@@ -264,6 +265,8 @@ inline constexpr std::array<ColumnSpec, static_cast<int>(PartnershipCol::kCount)
     {"vulnerability_reduction", "worker-equivalents", "Final-week vulnerability reduction credited to it"},
     {"suppliers_improved", "suppliers", "Suppliers whose improvement is credited to it"},
     {"survivors_placed", "persons", "Survivors placed through it (WS2)"},
+    {"handover_owner", "code", "Who carried it on after the project end (none if it did not continue)",
+     "none,company,government,association"},
 }};
 
 /// Columns of the NGO table: one row per NGO of the run (attributes and per-NGO results).

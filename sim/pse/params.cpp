@@ -300,7 +300,7 @@ std::vector<FieldSpec<Scenario>> build_scenario_fields() {
        kAS + " Learning 5 (few joint activities)");
     pl("continue_prob", ACC(S, pipeline.continue_prob), 0, 1, "probability",
        "P(an implementing partnership continues past the project end) without handover",
-       kTH + " Overview (flagship ended with the project); " + kLSI + " (25% confident); " + calibrated("0.11-0.47"));
+       kTH + " Overview (flagship ended with the project); " + kLSI + " (25% confident); value " + kAssume + " (rare without a handover design)");
     pl("continue_prob_handover", ACC(S, pipeline.continue_prob_handover), 0, 1, "probability",
        "Same, when handover was designed in", "Scheirer 2005 (>=60% of sites sustain a component)");
     pl("sustained_exit_per_year", ACC(S, pipeline.sustained_exit_per_year), 0, 52, "1/year",
@@ -309,6 +309,40 @@ std::vector<FieldSpec<Scenario>> build_scenario_fields() {
        "Rate at which an NGO links a partner company with a government agency", kTH + " Learning 4; value " + kAssume);
     pl("inbound_alignment_bonus", ACC(S, pipeline.inbound_alignment_bonus), 0, 1, "[0,1]",
        "Alignment added to a company that approached the NGO itself", kLSI + " success factors");
+    // --- mech-life: sustaining partnerships (7.5) and handover (7.2) ---
+    pl("sustain_trust_slope", ACC(S, pipeline.sustain_trust_slope), 0, 20, "1/trust",
+       "beta_T in the sustaining hazard h = drop_per_week*exp(-beta_T(T-0.5)-beta_c*c-beta_a(a-0.5))*(1-pi*proven)",
+       kTH + " Learning 3 (communication, check-ins); value " + kAssume);
+    pl("sustain_contribution_slope", ACC(S, pipeline.sustain_contribution_slope), 0, 20, "",
+       "beta_c on the company's contribution c = resources/(resources + resources_usd_median) in the sustaining hazard",
+       kTH + " Learning 3 (equity of contribution); value " + kAssume);
+    pl("sustain_alignment_slope", ACC(S, pipeline.sustain_alignment_slope), 0, 20, "1/alignment",
+       "beta_a on the company's true interest alignment a in the sustaining hazard",
+       kTH + " Learning 2 (fit with CSR strategy); value " + kAssume);
+    pl("sustain_proving_weeks", ACC(S, pipeline.sustain_proving_weeks), 1, 520, "weeks",
+       "Weeks after the agreement over which a partnership proves itself (proven = min(1, age/this))",
+       kLSI + " (cooperation runs smoothly once obstacles are overcome); value " + kAssume);
+    pl("sustain_proven_reduction", ACC(S, pipeline.sustain_proven_reduction), 0, 1, "",
+       "pi: share of the sustaining and end-approaching hazards removed once a partnership has proven itself",
+       kLSI + " (cooperation runs smoothly once obstacles are overcome); value " + kAssume);
+    pl("handover_credibility", ACC(S, pipeline.handover_credibility), 0, 1, "",
+       "kappa: with a handover design, willingness w + kappa(1-w) and end-approaching hazard times (1-kappa)",
+       kAS + " Next steps; " + kTH + " Learning 3; value " + kAssume);
+    pl("handover_planning_weeks", ACC(S, pipeline.handover_planning_weeks), 1, 260, "weeks",
+       "Last project weeks in which each partnership being handed over needs planning effort",
+       kTH + " Learning 3 (plan for handover); value " + kAssume);
+    pl("handover_hours_per_week", ACC(S, pipeline.handover_hours_per_week), 0, 40, "hours/week",
+       "Skill-weighted staff hours per week a partnership's handover plan needs in the planning window",
+       kTH + " Learning 3; value " + kAssume);
+    pl("handover_trust_slope", ACC(S, pipeline.handover_trust_slope), 0, 20, "1/trust",
+       "gamma_T: logit of continuation at the end rises by gamma_T(T-0.5)",
+       kTH + " Learning 3; value " + kAssume);
+    pl("handover_contribution_slope", ACC(S, pipeline.handover_contribution_slope), 0, 20, "",
+       "gamma_c: logit of continuation at the end rises by gamma_c(c-0.5), c the company's contribution share",
+       kTH + " Learning 3 (equity of contribution, ownership); value " + kAssume);
+    pl("handover_owner_bonus", ACC(S, pipeline.handover_owner_bonus), 0, 5, "logit",
+       "Logit added when a planned handover has an institutional owner (brokered government agency or association)",
+       kTH + " Learning 4 (government, associations); " + kAS + " Next steps; value " + kAssume);
 
     // [outcomes]
     auto oc = [&](const char* k, auto acc, double lo, double hi, const char* unit, const char* doc,
@@ -342,6 +376,13 @@ std::vector<FieldSpec<Scenario>> build_scenario_fields() {
        "Added weekly improvement hazard for a supplier whose abuse was reported", kAssume);
     oc("nda_leak_prob", ACC(S, outcomes.nda_leak_prob), 0, 1, "probability",
        "P(abuse kept under a non-disclosure agreement becomes public)", kAssume);
+    // --- mech-life: abuse dilemma (7.8) ---
+    oc("report_exit_prob", ACC(S, outcomes.report_exit_prob), 0, 1, "probability",
+       "P(company ends the partnership after a report), times (1 - trust after the report)",
+       kAS + " Learning 4 (reporting risks the partnership); value " + kAssume);
+    oc("nda_leak_drop", ACC(S, outcomes.nda_leak_drop), 0, 1, "reputation",
+       "Reputation penalty compounded on the NGO itself when an undisclosed case leaks (sisters: sister_spillover)",
+       kAS + " Learning 4; value " + kAssume);
 
     // [ws2]
     auto w2 = [&](const char* k, auto acc, double lo, double hi, const char* unit, const char* doc,

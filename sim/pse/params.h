@@ -179,11 +179,23 @@ struct Scenario {
         double exit_end = 0.02;
         double exit_tau_weeks = 26;
         double low_activity_hazard = 0.02;
-        double continue_prob = 0.34;
+        double continue_prob = 0.1;
         double continue_prob_handover = 0.6;
         double sustained_exit_per_year = 0.1;
         double inbound_alignment_bonus = 0.2;
         double brokerage_per_year = 2.0;
+        // --- mech-life: sustaining (7.5) and handover (7.2) ---
+        double sustain_trust_slope = 2.0;
+        double sustain_contribution_slope = 1.0;
+        double sustain_alignment_slope = 1.0;
+        double sustain_proving_weeks = 52;
+        double sustain_proven_reduction = 0.6;
+        double handover_credibility = 0.5;
+        double handover_planning_weeks = 26;
+        double handover_hours_per_week = 2.0;
+        double handover_trust_slope = 4.0;
+        double handover_contribution_slope = 2.0;
+        double handover_owner_bonus = 0.5;
     } pipeline;
 
     // [outcomes]
@@ -200,6 +212,9 @@ struct Scenario {
         double report_remediation = 0.05;
         double nda_leak_prob = 0.1;
         double closed_chain_reach = 0.1;
+        // --- mech-life: abuse dilemma (7.8) ---
+        double report_exit_prob = 0.3;
+        double nda_leak_drop = 0.2;
     } outcomes;
 
     // [ws2]

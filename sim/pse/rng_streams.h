@@ -48,6 +48,7 @@ inline constexpr std::uint32_t kTargetPool = 140;  ///< mixed targeting: is WS1 
 inline constexpr std::uint32_t kAccept = 62;      ///< company accepts a first meeting
 inline constexpr std::uint32_t kAlignNoise = 63;  ///< the NGO's alignment-estimate error (fixed per pair)
 inline constexpr std::uint32_t kLegalExposure = 64; ///< company stream: exposed to home-country law
+inline constexpr std::uint32_t kReportExit = 65;  ///< mech-life: company leaves after an abuse report (7.8)
 
 /// Phase word of a relationship stream: the NGO index above the 8-bit stream code, so that the
 /// streams of (NGO n, company c) and (NGO m, company c) differ. n must be below 2^16 (the Rng

@@ -36,6 +36,9 @@ struct Event {
 };
 
 /// State of one NGO–organisation relationship (an edge with state, docs/ODD.md section 2).
+/// Owner a partnership is handed over to at the project end (7.2; 000 Learning 3, 003 Next steps).
+enum class HandoverOwner : std::uint8_t { kNone = 0, kCompany, kGovernment, kAssociation };
+
 struct Relationship {
     std::uint32_t ngo = 0;
     AgentId org;                   ///< vertex id of the company
@@ -59,6 +62,9 @@ struct Relationship {
     double resources_usd = 0;      ///< company money committed, USD
     std::uint32_t placed = 0;      ///< survivors placed through this partnership (WS2)
     std::uint32_t employed = 0;    ///< of those, still employed
+    // --- mech-life (7.2 handover) ---
+    double handover_work = 0;      ///< handover planning received: mean share of the planning need met, [0,1]
+    HandoverOwner owner = HandoverOwner::kNone;  ///< who took the partnership over at the project end
     // --- observation only (partnership table; no mechanism reads these) ---
     std::int32_t first_meeting_week = -1;  ///< first meeting (WS1) / government consultation (WS2)
     std::int32_t end_week = -1;            ///< week it reached a terminal stage

@@ -118,6 +118,9 @@ TEST(Funding, ProjectEndRatesByStageKnownAnswer) {
         s.pipeline.continue_prob = 0.3;
         s.pipeline.continue_prob_handover = 0.8;
         const double pc = handover ? 0.8 : 0.3;
+        s.pipeline.handover_trust_slope = 0;  // isolate the base rates (7.2): no trust, contribution or owner terms
+        s.pipeline.handover_contribution_slope = 0;
+        s.pipeline.handover_owner_bonus = 0;
         Model m(s, 44);
         const std::uint32_t C = m.network().company_count();
         for (std::uint32_t c = 0; c < C; ++c) {
@@ -125,6 +128,7 @@ TEST(Funding, ProjectEndRatesByStageKnownAnswer) {
             const auto id = m.relationship(0, c);
             m.start_engagement(id, is_ws2(st) ? Stream::kSurvivorEmployment : Stream::kPrevention, false);
             m.relationships_mut()[id].stage = st;
+            m.relationships_mut()[id].handover_work = 1.0;  // the plan received all its hours
         }
         m.phase_funding();  // week 0 >= end_week: the project ends now
         std::map<Stage, std::map<Stage, double>> to;
@@ -180,6 +184,7 @@ TEST(Funding, HandoverLetsImplementingPartnershipsContinue) {
     Scenario s = default_scenario();
     s.ngo_defaults.handover = true;
     s.pipeline.continue_prob_handover = 1;
+    s.pipeline.continue_prob = 1;  // q = 1 whatever planning effort was received
     const EndTally t = run_and_tally(s, 6);
     EXPECT_GT(t.implementation, 0);
     EXPECT_GT(t.max_after_end, 0.0);  // partnerships_after_end > 0 in some seed
@@ -204,7 +209,7 @@ TEST(Funding, HandoverRaisesContinuationOverNoHandover) {
 }
 
 TEST(Funding, HorizonWillingnessKnownAnswer) {
-    // w = logistic((R - E) / s) with R = end_week - week; 1 with handover.
+    // w = logistic((R - E) / s) with R = end_week - week; w + kappa(1 - w) with handover.
     Scenario s = test::small_scenario();  // end_week 130
     NgoParams plain = s.ngo_defaults, hand = s.ngo_defaults;
     plain.name = "plain";
@@ -219,7 +224,8 @@ TEST(Funding, HorizonWillingnessKnownAnswer) {
         const double R = 130 - m.week();
         for (std::uint32_t c = 0; c < 4; ++c) {
             ASSERT_NEAR(m.horizon_willingness(0, c), logistic((R - E[c]) / scale), kTol) << "week " << m.week();
-            ASSERT_EQ(m.horizon_willingness(1, c), 1.0);
+            const double w0 = logistic((R - E[c]) / scale), k = s.pipeline.handover_credibility;
+            ASSERT_NEAR(m.horizon_willingness(1, c), w0 + k * (1.0 - w0), kTol);  // plan offsets, not removes
         }
         m.step();
     }

@@ -304,11 +304,12 @@ double one_week_share(Scenario s, Stage stage, double T, double effort, EventTyp
 
 TEST(Pipeline, AdvanceHazardKnownAnswer) {
     // Pre-agreement advance: P = 1 - exp(-f * T^gamma * w / mean_weeks) with f = effort/need,
-    // w = 1 (handover), no drop-out (drop_per_week 0). Identified (need 2 h, mean 2 weeks).
-    // Shares of ~2020 engagements are compared within 4 binomial sd (<= 0.045).
+    // w = 1 (handover with credibility 1), no drop-out (drop_per_week 0). Identified (need 2 h,
+    // mean 2 weeks). Shares of ~2020 engagements are compared within 4 binomial sd (<= 0.045).
     Scenario s = test::small_scenario();
     s.ngo_defaults.handover = true;
     s.engagement.accept_intercept = 20;  // the company accepts the first meeting (7.12): P > 1 - 1e-8
+    s.pipeline.handover_credibility = 1;
     auto& sp = s.pipeline.stage[static_cast<int>(Stage::kIdentified)];
     sp.drop_per_week = 0;
     sp.effort_hours = 2;
@@ -343,7 +344,7 @@ TEST(Pipeline, DropHazardKnownAnswerWithBudgetUncertaintyAndHorizon) {
             Scenario v = s;
             v.ngo_defaults.budget_transparency = transparency;
             v.ngo_defaults.handover = handover;
-            const double w = handover ? 1.0 : 0.5;
+            const double w = handover ? 0.5 + v.pipeline.handover_credibility * 0.5 : 0.5;  // w0 + kappa(1 - w0)
             const double p = 0.05 * (2 - T) + 0.2 * (1 - w) + 0.4 * 0.5 * (transparency ? 0.5 : 1.0);
             const double share = one_week_share(v, Stage::kNegotiation, T, 0.0, EventType::kDropped);
             EXPECT_NEAR(share, p, 4.0 * std::sqrt(p * (1 - p) / 2020))

@@ -90,19 +90,18 @@ struct AbuseFixture {
 TEST(AbuseUnit, ReportCostsTrustAndSetsRemediationCreditedToThePartnership) {
     Scenario s = test::quiet_scenario();
     s.outcomes.report_trust_drop = 0.3;
+    s.outcomes.report_exit_prob = 0;  // the partnership stays (the exit is tested below)
     s.trust.sister_spillover = 0.08;
     AbuseFixture f(s);
     auto& st = f.m.state_mut();
     st.ngo_state[0].reputation_penalty = 0.2;
-    abuse::commit(f.m.context(), st, f.id, f.d);
+    EXPECT_FALSE(abuse::commit(f.m.context(), st, f.id, f.d));
     EXPECT_NEAR(st.rels[f.id].trust, 0.7 * 0.7, kTol);
     EXPECT_EQ(st.co.remediation[f.sup], 1);
     EXPECT_EQ(st.co.remediation_by[f.sup], static_cast<std::int32_t>(f.id));
     ASSERT_EQ(st.cascade.touched_suppliers.size(), 1u);
     EXPECT_EQ(st.cascade.touched_suppliers[0], f.sup - f.m.network().mnc_count);
-    ASSERT_EQ(st.sister_spills.size(), 1u);
-    EXPECT_EQ(st.sister_spills[0].first, 0u);
-    EXPECT_EQ(st.sister_spills[0].second, 0.08);
+    EXPECT_TRUE(st.sister_spills.empty());  // reporting protects the reputation: nothing spills to sisters
     EXPECT_EQ(st.ngo_state[0].reputation_penalty, 0.2);  // reporting does not hurt the NGO's own reputation
     EXPECT_EQ(st.counters.abuse, 1.0);
     EXPECT_EQ(test::count_events(f.m, EventType::kAbuseFound), 1u);
@@ -137,18 +136,49 @@ TEST(AbuseUnit, NonDisclosureLeakCompoundsTheReputationPenalty) {
     Scenario s = test::quiet_scenario();
     s.ngo_defaults.abuse_policy = AbusePolicy::kNonDisclosure;
     s.outcomes.nda_leak_prob = 1;
+    s.outcomes.nda_leak_drop = 0.15;
     s.trust.sister_spillover = 0.08;
     AbuseFixture f(s);
     auto& st = f.m.state_mut();
     st.ngo_state[0].reputation_penalty = 0.2;
+    EXPECT_FALSE(abuse::commit(f.m.context(), st, f.id, f.d));  // non-disclosure keeps the partnership
+    EXPECT_NEAR(st.ngo_state[0].reputation_penalty, 1.0 - 0.8 * 0.85, kTol);
     abuse::commit(f.m.context(), st, f.id, f.d);
-    EXPECT_NEAR(st.ngo_state[0].reputation_penalty, 1.0 - 0.8 * 0.92, kTol);
-    abuse::commit(f.m.context(), st, f.id, f.d);
-    EXPECT_NEAR(st.ngo_state[0].reputation_penalty, 1.0 - 0.8 * 0.92 * 0.92, kTol);
-    EXPECT_EQ(st.sister_spills.size(), 2u);
+    EXPECT_NEAR(st.ngo_state[0].reputation_penalty, 1.0 - 0.8 * 0.85 * 0.85, kTol);
+    ASSERT_EQ(st.sister_spills.size(), 2u);  // sister NGOs' reputation is hit (applied by shocks)
+    EXPECT_EQ(st.sister_spills[0].first, 0u);
+    EXPECT_EQ(st.sister_spills[0].second, 0.08);
     EXPECT_EQ(test::count_events(f.m, EventType::kNdaLeak), 2u);
     EXPECT_EQ(st.rels[f.id].trust, 0.7);  // the partner's trust is not hit directly
     EXPECT_EQ(st.co.remediation[f.sup], 0);  // nothing reported: no remediation pressure
+}
+
+TEST(AbuseUnit, ReportExitProbabilityKnownAnswerAndDecreasingInTrust) {
+    Scenario s = test::quiet_scenario();
+    s.outcomes.report_exit_prob = 0.3;
+    Model m(s, 83);
+    const StepContext ctx = m.context();
+    EXPECT_NEAR(abuse::report_exit_prob(ctx, 0.49), 0.3 * 0.51, kTol);
+    EXPECT_NEAR(abuse::report_exit_prob(ctx, 1.0), 0.0, kTol);
+    EXPECT_NEAR(abuse::report_exit_prob(ctx, 0.0), 0.3, kTol);
+    for (double T = 0; T < 1.0; T += 0.1) EXPECT_GE(abuse::report_exit_prob(ctx, T), abuse::report_exit_prob(ctx, T + 0.1));
+}
+
+TEST(AbuseUnit, ReportWithCertainExitEndsThePartnershipInTheCommitPhase) {
+    // report_exit_prob 1 and trust 0 after the report: the company leaves with certainty; the
+    // commit phase dissolves the partnership with cause abuse_report. Non-disclosure keeps it.
+    for (AbusePolicy policy : {AbusePolicy::kReport, AbusePolicy::kNonDisclosure}) {
+        Scenario s = test::quiet_scenario();
+        s.ngo_defaults.abuse_policy = policy;
+        s.outcomes.report_exit_prob = 1;
+        s.outcomes.report_trust_drop = 1;
+        s.outcomes.nda_leak_prob = 0;
+        AbuseFixture f(s);
+        auto& st = f.m.state_mut();
+        const bool left = abuse::commit(f.m.context(), st, f.id, f.d);
+        EXPECT_EQ(left, policy == AbusePolicy::kReport);
+        EXPECT_EQ(st.co.remediation[f.sup], policy == AbusePolicy::kReport ? 1 : 0);  // report brings remediation
+    }
 }
 
 }  // namespace

@@ -33,7 +33,10 @@ TEST(FundingUnit, HorizonWillingnessKnownAnswer) {
     EXPECT_NEAR(funding::horizon_willingness(test::context_at(m, 0), st, 0, 0), 1.0 / (1.0 + std::exp(-30.0 / k)), kTol);
     EXPECT_NEAR(funding::horizon_willingness(test::context_at(m, 30), st, 0, 0), 0.5, kTol);  // R = E
     EXPECT_NEAR(funding::horizon_willingness(test::context_at(m, 120), st, 0, 0), 1.0 / (1.0 + std::exp(90.0 / k)), kTol);
-    EXPECT_EQ(funding::horizon_willingness(test::context_at(m, 120), st, 1, 0), 1.0);  // handover
+    // handover: w + kappa (1 - w), kappa = handover_credibility (a plan offsets, not removes, the concern)
+    const double kap = s.pipeline.handover_credibility, w120 = 1.0 / (1.0 + std::exp(90.0 / k));
+    EXPECT_NEAR(funding::horizon_willingness(test::context_at(m, 120), st, 1, 0), w120 + kap * (1.0 - w120), kTol);
+    EXPECT_LT(funding::horizon_willingness(test::context_at(m, 120), st, 1, 0), 1.0);
 }
 
 TEST(FundingUnit, BudgetUncertaintyDropAndEndExitHazard) {
@@ -55,9 +58,9 @@ TEST(FundingUnit, BudgetUncertaintyDropAndEndExitHazard) {
     EXPECT_NEAR(funding::end_exit_hazard(ctx, p, 0.0), 0.021, kTol);
     EXPECT_NEAR(funding::end_exit_hazard(ctx, p, -5.0), 0.021, kTol);  // past the end counts as R = 0
     EXPECT_NEAR(funding::end_exit_hazard(ctx, p, 52.0), 0.001 + 0.02 * std::exp(-2.0), kTol);
-    p.handover = true;
-    EXPECT_EQ(funding::end_exit_hazard(ctx, p, 0.0), 0.0);
-    EXPECT_EQ(funding::end_exit_hazard(ctx, p, 100.0), 0.0);
+    p.handover = true;  // times (1 - handover_credibility)
+    EXPECT_NEAR(funding::end_exit_hazard(ctx, p, 0.0), 0.021 * (1.0 - s.pipeline.handover_credibility), kTol);
+    EXPECT_GT(funding::end_exit_hazard(ctx, p, 100.0), 0.0);
 }
 
 TEST(FundingUnit, CompanyLedExitProbability) {
@@ -127,6 +130,7 @@ TEST(FundingUnit, EndProjectWithContinueProbOneHandsOverPlacingAndImplementing) 
         std::vector<Stage> stages = {Stage::kIdentified, Stage::kImplementation, Stage::kCompanyDiscussions,
                                      Stage::kPlaced, Stage::kSupported, Stage::kSustained};
         EndFixture f(s, stages);
+        for (auto id : f.ids) f.m.state_mut().rels[id].handover_work = 1.0;  // the plan got all its hours
         funding::end_project(f.m.context(), f.m.state_mut(), 0);
         const std::vector<Stage> want = {Stage::kDropped,  Stage::kSustained, Stage::kDissolved,
                                          Stage::kSupported, Stage::kSupported, Stage::kSustained};
@@ -204,6 +208,115 @@ TEST(FundingUnit, BudgetCutLowersStaffHours) {
     const double pt = p.part_time_staff * p.part_time_share * (1 - p.switching_overhead);
     EXPECT_NEAR(hours(0.0), (p.dedicated_fte + pt) * p.hours_per_fte_week, 1e-9);
     EXPECT_NEAR(hours(1.0), (p.dedicated_fte * 0.3 + pt) * p.hours_per_fte_week, 1e-9);
+}
+
+TEST(FundingUnit, ContinuationProbKnownAnswerAndMonotoneInTrustContributionEffort) {
+    Scenario s = test::quiet_scenario();
+    s.pipeline.continue_prob = 0.1;
+    s.pipeline.continue_prob_handover = 0.6;
+    s.pipeline.handover_trust_slope = 4.0;
+    s.pipeline.handover_contribution_slope = 2.0;
+    s.pipeline.handover_owner_bonus = 0.5;
+    s.company.resources_usd_median = 1000;
+    NgoParams plain = s.ngo_defaults, plan = s.ngo_defaults;
+    plain.name = "plain";
+    plain.handover = false;
+    plan.name = "plan";
+    plan.handover = true;
+    s.ngos = {plain, plan};
+    Model m(s, 35);
+    auto& st = m.state_mut();
+    const auto a = test::engage(m, 0, 0), b = test::engage(m, 1, 0);
+    for (auto id : {a, b}) {
+        st.rels[id].stage = Stage::kImplementation;
+        st.rels[id].trust = 0.5;
+        st.rels[id].trust_week = 0;
+        st.rels[id].resources_usd = 1000;  // c = 0.5
+    }
+    const StepContext ctx = m.context();
+    // Known answer: T = 0.5, c = 0.5 -> p = q (continue_prob without a plan).
+    EXPECT_NEAR(funding::contribution_share(ctx, 1000), 0.5, kTol);
+    EXPECT_NEAR(funding::continuation_prob(ctx, st, st.rels[a], HandoverOwner::kCompany), 0.1, 1e-9);
+    // With a plan but no planning effort received: q = continue_prob; full effort: continue_prob_handover.
+    st.rels[b].handover_work = 0;
+    EXPECT_NEAR(funding::continuation_prob(ctx, st, st.rels[b], HandoverOwner::kCompany), 0.1, 1e-9);
+    st.rels[b].handover_work = 1;
+    EXPECT_NEAR(funding::continuation_prob(ctx, st, st.rels[b], HandoverOwner::kCompany), 0.6, 1e-9);
+    const double inst = funding::continuation_prob(ctx, st, st.rels[b], HandoverOwner::kGovernment);
+    EXPECT_NEAR(inst, 1.0 / (1.0 + std::exp(-(std::log(0.6 / 0.4) + 0.5))), 1e-9);
+    // Increasing in effort received, trust and contribution.
+    double prev = -1;
+    for (double e = 0; e <= 1.0001; e += 0.25) {
+        st.rels[b].handover_work = e;
+        const double pe = funding::continuation_prob(ctx, st, st.rels[b], HandoverOwner::kCompany);
+        EXPECT_GT(pe, prev);
+        prev = pe;
+    }
+    prev = -1;
+    for (double T = 0.1; T <= 0.91; T += 0.2) {
+        st.rels[b].trust = T;
+        const double pt = funding::continuation_prob(ctx, st, st.rels[b], HandoverOwner::kCompany);
+        EXPECT_GT(pt, prev);
+        prev = pt;
+    }
+    prev = -1;
+    for (double usd : {0.0, 500.0, 1000.0, 5000.0}) {
+        st.rels[b].resources_usd = usd;
+        const double pc = funding::continuation_prob(ctx, st, st.rels[b], HandoverOwner::kCompany);
+        EXPECT_GT(pc, prev);
+        prev = pc;
+    }
+}
+
+TEST(FundingUnit, HandoverEffortNeedOnlyInThePlanningWindowAndItSharesTheHours) {
+    Scenario s = test::quiet_scenario();
+    s.pipeline.handover_planning_weeks = 26;
+    s.pipeline.handover_hours_per_week = 2;
+    Model m(s, 36);
+    const StepContext ctx = m.context();
+    NgoParams p = s.ngo_defaults;
+    p.handover = true;
+    EXPECT_EQ(funding::handover_effort_need(ctx, p, 26, Stage::kImplementation), 2.0);
+    EXPECT_EQ(funding::handover_effort_need(ctx, p, 1, Stage::kCoCreation), 2.0);
+    EXPECT_EQ(funding::handover_effort_need(ctx, p, 27, Stage::kImplementation), 0.0);  // before the window
+    EXPECT_EQ(funding::handover_effort_need(ctx, p, 0, Stage::kImplementation), 0.0);   // the end itself
+    EXPECT_EQ(funding::handover_effort_need(ctx, p, 10, Stage::kNegotiation), 0.0);     // nothing to hand over
+    EXPECT_EQ(funding::handover_effort_need(ctx, p, 10, Stage::kCompanyDiscussions), 0.0);
+    EXPECT_EQ(funding::handover_effort_need(ctx, p, 10, Stage::kPlaced), 2.0);
+    p.handover = false;
+    EXPECT_EQ(funding::handover_effort_need(ctx, p, 10, Stage::kImplementation), 0.0);
+    // The plan costs hours: 4 hours against a need of 4 + 2 meet two thirds of each.
+    EXPECT_NEAR(funding::handover_share(4, 4, 2), 2.0 / 3.0, kTol);
+    EXPECT_NEAR(funding::handover_share(6, 4, 2), 1.0, kTol);
+    EXPECT_NEAR(funding::handover_share(0, 0, 0), 1.0, kTol);
+}
+
+TEST(FundingUnit, HandoverOwnerUsesBrokeredGovernmentTieThenAssociation) {
+    Scenario s = test::quiet_scenario();
+    NgoParams plain = s.ngo_defaults, plan = s.ngo_defaults;
+    plain.name = "plain";
+    plain.handover = false;
+    plan.name = "plan";
+    plan.handover = true;
+    s.ngos = {plain, plan};
+    Model m(s, 37);
+    const auto& net = m.network();
+    const StepContext ctx = m.context();
+    int checked = 0;
+    for (std::uint32_t c = 0; c < net.mnc_count + net.supplier_count && checked < 40; ++c, ++checked) {
+        Relationship r;
+        r.company = c;
+        r.ngo = 0;
+        EXPECT_EQ(funding::handover_owner(ctx, m.state(), r), HandoverOwner::kCompany);  // no plan: the company
+        r.ngo = 1;
+        r.brokered = true;
+        const HandoverOwner want = net.company_government[c] >= 0    ? HandoverOwner::kGovernment
+                                   : net.company_association[c] >= 0 ? HandoverOwner::kAssociation
+                                                                     : HandoverOwner::kCompany;
+        EXPECT_EQ(funding::handover_owner(ctx, m.state(), r), want);
+        r.brokered = false;
+        EXPECT_NE(funding::handover_owner(ctx, m.state(), r), HandoverOwner::kGovernment);  // needs a brokered tie
+    }
 }
 
 }  // namespace

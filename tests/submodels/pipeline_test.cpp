@@ -7,6 +7,7 @@
 // states its tolerance. Known answers: exact.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdint>
 #include <vector>
 
@@ -242,6 +243,98 @@ TEST(PipelineUnit, CommitOpensAndClosesSupplyChainAccess) {
     EXPECT_EQ(st.rels[f.ids[1]].stage, Stage::kDissolved);
     EXPECT_EQ(test::count_events(f.m, EventType::kAccessClosed), 2u);
     EXPECT_EQ(st.ngo_state[0].active_rels.size(), 3u);
+}
+
+TEST(PipelineUnit, SustainingHazardKnownAnswerAndFallsOnceProven) {
+    Scenario s = no_exit_scenario();
+    s.pipeline.stage[static_cast<int>(Stage::kImplementation)].drop_per_week = 0.002;
+    s.pipeline.sustain_trust_slope = 2.0;
+    s.pipeline.sustain_contribution_slope = 1.0;
+    s.pipeline.sustain_alignment_slope = 1.0;
+    s.pipeline.sustain_proving_weeks = 52;
+    s.pipeline.sustain_proven_reduction = 0.6;
+    s.company.resources_usd_median = 1000;
+    PipeFixture f(s, 4, {Stage::kImplementation}, 4.0);
+    auto& st = f.m.state_mut();
+    Relationship& r = st.rels[f.ids[0]];
+    r.agreement_week = 0;
+    r.resources_usd = 0;
+    st.co.alignment[r.company] = 0.5;
+    // Known answer: T = 0.5, c = 0, a = 0.5, age 0 -> drop_per_week.
+    EXPECT_NEAR(pipeline::sustaining_hazard(test::context_at(f.m, 0), st, r, 0.5), 0.002, 1e-15);
+    // Fully proven (age >= 52): times (1 - 0.6); trust 0.9, c = 0.5: times exp(-0.8 - 0.5).
+    r.resources_usd = 1000;
+    EXPECT_NEAR(pipeline::sustaining_hazard(test::context_at(f.m, 60), st, r, 0.9), 0.002 * 0.4 * std::exp(-1.3), 1e-15);
+    // Non-increasing in age (at fixed trust), strictly falling during the proving period.
+    double prev = 1;
+    for (int w = 0; w <= 104; w += 4) {
+        const double h = pipeline::sustaining_hazard(test::context_at(f.m, w), st, r, 0.6);
+        EXPECT_LE(h, prev);
+        if (w <= 52 && w > 0) {
+            EXPECT_LT(h, prev);
+        }
+        prev = h;
+    }
+    // Decreasing in trust, contribution and alignment.
+    const StepContext ctx = test::context_at(f.m, 10);
+    EXPECT_GT(pipeline::sustaining_hazard(ctx, st, r, 0.3), pipeline::sustaining_hazard(ctx, st, r, 0.7));
+    const double h1000 = pipeline::sustaining_hazard(ctx, st, r, 0.5);
+    r.resources_usd = 5000;
+    EXPECT_GT(h1000, pipeline::sustaining_hazard(ctx, st, r, 0.5));
+    const double ha5 = pipeline::sustaining_hazard(ctx, st, r, 0.5);
+    st.co.alignment[r.company] = 0.9;
+    EXPECT_GT(ha5, pipeline::sustaining_hazard(ctx, st, r, 0.5));
+}
+
+TEST(PipelineUnit, ProvenPartnershipDissolvesLessOften) {
+    // Baseline and end-approaching hazards on; the same relationship decided at age 0 and at
+    // age >= proving weeks (same remaining time): fewer dissolutions once proven. Seeds 1..5,
+    // 200 weeks each.
+    Scenario s = no_exit_scenario();
+    s.pipeline.stage[static_cast<int>(Stage::kImplementation)].drop_per_week = 0.02;
+    s.pipeline.exit_base = 0.02;
+    s.pipeline.sustain_proven_reduction = 0.6;
+    s.pipeline.sustain_proving_weeks = 52;
+    const double need = s.pipeline.stage[static_cast<int>(Stage::kImplementation)].effort_hours;
+    int young = 0, proven = 0;
+    for (std::uint64_t seed = 1; seed <= 5; ++seed) {
+        PipeFixture f(s, seed, {Stage::kImplementation}, need);
+        auto& r = f.m.state_mut().rels[f.ids[0]];
+        for (int w = 0; w < 200; ++w) {
+            r.agreement_week = w;
+            young += f.decide(0, w).to == Stage::kDissolved;
+            r.agreement_week = w - 60;
+            proven += f.decide(0, w).to == Stage::kDissolved;
+        }
+    }
+    EXPECT_GT(young, 0);
+    EXPECT_LT(proven, young);
+}
+
+TEST(PipelineUnit, HandoverPlanningCostsTheStageHours) {
+    // Implementation with 4 hours against a need of 4: coverage ramps by 1/mean_weeks a week.
+    // With a handover design in the planning window (2 h/week), the 4 hours meet 4/6 of the
+    // combined need, so coverage ramps by (2/3)/mean_weeks; the plan's share is recorded in commit.
+    for (bool plan : {false, true}) {
+        SCOPED_TRACE(plan);
+        Scenario s = no_exit_scenario();
+        s.ngo_defaults.handover = plan;
+        s.pipeline.handover_hours_per_week = 2;
+        s.pipeline.handover_planning_weeks = 26;
+        const auto& sp = s.pipeline.stage[static_cast<int>(Stage::kImplementation)];
+        const double need = sp.effort_hours, mw = sp.mean_weeks;
+        PipeFixture f(s, 5, {Stage::kImplementation}, need);
+        const int end = f.m.ngo_states()[0].end_week;
+        const Decision d = f.decide(0, end - 10);
+        const double fe = plan ? need / (need + 2.0) : 1.0;
+        EXPECT_NEAR(d.coverage, fe / mw, 1e-12);
+        const Decision early = f.decide(0, end - 40);  // before the planning window: full share
+        EXPECT_NEAR(early.coverage, 1.0 / mw, 1e-12);
+        f.m.state_mut().decisions.assign(f.m.state().rels.size(), Decision{});
+        f.m.state_mut().decisions[f.ids[0]] = d;
+        pipeline::phase_commit(test::context_at(f.m, end - 10), f.m.state_mut());
+        EXPECT_NEAR(f.m.relationships()[f.ids[0]].handover_work, plan ? fe / 26.0 : 0.0, 1e-12);
+    }
 }
 
 }  // namespace

@@ -263,6 +263,7 @@ void build_tables(const StepContext& ctx, ModelState& st) {
             vuln[id],
             improved[id],
             static_cast<double>(r.placed),
+            static_cast<double>(r.owner),
         };
         static_assert(std::size(row) == kPartnershipColumns.size());
         pt.insert(pt.end(), std::begin(row), std::end(row));

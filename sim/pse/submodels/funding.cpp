@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "pse/rng_streams.h"
+#include "pse/submodels/trust.h"
 
 namespace pse::funding {
 namespace {
@@ -60,8 +61,6 @@ void end_project(const StepContext& ctx, ModelState& st, std::uint32_t n) {
     ns.ended = true;
     ns.active = false;
     ns.staff_hours = 0;
-    const auto& p = ctx.ngo_params[n];
-    const auto& pp = ctx.scenario.pipeline;
     for (auto id : ns.active_rels) {
         Relationship& r = st.rels[id];
         const Stage from = r.stage;
@@ -70,7 +69,8 @@ void end_project(const StepContext& ctx, ModelState& st, std::uint32_t n) {
         if (is_post_agreement(from)) {
             const Rng rng = ctx.relationship_rng(r.company);
             const auto phase = rng_phase::ngo_phase(n, rng_phase::kEnd);
-            const double pc = p.handover ? pp.continue_prob_handover : pp.continue_prob;
+            const HandoverOwner owner = handover_owner(ctx, st, r);
+            const double pc = continuation_prob(ctx, st, r, owner);
             if (is_ws1(from)) {
                 // ASSUMPTION (docs/ODD.md 7.2): a partnership not yet implementing continues half as often.
                 const double f = from == Stage::kImplementation ? 1.0 : 0.5;
@@ -82,6 +82,7 @@ void end_project(const StepContext& ctx, ModelState& st, std::uint32_t n) {
             if (to != Stage::kDissolved) {
                 ns.had_continuation = true;
                 r.handed_over = true;
+                r.owner = owner;
             }
         }
         if (to == from) continue;
@@ -91,10 +92,56 @@ void end_project(const StepContext& ctx, ModelState& st, std::uint32_t n) {
     std::erase_if(ns.active_rels, [&st](std::uint32_t id) { return is_terminal(st.rels[id].stage); });
 }
 
+double contribution_share(const StepContext& ctx, double resources_usd) {
+    const double m = ctx.scenario.company.resources_usd_median;
+    return resources_usd > 0 && m > 0 ? resources_usd / (resources_usd + m) : 0.0;
+}
+
+HandoverOwner handover_owner(const StepContext& ctx, const ModelState& st, const Relationship& r) {
+    (void)st;
+    if (!ctx.ngo_params[r.ngo].handover) return HandoverOwner::kCompany;  // no plan: only the company itself
+    const auto& net = ctx.net;
+    if (r.brokered && r.company < net.company_government.size() && net.company_government[r.company] >= 0)
+        return HandoverOwner::kGovernment;
+    if (r.company < net.company_association.size() && net.company_association[r.company] >= 0)
+        return HandoverOwner::kAssociation;
+    return HandoverOwner::kCompany;
+}
+
+double continuation_prob(const StepContext& ctx, const ModelState& st, const Relationship& r, HandoverOwner owner) {
+    const auto& pp = ctx.scenario.pipeline;
+    const bool plan = ctx.ngo_params[r.ngo].handover;
+    const double e = std::clamp(r.handover_work, 0.0, 1.0);
+    const double q = plan ? pp.continue_prob + (pp.continue_prob_handover - pp.continue_prob) * e : pp.continue_prob;
+    if (q <= 0.0) return 0.0;
+    if (q >= 1.0) return 1.0;
+    const double T = trust::current(ctx, st, r);
+    const double c = contribution_share(ctx, r.resources_usd);
+    double x = std::log(q / (1.0 - q)) + pp.handover_trust_slope * (T - 0.5) +
+               pp.handover_contribution_slope * (c - 0.5);
+    if (plan && (owner == HandoverOwner::kGovernment || owner == HandoverOwner::kAssociation))
+        x += pp.handover_owner_bonus;
+    return logistic(x);
+}
+
+double handover_effort_need(const StepContext& ctx, const NgoParams& p, double R, Stage stage) {
+    const auto& pp = ctx.scenario.pipeline;
+    if (!p.handover || !is_post_agreement(stage) || is_terminal(stage) || stage == Stage::kSustained) return 0.0;
+    if (is_ws2(stage) && stage != Stage::kPlaced && stage != Stage::kSupported) return 0.0;  // nothing to hand over yet
+    return R > 0 && R <= pp.handover_planning_weeks ? pp.handover_hours_per_week : 0.0;
+}
+
+double handover_share(double effort, double stage_need, double handover_need) {
+    const double need = stage_need + handover_need;
+    return need > 0 ? std::min(1.0, effort / need) : 1.0;
+}
+
 double horizon_willingness(const StepContext& ctx, const ModelState& st, std::uint32_t n, std::uint32_t c) {
-    if (ctx.ngo_params[n].handover) return 1.0;
     const double R = st.ngo_state[n].end_week - ctx.week;
-    return logistic((R - st.co.ttv_weeks[c]) / ctx.scenario.pipeline.horizon_scale_weeks);
+    const double w = logistic((R - st.co.ttv_weeks[c]) / ctx.scenario.pipeline.horizon_scale_weeks);
+    if (!ctx.ngo_params[n].handover) return w;
+    const double k = ctx.scenario.pipeline.handover_credibility;
+    return w + k * (1.0 - w);  // a credible plan offsets part of the remaining-time concern
 }
 
 double budget_uncertainty_drop(const StepContext& ctx, const NgoParams& p) {
@@ -103,10 +150,10 @@ double budget_uncertainty_drop(const StepContext& ctx, const NgoParams& p) {
 }
 
 double end_exit_hazard(const StepContext& ctx, const NgoParams& p, double R) {
-    if (p.handover) return 0.0;
     const auto& pp = ctx.scenario.pipeline;
     return (pp.exit_base + pp.exit_end * std::exp(-std::max(0.0, R) / pp.exit_tau_weeks)) *
-           (p.budget_transparency ? 1.0 - pp.transparency_effect : 1.0);
+           (p.budget_transparency ? 1.0 - pp.transparency_effect : 1.0) *
+           (p.handover ? 1.0 - pp.handover_credibility : 1.0);
 }
 
 double company_led_exit_prob(const StepContext& ctx) {

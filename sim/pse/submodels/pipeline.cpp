@@ -108,17 +108,22 @@ void decide_pre_agreement(const StepContext& ctx, const ModelState& st, const Re
 
 /// After an agreement: dissolution, brokerage, abuse, coverage, advance (WS2: match, cohort).
 void decide_post_agreement(const StepContext& ctx, const ModelState& st, const Relationship& r, const Rng& rng,
-                           double f, double g, double R, Decision& d) {
+                           double T, double f, double g, double R, Decision& d) {
     const auto& pp = ctx.scenario.pipeline;
     const NgoParams& p = ctx.ngo_params[r.ngo];
     const std::uint32_t c = r.company;
     const Stage stage = r.stage;
     const StageParams& sp = pp.stage[static_cast<std::size_t>(stage)];
     const auto ph = [&r](std::uint32_t code) { return rng_phase::ngo_phase(r.ngo, code); };
+    // A handover plan in the last weeks shares the partnership's hours with the stage work (7.2).
+    const double hn = funding::handover_effort_need(ctx, p, R, stage);
+    if (hn > 0 && staffing::effort_need(ctx, stage) > 0)
+        f = funding::handover_share(r.effort, staffing::effort_need(ctx, stage), hn);
     // Competing risks in one draw u: the cause is the term of the sum that u fell in.
-    const double baseline = sp.drop_per_week;
+    const double proven = 1.0 - pp.sustain_proven_reduction * proven_share(ctx, r);
+    const double baseline = sustaining_hazard(ctx, st, r, T);
     double exit = baseline;
-    exit += funding::end_exit_hazard(ctx, p, R);
+    exit += funding::end_exit_hazard(ctx, p, R) * proven;
     const double before_low = exit;
     if (f < kLowActivityFulfilment) exit += pp.low_activity_hazard;
     const bool csr_change =
@@ -157,6 +162,22 @@ void decide_post_agreement(const StepContext& ctx, const ModelState& st, const R
 
 }  // namespace
 
+double proven_share(const StepContext& ctx, const Relationship& r) {
+    if (r.agreement_week < 0) return 0.0;
+    const double age = ctx.week - r.agreement_week;
+    return std::clamp(age / ctx.scenario.pipeline.sustain_proving_weeks, 0.0, 1.0);
+}
+
+double sustaining_hazard(const StepContext& ctx, const ModelState& st, const Relationship& r, double T) {
+    const auto& pp = ctx.scenario.pipeline;
+    const double h0 = pp.stage[static_cast<std::size_t>(r.stage)].drop_per_week;
+    const double c = funding::contribution_share(ctx, r.resources_usd);
+    const double a = st.co.alignment[r.company];
+    const double m = std::exp(-pp.sustain_trust_slope * (T - 0.5) - pp.sustain_contribution_slope * c -
+                              pp.sustain_alignment_slope * (a - 0.5));
+    return std::min(1.0, h0 * m * (1.0 - pp.sustain_proven_reduction * proven_share(ctx, r)));
+}
+
 void decide(const StepContext& ctx, const ModelState& st, std::uint32_t id, Decision& d) {
     const Relationship& r = st.rels[id];
     const std::uint32_t n = r.ngo;
@@ -194,7 +215,7 @@ void decide(const StepContext& ctx, const ModelState& st, std::uint32_t id, Deci
     if (!post)
         decide_pre_agreement(ctx, st, r, rng, T, f, g, w, d);
     else
-        decide_post_agreement(ctx, st, r, rng, f, g, R, d);
+        decide_post_agreement(ctx, st, r, rng, T, f, g, R, d);
 }
 
 void phase_decide(const StepContext& ctx, ModelState& st) {
@@ -238,14 +259,29 @@ void phase_commit(const StepContext& ctx, ModelState& st) {
         }
         r.ready = d.ready;
         r.coverage = d.coverage;
+        if (ctx.ngo_params[r.ngo].handover && st.ngo_state[r.ngo].active) {  // handover planning received (7.2)
+            const double hn = funding::handover_effort_need(ctx, ctx.ngo_params[r.ngo],
+                                                            st.ngo_state[r.ngo].end_week - ctx.week, r.stage);
+            if (hn > 0)
+                r.handover_work += funding::handover_share(r.effort, staffing::effort_need(ctx, r.stage), hn) /
+                                   ctx.scenario.pipeline.handover_planning_weeks;
+        }
         if (d.brokerage) brokerage::commit(ctx, st, r);
-        if (d.abuse) abuse::commit(ctx, st, id, d);
+        const Decision* dp = &d;
+        Decision left;  // the company left after an abuse report (7.8)
+        if (d.abuse && abuse::commit(ctx, st, id, d) && d.to == Stage::kNone) {
+            left = d;
+            left.to = Stage::kDissolved;
+            left.event = EventType::kDissolved;
+            left.cause = EndCause::kAbuseReport;
+            dp = &left;
+        }
         if (d.placed > 0) ws2::commit_placement(ctx, st, r, d.placed);
-        if (d.to == Stage::kNone) continue;
+        if (dp->to == Stage::kNone) continue;
         const Stage from = r.stage;
-        set_stage(ctx, st, r, d.to, d.cause);
-        emit(ctx, st, static_cast<std::int32_t>(r.ngo), r.org, d.event, from, d.to);
-        accounting::on_transition(ctx, st, r, from, d);
+        set_stage(ctx, st, r, dp->to, dp->cause);
+        emit(ctx, st, static_cast<std::int32_t>(r.ngo), r.org, dp->event, from, dp->to);
+        accounting::on_transition(ctx, st, r, from, *dp);
         if (d.to == Stage::kFirstMeeting && ctx.ngo_params[r.ngo].approach == Approach::kScrutiny) {
             shocks::spill_scrutiny(ctx, st, r.company);
             shocks::queue_sister_spillover(st, r.ngo, tp.sister_spillover);

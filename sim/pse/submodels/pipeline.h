@@ -10,6 +10,18 @@
 
 namespace pse::pipeline {
 
+/// Share in [0,1] of its proving period a partnership has passed: min(1, (week -
+/// agreement_week)/sustain_proving_weeks); 0 before an agreement (002: cooperation runs smoothly
+/// once obstacles are overcome). Non-decreasing in age.
+double proven_share(const StepContext& ctx, const Relationship& r);
+
+/// Weekly sustaining (baseline) dissolution hazard of a partnership at trust T:
+/// min(1, drop_per_week · exp(-sustain_trust_slope (T-0.5) - sustain_contribution_slope c
+/// - sustain_alignment_slope (a-0.5)) · (1 - sustain_proven_reduction · proven)), c the company's
+/// contribution share, a its true alignment st.co.alignment (hook: a noisy estimate may replace
+/// it), proven = proven_share (000 Learning 3; 002). Non-increasing in age, trust, contribution.
+double sustaining_hazard(const StepContext& ctx, const ModelState& st, const Relationship& r, double T);
+
 /// The decision for relationship id this week, from week-t state only (pure: writes only d).
 /// Order of the tests (docs/ODD.md 7.5): company-led exit after the project; nothing while the
 /// project is not running; trust update on contact (7.3); WS2 stall; before agreement: drop,
