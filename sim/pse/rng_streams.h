@@ -42,6 +42,8 @@ inline constexpr std::uint32_t kRetention = 51;   ///< WS2 survivor exit (draw =
 inline constexpr std::uint32_t kMatch = 52;       ///< WS2 candidate match (7.6)
 inline constexpr std::uint32_t kEnd = 60;         ///< continuation at the project end (7.2)
 inline constexpr std::uint32_t kResources = 61;   ///< company money at agreement (7.5)
+inline constexpr std::uint32_t kMechType = 62;    ///< mech-outcomes: mechanism type of a partnership (7.10; week 0)
+inline constexpr std::uint32_t kReversion = 71;   ///< mech-outcomes: supplier reversion (kCompany stream, 7.10)
 
 /// Phase word of a relationship stream: the NGO index above the 8-bit stream code, so that the
 /// streams of (NGO n, company c) and (NGO m, company c) differ. n must be below 2^16 (the Rng
