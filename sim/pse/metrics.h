@@ -48,6 +48,9 @@ enum class Series : int {
     kSupplyChainsOpen,
     kEngagementsWorked,
     kEngagementsWorkedPerFte,
+    kWorkersReachedCounterfactual,
+    kVulnerabilityReductionCounterfactual,
+    kSuppliersImprovedCounterfactual,
     kCount
 };
 inline constexpr int kSeriesCount = static_cast<int>(Series::kCount);
@@ -82,6 +85,9 @@ inline constexpr std::array<MetricSpec, kSeriesCount> kSeriesSpecs = {{
     {"supply_chains_open", "partnerships", "state", "WS1 partnerships whose supply chain is open to the NGO (access) this week"},
     {"engagements_worked", "engagements", "state", "Engagements that received staff hours this week (caseload)"},
     {"engagements_worked_per_fte", "engagements/FTE", "state", "Engagements worked per PSE FTE of running projects this week (NaN without staff)"},
+    {"workers_reached_counterfactual", "workers", "outcome", "Workers reached in the same run without the project (common random numbers): workers at suppliers improved in the counterfactual"},
+    {"vulnerability_reduction_counterfactual", "worker-equivalents", "outcome", "Vulnerability reduction without the project (same draws)"},
+    {"suppliers_improved_counterfactual", "suppliers", "outcome", "Suppliers improved now without the project (background and peer improvement, with reversion; same draws)"},
 }};
 
 /// Per-run summary metrics; in results files as /runs/<name> [run].
@@ -121,6 +127,13 @@ enum class Summary : int {
     kWorkersReachedUnattributed,
     kVulnerabilityReductionUnattributed,
     kSuppliersImprovedUnattributed,
+    kWorkersReachedCounterfactual,
+    kWorkersReachedAttributable,
+    kVulnerabilityReductionCounterfactual,
+    kVulnerabilityReductionAttributable,
+    kSuppliersImprovedCounterfactual,
+    kSuppliersImprovedAttributable,
+    kSuppliersReverted,
     kCount
 };
 inline constexpr int kSummaryCount = static_cast<int>(Summary::kCount);
@@ -161,6 +174,13 @@ inline constexpr std::array<MetricSpec, kSummaryCount> kSummarySpecs = {{
     {"workers_reached_unattributed", "workers", "outcome", "Workers reached in the final week through no partnership (peer or background improvement)"},
     {"vulnerability_reduction_unattributed", "worker-equivalents", "outcome", "Final-week vulnerability reduction attributed to no partnership"},
     {"suppliers_improved_unattributed", "suppliers", "outcome", "Suppliers improved with no partnership's open chain or abuse report behind it"},
+    {"workers_reached_counterfactual", "workers", "outcome", "Final-week workers reached without the project (same seed and draws)"},
+    {"workers_reached_attributable", "workers", "outcome", "Final-week workers reached minus the counterfactual: what the project changed"},
+    {"vulnerability_reduction_counterfactual", "worker-equivalents", "outcome", "Final-week vulnerability reduction without the project"},
+    {"vulnerability_reduction_attributable", "worker-equivalents", "outcome", "Final-week vulnerability reduction minus the counterfactual"},
+    {"suppliers_improved_counterfactual", "suppliers", "outcome", "Suppliers improved in the final week without the project"},
+    {"suppliers_improved_attributable", "suppliers", "outcome", "Suppliers improved in the final week minus the counterfactual"},
+    {"suppliers_reverted", "events", "outcome", "Times an improved supplier reverted (no pressure or monitoring) over the run, with the project"},
 }};
 
 /// Event types written to the events table (values are stable).
@@ -240,7 +260,8 @@ inline constexpr int kTableCount = static_cast<int>(Table::kCount);
 enum class PartnershipCol : int {
     kNgo = 0, kCompany, kOrg, kCompanyKind, kSensitive, kStream, kInbound, kFirstContactWeek, kFirstMeetingWeek,
     kAgreementWeek, kEndWeek, kFinalStage, kEndedAtStage, kHow, kEndCause, kResourcesUsd, kHoursTotal,
-    kWeeksWorked, kWorkersReached, kVulnerabilityReduction, kSuppliersImproved, kSurvivorsPlaced, kHandoverOwner, kCount
+    kWeeksWorked, kWorkersReached, kVulnerabilityReduction, kSuppliersImproved, kSurvivorsPlaced, kHandoverOwner,
+    kMechanism, kCount
 };
 inline constexpr std::array<ColumnSpec, static_cast<int>(PartnershipCol::kCount)> kPartnershipColumns = {{
     {"ngo", "index", "NGO index (row of /ngos of the same run)"},
@@ -267,6 +288,7 @@ inline constexpr std::array<ColumnSpec, static_cast<int>(PartnershipCol::kCount)
     {"survivors_placed", "persons", "Survivors placed through it (WS2)"},
     {"handover_owner", "code", "Who carried it on after the project end (none if it did not continue)",
      "none,company,government,association"},
+    {"mechanism", "code", "Prevention mechanism type of a WS1 partnership (NaN for WS2)", "code_of_conduct,worker_voice,responsible_recruitment,audit"},
 }};
 
 /// Columns of the NGO table: one row per NGO of the run (attributes and per-NGO results).

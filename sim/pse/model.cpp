@@ -45,6 +45,11 @@ void init_companies(const Scenario& s, const Network& net, std::uint64_t seed, b
     co.open_source.assign(C, -1);
     co.remediation_by.assign(C, -1);
     co.improved_by.assign(C, -1);
+    co.mech_effect.assign(C, 0.0);
+    co.mech_pressure.assign(C, 0.0);
+    co.practice_before.assign(C, 0.0);
+    co.cf_improved.assign(C, 0);
+    co.cf_improved_share.assign(net.mnc_count, 0.0);
     using namespace rng_phase;
     auto one = [&](std::uint32_t c) {
         const Rng rng(seed, EntityKey{EntityKind::kCompany, c});
@@ -80,6 +85,7 @@ Model::Model(const Scenario& s, std::uint64_t seed, ModelOptions opts)
     const std::uint32_t C = net_.company_count();
     st_.sentiment_on.assign(C, 0);
     st_.cascade.improved_count.assign(net_.mnc_count, 0);
+    st_.cascade.cf_improved_count.assign(net_.mnc_count, 0);
     st_.ngo_state.resize(ngo_params_.size());
     first_start_ = std::numeric_limits<int>::max();
     for (std::size_t n = 0; n < ngo_params_.size(); ++n) {

@@ -383,6 +383,40 @@ std::vector<FieldSpec<Scenario>> build_scenario_fields() {
     oc("nda_leak_drop", ACC(S, outcomes.nda_leak_drop), 0, 1, "reputation",
        "Reputation penalty compounded on the NGO itself when an undisclosed case leaks (sisters: sister_spillover)",
        kAS + " Learning 4; value " + kAssume);
+    // mech-outcomes (docs/ODD.md 7.10, mechanism types, money, reversion, counterfactual)
+    const std::string kMechSrc = kTH + " Overview and Learning 5; " + kLSI + " (codes of conduct failed without monitoring); values " + kAssume;
+    oc("mech_weight_code", ACC(S, outcomes.mech_weight_code), 0, 1, "weight",
+       "Relative weight of a supplier code of conduct among the mechanism types a partnership implements", kMechSrc);
+    oc("mech_weight_voice", ACC(S, outcomes.mech_weight_voice), 0, 1, "weight",
+       "Relative weight of a worker voice / grievance channel (e.g. connectivity at sea)", kMechSrc);
+    oc("mech_weight_recruitment", ACC(S, outcomes.mech_weight_recruitment), 0, 1, "weight",
+       "Relative weight of a responsible (ethical) recruitment mechanism", kMechSrc);
+    oc("mech_weight_audit", ACC(S, outcomes.mech_weight_audit), 0, 1, "weight",
+       "Relative weight of a monitoring / social audit mechanism", kMechSrc);
+    oc("mech_effect_code", ACC(S, outcomes.mech_effect_code), 0, 1, "[0,1]",
+       "Vulnerability reduction of a worker fully covered by a supplier code of conduct", kMechSrc);
+    oc("mech_effect_voice", ACC(S, outcomes.mech_effect_voice), 0, 1, "[0,1]",
+       "Vulnerability reduction of a worker fully covered by a worker voice channel", kMechSrc);
+    oc("mech_effect_recruitment", ACC(S, outcomes.mech_effect_recruitment), 0, 1, "[0,1]",
+       "Vulnerability reduction of a worker fully covered by responsible recruitment", kMechSrc);
+    oc("mech_effect_audit", ACC(S, outcomes.mech_effect_audit), 0, 1, "[0,1]",
+       "Vulnerability reduction of a worker fully covered by monitoring / audit", kMechSrc);
+    oc("mech_monitoring_code", ACC(S, outcomes.mech_monitoring_code), 0, 1, "[0,1]",
+       "Monitoring strength of a code of conduct: share of the reversion hazard it removes at full coverage", kMechSrc);
+    oc("mech_monitoring_voice", ACC(S, outcomes.mech_monitoring_voice), 0, 1, "[0,1]",
+       "Monitoring strength of a worker voice channel (workers report breaches)", kMechSrc);
+    oc("mech_monitoring_recruitment", ACC(S, outcomes.mech_monitoring_recruitment), 0, 1, "[0,1]",
+       "Monitoring strength of responsible recruitment", kMechSrc);
+    oc("mech_monitoring_audit", ACC(S, outcomes.mech_monitoring_audit), 0, 1, "[0,1]",
+       "Monitoring strength of monitoring / audit", kMechSrc);
+    oc("money_depth_floor", ACC(S, outcomes.money_depth_floor), 0, 1, "share",
+       "Coverage depth (share of the chain a fully ramped mechanism reaches) without company money",
+       kTH + " Learning 5 (resources make a partnership do much); value " + kAssume);
+    oc("money_half_usd", ACC(S, outcomes.money_half_usd), 1, 1e9, "USD",
+       "Company money at which half of the depth above the floor is reached (diminishing returns)", kAssume);
+    oc("reversion_per_year", ACC(S, outcomes.reversion_per_year), 0, 52, "1/year",
+       "Rate at which an improved supplier reverts without buyer pressure or monitoring",
+       kLSI + " (codes of conduct failed without monitoring); value " + kAssume);
 
     // [ws2]
     auto w2 = [&](const char* k, auto acc, double lo, double hi, const char* unit, const char* doc,

@@ -202,7 +202,7 @@ struct Scenario {
     struct Outcomes {
         double vulnerability_reduction = 0.2;
         double sustained_factor = 0.7;
-        double cascade_base = 0.0;
+        double cascade_base = 0.0005;
         double cascade_per_buyer = 0.01;
         double cascade_peer_bonus = 0.02;
         double cascade_threshold = 0.5;
@@ -215,6 +215,22 @@ struct Scenario {
         // --- mech-life: abuse dilemma (7.8) ---
         double report_exit_prob = 0.3;
         double nda_leak_drop = 0.2;
+        // --- mech-outcomes (7.10): mechanism types, company money, reversion, counterfactual ---
+        double mech_weight_code = 0.4;          ///< relative weight of a supplier code of conduct
+        double mech_weight_voice = 0.25;        ///< ... of a worker voice / grievance channel
+        double mech_weight_recruitment = 0.2;   ///< ... of responsible recruitment
+        double mech_weight_audit = 0.15;        ///< ... of monitoring / social audit
+        double mech_effect_code = 0.05;         ///< vulnerability reduction at full coverage, per type
+        double mech_effect_voice = 0.25;
+        double mech_effect_recruitment = 0.3;
+        double mech_effect_audit = 0.15;
+        double mech_monitoring_code = 0.1;      ///< monitoring strength against reversion, per type
+        double mech_monitoring_voice = 0.6;
+        double mech_monitoring_recruitment = 0.3;
+        double mech_monitoring_audit = 0.9;
+        double money_depth_floor = 0.5;         ///< coverage depth without company money
+        double money_half_usd = 50000;          ///< money giving half of the remaining depth
+        double reversion_per_year = 0.5;        ///< reversion rate of an improved supplier without pressure
     } outcomes;
 
     // [ws2]

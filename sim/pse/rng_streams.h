@@ -49,6 +49,8 @@ inline constexpr std::uint32_t kAccept = 62;      ///< company accepts a first m
 inline constexpr std::uint32_t kAlignNoise = 63;  ///< the NGO's alignment-estimate error (fixed per pair)
 inline constexpr std::uint32_t kLegalExposure = 64; ///< company stream: exposed to home-country law
 inline constexpr std::uint32_t kReportExit = 65;  ///< mech-life: company leaves after an abuse report (7.8)
+inline constexpr std::uint32_t kMechType = 66;    ///< mech-outcomes: mechanism type of a partnership (7.10; week 0)
+inline constexpr std::uint32_t kReversion = 71;   ///< mech-outcomes: supplier reversion (kCompany stream, 7.10)
 
 /// Phase word of a relationship stream: the NGO index above the 8-bit stream code, so that the
 /// streams of (NGO n, company c) and (NGO m, company c) differ. n must be below 2^16 (the Rng

@@ -60,6 +60,7 @@ TEST(Ecosystem, BaseHazardOneImprovesNearlyAllSuppliersWithinWeeks) {
     Scenario s = test::small_scenario();
     s.ecosystem.supplier_count = 2000;
     s.outcomes.cascade_base = 1.0;
+    s.outcomes.reversion_per_year = 0;  // permanent improvement (reversion: CascadeUnit tests)
     s.weeks = 8;
     Model m(s, 21);
     const auto S = static_cast<double>(m.network().supplier_count);
@@ -122,6 +123,7 @@ TEST(Ecosystem, PeerPressureAboveThresholdOnly) {
     Scenario s = test::small_scenario();
     s.ecosystem.mnc_count = 60;
     s.ecosystem.supplier_count = 1500;
+    s.outcomes.cascade_base = 0;
     s.outcomes.cascade_per_buyer = 0;
     s.outcomes.cascade_peer_bonus = 1.0;
     s.outcomes.cascade_threshold = 0.5;
@@ -148,10 +150,12 @@ TEST(Ecosystem, PeerPressureAboveThresholdOnly) {
 
 TEST(Ecosystem, ReachAndVulnerabilityReductionKnownAnswer) {
     // Isolated cascade accounting, no improvement (all hazards 0): every MNC's mechanism covers
-    // 0.5 of its chain and every chain is open. A supplier with a buyer is reached, with
-    // vulnerability reduction workers * v * 0.5; one without buyers is not reached. Suppliers of
+    // 0.5 of its chain (effect v) and every chain is open. Half of the workers of a supplier with
+    // a buyer are reached, with vulnerability reduction workers * v * 0.5; one without buyers is
+    // not reached. Suppliers of
     // open chains get at least the buyer-endorsement sentiment. Sums compared to 1e-9 relative.
     Scenario s = test::small_scenario();
+    s.outcomes.cascade_base = 0;
     s.outcomes.cascade_per_buyer = 0;
     s.outcomes.cascade_peer_bonus = 0;
     Model m(s, 10);
@@ -159,6 +163,7 @@ TEST(Ecosystem, ReachAndVulnerabilityReductionKnownAnswer) {
     const auto& net = m.network();
     for (std::uint32_t b = 0; b < net.mnc_count; ++b) {
         co.mech_coverage[b] = 0.5;
+        co.mech_effect[b] = s.outcomes.vulnerability_reduction;
         co.open_chain[b] = 1;
     }
     double workers = 0, vr = 0;
@@ -169,7 +174,7 @@ TEST(Ecosystem, ReachAndVulnerabilityReductionKnownAnswer) {
         }
     ASSERT_GT(workers, 0.0);
     m.phase_cascade();
-    EXPECT_NEAR(series(m.output(), 0, Series::kWorkersReached), workers, 1e-9 * workers);
+    EXPECT_NEAR(series(m.output(), 0, Series::kWorkersReached), 0.5 * workers, 1e-9 * workers);
     EXPECT_NEAR(series(m.output(), 0, Series::kVulnerabilityReduction), vr, 1e-9 * vr);
     EXPECT_EQ(series(m.output(), 0, Series::kSuppliersImproved), 0.0);
     for (std::uint32_t i = 0; i < net.supplier_count; ++i) {

@@ -67,6 +67,14 @@ TEST_P(Accounting, PartnershipOutcomesSumToRunTotals) {
         EXPECT_EQ(agreed, summary(o, Summary::kAgreementsWs1) + summary(o, Summary::kWs2Partnerships));
         // Per-NGO agreements sum to the run's.
         EXPECT_EQ(sum(column(o, Table::kNgos, static_cast<int>(NgoCol::kAgreements))), summary(o, Summary::kAgreements));
+        // Attributable = with-project minus counterfactual (same run, same draws).
+        EXPECT_TRUE(near(summary(o, Summary::kWorkersReachedAttributable),
+                         summary(o, Summary::kWorkersReached) - summary(o, Summary::kWorkersReachedCounterfactual)));
+        EXPECT_EQ(summary(o, Summary::kSuppliersImprovedAttributable),
+                  summary(o, Summary::kSuppliersImproved) - summary(o, Summary::kSuppliersImprovedCounterfactual));
+        EXPECT_TRUE(near(summary(o, Summary::kVulnerabilityReductionAttributable),
+                         summary(o, Summary::kVulnerabilityReduction) -
+                             summary(o, Summary::kVulnerabilityReductionCounterfactual)));
     }
 }
 
@@ -108,6 +116,27 @@ TEST_P(Accounting, AccessEventsMatchTheAccessSeries) {
 INSTANTIATE_TEST_SUITE_P(Bundled, Accounting,
                          ::testing::Values("default.toml", "survey_population.toml", "sister_projects.toml",
                                            "scrutiny_trafficking.toml", "handover.toml"));
+
+TEST(AccountingUnit, WithoutAnyProjectAttributableOutcomesAreExactlyZero) {
+    // No NGO engages business: the with-project world is the counterfactual, draw for draw,
+    // while the background hazard still improves (and reverts) suppliers.
+    Scenario s = bundled("default.toml");
+    s.ngo_defaults.engages_business = false;
+    for (auto& n : s.ngos) n.engages_business = false;
+    s.outcomes.cascade_base = 0.002;
+    for (std::uint64_t seed = 1; seed <= 3; ++seed) {
+        const RunOutput o = run_model(s, seed);
+        EXPECT_EQ(summary(o, Summary::kAgreements), 0.0);
+        EXPECT_GT(summary(o, Summary::kSuppliersImprovedCounterfactual), 0.0) << seed;
+        EXPECT_EQ(summary(o, Summary::kWorkersReachedAttributable), 0.0) << seed;
+        EXPECT_EQ(summary(o, Summary::kVulnerabilityReductionAttributable), 0.0) << seed;
+        EXPECT_EQ(summary(o, Summary::kSuppliersImprovedAttributable), 0.0) << seed;
+        for (int w = 0; w < o.weeks; ++w) {
+            ASSERT_EQ(series(o, w, Series::kWorkersReached), series(o, w, Series::kWorkersReachedCounterfactual)) << w;
+            ASSERT_EQ(series(o, w, Series::kSuppliersImproved), series(o, w, Series::kSuppliersImprovedCounterfactual)) << w;
+        }
+    }
+}
 
 TEST(Accounting, EveryEndedPartnershipHasACauseAndAHow) {
     const RunOutput o = run_model(bundled("default.toml"), 3);

@@ -4,6 +4,7 @@
 #include <array>
 #include <iterator>
 
+#include "pse/submodels/cascade.h"
 #include "pse/submodels/trust.h"
 
 namespace pse::accounting {
@@ -219,6 +220,17 @@ void compute_summary(const StepContext& ctx, ModelState& st, int first_start, in
     for (std::uint32_t c = ctx.net.mnc_count; c < ctx.net.company_count(); ++c)
         imp_un += st.co.improved[c] && st.co.improved_by[c] < 0;
     set(Summary::kSuppliersImprovedUnattributed, imp_un);
+    // Counterfactual (same draws, no project) and attributable = with-project minus counterfactual.
+    const double w_cf = at(last, Series::kWorkersReachedCounterfactual);
+    const double v_cf = at(last, Series::kVulnerabilityReductionCounterfactual);
+    const double s_cf = at(last, Series::kSuppliersImprovedCounterfactual);
+    set(Summary::kWorkersReachedCounterfactual, w_cf);
+    set(Summary::kWorkersReachedAttributable, w - w_cf);
+    set(Summary::kVulnerabilityReductionCounterfactual, v_cf);
+    set(Summary::kVulnerabilityReductionAttributable, at(last, Series::kVulnerabilityReduction) - v_cf);
+    set(Summary::kSuppliersImprovedCounterfactual, s_cf);
+    set(Summary::kSuppliersImprovedAttributable, at(last, Series::kSuppliersImproved) - s_cf);
+    set(Summary::kSuppliersReverted, k.suppliers_reverted);
 }
 
 void build_tables(const StepContext& ctx, ModelState& st) {
@@ -264,6 +276,9 @@ void build_tables(const StepContext& ctx, ModelState& st) {
             improved[id],
             static_cast<double>(r.placed),
             static_cast<double>(r.owner),
+            r.stream == Stream::kPrevention
+                ? static_cast<double>(cascade::mechanism_type(ctx, r.ngo, r.company))
+                : kNaN,
         };
         static_assert(std::size(row) == kPartnershipColumns.size());
         pt.insert(pt.end(), std::begin(row), std::end(row));

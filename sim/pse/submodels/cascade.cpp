@@ -66,6 +66,35 @@ void collect_candidates(const StepContext& ctx, ModelState& st) {
 
 }  // namespace
 
+MechEffect mechanism_effect(const Scenario::Outcomes& oc, MechType t) {
+    switch (t) {
+        case MechType::kCode: return {oc.mech_effect_code, oc.mech_monitoring_code};
+        case MechType::kVoice: return {oc.mech_effect_voice, oc.mech_monitoring_voice};
+        case MechType::kRecruitment: return {oc.mech_effect_recruitment, oc.mech_monitoring_recruitment};
+        case MechType::kAudit: return {oc.mech_effect_audit, oc.mech_monitoring_audit};
+    }
+    throw ModelError("unknown mechanism type");
+}
+
+MechType mechanism_type(const StepContext& ctx, std::uint32_t ngo, std::uint32_t company) {
+    const auto& oc = ctx.scenario.outcomes;
+    const double w[] = {oc.mech_weight_code, oc.mech_weight_voice, oc.mech_weight_recruitment, oc.mech_weight_audit};
+    const double total = w[0] + w[1] + w[2] + w[3];
+    if (!(total > 0)) return MechType::kCode;
+    const Rng rng(ctx.seed, EntityKey{EntityKind::kRelationship, company}, 0);
+    double u = rng.uniform(rng_phase::ngo_phase(ngo, rng_phase::kMechType), 0) * total;
+    for (std::uint8_t t = 0; t < 3; ++t) {
+        if (u < w[t]) return static_cast<MechType>(t);
+        u -= w[t];
+    }
+    return MechType::kAudit;
+}
+
+double money_depth(const Scenario::Outcomes& oc, double usd) {
+    const double r = std::max(0.0, usd);
+    return oc.money_depth_floor + (1.0 - oc.money_depth_floor) * r / (r + oc.money_half_usd);
+}
+
 void phase_chain_flags(const StepContext& ctx, ModelState& st) {
     const auto& oc = ctx.scenario.outcomes;
     auto& co = st.co;
@@ -76,6 +105,8 @@ void phase_chain_flags(const StepContext& ctx, ModelState& st) {
         co.scrutiny_chain[c] = 0;
         co.mech_source[c] = -1;
         co.open_source[c] = -1;
+        co.mech_effect[c] = 0.0;
+        co.mech_pressure[c] = 0.0;
     }
     st.cascade.chain_touched.clear();
     for (const auto& ns : st.ngo_state)
@@ -83,13 +114,17 @@ void phase_chain_flags(const StepContext& ctx, ModelState& st) {
             const Relationship& r = st.rels[id];
             if (!(r.stage == Stage::kImplementation || r.stage == Stage::kSustained)) continue;
             const bool open = r.stage == Stage::kSustained ? r.access : r.trust >= ctx.scenario.trust.access_threshold;
-            const double cov = r.coverage * (r.stage == Stage::kSustained ? oc.sustained_factor : 1.0) *
+            const double cov = r.coverage * money_depth(oc, r.resources_usd) *
+                               (r.stage == Stage::kSustained ? oc.sustained_factor : 1.0) *
                                (open ? 1.0 : oc.closed_chain_reach);
+            const MechEffect me = mechanism_effect(oc, mechanism_type(ctx, r.ngo, r.company));
             st.cascade.chain_touched.push_back(r.company);
             if (cov > co.mech_coverage[r.company]) {  // the first of the highest is credited
                 co.mech_coverage[r.company] = cov;
                 co.mech_source[r.company] = static_cast<std::int32_t>(id);
+                co.mech_effect[r.company] = me.effect;
             }
+            co.mech_pressure[r.company] = std::max(co.mech_pressure[r.company], me.monitoring * cov);
             if (open) {
                 if (!co.open_chain[r.company]) co.open_source[r.company] = static_cast<std::int32_t>(id);
                 co.open_chain[r.company] = 1;
@@ -112,48 +147,78 @@ void phase_cascade(const StepContext& ctx, ModelState& st) {
     w.vr.assign(n, 0.0);
     w.cov_source.assign(n, -1);
     w.imp_source.assign(n, -1);
+    w.reverted_now.assign(n, 0);
+    w.cf_improved_now.assign(n, 0);
+    w.cf_reverted_now.assign(n, 0);
+    w.cf_reach.assign(n, 0.0);
+    w.cf_vr.assign(n, 0.0);
+    const double rho = oc.reversion_per_year / 52.0;
     auto one = [&](std::size_t j) {
         const std::uint32_t sidx = w.cand[j];
         const std::uint32_t c = M + sidx;
         double cov = co.mech_coverage[c];
+        double eff = co.mech_effect[c];
+        double pressure = co.mech_pressure[c];
         std::int32_t cov_src = co.mech_source[c];
         std::int32_t open_src = -1;
         std::uint32_t open = 0;
         bool scrutiny = false;
-        double peer = 0;
+        double peer = 0, cf_peer = 0;
         const auto b0 = net.buyers_of.offsets[sidx], b1 = net.buyers_of.offsets[sidx + 1];
         for (auto k = b0; k < b1; ++k) {
             const auto b = net.buyers_of.targets[k];
             if (co.mech_coverage[b] > cov) {  // max coverage; the first of the highest is credited
                 cov = co.mech_coverage[b];
                 cov_src = co.mech_source[b];
+                eff = co.mech_effect[b];
             }
+            pressure = std::max(pressure, co.mech_pressure[b]);
             if (co.open_chain[b]) {
                 if (open == 0) open_src = co.open_source[b];
                 ++open;
                 scrutiny = scrutiny || co.scrutiny_chain[b];
             }
             peer += co.improved_share[b];
+            cf_peer += co.cf_improved_share[b];
         }
-        bool improved = co.improved[c];
-        if (!improved) {
-            double h = oc.cascade_base + oc.cascade_per_buyer * open +
-                       (b1 > b0 && peer / (b1 - b0) >= oc.cascade_threshold ? oc.cascade_peer_bonus : 0.0) +
-                       (co.remediation[c] ? oc.report_remediation : 0.0);
+        const Rng rng = ctx.company_rng(c);
+        const bool was = co.improved[c], cf_was = co.cf_improved[c];
+        bool improved = was, cf_improved = cf_was;
+        // Improvement: one uniform shared by both worlds (common random numbers).
+        double h = 0, h0 = 0;
+        if (!was) {
+            h = oc.cascade_base + oc.cascade_per_buyer * open +
+                (b1 > b0 && peer / (b1 - b0) >= oc.cascade_threshold ? oc.cascade_peer_bonus : 0.0) +
+                (co.remediation[c] ? oc.report_remediation : 0.0);
             if (scrutiny) h *= 1.0 - oc.scrutiny_hiding;
-            if (h > 0) {
-                const Rng rng = ctx.company_rng(c);
-                if (rng.chance(rng_phase::kCascade, 0, hazard_to_prob(h))) w.improved_now[j] = 1, improved = true;
-            }
+        }
+        if (!cf_was)
+            h0 = oc.cascade_base + (b1 > b0 && cf_peer / (b1 - b0) >= oc.cascade_threshold ? oc.cascade_peer_bonus : 0.0);
+        if (h > 0 || h0 > 0) {
+            const double u = rng.uniform(rng_phase::kCascade, 0);
+            if (h > 0 && u < hazard_to_prob(h)) w.improved_now[j] = 1, improved = true;
+            if (h0 > 0 && u < hazard_to_prob(h0)) w.cf_improved_now[j] = 1, cf_improved = true;
+        }
+        // Reversion of an improvement held since before this week: pressure (monitoring x
+        // coverage) removes its share of the hazard; the counterfactual has no pressure.
+        if (rho > 0 && (was || cf_was)) {
+            const double u = rng.uniform(rng_phase::kReversion, 0);
+            if (was && u < hazard_to_prob(rho * (1.0 - std::min(1.0, pressure)))) w.reverted_now[j] = 1, improved = false;
+            if (cf_was && u < hazard_to_prob(rho)) w.cf_reverted_now[j] = 1, cf_improved = false;
         }
         const double wk = co.workers[c];
-        w.reach[j] = (cov > 0 || improved) ? wk : 0.0;
+        w.reach[j] = wk * std::max(cov, improved ? 1.0 : 0.0);
+        w.cf_reach[j] = cf_improved ? wk : 0.0;
         // Credit (observation only): coverage to the partnership giving it; an improvement this
         // week to the first open buyer chain's partnership, else to the abuse report behind the
         // remediation, else to none (peer or background improvement).
         if (w.improved_now[j]) w.imp_source[j] = open_src >= 0 ? open_src : co.remediation_by[c];
         w.cov_source[j] = cov > 0 ? cov_src : -1;
-        w.vr[j] = wk * (1.0 - (1.0 - oc.vulnerability_reduction * cov) * (1.0 - (improved ? oc.vulnerability_reduction : 0.0)));
+        // 1 - (1 - a)(1 - b) written as a + b - ab: without coverage it is exactly the
+        // counterfactual's v (attributable exactly 0 without a project).
+        const double a = eff * cov, b = improved ? oc.vulnerability_reduction : 0.0;
+        w.vr[j] = wk * (a + b - a * b);
+        w.cf_vr[j] = cf_improved ? wk * oc.vulnerability_reduction : 0.0;
         if (open > 0) w.endorsed_now[j] = 1;  // endorsed by an open buyer this week
     };
     if (ctx.parallel && n > 4096) {
@@ -163,14 +228,30 @@ void phase_cascade(const StepContext& ctx, ModelState& st) {
     } else {
         for (std::size_t j = 0; j < n; ++j) one(j);
     }
-    double workers = 0, vuln = 0;
+    double workers = 0, vuln = 0, cf_workers = 0, cf_vuln = 0;
+    auto count_buyers = [&](std::uint32_t sidx, std::vector<std::uint32_t>& counts, int delta) {
+        for (auto k = net.buyers_of.offsets[sidx]; k < net.buyers_of.offsets[sidx + 1]; ++k)
+            counts[net.buyers_of.targets[k]] += static_cast<std::uint32_t>(delta);  // wraps back for -1
+    };
     for (std::size_t j = 0; j < n; ++j) {
         const std::uint32_t sidx = w.cand[j];
         const std::uint32_t c = M + sidx;
+        if (w.reverted_now[j]) {
+            co.improved[c] = 0;
+            co.improved_by[c] = -1;
+            co.labour_practice[c] = co.practice_before[c];
+            --st.counters.suppliers_improved;
+            st.counters.suppliers_reverted += 1;
+            count_buyers(sidx, w.improved_count, -1);
+        }
+        if (w.cf_improved_now[j]) ++st.counters.suppliers_improved_cf, count_buyers(sidx, w.cf_improved_count, 1);
+        if (w.cf_reverted_now[j]) --st.counters.suppliers_improved_cf, count_buyers(sidx, w.cf_improved_count, -1);
+        if (w.cf_improved_now[j] || w.cf_reverted_now[j]) co.cf_improved[c] = w.cf_improved_now[j];
         if (w.improved_now[j]) {
             co.improved[c] = 1;
             co.improved_by[c] = w.imp_source[j];
             co.improved_week[c] = ctx.week;
+            co.practice_before[c] = co.labour_practice[c];
             co.labour_practice[c] = std::max(co.labour_practice[c], kImprovedLabourPractice);
             ++st.counters.suppliers_improved;
             w.touched_suppliers.push_back(sidx);
@@ -184,13 +265,17 @@ void phase_cascade(const StepContext& ctx, ModelState& st) {
         }
         workers += w.reach[j];
         vuln += w.vr[j];
+        cf_workers += w.cf_reach[j];
+        cf_vuln += w.cf_vr[j];
     }
-    for (std::size_t j = 0; j < n; ++j) {  // shares change only for buyers of newly improved suppliers
-        if (!w.improved_now[j]) continue;
+    for (std::size_t j = 0; j < n; ++j) {  // shares change only for buyers of changed suppliers
+        if (!(w.improved_now[j] || w.reverted_now[j] || w.cf_improved_now[j] || w.cf_reverted_now[j])) continue;
         const std::uint32_t sidx = w.cand[j];
         for (auto k = net.buyers_of.offsets[sidx]; k < net.buyers_of.offsets[sidx + 1]; ++k) {
             const auto m = net.buyers_of.targets[k];
-            co.improved_share[m] = static_cast<double>(w.improved_count[m]) / net.suppliers_of.row_size(m);
+            const double size = static_cast<double>(net.suppliers_of.row_size(m));
+            co.improved_share[m] = static_cast<double>(w.improved_count[m]) / size;
+            co.cf_improved_share[m] = static_cast<double>(w.cf_improved_count[m]) / size;
         }
     }
     if (ctx.week == ctx.scenario.weeks - 1) {  // final-week credit of workers reached
@@ -207,6 +292,9 @@ void phase_cascade(const StepContext& ctx, ModelState& st) {
     row[static_cast<int>(Series::kWorkersReached)] = workers;
     row[static_cast<int>(Series::kVulnerabilityReduction)] = vuln;
     row[static_cast<int>(Series::kSuppliersImproved)] = static_cast<double>(st.counters.suppliers_improved);
+    row[static_cast<int>(Series::kWorkersReachedCounterfactual)] = cf_workers;
+    row[static_cast<int>(Series::kVulnerabilityReductionCounterfactual)] = cf_vuln;
+    row[static_cast<int>(Series::kSuppliersImprovedCounterfactual)] = static_cast<double>(st.counters.suppliers_improved_cf);
 }
 
 }  // namespace pse::cascade
