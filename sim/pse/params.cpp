@@ -3,6 +3,7 @@
 #include <cmath>
 #include <limits>
 #include <sstream>
+#include <stdexcept>
 
 #include <fmt/format.h>
 
@@ -397,6 +398,34 @@ std::vector<FieldSpec<Scenario>> build_scenario_fields() {
     np("handover_prob", ACC(S, ngo_population.handover_prob), 0, 1, "probability",
        "Share designing handover in (cooperation not tied to a fixed-term project end)",
        calibrated("0.38-0.98") + " to " + kLSI + " shares");
+
+    // Lever test ranges of `pse-sim effects` (sim/pse/effects.h; docs/ODD.md 7.12). Run controls
+    // are not levers; a shock is tested switched on in week 104 (year 2 of the default project),
+    // its size and length with the shock on; zero defaults that the x0.5/x1.5 rule cannot move get
+    // an explicit test value; population parameters are tested with 27 generated NGOs (002).
+    {
+        auto field = [&f](const std::string& k) -> FieldSpec<S>& {
+            for (auto& x : f)
+                if (x.key == k) return x;
+            throw std::logic_error("lever test range for unknown field " + k);
+        };
+        using I = std::int64_t;
+        for (const char* k : {"run.weeks", "run.seed", "run.record_events"}) field(k).lever = false;
+        field("shocks.tier_downgrade_week").test_values = {I{104}};
+        field("shocks.tier_downgrade_drop").test_context = {{"shocks.tier_downgrade_week", I{104}}};
+        field("shocks.media_shock_week").test_values = {I{104}};
+        field("shocks.media_shock_drop").test_context = {{"shocks.media_shock_week", I{104}}};
+        field("shocks.ws2_stall_start_week").test_values = {I{104}};
+        field("shocks.ws2_stall_start_week").test_context = {{"shocks.ws2_stall_weeks", I{52}}};
+        field("shocks.ws2_stall_weeks").test_values = {I{26}, I{104}};
+        field("shocks.ws2_stall_weeks").test_context = {{"shocks.ws2_stall_start_week", I{104}}};
+        field("company.decision_month").test_values = {I{1}};
+        field("outcomes.cascade_base").test_values = {0.001};
+        field("ngo_population.count").test_values = {I{27}};
+        for (auto& x : f)
+            if (x.key.rfind("ngo_population.", 0) == 0 && x.key != "ngo_population.count")
+                x.test_context = {{"ngo_population.count", I{27}}};
+    }
     return f;
 }
 
@@ -472,6 +501,20 @@ std::vector<FieldSpec<NgoParams>> build_ngo_fields() {
                           "What the NGO does when it finds labour abuse", kAS + " Learning 4"));
     r("capacity_building", ACC(N, capacity_building), 0, 1, "1/week",
       "Weekly skill transfer to tied NGOs (when trained)", kTH + " Learning 4; " + kAssume);
+
+    // Lever test ranges of `pse-sim effects` (see build_scenario_fields): explicit values for
+    // zero defaults; an extension's length is tested with extensions happening.
+    {
+        auto field = [&f](const std::string& k) -> FieldSpec<N>& {
+            for (auto& x : f)
+                if (x.key == k) return x;
+            throw std::logic_error("lever test range for unknown field " + k);
+        };
+        field("start_week").test_values = {std::int64_t{52}};
+        field("follow_on_prob").test_values = {0.5};
+        field("follow_on_weeks").test_context = {{"ngo[*].follow_on_prob", 0.5}};
+        field("capacity_building").test_values = {0.05};
+    }
     return f;
 }
 

@@ -10,6 +10,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -236,6 +237,17 @@ struct FieldSpec {
     std::string source;              ///< seed file and section, paper, or "assumption"
     std::function<FieldValue(const T&)> get;
     std::function<void(T&, const FieldValue&)> set;
+    // --- lever test range (pse-sim effects, sim/pse/effects.h; set by the declarations) ---
+    /// false: a numerics / output / identification setting (run.weeks, run.seed, record_events,
+    /// a shock's companion duration ...) that `pse-sim effects` does not perturb on its own.
+    /// Text fields are never perturbed.
+    bool lever = true;
+    /// Explicit test values; empty = the default rule of effects.h (booleans toggle, choices try
+    /// every other value, numbers move to default x0.5 and x1.5 clipped to [min, max]).
+    std::vector<FieldValue> test_values{};
+    /// Settings applied to the baseline and every arm of this lever (e.g. a shock's week when
+    /// testing its size): the lever then gets its own baseline. Keys as in --set.
+    std::vector<std::pair<std::string, FieldValue>> test_context{};
 };
 
 /// Field table of the top-level scenario (everything except NGO tables). Built once; thread-safe.
