@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -26,6 +27,7 @@
 #include <spdlog/spdlog.h>
 #include <toml++/toml.h>
 
+#include "pse/effects.h"
 #include "pse/errors.h"
 #include "pse/experiment.h"
 #include "pse/sweep.h"
@@ -292,6 +294,53 @@ Loaded load_for_sweep(const RunArgs& a) {
 int cmd_run(const RunArgs& a, bool quiet, const std::string& cmdline) {
     auto l = load_for_run(a);
     return execute_experiment(std::move(l.experiment), a, quiet, cmdline, l.default_output);
+}
+
+/// `effects`: one-at-a-time lever effects with paired replications (sim/pse/effects.h).
+struct EffectsArgs {
+    std::string input, csv, output;
+    std::int64_t replications = 40, seed = -1;
+    int threads = 0;
+    std::vector<std::string> only, sets;
+    bool markdown = false;
+};
+
+int cmd_effects(const EffectsArgs& a, bool quiet) {
+    if (is_experiment_file(a.input))
+        throw pse::InputError(pse::InputProblem{a.input, 0, 0, "experiment",
+                                                "this is an experiment file; `pse-sim effects` takes a scenario file"});
+    pse::LoadOptions lo;
+    lo.overrides = a.sets;
+    const auto loaded = pse::load_scenario(a.input, lo);
+    pse::EffectsOptions eo;
+    eo.replications = a.replications;
+    eo.master_seed = a.seed >= 0 ? static_cast<std::uint64_t>(a.seed) : loaded.scenario.seed;
+    eo.only = a.only;
+    eo.runner.threads = a.threads;
+    eo.runner.stop = &g_stop;
+    (void)pse::plan_levers(loaded.scenario, a.only);  // bad --only patterns fail before any run
+    for (const auto* f : {&a.csv, &a.output})
+        if (!f->empty() && std::filesystem::path(*f).extension() != ".csv")
+            throw pse::InputError(pse::InputProblem{*f, 0, 0, "", "effects results are written as CSV (.csv)"});
+    Progress progress(!quiet);
+    eo.runner.on_progress = [&progress](std::int64_t d, std::int64_t f, std::int64_t n) { progress.update(d, f, n); };
+    const auto r = pse::run_effects(loaded.scenario, eo);
+    progress.finish();
+    if (r.stopped) {
+        fmt::print(stderr, "interrupted: no results written\n");
+        return 130;
+    }
+    const auto csv = pse::effects_csv(r);
+    for (const auto* f : {&a.csv, &a.output})
+        if (!f->empty()) {
+            std::ofstream os(*f);
+            os << csv;
+            if (!os) throw pse::IoError("cannot write " + *f);
+        }
+    std::cout << pse::effects_report(r, a.markdown);
+    if (!quiet)
+        spdlog::info("{} runs ({} levers) in {:.1f} s", r.runs, r.levers.size(), r.wall_seconds);
+    return 0;
 }
 
 int cmd_sweep(const RunArgs& a, bool quiet, const std::string& cmdline) {
@@ -673,6 +722,21 @@ int main(int argc, char** argv) {
     sweep->add_option("--checkpoint-seconds", sa.checkpoint_seconds, "... and at least every S seconds")
         ->capture_default_str()->check(at_least(0, "0 or more"));
 
+    EffectsArgs ea;
+    auto* effects = app.add_subcommand(
+        "effects", "Run every lever and shock one at a time with paired replications; print effects per work stream");
+    effects->add_option("scenario", ea.input, "Scenario file (TOML), e.g. scenarios/default.toml")->required();
+    effects->add_option("-r,--replications", ea.replications, "Paired replications per arm (same seeds for baseline and arm)")
+        ->capture_default_str()->check(whole_number(2, 100000000, "at least 2 (paired intervals)"));
+    effects->add_option("--seed", ea.seed, "Override the scenario's run.seed (master seed of the replications)")
+        ->check(whole_number(0, INT64_MAX, "0 or more"));
+    effects->add_option("--only", ea.only, "Only levers matching KEY (glob: * and ?; e.g. ngo[*].dedicated_fte, shocks.*); repeatable");
+    effects->add_option("--set", ea.sets, "Override a parameter of the baseline: key=value; repeatable");
+    effects->add_option("--csv", ea.csv, "Also write the results as CSV (one row per lever x arm x metric)");
+    effects->add_option("-o,--output", ea.output, "Results file (CSV; same content as --csv)");
+    effects->add_flag("--markdown", ea.markdown, "Print Markdown tables (as docs/ODD.md 7.13 shows them)");
+    effects->add_option("-t,--threads", ea.threads, "Worker threads (0 = all cores)")->capture_default_str()->check(whole_number(0, 100000, "0 or more"));
+
     std::string export_file, export_dir;
     auto* exp = app.add_subcommand("export", "Write a results file's tables and series as CSV files (for spreadsheets)");
     exp->add_option("file", export_file, "Results file (HDF5)")->required();
@@ -766,6 +830,7 @@ int main(int argc, char** argv) {
         }
         if (*run) return cmd_run(ra, quiet, cmdline);
         if (*sweep) return cmd_sweep(sa, quiet, cmdline);
+        if (*effects) return cmd_effects(ea, quiet);
         if (*exp) {
             const auto files = pse::export_csv(export_file, export_dir);
             if (!quiet) fmt::print("wrote {} CSV files to {}\n", files, export_dir);

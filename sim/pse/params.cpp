@@ -3,6 +3,7 @@
 #include <cmath>
 #include <limits>
 #include <sstream>
+#include <stdexcept>
 
 #include <fmt/format.h>
 
@@ -309,7 +310,7 @@ std::vector<FieldSpec<Scenario>> build_scenario_fields() {
        "Rate at which an NGO links a partner company with a government agency", kTH + " Learning 4; value " + kAssume);
     pl("inbound_alignment_bonus", ACC(S, pipeline.inbound_alignment_bonus), 0, 1, "[0,1]",
        "Alignment added to a company that approached the NGO itself", kLSI + " success factors");
-    // --- mech-life: sustaining partnerships (7.5) and handover (7.2) ---
+    // --- sustaining partnerships (7.5) and handover (7.2) ---
     pl("sustain_trust_slope", ACC(S, pipeline.sustain_trust_slope), 0, 20, "1/trust",
        "beta_T in the sustaining hazard h = drop_per_week*exp(-beta_T(T-0.5)-beta_c*c-beta_a(a-0.5))*(1-pi*proven)",
        kTH + " Learning 3 (communication, check-ins); value " + kAssume);
@@ -376,14 +377,14 @@ std::vector<FieldSpec<Scenario>> build_scenario_fields() {
        "Added weekly improvement hazard for a supplier whose abuse was reported", kAssume);
     oc("nda_leak_prob", ACC(S, outcomes.nda_leak_prob), 0, 1, "probability",
        "P(abuse kept under a non-disclosure agreement becomes public)", kAssume);
-    // --- mech-life: abuse dilemma (7.8) ---
+    // --- abuse dilemma (7.8) ---
     oc("report_exit_prob", ACC(S, outcomes.report_exit_prob), 0, 1, "probability",
        "P(company ends the partnership after a report), times (1 - trust after the report)",
        kAS + " Learning 4 (reporting risks the partnership); value " + kAssume);
     oc("nda_leak_drop", ACC(S, outcomes.nda_leak_drop), 0, 1, "reputation",
        "Reputation penalty compounded on the NGO itself when an undisclosed case leaks (sisters: sister_spillover)",
        kAS + " Learning 4; value " + kAssume);
-    // mech-outcomes (docs/ODD.md 7.10, mechanism types, money, reversion, counterfactual)
+    // (docs/ODD.md 7.10, mechanism types, money, reversion, counterfactual)
     const std::string kMechSrc = kTH + " Overview and Learning 5; " + kLSI + " (codes of conduct failed without monitoring); values " + kAssume;
     oc("mech_weight_code", ACC(S, outcomes.mech_weight_code), 0, 1, "weight",
        "Relative weight of a supplier code of conduct among the mechanism types a partnership implements", kMechSrc);
@@ -448,7 +449,7 @@ std::vector<FieldSpec<Scenario>> build_scenario_fields() {
     f.push_back(integer<S>("shocks.ws2_stall_weeks", ACC(S, shocks.ws2_stall_weeks), 0, 5200, "weeks",
                            "Length of the stall", kAS));
 
-    // [engagement] mech-engage (docs/ODD.md 7.12)
+    // [engagement] the company's decision to engage (docs/ODD.md 7.12)
     auto en = [&](const char* k, auto acc, double lo, double hi, const char* unit, const char* doc,
                   std::string src) {
         f.push_back(real<S>(std::string("engagement.") + k, acc, lo, hi, unit, doc, std::move(src)));
@@ -526,6 +527,34 @@ std::vector<FieldSpec<Scenario>> build_scenario_fields() {
     np("handover_prob", ACC(S, ngo_population.handover_prob), 0, 1, "probability",
        "Share designing handover in (cooperation not tied to a fixed-term project end)",
        calibrated("0.38-0.98") + " to " + kLSI + " shares");
+
+    // Lever test ranges of `pse-sim effects` (sim/pse/effects.h; docs/ODD.md 7.13). Run controls
+    // are not levers; a shock is tested switched on in week 104 (year 2 of the default project),
+    // its size and length with the shock on; zero defaults that the x0.5/x1.5 rule cannot move get
+    // an explicit test value; population parameters are tested with 27 generated NGOs (002).
+    {
+        auto field = [&f](const std::string& k) -> FieldSpec<S>& {
+            for (auto& x : f)
+                if (x.key == k) return x;
+            throw std::logic_error("lever test range for unknown field " + k);
+        };
+        using I = std::int64_t;
+        for (const char* k : {"run.weeks", "run.seed", "run.record_events"}) field(k).lever = false;
+        field("shocks.tier_downgrade_week").test_values = {I{104}};
+        field("shocks.tier_downgrade_drop").test_context = {{"shocks.tier_downgrade_week", I{104}}};
+        field("shocks.media_shock_week").test_values = {I{104}};
+        field("shocks.media_shock_drop").test_context = {{"shocks.media_shock_week", I{104}}};
+        field("shocks.ws2_stall_start_week").test_values = {I{104}};
+        field("shocks.ws2_stall_start_week").test_context = {{"shocks.ws2_stall_weeks", I{52}}};
+        field("shocks.ws2_stall_weeks").test_values = {I{26}, I{104}};
+        field("shocks.ws2_stall_weeks").test_context = {{"shocks.ws2_stall_start_week", I{104}}};
+        field("company.decision_month").test_values = {I{1}};
+        field("outcomes.cascade_base").test_values = {0.001};
+        field("ngo_population.count").test_values = {I{27}};
+        for (auto& x : f)
+            if (x.key.rfind("ngo_population.", 0) == 0 && x.key != "ngo_population.count")
+                x.test_context = {{"ngo_population.count", I{27}}};
+    }
     return f;
 }
 
@@ -614,6 +643,20 @@ std::vector<FieldSpec<NgoParams>> build_ngo_fields() {
                           "What the NGO does when it finds labour abuse", kAS + " Learning 4"));
     r("capacity_building", ACC(N, capacity_building), 0, 1, "1/week",
       "Weekly skill transfer to tied NGOs (when trained)", kTH + " Learning 4; " + kAssume);
+
+    // Lever test ranges of `pse-sim effects` (see build_scenario_fields): explicit values for
+    // zero defaults; an extension's length is tested with extensions happening.
+    {
+        auto field = [&f](const std::string& k) -> FieldSpec<N>& {
+            for (auto& x : f)
+                if (x.key == k) return x;
+            throw std::logic_error("lever test range for unknown field " + k);
+        };
+        field("start_week").test_values = {std::int64_t{52}};
+        field("follow_on_prob").test_values = {0.5};
+        field("follow_on_weeks").test_context = {{"ngo[*].follow_on_prob", 0.5}};
+        field("capacity_building").test_values = {0.05};
+    }
     return f;
 }
 

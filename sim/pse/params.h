@@ -10,6 +10,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -21,7 +22,7 @@ enum class Approach : std::uint8_t { kCoCreation = 0, kScrutiny = 1 };
 enum class Framing : std::uint8_t { kSafeMigration = 0, kTrafficking = 1 };
 enum class AllocationPolicy : std::uint8_t { kMostPromising = 0, kOldestFirst = 1, kEqualShare = 2 };
 enum class AbusePolicy : std::uint8_t { kReport = 0, kNonDisclosure = 1 };
-/// Whom the NGO proactively targets (docs/ODD.md 7.9; mech-staff): MNCs only, local firms
+/// Whom the NGO proactively targets (docs/ODD.md 7.9): MNCs only, local firms
 /// (suppliers) only, or a mix with a third MNCs (002 Experiences: partners "equally distributed
 /// between local, small/medium and large enterprises").
 enum class TargetingStrategy : std::uint8_t { kMncFocus = 0, kLocalFirms = 1, kMixed = 2 };
@@ -66,7 +67,7 @@ struct NgoParams {
     double leads_per_event = 0.5;      ///< expected inbound company leads per event
     double targets_per_month = 2;      ///< companies proactively targeted per month (landscape mapping)
     int max_pipeline = 12;             ///< policy cap on concurrent pre-agreement WS1 engagements
-    // --- caseload, WS2 staffing and targeting strategy (docs/ODD.md 7.1, 7.6, 7.9; mech-staff) ---
+    // --- caseload, WS2 staffing and targeting strategy (docs/ODD.md 7.1, 7.6, 7.9) ---
     double prospecting_hours = 4.0;    ///< skill-weighted staff hours one proactive target costs, hours
     double ws2_staff_share = 0.2;      ///< share of skill-weighted hours reserved for WS2 engagements, [0,1]
     int inbound_draws = 8;             ///< an inbound lead is the readiest of this many companies
@@ -184,7 +185,7 @@ struct Scenario {
         double sustained_exit_per_year = 0.1;
         double inbound_alignment_bonus = 0.2;
         double brokerage_per_year = 2.0;
-        // --- mech-life: sustaining (7.5) and handover (7.2) ---
+        // --- sustaining (7.5) and handover (7.2) ---
         double sustain_trust_slope = 2.0;
         double sustain_contribution_slope = 1.0;
         double sustain_alignment_slope = 1.0;
@@ -212,10 +213,10 @@ struct Scenario {
         double report_remediation = 0.05;
         double nda_leak_prob = 0.1;
         double closed_chain_reach = 0.1;
-        // --- mech-life: abuse dilemma (7.8) ---
+        // --- abuse dilemma (7.8) ---
         double report_exit_prob = 0.3;
         double nda_leak_drop = 0.2;
-        // --- mech-outcomes (7.10): mechanism types, company money, reversion, counterfactual ---
+        // --- (7.10): mechanism types, company money, reversion, counterfactual ---
         double mech_weight_code = 0.4;          ///< relative weight of a supplier code of conduct
         double mech_weight_voice = 0.25;        ///< ... of a worker voice / grievance channel
         double mech_weight_recruitment = 0.2;   ///< ... of responsible recruitment
@@ -251,7 +252,7 @@ struct Scenario {
         int ws2_stall_weeks = 0;
     } shocks;
 
-    /// mech-engage (docs/ODD.md 7.12): the company's decision to engage. Logit terms of the
+    /// (docs/ODD.md 7.12): the company's decision to engage. Logit terms of the
     /// first-meeting acceptance and the interest-alignment screen; the NGO's noisy alignment
     /// estimate; true alignment in the later stage hazards; shock windows; legal exposure.
     struct Engagement {
@@ -302,6 +303,17 @@ struct FieldSpec {
     std::string source;              ///< seed file and section, paper, or "assumption"
     std::function<FieldValue(const T&)> get;
     std::function<void(T&, const FieldValue&)> set;
+    // --- lever test range (pse-sim effects, sim/pse/effects.h; set by the declarations) ---
+    /// false: a numerics / output / identification setting (run.weeks, run.seed, record_events,
+    /// a shock's companion duration ...) that `pse-sim effects` does not perturb on its own.
+    /// Text fields are never perturbed.
+    bool lever = true;
+    /// Explicit test values; empty = the default rule of effects.h (booleans toggle, choices try
+    /// every other value, numbers move to default x0.5 and x1.5 clipped to [min, max]).
+    std::vector<FieldValue> test_values{};
+    /// Settings applied to the baseline and every arm of this lever (e.g. a shock's week when
+    /// testing its size): the lever then gets its own baseline. Keys as in --set.
+    std::vector<std::pair<std::string, FieldValue>> test_context{};
 };
 
 /// Field table of the top-level scenario (everything except NGO tables). Built once; thread-safe.

@@ -42,15 +42,15 @@ inline constexpr std::uint32_t kRetention = 51;   ///< WS2 survivor exit (draw =
 inline constexpr std::uint32_t kMatch = 52;       ///< WS2 candidate match (7.6)
 inline constexpr std::uint32_t kEnd = 60;         ///< continuation at the project end (7.2)
 inline constexpr std::uint32_t kResources = 61;   ///< company money at agreement (7.5)
-// mech-staff (kNgo stream, entity id: NGO index):
+// targeting (kNgo stream, entity id: NGO index):
 inline constexpr std::uint32_t kTargetPool = 140;  ///< mixed targeting: is WS1 target i an MNC (7.9)
-// mech-engage (7.12)
+// the company's decision to engage (7.12)
 inline constexpr std::uint32_t kAccept = 62;      ///< company accepts a first meeting
 inline constexpr std::uint32_t kAlignNoise = 63;  ///< the NGO's alignment-estimate error (fixed per pair)
 inline constexpr std::uint32_t kLegalExposure = 64; ///< company stream: exposed to home-country law
-inline constexpr std::uint32_t kReportExit = 65;  ///< mech-life: company leaves after an abuse report (7.8)
-inline constexpr std::uint32_t kMechType = 66;    ///< mech-outcomes: mechanism type of a partnership (7.10; week 0)
-inline constexpr std::uint32_t kReversion = 71;   ///< mech-outcomes: supplier reversion (kCompany stream, 7.10)
+inline constexpr std::uint32_t kReportExit = 65;  ///< company leaves after an abuse report (7.8)
+inline constexpr std::uint32_t kMechType = 66;    ///< mechanism type of a partnership (7.10; week 0)
+inline constexpr std::uint32_t kReversion = 71;   ///< supplier reversion (kCompany stream, 7.10)
 
 /// Phase word of a relationship stream: the NGO index above the 8-bit stream code, so that the
 /// streams of (NGO n, company c) and (NGO m, company c) differ. n must be below 2^16 (the Rng

@@ -114,7 +114,7 @@ struct Companies {
     std::vector<std::int32_t> open_source;    ///< MNCs: first partnership with the chain open this week
     std::vector<std::int32_t> remediation_by; ///< partnership whose abuse report set remediation
     std::vector<std::int32_t> improved_by;    ///< suppliers: partnership credited with the improvement
-    // --- mech-outcomes (7.10): mechanism type effects, monitoring pressure, counterfactual ---
+    // --- (7.10): mechanism type effects, monitoring pressure, counterfactual ---
     std::vector<double> mech_effect;     ///< vulnerability effect of the mechanism giving mech_coverage, this week
     std::vector<double> mech_pressure;   ///< max over partnerships of monitoring strength x coverage, this week
     std::vector<double> practice_before; ///< suppliers: labour practice before the (last) improvement
@@ -143,8 +143,8 @@ struct Counters {
     std::vector<double> weeks_to_agreement, weeks_to_implementation;
     double first_implementation = -1;   ///< week of the first WS1 implementation, -1 if none
     std::size_t suppliers_improved = 0;    ///< suppliers improved now (reversions subtract)
-    std::size_t suppliers_improved_cf = 0; ///< mech-outcomes: the same in the counterfactual
-    double suppliers_reverted = 0;         ///< mech-outcomes: reversion events (with the project)
+    std::size_t suppliers_improved_cf = 0; ///< the same in the counterfactual
+    double suppliers_reverted = 0;         ///< reversion events (with the project)
     // --- per work stream (index: Stream value; they partition the totals above) ---
     std::array<double, 3> agreements_by_stream{}, low_by_stream{}, medium_by_stream{}, high_by_stream{};
     // --- observation only ---
@@ -180,7 +180,7 @@ struct CascadeWork {
     std::vector<std::uint8_t> improved_now, endorsed_now;  ///< per candidate, this week
     std::vector<double> reach, vr;
     std::vector<std::int32_t> cov_source, imp_source;     ///< per candidate: credited partnership or -1
-    // mech-outcomes: counterfactual (no project) per candidate, and per-MNC counterfactual counts
+    // counterfactual (no project) per candidate, and per-MNC counterfactual counts
     std::vector<std::uint8_t> reverted_now, cf_improved_now, cf_reverted_now;
     std::vector<double> cf_reach, cf_vr;
     std::vector<std::uint32_t> cf_improved_count;

@@ -165,7 +165,7 @@ TEST(OutreachUnit, LeadsAndTargetsAreLostWhenEveryCompanyIsEngaged) {
 }
 
 
-// --- caseload, inbound readiness and targeting strategy (docs/ODD.md 7.1, 7.9; mech-staff) ---
+// --- caseload, inbound readiness and targeting strategy (docs/ODD.md 7.1, 7.9) ---
 
 /// Scenario for the capacity tests: needs identified 2, first meeting 4; prospecting 4 hours
 /// per target (one target costs 6 hours); no events; 1000 targets a month; no policy cap.

@@ -1,0 +1,408 @@
+#include "pse/effects.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+
+#include <boost/math/distributions/students_t.hpp>
+#include <fmt/format.h>
+
+#include "pse/errors.h"
+#include "pse/metrics.h"
+#include "pse/scenario_loader.h"
+
+namespace pse {
+namespace {
+
+constexpr double kEffNaN = std::numeric_limits<double>::quiet_NaN();
+
+bool glob(std::string_view p, std::string_view s) {
+    // Iterative wildcard match: * any run, ? one character.
+    std::size_t i = 0, j = 0, star = std::string_view::npos, mark = 0;
+    while (j < s.size()) {
+        if (i < p.size() && (p[i] == '?' || p[i] == s[j])) {
+            ++i;
+            ++j;
+        } else if (i < p.size() && p[i] == '*') {
+            star = i++;
+            mark = j;
+        } else if (star != std::string_view::npos) {
+            i = star + 1;
+            j = ++mark;
+        } else {
+            return false;
+        }
+    }
+    while (i < p.size() && p[i] == '*') ++i;
+    return i == p.size();
+}
+
+int summary_index(std::string_view name) {
+    for (int i = 0; i < kSummaryCount; ++i)
+        if (kSummarySpecs[static_cast<std::size_t>(i)].name == name) return i;
+    return -1;
+}
+
+/// Arms of one field at the value v (the rule in effects.h).
+template <class T>
+std::vector<FieldValue> arms_of(const FieldSpec<T>& f, const FieldValue& v) {
+    std::vector<FieldValue> out;
+    if (!f.test_values.empty()) {
+        out = f.test_values;
+    } else if (f.type == FieldType::kBoolean) {
+        out.push_back(!std::get<bool>(v));
+    } else if (f.type == FieldType::kChoice) {
+        for (const auto& c : f.choices)
+            if (c != std::get<std::string>(v)) out.push_back(c);
+    } else if (f.type == FieldType::kReal) {
+        const double d = std::get<double>(v);
+        for (double m : {0.5, 1.5}) out.push_back(std::clamp(d * m, f.min, f.max));
+    } else if (f.type == FieldType::kInteger) {
+        const double d = static_cast<double>(std::get<std::int64_t>(v));
+        for (double m : {0.5, 1.5})
+            out.push_back(static_cast<std::int64_t>(std::llround(std::clamp(d * m, f.min, f.max))));
+    }
+    std::vector<FieldValue> uniq;
+    for (auto& a : out)
+        if (!(a == v) && std::find(uniq.begin(), uniq.end(), a) == uniq.end()) uniq.push_back(a);
+    return uniq;
+}
+
+std::string value_text(const FieldValue& v) {
+    if (const auto* d = std::get_if<double>(&v)) return fmt::format("{:.6g}", *d);
+    return to_toml(v);
+}
+
+std::string context_text(const std::vector<Setting>& c) {
+    std::string s;
+    for (const auto& x : c) s += (s.empty() ? "" : "; ") + x.key + "=" + to_toml(x.value);
+    return s;
+}
+
+/// Apply settings and validate; returns an empty string or the problem.
+std::string try_apply(Scenario& s, const std::vector<Setting>& settings) {
+    try {
+        for (const auto& x : settings) apply_setting(s, x, "pse-sim effects");
+        check_scenario(s, "pse-sim effects");
+    } catch (const InputError& e) {
+        std::string m;
+        for (const auto& p : e.problems()) m += (m.empty() ? "" : "; ") + p.key + ": " + p.message;
+        return m;
+    }
+    return {};
+}
+
+}  // namespace
+
+std::vector<EffectMetric> effect_metrics() {
+    const std::string ws1 = "WS1 prevention", ws2 = "WS2 survivor employment";
+    struct Want {
+        const std::string* stream;
+        const char* kind;
+        std::string name;
+    };
+    std::vector<Want> want;
+    for (const char* n : {"engagements_initiated", "agreements_ws1", "actions_low_ws1", "actions_medium_ws1",
+                          "actions_high_ws1"})
+        want.push_back({&ws1, "indicator", n});
+    for (const char* n : {"workers_reached", "vulnerability_reduction", "suppliers_improved", "partnerships_at_end",
+                          "partnerships_end_plus_52"})
+        want.push_back({&ws1, "outcome", n});
+    for (const auto& m : kSummarySpecs) {
+        const std::string n(m.name);
+        if (n.find("attributable") != std::string::npos && n.find("survivor") == std::string::npos)
+            want.push_back({&ws1, "outcome", n});
+    }
+    want.push_back({&ws2, "indicator", "agreements_ws2"});
+    for (const char* n : {"survivors_placed", "survivors_employed"}) want.push_back({&ws2, "outcome", n});
+    for (const auto& m : kSummarySpecs) {
+        const std::string n(m.name);
+        if (n.find("attributable") != std::string::npos && n.find("survivor") != std::string::npos)
+            want.push_back({&ws2, "outcome", n});
+    }
+    std::vector<EffectMetric> out;
+    for (const auto& w : want) {
+        const int i = summary_index(w.name);
+        if (i < 0) continue;  // not in this build's summary list
+        out.push_back({*w.stream, w.kind, w.name, std::string(kSummarySpecs[static_cast<std::size_t>(i)].unit), i});
+    }
+    return out;
+}
+
+std::vector<LeverPlan> plan_levers(const Scenario& s, const std::vector<std::string>& only) {
+    std::vector<std::string> pats;
+    for (auto p : only) {
+        if (p.rfind("ngo_defaults.", 0) == 0) p = "ngo[*]." + p.substr(13);
+        pats.push_back(p);
+    }
+    std::vector<bool> used(pats.size(), false);
+    std::vector<std::string> lever_keys, non_levers;
+    std::vector<LeverPlan> out;
+    auto wanted = [&](const std::string& key) {
+        if (pats.empty()) return true;
+        bool hit = false;
+        for (std::size_t i = 0; i < pats.size(); ++i)
+            if (pats[i] == key || glob(pats[i], key)) used[i] = hit = true;
+        return hit;
+    };
+    auto add = [&](const auto& f, const FieldValue& v, const std::string& key) {
+        if (f.type == FieldType::kText || !f.lever) {
+            non_levers.push_back(key);
+            return;
+        }
+        lever_keys.push_back(key);
+        if (!wanted(key)) return;
+        LeverPlan lp;
+        lp.key = key;
+        lp.default_value = to_toml(v);
+        std::vector<Setting> ctx;
+        for (const auto& [k, cv] : f.test_context) ctx.push_back({k, cv});
+        for (auto& a : arms_of(f, v)) {
+            LeverArm arm{key, a, ctx};
+            Scenario t = s;
+            auto c = ctx;
+            c.push_back({key, a});
+            const auto problem = try_apply(t, c);
+            if (!problem.empty()) {
+                lp.note += (lp.note.empty() ? "" : "; ") + fmt::format("{} skipped ({})", to_toml(a), problem);
+                continue;
+            }
+            lp.arms.push_back(std::move(arm));
+        }
+        if (lp.arms.empty() && lp.note.empty()) lp.note = "no test value (the rule leaves the default unchanged)";
+        out.push_back(std::move(lp));
+    };
+    for (const auto& f : scenario_fields()) add(f, f.get(s), f.key);
+    const NgoParams& first = s.ngos.empty() ? s.ngo_defaults : s.ngos.front();
+    for (const auto& f : ngo_fields()) add(f, f.get(first), "ngo[*]." + f.key);
+    std::vector<InputProblem> problems;
+    for (std::size_t i = 0; i < pats.size(); ++i) {
+        if (used[i]) continue;
+        bool non_lever = false;
+        for (const auto& k : non_levers) non_lever = non_lever || glob(pats[i], k);
+        std::string msg = non_lever ? "not a lever (a run control, output or text field; see docs/ODD.md 7.13)"
+                                    : "matches no lever of the scenario schema";
+        if (!non_lever) {
+            const auto near = suggest_key(pats[i], lever_keys);
+            if (!near.empty()) msg += "; did you mean '" + near + "'?";
+        }
+        problems.push_back({"--only", 0, 0, only[i], msg});
+    }
+    if (!problems.empty()) throw InputError(std::move(problems));
+    return out;
+}
+
+EffectsResult run_effects(const Scenario& s, const EffectsOptions& opts) {
+    if (opts.replications < 2)
+        throw InputError(InputProblem{"--replications", 0, 0, "replications",
+                                      "paired intervals need at least 2 replications"});
+    EffectsResult res;
+    res.scenario_name = s.name;
+    res.metrics = effect_metrics();
+    res.replications = opts.replications;
+    res.master_seed = opts.master_seed;
+    const auto plans = plan_levers(s, opts.only);
+
+    Scenario base = s;
+    base.record_events = false;  // output only: the summaries do not depend on it
+    RunPlan plan;
+    plan.replications = opts.replications;
+    plan.master_seed = opts.master_seed;
+    plan.common_random_numbers = true;
+    // Design points: baselines (one per distinct context; the plain one first), then every arm.
+    std::map<std::string, std::size_t> baseline_of;
+    plan.design_points.push_back(base);
+    baseline_of[""] = 0;
+    struct ArmRef {
+        std::size_t lever, arm, point, baseline;
+    };
+    std::vector<ArmRef> refs;
+    for (std::size_t li = 0; li < plans.size(); ++li)
+        for (std::size_t ai = 0; ai < plans[li].arms.size(); ++ai) {
+            const auto& a = plans[li].arms[ai];
+            const std::string ctx = context_text(a.context);
+            auto it = baseline_of.find(ctx);
+            if (it == baseline_of.end()) {
+                Scenario b = base;
+                try_apply(b, a.context);
+                plan.design_points.push_back(std::move(b));
+                it = baseline_of.emplace(ctx, plan.design_points.size() - 1).first;
+            }
+            Scenario t = base;
+            auto c = a.context;
+            c.push_back({a.key, a.value});
+            try_apply(t, c);  // checked by plan_levers
+            plan.design_points.push_back(std::move(t));
+            refs.push_back({li, ai, plan.design_points.size() - 1, it->second});
+        }
+
+    const auto n_points = plan.design_points.size();
+    const auto nm = res.metrics.size();
+    const auto reps = static_cast<std::size_t>(opts.replications);
+    std::vector<double> values(n_points * reps * nm, kEffNaN);
+    std::vector<std::string> errors(n_points);
+    const auto tally = execute(plan, opts.runner, [&](RunRecord&& rec) {
+        const auto d = static_cast<std::size_t>(rec.design_point), r = static_cast<std::size_t>(rec.replication);
+        if (rec.status != RunStatus::kDone) {
+            if (errors[d].empty()) errors[d] = rec.error.empty() ? "run failed" : rec.error;
+            return;
+        }
+        for (std::size_t m = 0; m < nm; ++m)
+            values[(d * reps + r) * nm + m] = rec.output.summary[static_cast<std::size_t>(res.metrics[m].index)];
+    });
+    res.runs = tally.done + tally.failed;
+    res.wall_seconds = tally.wall_seconds;
+    res.stopped = tally.stopped;
+    for (const auto& [ctx, b] : baseline_of)
+        if (!errors[b].empty())
+            throw ModelError("baseline run failed" + (ctx.empty() ? "" : " (" + ctx + ")") + ": " + errors[b]);
+
+    for (const auto& p : plans) res.levers.push_back({p, {}, false});
+    for (const auto& ref : refs) {
+        ArmResult ar;
+        ar.arm = plans[ref.lever].arms[ref.arm];
+        ar.error = errors[ref.point];
+        if (ar.error.empty() && !res.stopped) {
+            for (std::size_t m = 0; m < nm; ++m) {
+                MetricEffect e;
+                double sb = 0, sa = 0, sd = 0;
+                std::vector<double> diffs;
+                for (std::size_t r = 0; r < reps; ++r) {
+                    const double b = values[(ref.baseline * reps + r) * nm + m];
+                    const double a = values[(ref.point * reps + r) * nm + m];
+                    if (!std::isfinite(a) || !std::isfinite(b)) continue;
+                    sb += b;
+                    sa += a;
+                    sd += a - b;
+                    diffs.push_back(a - b);
+                }
+                e.n = static_cast<std::int64_t>(diffs.size());
+                if (e.n == 0) {
+                    e.baseline_mean = e.arm_mean = e.diff = e.lo = e.hi = kEffNaN;
+                } else {
+                    const double n = static_cast<double>(e.n);
+                    e.baseline_mean = sb / n;
+                    e.arm_mean = sa / n;
+                    e.diff = sd / n;
+                    if (e.n >= 2) {
+                        double ss = 0;
+                        for (double x : diffs) ss += (x - e.diff) * (x - e.diff);
+                        const double se = std::sqrt(ss / (n - 1) / n);
+                        const double t = boost::math::quantile(boost::math::students_t(n - 1), 0.975);
+                        e.lo = e.diff - t * se;
+                        e.hi = e.diff + t * se;
+                        e.significant = e.lo > 0 || e.hi < 0;
+                    } else {
+                        e.lo = e.hi = kEffNaN;
+                    }
+                }
+                ar.effects.push_back(e);
+            }
+        }
+        res.levers[ref.lever].arms.push_back(std::move(ar));
+    }
+    for (auto& l : res.levers) {
+        bool any = false, failed = false;
+        for (const auto& a : l.arms) {
+            failed = failed || !a.error.empty() || a.effects.empty();
+            for (const auto& e : a.effects) any = any || e.significant;
+        }
+        l.inert = !l.arms.empty() && !failed && !any;
+    }
+    return res;
+}
+
+namespace {
+std::string num(double x) {
+    if (std::isnan(x)) return "nan";
+    return fmt::format("{:.6g}", x);
+}
+std::string csv_field(const std::string& s) {
+    if (s.find_first_of(",\"\n") == std::string::npos) return s;
+    std::string q = "\"";
+    for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return q + "\"";
+}
+}  // namespace
+
+std::string effects_csv(const EffectsResult& r) {
+    std::string out =
+        "lever,value,context,default,stream,kind,metric,unit,n,baseline_mean,arm_mean,difference,ci_low,ci_high,"
+        "significant,inert,error\n";
+    for (const auto& l : r.levers)
+        for (const auto& a : l.arms)
+            for (std::size_t m = 0; m < r.metrics.size(); ++m) {
+                const auto& mt = r.metrics[m];
+                MetricEffect e{kEffNaN, kEffNaN, kEffNaN, kEffNaN, kEffNaN, 0, false};
+                if (m < a.effects.size()) e = a.effects[m];
+                out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", csv_field(l.plan.key),
+                                   csv_field(to_toml(a.arm.value)), csv_field(context_text(a.arm.context)),
+                                   csv_field(l.plan.default_value), csv_field(mt.stream), mt.kind, mt.name,
+                                   csv_field(mt.unit), e.n, num(e.baseline_mean), num(e.arm_mean), num(e.diff),
+                                   num(e.lo), num(e.hi), e.significant ? 1 : 0, l.inert ? 1 : 0, csv_field(a.error));
+            }
+    return out;
+}
+
+std::string effects_report(const EffectsResult& r, bool markdown) {
+    auto cell = [](const MetricEffect& e) {
+        if (std::isnan(e.diff)) return std::string("n/a");
+        if (e.diff == 0 && e.lo == 0 && e.hi == 0) return std::string("0");
+        return fmt::format("{:+.3g} [{:.3g}, {:.3g}]{}", e.diff, e.lo, e.hi, e.significant ? "*" : "");
+    };
+    std::string out;
+    std::vector<std::string> streams;
+    for (const auto& m : r.metrics)
+        if (std::find(streams.begin(), streams.end(), m.stream) == streams.end()) streams.push_back(m.stream);
+    for (const auto& st : streams) {
+        std::vector<std::size_t> cols;
+        for (std::size_t m = 0; m < r.metrics.size(); ++m)
+            if (r.metrics[m].stream == st) cols.push_back(m);
+        std::vector<std::vector<std::string>> rows;
+        std::vector<std::string> head = {"lever", "default", "arm"};
+        for (auto m : cols) head.push_back(r.metrics[m].name + (r.metrics[m].kind == "indicator" ? " (i)" : " (o)"));
+        rows.push_back(head);
+        for (const auto& l : r.levers)
+            for (const auto& a : l.arms) {
+                std::vector<std::string> row = {l.plan.key + (l.inert ? " (inert)" : ""), l.plan.default_value,
+                                                value_text(a.arm.value)};
+                for (auto m : cols) row.push_back(a.effects.empty() ? "failed" : cell(a.effects[m]));
+                rows.push_back(std::move(row));
+            }
+        out += markdown ? fmt::format("**{}**\n\n", st) : fmt::format("{}\n", st);
+        std::vector<std::size_t> w(head.size(), 0);
+        for (const auto& row : rows)
+            for (std::size_t c = 0; c < row.size(); ++c) w[c] = std::max(w[c], row[c].size());
+        for (std::size_t i = 0; i < rows.size(); ++i) {
+            std::string line;
+            for (std::size_t c = 0; c < rows[i].size(); ++c)
+                line += markdown ? "| " + rows[i][c] + " " : fmt::format("{:<{}}  ", rows[i][c], w[c]);
+            if (markdown) line += "|";
+            while (!line.empty() && line.back() == ' ') line.pop_back();
+            out += line + "\n";
+            if (i == 0 && markdown) {
+                std::string sep;
+                for (std::size_t c = 0; c < rows[i].size(); ++c) sep += c < 3 ? "|---" : "|--:";
+                out += sep + "|\n";
+            }
+        }
+        out += "\n";
+    }
+    std::string inert, untested;
+    for (const auto& l : r.levers) {
+        if (l.inert) inert += (inert.empty() ? "" : ", ") + (markdown ? "`" + l.plan.key + "`" : l.plan.key);
+        if (l.arms.empty())
+            untested += (untested.empty() ? "" : ", ") + (markdown ? "`" + l.plan.key + "`" : l.plan.key) + " (" +
+                        l.plan.note + ")";
+    }
+    out += fmt::format("Inert levers (every 95% interval contains 0): {}\n", inert.empty() ? "none" : inert);
+    if (!untested.empty()) out += fmt::format("{}Untested levers: {}\n", markdown ? "\n" : "", untested);
+    out += fmt::format("{}{} replications per arm, paired (common random numbers, master seed {}); (i) indicator, "
+                       "(o) outcome; cells: mean paired difference arm - baseline [95% t interval], * = interval "
+                       "excludes 0.\n",
+                       markdown ? "\n" : "", r.replications, r.master_seed);
+    return out;
+}
+
+}  // namespace pse
