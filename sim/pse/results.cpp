@@ -7,10 +7,13 @@
 #include <cstring>
 #include <ctime>
 
+#include <zlib.h>
+
 #include <fmt/format.h>
 #include <hdf5.h>
 
 #include "pse/detail/h5.h"
+#include "pse/detail/parallel.h"
 #include "pse/errors.h"
 #include "pse/version.h"
 
@@ -18,6 +21,42 @@ namespace pse {
 namespace {
 
 using namespace detail;
+
+/// HDF5's shuffle filter (H5Z__filter_shuffle, encoding): byte j of element i goes to
+/// position j * n + i. Chunks always hold whole elements.
+void shuffle_bytes(const unsigned char* in, std::size_t nbytes, std::size_t size, unsigned char* out) {
+    const std::size_t n = nbytes / size;
+    if (size <= 1 || n <= 1) {
+        std::memcpy(out, in, nbytes);
+        return;
+    }
+    for (std::size_t j = 0; j < size; ++j)
+        for (std::size_t i = 0; i < n; ++i) out[j * n + i] = in[i * size + j];
+    std::memcpy(out + n * size, in + n * size, nbytes - n * size);
+}
+
+/// One chunk encoded exactly as the dataset's filter pipeline (shuffle, then deflate level 4,
+/// both optional) would encode it, for H5Dwrite_chunk: `bytes` and the filter mask to store.
+/// Like HDF5's deflate filter, a chunk that does not shrink is stored shuffled only (the mask
+/// marks deflate, filter 1, as skipped), which every HDF5 reader decodes.
+struct EncodedChunk {
+    std::vector<unsigned char> bytes;
+    std::uint32_t filter_mask = 0;
+};
+EncodedChunk encode_chunk(const void* data, std::size_t nbytes, std::size_t elem_size) {
+    std::vector<unsigned char> shuffled(nbytes);
+    shuffle_bytes(static_cast<const unsigned char*>(data), nbytes, elem_size, shuffled.data());
+    EncodedChunk c;
+    c.bytes.resize(nbytes);
+    uLongf len = static_cast<uLongf>(nbytes);
+    if (compress2(c.bytes.data(), &len, shuffled.data(), static_cast<uLong>(nbytes), 4) == Z_OK) {
+        c.bytes.resize(len);
+    } else {  // would not shrink (Z_BUF_ERROR), as in H5Z__filter_deflate: skip the optional filter
+        c.bytes = std::move(shuffled);
+        c.filter_mask = 1u << 1;
+    }
+    return c;
+}
 
 }  // namespace
 
@@ -61,6 +100,95 @@ struct ResultsWriter::Impl {
     std::vector<std::uint8_t> written;
     std::string created;
     std::map<std::int64_t, NetworkTable> networks;  // run -> its rows (written sorted at finalize)
+
+    /// Series and pipeline rows are assembled in memory, one block of series-chunk rows at a
+    /// time (rows [b * block_rows, ...)); a block whose rows have all been written (or every
+    /// block, at finalize) is encoded on all cores (encode_chunk(), oneTBB) and stored with
+    /// H5Dwrite_chunk: no chunk is compressed twice, no row passes through HDF5's chunk cache,
+    /// and the data read back is exactly what per-row H5Dwrite calls stored before.
+    struct Block {
+        std::vector<std::vector<double>> series;  ///< [metric][row * W + week], NaN = fill
+        std::vector<float> pipe;                  ///< [row][week][stage], 0 = fill
+        hsize_t filled = 0;                       ///< rows written
+    };
+    hsize_t block_rows = 1, pipe_chunk_rows = 1;
+    std::map<hsize_t, Block> blocks;   ///< blocks being filled
+    std::vector<std::pair<hsize_t, Block>> complete_blocks;  ///< waiting to be encoded and written
+
+    hsize_t rows_in_block(hsize_t b) const {
+        const auto N = static_cast<hsize_t>(meta.n_runs);
+        return std::min(block_rows, N - b * block_rows);
+    }
+    Block& block_for(hsize_t b) {
+        auto it = blocks.find(b);
+        if (it != blocks.end()) return it->second;
+        const auto W = static_cast<std::size_t>(meta.weeks);
+        Block blk;
+        blk.series.assign(kSeriesCount, std::vector<double>(block_rows * W, std::numeric_limits<double>::quiet_NaN()));
+        const hsize_t pipe_rows = (block_rows + pipe_chunk_rows - 1) / pipe_chunk_rows * pipe_chunk_rows;  // whole chunks
+        blk.pipe.assign(pipe_rows * W * kStageCount, 0.0f);
+        return blocks.emplace(b, std::move(blk)).first->second;
+    }
+    /// Encode (in parallel) and write every complete block.
+    void write_blocks() {
+        if (complete_blocks.empty()) return;
+        const auto W = static_cast<std::size_t>(meta.weeks);
+        const std::size_t pipes_per_block = (block_rows + pipe_chunk_rows - 1) / pipe_chunk_rows;
+        const std::size_t jobs_per_block = kSeriesCount + pipes_per_block;
+        struct Job {
+            hid_t ds;
+            hsize_t offset[3];
+            const void* data;
+            std::size_t nbytes, elem;
+            EncodedChunk out;
+        };
+        std::vector<Job> jobs;
+        jobs.reserve(complete_blocks.size() * jobs_per_block);
+        for (auto& [b, blk] : complete_blocks) {
+            const hsize_t row0 = b * block_rows;
+            for (int k = 0; k < kSeriesCount; ++k)
+                jobs.push_back(Job{series_ds[k].get(), {row0, 0, 0}, blk.series[k].data(), block_rows * W * sizeof(double),
+                                   sizeof(double), {}});
+            const std::size_t prow = W * kStageCount;
+            for (std::size_t p = 0; p < pipes_per_block && row0 + p * pipe_chunk_rows < static_cast<hsize_t>(meta.n_runs); ++p)
+                jobs.push_back(Job{pipeline_ds.get(), {row0 + p * pipe_chunk_rows, 0, 0}, blk.pipe.data() + p * pipe_chunk_rows * prow,
+                                   pipe_chunk_rows * prow * sizeof(float), sizeof(float), {}});
+        }
+        detail::parallel_for(jobs.size(), std::size_t{1}, [&](std::size_t begin, std::size_t end) {
+            for (std::size_t j = begin; j < end; ++j) jobs[j].out = encode_chunk(jobs[j].data, jobs[j].nbytes, jobs[j].elem);
+        });
+        for (auto& j : jobs)
+            check(H5Dwrite_chunk(j.ds, H5P_DEFAULT, j.out.filter_mask, j.offset, j.out.bytes.size(), j.out.bytes.data()),
+                  "writing series");
+        complete_blocks.clear();
+    }
+    void block_done(hsize_t b) {
+        auto it = blocks.find(b);
+        complete_blocks.emplace_back(b, std::move(it->second));
+        blocks.erase(it);
+        const auto cores = static_cast<std::size_t>(detail::hardware_threads());
+        if (complete_blocks.size() >= std::max<std::size_t>(4, 2 * cores)) write_blocks();
+    }
+
+    /// Event rows waiting to be appended (one H5Dwrite per column and block, not per run).
+    static constexpr std::size_t kEventBlockRows = 65536;
+    std::vector<std::int64_t> evb_run, evb_org;
+    std::vector<std::int32_t> evb_week, evb_ngo;
+    std::vector<std::uint8_t> evb_type, evb_from, evb_to;
+    void write_event_block() {
+        if (evb_run.empty()) return;
+        append(ev_run, H5T_NATIVE_INT64, evb_run);
+        append(ev_week, H5T_NATIVE_INT32, evb_week);
+        append(ev_ngo, H5T_NATIVE_INT32, evb_ngo);
+        append(ev_org, H5T_NATIVE_INT64, evb_org);
+        append(ev_type, H5T_NATIVE_UINT8, evb_type);
+        append(ev_from, H5T_NATIVE_UINT8, evb_from);
+        append(ev_to, H5T_NATIVE_UINT8, evb_to);
+        n_events += evb_run.size();
+        for (auto* v : {&evb_run, &evb_org}) v->clear();
+        for (auto* v : {&evb_week, &evb_ngo}) v->clear();
+        for (auto* v : {&evb_type, &evb_from, &evb_to}) v->clear();
+    }
 
     void write_networks() {
         if (networks.empty()) return;
@@ -123,26 +251,16 @@ struct ResultsWriter::Impl {
     }
 
     void flush_events(std::int64_t run, const std::vector<Event>& evs) {
-        if (evs.empty()) return;
-        std::vector<std::int64_t> r(evs.size(), run), org;
-        std::vector<std::int32_t> wk, ngo;
-        std::vector<std::uint8_t> ty, fr, to;
         for (const auto& e : evs) {
-            wk.push_back(e.week);
-            ngo.push_back(e.ngo);
-            org.push_back(e.org);
-            ty.push_back(static_cast<std::uint8_t>(e.type));
-            fr.push_back(static_cast<std::uint8_t>(e.from));
-            to.push_back(static_cast<std::uint8_t>(e.to));
+            evb_run.push_back(run);
+            evb_week.push_back(e.week);
+            evb_ngo.push_back(e.ngo);
+            evb_org.push_back(e.org);
+            evb_type.push_back(static_cast<std::uint8_t>(e.type));
+            evb_from.push_back(static_cast<std::uint8_t>(e.from));
+            evb_to.push_back(static_cast<std::uint8_t>(e.to));
         }
-        append(ev_run, H5T_NATIVE_INT64, r);
-        append(ev_week, H5T_NATIVE_INT32, wk);
-        append(ev_ngo, H5T_NATIVE_INT32, ngo);
-        append(ev_org, H5T_NATIVE_INT64, org);
-        append(ev_type, H5T_NATIVE_UINT8, ty);
-        append(ev_from, H5T_NATIVE_UINT8, fr);
-        append(ev_to, H5T_NATIVE_UINT8, to);
-        n_events += evs.size();
+        if (evb_run.size() >= kEventBlockRows) write_event_block();
     }
 
     /// Table rows waiting to be appended (row-major) with their run ids: rows are appended in
@@ -264,6 +382,7 @@ ResultsWriter::ResultsWriter(std::filesystem::path target, ResultsMeta meta, boo
         m.series_group = make_group(m.file.get(), "series");
         const hsize_t dims[2] = {static_cast<hsize_t>(N), static_cast<hsize_t>(W)};
         const hsize_t chunk[2] = {std::max<hsize_t>(1, std::min<hsize_t>(N, 64)), static_cast<hsize_t>(std::max(1, W))};
+        m.block_rows = chunk[0];
         for (const auto& spec : kSeriesSpecs) {
             H space(H5Screate_simple(2, dims, nullptr), H5Sclose);
             H plist(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
@@ -285,6 +404,7 @@ ResultsWriter::ResultsWriter(std::filesystem::path target, ResultsMeta meta, boo
         }
         const hsize_t pdims[3] = {static_cast<hsize_t>(N), static_cast<hsize_t>(W), kStageCount};
         const hsize_t pchunk[3] = {std::max<hsize_t>(1, std::min<hsize_t>(N, 16)), static_cast<hsize_t>(std::max(1, W)), kStageCount};
+        m.pipe_chunk_rows = pchunk[0];
         H space(H5Screate_simple(3, pdims, nullptr), H5Sclose);
         H plist(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
         if (N > 0 && W > 0) {
@@ -351,6 +471,7 @@ void ResultsWriter::write_run(RunRecord rec) {
     auto& m = *impl_;
     if (rec.run_id < 0 || rec.run_id >= m.meta.n_runs) throw IoError(fmt::format("run id {} out of range", rec.run_id));
     const auto i = static_cast<std::size_t>(rec.run_id);
+    if (m.written[i]) throw IoError(fmt::format("run {} was written twice", rec.run_id));
     m.design_point[i] = rec.design_point;
     m.replication[i] = rec.replication;
     m.seed[i] = rec.seed;
@@ -367,26 +488,21 @@ void ResultsWriter::write_run(RunRecord rec) {
             throw IoError(fmt::format("run {} produced {} week(s) of results, but the file holds {} weeks", rec.run_id,
                                       out.weeks, W));
         for (int k = 0; k < kSummaryCount; ++k) m.summary[k][i] = out.summary[k];
-        const hsize_t start[2] = {i, 0}, count[2] = {1, static_cast<hsize_t>(W)};
-        H mspace(H5Screate_simple(2, count, nullptr), H5Sclose);
-        std::vector<double> col(W);
+        auto& blk = m.block_for(i / m.block_rows);
+        const std::size_t row = i % m.block_rows;
+        const auto Wz = static_cast<std::size_t>(W);
         for (int k = 0; k < kSeriesCount; ++k) {
-            for (int w = 0; w < W; ++w) col[w] = out.series[static_cast<std::size_t>(w) * kSeriesCount + k];
-            H fspace(H5Dget_space(m.series_ds[k].get()), H5Sclose);
-            H5Sselect_hyperslab(fspace.get(), H5S_SELECT_SET, start, nullptr, count, nullptr);
-            check(H5Dwrite(m.series_ds[k].get(), H5T_NATIVE_DOUBLE, mspace.get(), fspace.get(), H5P_DEFAULT, col.data()),
-                  "writing series");
+            double* dst = blk.series[k].data() + row * Wz;
+            for (std::size_t w = 0; w < Wz; ++w) dst[w] = out.series[w * kSeriesCount + static_cast<std::size_t>(k)];
         }
-        const hsize_t pstart[3] = {i, 0, 0}, pcount[3] = {1, static_cast<hsize_t>(W), kStageCount};
-        std::vector<float> pipe(out.pipeline.begin(), out.pipeline.end());
-        H pm(H5Screate_simple(3, pcount, nullptr), H5Sclose);
-        H pf(H5Dget_space(m.pipeline_ds.get()), H5Sclose);
-        H5Sselect_hyperslab(pf.get(), H5S_SELECT_SET, pstart, nullptr, pcount, nullptr);
-        check(H5Dwrite(m.pipeline_ds.get(), H5T_NATIVE_FLOAT, pm.get(), pf.get(), H5P_DEFAULT, pipe.data()),
-              "writing series/pipeline");
+        std::copy(out.pipeline.begin(), out.pipeline.end(), blk.pipe.begin() + static_cast<std::ptrdiff_t>(row * Wz * kStageCount));
         m.pending_events[rec.run_id] = Impl::Pending{std::move(rec.output.events), std::move(rec.output.tables)};
     } else {
         m.pending_events[rec.run_id] = {};
+    }
+    if (W > 0) {  // the row is complete (a failed run's row keeps the fill values)
+        const hsize_t b = i / m.block_rows;
+        if (++m.block_for(b).filled == m.rows_in_block(b)) m.block_done(b);
     }
     m.drain_events(false);
 }
@@ -417,7 +533,11 @@ void ResultsWriter::finalize() {
     auto& m = *impl_;
     try {
         m.drain_events(true);
+        m.write_event_block();
         for (int t = 0; t < kTableCount; ++t) m.write_table_block(t);
+        for (auto& [b, blk] : m.blocks) m.complete_blocks.emplace_back(b, std::move(blk));
+        m.blocks.clear();
+        m.write_blocks();
         m.write_networks();
         hid_t f = m.file.get();
         {

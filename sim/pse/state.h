@@ -62,7 +62,7 @@ struct Relationship {
     double resources_usd = 0;      ///< company money committed, USD
     std::uint32_t placed = 0;      ///< survivors placed through this partnership (WS2)
     std::uint32_t employed = 0;    ///< of those, still employed
-    // --- mech-life (7.2 handover) ---
+    // --- handover (7.2) ---
     double handover_work = 0;      ///< handover planning received: mean share of the planning need met, [0,1]
     HandoverOwner owner = HandoverOwner::kNone;  ///< who took the partnership over at the project end
     // --- observation only (partnership table; no mechanism reads these) ---

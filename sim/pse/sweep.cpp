@@ -800,7 +800,11 @@ SweepResult run_sweep(const Experiment& e, const SweepOptions& opts) {
         }
         shards.flush();
         if (res.tally.stopped) return res;
+        const auto merge_start = std::chrono::steady_clock::now();
         res.file = merge_shards(e, opts, plan.parts_dir);
+        const double merge_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - merge_start).count();
+        spdlog::debug("sweep: runs took {:.2f} s, merging the shards {:.2f} s ({:.0f} runs/s)", res.tally.wall_seconds,
+                      merge_s, merge_s > 0 ? static_cast<double>(e.n_runs()) / merge_s : 0.0);
     } catch (const IoError& err) {  // after the start: finished runs are kept
         throw IoError(with_kept_runs(err.what(), plan.parts_dir));
     }

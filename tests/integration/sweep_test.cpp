@@ -1,10 +1,16 @@
 // Sweeps end to end: thread-count determinism, kill (SIGKILL) and resume, CSV export, refusal
-// of huge sweeps without --yes. Uses the CLI as a user would.
+// of huge sweeps without --yes (the CLI as a user would use it); and the assembly of the results
+// file (ResultsWriter's chunk-at-a-time series writing) against the runs' own outputs.
 #include <gtest/gtest.h>
+#include <hdf5.h>
 #include <signal.h>
 #include <sys/wait.h>
 
 #include <chrono>
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstring>
 #include <fstream>
 #include <thread>
 
@@ -173,4 +179,100 @@ TEST(Sweep, ExportCsvRunsHaveOneColumnPerVariedParameter) {
     EXPECT_EQ(field(rows[3], 8), "0.05");
     EXPECT_EQ(field(rows[4], 7), "scrutiny");
     EXPECT_EQ(field(rows[7], 8), "0.05");
+}
+
+namespace {
+std::vector<float> read_pipeline(const std::filesystem::path& file) {
+    const hid_t f = H5Fopen(file.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+    const hid_t d = H5Dopen2(f, "series/pipeline", H5P_DEFAULT);
+    const hid_t sp = H5Dget_space(d);
+    std::vector<float> v(static_cast<std::size_t>(H5Sget_simple_extent_npoints(sp)));
+    if (!v.empty()) H5Dread(d, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data());
+    H5Sclose(sp);
+    H5Dclose(d);
+    H5Fclose(f);
+    return v;
+}
+}  // namespace
+
+TEST(Sweep, AssembledFileHoldsEveryRunsOutputExactly) {
+    // The writer assembles series and pipeline rows a chunk (64 runs) at a time, encodes whole
+    // chunks (shuffle + deflate, on all cores) and stores them with H5Dwrite_chunk. Check it
+    // against the runs' own outputs for run counts below one pipeline chunk (5), with a partial
+    // last chunk (70) and several chunks (150), runs written out of order (later chunks first,
+    // as shards of several ranks arrive), and failed runs (their rows read as not run: NaN
+    // series, zero pipeline).
+    auto s = pse::test::small_scenario();
+    s.weeks = 30;
+    const auto W = static_cast<std::size_t>(s.weeks);
+    std::vector<pse::RunOutput> outs;
+    for (std::uint64_t seed : {11u, 12u, 13u}) outs.push_back(pse::run_model(s, seed));
+    for (const std::int64_t n : {5, 70, 150}) {
+        SCOPED_TRACE("runs " + std::to_string(n));
+        const auto dir = pse::test::fresh_dir("assembly", "n" + std::to_string(n));
+        pse::ResultsMeta meta;
+        meta.scenario_name = s.name;
+        meta.resolved = {"[run]\n"};
+        meta.n_runs = n;
+        meta.replications = n;
+        meta.weeks = s.weeks;
+        std::vector<std::int64_t> order(static_cast<std::size_t>(n));
+        for (std::int64_t i = 0; i < n; ++i) order[static_cast<std::size_t>(i)] = n - 1 - i;  // last run first
+        std::rotate(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(order.size() / 3), order.end());
+        const auto failed = [](std::int64_t id) { return id % 11 == 3; };
+        {
+            pse::ResultsWriter w(dir / "out.h5", meta, false);
+            for (const auto id : order) {
+                pse::RunRecord rec;
+                rec.run_id = id;
+                rec.replication = id;
+                rec.seed = static_cast<std::uint64_t>(id);
+                if (failed(id)) {
+                    rec.status = pse::RunStatus::kFailed;
+                    rec.error = "failed on purpose";
+                } else {
+                    rec.status = pse::RunStatus::kDone;
+                    rec.output = outs[static_cast<std::size_t>(id % 3)];
+                }
+                w.write_run(std::move(rec));
+            }
+            pse::RunRecord again;
+            again.run_id = order.front();
+            EXPECT_THROW(w.write_run(again), pse::IoError);  // a run is written once
+            w.finalize();
+        }
+        const auto r = pse::read_results(dir / "out.h5");
+        const auto pipe = read_pipeline(dir / "out.h5");
+        ASSERT_EQ(pipe.size(), static_cast<std::size_t>(n) * W * pse::kStageCount);
+        std::size_t events = 0;
+        std::array<std::size_t, pse::kTableCount> rows{};
+        for (std::int64_t i = 0; i < n; ++i) {
+            const auto u = static_cast<std::size_t>(i);
+            const auto& o = outs[u % 3];
+            for (int k = 0; k < pse::kSeriesCount; ++k) {
+                const auto& got = r.series.at(std::string(pse::kSeriesSpecs[k].name));
+                for (std::size_t w = 0; w < W; ++w) {
+                    const double v = got[u * W + w];
+                    if (failed(i))
+                        ASSERT_TRUE(std::isnan(v)) << "run " << i;
+                    else
+                        ASSERT_EQ(std::memcmp(&v, &o.series[w * pse::kSeriesCount + static_cast<std::size_t>(k)], sizeof v), 0)
+                            << "run " << i << " series " << pse::kSeriesSpecs[k].name << " week " << w;
+                }
+            }
+            for (std::size_t j = 0; j < W * pse::kStageCount; ++j)
+                ASSERT_EQ(pipe[u * W * pse::kStageCount + j], failed(i) ? 0.0f : static_cast<float>(o.pipeline[j])) << "run " << i;
+            if (!failed(i)) {
+                events += o.events.size();
+                for (int t = 0; t < pse::kTableCount; ++t)
+                    rows[static_cast<std::size_t>(t)] += o.tables[t].size() / static_cast<std::size_t>(pse::kTableSpecs[t].column_count);
+            }
+        }
+        EXPECT_EQ(r.n_events, events);
+        const auto ev = pse::read_events(dir / "out.h5");
+        ASSERT_EQ(ev.size(), events);
+        EXPECT_TRUE(std::is_sorted(ev.begin(), ev.end(), [](const auto& a, const auto& b) { return a.run < b.run; }));
+        for (int t = 0; t < pse::kTableCount; ++t)
+            EXPECT_EQ(r.tables.at(std::string(pse::kTableSpecs[t].name)).at("run").size(), rows[static_cast<std::size_t>(t)]);
+    }
 }
