@@ -6,7 +6,7 @@
 
 Procedure (docs/VALIDATION.md, "Calibration"):
 
-1. Prior: independent uniform distributions over the ranges of ``FACTORS`` (8 uncertain
+1. Prior: independent uniform distributions over the ranges of ``FACTORS`` (9 uncertain
    parameters; why each one is in ``Factor.why``).
 2. Design: a Latin hypercube of ``samples`` points over those ranges, drawn by ``pse-sim sweep``
    (experiment design ``lhs``). Every calibration *arm* (a design point of the experiments in
@@ -101,6 +101,9 @@ FACTORS: list[Factor] = [
     Factor("ngo_population.part_time_staff_mean", 1.0, 6.0, 2.0,
            "survey population: mean part-time PSE staff per NGO (Poisson; an NGO with none never starts): "
            "unknown from the survey, drives F1 and F2"),
+    Factor("engagement.accept_intercept", -1.0, 3.0, 0.5,
+           "logit intercept of a company accepting a first meeting (docs/ODD.md 7.12; value an assumption): "
+           "how readily companies take the first step sets how many engagements start (B, D, F1-F2)"),
     Factor("ngo_population.handover_prob", 0.0, 1.0, 0.0,
            "survey population: share of NGOs whose business cooperation is not tied to a fixed-term project "
            "end (handover designed in). European NGOs in 2014 were not all running 5-year donor projects; "

@@ -5,8 +5,8 @@
 #include <limits>
 #include <map>
 
-#include <boost/math/distributions/students_t.hpp>
 #include <fmt/format.h>
+#include <boost/math/distributions/students_t.hpp>
 
 #include "pse/errors.h"
 #include "pse/metrics.h"
@@ -103,11 +103,11 @@ std::vector<EffectMetric> effect_metrics() {
         std::string name;
     };
     std::vector<Want> want;
-    for (const char* n : {"engagements_initiated", "agreements_ws1", "actions_low_ws1", "actions_medium_ws1",
-                          "actions_high_ws1"})
+    for (const char* n : {"engagements_initiated", "agreements_ws1", "actions_low_ws1",
+                          "actions_medium_ws1", "actions_high_ws1"})
         want.push_back({&ws1, "indicator", n});
-    for (const char* n : {"workers_reached", "vulnerability_reduction", "suppliers_improved", "partnerships_at_end",
-                          "partnerships_end_plus_52"})
+    for (const char* n : {"workers_reached", "vulnerability_reduction", "suppliers_improved",
+                          "partnerships_at_end", "partnerships_end_plus_52"})
         want.push_back({&ws1, "outcome", n});
     for (const auto& m : kSummarySpecs) {
         const std::string n(m.name);
@@ -115,7 +115,8 @@ std::vector<EffectMetric> effect_metrics() {
             want.push_back({&ws1, "outcome", n});
     }
     want.push_back({&ws2, "indicator", "agreements_ws2"});
-    for (const char* n : {"survivors_placed", "survivors_employed"}) want.push_back({&ws2, "outcome", n});
+    for (const char* n : {"survivors_placed", "survivors_employed"})
+        want.push_back({&ws2, "outcome", n});
     for (const auto& m : kSummarySpecs) {
         const std::string n(m.name);
         if (n.find("attributable") != std::string::npos && n.find("survivor") != std::string::npos)
@@ -125,7 +126,8 @@ std::vector<EffectMetric> effect_metrics() {
     for (const auto& w : want) {
         const int i = summary_index(w.name);
         if (i < 0) continue;  // not in this build's summary list
-        out.push_back({*w.stream, w.kind, w.name, std::string(kSummarySpecs[static_cast<std::size_t>(i)].unit), i});
+        out.push_back({*w.stream, w.kind, w.name,
+                       std::string(kSummarySpecs[static_cast<std::size_t>(i)].unit), i});
     }
     return out;
 }
@@ -165,12 +167,14 @@ std::vector<LeverPlan> plan_levers(const Scenario& s, const std::vector<std::str
             c.push_back({key, a});
             const auto problem = try_apply(t, c);
             if (!problem.empty()) {
-                lp.note += (lp.note.empty() ? "" : "; ") + fmt::format("{} skipped ({})", to_toml(a), problem);
+                lp.note += (lp.note.empty() ? "" : "; ") +
+                           fmt::format("{} skipped ({})", to_toml(a), problem);
                 continue;
             }
             lp.arms.push_back(std::move(arm));
         }
-        if (lp.arms.empty() && lp.note.empty()) lp.note = "no test value (the rule leaves the default unchanged)";
+        if (lp.arms.empty() && lp.note.empty())
+            lp.note = "no test value (the rule leaves the default unchanged)";
         out.push_back(std::move(lp));
     };
     for (const auto& f : scenario_fields()) add(f, f.get(s), f.key);
@@ -181,8 +185,9 @@ std::vector<LeverPlan> plan_levers(const Scenario& s, const std::vector<std::str
         if (used[i]) continue;
         bool non_lever = false;
         for (const auto& k : non_levers) non_lever = non_lever || glob(pats[i], k);
-        std::string msg = non_lever ? "not a lever (a run control, output or text field; see docs/ODD.md 7.13)"
-                                    : "matches no lever of the scenario schema";
+        std::string msg =
+            non_lever ? "not a lever (a run control, output or text field; see docs/ODD.md 7.13)"
+                      : "matches no lever of the scenario schema";
         if (!non_lever) {
             const auto near = suggest_key(pats[i], lever_keys);
             if (!near.empty()) msg += "; did you mean '" + near + "'?";
@@ -243,20 +248,23 @@ EffectsResult run_effects(const Scenario& s, const EffectsOptions& opts) {
     std::vector<double> values(n_points * reps * nm, kEffNaN);
     std::vector<std::string> errors(n_points);
     const auto tally = execute(plan, opts.runner, [&](RunRecord&& rec) {
-        const auto d = static_cast<std::size_t>(rec.design_point), r = static_cast<std::size_t>(rec.replication);
+        const auto d = static_cast<std::size_t>(rec.design_point),
+                   r = static_cast<std::size_t>(rec.replication);
         if (rec.status != RunStatus::kDone) {
             if (errors[d].empty()) errors[d] = rec.error.empty() ? "run failed" : rec.error;
             return;
         }
         for (std::size_t m = 0; m < nm; ++m)
-            values[(d * reps + r) * nm + m] = rec.output.summary[static_cast<std::size_t>(res.metrics[m].index)];
+            values[(d * reps + r) * nm + m] =
+                rec.output.summary[static_cast<std::size_t>(res.metrics[m].index)];
     });
     res.runs = tally.done + tally.failed;
     res.wall_seconds = tally.wall_seconds;
     res.stopped = tally.stopped;
     for (const auto& [ctx, b] : baseline_of)
         if (!errors[b].empty())
-            throw ModelError("baseline run failed" + (ctx.empty() ? "" : " (" + ctx + ")") + ": " + errors[b]);
+            throw ModelError("baseline run failed" + (ctx.empty() ? "" : " (" + ctx + ")") + ": " +
+                             errors[b]);
 
     for (const auto& p : plans) res.levers.push_back({p, {}, false});
     for (const auto& ref : refs) {
@@ -289,7 +297,8 @@ EffectsResult run_effects(const Scenario& s, const EffectsOptions& opts) {
                         double ss = 0;
                         for (double x : diffs) ss += (x - e.diff) * (x - e.diff);
                         const double se = std::sqrt(ss / (n - 1) / n);
-                        const double t = boost::math::quantile(boost::math::students_t(n - 1), 0.975);
+                        const double t =
+                            boost::math::quantile(boost::math::students_t(n - 1), 0.975);
                         e.lo = e.diff - t * se;
                         e.hi = e.diff + t * se;
                         e.significant = e.lo > 0 || e.hi < 0;
@@ -328,7 +337,8 @@ std::string csv_field(const std::string& s) {
 
 std::string effects_csv(const EffectsResult& r) {
     std::string out =
-        "lever,value,context,default,stream,kind,metric,unit,n,baseline_mean,arm_mean,difference,ci_low,ci_high,"
+        "lever,value,context,default,stream,kind,metric,unit,n,baseline_mean,arm_mean,difference,"
+        "ci_low,ci_high,"
         "significant,inert,error\n";
     for (const auto& l : r.levers)
         for (const auto& a : l.arms)
@@ -336,11 +346,13 @@ std::string effects_csv(const EffectsResult& r) {
                 const auto& mt = r.metrics[m];
                 MetricEffect e{kEffNaN, kEffNaN, kEffNaN, kEffNaN, kEffNaN, 0, false};
                 if (m < a.effects.size()) e = a.effects[m];
-                out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", csv_field(l.plan.key),
-                                   csv_field(to_toml(a.arm.value)), csv_field(context_text(a.arm.context)),
-                                   csv_field(l.plan.default_value), csv_field(mt.stream), mt.kind, mt.name,
-                                   csv_field(mt.unit), e.n, num(e.baseline_mean), num(e.arm_mean), num(e.diff),
-                                   num(e.lo), num(e.hi), e.significant ? 1 : 0, l.inert ? 1 : 0, csv_field(a.error));
+                out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
+                                   csv_field(l.plan.key), csv_field(to_toml(a.arm.value)),
+                                   csv_field(context_text(a.arm.context)),
+                                   csv_field(l.plan.default_value), csv_field(mt.stream), mt.kind,
+                                   mt.name, csv_field(mt.unit), e.n, num(e.baseline_mean),
+                                   num(e.arm_mean), num(e.diff), num(e.lo), num(e.hi),
+                                   e.significant ? 1 : 0, l.inert ? 1 : 0, csv_field(a.error));
             }
     return out;
 }
@@ -349,25 +361,30 @@ std::string effects_report(const EffectsResult& r, bool markdown) {
     auto cell = [](const MetricEffect& e) {
         if (std::isnan(e.diff)) return std::string("n/a");
         if (e.diff == 0 && e.lo == 0 && e.hi == 0) return std::string("0");
-        return fmt::format("{:+.3g} [{:.3g}, {:.3g}]{}", e.diff, e.lo, e.hi, e.significant ? "*" : "");
+        return fmt::format("{:+.3g} [{:.3g}, {:.3g}]{}", e.diff, e.lo, e.hi,
+                           e.significant ? "*" : "");
     };
     std::string out;
     std::vector<std::string> streams;
     for (const auto& m : r.metrics)
-        if (std::find(streams.begin(), streams.end(), m.stream) == streams.end()) streams.push_back(m.stream);
+        if (std::find(streams.begin(), streams.end(), m.stream) == streams.end())
+            streams.push_back(m.stream);
     for (const auto& st : streams) {
         std::vector<std::size_t> cols;
         for (std::size_t m = 0; m < r.metrics.size(); ++m)
             if (r.metrics[m].stream == st) cols.push_back(m);
         std::vector<std::vector<std::string>> rows;
         std::vector<std::string> head = {"lever", "default", "arm"};
-        for (auto m : cols) head.push_back(r.metrics[m].name + (r.metrics[m].kind == "indicator" ? " (i)" : " (o)"));
+        for (auto m : cols)
+            head.push_back(r.metrics[m].name +
+                           (r.metrics[m].kind == "indicator" ? " (i)" : " (o)"));
         rows.push_back(head);
         for (const auto& l : r.levers)
             for (const auto& a : l.arms) {
-                std::vector<std::string> row = {l.plan.key + (l.inert ? " (inert)" : ""), l.plan.default_value,
-                                                value_text(a.arm.value)};
-                for (auto m : cols) row.push_back(a.effects.empty() ? "failed" : cell(a.effects[m]));
+                std::vector<std::string> row = {l.plan.key + (l.inert ? " (inert)" : ""),
+                                                l.plan.default_value, value_text(a.arm.value)};
+                for (auto m : cols)
+                    row.push_back(a.effects.empty() ? "failed" : cell(a.effects[m]));
                 rows.push_back(std::move(row));
             }
         out += markdown ? fmt::format("**{}**\n\n", st) : fmt::format("{}\n", st);
@@ -377,7 +394,8 @@ std::string effects_report(const EffectsResult& r, bool markdown) {
         for (std::size_t i = 0; i < rows.size(); ++i) {
             std::string line;
             for (std::size_t c = 0; c < rows[i].size(); ++c)
-                line += markdown ? "| " + rows[i][c] + " " : fmt::format("{:<{}}  ", rows[i][c], w[c]);
+                line +=
+                    markdown ? "| " + rows[i][c] + " " : fmt::format("{:<{}}  ", rows[i][c], w[c]);
             if (markdown) line += "|";
             while (!line.empty() && line.back() == ' ') line.pop_back();
             out += line + "\n";
@@ -391,17 +409,21 @@ std::string effects_report(const EffectsResult& r, bool markdown) {
     }
     std::string inert, untested;
     for (const auto& l : r.levers) {
-        if (l.inert) inert += (inert.empty() ? "" : ", ") + (markdown ? "`" + l.plan.key + "`" : l.plan.key);
+        if (l.inert)
+            inert += (inert.empty() ? "" : ", ") + (markdown ? "`" + l.plan.key + "`" : l.plan.key);
         if (l.arms.empty())
-            untested += (untested.empty() ? "" : ", ") + (markdown ? "`" + l.plan.key + "`" : l.plan.key) + " (" +
-                        l.plan.note + ")";
+            untested += (untested.empty() ? "" : ", ") +
+                        (markdown ? "`" + l.plan.key + "`" : l.plan.key) + " (" + l.plan.note + ")";
     }
-    out += fmt::format("Inert levers (every 95% interval contains 0): {}\n", inert.empty() ? "none" : inert);
-    if (!untested.empty()) out += fmt::format("{}Untested levers: {}\n", markdown ? "\n" : "", untested);
-    out += fmt::format("{}{} replications per arm, paired (common random numbers, master seed {}); (i) indicator, "
-                       "(o) outcome; cells: mean paired difference arm - baseline [95% t interval], * = interval "
-                       "excludes 0.\n",
-                       markdown ? "\n" : "", r.replications, r.master_seed);
+    out += fmt::format("Inert levers (every 95% interval contains 0): {}\n",
+                       inert.empty() ? "none" : inert);
+    if (!untested.empty())
+        out += fmt::format("{}Untested levers: {}\n", markdown ? "\n" : "", untested);
+    out += fmt::format(
+        "{}{} replications per arm, paired (common random numbers, master seed {}); (i) indicator, "
+        "(o) outcome; cells: mean paired difference arm - baseline [95% t interval], * = interval "
+        "excludes 0.\n",
+        markdown ? "\n" : "", r.replications, r.master_seed);
     return out;
 }
 

@@ -48,17 +48,18 @@ std::vector<EffectMetric> effect_metrics();
 
 /// One arm of a lever: the setting tried and the settings of its context.
 struct LeverArm {
-    std::string key;                ///< lever key as in --set ("trust.gain_rate", "ngo[*].handover")
-    FieldValue value;               ///< value tried
-    std::vector<Setting> context;   ///< applied to this arm and its baseline (FieldSpec::test_context)
+    std::string key;   ///< lever key as in --set ("trust.gain_rate", "ngo[*].handover")
+    FieldValue value;  ///< value tried
+    std::vector<Setting>
+        context;  ///< applied to this arm and its baseline (FieldSpec::test_context)
 };
 
 /// A lever and its arms (empty arms: nothing to test at the rule, see `note`).
 struct LeverPlan {
     std::string key;
-    std::string default_value;      ///< TOML text of the scenario's value
+    std::string default_value;  ///< TOML text of the scenario's value
     std::vector<LeverArm> arms;
-    std::string note;               ///< why an arm is missing (invalid value, zero default, ...)
+    std::string note;  ///< why an arm is missing (invalid value, zero default, ...)
 };
 
 /// The levers of scenario s (field-table order: scenario fields, then NGO fields), restricted to
@@ -69,20 +70,20 @@ std::vector<LeverPlan> plan_levers(const Scenario& s, const std::vector<std::str
 
 /// Options of run_effects().
 struct EffectsOptions {
-    std::int64_t replications = 40;   ///< paired replications per arm, >= 2
-    std::uint64_t master_seed = 0;    ///< seeds of the replications (see the file comment)
-    std::vector<std::string> only;    ///< lever patterns (plan_levers)
-    RunnerOptions runner;             ///< threads, progress, stop flag (do not change results)
+    std::int64_t replications = 40;  ///< paired replications per arm, >= 2
+    std::uint64_t master_seed = 0;   ///< seeds of the replications (see the file comment)
+    std::vector<std::string> only;   ///< lever patterns (plan_levers)
+    RunnerOptions runner;            ///< threads, progress, stop flag (do not change results)
 };
 
 /// Effect of one arm on one metric (units of the metric).
 struct MetricEffect {
-    double baseline_mean = 0;   ///< mean of the baseline over the paired replications
-    double arm_mean = 0;        ///< mean of the arm over the paired replications
-    double diff = 0;            ///< mean paired difference arm - baseline
-    double lo = 0, hi = 0;      ///< 95% t interval of the mean difference (NaN if n < 2)
-    std::int64_t n = 0;         ///< replications with both values finite
-    bool significant = false;   ///< the interval excludes 0
+    double baseline_mean = 0;  ///< mean of the baseline over the paired replications
+    double arm_mean = 0;       ///< mean of the arm over the paired replications
+    double diff = 0;           ///< mean paired difference arm - baseline
+    double lo = 0, hi = 0;     ///< 95% t interval of the mean difference (NaN if n < 2)
+    std::int64_t n = 0;        ///< replications with both values finite
+    bool significant = false;  ///< the interval excludes 0
 };
 
 struct ArmResult {
@@ -94,7 +95,7 @@ struct ArmResult {
 struct LeverResult {
     LeverPlan plan;
     std::vector<ArmResult> arms;
-    bool inert = false;   ///< has arms, none failed, and no effect of any arm is significant
+    bool inert = false;  ///< has arms, none failed, and no effect of any arm is significant
 };
 
 struct EffectsResult {
@@ -105,7 +106,7 @@ struct EffectsResult {
     std::uint64_t master_seed = 0;
     std::int64_t runs = 0;
     double wall_seconds = 0;
-    bool stopped = false;   ///< the stop flag was set; results are incomplete
+    bool stopped = false;  ///< the stop flag was set; results are incomplete
 };
 
 /// Run the baseline(s) and every arm of every lever with paired replications. Throws InputError

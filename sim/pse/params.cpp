@@ -163,7 +163,7 @@ std::vector<FieldSpec<Scenario>> build_scenario_fields() {
     };
     comp("time_to_value_weeks", ACC(S, company.time_to_value_weeks), 1, 5200, "weeks",
          "Median time a company expects to need before a partnership yields value",
-         kTH + " Learnings 2-3 (1-2 years of planning and co-creation); " + calibrated("78-145"));
+         kTH + " Learnings 2-3 (1-2 years of planning and co-creation); " + calibrated("57.4-108"));
     comp("time_to_value_sigma", ACC(S, company.time_to_value_sigma), 0, 3, "",
          "Log-sd of expected time to value across companies", kAssume);
     comp("turnover_per_year", ACC(S, company.turnover_per_year), 0, 52, "1/year",
@@ -196,7 +196,7 @@ std::vector<FieldSpec<Scenario>> build_scenario_fields() {
        "Trust added when a company approaches the NGO itself", kLSI + " success factors");
     tr("gain_rate", ACC(S, trust.gain_rate), 0, 1, "1/week",
        "delta+: share of the gap to contact quality closed per week of positive contact",
-       "Tykhonov et al. 2008 (JASSS 11(3):1); value " + calibrated("0.022-0.075"));
+       "Tykhonov et al. 2008 (JASSS 11(3):1); value " + calibrated("0.025-0.073"));
     tr("loss_ratio", ACC(S, trust.loss_ratio), 1, 20, "",
        "delta-/delta+: negative experiences weigh more", "Slovic 1993; docs/EVIDENCE.md §5.1 (2-4)");
     tr("decay_rate", ACC(S, trust.decay_rate), 0, 1, "1/week",
@@ -259,7 +259,7 @@ std::vector<FieldSpec<Scenario>> build_scenario_fields() {
         f.push_back(real<S>(p + "drop_per_week",
                             [i](S& s) -> double& { return s.pipeline.stage[i].drop_per_week; }, 0, 1,
                             "probability", "Baseline weekly drop-out probability in this stage",
-                            (st == Stage::kNegotiation ? calibrated("0.0098-0.0267") : kAssume) +
+                            (st == Stage::kNegotiation ? calibrated("0.0044-0.016") : kAssume) +
                                 "; many engagements never reach agreement (" + kTH + " Learning 2; " + kAS +
                                 " Learning 2)"));
     };
@@ -301,7 +301,7 @@ std::vector<FieldSpec<Scenario>> build_scenario_fields() {
        kAS + " Learning 5 (few joint activities)");
     pl("continue_prob", ACC(S, pipeline.continue_prob), 0, 1, "probability",
        "P(an implementing partnership continues past the project end) without handover",
-       kTH + " Overview (flagship ended with the project); " + kLSI + " (25% confident); value " + kAssume + " (rare without a handover design)");
+       kTH + " Overview (flagship ended with the project); " + kLSI + " (25% confident); " + calibrated("0.072-0.48") + " (rare without a handover design)");
     pl("continue_prob_handover", ACC(S, pipeline.continue_prob_handover), 0, 1, "probability",
        "Same, when handover was designed in", "Scheirer 2005 (>=60% of sites sustain a component)");
     pl("sustained_exit_per_year", ACC(S, pipeline.sustained_exit_per_year), 0, 52, "1/year",
@@ -428,7 +428,7 @@ std::vector<FieldSpec<Scenario>> build_scenario_fields() {
        "Trust of a government agency needed before survivor-employment talks", kAS + " Overview (WS2)");
     w2("match_prob", ACC(S, ws2.match_prob), 0, 1, "probability",
        "P(company discussions lead to matched candidates)",
-       kAS + " Learning 5 (20 partnerships -> 1-2 placements); " + calibrated("0.082-0.35"));
+       kAS + " Learning 5 (20 partnerships -> 1-2 placements); " + calibrated("0.056-0.22"));
     w2("cohort_mean", ACC(S, ws2.cohort_mean), 0, 1000, "persons",
        "Poisson mean of survivors placed per cohort (at least 1 is placed, so the mean is cohort_mean + exp(-cohort_mean))", kLSI + " (a pilot placed 10); " + kAssume);
     w2("weekly_exit_placed", ACC(S, ws2.weekly_exit_placed), 0, 1, "probability",
@@ -460,7 +460,7 @@ std::vector<FieldSpec<Scenario>> build_scenario_fields() {
     };
     en("accept_intercept", ACC(S, engagement.accept_intercept), -20, 20, "logit",
        "First-meeting acceptance P = logistic(b0 + b1*trust - hesitation): b0",
-       kAssume + "; most initiated engagements never reach agreement (" + kTH + " Learning 2)");
+       calibrated("0.27-2.86") + "; most initiated engagements never reach agreement (" + kTH + " Learning 2)");
     en("accept_trust", ACC(S, engagement.accept_trust), -20, 20, "logit", "First-meeting acceptance: b1 per unit trust",
        kAssume + "; " + kTH + " Learning 1 (trust first)");
     en("budget_cv_weight", ACC(S, engagement.budget_cv_weight), 0, 50, "logit",
@@ -517,7 +517,7 @@ std::vector<FieldSpec<Scenario>> build_scenario_fields() {
     np("dedicated_fte", ACC(S, ngo_population.dedicated_fte), 0, 100, "FTE",
        "Dedicated FTE of those that have it", kAssume);
     np("part_time_staff_mean", ACC(S, ngo_population.part_time_staff_mean), 0, 1000, "persons",
-       "Mean part-time PSE staff (Poisson)", calibrated("3.3-5.9") + " to " + kLSI + " shares");
+       "Mean part-time PSE staff (Poisson)", calibrated("4.23-5.91") + " to " + kLSI + " shares");
     np("trained_prob", ACC(S, ngo_population.trained_prob), 0, 1, "probability", "Share with PSE training",
        kAS + " Learning 2 (little guidance); " + kAssume);
     np("scrutiny_prob", ACC(S, ngo_population.scrutiny_prob), 0, 1, "probability",
@@ -526,7 +526,7 @@ std::vector<FieldSpec<Scenario>> build_scenario_fields() {
        "Share framing work as 'trafficking'", kAssume);
     np("handover_prob", ACC(S, ngo_population.handover_prob), 0, 1, "probability",
        "Share designing handover in (cooperation not tied to a fixed-term project end)",
-       calibrated("0.38-0.98") + " to " + kLSI + " shares");
+       calibrated("0.15-0.98") + " to " + kLSI + " shares");
 
     // Lever test ranges of `pse-sim effects` (sim/pse/effects.h; docs/ODD.md 7.13). Run controls
     // are not levers; a shock is tested switched on in week 104 (year 2 of the default project),
@@ -574,7 +574,7 @@ std::vector<FieldSpec<NgoParams>> build_ngo_fields() {
       kAS + " Learning 2 (PSE is \"a tenth of a project\": a share of scope, read as the time share of staff "
       "who also carry the other objectives); " + kAssume);
     r("switching_overhead", ACC(N, switching_overhead), 0, 1, "[0,1]",
-      "Share of part-time PSE hours lost to task switching", "docs/EVIDENCE.md §5.3; " + calibrated("0.17-0.66"));
+      "Share of part-time PSE hours lost to task switching", "docs/EVIDENCE.md §5.3; " + calibrated("0.12-0.36"));
     r("hours_per_fte_week", ACC(N, hours_per_fte_week), 0, 168, "hours/week", "Working hours per FTE-week",
       kAssume);
     f.push_back(boolean<N>("trained", ACC(N, trained), "Staff received PSE training", kAS + " Learning 2"));
@@ -673,7 +673,7 @@ Scenario::Scenario() {
     set(Stage::kInterestsAligned, 4, 4, 0.008);
     set(Stage::kDueDiligence, 6, 5, 0.005);
     set(Stage::kConceptNote, 8, 6, 0.008);
-    set(Stage::kNegotiation, 6, 6, 0.0183);  // calibrated (docs/VALIDATION.md); was 0.010
+    set(Stage::kNegotiation, 6, 6, 0.00775);  // calibrated (docs/VALIDATION.md); was 0.010
     set(Stage::kAgreement, 2, 2, 0.0);
     set(Stage::kCoCreation, 8, 26, 0.003);
     set(Stage::kImplementation, 4, 26, 0.002);  // mean_weeks: ramp to full coverage

@@ -209,3 +209,25 @@ TEST(Docs, ScenariosDocumentsEveryExperimentKeyAndEachDesignExampleLoads) {
     }
     EXPECT_EQ(seen.size(), points.size()) << "one example per design";
 }
+
+// The quick-start table in README.md is the output of the quick start's run command (scripts/
+// quickstart: `pse-sim run scenarios/default.toml ...`), not a hand-copied number: regenerate the
+// README block from that command when the model changes.
+TEST(Docs, ReadmeQuickStartTableIsTheDefaultRunsOutput) {
+    const std::string readme = read_file(pse::test::source_dir() / "README.md");
+    const std::string intro = "The first command prints a table like this";
+    const auto at = readme.find(intro);
+    ASSERT_NE(at, std::string::npos) << "README.md lost its quick-start table";
+    const auto open = readme.find("```\n", at);
+    const auto close = readme.find("```\n", open + 4);
+    ASSERT_NE(close, std::string::npos);
+    const std::string documented = readme.substr(open + 4, close - open - 4);
+    const auto h5 = pse::test::temp_dir("readme_quickstart") / "default.h5";
+    const std::string printed = run_capture(pse::test::cli() + " run " +
+                                            (pse::test::source_dir() / "scenarios" / "default.toml").string() +
+                                            " -o " + h5.string() + " --overwrite 2>/dev/null");
+    const auto table = printed.find("Scenario 'default'");
+    ASSERT_NE(table, std::string::npos) << printed;
+    EXPECT_EQ(printed.substr(table, documented.size()), documented)
+        << "README.md's quick-start table differs from the run's output:\n" << printed.substr(table);
+}

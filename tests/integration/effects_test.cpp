@@ -45,7 +45,9 @@ TEST(EffectsIntegration, LeversComeFromTheFieldTable) {
     for (const auto& f : pse::scenario_fields())
         EXPECT_EQ(keys.count(f.key), f.lever && f.type != pse::FieldType::kText ? 1U : 0U) << f.key;
     for (const auto& f : pse::ngo_fields())
-        EXPECT_EQ(keys.count("ngo[*]." + f.key), f.lever && f.type != pse::FieldType::kText ? 1U : 0U) << f.key;
+        EXPECT_EQ(keys.count("ngo[*]." + f.key),
+                  f.lever && f.type != pse::FieldType::kText ? 1U : 0U)
+            << f.key;
     EXPECT_EQ(keys.count("run.weeks"), 0U);
     EXPECT_EQ(keys.count("run.seed"), 0U);
     for (const auto& p : plans) {
@@ -75,7 +77,8 @@ TEST(EffectsIntegration, LeversComeFromTheFieldTable) {
 
 TEST(EffectsIntegration, StaffActsOnAgreements) {
     // Halving the one specialist (1 -> 0.5 FTE) costs WS1 agreements; paired runs resolve it.
-    const auto r = pse::run_effects(default_scenario(), options(16, {"ngo_defaults.dedicated_fte"}, 2));
+    const auto r =
+        pse::run_effects(default_scenario(), options(16, {"ngo_defaults.dedicated_fte"}, 2));
     ASSERT_EQ(r.levers.size(), 1U);
     const auto& l = r.levers[0];
     ASSERT_EQ(l.arms.size(), 2U);
@@ -142,6 +145,7 @@ TEST(EffectsIntegration, OddShowsTheTableOfEveryLever) {
     const std::string block = odd.substr(start, end - start);
     for (const auto& p : pse::plan_levers(default_scenario())) {
         if (p.arms.empty()) continue;
-        EXPECT_NE(block.find("| " + p.key + " "), std::string::npos) << p.key << " missing from docs/ODD.md 7.13";
+        EXPECT_NE(block.find("| " + p.key + " "), std::string::npos)
+            << p.key << " missing from docs/ODD.md 7.13";
     }
 }

@@ -40,7 +40,8 @@ TEST(EngagementUnit, AcceptanceFallsMonotonicallyWithBudgetCvAndTimeLeft) {
     const auto ctx = with_ngos(m, ngos, 0);
     EXPECT_GT(engagement::accept_prob(ctx, m.state(), 0, 0, 0.5, 1.0),
               engagement::accept_prob(ctx, m.state(), 0, 0, 0.5, 0.2));
-    EXPECT_NEAR(engagement::hesitation(ctx, m.state(), 0, 0, 0.2), s.engagement.horizon_weight * 0.8, kTol);
+    EXPECT_NEAR(engagement::hesitation(ctx, m.state(), 0, 0, 0.2),
+                s.engagement.horizon_weight * 0.8, kTol);
     EXPECT_NEAR(engagement::accept_prob(ctx, m.state(), 0, 0, 0.5, 1.0),
                 logistic(s.engagement.accept_intercept + 0.5 * s.engagement.accept_trust), kTol);
 }
@@ -94,7 +95,9 @@ TEST(EngagementUnit, ShocksLowerAcceptanceForTheirWindowOnly) {
     std::vector<NgoParams> ngos = m.context().ngo_params;
     ngos[0].affiliated = true;
     st.co.sensitive[1] = 1;
-    auto p = [&](int week, std::uint32_t c) { return engagement::accept_prob(with_ngos(m, ngos, week), st, 0, c, 0.4, 1.0); };
+    auto p = [&](int week, std::uint32_t c) {
+        return engagement::accept_prob(with_ngos(m, ngos, week), st, 0, c, 0.4, 1.0);
+    };
     EXPECT_NEAR(p(9, 0), p(15, 0), kTol);
     EXPECT_LT(p(10, 0), p(9, 0));
     EXPECT_NEAR(p(10, 0), p(14, 0), kTol);
@@ -121,7 +124,9 @@ TEST(EngagementUnit, LegalExposureAndEnforcementWindow) {
     ngos[0].budget_cv = 0;
     ngos[0].framing = Framing::kSafeMigration;
     ngos[0].affiliated = false;
-    auto h = [&](int week) { return engagement::hesitation(with_ngos(m, ngos, week), m.state(), 0, mnc, 1.0); };
+    auto h = [&](int week) {
+        return engagement::hesitation(with_ngos(m, ngos, week), m.state(), 0, mnc, 1.0);
+    };
     EXPECT_NEAR(h(19), s.engagement.legal_fear, kTol);
     EXPECT_NEAR(h(20), s.engagement.legal_fear - 0.5, kTol);
     EXPECT_NEAR(h(24), s.engagement.legal_fear, kTol);
@@ -141,9 +146,12 @@ TEST(EngagementUnit, EstimateVarianceFallsWithContact) {
     double last = 1e9;
     for (std::uint32_t k : {0u, 4u, 12u, 40u}) {
         double ss = 0;
-        for (std::uint32_t c = 0; c < C; ++c) ss += std::pow(engagement::alignment_estimate(ctx, st, 0, c, k) - 0.5, 2);
+        for (std::uint32_t c = 0; c < C; ++c)
+            ss += std::pow(engagement::alignment_estimate(ctx, st, 0, c, k) - 0.5, 2);
         const double var = ss / C, sd = engagement::estimate_sd(ctx, k);
-        EXPECT_NEAR(sd, s.engagement.alignment_noise_sd / std::sqrt(1.0 + k / s.engagement.screen_contacts), kTol);
+        EXPECT_NEAR(
+            sd, s.engagement.alignment_noise_sd / std::sqrt(1.0 + k / s.engagement.screen_contacts),
+            kTol);
         EXPECT_NEAR(var, sd * sd, 0.15 * sd * sd + 1e-3);
         EXPECT_LT(var, last);
         last = var;
@@ -151,7 +159,8 @@ TEST(EngagementUnit, EstimateVarianceFallsWithContact) {
     Scenario exact = s;
     exact.engagement.alignment_noise_sd = 0;
     Model me(exact, 11);
-    EXPECT_EQ(engagement::alignment_estimate(test::context_at(me, 0), me.state(), 0, 3, 0), me.state().co.alignment[3]);
+    EXPECT_EQ(engagement::alignment_estimate(test::context_at(me, 0), me.state(), 0, 3, 0),
+              me.state().co.alignment[3]);
 }
 
 TEST(EngagementUnit, TrueAlignmentScalesPostScreenHazards) {
@@ -162,9 +171,11 @@ TEST(EngagementUnit, TrueAlignmentScalesPostScreenHazards) {
     st.co.alignment[2] = 1.0;
     st.co.alignment[3] = 0.2;
     EXPECT_NEAR(engagement::alignment_factor(ctx, st, 2), 1.0, kTol);
-    EXPECT_NEAR(engagement::alignment_factor(ctx, st, 3), 1.0 - s.engagement.alignment_weight * 0.8, kTol);
+    EXPECT_NEAR(engagement::alignment_factor(ctx, st, 3), 1.0 - s.engagement.alignment_weight * 0.8,
+                kTol);
     EXPECT_NEAR(engagement::misalignment_drop(ctx, st, 2), 0.0, kTol);
-    EXPECT_NEAR(engagement::misalignment_drop(ctx, st, 3), s.engagement.misalignment_drop * 0.8, kTol);
+    EXPECT_NEAR(engagement::misalignment_drop(ctx, st, 3), s.engagement.misalignment_drop * 0.8,
+                kTol);
 }
 
 }  // namespace

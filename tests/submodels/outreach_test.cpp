@@ -164,7 +164,6 @@ TEST(OutreachUnit, LeadsAndTargetsAreLostWhenEveryCompanyIsEngaged) {
     EXPECT_GT(m.state().counters.actions_low, 0.0);
 }
 
-
 // --- caseload, inbound readiness and targeting strategy (docs/ODD.md 7.1, 7.9) ---
 
 /// Scenario for the capacity tests: needs identified 2, first meeting 4; prospecting 4 hours
@@ -186,7 +185,8 @@ TEST(OutreachUnit, CapacityForTargetsKnownAnswer) {
     st.ngo_state[0].active = true;
     st.ngo_state[0].staff_hours = 50;
     st.ngo_state[0].skill = 0.8;  // 40 skill-weighted hours
-    for (std::uint32_t c = 0; c < 3; ++c) st.rels[test::engage(m, 0, c)].stage = Stage::kFirstMeeting;
+    for (std::uint32_t c = 0; c < 3; ++c)
+        st.rels[test::engage(m, 0, c)].stage = Stage::kFirstMeeting;
     const auto sustained = test::engage(m, 0, 3);
     st.rels[sustained].stage = Stage::kSustained;  // needs no staff hours: not counted
     // free = 40 - 3*4 = 28; one target costs 4 + 2 = 6: floor(28/6) = 4.

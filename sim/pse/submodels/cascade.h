@@ -23,7 +23,8 @@ struct MechEffect {
 /// drawn once (week 0 of the relationship stream, phase ngo_phase(ngo, kMechType)) with the
 /// relative weights `outcomes.mech_weight_*` (all zero: a code of conduct). It does not depend on
 /// the week or on the pipeline, so it needs no state.
-[[nodiscard]] MechType mechanism_type(const StepContext& ctx, std::uint32_t ngo, std::uint32_t company);
+[[nodiscard]] MechType mechanism_type(const StepContext& ctx, std::uint32_t ngo,
+                                      std::uint32_t company);
 
 /// Coverage depth bought by company money R (USD >= 0): floor + (1 - floor)·R/(R + R_half), with
 /// floor = money_depth_floor and R_half = money_half_usd. Increasing and concave in R
@@ -50,11 +51,11 @@ void phase_chain_flags(const StepContext& ctx, ModelState& st);
 ///   [mean counterfactual improved share >= threshold] and P = 0.
 /// Workers reached = workers·max(coverage, [improved]) (coverage: its own or the highest of its
 /// buyers'; coverage in [0,1] is the share of the workers reached); counterfactual =
-/// workers·[cf improved]; vulnerability reduction = workers·(1 - (1 - e·coverage)(1 - v·[improved]))
-/// with e the covering mechanism's effect and v = vulnerability_reduction (counterfactual:
-/// workers·v·[cf improved]). Then, in supplier order: improvements and reversions, buyer
-/// endorsement (sentiment at least trust.buyer_endorsement when a buyer's chain is open), MNCs'
-/// improved shares; writes this week's series workers_reached, vulnerability_reduction,
+/// workers·[cf improved]; vulnerability reduction = workers·(1 - (1 - e·coverage)(1 -
+/// v·[improved])) with e the covering mechanism's effect and v = vulnerability_reduction
+/// (counterfactual: workers·v·[cf improved]). Then, in supplier order: improvements and reversions,
+/// buyer endorsement (sentiment at least trust.buyer_endorsement when a buyer's chain is open),
+/// MNCs' improved shares; writes this week's series workers_reached, vulnerability_reduction,
 /// suppliers_improved and their _counterfactual twins. Without any partnership both worlds draw
 /// and apply the same events, so attributable outcomes are exactly 0.
 void phase_cascade(const StepContext& ctx, ModelState& st);

@@ -27,18 +27,20 @@ bool legally_exposed(const StepContext& ctx, std::uint32_t c);
 /// + media_shock_hesitation if c is sensitive and the week is in the media-shock window
 /// + (legal_fear + enforcement_fear in the enforcement window) if c is legally exposed.
 /// w in [0,1] is the horizon willingness (funding::horizon_willingness).
-double hesitation(const StepContext& ctx, const ModelState& st, std::uint32_t n, std::uint32_t c, double w);
+double hesitation(const StepContext& ctx, const ModelState& st, std::uint32_t n, std::uint32_t c,
+                  double w);
 
-/// P(company accepts a first meeting) = logistic(accept_intercept + accept_trust·T - hesitation), in (0,1).
-double accept_prob(const StepContext& ctx, const ModelState& st, std::uint32_t n, std::uint32_t c, double T,
-                   double w);
+/// P(company accepts a first meeting) = logistic(accept_intercept + accept_trust·T - hesitation),
+/// in (0,1).
+double accept_prob(const StepContext& ctx, const ModelState& st, std::uint32_t n, std::uint32_t c,
+                   double T, double w);
 
 /// The NGO's estimate of company c's alignment after `contacts` weeks of contact:
 /// clamp01(a + sd·z), sd = alignment_noise_sd / sqrt(1 + contacts/screen_contacts), z a standard
 /// normal fixed per (NGO, company) (relationship stream kAlignNoise, week 0). Used in targeting,
 /// the most_promising allocation score and the alignment screen.
-double alignment_estimate(const StepContext& ctx, const ModelState& st, std::uint32_t n, std::uint32_t c,
-                          std::uint32_t contacts = 0);
+double alignment_estimate(const StepContext& ctx, const ModelState& st, std::uint32_t n,
+                          std::uint32_t c, std::uint32_t contacts = 0);
 /// alignment_estimate for relationship r (its NGO, company and contact weeks).
 double alignment_estimate(const StepContext& ctx, const ModelState& st, const Relationship& r);
 

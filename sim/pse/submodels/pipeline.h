@@ -20,7 +20,8 @@ double proven_share(const StepContext& ctx, const Relationship& r);
 /// - sustain_alignment_slope (a-0.5)) · (1 - sustain_proven_reduction · proven)), c the company's
 /// contribution share, a its true alignment st.co.alignment (hook: a noisy estimate may replace
 /// it), proven = proven_share (000 Learning 3; 002). Non-increasing in age, trust, contribution.
-double sustaining_hazard(const StepContext& ctx, const ModelState& st, const Relationship& r, double T);
+double sustaining_hazard(const StepContext& ctx, const ModelState& st, const Relationship& r,
+                         double T);
 
 /// The decision for relationship id this week, from week-t state only (pure: writes only d).
 /// Order of the tests (docs/ODD.md 7.5): company-led exit after the project; nothing while the
