@@ -299,7 +299,7 @@ int cmd_run(const RunArgs& a, bool quiet, const std::string& cmdline) {
 /// `effects`: one-at-a-time lever effects with paired replications (sim/pse/effects.h).
 struct EffectsArgs {
     std::string input, csv, output;
-    std::int64_t replications = 40, seed = -1;
+    std::int64_t replications = 40, seed = -1, confirm = 0;
     int threads = 0;
     std::vector<std::string> only, sets;
     bool markdown = false;
@@ -314,6 +314,11 @@ int cmd_effects(const EffectsArgs& a, bool quiet) {
     const auto loaded = pse::load_scenario(a.input, lo);
     pse::EffectsOptions eo;
     eo.replications = a.replications;
+    eo.confirm_replications = a.confirm;
+    if (a.confirm != 0 && a.confirm <= a.replications)
+        throw pse::InputError(pse::InputProblem{"--confirm", 0, 0, std::to_string(a.confirm),
+                                                "must exceed --replications (" + std::to_string(a.replications) +
+                                                    ") or be 0 (no confirmation pass)"});
     eo.master_seed = a.seed >= 0 ? static_cast<std::uint64_t>(a.seed) : loaded.scenario.seed;
     eo.only = a.only;
     eo.runner.threads = a.threads;
@@ -730,6 +735,9 @@ int main(int argc, char** argv) {
         ->capture_default_str()->check(whole_number(2, 100000000, "at least 2 (paired intervals)"));
     effects->add_option("--seed", ea.seed, "Override the scenario's run.seed (master seed of the replications)")
         ->check(whole_number(0, INT64_MAX, "0 or more"));
+    effects->add_option("--confirm", ea.confirm,
+                        "Rerun levers that do not act with this many paired replications (0 = no second pass)")
+        ->check(whole_number(0, 100000000, "0 or more"));
     effects->add_option("--only", ea.only, "Only levers matching KEY (glob: * and ?; e.g. ngo[*].dedicated_fte, shocks.*); repeatable");
     effects->add_option("--set", ea.sets, "Override a parameter of the baseline: key=value; repeatable");
     effects->add_option("--csv", ea.csv, "Also write the results as CSV (one row per lever x arm x metric)");

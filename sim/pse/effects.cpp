@@ -114,6 +114,10 @@ std::vector<EffectMetric> effect_metrics() {
         if (n.find("attributable") != std::string::npos && n.find("survivor") == std::string::npos)
             want.push_back({&ws1, "outcome", n});
     }
+    for (const char* n : {"first_meetings_declined", "mean_trust", "median_weeks_to_agreement",
+                          "partnerships_dissolved", "partnerships_handed_over", "resources_usd",
+                          "suppliers_reverted"})
+        want.push_back({&ws1, "process", n});
     want.push_back({&ws2, "indicator", "agreements_ws2"});
     for (const char* n : {"survivors_placed", "survivors_employed"})
         want.push_back({&ws2, "outcome", n});
@@ -122,6 +126,7 @@ std::vector<EffectMetric> effect_metrics() {
         if (n.find("attributable") != std::string::npos && n.find("survivor") != std::string::npos)
             want.push_back({&ws2, "outcome", n});
     }
+    want.push_back({&ws2, "process", "ws2_partnerships"});
     std::vector<EffectMetric> out;
     for (const auto& w : want) {
         const int i = summary_index(w.name);
@@ -198,21 +203,158 @@ std::vector<LeverPlan> plan_levers(const Scenario& s, const std::vector<std::str
     return out;
 }
 
-EffectsResult run_effects(const Scenario& s, const EffectsOptions& opts) {
-    if (opts.replications < 2)
-        throw InputError(InputProblem{"--replications", 0, 0, "replications",
-                                      "paired intervals need at least 2 replications"});
-    EffectsResult res;
-    res.scenario_name = s.name;
-    res.metrics = effect_metrics();
-    res.replications = opts.replications;
-    res.master_seed = opts.master_seed;
-    const auto plans = plan_levers(s, opts.only);
+const char* verdict_label(LeverVerdict v) {
+    switch (v) {
+        case LeverVerdict::kActs:
+            return "acts";
+        case LeverVerdict::kNotDetected:
+            return "not detected";
+        case LeverVerdict::kNoEffect:
+            return "no effect";
+        case LeverVerdict::kFailed:
+            return "failed";
+        case LeverVerdict::kUntested:
+            return "untested";
+    }
+    return "untested";
+}
 
-    Scenario base = s;
-    base.record_events = false;  // output only: the summaries do not depend on it
+namespace {
+
+/// Paired effect of one arm on one metric from the per-replication values (NaN = missing).
+MetricEffect paired_effect(const std::vector<double>& base, const std::vector<double>& arm) {
+    MetricEffect e;
+    double sb = 0, sa = 0, sd = 0;
+    std::vector<double> diffs;
+    for (std::size_t r = 0; r < base.size(); ++r) {
+        const double b = base[r], a = arm[r];
+        const bool same = a == b || (std::isnan(a) && std::isnan(b));
+        e.identical = e.identical && same;
+        if (!std::isfinite(a) || !std::isfinite(b)) continue;
+        sb += b;
+        sa += a;
+        sd += a - b;
+        diffs.push_back(a - b);
+    }
+    e.n = static_cast<std::int64_t>(diffs.size());
+    if (e.n == 0) {
+        e.baseline_mean = e.arm_mean = e.diff = e.lo = e.hi = e.se = kEffNaN;
+        return e;
+    }
+    const double n = static_cast<double>(e.n);
+    e.baseline_mean = sb / n;
+    e.arm_mean = sa / n;
+    e.diff = sd / n;
+    if (e.n < 2) {
+        e.lo = e.hi = e.se = kEffNaN;
+        return e;
+    }
+    double ss = 0;
+    for (double x : diffs) ss += (x - e.diff) * (x - e.diff);
+    e.se = std::sqrt(ss / (n - 1) / n);
+    const double t = boost::math::quantile(boost::math::students_t(n - 1), 0.975);
+    e.lo = e.diff - t * e.se;
+    e.hi = e.diff + t * e.se;
+    e.significant = e.lo > 0 || e.hi < 0;
+    return e;
+}
+
+}  // namespace
+
+/// Sign-flip max-t p-value (effects.h): diffs[m][r] = paired difference of metric m in
+/// replication r (NaN = missing). Metrics whose differences are all 0 or that have fewer than 2
+/// finite pairs do not enter. Deterministic: the flips come from a fixed-seed splitmix64.
+double sign_flip_max_t(const std::vector<std::vector<double>>& diffs) {
+    constexpr int kFlips = 1999;
+    constexpr std::uint64_t kFlipSeed = 0x9E3779B97F4A7C15ULL;  // any fixed seed (reproducibility)
+    struct Col {
+        std::vector<std::size_t> reps;
+        std::vector<double> d;
+        double ss = 0;
+    };
+    std::vector<Col> cols;
+    std::size_t R = 0;
+    for (const auto& v : diffs) {
+        R = std::max(R, v.size());
+        Col c;
+        bool any = false;
+        for (std::size_t r = 0; r < v.size(); ++r)
+            if (std::isfinite(v[r])) {
+                c.reps.push_back(r);
+                c.d.push_back(v[r]);
+                c.ss += v[r] * v[r];
+                any = any || v[r] != 0;
+            }
+        if (any && c.d.size() >= 2) cols.push_back(std::move(c));
+    }
+    if (cols.empty()) return 1.0;
+    auto max_t = [&](const std::vector<double>& sign) {
+        double best = 0;
+        for (const auto& c : cols) {
+            const double n = static_cast<double>(c.d.size());
+            double sum = 0;
+            for (std::size_t i = 0; i < c.d.size(); ++i) sum += sign[c.reps[i]] * c.d[i];
+            const double mean = sum / n;
+            const double var = std::max(0.0, (c.ss - n * mean * mean) / (n - 1));
+            const double t = var > 0     ? std::abs(mean) / std::sqrt(var / n)
+                             : mean != 0 ? std::numeric_limits<double>::infinity()
+                                         : 0.0;
+            best = std::max(best, t);
+        }
+        return best;
+    };
+    std::vector<double> sign(R, 1.0);
+    const double observed = max_t(sign);
+    std::uint64_t state = kFlipSeed;
+    auto next = [&state] {  // splitmix64
+        std::uint64_t z = (state += 0x9E3779B97F4A7C15ULL);
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+        return z ^ (z >> 31);
+    };
+    int at_least = 0;
+    for (int b = 0; b < kFlips; ++b) {
+        for (std::size_t r = 0; r < R; r += 64) {
+            const std::uint64_t bits = next();
+            for (std::size_t k = 0; k < 64 && r + k < R; ++k)
+                sign[r + k] = (bits >> k) & 1U ? 1.0 : -1.0;
+        }
+        if (max_t(sign) >= observed) ++at_least;
+    }
+    return (1.0 + at_least) / (1.0 + kFlips);
+}
+
+namespace {
+
+/// Familywise verdict of a lever from its arms (file comment of effects.h).
+LeverVerdict judge(const std::vector<ArmResult>& arms) {
+    if (arms.empty()) return LeverVerdict::kUntested;
+    bool identical = true;
+    for (const auto& a : arms) {
+        if (!a.error.empty() || a.effects.empty()) return LeverVerdict::kFailed;
+        for (const auto& e : a.effects) identical = identical && e.identical;
+    }
+    if (identical) return LeverVerdict::kNoEffect;
+    constexpr double kFamilywiseAlpha = 0.05;  // error rate of calling a lever acting (convention)
+    for (const auto& a : arms)
+        if (a.p_familywise <= kFamilywiseAlpha / static_cast<double>(arms.size()))
+            return LeverVerdict::kActs;
+    return LeverVerdict::kNotDetected;
+}
+
+struct PassResult {
+    std::vector<std::vector<ArmResult>> arms;  ///< per lever of `which`
+    std::int64_t runs = 0;
+    double wall_seconds = 0;
+    bool stopped = false;
+};
+
+/// Runs the baselines and the arms of the levers plans[which[i]] with `reps` paired replications.
+PassResult run_pass(const Scenario& base, const std::vector<LeverPlan>& plans,
+                    const std::vector<std::size_t>& which, std::int64_t reps,
+                    const std::vector<EffectMetric>& metrics, const EffectsOptions& opts) {
     RunPlan plan;
-    plan.replications = opts.replications;
+    plan.replications = reps;
     plan.master_seed = opts.master_seed;
     plan.common_random_numbers = true;
     // Design points: baselines (one per distinct context; the plain one first), then every arm.
@@ -223,9 +365,10 @@ EffectsResult run_effects(const Scenario& s, const EffectsOptions& opts) {
         std::size_t lever, arm, point, baseline;
     };
     std::vector<ArmRef> refs;
-    for (std::size_t li = 0; li < plans.size(); ++li)
-        for (std::size_t ai = 0; ai < plans[li].arms.size(); ++ai) {
-            const auto& a = plans[li].arms[ai];
+    for (std::size_t w = 0; w < which.size(); ++w) {
+        const auto& lp = plans[which[w]];
+        for (std::size_t ai = 0; ai < lp.arms.size(); ++ai) {
+            const auto& a = lp.arms[ai];
             const std::string ctx = context_text(a.context);
             auto it = baseline_of.find(ctx);
             if (it == baseline_of.end()) {
@@ -239,13 +382,13 @@ EffectsResult run_effects(const Scenario& s, const EffectsOptions& opts) {
             c.push_back({a.key, a.value});
             try_apply(t, c);  // checked by plan_levers
             plan.design_points.push_back(std::move(t));
-            refs.push_back({li, ai, plan.design_points.size() - 1, it->second});
+            refs.push_back({w, ai, plan.design_points.size() - 1, it->second});
         }
-
+    }
     const auto n_points = plan.design_points.size();
-    const auto nm = res.metrics.size();
-    const auto reps = static_cast<std::size_t>(opts.replications);
-    std::vector<double> values(n_points * reps * nm, kEffNaN);
+    const auto nm = metrics.size();
+    const auto R = static_cast<std::size_t>(reps);
+    std::vector<double> values(n_points * R * nm, kEffNaN);
     std::vector<std::string> errors(n_points);
     const auto tally = execute(plan, opts.runner, [&](RunRecord&& rec) {
         const auto d = static_cast<std::size_t>(rec.design_point),
@@ -255,70 +398,97 @@ EffectsResult run_effects(const Scenario& s, const EffectsOptions& opts) {
             return;
         }
         for (std::size_t m = 0; m < nm; ++m)
-            values[(d * reps + r) * nm + m] =
-                rec.output.summary[static_cast<std::size_t>(res.metrics[m].index)];
+            values[(d * R + r) * nm + m] =
+                rec.output.summary[static_cast<std::size_t>(metrics[m].index)];
     });
-    res.runs = tally.done + tally.failed;
-    res.wall_seconds = tally.wall_seconds;
-    res.stopped = tally.stopped;
+    PassResult out;
+    out.runs = tally.done + tally.failed;
+    out.wall_seconds = tally.wall_seconds;
+    out.stopped = tally.stopped;
     for (const auto& [ctx, b] : baseline_of)
         if (!errors[b].empty())
             throw ModelError("baseline run failed" + (ctx.empty() ? "" : " (" + ctx + ")") + ": " +
                              errors[b]);
-
-    for (const auto& p : plans) res.levers.push_back({p, {}, false});
+    out.arms.resize(which.size());
+    auto column = [&](std::size_t point, std::size_t m) {
+        std::vector<double> v(R);
+        for (std::size_t r = 0; r < R; ++r) v[r] = values[(point * R + r) * nm + m];
+        return v;
+    };
     for (const auto& ref : refs) {
         ArmResult ar;
-        ar.arm = plans[ref.lever].arms[ref.arm];
+        ar.arm = plans[which[ref.lever]].arms[ref.arm];
         ar.error = errors[ref.point];
-        if (ar.error.empty() && !res.stopped) {
+        if (ar.error.empty() && !out.stopped) {
+            std::vector<std::vector<double>> diffs(nm);
             for (std::size_t m = 0; m < nm; ++m) {
-                MetricEffect e;
-                double sb = 0, sa = 0, sd = 0;
-                std::vector<double> diffs;
-                for (std::size_t r = 0; r < reps; ++r) {
-                    const double b = values[(ref.baseline * reps + r) * nm + m];
-                    const double a = values[(ref.point * reps + r) * nm + m];
-                    if (!std::isfinite(a) || !std::isfinite(b)) continue;
-                    sb += b;
-                    sa += a;
-                    sd += a - b;
-                    diffs.push_back(a - b);
-                }
-                e.n = static_cast<std::int64_t>(diffs.size());
-                if (e.n == 0) {
-                    e.baseline_mean = e.arm_mean = e.diff = e.lo = e.hi = kEffNaN;
-                } else {
-                    const double n = static_cast<double>(e.n);
-                    e.baseline_mean = sb / n;
-                    e.arm_mean = sa / n;
-                    e.diff = sd / n;
-                    if (e.n >= 2) {
-                        double ss = 0;
-                        for (double x : diffs) ss += (x - e.diff) * (x - e.diff);
-                        const double se = std::sqrt(ss / (n - 1) / n);
-                        const double t =
-                            boost::math::quantile(boost::math::students_t(n - 1), 0.975);
-                        e.lo = e.diff - t * se;
-                        e.hi = e.diff + t * se;
-                        e.significant = e.lo > 0 || e.hi < 0;
-                    } else {
-                        e.lo = e.hi = kEffNaN;
-                    }
-                }
-                ar.effects.push_back(e);
+                const auto b = column(ref.baseline, m), a = column(ref.point, m);
+                ar.effects.push_back(paired_effect(b, a));
+                diffs[m].resize(R);
+                for (std::size_t r = 0; r < R; ++r) diffs[m][r] = a[r] - b[r];  // NaN if either is
             }
+            ar.p_familywise = sign_flip_max_t(diffs);
         }
-        res.levers[ref.lever].arms.push_back(std::move(ar));
+        out.arms[ref.lever].push_back(std::move(ar));
     }
-    for (auto& l : res.levers) {
-        bool any = false, failed = false;
-        for (const auto& a : l.arms) {
-            failed = failed || !a.error.empty() || a.effects.empty();
-            for (const auto& e : a.effects) any = any || e.significant;
+    return out;
+}
+
+}  // namespace
+
+EffectsResult run_effects(const Scenario& s, const EffectsOptions& opts) {
+    if (opts.replications < 2)
+        throw InputError(InputProblem{"--replications", 0, 0, "replications",
+                                      "paired intervals need at least 2 replications"});
+    if (opts.confirm_replications != 0 && opts.confirm_replications <= opts.replications)
+        throw InputError(
+            InputProblem{"--confirm", 0, 0, "confirm",
+                         "the confirmation pass needs more replications than the first "
+                         "pass (or 0 for none)"});
+    EffectsResult res;
+    res.scenario_name = s.name;
+    res.metrics = effect_metrics();
+    res.replications = opts.replications;
+    res.confirm_replications = opts.confirm_replications;
+    res.master_seed = opts.master_seed;
+    const auto plans = plan_levers(s, opts.only);
+
+    Scenario base = s;
+    base.record_events = false;  // output only: the summaries do not depend on it
+    std::vector<std::size_t> all(plans.size());
+    for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
+    auto first = run_pass(base, plans, all, opts.replications, res.metrics, opts);
+    res.runs = first.runs;
+    res.wall_seconds = first.wall_seconds;
+    res.stopped = first.stopped;
+    for (std::size_t i = 0; i < plans.size(); ++i) {
+        LeverResult l{plans[i], std::move(first.arms[i])};
+        l.replications = opts.replications;
+        if (!res.stopped) l.verdict = judge(l.arms);
+        res.levers.push_back(std::move(l));
+    }
+    if (!res.stopped && opts.confirm_replications > opts.replications) {
+        std::vector<std::size_t> again;
+        for (std::size_t i = 0; i < res.levers.size(); ++i)
+            if (res.levers[i].verdict == LeverVerdict::kNotDetected ||
+                res.levers[i].verdict == LeverVerdict::kNoEffect)
+                again.push_back(i);
+        if (!again.empty()) {
+            auto second =
+                run_pass(base, plans, again, opts.confirm_replications, res.metrics, opts);
+            res.runs += second.runs;
+            res.wall_seconds += second.wall_seconds;
+            res.stopped = second.stopped;
+            if (!res.stopped)
+                for (std::size_t w = 0; w < again.size(); ++w) {
+                    auto& l = res.levers[again[w]];
+                    l.arms = std::move(second.arms[w]);
+                    l.replications = opts.confirm_replications;
+                    l.verdict = judge(l.arms);
+                }
         }
-        l.inert = !l.arms.empty() && !failed && !any;
     }
+    for (auto& l : res.levers) l.inert = l.verdict == LeverVerdict::kNoEffect;
     return res;
 }
 
@@ -339,20 +509,21 @@ std::string effects_csv(const EffectsResult& r) {
     std::string out =
         "lever,value,context,default,stream,kind,metric,unit,n,baseline_mean,arm_mean,difference,"
         "ci_low,ci_high,"
-        "significant,inert,error\n";
+        "significant,inert,verdict,error\n";
     for (const auto& l : r.levers)
         for (const auto& a : l.arms)
             for (std::size_t m = 0; m < r.metrics.size(); ++m) {
                 const auto& mt = r.metrics[m];
-                MetricEffect e{kEffNaN, kEffNaN, kEffNaN, kEffNaN, kEffNaN, 0, false};
+                MetricEffect e{kEffNaN, kEffNaN, kEffNaN, kEffNaN, kEffNaN, kEffNaN, 0, false};
                 if (m < a.effects.size()) e = a.effects[m];
-                out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
+                out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
                                    csv_field(l.plan.key), csv_field(to_toml(a.arm.value)),
                                    csv_field(context_text(a.arm.context)),
                                    csv_field(l.plan.default_value), csv_field(mt.stream), mt.kind,
                                    mt.name, csv_field(mt.unit), e.n, num(e.baseline_mean),
                                    num(e.arm_mean), num(e.diff), num(e.lo), num(e.hi),
-                                   e.significant ? 1 : 0, l.inert ? 1 : 0, csv_field(a.error));
+                                   e.significant ? 1 : 0, l.inert ? 1 : 0, verdict_label(l.verdict),
+                                   csv_field(a.error));
             }
     return out;
 }
@@ -376,13 +547,19 @@ std::string effects_report(const EffectsResult& r, bool markdown) {
         std::vector<std::vector<std::string>> rows;
         std::vector<std::string> head = {"lever", "default", "arm"};
         for (auto m : cols)
-            head.push_back(r.metrics[m].name +
-                           (r.metrics[m].kind == "indicator" ? " (i)" : " (o)"));
+            head.push_back(r.metrics[m].name + (r.metrics[m].kind == "indicator" ? " (i)"
+                                                : r.metrics[m].kind == "process" ? " (p)"
+                                                                                 : " (o)"));
         rows.push_back(head);
         for (const auto& l : r.levers)
             for (const auto& a : l.arms) {
-                std::vector<std::string> row = {l.plan.key + (l.inert ? " (inert)" : ""),
-                                                l.plan.default_value, value_text(a.arm.value)};
+                std::string label = l.plan.key;
+                if (l.verdict != LeverVerdict::kActs)
+                    label += fmt::format(" ({})", verdict_label(l.verdict));
+                if (l.replications != r.replications)
+                    label += fmt::format(" [n={}]", l.replications);
+                std::vector<std::string> row = {label, l.plan.default_value,
+                                                value_text(a.arm.value)};
                 for (auto m : cols)
                     row.push_back(a.effects.empty() ? "failed" : cell(a.effects[m]));
                 rows.push_back(std::move(row));
@@ -407,23 +584,37 @@ std::string effects_report(const EffectsResult& r, bool markdown) {
         }
         out += "\n";
     }
-    std::string inert, untested;
+    std::string none, undetected, untested;
+    auto add = [&](std::string& list, const std::string& s) {
+        list += (list.empty() ? "" : ", ") + (markdown ? "`" + s + "`" : s);
+    };
     for (const auto& l : r.levers) {
-        if (l.inert)
-            inert += (inert.empty() ? "" : ", ") + (markdown ? "`" + l.plan.key + "`" : l.plan.key);
-        if (l.arms.empty())
-            untested += (untested.empty() ? "" : ", ") +
-                        (markdown ? "`" + l.plan.key + "`" : l.plan.key) + " (" + l.plan.note + ")";
+        if (l.verdict == LeverVerdict::kNoEffect) add(none, l.plan.key);
+        if (l.verdict == LeverVerdict::kNotDetected) add(undetected, l.plan.key);
+        if (l.arms.empty()) add(untested, l.plan.key + " (" + l.plan.note + ")");
     }
-    out += fmt::format("Inert levers (every 95% interval contains 0): {}\n",
-                       inert.empty() ? "none" : inert);
+    const std::string n_final = r.confirm_replications > r.replications
+                                    ? fmt::format("{}", r.confirm_replications)
+                                    : fmt::format("{}", r.replications);
+    out += fmt::format("No effect (outputs identical to the baseline in all {} replications): {}\n",
+                       n_final, none.empty() ? "none" : none);
+    out += fmt::format(
+        "{}Not detected (outputs differ, no familywise-significant effect at {} "
+        "replications): {}\n",
+        markdown ? "\n" : "", n_final, undetected.empty() ? "none" : undetected);
     if (!untested.empty())
         out += fmt::format("{}Untested levers: {}\n", markdown ? "\n" : "", untested);
     out += fmt::format(
-        "{}{} replications per arm, paired (common random numbers, master seed {}); (i) indicator, "
-        "(o) outcome; cells: mean paired difference arm - baseline [95% t interval], * = interval "
-        "excludes 0.\n",
-        markdown ? "\n" : "", r.replications, r.master_seed);
+        "{}{} replications per arm, paired (common random numbers, master seed {}){}; (i) "
+        "indicator, "
+        "(o) outcome, (p) process; cells: mean paired difference arm - baseline [95% t interval], "
+        "* = interval excludes 0; a lever acts when an arm is significant at the familywise 5% "
+        "level (sign-flip max-t test over its metrics, Bonferroni over arms).\n",
+        markdown ? "\n" : "", r.replications, r.master_seed,
+        r.confirm_replications > r.replications
+            ? fmt::format("; levers that did not act were rerun with {} ([n=...] after the key)",
+                          r.confirm_replications)
+            : std::string());
     return out;
 }
 

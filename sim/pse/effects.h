@@ -17,8 +17,21 @@
 /// (derive_seed(master, 0, r), common random numbers), so each arm's effect on a metric is the
 /// mean of the paired differences d_r = arm_r - baseline_r, with the 95% interval
 /// mean +- t(0.975, n-1) sd / sqrt(n) over the n replications where both values are finite.
-/// A lever is "inert" when every interval of every arm and metric contains 0.
-/// Results are identical for any thread count.
+///
+/// Verdict of a lever (LeverVerdict), over its k tested (arm, metric) cells:
+///   acts         - the arms' paired differences are significant at the familywise 5% level:
+///                  per arm, a sign-flip max-t test over its metrics (Westfall & Young 1993:
+///                  under "no effect" each replication's difference vector is symmetric about 0,
+///                  so flipping the sign of whole replications gives the null distribution of
+///                  the largest |t| across the correlated metrics; 1999 flips from a fixed seed),
+///                  Bonferroni over the lever's arms: p_arm <= 0.05 / arms. The chance of calling
+///                  a lever without any effect "acting" is then at most 5%;
+///   not detected - the outputs differ from the baseline's but no arm passes that test;
+///   no effect    - every paired difference of every metric is exactly 0 (or both values NaN) in
+///                  every replication: the lever changed nothing in these runs ("inert").
+/// With EffectsOptions::confirm_replications = N > replications, every lever that does not act
+/// after the first pass is run again with N replications (the same seeds 0..N-1) and judged on
+/// those. Results are identical for any thread count.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -32,7 +45,7 @@ namespace pse {
 /// A metric the effects table reports: a per-run summary metric (metrics.h) by name.
 struct EffectMetric {
     std::string stream;  ///< "WS1 prevention" or "WS2 survivor employment"
-    std::string kind;    ///< "indicator" or "outcome"
+    std::string kind;    ///< "indicator", "outcome" or "process" (an intermediate quantity)
     std::string name;    ///< summary metric name (kSummarySpecs)
     std::string unit;    ///< its unit
     int index = 0;       ///< index into RunOutput::summary
@@ -42,8 +55,12 @@ struct EffectMetric {
 /// actions_{low,medium,high}_ws1), WS1 outcomes (workers_reached, vulnerability_reduction,
 /// suppliers_improved, partnerships_at_end, partnerships_end_plus_52 and every summary metric
 /// whose name contains "attributable"), WS2 indicators (agreements_ws2) and WS2 outcomes
-/// (survivors_placed, survivors_employed, attributable survivor metrics). Names absent from the
-/// summary list are skipped.
+/// (survivors_placed, survivors_employed, attributable survivor metrics). Process metrics follow
+/// their stream's outcomes (WS1: first_meetings_declined, mean_trust, median_weeks_to_agreement,
+/// partnerships_dissolved, partnerships_handed_over, resources_usd, suppliers_reverted; WS2:
+/// ws2_partnerships): they register a mechanism (acceptance, trust, dissolution, handover, money,
+/// reversion) before its effect reaches the indicators. Names absent from the summary list are
+/// skipped.
 std::vector<EffectMetric> effect_metrics();
 
 /// One arm of a lever: the setting tried and the settings of its context.
@@ -73,7 +90,10 @@ struct EffectsOptions {
     std::int64_t replications = 40;  ///< paired replications per arm, >= 2
     std::uint64_t master_seed = 0;   ///< seeds of the replications (see the file comment)
     std::vector<std::string> only;   ///< lever patterns (plan_levers)
-    RunnerOptions runner;            ///< threads, progress, stop flag (do not change results)
+    /// > replications: levers that do not act after the first pass are rerun with this many
+    /// paired replications (0 = no second pass).
+    std::int64_t confirm_replications = 0;
+    RunnerOptions runner;  ///< threads, progress, stop flag (do not change results)
 };
 
 /// Effect of one arm on one metric (units of the metric).
@@ -82,27 +102,47 @@ struct MetricEffect {
     double arm_mean = 0;       ///< mean of the arm over the paired replications
     double diff = 0;           ///< mean paired difference arm - baseline
     double lo = 0, hi = 0;     ///< 95% t interval of the mean difference (NaN if n < 2)
+    double se = 0;             ///< standard error of the mean difference (NaN if n < 2)
     std::int64_t n = 0;        ///< replications with both values finite
-    bool significant = false;  ///< the interval excludes 0
+    bool significant = false;  ///< the 95% interval excludes 0 (per cell, not familywise)
+    bool identical = true;     ///< every paired difference is exactly 0 (or both values NaN)
 };
+
+/// What the paired runs say about a lever (see the file comment).
+enum class LeverVerdict { kActs, kNotDetected, kNoEffect, kFailed, kUntested };
+
+/// Familywise p-value in (0, 1] of "no effect" for one arm: diffs[m][r] is the paired difference
+/// arm - baseline of metric m in replication r (NaN = missing). A sign-flip max-t test (Westfall
+/// & Young 1993): T = max over metrics of |mean| / (sd / sqrt(n)); 1999 random sign flips of whole
+/// replications (fixed-seed splitmix64, so the value is reproducible) give its null
+/// distribution; p = (1 + #{T_flip >= T}) / 2000. Metrics whose differences are all 0 or that
+/// have fewer than 2 finite values do not enter; with none left p = 1.
+double sign_flip_max_t(const std::vector<std::vector<double>>& diffs);
+
+/// Plain-words label of a verdict: "acts", "not detected", "no effect", "failed", "untested".
+const char* verdict_label(LeverVerdict v);
 
 struct ArmResult {
     LeverArm arm;
     std::vector<MetricEffect> effects;  ///< one per effect_metrics() entry
+    double p_familywise = 1.0;          ///< sign-flip max-t p-value over the metrics (file comment)
     std::string error;                  ///< non-empty: a run of this arm failed (effects empty)
 };
 
 struct LeverResult {
     LeverPlan plan;
     std::vector<ArmResult> arms;
-    bool inert = false;  ///< has arms, none failed, and no effect of any arm is significant
+    LeverVerdict verdict = LeverVerdict::kUntested;
+    bool inert = false;             ///< verdict == kNoEffect: the lever changed nothing
+    std::int64_t replications = 0;  ///< paired replications the verdict rests on
 };
 
 struct EffectsResult {
     std::string scenario_name;
     std::vector<EffectMetric> metrics;
     std::vector<LeverResult> levers;
-    std::int64_t replications = 0;
+    std::int64_t replications = 0;          ///< paired replications of the first pass
+    std::int64_t confirm_replications = 0;  ///< of the confirmation pass (0 = none)
     std::uint64_t master_seed = 0;
     std::int64_t runs = 0;
     double wall_seconds = 0;
@@ -114,11 +154,13 @@ struct EffectsResult {
 EffectsResult run_effects(const Scenario& s, const EffectsOptions& opts);
 
 /// CSV, one row per lever x arm x metric: lever, value, context, default, stream, kind, metric,
-/// unit, n, baseline_mean, arm_mean, difference, ci_low, ci_high, significant, inert, error.
+/// unit, n, baseline_mean, arm_mean, difference, ci_low, ci_high, significant, inert, verdict,
+/// error.
 std::string effects_csv(const EffectsResult& r);
 
 /// Human-readable tables, one per work stream (rows: lever arms; cells: difference and 95%
-/// interval, * when significant), then the inert and untested levers. markdown = pipe tables.
+/// interval, * when the 95% interval excludes 0), the verdict after each lever's key, then the
+/// levers with no effect, not detected and untested. markdown = pipe tables.
 std::string effects_report(const EffectsResult& r, bool markdown);
 
 }  // namespace pse

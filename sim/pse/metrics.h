@@ -134,6 +134,10 @@ enum class Summary : int {
     kSuppliersImprovedCounterfactual,
     kSuppliersImprovedAttributable,
     kSuppliersReverted,
+    kFirstMeetingsDeclined,
+    kPartnershipsDissolved,
+    kPartnershipsHandedOver,
+    kMeanTrust,
     kCount
 };
 inline constexpr int kSummaryCount = static_cast<int>(Summary::kCount);
@@ -181,6 +185,10 @@ inline constexpr std::array<MetricSpec, kSummaryCount> kSummarySpecs = {{
     {"suppliers_improved_counterfactual", "suppliers", "outcome", "Suppliers improved in the final week without the project"},
     {"suppliers_improved_attributable", "suppliers", "outcome", "Suppliers improved in the final week minus the counterfactual"},
     {"suppliers_reverted", "events", "outcome", "Times an improved supplier reverted (no pressure or monitoring) over the run, with the project"},
+    {"first_meetings_declined", "companies", "state", "WS1 companies that declined the first meeting over the run (end cause declined, docs/ODD.md 7.12)"},
+    {"partnerships_dissolved", "partnerships", "state", "Partnerships (after agreement, both work streams) that dissolved over the run, not counting the project-end decision"},
+    {"partnerships_handed_over", "partnerships", "state", "Partnerships that continued past the project end with an owner (handover or company-led continuation)"},
+    {"mean_trust", "[0,1]", "state", "Mean over the first project's weeks of the mean trust of active engagements (NaN if none)"},
 }};
 
 /// Event types written to the events table (values are stable).

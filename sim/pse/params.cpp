@@ -210,7 +210,11 @@ std::vector<FieldSpec<Scenario>> build_scenario_fields() {
        "Contact-quality loss when NGO effort falls short of a partnership's need (equity)",
        kTH + " Learning 3; " + kLSI);
     tr("access_threshold", ACC(S, trust.access_threshold), 0, 1, "trust",
-       "Trust needed before a company opens its supply chain", kTH + " Learning 1");
+       "Trust a company of average alignment (0.5) needs before it opens its supply chain", kTH + " Learning 1");
+    tr("access_alignment_slope", ACC(S, trust.access_alignment_slope), 0, 2, "trust/alignment",
+       "Fall of a company's access threshold per unit of interest alignment above 0.5 (companies that "
+       "'want to do the right thing' open up sooner)",
+       kTH + " Learning 1 (access given by a company that wants to do the right thing); " + kAssume);
     tr("trust_exponent", ACC(S, trust.trust_exponent), 0, 10, "",
        "Exponent g(T)=T^k of trust in stage-advance hazards", kAssume);
     tr("scrutiny_spillover", ACC(S, trust.scrutiny_spillover), 0, 1, "trust",
@@ -510,6 +514,11 @@ std::vector<FieldSpec<Scenario>> build_scenario_fields() {
     };
     f.push_back(integer<S>("ngo_population.count", ACC(S, ngo_population.count), 0, 60000, "NGOs",
                            "NGOs generated in addition to [[ngo]] entries", kLSI + " (27 NGOs)"));
+    f.push_back(integer<S>("ngo_population.implementers", ACC(S, ngo_population.implementers), 0, 60000,
+                           "implementers",
+                           "Implementers the generated NGOs belong to (0 = each its own; k: NGO i is a "
+                           "project of implementer i mod k, so projects of one implementer are sisters)",
+                           kLSI + " (27 independent NGOs: 0); " + kAS + " (country projects of one implementer)"));
     np("engages_business_prob", ACC(S, ngo_population.engages_business_prob), 0, 1, "probability",
        "Share of generated NGOs doing PSE at all", kLSI + " (80% target business)");
     np("dedicated_staff_prob", ACC(S, ngo_population.dedicated_staff_prob), 0, 1, "probability",
@@ -551,6 +560,44 @@ std::vector<FieldSpec<Scenario>> build_scenario_fields() {
         field("company.decision_month").test_values = {I{1}};
         field("outcomes.cascade_base").test_values = {0.001};
         field("ngo_population.count").test_values = {I{27}};
+        // Levers of a mechanism that is switched off in the default are tested where it acts (the
+        // context is applied to the arm and to its own baseline; docs/ODD.md 7.13).
+        using Ctx = std::vector<std::pair<std::string, FieldValue>>;
+        const Ctx trafficking = {{"ngo[*].framing", std::string("trafficking")}};
+        for (const char* k : {"trust.prior_trafficking_penalty", "engagement.framing_penalty",
+                              "engagement.framing_sensitive_factor"})
+            field(k).test_context = trafficking;
+        field("engagement.framing_local_factor").test_context = {
+            {"ngo[*].framing", std::string("trafficking")}, {"ngo[*].targeting", std::string("mixed")}};
+        for (const char* k : {"engagement.tier_downgrade_weeks", "engagement.tier_downgrade_hesitation"})
+            field(k).test_context = {{"shocks.tier_downgrade_week", I{104}}};
+        for (const char* k : {"engagement.media_shock_weeks", "engagement.media_shock_hesitation"})
+            field(k).test_context = {{"shocks.media_shock_week", I{104}}};
+        for (const char* k : {"engagement.enforcement_weeks", "engagement.enforcement_fear"})
+            field(k).test_context = {{"engagement.enforcement_week", I{104}}};
+        for (const char* k : {"pipeline.continue_prob_handover", "pipeline.handover_credibility",
+                              "pipeline.handover_planning_weeks", "pipeline.handover_hours_per_week",
+                              "pipeline.handover_owner_bonus", "pipeline.handover_trust_slope",
+                              "pipeline.handover_contribution_slope"})
+            field(k).test_context = {{"ngo[*].handover", true}};
+        // Effort shortfalls of partnerships arise when hours are shared equally, not when partnerships
+        // come first (most_promising, the default allocation; docs/ODD.md 7.1).
+        for (const char* k : {"trust.equity_weight", "pipeline.low_activity_hazard"})
+            field(k).test_context = {{"ngo[*].allocation", std::string("equal_share")}};
+        field("pipeline.transparency_effect").test_context = {{"ngo[*].budget_transparency", true}};
+        for (const char* k : {"trust.quality_scrutiny", "trust.scrutiny_spillover", "outcomes.scrutiny_hiding"})
+            field(k).test_context = {{"ngo[*].approach", std::string("scrutiny")}};
+        for (const char* k : {"outcomes.nda_leak_prob", "outcomes.nda_leak_drop"})
+            field(k).test_context = {{"ngo[*].abuse_policy", std::string("non_disclosure")}};
+        // NGO ties carry capacity building; sister spillover needs sister projects.
+        field("ecosystem.ngo_tie_prob").test_context = {{"ngo_population.count", I{27}},
+                                                        {"ngo[*].capacity_building", 0.05}};
+        field("trust.sister_spillover").test_context = {{"ngo_population.count", I{27}},
+                                                        {"ngo_population.implementers", I{3}}};
+        field("ngo_population.implementers").test_values = {I{3}};
+        field("engagement.enforcement_week").test_values = {I{104}};
+        field("pipeline.agreement.drop_per_week").test_values = {0.02};
+        field("pipeline.supported.drop_per_week").test_values = {0.02};
         for (auto& x : f)
             if (x.key.rfind("ngo_population.", 0) == 0 && x.key != "ngo_population.count")
                 x.test_context = {{"ngo_population.count", I{27}}};
@@ -656,6 +703,9 @@ std::vector<FieldSpec<NgoParams>> build_ngo_fields() {
         field("follow_on_prob").test_values = {0.5};
         field("follow_on_weeks").test_context = {{"ngo[*].follow_on_prob", 0.5}};
         field("capacity_building").test_values = {0.05};
+        field("capacity_building").test_context = {{"ngo_population.count", std::int64_t{27}}};
+        field("skill_untrained").test_context = {{"ngo[*].trained", false}};
+        field("affiliated").test_context = {{"shocks.tier_downgrade_week", std::int64_t{104}}};
     }
     return f;
 }
@@ -741,7 +791,7 @@ std::vector<NgoParams> resolve_ngos(const Scenario& s, std::uint64_t seed) {
         Rng rng(seed, EntityKey{EntityKind::kPopulation, static_cast<std::uint32_t>(i)});
         NgoParams n = s.ngo_defaults;
         n.name = fmt::format("ngo_{:03d}", i);
-        n.implementer = n.name;
+        n.implementer = p.implementers > 0 ? fmt::format("implementer_{:03d}", i % p.implementers) : n.name;
         n.engages_business = rng.uniform(0, 0) < p.engages_business_prob;
         n.dedicated_fte = rng.uniform(0, 1) < p.dedicated_staff_prob ? p.dedicated_fte : 0.0;
         n.part_time_staff = static_cast<double>(rng.poisson(0, 2, p.part_time_staff_mean));

@@ -82,6 +82,7 @@ struct NgoParams {
 /// Generator for a population of independent NGOs (e.g. the 27 surveyed NGOs of
 /// 002_0e02f701a4c0d3f5.txt). Generated NGOs start from [ngo_defaults].
 struct NgoPopulationParams {
+    int implementers = 0;  ///< 0: each generated NGO is its own implementer; k: NGO i belongs to implementer i mod k (sister projects)
     int count = 0;                      ///< number of generated NGOs
     double engages_business_prob = 0.8; ///< LSI: 80% target business
     double dedicated_staff_prob = 0.11; ///< LSI: 11% (3 of 27) have dedicated PSE staff
@@ -152,6 +153,7 @@ struct Scenario {
         double quality_scrutiny = 0.45;
         double equity_weight = 0.3;
         double access_threshold = 0.6;
+        double access_alignment_slope = 0.6;  ///< threshold falls by this per unit of alignment above 0.5
         double trust_exponent = 1.0;
         double scrutiny_spillover = 0.05;
         double sister_spillover = 0.08;

@@ -23,6 +23,9 @@ void set_stage(const StepContext& ctx, ModelState& st, Relationship& r, Stage to
         r.end_week = ctx.week;
         r.ended_at = from;
         r.end_cause = cause;
+        if (cause == EndCause::kDeclined && r.stream == Stream::kPrevention) st.counters.declined += 1;
+        if (to == Stage::kDissolved && is_post_agreement(from) && cause != EndCause::kProjectEnd)
+            st.counters.dissolved += 1;
         if (r.access) {  // an ended partnership's chain is no longer open to the NGO
             r.access = false;
             emit(ctx, st, static_cast<std::int32_t>(r.ngo), r.org, EventType::kAccessClosed, from, to);

@@ -145,6 +145,9 @@ struct Counters {
     std::size_t suppliers_improved = 0;    ///< suppliers improved now (reversions subtract)
     std::size_t suppliers_improved_cf = 0; ///< the same in the counterfactual
     double suppliers_reverted = 0;         ///< reversion events (with the project)
+    double declined = 0;     ///< WS1 first meetings declined (end cause kDeclined)
+    double dissolved = 0;    ///< partnerships dissolved after agreement, not at the project-end decision
+    double handed_over = 0;  ///< partnerships continuing past the project end with an owner
     // --- per work stream (index: Stream value; they partition the totals above) ---
     std::array<double, 3> agreements_by_stream{}, low_by_stream{}, medium_by_stream{}, high_by_stream{};
     // --- observation only ---

@@ -1,8 +1,10 @@
 // `pse-sim effects` (sim/pse/effects.h): paired one-at-a-time lever effects.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <fstream>
+#include <random>
 #include <set>
 #include <sstream>
 #include <string>
@@ -88,6 +90,8 @@ TEST(EffectsIntegration, StaffActsOnAgreements) {
     EXPECT_TRUE(low.significant) << low.lo << " " << low.hi;
     EXPECT_LT(low.hi, 0);
     EXPECT_FALSE(l.inert);
+    EXPECT_EQ(l.verdict, pse::LeverVerdict::kActs);
+    EXPECT_LT(l.arms[0].p_familywise, 0.025);  // Bonferroni over the two arms
     EXPECT_EQ(low.n, 16);
     EXPECT_NEAR(low.diff, low.arm_mean - low.baseline_mean, 1e-9);
 }
@@ -99,11 +103,78 @@ TEST(EffectsIntegration, ParameterOfADisabledWorkStreamIsInert) {
                                     options(4, {"ws2.match_prob"}));
     ASSERT_EQ(r.levers.size(), 1U);
     EXPECT_TRUE(r.levers[0].inert);
-    for (const auto& a : r.levers[0].arms)
+    EXPECT_EQ(r.levers[0].verdict, pse::LeverVerdict::kNoEffect);
+    for (const auto& a : r.levers[0].arms) {
+        EXPECT_EQ(a.p_familywise, 1.0);
         for (const auto& e : a.effects) {
             EXPECT_EQ(e.diff, 0);
+            EXPECT_TRUE(e.identical);
             EXPECT_FALSE(e.significant);
         }
+    }
+}
+
+TEST(EffectsIntegration, SignFlipMaxTKnownAnswersAndFalseAlarmRate) {
+    // Nothing to test: p = 1.
+    EXPECT_EQ(pse::sign_flip_max_t({{0, 0, 0, 0}}), 1.0);
+    EXPECT_EQ(pse::sign_flip_max_t({{1.0, std::nan(""), std::nan(""), std::nan("")}}), 1.0);
+    // Every replication moved up by 1 (n = 10): only the flips with all signs + reach T = inf;
+    // p = (1 + #all-plus flips) / 2000, at most a few in 2000.
+    const std::vector<double> up(10, 1.0);
+    EXPECT_LT(pse::sign_flip_max_t({up}), 0.005);
+    // Same answer for the same input (fixed-seed flips).
+    const std::vector<std::vector<double>> d = {{0.3, -0.1, 0.5, 0.2, 0.4, -0.2, 0.6, 0.1},
+                                                {1, 2, 0, 1, 3, -1, 2, 1}};
+    EXPECT_EQ(pse::sign_flip_max_t(d), pse::sign_flip_max_t(d));
+    // Under no effect (symmetric noise, 5 correlated metrics, n = 12) the test rejects at 5% in
+    // about 5% of 400 trials; allow 0-10% (binomial sd 1.1 points). Fixed seed.
+    std::mt19937_64 g(2026);
+    std::normal_distribution<double> z;
+    int rejected = 0;
+    for (int trial = 0; trial < 400; ++trial) {
+        std::vector<std::vector<double>> m(5, std::vector<double>(12));
+        for (int r = 0; r < 12; ++r) {
+            const double common = z(g);
+            for (int k = 0; k < 5; ++k)
+                m[static_cast<std::size_t>(k)][static_cast<std::size_t>(r)] = common + 0.5 * z(g);
+        }
+        rejected += pse::sign_flip_max_t(m) <= 0.05;
+    }
+    EXPECT_GE(rejected, 4);   // not degenerate (0 would mean it never rejects)
+    EXPECT_LE(rejected, 40);  // <= 10%
+    // A shift of 1 sd in one of 5 metrics (n = 12) is found in most trials.
+    int found = 0;
+    for (int trial = 0; trial < 100; ++trial) {
+        std::vector<std::vector<double>> m(5, std::vector<double>(12));
+        for (int r = 0; r < 12; ++r)
+            for (int k = 0; k < 5; ++k)
+                m[static_cast<std::size_t>(k)][static_cast<std::size_t>(r)] =
+                    z(g) + (k == 2 ? 1.0 : 0.0);
+        found += pse::sign_flip_max_t(m) <= 0.05;
+    }
+    EXPECT_GE(found, 60);
+}
+
+TEST(EffectsIntegration, ConfirmationPassRerunsLeversThatDoNotAct) {
+    // A lever that does not act after 3 replications is rerun with 6 and judged on those; one
+    // that acts keeps its first-pass result.
+    auto o = options(3, {"ngo[*].budget_cut_prob", "ws2.match_prob"}, 2);
+    o.confirm_replications = 6;
+    const auto r = pse::run_effects(default_scenario(), o);
+    ASSERT_EQ(r.levers.size(), 2U);
+    EXPECT_EQ(r.levers[0].plan.key, "ws2.match_prob");  // field-table order
+    EXPECT_EQ(r.levers[1].plan.key, "ngo[*].budget_cut_prob");
+    EXPECT_EQ(r.levers[1].replications, 6);  // not detected even at 48 replications (ODD 7.13)
+    for (const auto& l : r.levers) {
+        if (l.verdict == pse::LeverVerdict::kActs && l.replications == 3)
+            continue;  // acted at once
+        EXPECT_EQ(l.replications, 6) << l.plan.key;
+        for (const auto& a : l.arms)
+            for (const auto& e : a.effects) EXPECT_LE(e.n, 6);
+    }
+    auto bad = options(3, {"ws2.match_prob"});
+    bad.confirm_replications = 3;  // must exceed the first pass
+    EXPECT_THROW(pse::run_effects(default_scenario(), bad), pse::InputError);
 }
 
 TEST(EffectsIntegration, SameResultsForAnyThreadCount) {

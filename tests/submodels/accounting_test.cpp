@@ -113,6 +113,30 @@ TEST_P(Accounting, AccessEventsMatchTheAccessSeries) {
     }
 }
 
+TEST_P(Accounting, ProcessMetricsMatchTheEvents) {
+    // partnerships_dissolved = dissolved events (a project-end dissolution is a project_end event);
+    // partnerships_handed_over = project_end events into sustained or supported; declined first
+    // meetings are among the drops from `identified`; mean trust is a trust.
+    const Scenario s = bundled(GetParam());
+    for (std::uint64_t seed = 1; seed <= 3; ++seed) {
+        const RunOutput o = run_model(s, seed);
+        double dissolved = 0, handed = 0, dropped_identified = 0;
+        for (const auto& e : o.events) {
+            dissolved += e.type == EventType::kDissolved;
+            handed += e.type == EventType::kProjectEnd && (e.to == Stage::kSustained || e.to == Stage::kSupported);
+            dropped_identified += e.type == EventType::kDropped && e.from == Stage::kIdentified;
+        }
+        EXPECT_EQ(summary(o, Summary::kPartnershipsDissolved), dissolved) << "seed " << seed;
+        EXPECT_EQ(summary(o, Summary::kPartnershipsHandedOver), handed) << "seed " << seed;
+        EXPECT_LE(summary(o, Summary::kFirstMeetingsDeclined), dropped_identified) << "seed " << seed;
+        const double t = summary(o, Summary::kMeanTrust);
+        if (!std::isnan(t)) {
+            EXPECT_GE(t, 0.0);
+            EXPECT_LE(t, 1.0);
+        }
+    }
+}
+
 INSTANTIATE_TEST_SUITE_P(Bundled, Accounting,
                          ::testing::Values("default.toml", "survey_population.toml", "sister_projects.toml",
                                            "scrutiny_trafficking.toml", "handover.toml"));

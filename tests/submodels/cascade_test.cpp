@@ -63,7 +63,8 @@ std::vector<std::uint32_t> suppliers(const Model& m, std::uint32_t mnc) {
 }
 
 TEST(CascadeUnit, ChainFlagsOpenCoverageAndCredit) {
-    const Scenario s = cascade_scenario();
+    Scenario s = cascade_scenario();
+    s.trust.access_alignment_slope = 0;  // one threshold for all (its alignment term: TrustUnit)
     Model m(s, 101);
     const auto& oc = s.outcomes;
     const double th = s.trust.access_threshold;

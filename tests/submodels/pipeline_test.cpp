@@ -209,6 +209,7 @@ TEST(PipelineUnit, CompanyLedPartnershipEndsOnlyByCompanyExit) {
 
 TEST(PipelineUnit, CommitOpensAndClosesSupplyChainAccess) {
     Scenario s = no_exit_scenario();
+    s.trust.access_alignment_slope = 0;  // one threshold for all (its alignment term: TrustUnit)
     PipeFixture f(s, 5, {Stage::kImplementation, Stage::kImplementation, Stage::kNegotiation, Stage::kSustained}, 0.0);
     auto& st = f.m.state_mut();
     const double th = s.trust.access_threshold;

@@ -158,5 +158,35 @@ TEST(TrustUnit, ContactQualityTerms) {
     EXPECT_EQ(trust::contact_quality(m2.context(), m2.state(), r2, 0.0, 0, true), 0.0);
 }
 
+TEST(TrustUnit, AccessThresholdFallsWithAlignment) {
+    // theta_c = clamp(access_threshold - slope (alignment_c - 0.5), 0, 1) (docs/ODD.md 7.3).
+    Scenario s = test::quiet_scenario();
+    s.trust.access_threshold = 0.6;
+    s.trust.access_alignment_slope = 0.6;
+    Model m(s, 5);
+    auto& st = m.state_mut();
+    const StepContext ctx = m.context();
+    st.co.alignment[0] = 0.5;
+    EXPECT_NEAR(trust::access_threshold(ctx, st, 0), 0.6, kTol);  // average alignment: the default
+    st.co.alignment[0] = 0.9;
+    EXPECT_NEAR(trust::access_threshold(ctx, st, 0), 0.6 - 0.6 * 0.4, kTol);  // aligned: 0.36
+    st.co.alignment[0] = 0.1;
+    EXPECT_NEAR(trust::access_threshold(ctx, st, 0), 0.6 + 0.6 * 0.4, kTol);  // misaligned: 0.84
+    // A scrutiny NGO's trust ceiling (about quality_scrutiny = 0.45 with full consistency) opens
+    // the chain of a company aligned 0.9 but not of one aligned 0.5.
+    st.co.alignment[1] = 0.5;
+    EXPECT_GT(trust::access_threshold(ctx, st, 1), 0.45);
+    s.trust.access_alignment_slope = 0.0;  // no slope: every company needs access_threshold
+    Model m0(s, 5);
+    m0.state_mut().co.alignment[0] = 0.95;
+    EXPECT_NEAR(trust::access_threshold(m0.context(), m0.state(), 0), 0.6, kTol);
+    s.trust.access_alignment_slope = 2.0;  // clamped to [0, 1]
+    Model m2(s, 5);
+    m2.state_mut().co.alignment[0] = 0.0;
+    m2.state_mut().co.alignment[1] = 1.0;
+    EXPECT_EQ(trust::access_threshold(m2.context(), m2.state(), 0), 1.0);
+    EXPECT_EQ(trust::access_threshold(m2.context(), m2.state(), 1), 0.0);
+}
+
 }  // namespace
 }  // namespace pse

@@ -428,5 +428,24 @@ TEST(Network, ResolvedPopulationNgos) {
     EXPECT_EQ(boost::num_vertices(n.graph), 2u * 5 + 220 + 3 + 2);
 }
 
+TEST(Network, PopulationImplementersMakeSisterProjects) {
+    // ngo_population.implementers = 0: every generated NGO is its own implementer (002: 27
+    // independent NGOs); k = 2: NGO i belongs to implementer i mod 2, and sisters are always tied.
+    auto s = eco(20, 200);
+    s.ngo_population.count = 5;
+    s.ecosystem.ngo_tie_prob = 0.0;  // only sister ties remain
+    const auto solo = resolve_ngos(s, kSeed);
+    for (std::size_t i = 0; i < solo.size(); ++i) EXPECT_EQ(solo[i].implementer, solo[i].name);
+    EXPECT_EQ(build_network(s, solo, kSeed).ngo_ties.targets.size(), 0u);
+    s.ngo_population.implementers = 2;
+    const auto sis = resolve_ngos(s, kSeed);
+    for (std::size_t i = 0; i < sis.size(); ++i)
+        EXPECT_EQ(sis[i].implementer, sis[i % 2].implementer) << i;
+    EXPECT_NE(sis[0].implementer, sis[1].implementer);
+    // Implementer 0 has NGOs 0, 2, 4 (3 pairs), implementer 1 has 1, 3 (1 pair): 4 ties, each
+    // stored in both directions.
+    EXPECT_EQ(build_network(s, sis, kSeed).ngo_ties.targets.size(), 8u);
+}
+
 }  // namespace
 }  // namespace pse

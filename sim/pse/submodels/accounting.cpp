@@ -231,6 +231,13 @@ void compute_summary(const StepContext& ctx, ModelState& st, int first_start, in
     set(Summary::kSuppliersImprovedCounterfactual, s_cf);
     set(Summary::kSuppliersImprovedAttributable, at(last, Series::kSuppliersImproved) - s_cf);
     set(Summary::kSuppliersReverted, k.suppliers_reverted);
+    set(Summary::kFirstMeetingsDeclined, k.declined);
+    set(Summary::kPartnershipsDissolved, k.dissolved);
+    set(Summary::kPartnershipsHandedOver, k.handed_over);
+    double trust_sum = 0, trust_weeks = 0;
+    for (int wk = std::max(0, first_start); wk < std::min(end, weeks); ++wk)
+        if (const double v = at(wk, Series::kMeanTrust); std::isfinite(v)) trust_sum += v, trust_weeks += 1;
+    set(Summary::kMeanTrust, trust_weeks > 0 ? trust_sum / trust_weeks : kNaN);
 }
 
 void build_tables(const StepContext& ctx, ModelState& st) {

@@ -1,4 +1,5 @@
 #include "pse/submodels/cascade.h"
+#include "pse/submodels/trust.h"
 
 #include <algorithm>
 #include <bit>
@@ -113,7 +114,7 @@ void phase_chain_flags(const StepContext& ctx, ModelState& st) {
         for (auto id : ns.active_rels) {
             const Relationship& r = st.rels[id];
             if (!(r.stage == Stage::kImplementation || r.stage == Stage::kSustained)) continue;
-            const bool open = r.stage == Stage::kSustained ? r.access : r.trust >= ctx.scenario.trust.access_threshold;
+            const bool open = r.stage == Stage::kSustained ? r.access : r.trust >= trust::access_threshold(ctx, st, r.company);
             const double cov = r.coverage * money_depth(oc, r.resources_usd) *
                                (r.stage == Stage::kSustained ? oc.sustained_factor : 1.0) *
                                (open ? 1.0 : oc.closed_chain_reach);

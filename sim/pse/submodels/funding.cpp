@@ -82,6 +82,7 @@ void end_project(const StepContext& ctx, ModelState& st, std::uint32_t n) {
             if (to != Stage::kDissolved) {
                 ns.had_continuation = true;
                 r.handed_over = true;
+                st.counters.handed_over += 1;
                 r.owner = owner;
             }
         }

@@ -249,7 +249,7 @@ void phase_commit(const StepContext& ctx, ModelState& st) {
         // Supply-chain access is judged on the stage before this week's change (7.3); a
         // handed-over chain stays open (company-led).
         if (r.stage != Stage::kSustained) {
-            const bool open = is_ws1(r.stage) && is_post_agreement(r.stage) && r.trust >= tp.access_threshold;
+            const bool open = is_ws1(r.stage) && is_post_agreement(r.stage) && r.trust >= trust::access_threshold(ctx, st, r.company);
             if (open != r.access) {
                 emit(ctx, st, static_cast<std::int32_t>(r.ngo), r.org,
                      open ? EventType::kAccessOpened : EventType::kAccessClosed, r.stage, r.stage);

@@ -54,6 +54,11 @@ double contact_quality(const StepContext& ctx, const ModelState& st, const Relat
     return clamp01(o);
 }
 
+double access_threshold(const StepContext& ctx, const ModelState& st, std::uint32_t company) {
+    const auto& tp = ctx.scenario.trust;
+    return clamp01(tp.access_threshold - tp.access_alignment_slope * (st.co.alignment[company] - 0.5));
+}
+
 double compound_penalty(double penalty, double drop) { return 1.0 - (1.0 - penalty) * (1.0 - drop); }
 
 }  // namespace pse::trust

@@ -36,6 +36,12 @@ double asymmetric_update(double trust, double quality, double gain_rate, double 
 double contact_quality(const StepContext& ctx, const ModelState& st, const Relationship& r, double fulfilment,
                        double remaining_weeks, bool post_agreement);
 
+/// Trust in [0,1] company c needs before it opens its supply chain to the NGO (000 Learning 1:
+/// companies hesitate to open their supply chains to scrutiny; those that "want to do the right
+/// thing" give access): access_threshold - access_alignment_slope (alignment_c - 0.5), clamped
+/// to [0,1] (docs/ODD.md 7.3; the slope is an ASSUMPTION).
+double access_threshold(const StepContext& ctx, const ModelState& st, std::uint32_t company);
+
 /// Compound a penalty p in [0,1) with a new drop d in [0,1]: 1 - (1 - p)(1 - d).
 double compound_penalty(double penalty, double drop);
 
