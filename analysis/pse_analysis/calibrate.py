@@ -20,8 +20,10 @@ Procedure (docs/VALIDATION.md, "Calibration"):
    common across design points (``common_random_numbers = false``): with common random numbers
    every point sees the same few replication seeds and the calibration fits the luck of those
    seeds (a first run did exactly that; its posterior median missed two targets at full size).
-3. Score: at each design point every calibration target of ``validation.TARGETS`` (those with
-   ``calibrate=True``: A1, A2, B, D1, D2, E, F1–F3; the staffing sign tests C are held out) is
+3. Score: at each design point every calibration target is computed -- exactly the targets whose
+   role is 'calibration' in the pre-declared split ``validation.SPLIT`` (A1, A2, B, D1, D2, E,
+   F1–F3); the validation targets (C1–C4 and the out-of-sample targets G) are never scored, so no
+   validation target can tune a parameter (tests/test_validation.py checks it) -- each is
    computed with the same functions the validation uses and turned into a distance in tolerance
    units (``Band.distance``: 0 at the source's value, 1 at the edge of the tolerance band). The
    point's distance is the largest of them (sup norm): distance <= 1 means "every target within
@@ -37,7 +39,9 @@ Procedure (docs/VALIDATION.md, "Calibration"):
    whose header records how it was obtained and the command that reproduces it).
 
 Outputs in ``-o``: ``calibration_points.csv`` (every design point: parameters, statistics,
-distances, accepted), ``calibration_summary.md`` (posterior table and the command), the HDF5
+distances, accepted), ``posterior.csv`` (the last round's accepted points: the posterior draws
+that ``validate-model`` integrates over once copied to scenarios/validation/posterior.csv, or
+written there with ``--write-posterior``), ``calibration_summary.md`` (posterior table and the command), the HDF5
 files in ``h5/`` (``--rescore`` re-scores them without running pse-sim again).
 """
 from __future__ import annotations
@@ -55,8 +59,8 @@ import numpy as np
 import pandas as pd
 
 from .io import load
-from .validation import (ARMS, REPO, TARGETS, VALIDATION_DIR, ValidationError, evaluate, find_binary, rebase,
-                         run_sweep, split_experiment, _quote)
+from .validation import (ARMS, REPO, VALIDATION_DIR, ValidationError, evaluate, find_binary, rebase,
+                         run_sweep, split_experiment, targets_with_role, _quote)
 
 DEFAULT_SAMPLES = 200
 DEFAULT_REPLICATIONS = 80
@@ -112,7 +116,17 @@ FACTORS: list[Factor] = [
 
 
 def calibration_targets():
-    return [t for t in TARGETS if t.calibrate]
+    """The targets the calibration may fit: role 'calibration' in the pre-declared split
+    (validation.SPLIT). Nothing else is ever scored."""
+    return targets_with_role("calibration")
+
+
+def posterior_frame(post: "Posterior") -> pd.DataFrame:
+    """The accepted points as posterior draws (the format of scenarios/validation/posterior.csv)."""
+    keys = [f.key for f in FACTORS]
+    out = post.accepted[keys + ["distance"]].reset_index(drop=True)
+    out.insert(0, "draw", range(len(out)))
+    return out
 
 
 def _toml_value(v) -> str:
@@ -316,7 +330,9 @@ def calibrated_toml(post: Posterior, command: str, args, seconds: float, rounds_
         "# (scenarios/validation/: the 1-FTE project, the MNC-poor part-time project, the 27-NGO survey",
         f"# population) with {args.replications} replications per point ({args.survey_replications} for the survey population,",
         "# whose shares already average 27 NGOs; independent random numbers at every point),",
-        "# and scored against the validation targets A1, A2, B, D1, D2, E, F1-F3: distance in tolerance",
+        "# and scored against the calibration targets " + ", ".join(t.id for t in calibration_targets())
+        + " (the calibration role of the split in",
+        "# pse_analysis/validation.py; validation targets are never scored): distance in tolerance",
         "# units (0 at the source's value, 1 at the edge of the tolerance band), largest over the targets.",
         "# Round 1 samples the uniform prior ranges; each later round samples the box spanned by the",
         f"# previous round's accepted points (widened by {args.widen:g} x the prior width each side, clipped to",
@@ -329,7 +345,7 @@ def calibrated_toml(post: Posterior, command: str, args, seconds: float, rounds_
         + (" (every target within tolerance)." if post.epsilon <= 1 else
            f" (the closest; only {post.n_within_all} were within every tolerance)."),
         "# Each value below is the posterior median, with the 5-95% range of the accepted points, the",
-        "# prior range and the uncalibrated default. The staffing targets C1-C4 were not used (held out).",
+        "# prior range and the uncalibrated default. The validation targets (C1-C4, G) were not used.",
         "#",
         "# Reproduce (from the repository root, with a release build or PSE_SIM=<pse-sim binary>"
         + ("):" if getattr(args, "rescore", False) else f"; took {max(1, round(seconds / 60))} min on 2 shared cores):"),
@@ -390,6 +406,8 @@ def canonical_command(args) -> str:
         parts.append(f"--set {_quote(s)}")
     if args.write:
         parts.append(f"--write {_quote(str(args.write))}")
+    if getattr(args, "write_posterior", None):
+        parts.append(f"--write-posterior {_quote(str(args.write_posterior))}")
     return " ".join(parts)
 
 
@@ -412,6 +430,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="folder for calibration_points.csv, calibration_summary.md, calibrated.toml and h5/")
     p.add_argument("--write", default=None,
                    help="also write the calibrated scenario here (e.g. scenarios/calibrated.toml)")
+    p.add_argument("--write-posterior", default=None,
+                   help="also write the accepted points (posterior draws) here, e.g. scenarios/validation/posterior.csv")
     p.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
                    help="parameter override passed to every sweep (repeatable)")
     p.add_argument("-t", "--threads", type=int, default=0, help="worker threads per sweep (0 = all cores)")
@@ -457,6 +477,14 @@ def main_from_args(args) -> int:
     (out / "calibrated.toml").write_text(text)
     if args.write:
         Path(args.write).write_text(text)
+    draws = posterior_frame(post)
+    header = (f"# ABC posterior draws: the {len(draws)} accepted points of the last round ({command}).\n"
+              "# One row per draw: the calibrated parameters and the draw's ABC distance. validate-model\n"
+              "# integrates its validation experiments over these draws (docs/VALIDATION.md).\n")
+    for target in [out / "posterior.csv"] + ([Path(args.write_posterior)] if args.write_posterior else []):
+        with open(target, "w") as fh:
+            fh.write(header)
+            draws.to_csv(fh, index=False, float_format="%.6g")
     print(summary)
     print(f"written: {out / 'calibrated.toml'}" + (f" and {args.write}" if args.write else ""))
     if post.epsilon > args.epsilon:

@@ -64,6 +64,20 @@ QUICK_REPLICATIONS = 200
 OPERATIONAL_BY_WEEK = 208
 #: Sample sizes of the sources, used for binomial tolerances.
 SURVEY_N = 27
+#: Surveyed NGOs that had run joint activities with business (67% of 27: 18), the population of
+#: "reported experiences" in 002 (used for the Wilson tolerance of G10).
+SURVEY_JOINT_N = 18
+#: Project weeks of the Thailand-like project of scenarios/default.toml (start_week 0, end_week 260).
+PROJECT_END_WEEK = 260
+#: Week of the tier downgrade in scenarios/validation/mechanisms.toml and the length of the window
+#: after it in which affiliated NGOs meet hesitation (engagement.tier_downgrade_weeks; checked by tests).
+TIER_DOWNGRADE_WEEK = 195
+TIER_DOWNGRADE_WINDOW = 52
+#: Posterior draws (the accepted ABC points of the calibration behind the built-in defaults).
+POSTERIOR_FILE = VALIDATION_DIR / "posterior.csv"
+#: Posterior draws used by --quick (every k-th row of POSTERIOR_FILE, evenly spread); the full run
+#: uses every draw. Replications per draw = ceil(replications per point / draws).
+QUICK_DRAWS = 17
 
 
 class ValidationError(AnalysisError):
@@ -178,6 +192,33 @@ def no_operation_by(weeks_to_first_implementation, week: int = OPERATIONAL_BY_WE
     return np.where(np.isfinite(w) & (w <= week), 0.0, 1.0)
 
 
+def ratio_contrast(num_a, den_a, num_b, den_b, paired: bool = True, conf: float = 0.95, n_boot: int = 2000,
+                   seed: int = 0) -> Estimate:
+    """Difference of two pooled ratios, sum(num_a)/sum(den_a) − sum(num_b)/sum(den_b), with a
+    percentile bootstrap interval. ``paired``: a and b come from the same replications (same
+    length; one resampling of replications for both), else the two are resampled independently."""
+    xa, ya, xb, yb = (np.asarray(v, dtype=np.float64).ravel() for v in (num_a, den_a, num_b, den_b))
+    if paired and not (xa.size == ya.size == xb.size == yb.size):
+        raise ValueError("ratio_contrast: paired inputs must have the same length")
+    if paired:
+        keep = np.isfinite(xa) & np.isfinite(ya) & np.isfinite(xb) & np.isfinite(yb)
+        xa, ya, xb, yb = xa[keep], ya[keep], xb[keep], yb[keep]
+    else:
+        ka, kb = np.isfinite(xa) & np.isfinite(ya), np.isfinite(xb) & np.isfinite(yb)
+        xa, ya, xb, yb = xa[ka], ya[ka], xb[kb], yb[kb]
+    if ya.sum() <= 0 or yb.sum() <= 0:
+        return Estimate(np.nan, np.nan, np.nan, 0, "a denominator is 0")
+    d = float(xa.sum() / ya.sum() - xb.sum() / yb.sum())
+    rng = np.random.default_rng(seed)
+    ia = rng.integers(0, xa.size, size=(n_boot, xa.size))
+    ib = ia if paired else rng.integers(0, xb.size, size=(n_boot, xb.size))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        boot = xa[ia].sum(1) / ya[ia].sum(1) - xb[ib].sum(1) / yb[ib].sum(1)
+    boot = boot[np.isfinite(boot)]
+    lo, hi = (float(v) for v in np.percentile(boot, [50 * (1 - conf), 50 * (1 + conf)])) if boot.size else (np.nan, np.nan)
+    return Estimate(d, lo, hi, int(xa.size + (0 if paired else xb.size)))
+
+
 # ---------------------------------------------------------------------------------------------
 # Targets
 # ---------------------------------------------------------------------------------------------
@@ -242,8 +283,21 @@ class Target:
     compute: Callable[[Mapping[str, pd.DataFrame]], Estimate]
     arms: tuple[str, ...]
     share: bool = False          # format as a share
-    calibrate: bool = True       # part of the calibration distance (False: held out / not a test)
     why: str = ""                # one-line justification of the tolerance (long form in docs)
+
+    @property
+    def role(self) -> str:
+        """'calibration', 'validation' or 'info' (not a test), from the pre-declared SPLIT."""
+        return SPLIT[self.id][0]
+
+    @property
+    def role_reason(self) -> str:
+        return SPLIT[self.id][1]
+
+    @property
+    def calibrate(self) -> bool:
+        """True when the calibration may use this target (role 'calibration' in SPLIT)."""
+        return self.role == "calibration"
 
 
 def _col(arms, arm, metric) -> np.ndarray:
@@ -257,6 +311,15 @@ def _paired(arms, arm_a, arm_b, metric) -> Estimate:
     a, b = arms[arm_a], arms[arm_b]
     m = pd.merge(a[["replication", metric]], b[["replication", metric]], on="replication", suffixes=("_a", "_b"))
     return paired_estimate(m[f"{metric}_a"], m[f"{metric}_b"])
+
+
+def _paired_acceptance(arms, arm_a, arm_b) -> Estimate:
+    """Share of WS1 engagements initiated that reached a first meeting (pooled: first meetings /
+    engagements_initiated), arm a − arm b, over the replications both arms share (CRN pairs)."""
+    cols = ["replication", "ws1_first_meetings", "engagements_initiated"]
+    m = pd.merge(arms[arm_a][cols], arms[arm_b][cols], on="replication", suffixes=("_a", "_b"))
+    return ratio_contrast(m["ws1_first_meetings_a"], m["engagements_initiated_a"],
+                          m["ws1_first_meetings_b"], m["engagements_initiated_b"], paired=True)
 
 
 def _ratio_diminishing(arms) -> Estimate:
@@ -295,7 +358,7 @@ def _staffing_sign(tid: str, what: str, metric: str, fte_lo: int, fte_hi: int, s
     hi, lo = f"fte{fte_hi}", f"fte{fte_lo}"
     return Target(tid, f"More dedicated staff → more {what} ({fte_lo} → {fte_hi} FTE)", source,
                   f"paired (CRN) mean difference of {metric}{final}, {fte_hi} − {fte_lo} dedicated FTE",
-                  Band(kind="positive"), lambda a: _paired(a, hi, lo, metric), (lo, hi), calibrate=False, why=why)
+                  Band(kind="positive"), lambda a: _paired(a, hi, lo, metric), (lo, hi), why=why)
 
 
 TARGETS: list[Target] = [
@@ -322,7 +385,7 @@ TARGETS: list[Target] = [
     Target("C5", "Diminishing returns to staff (workers reached)",
            "ODD 7.1; EVIDENCE §5.3",
            "Δ(1 → 2 FTE) / Δ(0 → 1 FTE) of mean workers_reached (< 1 = diminishing)",
-           Band(kind="info"), _ratio_diminishing, ("fte0", "fte1", "fte2"), calibrate=False,
+           Band(kind="info"), _ratio_diminishing, ("fte0", "fte1", "fte2"),
            why="not a validation target of the brief; shown for information"),
     Target("D1", "MNC-poor + part-time staff: no operational partnership years in",
            "003 Learnings intro, L1 (EVIDENCE #15, #41)",
@@ -360,14 +423,138 @@ TARGETS: list[Target] = [
     Target("F3b", "Survey: continuing among NGOs with joint activities",
            "002 (EVIDENCE #20), other reading",
            "ngos_continuing_share / ngos_joint_activity_share, pooled",
-           Band(kind="info"), _conditional_continuing, ("survey",), share=True, calibrate=False,
+           Band(kind="info"), _conditional_continuing, ("survey",), share=True,
            why="'one quarter of them' may mean of those who cooperated; shown for information"),
     Target("F4", "Survey: ~11% have dedicated PSE staff",
            "002 (EVIDENCE #26)",
            "ngo_population.dedicated_staff_prob (an input of the survey scenario)",
-           Band(kind="input"), _input_value, ("survey",), share=True, calibrate=False,
+           Band(kind="input"), _input_value, ("survey",), share=True,
            why="an input validates nothing"),
+    # --- Out-of-sample targets (issue 15): facts of the reports no calibration has used -----------
+    Target("G1", "Thailand: about three collaborations established by year four",
+           "000 Overview, Introduction (EVIDENCE #180, #183)",
+           f"mean over replications of WS1 agreements signed by week {OPERATIONAL_BY_WEEK} (partnership table), "
+           "1-FTE project",
+           Band(2, 6, centre=3), lambda a: mean_estimate(_col(a, "fte1", "ws1_agreements_by_208")), ("fte1",),
+           why="'several collaborations', three named, by the 2021 interviews (year 4): 2 to 6"),
+    Target("G2", "Few national firms engage, compared with MNCs",
+           "000 Recommendations; 003 L1 (EVIDENCE #40)",
+           "P(agreement | first meeting) for MNCs − for local firms, pooled over replications (partnership "
+           "table), 1-FTE project",
+           Band(kind="positive"),
+           lambda a: ratio_contrast(_col(a, "fte1", "ws1_agreements_mnc"), _col(a, "fte1", "ws1_met_mnc"),
+                                    _col(a, "fte1", "ws1_agreements_local"), _col(a, "fte1", "ws1_met_local")),
+           ("fte1",), share=True, why="a direction without a size: 95% interval > 0"),
+    Target("G3", "Companies will not commit in the project's last year",
+           "000 L3; 003 L3 (EVIDENCE #181, #100)",
+           f"WS1 agreements signed in the last project year (weeks {PROJECT_END_WEEK - 52}–{PROJECT_END_WEEK - 1}) / "
+           "mean yearly WS1 agreements of years 2–4, pooled, 1-FTE project",
+           Band(0, 0.5), lambda a: ratio_estimate(_col(a, "fte1", "ws1_agreements_last_year"),
+                                                  _col(a, "fte1", "ws1_agreements_years_2_4") / 3.0),
+           ("fte1",), share=True, why="'I can't commit to anything': the last year at most half the mid-project rate"),
+    Target("G4", "The high-level action indicator misses the first one to two years",
+           "000 L5 (EVIDENCE #5)",
+           "median over replications of the week of the project's first high-level WS1 action (series "
+           "actions_high_ws1; never = after the run), 1-FTE project",
+           Band(40, 130, centre=78), lambda a: median_ci(_col(a, "fte1", "first_high_week")), ("fte1",),
+           why="'the first one to two years': 52–104 weeks, widened as A2"),
+    Target("G5", "MNC-poor (Lao-PDR-like) projects pursue mostly low-level engagement",
+           "003 L1 (EVIDENCE #182, #41)",
+           "share of low-level among all WS1 actions, pooled: MNC-poor part-time arm − MNC-rich 1-FTE arm",
+           Band(kind="positive"),
+           lambda a: ratio_contrast(_col(a, "poor", "actions_low_ws1"), _col(a, "poor", "ws1_actions"),
+                                    _col(a, "rich", "actions_low_ws1"), _col(a, "rich", "ws1_actions"), paired=False),
+           ("poor", "rich"), share=True, why="'less active engagement' than where MNCs abound: 95% interval > 0"),
+    Target("G6", "The flagship partnership ended with the project",
+           "000 Overview; 000 L3 (EVIDENCE #9)",
+           "partnerships_end_plus_52 / partnerships_at_end, pooled (share of the partnerships active at the "
+           "project end still active a year later), 1-FTE project",
+           Band(0, 0.5), lambda a: ratio_estimate(_col(a, "fte1", "partnerships_end_plus_52"),
+                                                  _col(a, "fte1", "partnerships_at_end")),
+           ("fte1",), share=True, why="one case that ended: ending must be the likelier outcome (< 0.5)"),
+    Target("G7", "Funding uncertainty makes companies reluctant to engage at all",
+           "003 L3 (EVIDENCE #100, #16)",
+           "share of WS1 engagements initiated that reach a first meeting (acceptance), pooled, budget CV 0 − "
+           "CV 0.2 (the default); CRN pairs",
+           Band(kind="positive"), lambda a: _paired_acceptance(a, "mech_cv0", "mech_base"),
+           ("mech_base", "mech_cv0"), share=True, why="a direction without a size: 95% interval > 0"),
+    Target("G8a", "'Trafficking' framing: companies back away",
+           "000 L2; 003 L4 (EVIDENCE #30, #101)",
+           "share of WS1 engagements initiated that reach a first meeting (acceptance), pooled, 'safe migration' − "
+           "'trafficking' framing; CRN pairs",
+           Band(kind="positive"), lambda a: _paired_acceptance(a, "mech_base", "mech_trafficking"),
+           ("mech_base", "mech_trafficking"), share=True, why="a direction without a size: 95% interval > 0"),
+    Target("G8b", "Tier downgrade: companies distance themselves from US-funded NGOs",
+           "000 L2 (EVIDENCE #32)",
+           f"paired (CRN) mean difference of WS1 first meetings in weeks {TIER_DOWNGRADE_WEEK}–"
+           f"{TIER_DOWNGRADE_WEEK + TIER_DOWNGRADE_WINDOW - 1}, no downgrade − downgrade in week {TIER_DOWNGRADE_WEEK}",
+           Band(kind="positive"), lambda a: _paired(a, "mech_base", "mech_downgrade", "ws1_first_meetings_downgrade_window"),
+           ("mech_base", "mech_downgrade"), why="a direction without a size: 95% interval > 0"),
+    Target("G9", "Survey: most successful cooperation began with an interested business",
+           "002 Beyond philanthropy (EVIDENCE #22, #144)",
+           f"share of WS1 agreements whose company approached the NGO (inbound lead), pooled, {SURVEY_N} NGOs",
+           Band(0.5, 1.0, lo_open=True), lambda a: ratio_estimate(_col(a, "survey", "ws1_agreements_inbound"),
+                                                                  _col(a, "survey", "ws1_agreements")),
+           ("survey",), share=True, why="'mostly' = more than half"),
+    Target("G10", "Survey: partners split evenly between local, small/medium and large firms",
+           "002 Experiences (EVIDENCE #145)",
+           f"share of WS1 agreements with MNCs (the model's large firms), pooled, {SURVEY_N} NGOs",
+           _survey_band(1 / 3, SURVEY_JOINT_N),
+           lambda a: ratio_estimate(_col(a, "survey", "ws1_agreements_mnc"), _col(a, "survey", "ws1_agreements")),
+           ("survey",), share=True, why=f"a third large: Wilson 95% interval for 1/3 of the {SURVEY_JOINT_N} NGOs with joint activities"),
+    Target("G11", "Survivor employment cohorts like the factory pilot of ten",
+           "002 Experiences (EVIDENCE #45, #184)",
+           "survivors placed per WS2 partnership that placed anyone, pooled (partnership table), 1-FTE project",
+           Band(3, 30, centre=10), lambda a: ratio_estimate(_col(a, "fte1", "ws2_placed"), _col(a, "fte1", "ws2_placing")),
+           ("fte1",), why="one pilot of 10 ('a small number of beneficiaries'): a factor 3 either way"),
 ]
+
+
+# ---------------------------------------------------------------------------------------------
+# The pre-declared split (issue 15): which targets may calibrate, which only validate, and why.
+# calibrate.py reads its targets from here and scores nothing else (tests/test_validation.py).
+# 'info' rows are shown for information and are no test. docs/VALIDATION.md, "The split".
+# ---------------------------------------------------------------------------------------------
+SPLIT: dict[str, tuple[str, str]] = {
+    "A1": ("calibration", "the one timing figure two sources agree on; trust and stage rates have no other anchor"),
+    "A2": ("calibration", "the engagement phase length pins the co-creation stages, which nothing else constrains"),
+    "B": ("calibration", "attrition before agreement; weak (one-sided) but the only constraint on the drop rates"),
+    "C1": ("validation", "held out since the first calibration: the staffing claim is the question users ask"),
+    "C2": ("validation", "held out (as C1)"),
+    "C3": ("validation", "held out (as C1)"),
+    "C4": ("validation", "held out (as C1)"),
+    "C5": ("info", "a property of the staffing mechanism, not a claim of the sources"),
+    "D1": ("calibration", "the only evidence on MNC-poor, part-time projects; switching overhead is otherwise free"),
+    "D2": ("calibration", "used by the calibration behind the current defaults; kept so D1 cannot be met by "
+                          "making every project fail"),
+    "E": ("calibration", "the only WS2 yield figure; match_prob has no other anchor"),
+    "F1": ("calibration", "the survey population's staffing (part_time_staff_mean) is unreported; F1-F3 are "
+                          "its only anchor"),
+    "F2": ("calibration", "the survey population's second share; as F1"),
+    "F3": ("calibration", "as F1; also the only anchor of continue_prob and handover_prob"),
+    "F3b": ("info", "another reading of F3's source"),
+    "F4": ("info", "an input of the survey scenario"),
+    "G1": ("validation", "new (issue 15): a count the calibration never saw; tests the pipeline's throughput"),
+    "G2": ("validation", "new: firm-type heterogeneity, not fitted"),
+    "G3": ("validation", "new: the horizon effect on commitment, not fitted"),
+    "G4": ("validation", "new: the lag of the high-level indicator, not fitted"),
+    "G5": ("validation", "new: the mix of actions in MNC-poor countries, not fitted"),
+    "G6": ("validation", "new: survival past a single project's end; F3 fitted the survey population's instead"),
+    "G7": ("validation", "new: budget-uncertainty hesitation (assumed weight), never fitted"),
+    "G8a": ("validation", "new: framing penalty (assumed value), never fitted"),
+    "G8b": ("validation", "new: tier-downgrade hesitation (assumed value), never fitted"),
+    "G9": ("validation", "new: inbound leads' share of successes, not fitted"),
+    "G10": ("validation", "new: firm-size mix of survey partnerships, not fitted"),
+    "G11": ("validation", "new: WS2 cohort size (cohort_mean is an assumption), not fitted"),
+}
+ROLES = ("calibration", "validation", "info")
+
+
+def targets_with_role(role: str) -> list[Target]:
+    """The targets of one role of the pre-declared SPLIT, in table order."""
+    if role not in ROLES:
+        raise ValueError(f"unknown role '{role}' (one of {ROLES})")
+    return [t for t in TARGETS if SPLIT[t.id][0] == role]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -396,7 +583,72 @@ ARMS: dict[str, Arm] = {
         ("ngo[*].dedicated_fte", 0.0), ("ngo[*].part_time_staff", 4.0), ("ngo[*].part_time_share", 0.1),
         ("ngo[*].trained", False))),
     "survey": Arm("survey", "survey", ()),
+    "mech_base": Arm("mech_base", "mechanisms", (("ngo[*].framing", "safe_migration"),)),
+    "mech_cv0": Arm("mech_cv0", "mechanisms", (("ngo[*].budget_cv", 0.0),)),
+    "mech_trafficking": Arm("mech_trafficking", "mechanisms", (("ngo[*].framing", "trafficking"),)),
+    "mech_downgrade": Arm("mech_downgrade", "mechanisms", (("shocks.tier_downgrade_week", TIER_DOWNGRADE_WEEK),
+                                                           ("engagement.tier_downgrade_weeks", TIER_DOWNGRADE_WINDOW))),
 }
+
+
+# ---------------------------------------------------------------------------------------------
+# Per-run statistics derived from the per-run tables and weekly series of a results file
+# ---------------------------------------------------------------------------------------------
+#: Columns derive_metrics adds to every run (docs/VALIDATION.md names their sources).
+DERIVED_METRICS = (
+    "ws1_first_meetings", "ws1_first_meetings_downgrade_window", "ws1_agreements", "ws1_agreements_by_208",
+    "ws1_agreements_years_2_4", "ws1_agreements_last_year", "ws1_met_mnc", "ws1_met_local", "ws1_agreements_mnc",
+    "ws1_agreements_local", "ws1_agreements_inbound", "ws2_placing", "ws2_placed", "first_high_week", "ws1_actions")
+
+
+def read_table(path, name: str) -> pd.DataFrame:
+    """A per-run table (/partnerships, /ngos, /stages) of a results file as a DataFrame (codes as numbers)."""
+    import h5py
+    with h5py.File(path, "r") as f:
+        if name not in f:
+            return pd.DataFrame()
+        g = f[name]
+        return pd.DataFrame({k: g[k][:] for k in g})
+
+
+def derive_metrics(partnerships: pd.DataFrame, runs: pd.DataFrame, actions_high_ws1: np.ndarray | None) -> pd.DataFrame:
+    """Per-run counts from the partnership table (one row per relationship that reached a first
+    meeting; columns stream 1 = WS1, 2 = WS2; company_kind 0 = MNC, 1 = local supplier; inbound;
+    first_meeting_week, agreement_week, survivors_placed) and the first week with a high-level WS1
+    action (series actions_high_ws1, [run x week]; never: the run's length, i.e. after the run).
+    Returns a DataFrame indexed like ``runs`` (run_id) with the columns DERIVED_METRICS."""
+    out = pd.DataFrame(index=runs.index)
+    p = partnerships
+    if len(p):
+        ws1 = p[p["stream"] == 1]
+        agreed = ws1[np.isfinite(ws1["agreement_week"])]
+        ws2 = p[(p["stream"] == 2) & (p["survivors_placed"] > 0)]
+        aw, fm = agreed["agreement_week"], ws1["first_meeting_week"]
+        win = (fm >= TIER_DOWNGRADE_WEEK) & (fm < TIER_DOWNGRADE_WEEK + TIER_DOWNGRADE_WINDOW)
+        groups = {
+            "ws1_first_meetings": ws1, "ws1_first_meetings_downgrade_window": ws1[win],
+            "ws1_agreements": agreed, "ws1_agreements_by_208": agreed[aw <= OPERATIONAL_BY_WEEK],
+            "ws1_agreements_years_2_4": agreed[(aw >= 52) & (aw < 208)],
+            "ws1_agreements_last_year": agreed[(aw >= PROJECT_END_WEEK - 52) & (aw < PROJECT_END_WEEK)],
+            "ws1_met_mnc": ws1[ws1["company_kind"] == 0], "ws1_met_local": ws1[ws1["company_kind"] == 1],
+            "ws1_agreements_mnc": agreed[agreed["company_kind"] == 0],
+            "ws1_agreements_local": agreed[agreed["company_kind"] == 1],
+            "ws1_agreements_inbound": agreed[agreed["inbound"] == 1], "ws2_placing": ws2}
+        for name, g in groups.items():
+            out[name] = g.groupby("run").size().reindex(out.index, fill_value=0).astype(float)
+        out["ws2_placed"] = ws2.groupby("run")["survivors_placed"].sum().reindex(out.index, fill_value=0).astype(float)
+    else:
+        for name in DERIVED_METRICS:
+            out[name] = 0.0
+    if actions_high_ws1 is not None and actions_high_ws1.size:
+        a = np.asarray(actions_high_ws1) > 0
+        first = np.where(a.any(axis=1), a.argmax(axis=1), a.shape[1]).astype(float)
+        out["first_high_week"] = first[: len(out)]
+    else:
+        out["first_high_week"] = np.nan
+    cols = [c for c in ("actions_low_ws1", "actions_medium_ws1", "actions_high_ws1") if c in runs.columns]
+    out["ws1_actions"] = runs[cols].sum(axis=1) if len(cols) == 3 else np.nan
+    return out[list(DERIVED_METRICS)]
 
 
 def experiment_points(doc: dict) -> list[dict]:
@@ -496,13 +748,55 @@ def _quote(s: str) -> str:
     return s if re.fullmatch(r"[\w@%+=:,./*\[\]-]+", s) else "'" + s.replace("'", "'\\''") + "'"
 
 
-def arm_runs(res, dp: int) -> pd.DataFrame:
-    """Finished runs of one design point, ordered by replication."""
+def arm_runs(res, dp: int, derived: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Finished runs of one design point, ordered by replication, with the ``derived`` per-run
+    columns (derive_metrics, indexed by run_id) joined on."""
     ok = res.ok_runs
-    df = ok[ok["design_point"] == dp].sort_values("replication").reset_index(drop=True)
+    df = ok[ok["design_point"] == dp]
+    if derived is not None:
+        df = df.join(derived, how="left")
+    df = df.sort_values("replication").reset_index(drop=True)
     if "resolved" in res.design.columns and dp in res.design.index:
         df.attrs["resolved"] = str(res.design.at[dp, "resolved"])
     return df
+
+
+def load_arms(path, stem: str, doc: dict) -> dict[str, pd.DataFrame]:
+    """The runs of every arm of validation experiment ``stem`` (parsed TOML ``doc``) in results
+    file ``path``, with the derived per-run metrics."""
+    res = load(path)
+    high = res.series("actions_high_ws1") if "actions_high_ws1" in res.series_names else None
+    derived = derive_metrics(read_table(path, "partnerships"), res.runs, high)
+    return {name: arm_runs(res, arm_design_point(arm, doc), derived)
+            for name, arm in ARMS.items() if arm.experiment == stem}
+
+
+def read_posterior(path: str | os.PathLike | None = None) -> pd.DataFrame:
+    """Posterior draws (one row per draw; columns = scenario keys, plus 'draw' and 'distance',
+    which are not parameters). Lines starting with '#' are comments."""
+    path = Path(path) if path else POSTERIOR_FILE
+    if not path.is_file():
+        raise ValidationError(f"posterior draws file {path} is missing")
+    df = pd.read_csv(path, comment="#")
+    if df.empty:
+        raise ValidationError(f"posterior draws file {path} has no rows")
+    return df
+
+
+def posterior_keys(post: pd.DataFrame) -> list[str]:
+    return [c for c in post.columns if c not in ("draw", "distance")]
+
+
+def select_draws(n_available: int, n: int) -> list[int]:
+    """``n`` row indices spread evenly over ``n_available`` draws (all of them when n >= n_available)."""
+    if n >= n_available:
+        return list(range(n_available))
+    return sorted({int(round(i * (n_available - 1) / max(1, n - 1))) for i in range(n)}) if n > 1 else [0]
+
+
+def draw_sets(post: pd.DataFrame, row: int) -> list[str]:
+    """``key=value`` overrides of posterior draw ``row``."""
+    return [f"{k}={float(post.iloc[row][k])!r}" for k in posterior_keys(post)]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -553,7 +847,7 @@ def evaluate(targets: Sequence[Target], arms: Mapping[str, pd.DataFrame]) -> pd.
             shown = fmt(e.value) + interval
         else:
             shown = "n/a"
-        rows.append(dict(id=t.id, target=t.target, source=t.source, statistic=t.statistic, value=e.value,
+        rows.append(dict(id=t.id, role=SPLIT[t.id][0], target=t.target, source=t.source, statistic=t.statistic, value=e.value,
                          lo=e.lo, hi=e.hi, n=e.n, model=shown, tolerance=t.band.text(tol_fmt), result=result,
                          note=note, distance=dist))
     return pd.DataFrame(rows)
@@ -564,21 +858,53 @@ def passed(table: pd.DataFrame) -> bool:
     return not (table["result"] == "FAIL").any()
 
 
+def role_counts(table: pd.DataFrame) -> dict[str, tuple[int, int]]:
+    """role -> (targets passed, targets tested) over the rows with a pass/FAIL result."""
+    out = {}
+    for role in ("calibration", "validation"):
+        rows = table[(table["role"] == role) & table["result"].isin(["pass", "FAIL"])]
+        out[role] = (int((rows["result"] == "pass").sum()), len(rows))
+    return out
+
+
+def role_summary(table: pd.DataFrame) -> str:
+    c = role_counts(table)
+    return (f"calibration targets (fitted): {c['calibration'][0]} of {c['calibration'][1]} pass; "
+            f"validation targets (out of sample, never fitted): {c['validation'][0]} of {c['validation'][1]} pass")
+
+
+_SECTION_TITLES = {"calibration": "CALIBRATION TARGETS (used to fit the parameters: in-sample)",
+                   "validation": "VALIDATION TARGETS (never used to fit: out of sample)",
+                   "info": "FOR INFORMATION (no test)"}
+
+
 def to_text(table: pd.DataFrame) -> str:
-    """Fixed-width table for the terminal."""
+    """Fixed-width table for the terminal, in three sections (calibration, validation, info)."""
     cols = [("id", "id"), ("target", "target"), ("source", "source"), ("statistic", "statistic"),
             ("model", "model value [95% interval]"), ("tolerance", "tolerance"), ("result", "result")]
+    if "draws_pass" in table.columns and (table["draws_pass"].astype(str) != "").any():
+        cols.append(("draws_pass", "draws"))
     widths = {"target": 40, "source": 24, "statistic": 48}
 
     def cut(s, w):
-        s = str(s)
+        s = "" if (isinstance(s, float) and not np.isfinite(s)) else str(s)
         return s if len(s) <= w else s[:w - 1] + "…"
-    data = [[cut(r[c], widths.get(c, 200)) for c, _ in cols] for _, r in table.iterrows()]
+    data = [[cut(r.get(c, ""), widths.get(c, 200)) for c, _ in cols] for _, r in table.iterrows()]
     heads = [h for _, h in cols]
     w = [max(len(h), *(len(d[i]) for d in data)) if data else len(h) for i, h in enumerate(heads)]
     line = "  ".join(h.ljust(w[i]) for i, h in enumerate(heads))
     out = [line, "-" * len(line)]
-    out += ["  ".join(d[i].ljust(w[i]) for i in range(len(heads))) for d in data]
+    roles = table["role"].tolist() if "role" in table.columns else ["validation"] * len(table)
+    counts = role_counts(table) if "role" in table.columns else {}
+    for role in ROLES:
+        idx = [i for i, r in enumerate(roles) if r == role]
+        if not idx:
+            continue
+        head = _SECTION_TITLES[role]
+        if role in counts:
+            head += f": {counts[role][0]} of {counts[role][1]} pass"
+        out += [head]
+        out += ["  ".join(data[i][j].ljust(w[j]) for j in range(len(heads))).rstrip() for i in idx]
     notes = [f"  {r['id']}: {r['note']}" for _, r in table.iterrows() if r["note"]]
     if notes:
         out += ["", "notes:"] + notes
@@ -587,9 +913,10 @@ def to_text(table: pd.DataFrame) -> str:
 
 def to_markdown(table: pd.DataFrame) -> str:
     """Markdown table with every column (pasted into docs/VALIDATION.md)."""
-    cols = [("id", "id"), ("target", "target"), ("source", "source"), ("statistic", "statistic"),
+    cols = [("id", "id"), ("role", "role"), ("target", "target"), ("source", "source"), ("statistic", "statistic"),
             ("model", "model value [95% interval]"), ("n", "n"), ("tolerance", "tolerance"), ("result", "result"),
-            ("note", "note")]
+            ("draws_pass", "draws passing"), ("note", "note")]
+    cols = [c for c in cols if c[0] in table.columns]
     out = ["| " + " | ".join(h for _, h in cols) + " |", "|" + "---|" * len(cols)]
     for _, r in table.iterrows():
         cells = []
@@ -612,9 +939,10 @@ _HTML_CSS = ("section.pse-validation table{border-collapse:collapse;font-size:0.
 
 def to_html(table: pd.DataFrame, meta: str = "") -> str:
     """HTML fragment (a <section>, with its own scoped style) the HTML report can include."""
-    cols = [("id", "id"), ("target", "target"), ("source", "source"), ("statistic", "statistic"),
+    cols = [("id", "id"), ("role", "role"), ("target", "target"), ("source", "source"), ("statistic", "statistic"),
             ("model", "model value [95% interval]"), ("n", "n"), ("tolerance", "tolerance"), ("result", "result"),
-            ("note", "note")]
+            ("draws_pass", "draws passing"), ("note", "note")]
+    cols = [c for c in cols if c[0] in table.columns]
     n_fail = int((table["result"] == "FAIL").sum())
     n_pass = int((table["result"] == "pass").sum())
     out = [f"<section class='pse-validation'><style>{_HTML_CSS}</style>",
@@ -622,6 +950,8 @@ def to_html(table: pd.DataFrame, meta: str = "") -> str:
            f"<p>{n_pass} targets pass, {n_fail} fail. A target passes when the model's estimate lies in the "
            "tolerance band (staffing targets: when the 95% interval of the paired difference lies above 0). "
            "Definitions and the reasons for each tolerance: docs/VALIDATION.md.</p>"]
+    if "role" in table.columns:
+        out.append(f"<p>{html.escape(role_summary(table))}.</p>")
     if meta:
         out.append(f"<p class='note'>{html.escape(meta)}</p>")
     out.append("<table><thead><tr>" + "".join(f"<th>{html.escape(h)}</th>" for _, h in cols) + "</tr></thead><tbody>")
@@ -647,20 +977,30 @@ class ValidationRun:
     files: dict
     seconds: float
     command: str
+    meta: str = ""
 
 
 def run_validation(out_dir: str | os.PathLike | None = None, quick: bool = False, sets: Sequence[str] = (),
                    base: str | os.PathLike | None = None, replications: int | None = None, threads: int = 0,
                    binary: str | os.PathLike | None = None, keep_results: bool = False,
-                   validation_dir: str | os.PathLike | None = None, log=None, command: str = "") -> ValidationRun:
-    """Run the validation experiments and evaluate every target.
+                   validation_dir: str | os.PathLike | None = None, log=None, command: str = "",
+                   draws: int | None = None, posterior: str | os.PathLike | None = None) -> ValidationRun:
+    """Run the validation experiments and evaluate every target (a posterior predictive check).
 
     Args:
         out_dir: folder for validation.csv/.md/.html (created); default ``results/validation``.
-        quick: reduced size (``QUICK_REPLICATIONS`` replications per design point) for CI.
-        sets: ``key=value`` overrides passed to every sweep (e.g. a deliberately wrong parameter).
-        base: scenario the validation experiments extend instead of scenarios/default.toml.
+        quick: reduced size (``QUICK_REPLICATIONS`` replications per design point, ``QUICK_DRAWS``
+            posterior draws) for CI.
+        sets: ``key=value`` overrides passed to every sweep, after the draw's values (they win).
+        base: scenario the validation experiments extend instead of scenarios/default.toml; with a
+            base and no explicit ``draws``, no posterior draws are used (the base's values are validated).
         replications: replications per design point (overrides ``quick`` and the files).
+        draws: posterior draws to integrate over (0 = the base parameter set alone; default all draws
+            of ``posterior``, ``QUICK_DRAWS`` with ``quick``). Each draw runs every experiment with
+            ceil(replications / draws) replications and its own master seed (experiment seed x 1000 +
+            draw row); the arms pool the runs of all draws, so every statistic is one of the posterior
+            predictive distribution (draws x replications).
+        posterior: CSV of posterior draws (default ``POSTERIOR_FILE``).
         keep_results: keep the HDF5 files in ``out_dir/h5`` (default: a temporary folder, removed).
     """
     t0 = time.time()
@@ -669,7 +1009,10 @@ def run_validation(out_dir: str | os.PathLike | None = None, quick: bool = False
     vdir = Path(validation_dir) if validation_dir else VALIDATION_DIR
     out_dir = Path(out_dir) if out_dir else Path("results") / "validation"
     out_dir.mkdir(parents=True, exist_ok=True)
-    reps = replications if replications else (QUICK_REPLICATIONS if quick else None)
+    if draws is None:
+        draws = 0 if base is not None else (QUICK_DRAWS if quick else -1)
+    post = read_posterior(posterior) if draws != 0 else None
+    rows = select_draws(len(post), len(post) if draws < 0 else int(draws)) if post is not None else [None]
     needed = sorted({ARMS[a].experiment for t in TARGETS for a in t.arms})
     tmp = None
     if keep_results:
@@ -679,7 +1022,8 @@ def run_validation(out_dir: str | os.PathLike | None = None, quick: bool = False
         tmp = tempfile.mkdtemp(prefix="pse-validation-")
         work = Path(tmp)
     try:
-        arms: dict[str, pd.DataFrame] = {}
+        pooled: dict[str, list[pd.DataFrame]] = {}
+        per_draw: list[dict[str, pd.DataFrame]] = []
         files = {}
         per_point = set()
         for stem in needed:
@@ -692,30 +1036,73 @@ def run_validation(out_dir: str | os.PathLike | None = None, quick: bool = False
             if base is not None:
                 exp = work / f"{stem}.toml"
                 exp.write_text(rebase(text, Path(base)))
-            out = work / f"{stem}.h5"
-            run_sets = list(sets)
-            if reps:
-                run_sets.append(f"experiment.replications={int(reps)}")
-            run_sweep(binary, exp, out, run_sets, threads, log)
-            res = load(out)
-            files[stem] = str(out)
-            per_point.add(res.n_runs // max(1, res.n_design_points))
-            for name, arm in ARMS.items():
-                if arm.experiment == stem:
-                    arms[name] = arm_runs(res, arm_design_point(arm, doc))
-        table = evaluate(TARGETS, arms)
+            ex = doc.get("experiment", {})
+            total = int(replications or (QUICK_REPLICATIONS if quick else ex.get("replications", 1)))
+            reps = max(1, -(-total // len(rows)))
+            seed0 = int(ex.get("seed", 1))
+            n_runs = 0
+            for i, row in enumerate(rows):
+                out = work / (f"{stem}.h5" if row is None else f"{stem}_draw{row:03d}.h5")
+                run_sets = (draw_sets(post, row) if row is not None else []) + list(sets)
+                if row is not None or replications or quick:
+                    run_sets.append(f"experiment.replications={reps}")
+                if row is not None:
+                    run_sets.append(f"experiment.seed={seed0 * 1000 + row}")
+                run_sweep(binary, exp, out, run_sets, threads, log if i == 0 else None)
+                files.setdefault(stem, []).append(str(out))
+                arms = load_arms(out, stem, doc)
+                if len(per_draw) <= i:
+                    per_draw.append({})
+                for name, df in arms.items():
+                    n_runs = max(n_runs, len(df))
+                    per_draw[i][name] = df
+                    d = df.copy()
+                    d["draw"] = -1 if row is None else row
+                    d["replication"] = d["replication"] + i * reps      # unique across draws; pairs stay within a draw
+                    pooled.setdefault(name, []).append(d)
+            per_point.add(reps * len(rows))
+        arms_all = {}
+        for name, parts in pooled.items():
+            df = pd.concat(parts, ignore_index=True)
+            df.attrs.update(parts[0].attrs)
+            arms_all[name] = df
+        table = evaluate(TARGETS, arms_all)
+        if post is not None and len(rows) > 1:
+            table["draws_pass"] = draws_passing(TARGETS, per_draw)
+        else:
+            table["draws_pass"] = ""
     finally:
         if tmp:
             shutil.rmtree(tmp, ignore_errors=True)
     secs = time.time() - t0
-    size = "quick" if (quick and not replications) else ("full" if not reps else "custom")
-    meta = (f"{size} size: {'/'.join(str(n) for n in sorted(per_point))} replications per design point; "
+    size = "quick" if (quick and not replications) else ("full" if not replications else "custom")
+    if post is not None:
+        integ = (f"posterior predictive over {len(rows)} of {len(post)} posterior draws "
+                 f"({Path(posterior) if posterior else 'scenarios/validation/posterior.csv'}) x "
+                 f"{'/'.join(str(n // len(rows)) for n in sorted(per_point))} replications")
+    else:
+        integ = "one parameter set (no posterior draws)"
+    meta = (f"{size} size: {'/'.join(str(n) for n in sorted(per_point))} runs per design point; {integ}; "
             f"base {Path(base) if base else 'scenarios/default.toml'}"
             + (f"; overrides {' '.join(sets)}" if sets else "") + f"; {secs:.0f} s")
     table.to_csv(out_dir / "validation.csv", index=False)
-    (out_dir / "validation.md").write_text(to_markdown(table) + "\n\n" + meta + "\n")
+    (out_dir / "validation.md").write_text(to_markdown(table) + "\n\n" + role_summary(table) + "\n\n" + meta + "\n")
     (out_dir / "validation.html").write_text(to_html(table, meta) + "\n")
-    return ValidationRun(table, out_dir, files, secs, command)
+    return ValidationRun(table, out_dir, files, secs, command, meta)
+
+
+def draws_passing(targets: Sequence[Target], per_draw: Sequence[Mapping[str, pd.DataFrame]]) -> list[str]:
+    """For each target, 'k/n': in how many of the n posterior draws (each with its own, few,
+    replications) the target passes on that draw's runs alone ('' for info/input rows)."""
+    results = [evaluate(targets, arms)["result"].to_numpy() for arms in per_draw]
+    out = []
+    for i, t in enumerate(targets):
+        if t.band.kind in ("info", "input"):
+            out.append("")
+            continue
+        r = [res[i] for res in results]
+        out.append(f"{sum(x == 'pass' for x in r)}/{len(r)}")
+    return out
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -731,6 +1118,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="scenario the validation experiments extend (default scenarios/default.toml, the "
                         "calibrated built-in defaults); e.g. scenarios/uncalibrated.toml validates the "
                         "pre-calibration values")
+    p.add_argument("--draws", type=int, default=None,
+                   help=f"posterior draws to integrate over (0 = only the base parameter set; default: all draws "
+                        f"of --posterior, {QUICK_DRAWS} with --quick, 0 with --base)")
+    p.add_argument("--posterior", default=None,
+                   help="CSV of posterior draws (default scenarios/validation/posterior.csv, the calibration's "
+                        "accepted points)")
     p.add_argument("-t", "--threads", type=int, default=0, help="worker threads per sweep (0 = all cores)")
     p.add_argument("--keep-results", action="store_true", help="keep the HDF5 files in OUTPUT/h5")
     p.add_argument("--pse-sim", default=None, help="pse-sim binary (default: env PSE_SIM, else build/release/sim/pse-sim)")
@@ -747,7 +1140,8 @@ def main_from_args(args) -> int:
     try:
         vr = run_validation(args.output, quick=args.quick, sets=args.sets, base=args.base,
                             replications=args.replications, threads=args.threads, binary=args.pse_sim,
-                            keep_results=args.keep_results, command=command,
+                            keep_results=args.keep_results, command=command, draws=args.draws,
+                            posterior=args.posterior,
                             log=lambda s: print(f"+ {s}", file=sys.stderr, flush=True))
     except ValidationError as e:
         print(f"error: {e}", file=sys.stderr)
@@ -755,10 +1149,12 @@ def main_from_args(args) -> int:
     print(to_text(vr.table))
     fails = vr.table[vr.table["result"] == "FAIL"]
     print()
+    print(vr.meta)
+    print(role_summary(vr.table))
     print(f"written: {vr.out_dir / 'validation.csv'}, validation.md, validation.html ({vr.seconds:.0f} s)")
     if len(fails):
         print(f"VALIDATION FAILED: {len(fails)} target(s) missed: " +
-              ", ".join(f"{r['id']} ({r['target']})" for _, r in fails.iterrows()))
+              ", ".join(f"{r['id']} [{r['role']}] ({r['target']})" for _, r in fails.iterrows()))
         return 1
     print("validation passed: every target within tolerance")
     return 0

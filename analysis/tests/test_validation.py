@@ -129,14 +129,27 @@ def synthetic_arms(**changes):
         median_weeks_to_agreement=noise(55, 8), median_engagement_weeks=noise(85, 10),
         share_reaching_agreement=noise(0.07, 0.01), weeks_to_first_implementation=noise(80, 10),
         survivors_placed=lambda rng, n: (np.arange(n) % 10 == 0).astype(float),   # 0.1 per partnership
-        ws2_partnerships=1.0)
+        ws2_partnerships=1.0,
+        # derived from the partnership table / series (validation targets G)
+        ws1_agreements_by_208=noise(3.5, 0.5), ws1_agreements_mnc=3.0, ws1_met_mnc=30.0,   # 0.1 per meeting
+        ws1_agreements_local=0.5, ws1_met_local=10.0,                                      # 0.05 per meeting
+        ws1_agreements_last_year=0.2, ws1_agreements_years_2_4=3.0,                        # last year 0.2 of the mid rate
+        first_high_week=noise(60, 5), partnerships_end_plus_52=1.0, partnerships_at_end=4.0,
+        ws2_placed=10.0, ws2_placing=1.0)
+    mech = dict(engagements_initiated=50.0, ws1_first_meetings=35.0, ws1_first_meetings_downgrade_window=noise(6, 0.5))
     arms = {
         "fte0": _arm(agreements=noise(1, 0.5), workers_reached=noise(1000, 100), seed=1, **base),
         "fte1": _arm(agreements=noise(7, 0.5), workers_reached=noise(8000, 100), seed=1, **base),
         "fte2": _arm(agreements=noise(12, 0.5), workers_reached=noise(11000, 100), seed=1, **base),
-        "rich": _arm(weeks_to_first_implementation=noise(80, 10)),
-        "poor": _arm(weeks_to_first_implementation=lambda rng, n: np.where(np.arange(n) < 0.7 * n, np.nan, 150.0)),
-        "survey": _arm(ngos_engaging_share=0.78, ngos_joint_activity_share=0.6, ngos_continuing_share=0.2),
+        "rich": _arm(weeks_to_first_implementation=noise(80, 10), actions_low_ws1=70.0, ws1_actions=77.0),
+        "poor": _arm(weeks_to_first_implementation=lambda rng, n: np.where(np.arange(n) < 0.7 * n, np.nan, 150.0),
+                     actions_low_ws1=40.0, ws1_actions=41.0),
+        "survey": _arm(ngos_engaging_share=0.78, ngos_joint_activity_share=0.6, ngos_continuing_share=0.2,
+                       ws1_agreements=20.0, ws1_agreements_inbound=12.0, ws1_agreements_mnc=6.0),
+        "mech_base": _arm(seed=3, **mech),
+        "mech_cv0": _arm(seed=3, **dict(mech, ws1_first_meetings=37.0)),
+        "mech_trafficking": _arm(seed=3, **dict(mech, ws1_first_meetings=30.0)),
+        "mech_downgrade": _arm(seed=4, **dict(mech, ws1_first_meetings_downgrade_window=noise(5, 0.5))),
     }
     arms["survey"].attrs["resolved"] = "[ngo_population]\ndedicated_staff_prob = 0.11\n"
     for key, v in changes.items():
@@ -157,6 +170,11 @@ def test_evaluate_all_targets_pass_on_synthetic_arms():
     assert t.at["C1", "value"] == pytest.approx(6, abs=0.3) and t.at["C1", "lo"] > 0
     assert t.at["F4", "result"] == "input" and t.at["F4", "value"] == pytest.approx(0.11)
     assert t.at["C5", "result"] == "info" and t.at["C5", "value"] == pytest.approx(3000 / 7000, rel=0.05)
+    assert t.at["G2", "value"] == pytest.approx(0.05) and t.at["G3", "value"] == pytest.approx(0.2)
+    assert t.at["G5", "value"] == pytest.approx(40 / 41 - 70 / 77) and t.at["G6", "value"] == pytest.approx(0.25)
+    assert t.at["G7", "value"] == pytest.approx(0.04) and t.at["G8a", "value"] == pytest.approx(0.1)
+    assert t.at["G9", "value"] == pytest.approx(0.6) and t.at["G10", "value"] == pytest.approx(0.3)
+    assert t.at["G11", "value"] == pytest.approx(10) and (t["role"].isin(val.ROLES)).all()
 
 
 @pytest.mark.parametrize("change, failing", [
@@ -172,6 +190,18 @@ def test_evaluate_all_targets_pass_on_synthetic_arms():
     ({"survey__ngos_engaging_share": 0.4}, "F1"),
     ({"survey__ngos_joint_activity_share": 0.95}, "F2"),
     ({"survey__ngos_continuing_share": 0.01}, "F3"),
+    ({"fte1__ws1_agreements_by_208": 10.0}, "G1"),                 # far more than 'several' by year 4
+    ({"fte1__ws1_agreements_local": 5.0}, "G2"),                   # local firms sign more often than MNCs
+    ({"fte1__ws1_agreements_last_year": 2.0}, "G3"),               # the last year is the busiest
+    ({"fte1__first_high_week": 10.0}, "G4"),                       # high-level actions within weeks
+    ({"poor__actions_low_ws1": 20.0}, "G5"),                       # MNC-poor project mostly high-level
+    ({"fte1__partnerships_end_plus_52": 4.0}, "G6"),               # everything survives the end
+    ({"mech_cv0__ws1_first_meetings": 30.0}, "G7"),                # certainty makes companies shy
+    ({"mech_trafficking__ws1_first_meetings": 40.0}, "G8a"),       # 'trafficking' framing attracts
+    ({"mech_downgrade__ws1_first_meetings_downgrade_window": 8.0}, "G8b"),
+    ({"survey__ws1_agreements_inbound": 5.0}, "G9"),
+    ({"survey__ws1_agreements_mnc": 18.0}, "G10"),
+    ({"fte1__ws2_placed": 1.0}, "G11"),                            # one survivor per placing partnership
 ])
 def test_evaluate_names_the_failing_target(change, failing):
     t = val.evaluate(val.TARGETS, synthetic_arms(**change))
@@ -318,14 +348,23 @@ def _validate(pse_sim, out, *extra):
 
 
 @slow
-def test_quick_validation_passes_for_the_calibrated_parameters(pse_sim, tmp_path):
+def test_quick_validation_of_the_calibrated_parameters(pse_sim, tmp_path):
+    """The quick posterior predictive check runs; every calibration (fitted) target passes; the
+    exit code is 1 exactly when some target fails, and the failing rows are named with their role.
+    Out-of-sample failures are findings (docs/VALIDATION.md), so they are not asserted away."""
     p = _validate(pse_sim, tmp_path)
-    assert p.returncode == 0, p.stdout + p.stderr
-    t = pd.read_csv(tmp_path / "validation.csv")
-    assert (t.loc[t["result"].isin(["pass", "FAIL"]), "result"] == "pass").all()
-    assert {"A1", "A2", "B", "C1", "C2", "C3", "C4", "D1", "D2", "E", "F1", "F2", "F3", "F4"} <= set(t["id"])
+    assert p.returncode in (0, 1), p.stdout + p.stderr
+    t = pd.read_csv(tmp_path / "validation.csv", keep_default_na=False)
+    assert {"A1", "A2", "B", "C1", "C2", "C3", "C4", "D1", "D2", "E", "F1", "F2", "F3", "F4", "G1", "G11"} <= set(t["id"])
+    calib = t[t["role"] == "calibration"]
+    assert len(calib) == 9 and (calib["result"] == "pass").all(), calib[["id", "model", "result"]]
+    fails = t[t["result"] == "FAIL"]
+    assert p.returncode == (1 if len(fails) else 0)
+    for _, r in fails.iterrows():
+        assert f"{r['id']} [{r['role']}]" in p.stdout
+    assert "CALIBRATION TARGETS" in p.stdout and "VALIDATION TARGETS" in p.stdout
+    assert "posterior predictive over 17 of" in p.stdout
     assert (tmp_path / "validation.md").is_file() and (tmp_path / "validation.html").is_file()
-    assert "validation passed" in p.stdout
 
 
 WRONG = [
@@ -347,7 +386,7 @@ def test_quick_validation_fails_with_a_deliberately_wrong_parameter(pse_sim, tmp
     assert p.returncode == 1, p.stdout + p.stderr
     t = pd.read_csv(tmp_path / "validation.csv").set_index("id")
     assert t.at[row, "result"] == "FAIL" and wrong(t.at[row, "value"])
-    assert "VALIDATION FAILED" in p.stdout and f"{row} (" in p.stdout
+    assert "VALIDATION FAILED" in p.stdout and f"{row} [calibration] (" in p.stdout
 
 
 @slow
