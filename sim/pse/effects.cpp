@@ -16,6 +16,8 @@ namespace pse {
 namespace {
 
 constexpr double kEffNaN = std::numeric_limits<double>::quiet_NaN();
+/// Familywise error rate of the verdict "acts" per lever (the usual 5% convention).
+constexpr double kFamilywiseAlpha = 0.05;
 
 bool glob(std::string_view p, std::string_view s) {
     // Iterative wildcard match: * any run, ? one character.
@@ -266,6 +268,7 @@ MetricEffect paired_effect(const std::vector<double>& base, const std::vector<do
 /// finite pairs do not enter. Deterministic: the flips come from a fixed-seed splitmix64.
 double sign_flip_max_t(const std::vector<std::vector<double>>& diffs) {
     constexpr int kFlips = 1999;
+    constexpr std::size_t kExactMaxReplications = 10;
     constexpr std::uint64_t kFlipSeed = 0x9E3779B97F4A7C15ULL;  // any fixed seed (reproducibility)
     struct Col {
         std::vector<std::size_t> reps;
@@ -274,8 +277,12 @@ double sign_flip_max_t(const std::vector<std::vector<double>>& diffs) {
     };
     std::vector<Col> cols;
     std::size_t R = 0;
+    for (const auto& v : diffs) R = std::max(R, v.size());
+    // A metric finite in only a few replications (e.g. a median of runs with an agreement) would
+    // give |t| = inf under many flips and mask the others: it enters only with at least
+    // max(3, R/2) finite pairs.
+    const std::size_t min_pairs = std::max<std::size_t>(3, (R + 1) / 2);
     for (const auto& v : diffs) {
-        R = std::max(R, v.size());
         Col c;
         bool any = false;
         for (std::size_t r = 0; r < v.size(); ++r)
@@ -285,7 +292,7 @@ double sign_flip_max_t(const std::vector<std::vector<double>>& diffs) {
                 c.ss += v[r] * v[r];
                 any = any || v[r] != 0;
             }
-        if (any && c.d.size() >= 2) cols.push_back(std::move(c));
+        if (any && c.d.size() >= min_pairs) cols.push_back(std::move(c));
     }
     if (cols.empty()) return 1.0;
     auto max_t = [&](const std::vector<double>& sign) {
@@ -312,6 +319,15 @@ double sign_flip_max_t(const std::vector<std::vector<double>>& diffs) {
         z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
         return z ^ (z >> 31);
     };
+    if (R <= kExactMaxReplications) {  // 2^R <= 1024 sign vectors: enumerate them all (exact p)
+        const std::uint64_t total = std::uint64_t{1} << R;
+        std::uint64_t at_least = 0;
+        for (std::uint64_t bits = 0; bits < total; ++bits) {
+            for (std::size_t k = 0; k < R; ++k) sign[k] = (bits >> k) & 1U ? -1.0 : 1.0;
+            if (max_t(sign) >= observed) ++at_least;
+        }
+        return static_cast<double>(at_least) / static_cast<double>(total);
+    }
     int at_least = 0;
     for (int b = 0; b < kFlips; ++b) {
         for (std::size_t r = 0; r < R; r += 64) {
@@ -327,7 +343,7 @@ double sign_flip_max_t(const std::vector<std::vector<double>>& diffs) {
 namespace {
 
 /// Familywise verdict of a lever from its arms (file comment of effects.h).
-LeverVerdict judge(const std::vector<ArmResult>& arms) {
+LeverVerdict judge(const std::vector<ArmResult>& arms, double alpha) {
     if (arms.empty()) return LeverVerdict::kUntested;
     bool identical = true;
     for (const auto& a : arms) {
@@ -335,9 +351,8 @@ LeverVerdict judge(const std::vector<ArmResult>& arms) {
         for (const auto& e : a.effects) identical = identical && e.identical;
     }
     if (identical) return LeverVerdict::kNoEffect;
-    constexpr double kFamilywiseAlpha = 0.05;  // error rate of calling a lever acting (convention)
     for (const auto& a : arms)
-        if (a.p_familywise <= kFamilywiseAlpha / static_cast<double>(arms.size()))
+        if (a.p_familywise <= alpha / static_cast<double>(arms.size()))
             return LeverVerdict::kActs;
     return LeverVerdict::kNotDetected;
 }
@@ -455,6 +470,10 @@ EffectsResult run_effects(const Scenario& s, const EffectsOptions& opts) {
 
     Scenario base = s;
     base.record_events = false;  // output only: the summaries do not depend on it
+    // The chance of calling a lever without any effect "acting" is at most kFamilywiseAlpha: with a
+    // confirmation pass each pass gets half of it (union bound; the passes share seeds 0..R-1).
+    const bool confirm = opts.confirm_replications > opts.replications;
+    const double first_alpha = confirm ? kFamilywiseAlpha / 2 : kFamilywiseAlpha;
     std::vector<std::size_t> all(plans.size());
     for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
     auto first = run_pass(base, plans, all, opts.replications, res.metrics, opts);
@@ -464,7 +483,7 @@ EffectsResult run_effects(const Scenario& s, const EffectsOptions& opts) {
     for (std::size_t i = 0; i < plans.size(); ++i) {
         LeverResult l{plans[i], std::move(first.arms[i])};
         l.replications = opts.replications;
-        if (!res.stopped) l.verdict = judge(l.arms);
+        if (!res.stopped) l.verdict = judge(l.arms, first_alpha);
         res.levers.push_back(std::move(l));
     }
     if (!res.stopped && opts.confirm_replications > opts.replications) {
@@ -484,7 +503,7 @@ EffectsResult run_effects(const Scenario& s, const EffectsOptions& opts) {
                     auto& l = res.levers[again[w]];
                     l.arms = std::move(second.arms[w]);
                     l.replications = opts.confirm_replications;
-                    l.verdict = judge(l.arms);
+                    l.verdict = judge(l.arms, kFamilywiseAlpha / 2);
                 }
         }
     }
@@ -509,21 +528,21 @@ std::string effects_csv(const EffectsResult& r) {
     std::string out =
         "lever,value,context,default,stream,kind,metric,unit,n,baseline_mean,arm_mean,difference,"
         "ci_low,ci_high,"
-        "significant,inert,verdict,error\n";
+        "significant,inert,verdict,p_familywise,error\n";
     for (const auto& l : r.levers)
         for (const auto& a : l.arms)
             for (std::size_t m = 0; m < r.metrics.size(); ++m) {
                 const auto& mt = r.metrics[m];
                 MetricEffect e{kEffNaN, kEffNaN, kEffNaN, kEffNaN, kEffNaN, kEffNaN, 0, false};
                 if (m < a.effects.size()) e = a.effects[m];
-                out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
+                out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
                                    csv_field(l.plan.key), csv_field(to_toml(a.arm.value)),
                                    csv_field(context_text(a.arm.context)),
                                    csv_field(l.plan.default_value), csv_field(mt.stream), mt.kind,
                                    mt.name, csv_field(mt.unit), e.n, num(e.baseline_mean),
                                    num(e.arm_mean), num(e.diff), num(e.lo), num(e.hi),
                                    e.significant ? 1 : 0, l.inert ? 1 : 0, verdict_label(l.verdict),
-                                   csv_field(a.error));
+                                   num(a.p_familywise), csv_field(a.error));
             }
     return out;
 }
@@ -554,8 +573,7 @@ std::string effects_report(const EffectsResult& r, bool markdown) {
         for (const auto& l : r.levers)
             for (const auto& a : l.arms) {
                 std::string label = l.plan.key;
-                if (l.verdict != LeverVerdict::kActs)
-                    label += fmt::format(" ({})", verdict_label(l.verdict));
+                label += fmt::format(" ({})", verdict_label(l.verdict));
                 if (l.replications != r.replications)
                     label += fmt::format(" [n={}]", l.replications);
                 std::vector<std::string> row = {label, l.plan.default_value,
@@ -596,7 +614,13 @@ std::string effects_report(const EffectsResult& r, bool markdown) {
     const std::string n_final = r.confirm_replications > r.replications
                                     ? fmt::format("{}", r.confirm_replications)
                                     : fmt::format("{}", r.replications);
-    out += fmt::format("No effect (outputs identical to the baseline in all {} replications): {}\n",
+    // The smallest p a sign-flip test can give with R replications is 2 / 2^R (all signs + or -).
+    const double level = kFamilywiseAlpha / (r.confirm_replications > r.replications ? 2.0 : 1.0) / 2.0;
+    if (std::ldexp(2.0, -static_cast<int>(std::min<std::int64_t>(r.replications, 60))) > level)
+        out += fmt::format("{}Warning: with {} replications no lever can be shown to act (the test's "
+                           "smallest p-value is 2/2^{}); use at least 8.\n",
+                           markdown ? "\n" : "", r.replications, r.replications);
+    out += fmt::format("No effect (every reported metric identical to the baseline's in all {} replications): {}\n",
                        n_final, none.empty() ? "none" : none);
     out += fmt::format(
         "{}Not detected (outputs differ, no familywise-significant effect at {} "
@@ -608,8 +632,10 @@ std::string effects_report(const EffectsResult& r, bool markdown) {
         "{}{} replications per arm, paired (common random numbers, master seed {}){}; (i) "
         "indicator, "
         "(o) outcome, (p) process; cells: mean paired difference arm - baseline [95% t interval], "
-        "* = interval excludes 0; a lever acts when an arm is significant at the familywise 5% "
-        "level (sign-flip max-t test over its metrics, Bonferroni over arms).\n",
+        "* = this cell's own 95% interval excludes 0 (per cell, not familywise); the verdict after "
+        "each key is the lever's, over all work streams: it acts when an arm is significant at the "
+        "familywise 5% level (sign-flip max-t test over its metrics, Bonferroni over arms; within a "
+        "lever, not across levers).\n",
         markdown ? "\n" : "", r.replications, r.master_seed,
         r.confirm_replications > r.replications
             ? fmt::format("; levers that did not act were rerun with {} ([n=...] after the key)",

@@ -18,20 +18,24 @@
 /// mean of the paired differences d_r = arm_r - baseline_r, with the 95% interval
 /// mean +- t(0.975, n-1) sd / sqrt(n) over the n replications where both values are finite.
 ///
-/// Verdict of a lever (LeverVerdict), over its k tested (arm, metric) cells:
+/// Verdict of a lever (LeverVerdict), over all its arms and reported metrics:
 ///   acts         - the arms' paired differences are significant at the familywise 5% level:
 ///                  per arm, a sign-flip max-t test over its metrics (Westfall & Young 1993:
 ///                  under "no effect" each replication's difference vector is symmetric about 0,
 ///                  so flipping the sign of whole replications gives the null distribution of
-///                  the largest |t| across the correlated metrics; 1999 flips from a fixed seed),
+///                  the largest |t| across the correlated metrics; all 2^R flips for R <= 10
+///                  replications, else 1999 flips from a fixed seed; a metric enters with at
+///                  least max(3, R/2) finite pairs),
 ///                  Bonferroni over the lever's arms: p_arm <= 0.05 / arms. The chance of calling
 ///                  a lever without any effect "acting" is then at most 5%;
 ///   not detected - the outputs differ from the baseline's but no arm passes that test;
-///   no effect    - every paired difference of every metric is exactly 0 (or both values NaN) in
-///                  every replication: the lever changed nothing in these runs ("inert").
-/// With EffectsOptions::confirm_replications = N > replications, every lever that does not act
-/// after the first pass is run again with N replications (the same seeds 0..N-1) and judged on
-/// those. Results are identical for any thread count.
+///   no effect    - every paired difference of every reported metric is exactly 0 (or both values
+///                  NaN) in every replication: the lever changed nothing in these runs ("inert").
+/// The 5% holds within a lever, not across the levers of a table. With
+/// EffectsOptions::confirm_replications = N > replications, every lever that does not act after
+/// the first pass is run again with N replications (the same seeds 0..N-1) and judged on those;
+/// each pass is then judged at 2.5%, so the 5% still holds (union bound). Results are identical
+/// for any thread count.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -115,8 +119,10 @@ enum class LeverVerdict { kActs, kNotDetected, kNoEffect, kFailed, kUntested };
 /// arm - baseline of metric m in replication r (NaN = missing). A sign-flip max-t test (Westfall
 /// & Young 1993): T = max over metrics of |mean| / (sd / sqrt(n)); 1999 random sign flips of whole
 /// replications (fixed-seed splitmix64, so the value is reproducible) give its null
-/// distribution; p = (1 + #{T_flip >= T}) / 2000. Metrics whose differences are all 0 or that
-/// have fewer than 2 finite values do not enter; with none left p = 1.
+/// distribution; p = (1 + #{T_flip >= T}) / 2000; with R <= 10 replications every one of the 2^R
+/// sign vectors is enumerated and p = #{T_s >= T} / 2^R (exact; at least 2 / 2^R). Metrics
+/// whose differences are all 0 or that have fewer than max(3, R/2) finite values do not enter;
+/// with none left p = 1.
 double sign_flip_max_t(const std::vector<std::vector<double>>& diffs);
 
 /// Plain-words label of a verdict: "acts", "not detected", "no effect", "failed", "untested".
@@ -155,7 +161,7 @@ EffectsResult run_effects(const Scenario& s, const EffectsOptions& opts);
 
 /// CSV, one row per lever x arm x metric: lever, value, context, default, stream, kind, metric,
 /// unit, n, baseline_mean, arm_mean, difference, ci_low, ci_high, significant, inert, verdict,
-/// error.
+/// p_familywise (the arm's sign-flip p-value), error.
 std::string effects_csv(const EffectsResult& r);
 
 /// Human-readable tables, one per work stream (rows: lever arms; cells: difference and 95%

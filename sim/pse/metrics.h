@@ -186,9 +186,9 @@ inline constexpr std::array<MetricSpec, kSummaryCount> kSummarySpecs = {{
     {"suppliers_improved_attributable", "suppliers", "outcome", "Suppliers improved in the final week minus the counterfactual"},
     {"suppliers_reverted", "events", "outcome", "Times an improved supplier reverted (no pressure or monitoring) over the run, with the project"},
     {"first_meetings_declined", "companies", "state", "WS1 companies that declined the first meeting over the run (end cause declined, docs/ODD.md 7.12)"},
-    {"partnerships_dissolved", "partnerships", "state", "Partnerships (after agreement, both work streams) that dissolved over the run, not counting the project-end decision"},
+    {"partnerships_dissolved", "partnerships", "state", "Partnerships (after agreement, both work streams) that dissolved over the run, not counting the project-end decision (a handed-over partnership that later dissolves counts here too)"},
     {"partnerships_handed_over", "partnerships", "state", "Partnerships that continued past the project end with an owner (handover or company-led continuation)"},
-    {"mean_trust", "[0,1]", "state", "Mean over the first project's weeks of the mean trust of active engagements (NaN if none)"},
+    {"mean_trust", "[0,1]", "state", "Mean over the first project's weeks of the weekly mean trust of all active engagements of every NGO (unweighted by week; moves with the mix of engagements too; NaN if none)"},
 }};
 
 /// Event types written to the events table (values are stable).

@@ -210,7 +210,7 @@ std::vector<FieldSpec<Scenario>> build_scenario_fields() {
        "Contact-quality loss when NGO effort falls short of a partnership's need (equity)",
        kTH + " Learning 3; " + kLSI);
     tr("access_threshold", ACC(S, trust.access_threshold), 0, 1, "trust",
-       "Trust a company of average alignment (0.5) needs before it opens its supply chain", kTH + " Learning 1");
+       "Trust a company of alignment 0.5 needs before it opens its supply chain (MNC mean; suppliers average lower)", kTH + " Learning 1");
     tr("access_alignment_slope", ACC(S, trust.access_alignment_slope), 0, 2, "trust/alignment",
        "Fall of a company's access threshold per unit of interest alignment above 0.5 (companies that "
        "'want to do the right thing' open up sooner)",

@@ -246,6 +246,26 @@ TEST(PipelineUnit, CommitOpensAndClosesSupplyChainAccess) {
     EXPECT_EQ(st.ngo_state[0].active_rels.size(), 3u);
 }
 
+TEST(PipelineUnit, CommitUsesTheCompanysAlignmentDependentAccessThreshold) {
+    // With access_alignment_slope 0.6 the same trust 0.5 opens the chain of a company aligned 0.9
+    // (threshold 0.36) and not of one aligned 0.1 (threshold 0.84) (docs/ODD.md 7.3).
+    Scenario s = no_exit_scenario();
+    s.trust.access_threshold = 0.6;
+    s.trust.access_alignment_slope = 0.6;
+    PipeFixture f(s, 5, {Stage::kImplementation, Stage::kImplementation}, 0.0);
+    auto& st = f.m.state_mut();
+    st.co.alignment[st.rels[f.ids[0]].company] = 0.9;
+    st.co.alignment[st.rels[f.ids[1]].company] = 0.1;
+    st.decisions.assign(st.rels.size(), Decision{});
+    for (auto id : f.ids) {
+        st.decisions[id].trust = 0.5;
+        st.decisions[id].coverage = st.rels[id].coverage;
+    }
+    pipeline::phase_commit(f.m.context(), st);
+    EXPECT_TRUE(st.rels[f.ids[0]].access);
+    EXPECT_FALSE(st.rels[f.ids[1]].access);
+}
+
 TEST(PipelineUnit, SustainingHazardKnownAnswerAndFallsOnceProven) {
     Scenario s = no_exit_scenario();
     s.pipeline.stage[static_cast<int>(Stage::kImplementation)].drop_per_week = 0.002;

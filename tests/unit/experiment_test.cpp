@@ -2,6 +2,8 @@
 // settings, seeds, design columns.
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include <fstream>
 #include <set>
 
@@ -129,10 +131,15 @@ TEST(Experiment, NoBundledDesignHasDuplicatePoints) {
         if (text.find("\n[experiment]") == std::string::npos) continue;
         const auto e = pse::load_experiment(entry.path(), {}, -1);
         const auto cols = pse::design_columns(e);
-        std::set<std::vector<double>> rows;
+        // A point that does not set a factor has NaN in its column; NaN compares neither less nor
+        // greater, so it is keyed as (unset, 0) to keep the ordering strict.
+        std::set<std::vector<std::pair<bool, double>>> rows;
         for (std::size_t d = 0; d < e.points.size(); ++d) {
-            std::vector<double> row;
-            for (const auto& c : cols) row.push_back(c.values[d]);
+            std::vector<std::pair<bool, double>> row;
+            for (const auto& c : cols) {
+                const double v = c.values[d];
+                row.emplace_back(std::isnan(v), std::isnan(v) ? 0.0 : v);
+            }
             EXPECT_TRUE(rows.insert(row).second) << entry.path().filename() << ": design point " << d << " repeats an earlier one";
         }
         ++checked;
