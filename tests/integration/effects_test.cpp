@@ -127,7 +127,8 @@ TEST(EffectsIntegration, SignFlipMaxTKnownAnswersAndFalseAlarmRate) {
     // A metric finite in only 2 of 12 replications does not enter and cannot mask a clear effect.
     std::vector<double> sparse(12, std::nan(""));
     sparse[0] = sparse[1] = 1.0;
-    const std::vector<double> clear = {1.1, 0.9, 1.2, 1.0, 0.8, 1.3, 1.1, 0.9, 1.0, 1.2, 0.95, 1.05};
+    const std::vector<double> clear = {1.1, 0.9, 1.2, 1.0, 0.8,  1.3,
+                                       1.1, 0.9, 1.0, 1.2, 0.95, 1.05};
     EXPECT_LT(pse::sign_flip_max_t({clear, sparse}), 0.01);
     // Same answer for the same input (fixed-seed flips).
     const std::vector<std::vector<double>> d = {{0.3, -0.1, 0.5, 0.2, 0.4, -0.2, 0.6, 0.1},
