@@ -352,8 +352,7 @@ LeverVerdict judge(const std::vector<ArmResult>& arms, double alpha) {
     }
     if (identical) return LeverVerdict::kNoEffect;
     for (const auto& a : arms)
-        if (a.p_familywise <= alpha / static_cast<double>(arms.size()))
-            return LeverVerdict::kActs;
+        if (a.p_familywise <= alpha / static_cast<double>(arms.size())) return LeverVerdict::kActs;
     return LeverVerdict::kNotDetected;
 }
 
@@ -615,13 +614,17 @@ std::string effects_report(const EffectsResult& r, bool markdown) {
                                     ? fmt::format("{}", r.confirm_replications)
                                     : fmt::format("{}", r.replications);
     // The smallest p a sign-flip test can give with R replications is 2 / 2^R (all signs + or -).
-    const double level = kFamilywiseAlpha / (r.confirm_replications > r.replications ? 2.0 : 1.0) / 2.0;
+    const double level =
+        kFamilywiseAlpha / (r.confirm_replications > r.replications ? 2.0 : 1.0) / 2.0;
     if (std::ldexp(2.0, -static_cast<int>(std::min<std::int64_t>(r.replications, 60))) > level)
-        out += fmt::format("{}Warning: with {} replications no lever can be shown to act (the test's "
-                           "smallest p-value is 2/2^{}); use at least 8.\n",
-                           markdown ? "\n" : "", r.replications, r.replications);
-    out += fmt::format("No effect (every reported metric identical to the baseline's in all {} replications): {}\n",
-                       n_final, none.empty() ? "none" : none);
+        out += fmt::format(
+            "{}Warning: with {} replications no lever can be shown to act (the test's "
+            "smallest p-value is 2/2^{}); use at least 8.\n",
+            markdown ? "\n" : "", r.replications, r.replications);
+    out += fmt::format(
+        "No effect (every reported metric identical to the baseline's in all {} replications): "
+        "{}\n",
+        n_final, none.empty() ? "none" : none);
     out += fmt::format(
         "{}Not detected (outputs differ, no familywise-significant effect at {} "
         "replications): {}\n",
@@ -634,7 +637,8 @@ std::string effects_report(const EffectsResult& r, bool markdown) {
         "(o) outcome, (p) process; cells: mean paired difference arm - baseline [95% t interval], "
         "* = this cell's own 95% interval excludes 0 (per cell, not familywise); the verdict after "
         "each key is the lever's, over all work streams: it acts when an arm is significant at the "
-        "familywise 5% level (sign-flip max-t test over its metrics, Bonferroni over arms; within a "
+        "familywise 5% level (sign-flip max-t test over its metrics, Bonferroni over arms; within "
+        "a "
         "lever, not across levers).\n",
         markdown ? "\n" : "", r.replications, r.master_seed,
         r.confirm_replications > r.replications

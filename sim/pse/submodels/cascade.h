@@ -37,7 +37,8 @@ struct MechEffect {
 /// MNC's mech_coverage is the maximum over partnerships (mech_effect: the effect of that
 /// partnership's mechanism type); mech_pressure = max over partnerships of monitoring ·
 /// coverage; open_chain / scrutiny_chain mark chains open to any NGO / to a scrutiny NGO. Open:
-/// trust >= the company's access threshold trust::access_threshold (sustained: the access held at handover).
+/// trust >= the company's access threshold trust::access_threshold (sustained: the access held
+/// at handover).
 void phase_chain_flags(const StepContext& ctx, ModelState& st);
 
 /// Phase 7: per supplier (pure, parallel when large), with one uniform u (kCascade) and one
