@@ -7,6 +7,7 @@ const $ = (id) => document.getElementById(id);
 const state = {
   meta: null, fields: {}, controls: {}, scenario: "default", toml: null, scenarioValues: {},
   base: {}, mode: "single", job: null, charts: [], validateTimer: null, lastResult: null,
+  problemsSeq: 0,  // only the newest request may show or clear problems (answers can arrive out of order)
 };
 const YEARS = 52;
 
@@ -169,8 +170,18 @@ function requestBody() {
   return body;
 }
 
+// Starts a request whose answer may show problems; cancels a pending check and outdates older requests.
+function newProblemsRequest() {
+  clearTimeout(state.validateTimer);
+  return ++state.problemsSeq;
+}
+
+function isCurrent(seq) { return seq === state.problemsSeq; }
+
 async function validateNow() {
+  const seq = newProblemsRequest();
   const r = await api("/api/validate", requestBody());
+  if (!isCurrent(seq)) return false;
   showProblems(r.data.problems || (r.data.error ? [{message: r.data.error}] : []));
   return (r.data.problems || []).length === 0 && r.status === 200;
 }
@@ -231,7 +242,9 @@ function applyValues(values) {
 
 async function useToml() {
   const text = $("toml").value;
+  const seq = newProblemsRequest();
   const r = await api("/api/scenario", {toml: text});
+  if (!isCurrent(seq)) return false;
   if (r.status !== 200) {
     showProblems((r.data.problems || [{message: r.data.error}]).map((p) => Object.assign({file: "pasted.toml"}, p,
       {control: p.control && !p.line ? p.control : ""})));
@@ -250,8 +263,10 @@ async function useToml() {
 async function run() {
   $("run").disabled = true;
   try {
+    const seq = newProblemsRequest();
     const r = await api("/api/jobs", requestBody());
     if (r.status !== 202) {
+      if (!isCurrent(seq)) return;
       showProblems(r.data.problems || [{message: r.data.error || `server answered ${r.status}`}]);
       return;
     }
