@@ -140,7 +140,7 @@ struct LocalRun {
 void run_local(const Experiment& e, const SweepOptions& opts, const SweepPlan& plan, std::int64_t first_shard,
                int rank, int size, int threads, const RunIdSource& next, LocalRun& out, const std::function<void()>& on_end) {
     try {
-        ShardWriter shards(plan.parts_dir, plan.fingerprint, e.base.weeks, opts.flush_runs, opts.flush_seconds,
+        ShardWriter shards(plan.parts_dir, plan.fingerprint, e.base.weeks, e.n_runs(), opts.flush_runs, opts.flush_seconds,
                            first_shard + rank, size);
         RunnerOptions ro;
         ro.threads = threads;
@@ -333,11 +333,20 @@ SweepResult run_sweep_mpi(const Experiment& e, const SweepOptions& opts, const M
     std::size_t cursor = 0;
     bool closed = false;  // no more hand-outs: an error somewhere
     const auto& todo = plan.todo;
+    // Hand-outs end at a block boundary of the results file's ChunkLayout while plenty of work
+    // remains, so that a rank runs whole blocks and its shards carry them encoded (the merge then
+    // copies their chunks); near the end they are not extended, to balance the ranks' load.
+    const ChunkLayout layout = ChunkLayout::of(e.n_runs(), e.base.weeks);
     auto take = [&](std::size_t n) {
         std::lock_guard lk(pool_m);
         std::vector<std::int64_t> out;
         if (closed || stopped()) return out;
         n = std::min(n, todo.size() - cursor);
+        if (n > 0 && layout.n_blocks() > 0) {
+            std::size_t end = cursor + n;
+            while (end < todo.size() && layout.block_of(todo[end]) == layout.block_of(todo[end - 1])) ++end;
+            if (todo.size() - end >= static_cast<std::size_t>(2 * size * layout.block_rows)) n = end - cursor;
+        }
         out.assign(todo.begin() + static_cast<std::ptrdiff_t>(cursor), todo.begin() + static_cast<std::ptrdiff_t>(cursor + n));
         cursor += n;
         return out;
@@ -349,13 +358,24 @@ SweepResult run_sweep_mpi(const Experiment& e, const SweepOptions& opts, const M
         return static_cast<std::size_t>(std::max(t, std::min(left / (2 * size), 16 * t)));
     };
     spdlog::info("MPI: {} ranks; rank 0 coordinates and runs; {} run(s) to do", size, todo.size());
+    std::mutex own_m;
+    std::deque<std::int64_t> own;
     std::thread runner([&] {
         run_local(
             e, opts, plan, first_shard, 0, size, threads,
-            [&](std::int64_t& id) {
-                auto one = take(1);
-                if (one.empty()) return false;
-                id = one[0];
+            [&](std::int64_t& id) {  // rank 0's own runs: hand-outs like a worker's, kept in a local queue
+                std::lock_guard lk(own_m);
+                {
+                    std::lock_guard lp(pool_m);
+                    if (closed || stopped()) return false;
+                }
+                if (own.empty()) {
+                    const auto more = take(chunk_for(threads));
+                    own.insert(own.end(), more.begin(), more.end());
+                }
+                if (own.empty()) return false;
+                id = own.front();
+                own.pop_front();
                 return true;
             },
             local, [] {});
@@ -452,9 +472,11 @@ SweepResult run_sweep_mpi(const Experiment& e, const SweepOptions& opts, const M
         try {
             const auto m0 = Clock::now();
             res.file = merge_shards(e, opts, plan.parts_dir);
-            spdlog::debug("MPI: runs took {:.2f} s, merging the shards {:.2f} s",
-                          std::chrono::duration<double>(m0 - t0).count(),
-                          std::chrono::duration<double>(Clock::now() - m0).count());
+            const double merge_s = std::chrono::duration<double>(Clock::now() - m0).count();
+            spdlog::debug("MPI: runs took {:.2f} s, merging the shards {:.2f} s ({:.0f} runs/s; series of {} of {} runs "
+                          "copied as encoded chunks)",
+                          std::chrono::duration<double>(m0 - t0).count(), merge_s,
+                          merge_s > 0 ? static_cast<double>(e.n_runs()) / merge_s : 0.0, res.file.copied, e.n_runs());
         } catch (const std::exception& err) {
             outcome = 1;
             error = err.what();

@@ -58,7 +58,174 @@ EncodedChunk encode_chunk(const void* data, std::size_t nbytes, std::size_t elem
     return c;
 }
 
+/// The inverse of encode_chunk(): `nbytes` of raw data from a stored chunk. Throws IoError if it
+/// does not inflate to exactly nbytes.
+std::vector<unsigned char> decode_chunk(const std::vector<unsigned char>& bytes, std::uint32_t mask, std::size_t nbytes,
+                                        std::size_t elem_size) {
+    std::vector<unsigned char> shuffled;
+    if (mask & (1u << 1)) {
+        shuffled = bytes;
+    } else {
+        shuffled.resize(nbytes);
+        uLongf len = static_cast<uLongf>(nbytes);
+        if (uncompress(shuffled.data(), &len, bytes.data(), static_cast<uLong>(bytes.size())) != Z_OK || len != nbytes)
+            throw IoError("a stored series chunk does not inflate to its size (damaged)");
+    }
+    if (shuffled.size() != nbytes) throw IoError("a stored series chunk has the wrong size (damaged)");
+    if (mask & 1u) return shuffled;  // shuffle skipped
+    std::vector<unsigned char> out(nbytes);
+    const std::size_t n = nbytes / elem_size;
+    if (elem_size <= 1 || n <= 1) return shuffled;
+    for (std::size_t j = 0; j < elem_size; ++j)
+        for (std::size_t i = 0; i < n; ++i) out[i * elem_size + j] = shuffled[j * n + i];
+    std::memcpy(out.data() + n * elem_size, shuffled.data() + n * elem_size, nbytes - n * elem_size);
+    return out;
+}
+
+/// The rows of one block in the file's memory layout: series[k][row * W + week] (NaN = fill)
+/// and pipe[row][week][stage] (0 = fill), padded to whole pipeline chunks.
+struct BlockBuf {
+    std::vector<std::vector<double>> series;
+    std::vector<float> pipe;
+    hsize_t filled = 0;  ///< rows written (ResultsWriter)
+    BlockBuf() = default;
+    explicit BlockBuf(const ChunkLayout& L) {
+        const auto W = static_cast<std::size_t>(L.weeks);
+        series.assign(kSeriesCount, std::vector<double>(static_cast<std::size_t>(L.block_rows) * W,
+                                                        std::numeric_limits<double>::quiet_NaN()));
+        const auto prows = (L.block_rows + L.pipe_rows - 1) / L.pipe_rows * L.pipe_rows;
+        pipe.assign(static_cast<std::size_t>(prows) * W * kStageCount, 0.0f);
+    }
+    void put(const ChunkLayout& L, std::size_t row, const RunOutput& out) {
+        const auto W = static_cast<std::size_t>(L.weeks);
+        for (int k = 0; k < kSeriesCount; ++k) {
+            double* dst = series[static_cast<std::size_t>(k)].data() + row * W;
+            for (std::size_t w = 0; w < W; ++w) dst[w] = out.series[w * kSeriesCount + static_cast<std::size_t>(k)];
+        }
+        std::copy(out.pipeline.begin(), out.pipeline.end(), pipe.begin() + static_cast<std::ptrdiff_t>(row * W * kStageCount));
+    }
+    void get(const ChunkLayout& L, std::size_t row, RunOutput& out) const {
+        const auto W = static_cast<std::size_t>(L.weeks);
+        out.weeks = L.weeks;
+        out.series.assign(W * kSeriesCount, 0.0);
+        for (int k = 0; k < kSeriesCount; ++k) {
+            const double* src = series[static_cast<std::size_t>(k)].data() + row * W;
+            for (std::size_t w = 0; w < W; ++w) out.series[w * kSeriesCount + static_cast<std::size_t>(k)] = src[w];
+        }
+        const auto p0 = pipe.begin() + static_cast<std::ptrdiff_t>(row * W * kStageCount);
+        out.pipeline.assign(p0, p0 + static_cast<std::ptrdiff_t>(W * kStageCount));
+    }
+};
+
+/// Chunk i of a block's BlockBuf: where its raw data is, how large, and where it goes.
+struct ChunkRef {
+    int series = -1;  ///< metric index, or -1 for a pipeline chunk
+    hsize_t offset[3] = {0, 0, 0};
+    std::size_t byte0 = 0, nbytes = 0, elem = 0;  ///< within series[series] or pipe
+};
+std::vector<ChunkRef> chunk_refs(const ChunkLayout& L, std::int64_t b) {
+    std::vector<ChunkRef> out;
+    const auto W = static_cast<std::size_t>(L.weeks);
+    const auto row0 = static_cast<hsize_t>(b * L.block_rows);
+    for (int k = 0; k < kSeriesCount; ++k)
+        out.push_back(ChunkRef{k, {row0, 0, 0}, 0, static_cast<std::size_t>(L.block_rows) * W * sizeof(double), sizeof(double)});
+    const std::size_t prow = W * kStageCount, pbytes = static_cast<std::size_t>(L.pipe_rows) * prow * sizeof(float);
+    for (std::int64_t p = 0; p * L.pipe_rows < L.block_rows && b * L.block_rows + p * L.pipe_rows < L.n_runs; ++p)
+        out.push_back(ChunkRef{-1, {row0 + static_cast<hsize_t>(p * L.pipe_rows), 0, 0}, static_cast<std::size_t>(p) * pbytes,
+                               pbytes, sizeof(float)});
+    return out;
+}
+const unsigned char* chunk_data(const BlockBuf& buf, const ChunkRef& c) {
+    const auto* base = c.series >= 0 ? reinterpret_cast<const unsigned char*>(buf.series[static_cast<std::size_t>(c.series)].data())
+                                     : reinterpret_cast<const unsigned char*>(buf.pipe.data());
+    return base + c.byte0;
+}
+unsigned char* chunk_data(BlockBuf& buf, const ChunkRef& c) {
+    return const_cast<unsigned char*>(chunk_data(static_cast<const BlockBuf&>(buf), c));
+}
+
+/// Encode the chunks of several blocks, all chunks in parallel.
+std::vector<EncodedBlock> encode_blocks(const ChunkLayout& L, const std::vector<std::pair<std::int64_t, const BlockBuf*>>& bufs) {
+    std::vector<EncodedBlock> out(bufs.size());
+    struct Job {
+        std::size_t blk, idx;
+        ChunkRef ref;
+    };
+    std::vector<Job> jobs;
+    for (std::size_t i = 0; i < bufs.size(); ++i) {
+        const auto refs = chunk_refs(L, bufs[i].first);
+        out[i].block = bufs[i].first;
+        out[i].chunks.resize(refs.size());
+        out[i].masks.resize(refs.size());
+        for (std::size_t j = 0; j < refs.size(); ++j) jobs.push_back(Job{i, j, refs[j]});
+    }
+    detail::parallel_for(jobs.size(), std::size_t{1}, [&](std::size_t begin, std::size_t end) {
+        for (std::size_t j = begin; j < end; ++j) {
+            const auto& job = jobs[j];
+            auto c = encode_chunk(chunk_data(*bufs[job.blk].second, job.ref), job.ref.nbytes, job.ref.elem);
+            out[job.blk].chunks[job.idx] = std::move(c.bytes);
+            out[job.blk].masks[job.idx] = c.filter_mask;
+        }
+    });
+    return out;
+}
+
 }  // namespace
+
+ChunkLayout ChunkLayout::of(std::int64_t n_runs, int weeks) {
+    ChunkLayout L;
+    L.n_runs = std::max<std::int64_t>(0, n_runs);
+    L.weeks = std::max(0, weeks);
+    L.block_rows = std::max<std::int64_t>(1, std::min<std::int64_t>(L.n_runs, 64));
+    L.pipe_rows = std::max<std::int64_t>(1, std::min<std::int64_t>(L.n_runs, 16));
+    return L;
+}
+std::int64_t ChunkLayout::n_blocks() const {
+    if (n_runs == 0 || weeks == 0) return 0;
+    return (n_runs + block_rows - 1) / block_rows;
+}
+std::int64_t ChunkLayout::rows_in_block(std::int64_t b) const {
+    return std::max<std::int64_t>(0, std::min(block_rows, n_runs - b * block_rows));
+}
+std::size_t ChunkLayout::chunks_in_block(std::int64_t b) const { return chunk_refs(*this, b).size(); }
+
+EncodedBlock encode_block(const ChunkLayout& layout, std::int64_t b, const std::vector<const RunRecord*>& rows) {
+    if (b < 0 || b >= layout.n_blocks()) throw IoError(fmt::format("block {} is outside 0..{}", b, layout.n_blocks() - 1));
+    if (static_cast<std::int64_t>(rows.size()) != layout.rows_in_block(b))
+        throw IoError(fmt::format("block {} holds {} runs, not {}", b, layout.rows_in_block(b), rows.size()));
+    BlockBuf buf(layout);
+    const auto W = static_cast<std::size_t>(layout.weeks);
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        const RunRecord* r = rows[i];
+        if (r == nullptr) continue;
+        if (r->run_id != b * layout.block_rows + static_cast<std::int64_t>(i))
+            throw IoError(fmt::format("row {} of block {} is run {}, not run {}", i, b, r->run_id,
+                                      b * layout.block_rows + static_cast<std::int64_t>(i)));
+        if (r->status != RunStatus::kDone) continue;
+        if (r->output.series.size() != W * kSeriesCount || r->output.pipeline.size() != W * kStageCount)
+            throw IoError(fmt::format("run {} has {} week(s) of results, but the file holds {} weeks", r->run_id,
+                                      r->output.weeks, layout.weeks));
+        buf.put(layout, i, r->output);
+    }
+    return std::move(encode_blocks(layout, {{b, &buf}}).front());
+}
+
+void decode_block(const ChunkLayout& layout, const EncodedBlock& blk, const std::vector<RunRecord*>& recs) {
+    const auto refs = chunk_refs(layout, blk.block);
+    if (blk.chunks.size() != refs.size() || blk.masks.size() != refs.size())
+        throw IoError(fmt::format("block {} holds {} chunks, not {} (damaged)", blk.block, blk.chunks.size(), refs.size()));
+    BlockBuf buf(layout);
+    for (std::size_t j = 0; j < refs.size(); ++j) {
+        const auto raw = decode_chunk(blk.chunks[j], blk.masks[j], refs[j].nbytes, refs[j].elem);
+        std::memcpy(chunk_data(buf, refs[j]), raw.data(), raw.size());
+    }
+    for (RunRecord* r : recs) {
+        if (layout.block_of(r->run_id) != blk.block || r->run_id < 0)
+            throw IoError(fmt::format("run {} is not in block {}", r->run_id, blk.block));
+        if (r->status == RunStatus::kDone)
+            buf.get(layout, static_cast<std::size_t>(r->run_id - blk.block * layout.block_rows), r->output);
+    }
+}
 
 std::string utc_now_text() {
     const auto t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
@@ -102,92 +269,126 @@ struct ResultsWriter::Impl {
     std::map<std::int64_t, NetworkTable> networks;  // run -> its rows (written sorted at finalize)
 
     /// Series and pipeline rows are assembled in memory, one block of series-chunk rows at a
-    /// time (rows [b * block_rows, ...)); a block whose rows have all been written (or every
-    /// block, at finalize) is encoded on all cores (encode_chunk(), oneTBB) and stored with
+    /// time (rows [b * block_rows, ...), ChunkLayout); a block whose rows have all been written
+    /// (or every block, at finalize) is encoded on all cores (encode_blocks()) and stored with
     /// H5Dwrite_chunk: no chunk is compressed twice, no row passes through HDF5's chunk cache,
-    /// and the data read back is exactly what per-row H5Dwrite calls stored before.
-    struct Block {
-        std::vector<std::vector<double>> series;  ///< [metric][row * W + week], NaN = fill
-        std::vector<float> pipe;                  ///< [row][week][stage], 0 = fill
-        hsize_t filled = 0;                       ///< rows written
-    };
-    hsize_t block_rows = 1, pipe_chunk_rows = 1;
-    std::map<hsize_t, Block> blocks;   ///< blocks being filled
-    std::vector<std::pair<hsize_t, Block>> complete_blocks;  ///< waiting to be encoded and written
+    /// and the data read back is exactly what per-row H5Dwrite calls stored before. Blocks that
+    /// arrive encoded (write_block(), from sweep shards) are stored as they are.
+    ChunkLayout layout;
+    std::map<std::int64_t, BlockBuf> blocks;   ///< blocks being filled
+    std::vector<std::pair<std::int64_t, BlockBuf>> complete_blocks;  ///< waiting to be encoded and written
 
-    hsize_t rows_in_block(hsize_t b) const {
-        const auto N = static_cast<hsize_t>(meta.n_runs);
-        return std::min(block_rows, N - b * block_rows);
-    }
-    Block& block_for(hsize_t b) {
+    BlockBuf& block_for(std::int64_t b) {
         auto it = blocks.find(b);
         if (it != blocks.end()) return it->second;
-        const auto W = static_cast<std::size_t>(meta.weeks);
-        Block blk;
-        blk.series.assign(kSeriesCount, std::vector<double>(block_rows * W, std::numeric_limits<double>::quiet_NaN()));
-        const hsize_t pipe_rows = (block_rows + pipe_chunk_rows - 1) / pipe_chunk_rows * pipe_chunk_rows;  // whole chunks
-        blk.pipe.assign(pipe_rows * W * kStageCount, 0.0f);
-        return blocks.emplace(b, std::move(blk)).first->second;
+        return blocks.emplace(b, BlockBuf(layout)).first->second;
+    }
+    void store_encoded(const EncodedBlock& e) {
+        const auto refs = chunk_refs(layout, e.block);
+        if (e.chunks.size() != refs.size() || e.masks.size() != refs.size())
+            throw IoError(fmt::format("block {} holds {} chunks, not {} (damaged)", e.block, e.chunks.size(), refs.size()));
+        for (std::size_t j = 0; j < refs.size(); ++j)
+            check(H5Dwrite_chunk(refs[j].series >= 0 ? series_ds[static_cast<std::size_t>(refs[j].series)].get() : pipeline_ds.get(),
+                                 H5P_DEFAULT, e.masks[j], refs[j].offset, e.chunks[j].size(), e.chunks[j].data()),
+                  "writing series");
     }
     /// Encode (in parallel) and write every complete block.
     void write_blocks() {
         if (complete_blocks.empty()) return;
-        const auto W = static_cast<std::size_t>(meta.weeks);
-        const std::size_t pipes_per_block = (block_rows + pipe_chunk_rows - 1) / pipe_chunk_rows;
-        const std::size_t jobs_per_block = kSeriesCount + pipes_per_block;
-        struct Job {
-            hid_t ds;
-            hsize_t offset[3];
-            const void* data;
-            std::size_t nbytes, elem;
-            EncodedChunk out;
-        };
-        std::vector<Job> jobs;
-        jobs.reserve(complete_blocks.size() * jobs_per_block);
-        for (auto& [b, blk] : complete_blocks) {
-            const hsize_t row0 = b * block_rows;
-            for (int k = 0; k < kSeriesCount; ++k)
-                jobs.push_back(Job{series_ds[k].get(), {row0, 0, 0}, blk.series[k].data(), block_rows * W * sizeof(double),
-                                   sizeof(double), {}});
-            const std::size_t prow = W * kStageCount;
-            for (std::size_t p = 0; p < pipes_per_block && row0 + p * pipe_chunk_rows < static_cast<hsize_t>(meta.n_runs); ++p)
-                jobs.push_back(Job{pipeline_ds.get(), {row0 + p * pipe_chunk_rows, 0, 0}, blk.pipe.data() + p * pipe_chunk_rows * prow,
-                                   pipe_chunk_rows * prow * sizeof(float), sizeof(float), {}});
-        }
-        detail::parallel_for(jobs.size(), std::size_t{1}, [&](std::size_t begin, std::size_t end) {
-            for (std::size_t j = begin; j < end; ++j) jobs[j].out = encode_chunk(jobs[j].data, jobs[j].nbytes, jobs[j].elem);
-        });
-        for (auto& j : jobs)
-            check(H5Dwrite_chunk(j.ds, H5P_DEFAULT, j.out.filter_mask, j.offset, j.out.bytes.size(), j.out.bytes.data()),
-                  "writing series");
+        std::vector<std::pair<std::int64_t, const BlockBuf*>> bufs;
+        for (auto& [b, blk] : complete_blocks) bufs.emplace_back(b, &blk);
+        for (const auto& e : encode_blocks(layout, bufs)) store_encoded(e);
         complete_blocks.clear();
     }
-    void block_done(hsize_t b) {
+    void block_done(std::int64_t b) {
         auto it = blocks.find(b);
         complete_blocks.emplace_back(b, std::move(it->second));
         blocks.erase(it);
         const auto cores = static_cast<std::size_t>(detail::hardware_threads());
         if (complete_blocks.size() >= std::max<std::size_t>(4, 2 * cores)) write_blocks();
     }
+    /// Everything of a run but its series and pipeline rows; true if the run has outputs.
+    bool store_run(RunRecord& rec) {
+        if (rec.run_id < 0 || rec.run_id >= meta.n_runs) throw IoError(fmt::format("run id {} out of range", rec.run_id));
+        const auto i = static_cast<std::size_t>(rec.run_id);
+        if (written[i]) throw IoError(fmt::format("run {} was written twice", rec.run_id));
+        design_point[i] = rec.design_point;
+        replication[i] = rec.replication;
+        seed[i] = rec.seed;
+        status[i] = static_cast<std::int8_t>(rec.status);
+        error[i] = rec.error;
+        wall[i] = rec.wall_seconds;
+        written[i] = 1;
+        if (rec.status == RunStatus::kDone && meta.weeks > 0) {
+            const auto& out = rec.output;
+            if (out.summary.size() != static_cast<std::size_t>(kSummaryCount))
+                throw IoError(fmt::format("run {} has {} summary values, not {}", rec.run_id, out.summary.size(), kSummaryCount));
+            for (int k = 0; k < kSummaryCount; ++k) summary[static_cast<std::size_t>(k)][i] = out.summary[static_cast<std::size_t>(k)];
+            pending_events[rec.run_id] = Pending{std::move(rec.output.events), std::move(rec.output.tables)};
+            return true;
+        }
+        pending_events[rec.run_id] = {};
+        return false;
+    }
 
-    /// Event rows waiting to be appended (one H5Dwrite per column and block, not per run).
-    static constexpr std::size_t kEventBlockRows = 65536;
+    /// Event rows waiting to be appended: whole chunks (kEventChunkRows) are encoded on all
+    /// cores and stored with H5Dwrite_chunk once kEventBlockRows rows are waiting; the rest at
+    /// finalize.
+    static constexpr hsize_t kEventChunkRows = 65536;
+    static constexpr std::size_t kEventBlockRows = 4 * kEventChunkRows;
     std::vector<std::int64_t> evb_run, evb_org;
     std::vector<std::int32_t> evb_week, evb_ngo;
     std::vector<std::uint8_t> evb_type, evb_from, evb_to;
-    void write_event_block() {
-        if (evb_run.empty()) return;
-        append(ev_run, H5T_NATIVE_INT64, evb_run);
-        append(ev_week, H5T_NATIVE_INT32, evb_week);
-        append(ev_ngo, H5T_NATIVE_INT32, evb_ngo);
-        append(ev_org, H5T_NATIVE_INT64, evb_org);
-        append(ev_type, H5T_NATIVE_UINT8, evb_type);
-        append(ev_from, H5T_NATIVE_UINT8, evb_from);
-        append(ev_to, H5T_NATIVE_UINT8, evb_to);
-        n_events += evb_run.size();
-        for (auto* v : {&evb_run, &evb_org}) v->clear();
-        for (auto* v : {&evb_week, &evb_ngo}) v->clear();
-        for (auto* v : {&evb_type, &evb_from, &evb_to}) v->clear();
+    void write_event_block(bool final) {
+        const std::size_t rows = final ? evb_run.size() : evb_run.size() / kEventChunkRows * kEventChunkRows;
+        if (rows == 0) return;
+        append_columns({{ev_run.get(), evb_run.data(), 8}, {ev_week.get(), evb_week.data(), 4}, {ev_ngo.get(), evb_ngo.data(), 4},
+                        {ev_org.get(), evb_org.data(), 8}, {ev_type.get(), evb_type.data(), 1},
+                        {ev_from.get(), evb_from.data(), 1}, {ev_to.get(), evb_to.data(), 1}},
+                       n_events, rows, kEventChunkRows, "events");
+        n_events += rows;
+        const auto drop = [rows](auto& v) { v.erase(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(rows)); };
+        drop(evb_run), drop(evb_org), drop(evb_week), drop(evb_ngo), drop(evb_type), drop(evb_from), drop(evb_to);
+    }
+
+    /// One column of rows to append (append_columns()): its dataset, raw data, element size.
+    struct ColumnData {
+        hid_t ds;
+        const void* data;
+        std::size_t elem;
+    };
+    /// Append `rows` rows of every column at row `start` (a multiple of `chunk`, the datasets'
+    /// chunk size): the chunks are encoded like the datasets' filters would (shuffle, deflate 4)
+    /// on all cores and stored with H5Dwrite_chunk; a last, partial chunk is padded (HDF5 stores
+    /// edge chunks whole and reads only rows inside the extent).
+    void append_columns(const std::vector<ColumnData>& cols, hsize_t start, std::size_t rows, hsize_t chunk,
+                        const char* what) {
+        const std::size_t per_col = (rows + chunk - 1) / chunk;
+        std::vector<EncodedChunk> out(cols.size() * per_col);
+        detail::parallel_for(out.size(), std::size_t{1}, [&](std::size_t begin, std::size_t end) {
+            for (std::size_t j = begin; j < end; ++j) {
+                const auto& c = cols[j / per_col];
+                const std::size_t k = j % per_col, r0 = k * chunk, n = std::min<std::size_t>(chunk, rows - r0);
+                const auto* src = static_cast<const unsigned char*>(c.data) + r0 * c.elem;
+                if (n == chunk) {
+                    out[j] = encode_chunk(src, n * c.elem, c.elem);
+                } else {
+                    std::vector<unsigned char> padded(chunk * c.elem, 0);
+                    std::memcpy(padded.data(), src, n * c.elem);
+                    out[j] = encode_chunk(padded.data(), padded.size(), c.elem);
+                }
+            }
+        });
+        const hsize_t total = start + rows;
+        for (std::size_t i = 0; i < cols.size(); ++i) {
+            check(H5Dset_extent(cols[i].ds, &total), std::string("extending ") + what);
+            for (std::size_t k = 0; k < per_col; ++k) {
+                const hsize_t offset = start + k * chunk;
+                const auto& e = out[i * per_col + k];
+                check(H5Dwrite_chunk(cols[i].ds, H5P_DEFAULT, e.filter_mask, &offset, e.bytes.size(), e.bytes.data()),
+                      std::string("writing ") + what);
+            }
+        }
     }
 
     void write_networks() {
@@ -225,7 +426,9 @@ struct ResultsWriter::Impl {
         networks.clear();
     }
 
-    H make_event_ds(hid_t group, const char* name, hid_t type) { return make_ext_ds(group, name, type, "events/", 65536); }
+    H make_event_ds(hid_t group, const char* name, hid_t type) {
+        return make_ext_ds(group, name, type, "events/", kEventChunkRows);
+    }
     /// An extendable 1-d dataset (shuffle + deflate 4) of `chunk` elements per chunk.
     H make_ext_ds(hid_t group, const char* name, hid_t type, const std::string& where, hsize_t chunk) {
         const hsize_t zero = 0, unlimited = H5S_UNLIMITED;
@@ -238,18 +441,6 @@ struct ResultsWriter::Impl {
                        "creating " + where + name);
     }
 
-    template <class T>
-    void append(H& ds, hid_t type, const std::vector<T>& v) { append_at(ds, type, v, n_events); }
-    template <class T>
-    void append_at(H& ds, hid_t type, const std::vector<T>& v, hsize_t start) {
-        const hsize_t count = v.size(), total = start + v.size();
-        check(H5Dset_extent(ds.get(), &total), "extending events");
-        H fspace(H5Dget_space(ds.get()), H5Sclose);
-        H5Sselect_hyperslab(fspace.get(), H5S_SELECT_SET, &start, nullptr, &count, nullptr);
-        H mspace(H5Screate_simple(1, &count, nullptr), H5Sclose);
-        check(H5Dwrite(ds.get(), type, mspace.get(), fspace.get(), H5P_DEFAULT, v.data()), "writing events");
-    }
-
     void flush_events(std::int64_t run, const std::vector<Event>& evs) {
         for (const auto& e : evs) {
             evb_run.push_back(run);
@@ -260,7 +451,7 @@ struct ResultsWriter::Impl {
             evb_from.push_back(static_cast<std::uint8_t>(e.from));
             evb_to.push_back(static_cast<std::uint8_t>(e.to));
         }
-        if (evb_run.size() >= kEventBlockRows) write_event_block();
+        if (evb_run.size() >= kEventBlockRows) write_event_block(false);
     }
 
     /// Table rows waiting to be appended (row-major) with their run ids: rows are appended in
@@ -277,23 +468,23 @@ struct ResultsWriter::Impl {
             const auto& v = tables[t];
             tab_buf[t].insert(tab_buf[t].end(), v.begin(), v.end());
             tab_buf_run[t].insert(tab_buf_run[t].end(), v.size() / cols, run);
-            if (tab_buf_run[t].size() >= kTableBlockRows) write_table_block(t);
+            if (tab_buf_run[t].size() >= kTableBlockRows) write_table_block(t, false);
         }
     }
 
-    void write_table_block(int t) {
+    void write_table_block(int t, bool final) {
         const auto cols = static_cast<std::size_t>(kTableSpecs[t].column_count);
-        const std::size_t rows = tab_buf_run[t].size();
+        const std::size_t rows = final ? tab_buf_run[t].size() : tab_buf_run[t].size() / kTableChunkRows * kTableChunkRows;
         if (rows == 0) return;
-        append_at(tab_ds[t][0], H5T_NATIVE_INT64, tab_buf_run[t], tab_rows[t]);
-        std::vector<double> col(rows);
-        for (std::size_t c = 0; c < cols; ++c) {
-            for (std::size_t r = 0; r < rows; ++r) col[r] = tab_buf[t][r * cols + c];
-            append_at(tab_ds[t][c + 1], H5T_NATIVE_DOUBLE, col, tab_rows[t]);
-        }
+        std::vector<std::vector<double>> col(cols, std::vector<double>(rows));
+        for (std::size_t r = 0; r < rows; ++r)
+            for (std::size_t c = 0; c < cols; ++c) col[c][r] = tab_buf[t][r * cols + c];
+        std::vector<ColumnData> data{{tab_ds[t][0].get(), tab_buf_run[t].data(), sizeof(std::int64_t)}};
+        for (std::size_t c = 0; c < cols; ++c) data.push_back({tab_ds[t][c + 1].get(), col[c].data(), sizeof(double)});
+        append_columns(data, tab_rows[t], rows, kTableChunkRows, "tables");
         tab_rows[t] += rows;
-        tab_buf[t].clear();
-        tab_buf_run[t].clear();
+        tab_buf[t].erase(tab_buf[t].begin(), tab_buf[t].begin() + static_cast<std::ptrdiff_t>(rows * cols));
+        tab_buf_run[t].erase(tab_buf_run[t].begin(), tab_buf_run[t].begin() + static_cast<std::ptrdiff_t>(rows));
     }
 
     void drain_events(bool all) {
@@ -381,8 +572,8 @@ ResultsWriter::ResultsWriter(std::filesystem::path target, ResultsMeta meta, boo
     {  // series
         m.series_group = make_group(m.file.get(), "series");
         const hsize_t dims[2] = {static_cast<hsize_t>(N), static_cast<hsize_t>(W)};
-        const hsize_t chunk[2] = {std::max<hsize_t>(1, std::min<hsize_t>(N, 64)), static_cast<hsize_t>(std::max(1, W))};
-        m.block_rows = chunk[0];
+        m.layout = ChunkLayout::of(m.meta.n_runs, W);
+        const hsize_t chunk[2] = {static_cast<hsize_t>(m.layout.block_rows), static_cast<hsize_t>(std::max(1, W))};
         for (const auto& spec : kSeriesSpecs) {
             H space(H5Screate_simple(2, dims, nullptr), H5Sclose);
             H plist(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
@@ -403,8 +594,7 @@ ResultsWriter::ResultsWriter(std::filesystem::path target, ResultsMeta meta, boo
             m.series_ds.push_back(std::move(d));
         }
         const hsize_t pdims[3] = {static_cast<hsize_t>(N), static_cast<hsize_t>(W), kStageCount};
-        const hsize_t pchunk[3] = {std::max<hsize_t>(1, std::min<hsize_t>(N, 16)), static_cast<hsize_t>(std::max(1, W)), kStageCount};
-        m.pipe_chunk_rows = pchunk[0];
+        const hsize_t pchunk[3] = {static_cast<hsize_t>(m.layout.pipe_rows), static_cast<hsize_t>(std::max(1, W)), kStageCount};
         H space(H5Screate_simple(3, pdims, nullptr), H5Sclose);
         H plist(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
         if (N > 0 && W > 0) {
@@ -469,41 +659,42 @@ ResultsWriter::~ResultsWriter() {
 
 void ResultsWriter::write_run(RunRecord rec) {
     auto& m = *impl_;
-    if (rec.run_id < 0 || rec.run_id >= m.meta.n_runs) throw IoError(fmt::format("run id {} out of range", rec.run_id));
-    const auto i = static_cast<std::size_t>(rec.run_id);
-    if (m.written[i]) throw IoError(fmt::format("run {} was written twice", rec.run_id));
-    m.design_point[i] = rec.design_point;
-    m.replication[i] = rec.replication;
-    m.seed[i] = rec.seed;
-    m.status[i] = static_cast<std::int8_t>(rec.status);
-    m.error[i] = rec.error;
-    m.wall[i] = rec.wall_seconds;
-    m.written[i] = 1;
     const int W = m.meta.weeks;
     if (rec.status == RunStatus::kDone && W > 0) {
         const auto& out = rec.output;
-        if (out.weeks != W || out.summary.size() != static_cast<std::size_t>(kSummaryCount) ||
-            out.series.size() != static_cast<std::size_t>(W) * kSeriesCount ||
+        if (out.weeks != W || out.series.size() != static_cast<std::size_t>(W) * kSeriesCount ||
             out.pipeline.size() != static_cast<std::size_t>(W) * kStageCount)
             throw IoError(fmt::format("run {} produced {} week(s) of results, but the file holds {} weeks", rec.run_id,
                                       out.weeks, W));
-        for (int k = 0; k < kSummaryCount; ++k) m.summary[k][i] = out.summary[k];
-        auto& blk = m.block_for(i / m.block_rows);
-        const std::size_t row = i % m.block_rows;
-        const auto Wz = static_cast<std::size_t>(W);
-        for (int k = 0; k < kSeriesCount; ++k) {
-            double* dst = blk.series[k].data() + row * Wz;
-            for (std::size_t w = 0; w < Wz; ++w) dst[w] = out.series[w * kSeriesCount + static_cast<std::size_t>(k)];
-        }
-        std::copy(out.pipeline.begin(), out.pipeline.end(), blk.pipe.begin() + static_cast<std::ptrdiff_t>(row * Wz * kStageCount));
-        m.pending_events[rec.run_id] = Impl::Pending{std::move(rec.output.events), std::move(rec.output.tables)};
-    } else {
-        m.pending_events[rec.run_id] = {};
     }
+    const std::int64_t id = rec.run_id;
+    if (id >= 0 && id < m.meta.n_runs && !m.written[static_cast<std::size_t>(id)] && rec.status == RunStatus::kDone && W > 0)
+        m.block_for(m.layout.block_of(id)).put(m.layout, static_cast<std::size_t>(id % m.layout.block_rows), rec.output);
+    m.store_run(rec);  // checks the id and a second write before anything else is kept
     if (W > 0) {  // the row is complete (a failed run's row keeps the fill values)
-        const hsize_t b = i / m.block_rows;
-        if (++m.block_for(b).filled == m.rows_in_block(b)) m.block_done(b);
+        const auto b = m.layout.block_of(id);
+        if (static_cast<std::int64_t>(++m.block_for(b).filled) == m.layout.rows_in_block(b)) m.block_done(b);
     }
+    m.drain_events(false);
+}
+
+void ResultsWriter::write_block(const EncodedBlock& blk, std::vector<RunRecord> runs) {
+    auto& m = *impl_;
+    const auto& L = m.layout;
+    if (blk.block < 0 || blk.block >= L.n_blocks())
+        throw IoError(fmt::format("block {} is outside this file's {} blocks", blk.block, L.n_blocks()));
+    if (static_cast<std::int64_t>(runs.size()) != L.rows_in_block(blk.block) || m.blocks.count(blk.block))
+        throw IoError(fmt::format("block {} must be stored with its {} runs, none written before", blk.block,
+                                  L.rows_in_block(blk.block)));
+    std::sort(runs.begin(), runs.end(), [](const auto& a, const auto& b) { return a.run_id < b.run_id; });
+    for (std::size_t i = 0; i < runs.size(); ++i) {
+        const auto id = blk.block * L.block_rows + static_cast<std::int64_t>(i);
+        if (runs[i].run_id != id || m.written[static_cast<std::size_t>(id)])
+            throw IoError(fmt::format("block {} must be stored with its {} runs, none written before", blk.block,
+                                      L.rows_in_block(blk.block)));
+    }
+    m.store_encoded(blk);
+    for (auto& r : runs) m.store_run(r);
     m.drain_events(false);
 }
 
@@ -533,8 +724,8 @@ void ResultsWriter::finalize() {
     auto& m = *impl_;
     try {
         m.drain_events(true);
-        m.write_event_block();
-        for (int t = 0; t < kTableCount; ++t) m.write_table_block(t);
+        m.write_event_block(true);
+        for (int t = 0; t < kTableCount; ++t) m.write_table_block(t, true);
         for (auto& [b, blk] : m.blocks) m.complete_blocks.emplace_back(b, std::move(blk));
         m.blocks.clear();
         m.write_blocks();

@@ -50,6 +50,49 @@ struct RunRecord {
     RunOutput output;  ///< empty series when failed
 };
 
+/// How a results file of `n_runs` runs of `weeks` weeks chunks its series: /series/<metric>
+/// in chunks of `block_rows` runs x all weeks, /series/pipeline in chunks of `pipe_rows` runs x
+/// all weeks x all stages. A *block* is the runs of one series chunk, rows
+/// [b * block_rows, min((b + 1) * block_rows, n_runs)); the pipeline chunks that start inside it
+/// belong to it (block_rows is a multiple of pipe_rows, or there is one block). Empty (no blocks)
+/// when n_runs or weeks is 0, as such files have no chunked series.
+struct ChunkLayout {
+    std::int64_t n_runs = 0;
+    int weeks = 0;
+    std::int64_t block_rows = 1;  ///< runs per series chunk: min(n_runs, 64)
+    std::int64_t pipe_rows = 1;   ///< runs per pipeline chunk: min(n_runs, 16)
+    /// The layout ResultsWriter uses for `n_runs` runs of `weeks` weeks (n_runs, weeks >= 0).
+    static ChunkLayout of(std::int64_t n_runs, int weeks);
+    [[nodiscard]] std::int64_t n_blocks() const;
+    [[nodiscard]] std::int64_t block_of(std::int64_t run_id) const { return run_id / block_rows; }
+    /// Runs in block b (block_rows, or fewer for the last block).
+    [[nodiscard]] std::int64_t rows_in_block(std::int64_t b) const;
+    /// Chunks stored for block b: one per series metric, then its pipeline chunks.
+    [[nodiscard]] std::size_t chunks_in_block(std::int64_t b) const;
+};
+
+/// The series and pipeline chunks of one block of runs, encoded exactly as the results file's
+/// filters (shuffle, then deflate level 4) would encode them, ready for H5Dwrite_chunk. Shards
+/// of a sweep carry whole blocks encoded like this, so that assembling the results file copies
+/// them byte for byte instead of inflating and compressing them again.
+struct EncodedBlock {
+    std::int64_t block = -1;
+    std::vector<std::vector<unsigned char>> chunks;  ///< ChunkLayout::chunks_in_block(block) chunks
+    std::vector<std::uint32_t> masks;                ///< HDF5 filter mask per chunk (bit 1: deflate skipped)
+};
+
+/// Encode block `b` of `layout` from its runs: `rows[i]` is the run with id
+/// b * block_rows + i (size rows_in_block(b)); a run that failed (or a null pointer) keeps the
+/// fill values (NaN in series, 0 in the pipeline), as in a file written run by run. Chunks are
+/// encoded on all cores. Throws IoError if a row is missing, has another run id or holds a
+/// number of weeks other than layout.weeks.
+EncodedBlock encode_block(const ChunkLayout& layout, std::int64_t b, const std::vector<const RunRecord*>& rows);
+
+/// The inverse of encode_block() for the runs of `recs` that are done: fills their
+/// output.series and output.pipeline (RunOutput layout) from `blk`. Records of other blocks
+/// are an error. Throws IoError if a chunk does not inflate to its expected size (damaged).
+void decode_block(const ChunkLayout& layout, const EncodedBlock& blk, const std::vector<RunRecord*>& recs);
+
 /// A varied parameter of a design (one /design column).
 struct DesignColumn {
     std::string key;              ///< scenario key, e.g. "ngo[*].dedicated_fte"
@@ -90,6 +133,12 @@ public:
     /// Store one run (row run_id). Events are buffered and written in run order.
     /// Throws IoError on HDF5 failure (e.g. disk full).
     void write_run(RunRecord rec);
+    /// Store the runs of one whole block (ChunkLayout::of(n_runs, weeks)) with its series and
+    /// pipeline chunks already encoded (encode_block()): the chunks are stored as they are, the
+    /// runs' other outputs as write_run() would store them (their series and pipeline, if
+    /// present, are ignored). `runs` must be exactly the block's runs, none written before.
+    /// Throws IoError otherwise or on HDF5 failure.
+    void write_block(const EncodedBlock& blk, std::vector<RunRecord> runs);
     /// Store the generated organisation network of run `run_id` (vertices with their OrgKind,
     /// undirected edges with their TieKind) in /network. Optional; call at most once per run,
     /// in any order, before finalize(); rows are written sorted by run. Throws IoError if the run

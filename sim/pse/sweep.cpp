@@ -317,19 +317,34 @@ std::vector<std::int64_t> parse_run_selection(const std::string& spec, std::int6
 
 void write_shard(const std::filesystem::path& path, std::vector<RunRecord>& records, int weeks,
                  const std::string& fingerprint) {
+    write_shard(path, records, weeks, fingerprint, ChunkLayout{}, {});
+}
+
+void write_shard(const std::filesystem::path& path, std::vector<RunRecord>& records, int weeks,
+                 const std::string& fingerprint, const ChunkLayout& layout, const std::vector<EncodedBlock>& blocks) {
     quiet_hdf5();
+    std::vector<std::int64_t> blocked;  // sorted block numbers
+    for (const auto& b : blocks) blocked.push_back(b.block);
+    std::sort(blocked.begin(), blocked.end());
+    const auto in_block = [&](std::int64_t id) {
+        return !blocked.empty() && std::binary_search(blocked.begin(), blocked.end(), layout.block_of(id));
+    };
     std::sort(records.begin(), records.end(), [](const auto& a, const auto& b) { return a.run_id < b.run_id; });
     const auto tmp = std::filesystem::path(path.string() + ".tmp");
     try {
         H f = checked(H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose, "creating " + tmp.string());
         const std::size_t n = records.size();
+        std::vector<std::int64_t> series_row(n, -1);  // row in the series/pipeline datasets; -1: in an encoded block
+        std::size_t n_rows = 0;
+        for (std::size_t i = 0; i < n; ++i)
+            if (!in_block(records[i].run_id)) series_row[i] = static_cast<std::int64_t>(n_rows++);
         std::vector<std::int64_t> id(n), dp(n), rep(n), nev(n);
         std::vector<std::uint64_t> seed(n);
         std::vector<std::int8_t> status(n);
         std::vector<std::string> err(n);
         std::vector<double> wall(n), summary(n * kSummaryCount, std::numeric_limits<double>::quiet_NaN()),
-            series(n * static_cast<std::size_t>(weeks) * kSeriesCount, std::numeric_limits<double>::quiet_NaN());
-        std::vector<float> pipe(n * static_cast<std::size_t>(weeks) * kStageCount, 0.0f);
+            series(n_rows * static_cast<std::size_t>(weeks) * kSeriesCount, std::numeric_limits<double>::quiet_NaN());
+        std::vector<float> pipe(n_rows * static_cast<std::size_t>(weeks) * kStageCount, 0.0f);
         std::vector<std::int64_t> ev_org;
         std::vector<std::int32_t> ev_week, ev_ngo;
         std::vector<std::uint8_t> ev_type, ev_from, ev_to;
@@ -354,10 +369,12 @@ void write_shard(const std::filesystem::path& path, std::vector<RunRecord>& reco
             nev[i] = static_cast<std::int64_t>(r.output.events.size());
             if (r.status == RunStatus::kDone) {
                 std::copy(r.output.summary.begin(), r.output.summary.end(), summary.begin() + static_cast<std::ptrdiff_t>(i * kSummaryCount));
-                std::copy(r.output.series.begin(), r.output.series.end(),
-                          series.begin() + static_cast<std::ptrdiff_t>(i * weeks * kSeriesCount));
-                std::copy(r.output.pipeline.begin(), r.output.pipeline.end(),
-                          pipe.begin() + static_cast<std::ptrdiff_t>(i * weeks * kStageCount));
+                if (const auto row = static_cast<std::size_t>(series_row[i]); series_row[i] >= 0) {
+                    std::copy(r.output.series.begin(), r.output.series.end(),
+                              series.begin() + static_cast<std::ptrdiff_t>(row * weeks * kSeriesCount));
+                    std::copy(r.output.pipeline.begin(), r.output.pipeline.end(),
+                              pipe.begin() + static_cast<std::ptrdiff_t>(row * weeks * kStageCount));
+                }
             }
             for (const auto& e : r.output.events) {
                 ev_week.push_back(e.week);
@@ -398,7 +415,34 @@ void write_shard(const std::filesystem::path& path, std::vector<RunRecord>& reco
             write_1d(g, name + "_rows", H5T_NATIVE_INT64, rows);
             write_1d(g, name, H5T_NATIVE_DOUBLE, cells);
         }
+        write_1d(g, "series_row", H5T_NATIVE_INT64, series_row);
+        if (!blocks.empty()) {  // encoded blocks: numbers, chunk counts, sizes, masks, bytes
+            std::vector<std::int64_t> number, count, size;
+            std::vector<std::uint32_t> mask;
+            std::vector<unsigned char> bytes;
+            for (const auto& b : blocks) {
+                std::size_t runs = 0;
+                for (const auto& r : records) runs += layout.block_of(r.run_id) == b.block ? 1 : 0;
+                if (static_cast<std::int64_t>(runs) != layout.rows_in_block(b.block) || b.chunks.size() != b.masks.size() ||
+                    b.chunks.size() != layout.chunks_in_block(b.block))
+                    throw IoError(fmt::format("internal error: block {} is not whole in shard '{}'", b.block, path.string()));
+                number.push_back(b.block);
+                count.push_back(static_cast<std::int64_t>(b.chunks.size()));
+                for (std::size_t c = 0; c < b.chunks.size(); ++c) {
+                    size.push_back(static_cast<std::int64_t>(b.chunks[c].size()));
+                    mask.push_back(b.masks[c]);
+                    bytes.insert(bytes.end(), b.chunks[c].begin(), b.chunks[c].end());
+                }
+            }
+            write_1d(g, "block_number", H5T_NATIVE_INT64, number);
+            write_1d(g, "block_chunks", H5T_NATIVE_INT64, count);
+            write_1d(g, "chunk_size", H5T_NATIVE_INT64, size);
+            write_1d(g, "chunk_mask", H5T_NATIVE_UINT32, mask);
+            write_1d_plain(g, "chunk_bytes", H5T_NATIVE_UINT8, bytes);  // already compressed
+            attr_int(g, "layout_runs", layout.n_runs);
+        }
         attr_string(g, "format", "pse-sim shard");
+        attr_int(g, "shard_version", 2);
         attr_string(g, "fingerprint", fingerprint);
         attr_int(g, "weeks", weeks);
         check(H5Fflush(g, H5F_SCOPE_GLOBAL), "flushing shard");
@@ -450,8 +494,20 @@ std::vector<std::int64_t> read_shard_ids(const std::filesystem::path& path) {
 }
 
 std::vector<RunRecord> read_shard(const std::filesystem::path& path, int weeks) {
+    auto c = read_shard_contents(path, weeks);
+    for (const auto& b : c.blocks) {
+        std::vector<RunRecord*> recs;
+        for (auto& r : c.records)
+            if (c.layout.block_of(r.run_id) == b.block) recs.push_back(&r);
+        decode_block(c.layout, b, recs);
+    }
+    return std::move(c.records);
+}
+
+ShardContents read_shard_contents(const std::filesystem::path& path, int weeks) {
     H f = open_shard(path);
     const hid_t g = f.get();
+    ShardContents out_c;
     const auto id = read_ds<std::int64_t>(g, "run_id", H5T_NATIVE_INT64);
     const auto dp = read_ds<std::int64_t>(g, "design_point", H5T_NATIVE_INT64);
     const auto rep = read_ds<std::int64_t>(g, "replication", H5T_NATIVE_INT64);
@@ -471,8 +527,59 @@ std::vector<RunRecord> read_shard(const std::filesystem::path& path, int weeks) 
     const auto eto = read_ds<std::uint8_t>(g, "ev_to", H5T_NATIVE_UINT8);
     const std::size_t n = id.size();
     const auto W = static_cast<std::size_t>(weeks);
-    if (summary.size() != n * kSummaryCount || series.size() != n * W * kSeriesCount || pipe.size() != n * W * kStageCount)
+    // Version 1 shards (before encoded blocks) hold every run's series as rows.
+    std::vector<std::int64_t> series_row;
+    if (H5Lexists(g, "series_row", H5P_DEFAULT) > 0) {
+        series_row = read_ds<std::int64_t>(g, "series_row", H5T_NATIVE_INT64);
+    } else {
+        series_row.resize(n);
+        std::iota(series_row.begin(), series_row.end(), 0);
+    }
+    std::size_t n_rows = 0;
+    for (const auto r : series_row) n_rows += r >= 0 ? 1 : 0;
+    for (std::size_t i = 0, next = 0; i < series_row.size(); ++i)
+        if (series_row[i] >= 0 && series_row[i] != static_cast<std::int64_t>(next++))
+            throw IoError("shard '" + path.string() + "' is damaged (series rows out of order)");
+    if (series_row.size() != n || summary.size() != n * kSummaryCount || series.size() != n_rows * W * kSeriesCount ||
+        pipe.size() != n_rows * W * kStageCount)
         throw IoError("shard '" + path.string() + "' does not match the experiment (weeks or metrics differ)");
+    if (H5Lexists(g, "block_number", H5P_DEFAULT) > 0) {
+        const auto number = read_ds<std::int64_t>(g, "block_number", H5T_NATIVE_INT64);
+        const auto count = read_ds<std::int64_t>(g, "block_chunks", H5T_NATIVE_INT64);
+        const auto size = read_ds<std::int64_t>(g, "chunk_size", H5T_NATIVE_INT64);
+        const auto mask = read_ds<std::uint32_t>(g, "chunk_mask", H5T_NATIVE_UINT32);
+        const auto bytes = read_ds<unsigned char>(g, "chunk_bytes", H5T_NATIVE_UINT8);
+        out_c.layout = ChunkLayout::of(std::atoll(read_attr_string(g, "layout_runs").c_str()), weeks);
+        const auto damaged = [&] { return IoError("shard '" + path.string() + "' is damaged (encoded blocks disagree)"); };
+        if (count.size() != number.size() || size.size() != mask.size()) throw damaged();
+        std::size_t c = 0, at = 0;
+        for (std::size_t b = 0; b < number.size(); ++b) {
+            if (number[b] < 0 || number[b] >= out_c.layout.n_blocks() || count[b] < 0 ||
+                static_cast<std::size_t>(count[b]) != out_c.layout.chunks_in_block(number[b]) ||
+                c + static_cast<std::size_t>(count[b]) > size.size())
+                throw damaged();
+            EncodedBlock blk;
+            blk.block = number[b];
+            for (std::int64_t k = 0; k < count[b]; ++k, ++c) {
+                if (size[c] < 0 || at + static_cast<std::size_t>(size[c]) > bytes.size()) throw damaged();
+                blk.chunks.emplace_back(bytes.begin() + static_cast<std::ptrdiff_t>(at),
+                                        bytes.begin() + static_cast<std::ptrdiff_t>(at + static_cast<std::size_t>(size[c])));
+                blk.masks.push_back(mask[c]);
+                at += static_cast<std::size_t>(size[c]);
+            }
+            out_c.blocks.push_back(std::move(blk));
+        }
+        if (c != size.size() || at != bytes.size()) throw damaged();
+        // Every run without rows must be in one of the blocks, and every block whole.
+        std::map<std::int64_t, std::int64_t> runs_of;
+        for (std::size_t i = 0; i < n; ++i)
+            if (series_row[i] < 0) ++runs_of[out_c.layout.block_of(id[i])];
+        if (runs_of.size() != out_c.blocks.size()) throw damaged();
+        for (const auto& blk : out_c.blocks)
+            if (runs_of[blk.block] != out_c.layout.rows_in_block(blk.block)) throw damaged();
+    } else if (n_rows != n) {
+        throw IoError("shard '" + path.string() + "' is damaged (runs without series)");
+    }
     // A damaged shard must not make the merge read out of bounds.
     std::int64_t n_ev = 0;
     for (auto c : nev) n_ev = c < 0 || n_ev > INT64_MAX - c ? -1 : n_ev + c;
@@ -494,7 +601,8 @@ std::vector<RunRecord> read_shard(const std::filesystem::path& path, int weeks) 
             throw IoError("shard '" + path.string() + "' is damaged (table sizes disagree)");
     }
     std::array<std::size_t, kTableCount> tab_at{};
-    std::vector<RunRecord> out(n);
+    auto& out = out_c.records;
+    out.resize(n);
     std::size_t e = 0;
     for (std::size_t i = 0; i < n; ++i) {
         auto& r = out[i];
@@ -509,10 +617,13 @@ std::vector<RunRecord> read_shard(const std::filesystem::path& path, int weeks) 
             r.output.weeks = weeks;
             r.output.summary.assign(summary.begin() + static_cast<std::ptrdiff_t>(i * kSummaryCount),
                                     summary.begin() + static_cast<std::ptrdiff_t>((i + 1) * kSummaryCount));
-            r.output.series.assign(series.begin() + static_cast<std::ptrdiff_t>(i * W * kSeriesCount),
-                                   series.begin() + static_cast<std::ptrdiff_t>((i + 1) * W * kSeriesCount));
-            r.output.pipeline.assign(pipe.begin() + static_cast<std::ptrdiff_t>(i * W * kStageCount),
-                                     pipe.begin() + static_cast<std::ptrdiff_t>((i + 1) * W * kStageCount));
+            if (series_row[i] >= 0) {
+                const auto row = static_cast<std::size_t>(series_row[i]);
+                r.output.series.assign(series.begin() + static_cast<std::ptrdiff_t>(row * W * kSeriesCount),
+                                       series.begin() + static_cast<std::ptrdiff_t>((row + 1) * W * kSeriesCount));
+                r.output.pipeline.assign(pipe.begin() + static_cast<std::ptrdiff_t>(row * W * kStageCount),
+                                         pipe.begin() + static_cast<std::ptrdiff_t>((row + 1) * W * kStageCount));
+            }
         }
         for (std::int64_t k = 0; k < nev[i]; ++k, ++e)
             r.output.events.push_back(Event{ew[e], en[e], eo[e], static_cast<EventType>(et[e]), static_cast<Stage>(ef[e]),
@@ -524,7 +635,7 @@ std::vector<RunRecord> read_shard(const std::filesystem::path& path, int weeks) 
             tab_at[t] += cells;
         }
     }
-    return out;
+    return out_c;
 }
 
 std::filesystem::path shard_path(const std::filesystem::path& parts_dir, std::int64_t number) {
@@ -658,8 +769,8 @@ SweepPlan prepare_sweep(const Experiment& e, const SweepOptions& opts) {
     return plan;
 }
 
-ShardWriter::ShardWriter(std::filesystem::path parts_dir, std::string fingerprint, int weeks, std::int64_t flush_runs,
-                         double flush_seconds, std::int64_t first_number, std::int64_t stride)
+ShardWriter::ShardWriter(std::filesystem::path parts_dir, std::string fingerprint, int weeks, std::int64_t n_runs,
+                         std::int64_t flush_runs, double flush_seconds, std::int64_t first_number, std::int64_t stride)
     : parts_dir_(std::move(parts_dir)),
       fingerprint_(std::move(fingerprint)),
       weeks_(weeks),
@@ -667,21 +778,77 @@ ShardWriter::ShardWriter(std::filesystem::path parts_dir, std::string fingerprin
       flush_seconds_(flush_seconds),
       next_number_(first_number),
       stride_(stride),
-      last_flush_(std::chrono::steady_clock::now()) {}
+      last_flush_(std::chrono::steady_clock::now()),
+      layout_(ChunkLayout::of(n_runs, weeks)) {}
 
 void ShardWriter::add(RunRecord&& rec) {
-    buffer_.push_back(std::move(rec));
-    if (static_cast<std::int64_t>(buffer_.size()) >= flush_runs_ ||
+    const auto b = rec.run_id >= 0 && rec.run_id < layout_.n_runs ? layout_.block_of(rec.run_id) : -1;
+    buffer_[b].runs.push_back(std::move(rec));
+    ++buffered_;
+    if (buffered_ >= flush_runs_ ||
         std::chrono::duration<double>(std::chrono::steady_clock::now() - last_flush_).count() >= flush_seconds_)
-        flush();
+        write(false);
 }
 
-void ShardWriter::flush() {
-    if (buffer_.empty()) return;
-    write_shard(shard_path(parts_dir_, next_number_), buffer_, weeks_, fingerprint_);
+void ShardWriter::write(bool all) {
+    if (buffered_ == 0) return;
+    // Whole blocks are encoded; the runs of incomplete blocks are taken as rows when they must be.
+    std::vector<std::int64_t> whole, as_rows;
+    std::int64_t kept = 0;
+    for (auto& [b, p] : buffer_) {
+        const auto n = static_cast<std::int64_t>(p.runs.size());
+        if (b >= 0 && layout_.n_blocks() > 0 && n == layout_.rows_in_block(b)) whole.push_back(b);
+        else if (all || b < 0 || p.waited >= 1) as_rows.push_back(b);
+        else kept += n;
+    }
+    if (kept >= flush_runs_) {  // keeping them would hold flush_runs runs: store them as rows too
+        for (auto& [b, p] : buffer_)
+            if (std::find(whole.begin(), whole.end(), b) == whole.end() && std::find(as_rows.begin(), as_rows.end(), b) == as_rows.end())
+                as_rows.push_back(b);
+        kept = 0;
+    }
+    if (whole.empty() && as_rows.empty()) {  // nothing to write yet: the incomplete blocks wait once
+        for (auto& [b, p] : buffer_) ++p.waited;
+        last_flush_ = std::chrono::steady_clock::now();
+        return;
+    }
+    std::vector<RunRecord> records;
+    std::vector<EncodedBlock> blocks;
+    std::vector<std::vector<const RunRecord*>> rows(whole.size());
+    for (std::size_t i = 0; i < whole.size(); ++i) {
+        auto& runs = buffer_[whole[i]].runs;
+        std::sort(runs.begin(), runs.end(), [](const auto& a, const auto& c) { return a.run_id < c.run_id; });
+        for (const auto& r : runs) rows[i].push_back(&r);
+    }
+    // Encode the whole blocks (each on all cores), then move every chosen run into the shard.
+    for (std::size_t i = 0; i < whole.size(); ++i) blocks.push_back(encode_block(layout_, whole[i], rows[i]));
+    for (const auto b : whole)
+        for (auto& r : buffer_[b].runs) records.push_back(std::move(r));
+    for (const auto b : as_rows)
+        for (auto& r : buffer_[b].runs) records.push_back(std::move(r));
+    try {
+        write_shard(shard_path(parts_dir_, next_number_), records, weeks_, fingerprint_, layout_, blocks);
+    } catch (...) {  // the runs stay buffered
+        std::map<std::int64_t, Pending> back;
+        for (auto& r : records) {
+            const auto b = r.run_id >= 0 && r.run_id < layout_.n_runs ? layout_.block_of(r.run_id) : -1;
+            back[b].runs.push_back(std::move(r));
+        }
+        for (auto& [b, p] : buffer_)
+            for (auto& r : p.runs) back[b].runs.push_back(std::move(r));
+        buffer_ = std::move(back);
+        throw;
+    }
     next_number_ += stride_;
     ++shards_;
-    buffer_.clear();
+    for (const auto b : whole) {
+        runs_in_blocks_ += layout_.rows_in_block(b);
+        buffer_.erase(b);
+    }
+    for (const auto b : as_rows) buffer_.erase(b);
+    for (auto& [b, p] : buffer_) ++p.waited;
+    buffered_ = 0;
+    for (const auto& [b, p] : buffer_) buffered_ += static_cast<std::int64_t>(p.runs.size());
     last_flush_ = std::chrono::steady_clock::now();
 }
 
@@ -746,15 +913,62 @@ MergeTally merge_shards(const Experiment& e, const SweepOptions& opts, const std
     ResultsWriter writer(opts.target, make_meta(e, opts.command_line), opts.overwrite);
     MergeTally tally;
     std::vector<std::uint8_t> written(owner.size(), 0);
+    const ChunkLayout layout = ChunkLayout::of(n_runs, W);
+    double t_read = 0;  // seconds reading shards (for the -v log)
+    const auto m0 = std::chrono::steady_clock::now();
     for (const auto s : order) {
         if (first_id[s] == INT64_MAX) continue;  // every run of it was superseded (or it is empty)
-        for (auto& rec : read_shard(shards[s], W)) {
+        const auto r0 = std::chrono::steady_clock::now();
+        auto contents = read_shard_contents(shards[s], W);
+        t_read += std::chrono::duration<double>(std::chrono::steady_clock::now() - r0).count();
+        auto& recs = contents.records;
+        const auto owned = [&](const RunRecord& rec) {
+            return rec.run_id >= 0 && rec.run_id < n_runs && owner[static_cast<std::size_t>(rec.run_id)] == static_cast<std::int64_t>(s);
+        };
+        const auto take = [&](const RunRecord& rec) {
             const auto u = static_cast<std::size_t>(rec.run_id);
-            if (rec.run_id < 0 || rec.run_id >= n_runs || owner[u] != static_cast<std::int64_t>(s)) continue;
             if (written[u]) throw IoError(fmt::format("shard '{}' holds run {} twice (damaged?)", shards[s].string(), rec.run_id));
             written[u] = 1;
             (rec.status == RunStatus::kDone ? tally.done : tally.failed) += 1;
-            writer.write_run(std::move(rec));
+        };
+        // Encoded blocks: copied as they are when this shard owns every run of the block (the
+        // usual case); otherwise (a failed run of it was run again into a later shard, or the
+        // shard was written for another layout) decoded, and its owned runs written as rows.
+        std::map<std::int64_t, std::vector<std::size_t>> members;  // block -> record indices
+        if (!contents.blocks.empty())
+            for (std::size_t i = 0; i < recs.size(); ++i) {
+                const auto b = contents.layout.block_of(recs[i].run_id);
+                for (const auto& blk : contents.blocks)
+                    if (blk.block == b) {
+                        members[b].push_back(i);
+                        break;
+                    }
+            }
+        std::vector<std::uint8_t> done_rec(recs.size(), 0);
+        for (const auto& blk : contents.blocks) {
+            const auto& idx = members[blk.block];
+            const bool same_layout = contents.layout.n_runs == layout.n_runs;
+            bool all_owned = same_layout;
+            for (const auto i : idx) all_owned = all_owned && owned(recs[i]);
+            if (all_owned) {
+                std::vector<RunRecord> runs;
+                for (const auto i : idx) {
+                    take(recs[i]);
+                    runs.push_back(std::move(recs[i]));
+                    done_rec[i] = 1;
+                }
+                writer.write_block(blk, std::move(runs));
+                tally.copied += static_cast<std::int64_t>(idx.size());
+            } else {
+                std::vector<RunRecord*> ptrs;
+                for (const auto i : idx) ptrs.push_back(&recs[i]);
+                decode_block(contents.layout, blk, ptrs);
+            }
+        }
+        for (std::size_t i = 0; i < recs.size(); ++i) {
+            if (done_rec[i] || !owned(recs[i])) continue;
+            take(recs[i]);
+            writer.write_run(std::move(recs[i]));
         }
     }
     if (tally.done + tally.failed != n_runs)
@@ -767,7 +981,11 @@ MergeTally merge_shards(const Experiment& e, const SweepOptions& opts, const std
         const Model model(scenario_at(e, static_cast<std::size_t>(d)), experiment_seed(e, d, r));
         writer.write_network(id, model.network());
     }
+    const auto f0 = std::chrono::steady_clock::now();
     writer.finalize();
+    const auto f1 = std::chrono::steady_clock::now();
+    spdlog::debug("merge: reading the shards {:.3f} s, storing the runs {:.3f} s, finishing the file {:.3f} s", t_read,
+                  std::chrono::duration<double>(f0 - m0).count() - t_read, std::chrono::duration<double>(f1 - f0).count());
     std::error_code ec;
     std::filesystem::remove_all(parts_dir, ec);
     return tally;
@@ -779,7 +997,7 @@ SweepResult run_sweep(const Experiment& e, const SweepOptions& opts) {
     res.parts_dir = plan.parts_dir;
     res.reused = plan.reused;
     res.retried = plan.retried;
-    ShardWriter shards(plan.parts_dir, plan.fingerprint, e.base.weeks, opts.flush_runs, opts.flush_seconds,
+    ShardWriter shards(plan.parts_dir, plan.fingerprint, e.base.weeks, e.n_runs(), opts.flush_runs, opts.flush_seconds,
                        plan.next_shard, 1);
     RunnerOptions ro;
     ro.threads = opts.threads;
@@ -803,8 +1021,10 @@ SweepResult run_sweep(const Experiment& e, const SweepOptions& opts) {
         const auto merge_start = std::chrono::steady_clock::now();
         res.file = merge_shards(e, opts, plan.parts_dir);
         const double merge_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - merge_start).count();
-        spdlog::debug("sweep: runs took {:.2f} s, merging the shards {:.2f} s ({:.0f} runs/s)", res.tally.wall_seconds,
-                      merge_s, merge_s > 0 ? static_cast<double>(e.n_runs()) / merge_s : 0.0);
+        spdlog::debug("sweep: runs took {:.2f} s, merging the shards {:.2f} s ({:.0f} runs/s; series of {} of {} runs "
+                      "copied as encoded chunks)",
+                      res.tally.wall_seconds, merge_s, merge_s > 0 ? static_cast<double>(e.n_runs()) / merge_s : 0.0,
+                      res.file.copied, e.n_runs());
     } catch (const IoError& err) {  // after the start: finished runs are kept
         throw IoError(with_kept_runs(err.what(), plan.parts_dir));
     }

@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -49,6 +50,7 @@ struct SweepOptions {
 struct MergeTally {
     std::int64_t done = 0;              ///< runs with status done
     std::int64_t failed = 0;            ///< runs with status failed (their errors are in /runs/error)
+    std::int64_t copied = 0;            ///< runs whose series chunks were copied from a shard as encoded
 };
 
 /// What happened.
@@ -111,11 +113,27 @@ std::vector<std::int64_t> parse_run_selection(const std::string& spec, std::int6
 /// If a stop is requested, flushes finished runs and returns with complete = false.
 SweepResult run_sweep(const Experiment& e, const SweepOptions& opts);
 
-/// Write a shard (atomically: .tmp then rename). Throws IoError.
+/// Write a shard (atomically: .tmp then rename), every run's series stored as rows. Throws IoError.
 void write_shard(const std::filesystem::path& path, std::vector<RunRecord>& records, int weeks,
                  const std::string& fingerprint);
-/// Read a shard's records (with outputs). Throws IoError if unreadable.
+/// Write a shard whose runs of the whole blocks `blocks` (of `layout`, the results file's chunk
+/// layout) have their series and pipeline stored as the encoded chunks of those blocks
+/// (copied into the results file as they are by merge_shards()); every run of such a block must
+/// be in `records`. The other runs' series are stored as rows. Throws IoError.
+void write_shard(const std::filesystem::path& path, std::vector<RunRecord>& records, int weeks,
+                 const std::string& fingerprint, const ChunkLayout& layout, const std::vector<EncodedBlock>& blocks);
+/// Read a shard's records (with outputs; encoded blocks are decoded). Throws IoError if unreadable.
 std::vector<RunRecord> read_shard(const std::filesystem::path& path, int weeks);
+/// A shard as stored: records whose runs are in `blocks` have no series or pipeline (those are
+/// in the encoded chunks); `layout` is the chunk layout the blocks were encoded for (n_runs 0
+/// if the shard holds no blocks).
+struct ShardContents {
+    std::vector<RunRecord> records;   ///< ascending run ids
+    std::vector<EncodedBlock> blocks;
+    ChunkLayout layout;
+};
+/// Read a shard without decoding its encoded blocks. Throws IoError if unreadable or damaged.
+ShardContents read_shard_contents(const std::filesystem::path& path, int weeks);
 /// Read only a shard's run ids. Throws IoError if unreadable.
 std::vector<std::int64_t> read_shard_ids(const std::filesystem::path& path);
 
@@ -161,16 +179,22 @@ std::filesystem::path shard_path(const std::filesystem::path& parts_dir, std::in
 
 /// Buffers finished runs and writes them as shards: when `flush_runs` runs are buffered or
 /// `flush_seconds` have passed since the last write (checked when a run is added), and on
-/// flush(). Shards are numbered first_number, first_number + stride, ... (an MPI rank r of n uses
+/// flush(). Runs that fill a whole block of the results file's ChunkLayout are stored as that
+/// block's encoded chunks (encoded on all cores here, so that the merge only copies them); the
+/// runs of a block not yet complete wait for one more write (at most) before they are stored as
+/// rows, unless flush_runs would be exceeded. Shards are numbered first_number, first_number + stride, ... (an MPI rank r of n uses
 /// first = base + r, stride = n, so ranks never collide). Not thread-safe: use from one thread.
 class ShardWriter {
 public:
-    ShardWriter(std::filesystem::path parts_dir, std::string fingerprint, int weeks, std::int64_t flush_runs,
-                double flush_seconds, std::int64_t first_number, std::int64_t stride);
+    /// `n_runs`: runs of the whole experiment (for the results file's ChunkLayout).
+    ShardWriter(std::filesystem::path parts_dir, std::string fingerprint, int weeks, std::int64_t n_runs,
+                std::int64_t flush_runs, double flush_seconds, std::int64_t first_number, std::int64_t stride);
     /// Buffer one finished run; may write a shard. Throws IoError (disk full, ...).
     void add(RunRecord&& rec);
-    /// Write the buffered runs (if any) as one shard. Throws IoError; the runs stay buffered.
-    void flush();
+    /// Write every buffered run (if any) as one shard. Throws IoError; the runs stay buffered.
+    void flush() { write(true); }
+    /// Runs stored in the shards written so far as encoded blocks (the rest as rows).
+    [[nodiscard]] std::int64_t runs_in_blocks() const { return runs_in_blocks_; }
     /// Shards written so far.
     [[nodiscard]] std::int64_t shards_written() const { return shards_; }
 
@@ -183,7 +207,18 @@ private:
     std::int64_t next_number_, stride_;
     std::int64_t shards_ = 0;
     std::chrono::steady_clock::time_point last_flush_;
-    std::vector<RunRecord> buffer_;
+    ChunkLayout layout_;
+    /// Buffered runs by block of the layout, and how many flushes each incomplete block has
+    /// waited through.
+    struct Pending {
+        std::vector<RunRecord> runs;
+        int waited = 0;
+    };
+    std::map<std::int64_t, Pending> buffer_;
+    std::int64_t buffered_ = 0, runs_in_blocks_ = 0;
+    /// Write a shard: whole blocks encoded; incomplete blocks as rows when `all`, when they have
+    /// waited one flush already, or when keeping them would leave flush_runs runs buffered.
+    void write(bool all);
 };
 
 /// Merge every shard of `parts_dir` into opts.target through a temporary file renamed into place

@@ -12,6 +12,9 @@
 #include <cmath>
 #include <cstring>
 #include <fstream>
+#include <map>
+#include <numeric>
+#include <set>
 #include <thread>
 
 #include "pse/experiment.h"
@@ -275,4 +278,121 @@ TEST(Sweep, AssembledFileHoldsEveryRunsOutputExactly) {
         for (int t = 0; t < pse::kTableCount; ++t)
             EXPECT_EQ(r.tables.at(std::string(pse::kTableSpecs[t].name)).at("run").size(), rows[static_cast<std::size_t>(t)]);
     }
+}
+
+namespace {
+/// A 150-run experiment of tiny runs (26 weeks, small ecosystem): 3 blocks of the chunk layout
+/// (64, 64 and 22 runs).
+pse::Experiment tiny_experiment(const std::filesystem::path& dir) {
+    const auto p = dir / "tiny.toml";
+    std::ofstream(p) << "[run]\nname = \"blocks\"\nweeks = 26\n[ecosystem]\nmnc_count = 10\nsupplier_count = 80\n"
+                     << "[experiment]\ndesign = \"grid\"\nreplications = 50\nseed = 3\n"
+                     << "[[experiment.lever]]\nkey = \"ngo[*].dedicated_fte\"\nvalues = [0.0, 1.0, 2.0]\n";
+    return pse::load_experiment(p);
+}
+}  // namespace
+
+TEST(Sweep, ShardsCarryWholeBlocksThatTheMergeCopies) {
+    // Shards store the series of whole blocks as the results file's encoded chunks; the merge
+    // copies them byte for byte. The file equals one assembled from shards of rows only
+    // (flush every run: no block is ever whole in a shard), dataset for dataset.
+    const auto dir = pse::test::fresh_dir("sweep", "blocks");
+    const auto e = tiny_experiment(dir);
+    ASSERT_EQ(e.n_runs(), 150);
+    pse::SweepOptions blocks;
+    blocks.target = dir / "blocks.h5";
+    blocks.threads = 2;
+    blocks.flush_seconds = 1e9;
+    const auto a = pse::run_sweep(e, blocks);
+    ASSERT_TRUE(a.complete);
+    EXPECT_EQ(a.file.copied, 150);
+    EXPECT_EQ(a.file.done, 150);
+    pse::SweepOptions rows = blocks;
+    rows.target = dir / "rows.h5";
+    rows.flush_runs = 1;
+    const auto b = pse::run_sweep(e, rows);
+    ASSERT_TRUE(b.complete);
+    EXPECT_EQ(b.file.copied, 0);
+    pse::test::expect_same_datasets(dir / "blocks.h5", dir / "rows.h5");
+}
+
+TEST(Sweep, ShardWriterKeepsAnIncompleteBlockForOneFlushAtMost) {
+    // When a shard is written, whole blocks go in encoded; the runs of a block not yet whole
+    // wait for the next shard once, then are stored as rows. Every run added is in exactly one
+    // shard and reads back bit for bit (encoded blocks decoded).
+    const auto dir = pse::test::fresh_dir("sweep", "pending");
+    const auto e = tiny_experiment(dir);
+    const auto parts = dir / "parts";
+    std::filesystem::create_directories(parts);
+    std::vector<std::int64_t> ids(static_cast<std::size_t>(e.n_runs()));
+    std::iota(ids.begin(), ids.end(), 0);
+    std::map<std::int64_t, pse::RunRecord> recs;
+    pse::execute(e, ids, pse::RunnerOptions{}, [&](pse::RunRecord&& r) { recs.emplace(r.run_id, std::move(r)); });
+    pse::ShardWriter w(parts, "fp", e.base.weeks, e.n_runs(), /*flush_runs=*/70, 1e9, 0, 1);
+    const auto add = [&](std::int64_t from, std::int64_t to) {
+        for (auto i = from; i < to; ++i) w.add(pse::RunRecord(recs.at(i)));
+    };
+    add(0, 70);  // 70 buffered: block 0 whole (encoded), block 1's 6 runs wait
+    EXPECT_EQ(w.shards_written(), 1);
+    EXPECT_EQ(w.runs_in_blocks(), 64);
+    add(128, 150);  // block 2 whole (22 runs)
+    add(70, 111);   // 6 + 22 + 41 = 69 buffered: no shard yet
+    EXPECT_EQ(w.shards_written(), 1);
+    add(111, 112);  // 70: block 2 encoded, block 1's 48 runs have waited once: rows
+    EXPECT_EQ(w.shards_written(), 2);
+    EXPECT_EQ(w.runs_in_blocks(), 86);
+    add(112, 128);
+    w.flush();  // the last 16 runs of block 1, as rows
+    EXPECT_EQ(w.shards_written(), 3);
+    EXPECT_EQ(w.runs_in_blocks(), 86);
+    std::set<std::int64_t> seen;
+    for (const auto& p : std::filesystem::directory_iterator(parts)) {
+        for (const auto& r : pse::read_shard(p.path(), e.base.weeks)) {
+            EXPECT_TRUE(seen.insert(r.run_id).second) << "run " << r.run_id << " in two shards";
+            const auto& want = recs.at(r.run_id).output;
+            ASSERT_EQ(r.output.series.size(), want.series.size());
+            EXPECT_EQ(std::memcmp(r.output.series.data(), want.series.data(), want.series.size() * sizeof(double)), 0)
+                << "run " << r.run_id;
+            EXPECT_EQ(r.output.pipeline, want.pipeline) << "run " << r.run_id;
+            EXPECT_EQ(r.output.events.size(), want.events.size()) << "run " << r.run_id;
+        }
+    }
+    EXPECT_EQ(seen.size(), recs.size());
+}
+
+TEST(Sweep, MergeDecodesABlockWhoseFailedRunWasRunAgain) {
+    // A block stored encoded in one shard, one of whose runs had failed and was run again into
+    // a later shard (what --resume does): the merge cannot copy that block; it decodes it and
+    // takes the rerun from the later shard. The file equals a sweep without the failure.
+    const auto dir = pse::test::fresh_dir("sweep", "rerun");
+    const auto e = tiny_experiment(dir);
+    pse::SweepOptions ref;
+    ref.target = dir / "ref.h5";
+    ref.threads = 2;
+    ASSERT_TRUE(pse::run_sweep(e, ref).complete);
+
+    std::vector<pse::RunRecord> recs;
+    std::vector<std::int64_t> ids(static_cast<std::size_t>(e.n_runs()));
+    std::iota(ids.begin(), ids.end(), 0);
+    pse::execute(e, ids, pse::RunnerOptions{}, [&](pse::RunRecord&& r) { recs.push_back(std::move(r)); });
+    std::sort(recs.begin(), recs.end(), [](const auto& x, const auto& y) { return x.run_id < y.run_id; });
+    const auto rerun = recs[70];
+    recs[70].status = pse::RunStatus::kFailed;  // run 70 (block 1) failed the first time
+    recs[70].error = "failed on purpose";
+    recs[70].output = pse::RunOutput{};
+    pse::SweepOptions opts = ref;
+    opts.target = dir / "merged.h5";
+    const auto parts = dir / "merged.h5.parts";
+    std::filesystem::create_directories(parts);
+    pse::ShardWriter w(parts, pse::experiment_fingerprint(e), e.base.weeks, e.n_runs(), 1000, 1e9, 0, 1);
+    for (auto& r : recs) w.add(std::move(r));
+    w.flush();
+    EXPECT_EQ(w.runs_in_blocks(), 150);
+    std::vector<pse::RunRecord> again{rerun};
+    pse::write_shard(parts / "part-000001.h5", again, e.base.weeks, pse::experiment_fingerprint(e));
+    const auto tally = pse::merge_shards(e, opts, parts);
+    EXPECT_EQ(tally.done, 150);
+    EXPECT_EQ(tally.failed, 0);
+    EXPECT_EQ(tally.copied, 150 - 64);  // blocks 0 and 2 copied, block 1 decoded
+    pse::test::expect_same_datasets(dir / "merged.h5", dir / "ref.h5");
 }

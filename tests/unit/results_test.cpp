@@ -15,6 +15,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <ctime>
 #include <fstream>
 #include <regex>
@@ -24,6 +25,7 @@
 
 #include "pse/errors.h"
 #include "pse/metrics.h"
+#include "pse/model.h"
 #include "pse/results.h"
 #include "pse/runner.h"
 #include "pse/version.h"
@@ -514,3 +516,213 @@ with h5py.File(sys.argv[1], "r") as f:
 
 }  // namespace
 }  // namespace pse
+
+// --- Encoded blocks (sweep shards carry whole series chunks; the merge copies them) ---------
+
+namespace {
+pse::RunRecord block_record(std::int64_t id, const pse::RunOutput& out, bool failed) {
+    pse::RunRecord r;
+    r.run_id = id;
+    r.replication = id;
+    r.seed = static_cast<std::uint64_t>(id);
+    if (failed) {
+        r.status = pse::RunStatus::kFailed;
+        r.error = "failed on purpose";
+    } else {
+        r.status = pse::RunStatus::kDone;
+        r.output = out;
+    }
+    return r;
+}
+}  // namespace
+
+TEST(Results, ChunkLayoutMatchesTheFilesChunks) {
+    // 64-run series chunks and 16-run pipeline chunks; fewer runs give one block of all of them.
+    const auto a = pse::ChunkLayout::of(150, 30);
+    EXPECT_EQ(a.block_rows, 64);
+    EXPECT_EQ(a.pipe_rows, 16);
+    EXPECT_EQ(a.n_blocks(), 3);
+    EXPECT_EQ(a.rows_in_block(2), 22);
+    EXPECT_EQ(a.chunks_in_block(0), static_cast<std::size_t>(pse::kSeriesCount + 4));
+    EXPECT_EQ(a.chunks_in_block(2), static_cast<std::size_t>(pse::kSeriesCount + 2));  // rows 128..149: 2 pipeline chunks
+    const auto b = pse::ChunkLayout::of(40, 30);
+    EXPECT_EQ(b.block_rows, 40);
+    EXPECT_EQ(b.n_blocks(), 1);
+    EXPECT_EQ(b.chunks_in_block(0), static_cast<std::size_t>(pse::kSeriesCount + 3));  // 0-15, 16-31, 32-47 (padded)
+    EXPECT_EQ(pse::ChunkLayout::of(0, 30).n_blocks(), 0);
+    EXPECT_EQ(pse::ChunkLayout::of(10, 0).n_blocks(), 0);
+}
+
+TEST(Results, EncodedBlockDecodesToTheRunsOutputs) {
+    auto s = pse::test::small_scenario();
+    s.weeks = 30;
+    const auto layout = pse::ChunkLayout::of(70, s.weeks);
+    const auto o1 = pse::run_model(s, 1), o2 = pse::run_model(s, 2);
+    for (const std::int64_t b : {0, 1}) {  // a whole block and the short last one
+        SCOPED_TRACE("block " + std::to_string(b));
+        std::vector<pse::RunRecord> recs;
+        for (std::int64_t i = 0; i < layout.rows_in_block(b); ++i) {
+            const auto id = b * layout.block_rows + i;
+            recs.push_back(block_record(id, id % 2 ? o1 : o2, id % 7 == 3));
+        }
+        std::vector<const pse::RunRecord*> rows;
+        for (const auto& r : recs) rows.push_back(&r);
+        const auto blk = pse::encode_block(layout, b, rows);
+        ASSERT_EQ(blk.chunks.size(), layout.chunks_in_block(b));
+        auto back = recs;
+        std::vector<pse::RunRecord*> ptrs;
+        for (auto& r : back) {
+            r.output.series.clear();
+            r.output.pipeline.clear();
+            ptrs.push_back(&r);
+        }
+        pse::decode_block(layout, blk, ptrs);
+        for (std::size_t i = 0; i < recs.size(); ++i) {
+            EXPECT_EQ(back[i].output.series, recs[i].output.series) << "run " << recs[i].run_id;
+            EXPECT_EQ(back[i].output.pipeline, recs[i].output.pipeline) << "run " << recs[i].run_id;
+        }
+        auto damaged = blk;
+        damaged.chunks[0].resize(damaged.chunks[0].size() / 2);
+        EXPECT_THROW(pse::decode_block(layout, damaged, ptrs), pse::IoError);
+    }
+    std::vector<const pse::RunRecord*> short_rows(5, nullptr);
+    EXPECT_THROW(pse::encode_block(layout, 0, short_rows), pse::IoError);  // block 0 holds 64 runs
+    EXPECT_THROW(pse::encode_block(layout, 2, short_rows), pse::IoError);  // no block 2
+    const auto wrong = block_record(5, o1, false);
+    std::vector<const pse::RunRecord*> misplaced(6, nullptr);
+    misplaced[0] = &wrong;  // run 5 in row 0 of block 1 (runs 64..69)
+    EXPECT_THROW(pse::encode_block(layout, 1, misplaced), pse::IoError);
+}
+
+TEST(Results, BlockStoredEncodedReadsLikeRunsWrittenOneByOne) {
+    // A file written with write_block() for some blocks and write_run() for the others holds
+    // exactly the datasets of one written run by run; a block is stored once, with all its runs.
+    auto s = pse::test::small_scenario();
+    s.weeks = 26;
+    const std::int64_t n = 150;
+    const auto layout = pse::ChunkLayout::of(n, s.weeks);
+    const auto o1 = pse::run_model(s, 1), o2 = pse::run_model(s, 2);
+    std::vector<pse::RunRecord> recs;
+    for (std::int64_t id = 0; id < n; ++id) recs.push_back(block_record(id, id % 3 ? o1 : o2, id % 13 == 5));
+    pse::ResultsMeta meta;
+    meta.scenario_name = s.name;
+    meta.resolved = {"[run]\n"};
+    meta.n_runs = n;
+    meta.replications = n;
+    meta.weeks = s.weeks;
+    const auto dir = pse::test::fresh_dir("results", "block");
+    {
+        pse::ResultsWriter w(dir / "rows.h5", meta, false);
+        for (auto r : recs) w.write_run(std::move(r));
+        w.finalize();
+    }
+    {
+        pse::ResultsWriter w(dir / "blocks.h5", meta, false);
+        for (const std::int64_t b : {2, 0}) {  // blocks 0 and 2 encoded, block 1 run by run
+            std::vector<const pse::RunRecord*> rows;
+            std::vector<pse::RunRecord> runs;
+            for (std::int64_t i = 0; i < layout.rows_in_block(b); ++i) {
+                rows.push_back(&recs[static_cast<std::size_t>(b * 64 + i)]);
+                runs.push_back(recs[static_cast<std::size_t>(b * 64 + i)]);
+            }
+            const auto blk = pse::encode_block(layout, b, rows);
+            auto too_few = runs;
+            too_few.pop_back();
+            EXPECT_THROW(w.write_block(blk, too_few), pse::IoError);
+            w.write_block(blk, runs);
+            EXPECT_THROW(w.write_block(blk, runs), pse::IoError);                        // stored once
+            EXPECT_THROW(w.write_run(recs[static_cast<std::size_t>(b * 64)]), pse::IoError);  // its runs too
+        }
+        for (std::int64_t id = 64; id < 128; ++id) w.write_run(recs[static_cast<std::size_t>(id)]);
+        w.finalize();
+    }
+    const auto a = pse::read_results(dir / "rows.h5"), b = pse::read_results(dir / "blocks.h5");
+    EXPECT_EQ(a.status, b.status);
+    EXPECT_EQ(a.error, b.error);
+    for (const auto& [k, v] : a.series) {
+        const auto& w = b.series.at(k);
+        ASSERT_EQ(v.size(), w.size());
+        EXPECT_EQ(std::memcmp(v.data(), w.data(), v.size() * sizeof(double)), 0) << k;  // NaN fill included
+    }
+    for (const auto& [k, v] : a.summary) {
+        const auto& w = b.summary.at(k);
+        EXPECT_EQ(std::memcmp(v.data(), w.data(), v.size() * sizeof(double)), 0) << k;
+    }
+    EXPECT_EQ(a.n_events, b.n_events);
+    ASSERT_EQ(a.tables.size(), b.tables.size());
+    for (const auto& [t, cols] : a.tables)
+        for (const auto& [c, v] : cols) {  // bit for bit (NaN cells included)
+            const auto& w = b.tables.at(t).at(c);
+            ASSERT_EQ(v.size(), w.size()) << t << "/" << c;
+            EXPECT_EQ(std::memcmp(v.data(), w.data(), v.size() * sizeof(double)), 0) << t << "/" << c;
+        }
+}
+
+TEST(Results, EventsAndTablesSpanningManyChunksReadBackExactly) {
+    // Events (65,536-row chunks, written 4 chunks at a time) and table rows (4,096-row chunks)
+    // are encoded in parallel and stored with H5Dwrite_chunk, the last chunk padded: more than
+    // kEventBlockRows events and several table chunks, with a partial last chunk each.
+    const int W = 4;
+    const std::int64_t n = 3;
+    pse::ResultsMeta meta;
+    meta.scenario_name = "chunks";
+    meta.resolved = {"[run]\n"};
+    meta.n_runs = n;
+    meta.replications = n;
+    meta.weeks = W;
+    std::vector<pse::RunRecord> recs;
+    for (std::int64_t id = 0; id < n; ++id) {
+        pse::RunRecord r;
+        r.run_id = id;
+        r.status = pse::RunStatus::kDone;
+        r.output.weeks = W;
+        r.output.summary.assign(pse::kSummaryCount, static_cast<double>(id));
+        r.output.series.assign(static_cast<std::size_t>(W) * pse::kSeriesCount, 1.0);
+        r.output.pipeline.assign(static_cast<std::size_t>(W) * pse::kStageCount, 2.0f);
+        const std::size_t n_ev = 100000 + static_cast<std::size_t>(id) * 777;
+        for (std::size_t e = 0; e < n_ev; ++e)
+            r.output.events.push_back(pse::Event{static_cast<std::int32_t>(e % W), static_cast<std::int32_t>(id),
+                                                 static_cast<std::int64_t>(e * 31 + static_cast<std::size_t>(id)),
+                                                 static_cast<pse::EventType>(e % 3), static_cast<pse::Stage>(e % 4),
+                                                 static_cast<pse::Stage>((e + 1) % 4)});
+        const auto cols = static_cast<std::size_t>(pse::kTableSpecs[0].column_count);
+        for (std::size_t row = 0; row < 5000 + static_cast<std::size_t>(id); ++row)
+            for (std::size_t c = 0; c < cols; ++c)
+                r.output.tables[0].push_back(static_cast<double>(id * 1000000) + static_cast<double>(row * cols + c) + 0.25);
+        recs.push_back(std::move(r));
+    }
+    const auto dir = pse::test::fresh_dir("results", "chunks");
+    {
+        pse::ResultsWriter w(dir / "out.h5", meta, false);
+        for (auto r : recs) w.write_run(std::move(r));
+        w.finalize();
+    }
+    const auto ev = pse::read_events(dir / "out.h5");
+    std::size_t at = 0;
+    for (const auto& r : recs)
+        for (const auto& e : r.output.events) {
+            ASSERT_LT(at, ev.size());
+            const auto& g = ev[at++];
+            ASSERT_EQ(g.run, r.run_id);
+            ASSERT_EQ(g.event.week, e.week);
+            ASSERT_EQ(g.event.ngo, e.ngo);
+            ASSERT_EQ(g.event.org, e.org) << "event " << at - 1;
+            ASSERT_EQ(g.event.type, e.type);
+            ASSERT_EQ(g.event.from, e.from);
+            ASSERT_EQ(g.event.to, e.to);
+        }
+    EXPECT_EQ(at, ev.size());
+    const auto data = pse::read_results(dir / "out.h5", false);
+    const auto& spec = pse::kTableSpecs[0];
+    const auto& tab = data.tables.at(std::string(spec.name));
+    std::size_t row = 0;
+    for (const auto& r : recs) {
+        const auto cols = static_cast<std::size_t>(spec.column_count);
+        for (std::size_t i = 0; i < r.output.tables[0].size() / cols; ++i, ++row) {
+            ASSERT_EQ(tab.at("run")[row], static_cast<double>(r.run_id));
+            for (std::size_t c = 0; c < cols; ++c)
+                ASSERT_EQ(tab.at(std::string(spec.columns[c].name))[row], r.output.tables[0][i * cols + c]) << "row " << row;
+        }
+    }
+    EXPECT_EQ(tab.at("run").size(), row);
+}

@@ -103,6 +103,16 @@ void write_1d(hid_t loc, const std::string& name, hid_t type, const std::vector<
     if (n > 0) check(H5Dwrite(d.get(), type, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()), "writing dataset " + name);
 }
 
+/// Like write_1d, but stored contiguously without filters (data that is already compressed).
+template <class T>
+void write_1d_plain(hid_t loc, const std::string& name, hid_t type, const std::vector<T>& v) {
+    const hsize_t n = v.size();
+    H space(H5Screate_simple(1, &n, nullptr), H5Sclose);
+    H d = checked(H5Dcreate2(loc, name.c_str(), type, space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Dclose,
+                  "creating dataset " + name);
+    if (n > 0) check(H5Dwrite(d.get(), type, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()), "writing dataset " + name);
+}
+
 inline void write_strings(hid_t loc, const std::string& name, const std::vector<std::string>& v) {
     H type = string_type();
     const hsize_t n = v.size();
