@@ -69,9 +69,9 @@ std::vector<unsigned char> decode_chunk(const std::vector<unsigned char>& bytes,
         shuffled.resize(nbytes);
         uLongf len = static_cast<uLongf>(nbytes);
         if (uncompress(shuffled.data(), &len, bytes.data(), static_cast<uLong>(bytes.size())) != Z_OK || len != nbytes)
-            throw IoError("a stored series chunk does not inflate to its size (damaged)");
+            throw IoError("a stored series or pipeline chunk does not inflate to its size (damaged)");
     }
-    if (shuffled.size() != nbytes) throw IoError("a stored series chunk has the wrong size (damaged)");
+    if (shuffled.size() != nbytes) throw IoError("a stored series or pipeline chunk has the wrong size (damaged)");
     if (mask & 1u) return shuffled;  // shuffle skipped
     std::vector<unsigned char> out(nbytes);
     const std::size_t n = nbytes / elem_size;
@@ -210,6 +210,20 @@ EncodedBlock encode_block(const ChunkLayout& layout, std::int64_t b, const std::
     return std::move(encode_blocks(layout, {{b, &buf}}).front());
 }
 
+void check_encoded_block(const ChunkLayout& layout, const EncodedBlock& blk) {
+    if (blk.block < 0 || blk.block >= layout.n_blocks())
+        throw IoError(fmt::format("block {} is outside 0..{} (damaged)", blk.block, layout.n_blocks() - 1));
+    const auto refs = chunk_refs(layout, blk.block);
+    if (blk.chunks.size() != refs.size() || blk.masks.size() != refs.size())
+        throw IoError(fmt::format("block {} holds {} chunks, not {} (damaged)", blk.block, blk.chunks.size(), refs.size()));
+    for (std::size_t j = 0; j < refs.size(); ++j) {
+        const std::uint32_t m = blk.masks[j];
+        const std::size_t n = blk.chunks[j].size();
+        if ((m != 0 && m != (1u << 1)) || (m != 0 && n != refs[j].nbytes) || n > refs[j].nbytes || n == 0)
+            throw IoError(fmt::format("chunk {} of block {} has filter mask {} and {} bytes (damaged)", j, blk.block, m, n));
+    }
+}
+
 void decode_block(const ChunkLayout& layout, const EncodedBlock& blk, const std::vector<RunRecord*>& recs) {
     const auto refs = chunk_refs(layout, blk.block);
     if (blk.chunks.size() != refs.size() || blk.masks.size() != refs.size())
@@ -290,7 +304,7 @@ struct ResultsWriter::Impl {
         for (std::size_t j = 0; j < refs.size(); ++j)
             check(H5Dwrite_chunk(refs[j].series >= 0 ? series_ds[static_cast<std::size_t>(refs[j].series)].get() : pipeline_ds.get(),
                                  H5P_DEFAULT, e.masks[j], refs[j].offset, e.chunks[j].size(), e.chunks[j].data()),
-                  "writing series");
+                  "writing series and pipeline chunks");
     }
     /// Encode (in parallel) and write every complete block.
     void write_blocks() {
@@ -307,11 +321,16 @@ struct ResultsWriter::Impl {
         const auto cores = static_cast<std::size_t>(detail::hardware_threads());
         if (complete_blocks.size() >= std::max<std::size_t>(4, 2 * cores)) write_blocks();
     }
+    void check_summary(const RunRecord& rec) const {
+        if (rec.status == RunStatus::kDone && meta.weeks > 0 && rec.output.summary.size() != static_cast<std::size_t>(kSummaryCount))
+            throw IoError(fmt::format("run {} has {} summary values, not {}", rec.run_id, rec.output.summary.size(), kSummaryCount));
+    }
     /// Everything of a run but its series and pipeline rows; true if the run has outputs.
     bool store_run(RunRecord& rec) {
         if (rec.run_id < 0 || rec.run_id >= meta.n_runs) throw IoError(fmt::format("run id {} out of range", rec.run_id));
         const auto i = static_cast<std::size_t>(rec.run_id);
         if (written[i]) throw IoError(fmt::format("run {} was written twice", rec.run_id));
+        check_summary(rec);
         design_point[i] = rec.design_point;
         replication[i] = rec.replication;
         seed[i] = rec.seed;
@@ -321,8 +340,6 @@ struct ResultsWriter::Impl {
         written[i] = 1;
         if (rec.status == RunStatus::kDone && meta.weeks > 0) {
             const auto& out = rec.output;
-            if (out.summary.size() != static_cast<std::size_t>(kSummaryCount))
-                throw IoError(fmt::format("run {} has {} summary values, not {}", rec.run_id, out.summary.size(), kSummaryCount));
             for (int k = 0; k < kSummaryCount; ++k) summary[static_cast<std::size_t>(k)][i] = out.summary[static_cast<std::size_t>(k)];
             pending_events[rec.run_id] = Pending{std::move(rec.output.events), std::move(rec.output.tables)};
             return true;
@@ -693,6 +710,8 @@ void ResultsWriter::write_block(const EncodedBlock& blk, std::vector<RunRecord> 
             throw IoError(fmt::format("block {} must be stored with its {} runs, none written before", blk.block,
                                       L.rows_in_block(blk.block)));
     }
+    for (const auto& r : runs) m.check_summary(r);
+    check_encoded_block(L, blk);
     m.store_encoded(blk);
     for (auto& r : runs) m.store_run(r);
     m.drain_events(false);

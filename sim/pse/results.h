@@ -88,6 +88,12 @@ struct EncodedBlock {
 /// number of weeks other than layout.weeks.
 EncodedBlock encode_block(const ChunkLayout& layout, std::int64_t b, const std::vector<const RunRecord*>& rows);
 
+/// Check that `blk` can be a block of `layout`: a block number in range, one chunk per
+/// ChunkLayout::chunks_in_block(), each with a filter mask encode_block() writes (0, or 2 =
+/// deflate skipped, then exactly the chunk's raw size) and no larger than its raw size. Throws
+/// IoError ("damaged") otherwise. (Content is checked by the shard's per-chunk CRC-32.)
+void check_encoded_block(const ChunkLayout& layout, const EncodedBlock& blk);
+
 /// The inverse of encode_block() for the runs of `recs` that are done: fills their
 /// output.series and output.pipeline (RunOutput layout) from `blk`. Records of other blocks
 /// are an error. Throws IoError if a chunk does not inflate to its expected size (damaged).

@@ -18,6 +18,8 @@
 #include <regex>
 #include <sstream>
 
+#include <zlib.h>
+
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -418,7 +420,7 @@ void write_shard(const std::filesystem::path& path, std::vector<RunRecord>& reco
         write_1d(g, "series_row", H5T_NATIVE_INT64, series_row);
         if (!blocks.empty()) {  // encoded blocks: numbers, chunk counts, sizes, masks, bytes
             std::vector<std::int64_t> number, count, size;
-            std::vector<std::uint32_t> mask;
+            std::vector<std::uint32_t> mask, crc;
             std::vector<unsigned char> bytes;
             for (const auto& b : blocks) {
                 std::size_t runs = 0;
@@ -431,6 +433,8 @@ void write_shard(const std::filesystem::path& path, std::vector<RunRecord>& reco
                 for (std::size_t c = 0; c < b.chunks.size(); ++c) {
                     size.push_back(static_cast<std::int64_t>(b.chunks[c].size()));
                     mask.push_back(b.masks[c]);
+                    crc.push_back(static_cast<std::uint32_t>(
+                        crc32(0L, b.chunks[c].data(), static_cast<uInt>(b.chunks[c].size()))));
                     bytes.insert(bytes.end(), b.chunks[c].begin(), b.chunks[c].end());
                 }
             }
@@ -438,6 +442,7 @@ void write_shard(const std::filesystem::path& path, std::vector<RunRecord>& reco
             write_1d(g, "block_chunks", H5T_NATIVE_INT64, count);
             write_1d(g, "chunk_size", H5T_NATIVE_INT64, size);
             write_1d(g, "chunk_mask", H5T_NATIVE_UINT32, mask);
+            write_1d(g, "chunk_crc", H5T_NATIVE_UINT32, crc);  // CRC-32 of each stored chunk
             write_1d_plain(g, "chunk_bytes", H5T_NATIVE_UINT8, bytes);  // already compressed
             attr_int(g, "layout_runs", layout.n_runs);
         }
@@ -548,10 +553,13 @@ ShardContents read_shard_contents(const std::filesystem::path& path, int weeks) 
         const auto count = read_ds<std::int64_t>(g, "block_chunks", H5T_NATIVE_INT64);
         const auto size = read_ds<std::int64_t>(g, "chunk_size", H5T_NATIVE_INT64);
         const auto mask = read_ds<std::uint32_t>(g, "chunk_mask", H5T_NATIVE_UINT32);
+        const auto crc = read_ds<std::uint32_t>(g, "chunk_crc", H5T_NATIVE_UINT32);
         const auto bytes = read_ds<unsigned char>(g, "chunk_bytes", H5T_NATIVE_UINT8);
-        out_c.layout = ChunkLayout::of(std::atoll(read_attr_string(g, "layout_runs").c_str()), weeks);
         const auto damaged = [&] { return IoError("shard '" + path.string() + "' is damaged (encoded blocks disagree)"); };
-        if (count.size() != number.size() || size.size() != mask.size()) throw damaged();
+        const auto layout_runs = std::atoll(read_attr_string(g, "layout_runs").c_str());
+        if (layout_runs <= 0 || layout_runs > (std::int64_t{1} << 40) || weeks <= 0) throw damaged();
+        out_c.layout = ChunkLayout::of(layout_runs, weeks);
+        if (count.size() != number.size() || size.size() != mask.size() || crc.size() != mask.size()) throw damaged();
         std::size_t c = 0, at = 0;
         for (std::size_t b = 0; b < number.size(); ++b) {
             if (number[b] < 0 || number[b] >= out_c.layout.n_blocks() || count[b] < 0 ||
@@ -565,7 +573,16 @@ ShardContents read_shard_contents(const std::filesystem::path& path, int weeks) 
                 blk.chunks.emplace_back(bytes.begin() + static_cast<std::ptrdiff_t>(at),
                                         bytes.begin() + static_cast<std::ptrdiff_t>(at + static_cast<std::size_t>(size[c])));
                 blk.masks.push_back(mask[c]);
+                if (static_cast<std::uint32_t>(crc32(0L, blk.chunks.back().data(), static_cast<uInt>(blk.chunks.back().size()))) !=
+                    crc[c])
+                    throw IoError(fmt::format("shard '{}' is damaged (chunk {} of block {} fails its CRC-32 check)",
+                                              path.string(), k, blk.block));
                 at += static_cast<std::size_t>(size[c]);
+            }
+            try {
+                check_encoded_block(out_c.layout, blk);
+            } catch (const IoError& err) {
+                throw IoError("shard '" + path.string() + "': " + err.what());
             }
             out_c.blocks.push_back(std::move(blk));
         }
@@ -812,45 +829,116 @@ void ShardWriter::write(bool all) {
         last_flush_ = std::chrono::steady_clock::now();
         return;
     }
+    // Take the chosen blocks out of the buffer; encode the whole ones (each on all cores).
+    std::map<std::int64_t, Pending> taken;
+    for (const auto b : whole) taken[b] = std::move(buffer_.at(b));
+    for (const auto b : as_rows) taken[b] = std::move(buffer_.at(b));
+    for (const auto& [b, p] : taken) buffer_.erase(b);
     std::vector<RunRecord> records;
+    const auto restore = [&] {  // on failure every run goes back, once (from `records` if moved there)
+        if (!records.empty()) {
+            for (auto& [b, p] : taken) p.runs.clear();
+            for (auto& r : records)
+                taken[r.run_id >= 0 && r.run_id < layout_.n_runs ? layout_.block_of(r.run_id) : -1].runs.push_back(std::move(r));
+        }
+        for (auto& [b, p] : taken) buffer_[b] = std::move(p);
+    };
     std::vector<EncodedBlock> blocks;
-    std::vector<std::vector<const RunRecord*>> rows(whole.size());
-    for (std::size_t i = 0; i < whole.size(); ++i) {
-        auto& runs = buffer_[whole[i]].runs;
-        std::sort(runs.begin(), runs.end(), [](const auto& a, const auto& c) { return a.run_id < c.run_id; });
-        for (const auto& r : runs) rows[i].push_back(&r);
-    }
-    // Encode the whole blocks (each on all cores), then move every chosen run into the shard.
-    for (std::size_t i = 0; i < whole.size(); ++i) blocks.push_back(encode_block(layout_, whole[i], rows[i]));
-    for (const auto b : whole)
-        for (auto& r : buffer_[b].runs) records.push_back(std::move(r));
-    for (const auto b : as_rows)
-        for (auto& r : buffer_[b].runs) records.push_back(std::move(r));
     try {
+        for (const auto b : whole) {
+            auto& runs = taken[b].runs;
+            std::sort(runs.begin(), runs.end(), [](const auto& a, const auto& c) { return a.run_id < c.run_id; });
+            std::vector<const RunRecord*> rows;
+            for (const auto& r : runs) rows.push_back(&r);
+            blocks.push_back(encode_block(layout_, b, rows));
+        }
+        std::size_t total = 0;
+        for (const auto& [b, p] : taken) total += p.runs.size();
+        records.reserve(total);  // the moves below cannot throw: either every run is in `records` or none
+        for (auto& [b, p] : taken)
+            for (auto& r : p.runs) records.push_back(std::move(r));
         write_shard(shard_path(parts_dir_, next_number_), records, weeks_, fingerprint_, layout_, blocks);
     } catch (...) {  // the runs stay buffered
-        std::map<std::int64_t, Pending> back;
-        for (auto& r : records) {
-            const auto b = r.run_id >= 0 && r.run_id < layout_.n_runs ? layout_.block_of(r.run_id) : -1;
-            back[b].runs.push_back(std::move(r));
-        }
-        for (auto& [b, p] : buffer_)
-            for (auto& r : p.runs) back[b].runs.push_back(std::move(r));
-        buffer_ = std::move(back);
+        restore();
         throw;
     }
+    taken.clear();
     next_number_ += stride_;
     ++shards_;
-    for (const auto b : whole) {
-        runs_in_blocks_ += layout_.rows_in_block(b);
-        buffer_.erase(b);
-    }
-    for (const auto b : as_rows) buffer_.erase(b);
+    for (const auto b : whole) runs_in_blocks_ += layout_.rows_in_block(b);
     for (auto& [b, p] : buffer_) ++p.waited;
     buffered_ = 0;
     for (const auto& [b, p] : buffer_) buffered_ += static_cast<std::int64_t>(p.runs.size());
     last_flush_ = std::chrono::steady_clock::now();
+    if (on_written_) {  // the runs are safe in the shard; hand them on
+        ShardContents c{std::move(records), std::move(blocks), layout_};
+        on_written_(c);
+    }
 }
+
+namespace {
+/// Store the runs of one shard that `owned` selects into `writer`, calling `take` for each
+/// before it is stored (take may throw to refuse it). An encoded block is copied as it is
+/// when every run of it is selected and it was encoded for `layout`; otherwise it is decoded
+/// and its selected runs are stored as rows. Returns the runs stored by copying. Throws
+/// IoError (damaged data, HDF5 failure).
+std::int64_t store_shard(ResultsWriter& writer, ShardContents& contents, const ChunkLayout& layout,
+                         const std::function<bool(const RunRecord&)>& owned,
+                         const std::function<void(const RunRecord&)>& take) {
+    auto& recs = contents.records;
+    std::int64_t copied = 0;
+    std::map<std::int64_t, std::vector<std::size_t>> members;  // block -> record indices
+    if (!contents.blocks.empty())
+        for (std::size_t i = 0; i < recs.size(); ++i) {
+            const auto b = contents.layout.block_of(recs[i].run_id);
+            for (const auto& blk : contents.blocks)
+                if (blk.block == b) {
+                    members[b].push_back(i);
+                    break;
+                }
+        }
+    std::vector<std::uint8_t> stored(recs.size(), 0);
+    for (const auto& blk : contents.blocks) {
+        const auto& idx = members[blk.block];
+        if (contents.layout.n_runs != layout.n_runs || contents.layout.weeks != layout.weeks)
+            throw IoError(fmt::format("a shard's encoded blocks were written for {} runs of {} weeks, not {} of {} (damaged?)",
+                                      contents.layout.n_runs, contents.layout.weeks, layout.n_runs, layout.weeks));
+        bool all_owned = true;
+        for (const auto i : idx) all_owned = all_owned && owned(recs[i]);
+        if (all_owned) {
+            std::vector<RunRecord> runs;
+            for (const auto i : idx) {
+                take(recs[i]);
+                runs.push_back(std::move(recs[i]));
+                stored[i] = 1;
+            }
+            writer.write_block(blk, std::move(runs));
+            copied += static_cast<std::int64_t>(idx.size());
+        } else {
+            std::vector<RunRecord*> ptrs;
+            for (const auto i : idx) ptrs.push_back(&recs[i]);
+            decode_block(contents.layout, blk, ptrs);
+        }
+    }
+    for (std::size_t i = 0; i < recs.size(); ++i) {
+        if (stored[i] || !owned(recs[i])) continue;
+        take(recs[i]);
+        writer.write_run(std::move(recs[i]));
+    }
+    return copied;
+}
+
+/// Store the generated network of every run in opts.network_runs (rebuilt from its scenario and
+/// seed). Throws IoError for a run id outside the experiment.
+void store_networks(ResultsWriter& writer, const Experiment& e, const SweepOptions& opts) {
+    for (const auto id : opts.network_runs) {
+        if (id < 0 || id >= e.n_runs()) throw IoError(fmt::format("--network: run id {} is outside 0..{}", id, e.n_runs() - 1));
+        const auto d = id / e.replications, r = id % e.replications;
+        const Model model(scenario_at(e, static_cast<std::size_t>(d)), experiment_seed(e, d, r));
+        writer.write_network(id, model.network());
+    }
+}
+}  // namespace
 
 MergeTally merge_shards(const Experiment& e, const SweepOptions& opts, const std::filesystem::path& parts_dir) {
     const int W = e.base.weeks;
@@ -921,7 +1009,6 @@ MergeTally merge_shards(const Experiment& e, const SweepOptions& opts, const std
         const auto r0 = std::chrono::steady_clock::now();
         auto contents = read_shard_contents(shards[s], W);
         t_read += std::chrono::duration<double>(std::chrono::steady_clock::now() - r0).count();
-        auto& recs = contents.records;
         const auto owned = [&](const RunRecord& rec) {
             return rec.run_id >= 0 && rec.run_id < n_runs && owner[static_cast<std::size_t>(rec.run_id)] == static_cast<std::int64_t>(s);
         };
@@ -931,56 +1018,13 @@ MergeTally merge_shards(const Experiment& e, const SweepOptions& opts, const std
             written[u] = 1;
             (rec.status == RunStatus::kDone ? tally.done : tally.failed) += 1;
         };
-        // Encoded blocks: copied as they are when this shard owns every run of the block (the
-        // usual case); otherwise (a failed run of it was run again into a later shard, or the
-        // shard was written for another layout) decoded, and its owned runs written as rows.
-        std::map<std::int64_t, std::vector<std::size_t>> members;  // block -> record indices
-        if (!contents.blocks.empty())
-            for (std::size_t i = 0; i < recs.size(); ++i) {
-                const auto b = contents.layout.block_of(recs[i].run_id);
-                for (const auto& blk : contents.blocks)
-                    if (blk.block == b) {
-                        members[b].push_back(i);
-                        break;
-                    }
-            }
-        std::vector<std::uint8_t> done_rec(recs.size(), 0);
-        for (const auto& blk : contents.blocks) {
-            const auto& idx = members[blk.block];
-            const bool same_layout = contents.layout.n_runs == layout.n_runs;
-            bool all_owned = same_layout;
-            for (const auto i : idx) all_owned = all_owned && owned(recs[i]);
-            if (all_owned) {
-                std::vector<RunRecord> runs;
-                for (const auto i : idx) {
-                    take(recs[i]);
-                    runs.push_back(std::move(recs[i]));
-                    done_rec[i] = 1;
-                }
-                writer.write_block(blk, std::move(runs));
-                tally.copied += static_cast<std::int64_t>(idx.size());
-            } else {
-                std::vector<RunRecord*> ptrs;
-                for (const auto i : idx) ptrs.push_back(&recs[i]);
-                decode_block(contents.layout, blk, ptrs);
-            }
-        }
-        for (std::size_t i = 0; i < recs.size(); ++i) {
-            if (done_rec[i] || !owned(recs[i])) continue;
-            take(recs[i]);
-            writer.write_run(std::move(recs[i]));
-        }
+        tally.copied += store_shard(writer, contents, layout, owned, take);
     }
     if (tally.done + tally.failed != n_runs)
         throw IoError(fmt::format("only {} of {} runs could be read back from '{}' (changed while merging?); the "
                                   "results file was not written",
                                   tally.done + tally.failed, n_runs, parts_dir.string()));
-    for (const auto id : opts.network_runs) {
-        if (id < 0 || id >= e.n_runs()) throw IoError(fmt::format("--network: run id {} is outside 0..{}", id, e.n_runs() - 1));
-        const auto d = id / e.replications, r = id % e.replications;
-        const Model model(scenario_at(e, static_cast<std::size_t>(d)), experiment_seed(e, d, r));
-        writer.write_network(id, model.network());
-    }
+    store_networks(writer, e, opts);
     const auto f0 = std::chrono::steady_clock::now();
     writer.finalize();
     const auto f1 = std::chrono::steady_clock::now();
@@ -999,6 +1043,27 @@ SweepResult run_sweep(const Experiment& e, const SweepOptions& opts) {
     res.retried = plan.retried;
     ShardWriter shards(plan.parts_dir, plan.fingerprint, e.base.weeks, e.n_runs(), opts.flush_runs, opts.flush_seconds,
                        plan.next_shard, 1);
+    // A fresh sweep assembles its results file while it runs: every shard, once written, is also
+    // stored into the (temporary) results file, so that at the end only finalize() is left. A
+    // resumed sweep (runs in shards of an earlier invocation) is assembled by merge_shards().
+    std::unique_ptr<ResultsWriter> live;
+    MergeTally live_tally;
+    std::vector<std::uint8_t> live_written;
+    const ChunkLayout layout = ChunkLayout::of(e.n_runs(), e.base.weeks);
+    if (plan.reused == 0 && plan.retried == 0 && list_shards(plan.parts_dir).empty()) {
+        live = std::make_unique<ResultsWriter>(opts.target, make_meta(e, opts.command_line), opts.overwrite);
+        live_written.assign(static_cast<std::size_t>(e.n_runs()), 0);
+        shards.on_written([&](ShardContents& c) {
+            const auto owned = [&](const RunRecord& r) { return r.run_id >= 0 && r.run_id < e.n_runs(); };
+            const auto take = [&](const RunRecord& r) {
+                auto& w = live_written[static_cast<std::size_t>(r.run_id)];
+                if (w) throw IoError(fmt::format("internal error: run {} finished twice", r.run_id));
+                w = 1;
+                (r.status == RunStatus::kDone ? live_tally.done : live_tally.failed) += 1;
+            };
+            live_tally.copied += store_shard(*live, c, layout, owned, take);
+        });
+    }
     RunnerOptions ro;
     ro.threads = opts.threads;
     ro.stop = opts.stop;
@@ -1019,7 +1084,18 @@ SweepResult run_sweep(const Experiment& e, const SweepOptions& opts) {
         shards.flush();
         if (res.tally.stopped) return res;
         const auto merge_start = std::chrono::steady_clock::now();
-        res.file = merge_shards(e, opts, plan.parts_dir);
+        if (live) {
+            if (live_tally.done + live_tally.failed != e.n_runs())
+                throw IoError(fmt::format("internal error: {} of {} runs reached the results file", live_tally.done + live_tally.failed,
+                                          e.n_runs()));
+            store_networks(*live, e, opts);
+            live->finalize();
+            std::error_code ec;
+            std::filesystem::remove_all(plan.parts_dir, ec);
+            res.file = live_tally;
+        } else {
+            res.file = merge_shards(e, opts, plan.parts_dir);
+        }
         const double merge_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - merge_start).count();
         spdlog::debug("sweep: runs took {:.2f} s, merging the shards {:.2f} s ({:.0f} runs/s; series of {} of {} runs "
                       "copied as encoded chunks)",

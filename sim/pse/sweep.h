@@ -33,7 +33,9 @@ struct SweepOptions {
     bool overwrite = false;             ///< replace an existing target
     bool resume = false;                ///< continue from <target>.parts
     int threads = 0;                    ///< 0 = all cores
-    double flush_seconds = 2.0;         ///< max seconds of finished work held in memory
+    /// Seconds of finished work held in memory before a shard is written; the runs of a
+    /// results-file block not yet whole may wait one more interval (at most 2 x flush_seconds).
+    double flush_seconds = 2.0;
     std::int64_t flush_runs = 256;      ///< max runs per shard
     const std::atomic<bool>* stop = nullptr;
     std::function<void(std::int64_t, std::int64_t, std::int64_t)> on_progress;  ///< (done, failed, total)
@@ -195,6 +197,10 @@ public:
     void flush() { write(true); }
     /// Runs stored in the shards written so far as encoded blocks (the rest as rows).
     [[nodiscard]] std::int64_t runs_in_blocks() const { return runs_in_blocks_; }
+    /// Call `f` with each shard's contents once the shard is on disk (its records with their
+    /// outputs, its encoded blocks); an exception from `f` propagates from add() or flush(),
+    /// the runs being safe in the shard.
+    void on_written(std::function<void(ShardContents&)> f) { on_written_ = std::move(f); }
     /// Shards written so far.
     [[nodiscard]] std::int64_t shards_written() const { return shards_; }
 
@@ -216,6 +222,7 @@ private:
     };
     std::map<std::int64_t, Pending> buffer_;
     std::int64_t buffered_ = 0, runs_in_blocks_ = 0;
+    std::function<void(ShardContents&)> on_written_;
     /// Write a shard: whole blocks encoded; incomplete blocks as rows when `all`, when they have
     /// waited one flush already, or when keeping them would leave flush_runs runs buffered.
     void write(bool all);

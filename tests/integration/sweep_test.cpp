@@ -17,6 +17,7 @@
 #include <set>
 #include <thread>
 
+#include "pse/detail/h5.h"
 #include "pse/experiment.h"
 #include "pse/results.h"
 #include "pse/sweep.h"
@@ -395,4 +396,76 @@ TEST(Sweep, MergeDecodesABlockWhoseFailedRunWasRunAgain) {
     EXPECT_EQ(tally.failed, 0);
     EXPECT_EQ(tally.copied, 150 - 64);  // blocks 0 and 2 copied, block 1 decoded
     pse::test::expect_same_datasets(dir / "merged.h5", dir / "ref.h5");
+}
+
+TEST(Sweep, ShardWriterKeepsEveryRunOnceWhenAShardCannotBeWritten) {
+    // A shard that cannot be written (its folder vanished: disk trouble, a clean-up job) leaves
+    // every run buffered exactly once; the next successful flush stores each once.
+    const auto dir = pse::test::fresh_dir("sweep", "writefail");
+    const auto e = tiny_experiment(dir);
+    std::vector<std::int64_t> ids(100);
+    std::iota(ids.begin(), ids.end(), 0);
+    std::vector<pse::RunRecord> recs;
+    pse::execute(e, ids, pse::RunnerOptions{}, [&](pse::RunRecord&& r) { recs.push_back(std::move(r)); });
+    const auto parts = dir / "parts";
+    std::filesystem::create_directories(parts);
+    pse::ShardWriter w(parts, "fp", e.base.weeks, e.n_runs(), 1000, 1e9, 0, 1);
+    for (auto& r : recs) w.add(pse::RunRecord(r));  // block 0 whole, block 1 partial (36 runs)
+    std::filesystem::remove_all(parts);
+    EXPECT_THROW(w.flush(), pse::IoError);
+    EXPECT_THROW(w.flush(), pse::IoError);  // twice: still nothing lost or doubled
+    std::filesystem::create_directories(parts);
+    w.flush();
+    EXPECT_EQ(w.shards_written(), 1);
+    EXPECT_EQ(w.runs_in_blocks(), 64);
+    const auto back = pse::read_shard(parts / "part-000000.h5", e.base.weeks);
+    ASSERT_EQ(back.size(), recs.size());
+    std::set<std::int64_t> seen;
+    for (const auto& r : back) {
+        EXPECT_TRUE(seen.insert(r.run_id).second) << "run " << r.run_id << " twice";
+        EXPECT_EQ(r.status, pse::RunStatus::kDone);
+        EXPECT_EQ(r.output.series.size(), static_cast<std::size_t>(e.base.weeks) * pse::kSeriesCount) << "run " << r.run_id;
+    }
+}
+
+TEST(Sweep, ShardsOfTheFirstFormatAndDamagedChunks) {
+    // Shards written before encoded blocks existed (no series_row) still read; a stored chunk
+    // with a changed byte fails its CRC-32 and is reported as damage, never copied.
+    const auto dir = pse::test::fresh_dir("sweep", "formats");
+    const auto e = tiny_experiment(dir);
+    std::vector<std::int64_t> ids(64);
+    std::iota(ids.begin(), ids.end(), 0);
+    std::vector<pse::RunRecord> recs;
+    pse::execute(e, ids, pse::RunnerOptions{}, [&](pse::RunRecord&& r) { recs.push_back(std::move(r)); });
+    std::sort(recs.begin(), recs.end(), [](const auto& x, const auto& y) { return x.run_id < y.run_id; });
+    using pse::detail::H;
+    {  // version 1: rows only, no series_row dataset
+        auto copy = recs;
+        pse::write_shard(dir / "v1.h5", copy, e.base.weeks, "fp");
+        H f(H5Fopen((dir / "v1.h5").c_str(), H5F_ACC_RDWR, H5P_DEFAULT), H5Fclose);
+        ASSERT_GE(H5Ldelete(f.get(), "series_row", H5P_DEFAULT), 0);
+    }
+    const auto v1 = pse::read_shard(dir / "v1.h5", e.base.weeks);
+    ASSERT_EQ(v1.size(), recs.size());
+    for (std::size_t i = 0; i < recs.size(); ++i)
+        EXPECT_EQ(std::memcmp(v1[i].output.series.data(), recs[i].output.series.data(), recs[i].output.series.size() * sizeof(double)), 0);
+    {  // a block shard with one byte of one chunk changed
+        pse::ShardWriter w(dir / "p", "fp", e.base.weeks, e.n_runs(), 1000, 1e9, 0, 1);
+        std::filesystem::create_directories(dir / "p");
+        for (auto& r : recs) w.add(pse::RunRecord(r));
+        w.flush();
+        ASSERT_EQ(w.runs_in_blocks(), 64);
+        H f(H5Fopen((dir / "p" / "part-000000.h5").c_str(), H5F_ACC_RDWR, H5P_DEFAULT), H5Fclose);
+        H d(H5Dopen2(f.get(), "chunk_bytes", H5P_DEFAULT), H5Dclose);
+        ASSERT_TRUE(d.ok());
+        auto bytes = pse::detail::read_1d<unsigned char>(f.get(), "chunk_bytes", H5T_NATIVE_UINT8);
+        bytes[bytes.size() / 2] ^= 0x10;
+        ASSERT_GE(H5Dwrite(d.get(), H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, bytes.data()), 0);
+    }
+    try {
+        (void)pse::read_shard_contents(dir / "p" / "part-000000.h5", e.base.weeks);
+        ADD_FAILURE() << "a damaged chunk was read";
+    } catch (const pse::IoError& err) {
+        EXPECT_NE(std::string(err.what()).find("CRC-32"), std::string::npos) << err.what();
+    }
 }
