@@ -138,10 +138,16 @@ struct LocalRun {
 /// Run ids from `next` with the oneTBB runner, shards into the parts folder. Runs on its own
 /// thread; never throws (errors land in `out.error`).
 void run_local(const Experiment& e, const SweepOptions& opts, const SweepPlan& plan, std::int64_t first_shard,
-               int rank, int size, int threads, const RunIdSource& next, LocalRun& out, const std::function<void()>& on_end) {
+               int rank, int size, int threads, const RunIdSource& next, LocalRun& out, const std::function<void()>& on_end,
+               LiveAssembly* live = nullptr) {
     try {
         ShardWriter shards(plan.parts_dir, plan.fingerprint, e.base.weeks, e.n_runs(), opts.flush_runs, opts.flush_seconds,
                            first_shard + rank, size);
+        if (live)  // rank 0 of a fresh sweep: assemble its own shards and those of the other ranks as they appear
+            shards.on_written([live](const std::filesystem::path& p, ShardContents& c) {
+                live->store(p, c);
+                live->collect();
+            });
         RunnerOptions ro;
         ro.threads = threads;
         ro.stop = opts.stop;
@@ -360,6 +366,15 @@ SweepResult run_sweep_mpi(const Experiment& e, const SweepOptions& opts, const M
     spdlog::info("MPI: {} ranks; rank 0 coordinates and runs; {} run(s) to do", size, todo.size());
     std::mutex own_m;
     std::deque<std::int64_t> own;
+    // A fresh sweep is assembled while it runs, on rank 0's shard-writing thread (LiveAssembly).
+    std::unique_ptr<LiveAssembly> live;
+    if (plan.reused == 0 && plan.retried == 0 && first_shard == 0) {
+        try {
+            live = std::make_unique<LiveAssembly>(e, opts, plan.parts_dir);
+        } catch (const std::exception& err) {
+            spdlog::warn("assembling while running is off ({}); the shards are merged at the end", err.what());
+        }
+    }
     std::thread runner([&] {
         run_local(
             e, opts, plan, first_shard, 0, size, threads,
@@ -378,7 +393,7 @@ SweepResult run_sweep_mpi(const Experiment& e, const SweepOptions& opts, const M
                 own.pop_front();
                 return true;
             },
-            local, [] {});
+            local, [] {}, live.get());
         if (!local.error.empty()) {
             std::lock_guard lk(pool_m);
             closed = true;
@@ -471,7 +486,7 @@ SweepResult run_sweep_mpi(const Experiment& e, const SweepOptions& opts, const M
     } else {
         try {
             const auto m0 = Clock::now();
-            res.file = merge_shards(e, opts, plan.parts_dir);
+            res.file = live ? live->finish() : merge_shards(e, opts, plan.parts_dir);
             const double merge_s = std::chrono::duration<double>(Clock::now() - m0).count();
             spdlog::debug("MPI: runs took {:.2f} s, merging the shards {:.2f} s ({:.0f} runs/s; series of {} of {} runs "
                           "copied as encoded chunks)",

@@ -872,7 +872,7 @@ void ShardWriter::write(bool all) {
     last_flush_ = std::chrono::steady_clock::now();
     if (on_written_) {  // the runs are safe in the shard; hand them on
         ShardContents c{std::move(records), std::move(blocks), layout_};
-        on_written_(c);
+        on_written_(shard_path(parts_dir_, next_number_ - stride_), c);
     }
 }
 
@@ -939,6 +939,73 @@ void store_networks(ResultsWriter& writer, const Experiment& e, const SweepOptio
     }
 }
 }  // namespace
+
+LiveAssembly::LiveAssembly(const Experiment& e, const SweepOptions& opts, std::filesystem::path parts_dir)
+    : e_(e),
+      opts_(opts),
+      parts_dir_(std::move(parts_dir)),
+      layout_(ChunkLayout::of(e.n_runs(), e.base.weeks)),
+      writer_(std::make_unique<ResultsWriter>(opts.target, make_meta(e, opts.command_line), opts.overwrite)),
+      written_(static_cast<std::size_t>(e.n_runs()), 0) {}
+
+void LiveAssembly::store(const std::filesystem::path& path, ShardContents& contents) {
+    const auto name = path.filename().string();
+    const auto at = std::lower_bound(stored_.begin(), stored_.end(), name);
+    if (at != stored_.end() && *at == name) return;
+    const auto owned = [&](const RunRecord& r) { return r.run_id >= 0 && r.run_id < e_.n_runs(); };
+    const auto take = [&](const RunRecord& r) {
+        auto& w = written_[static_cast<std::size_t>(r.run_id)];
+        if (w)
+            throw IoError(fmt::format("run {} is in two shards (the second is '{}'): two processes seem to have written "
+                                      "this output at once; the results file was not written. Delete '{}' and run the "
+                                      "sweep again",
+                                      r.run_id, path.string(), parts_dir_.string()));
+        w = 1;
+        (r.status == RunStatus::kDone ? tally_.done : tally_.failed) += 1;
+    };
+    for (const auto& r : contents.records)
+        if (!owned(r))
+            throw IoError(fmt::format("shard '{}' holds run id {}, outside this experiment's {} runs (damaged?)",
+                                      path.string(), r.run_id, e_.n_runs()));
+    tally_.copied += store_shard(*writer_, contents, layout_, owned, take);
+    stored_.insert(std::lower_bound(stored_.begin(), stored_.end(), name), name);
+}
+
+void LiveAssembly::collect() {
+    const auto fingerprint = experiment_fingerprint(e_);
+    for (const auto& p : list_shards(parts_dir_)) {
+        const auto name = p.filename().string();
+        if (std::binary_search(stored_.begin(), stored_.end(), name)) continue;
+        const ShardIndex ix = read_shard_index(p);
+        if (ix.fingerprint != fingerprint)
+            throw IoError(fmt::format("shard '{}' belongs to a different experiment (fingerprint {}, this "
+                                      "experiment's is {}): it was copied or left there; move it out of '{}'",
+                                      p.string(), ix.fingerprint.empty() ? "none" : ix.fingerprint, fingerprint,
+                                      parts_dir_.string()));
+        auto contents = read_shard_contents(p, e_.base.weeks);
+        store(p, contents);
+    }
+}
+
+MergeTally LiveAssembly::finish() {
+    const auto f0 = std::chrono::steady_clock::now();
+    collect();
+    const auto n_runs = e_.n_runs();
+    if (tally_.done + tally_.failed != n_runs) {
+        std::int64_t first = 0;
+        while (first < n_runs && written_[static_cast<std::size_t>(first)]) ++first;
+        throw IoError(fmt::format("{} of this experiment's {} runs are in no shard of '{}' (the first is run {}); "
+                                  "the results file was not written",
+                                  n_runs - tally_.done - tally_.failed, n_runs, parts_dir_.string(), first));
+    }
+    store_networks(*writer_, e_, opts_);
+    writer_->finalize();
+    spdlog::debug("assembly: {} shards stored while running; collecting the rest and finishing the file {:.3f} s",
+                  stored_.size(), std::chrono::duration<double>(std::chrono::steady_clock::now() - f0).count());
+    std::error_code ec;
+    std::filesystem::remove_all(parts_dir_, ec);
+    return tally_;
+}
 
 MergeTally merge_shards(const Experiment& e, const SweepOptions& opts, const std::filesystem::path& parts_dir) {
     const int W = e.base.weeks;
@@ -1043,26 +1110,12 @@ SweepResult run_sweep(const Experiment& e, const SweepOptions& opts) {
     res.retried = plan.retried;
     ShardWriter shards(plan.parts_dir, plan.fingerprint, e.base.weeks, e.n_runs(), opts.flush_runs, opts.flush_seconds,
                        plan.next_shard, 1);
-    // A fresh sweep assembles its results file while it runs: every shard, once written, is also
-    // stored into the (temporary) results file, so that at the end only finalize() is left. A
-    // resumed sweep (runs in shards of an earlier invocation) is assembled by merge_shards().
-    std::unique_ptr<ResultsWriter> live;
-    MergeTally live_tally;
-    std::vector<std::uint8_t> live_written;
-    const ChunkLayout layout = ChunkLayout::of(e.n_runs(), e.base.weeks);
+    // A fresh sweep assembles its results file while it runs (LiveAssembly); a resumed sweep
+    // (runs in shards of an earlier invocation) is assembled by merge_shards() at the end.
+    std::unique_ptr<LiveAssembly> live;
     if (plan.reused == 0 && plan.retried == 0 && list_shards(plan.parts_dir).empty()) {
-        live = std::make_unique<ResultsWriter>(opts.target, make_meta(e, opts.command_line), opts.overwrite);
-        live_written.assign(static_cast<std::size_t>(e.n_runs()), 0);
-        shards.on_written([&](ShardContents& c) {
-            const auto owned = [&](const RunRecord& r) { return r.run_id >= 0 && r.run_id < e.n_runs(); };
-            const auto take = [&](const RunRecord& r) {
-                auto& w = live_written[static_cast<std::size_t>(r.run_id)];
-                if (w) throw IoError(fmt::format("internal error: run {} finished twice", r.run_id));
-                w = 1;
-                (r.status == RunStatus::kDone ? live_tally.done : live_tally.failed) += 1;
-            };
-            live_tally.copied += store_shard(*live, c, layout, owned, take);
-        });
+        live = std::make_unique<LiveAssembly>(e, opts, plan.parts_dir);
+        shards.on_written([&](const std::filesystem::path& p, ShardContents& c) { live->store(p, c); });
     }
     RunnerOptions ro;
     ro.threads = opts.threads;
@@ -1085,14 +1138,7 @@ SweepResult run_sweep(const Experiment& e, const SweepOptions& opts) {
         if (res.tally.stopped) return res;
         const auto merge_start = std::chrono::steady_clock::now();
         if (live) {
-            if (live_tally.done + live_tally.failed != e.n_runs())
-                throw IoError(fmt::format("internal error: {} of {} runs reached the results file", live_tally.done + live_tally.failed,
-                                          e.n_runs()));
-            store_networks(*live, e, opts);
-            live->finalize();
-            std::error_code ec;
-            std::filesystem::remove_all(plan.parts_dir, ec);
-            res.file = live_tally;
+            res.file = live->finish();
         } else {
             res.file = merge_shards(e, opts, plan.parts_dir);
         }

@@ -200,7 +200,7 @@ public:
     /// Call `f` with each shard's contents once the shard is on disk (its records with their
     /// outputs, its encoded blocks); an exception from `f` propagates from add() or flush(),
     /// the runs being safe in the shard.
-    void on_written(std::function<void(ShardContents&)> f) { on_written_ = std::move(f); }
+    void on_written(std::function<void(const std::filesystem::path&, ShardContents&)> f) { on_written_ = std::move(f); }
     /// Shards written so far.
     [[nodiscard]] std::int64_t shards_written() const { return shards_; }
 
@@ -222,10 +222,44 @@ private:
     };
     std::map<std::int64_t, Pending> buffer_;
     std::int64_t buffered_ = 0, runs_in_blocks_ = 0;
-    std::function<void(ShardContents&)> on_written_;
+    std::function<void(const std::filesystem::path&, ShardContents&)> on_written_;
     /// Write a shard: whole blocks encoded; incomplete blocks as rows when `all`, when they have
     /// waited one flush already, or when keeping them would leave flush_runs runs buffered.
     void write(bool all);
+};
+
+/// Assembles the results file of a fresh sweep (no shards of an earlier invocation) while its
+/// runs are computed, so that little is left to do after the last run: each shard is stored
+/// into the temporary results file (ResultsWriter) once it is on disk — by the process that
+/// wrote it (store(), from ShardWriter::on_written) or, for shards of other MPI ranks, when
+/// collect() finds them in the parts folder. finish() stores what is left, checks that every run
+/// of the design is there exactly once, adds the --network graphs, renames the file into place
+/// and removes the parts folder. Destroyed without finish(), it removes its temporary file
+/// (the shards stay, for --resume). Not thread-safe (HDF5 is not): call from one thread at a
+/// time, never while another thread of the process uses HDF5.
+class LiveAssembly {
+public:
+    /// Opens the temporary results file; throws IoError like ResultsWriter.
+    LiveAssembly(const Experiment& e, const SweepOptions& opts, std::filesystem::path parts_dir);
+    /// Store a shard this process has just written at `path` (its contents, in memory).
+    /// Throws IoError if a run of it was stored before.
+    void store(const std::filesystem::path& path, ShardContents& contents);
+    /// Store every shard of the parts folder not stored yet. Throws IoError (unreadable shard,
+    /// a run in two shards).
+    void collect();
+    /// Collect the rest, check, finalize (see above); returns the file's counts. Throws IoError
+    /// (runs missing, disk full); the parts folder is then kept.
+    MergeTally finish();
+
+private:
+    const Experiment& e_;
+    const SweepOptions& opts_;
+    std::filesystem::path parts_dir_;
+    ChunkLayout layout_;
+    std::unique_ptr<ResultsWriter> writer_;
+    std::vector<std::uint8_t> written_;
+    std::vector<std::string> stored_;  ///< shard file names stored (sorted)
+    MergeTally tally_;
 };
 
 /// Merge every shard of `parts_dir` into opts.target through a temporary file renamed into place
