@@ -460,6 +460,49 @@ def _answer_section(res: Results, d: ReportData, w: "_Writer", n_boot: int) -> l
     return body
 
 
+def _worlds_section(res: Results, w: "_Writer") -> list[str]:
+    """Posterior-integrated experiments ([experiment] posterior): every lever step as a
+    distribution over the plausible worlds (answer.world_contrasts): plain sentences with the
+    share of worlds in which the contrast has the same sign, the calibrated parameters that
+    drive it, and the table (tables/world_contrasts.csv). Empty for other experiments."""
+    K = answer.posterior_draws(res)
+    if K <= 0:
+        return []
+    t = answer.world_contrasts(res)
+    if t.empty:
+        return []
+    labels = {m: (lab, unit) for m, lab, unit in answer.ANSWER_METRICS}
+    body = ["<h2>Across plausible worlds</h2>",
+            f"<p>Each design point was run in {K} plausible worlds: the parameter sets the calibration accepted "
+            f"({html.escape(str(res.attrs.get('posterior_file', '')))}), with "
+            f"{res.n_runs // max(1, res.n_design_points)} replications each under common random numbers. In every "
+            "world the contrast is the mean over its replications of the paired difference; below is how it is "
+            "spread over the worlds (median, the interval holding 90% of the worlds, and the share of worlds in "
+            "which it has the median's sign). A world's contrast still carries the noise of its few replications, "
+            "so the spread is an upper bound on what the parameters alone leave open.</p><div class='summary'>"]
+    for (lever, v0), grp in t.groupby(["lever", "level_from"], sort=False):
+        sentences = []
+        for _, r in grp.iterrows():
+            lab, unit = labels.get(r["metric"], (r["metric"], ""))
+            sentences.append(answer.world_sentence(r, lab, unit))
+        first = grp.iloc[0]
+        for _, r in grp[grp["metric"].isin(["agreements", "workers_reached"])].iterrows():
+            if r["drivers"]:
+                sentences.append(f"Which calibrated parameters decide the contrast in "
+                                 f"{labels.get(r['metric'], (r['metric'], ''))[0]} (Spearman rank correlation of "
+                                 f"each world's contrast with the parameter's value there): "
+                                 f"{str(r['drivers']).replace('; ', ', ')}.")
+        body.append(f"<h3>{html.escape(answer._cap(first['words_from']))} → {html.escape(first['words_to'])}</h3>"
+                    + "".join(f"<p>{html.escape(x)}</p>" for x in sentences))
+    body.append("</div>")
+    out = t.drop(columns=["worlds"])
+    out.to_csv(w.out / "tables" / "world_contrasts.csv", index=False)
+    body.append("<p class='note'>All steps: <a href='tables/world_contrasts.csv'>tables/world_contrasts.csv</a>. "
+                "Not yet covered: the parameters the calibration did not fit (those marked ASSUMPTION in "
+                "docs/ODD.md) are held at their defaults here; a screening of those is future work.</p>")
+    return body
+
+
 def _toolbox_sections(res: Results, d: ReportData, w: "_Writer") -> list[str]:
     """Rank correlations (sampling designs), robustness of lever settings across uncertainties
     (designs with both, crossed), scenario discovery by PRIM (sampling designs with uncertainties)."""
@@ -588,6 +631,7 @@ def build_report(paths, out_dir, baseline: int = 0, embed: bool = False, n_boot:
 
     # ---- the answer first
     body.extend(_answer_section(res, d, w, n_boot))
+    body.extend(_worlds_section(res, w))
 
     # ---- summary
     body.append("<h2>Summary</h2><div class='summary'>")

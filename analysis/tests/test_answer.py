@@ -118,3 +118,60 @@ def test_report_opens_with_the_answer_and_collapses_tables(tmp_path):
     assert (tmp_path / "rep" / "tables" / "lever_steps.csv").is_file()
     # every table is collapsed, with its CSV link
     assert html.count("<table>") - 0 == html.count("<details><summary>Table:")
+
+
+# ---- answers across plausible worlds (posterior-integrated experiments) ----------------------
+
+def test_sign_share_known_answers():
+    s = answer.sign_share([1.0, 2.0, 3.0, -1.0])
+    assert s["median"] == 1.5 and s["n"] == 4
+    assert s["share_positive"] == 0.75 and s["share_negative"] == 0.25 and s["same_sign"] == 0.75
+    s = answer.sign_share(np.arange(101.0), conf=0.90)  # quantiles of 0..100: 5 and 95
+    assert s["lo"] == pytest.approx(5.0) and s["hi"] == pytest.approx(95.0) and s["median"] == 50.0
+    assert s["same_sign"] == pytest.approx(100 / 101)   # the 0 has no sign
+    assert answer.sign_share([0.0, 0.0])["same_sign"] == 1.0
+    neg = answer.sign_share([-3.0, -1.0, 2.0, float("nan")])
+    assert neg["n"] == 3 and neg["median"] == -1.0 and neg["same_sign"] == pytest.approx(2 / 3)
+    assert np.isnan(answer.sign_share([])["median"])
+
+
+def test_world_contrasts_recover_a_known_contrast(tmp_path):
+    # K = 10 worlds with trust.gain_rate g_k = 0.01 .. 0.10; the lever (0 -> 1) adds 100 g_k - 3
+    # agreements in world k, exactly, in every replication: contrasts -2 .. 7 (one 0), so the median
+    # is 2.5, 7 of 10 worlds share its sign, and the driver is trust.gain_rate (rho = +1).
+    K, reps = 10, 4
+    g = np.linspace(0.01, 0.10, K)
+    other = np.array([0.3, 0.9, 0.1, 0.5, 0.7, 0.2, 0.8, 0.4, 0.6, 0.0])
+    lever = np.repeat([0.0, 1.0], K)                  # design point p * K + k
+    gain = np.tile(g, 2)
+    oth = np.tile(other, 2)
+    n_dp = 2 * K
+    dp = np.repeat(np.arange(n_dp), reps)
+    rep = np.tile(np.arange(reps), n_dp)
+    agreements = 5.0 + rep + lever[dp] * (100 * gain[dp] - 3)
+    path = tmp_path / "worlds.h5"
+    write_results(path, n_design_points=n_dp, replications=reps, design_method="grid",
+                        summary={"agreements": agreements},
+                        design={"ngo[*].dedicated_fte": (lever, "lever"), "trust.gain_rate": (gain, "uncertainty"),
+                                "company.other": (oth, "uncertainty")},
+                        root_attrs={"posterior_draws": np.int64(K), "posterior_file": "draws.csv"})
+    res = load(str(path))
+    assert answer.posterior_draws(res) == K
+    t = answer.world_contrasts(res, metrics=["agreements"])
+    assert len(t) == 1
+    row = t.iloc[0]
+    np.testing.assert_allclose(row["worlds"], 100 * g - 3, atol=1e-9)
+    assert row["median"] == pytest.approx(2.5)
+    assert row["same_sign"] == pytest.approx(0.7) and row["share_negative"] == pytest.approx(0.2)
+    assert row["drivers"].startswith("trust.gain_rate (+1.00)")
+    text = answer.world_sentence(row, "agreements signed")
+    assert "raises agreements signed in 70% of 10 plausible worlds" in text
+    html = build_report(str(path), tmp_path / "rep", dpi=40, n_boot=50).read_text(encoding="utf-8")
+    assert "Across plausible worlds" in html
+    assert "in 70% of 10 plausible worlds" in html and "trust.gain_rate (+1.00)" in html
+    assert (tmp_path / "rep" / "tables" / "world_contrasts.csv").is_file()
+    # Not an integrated experiment: nothing to report.
+    plain = tmp_path / "plain.h5"
+    write_results(plain, n_design_points=2, replications=3, design_method="grid",
+                        summary={"agreements": np.arange(6.0)}, design={"ngo[*].dedicated_fte": ([0.0, 1.0], "lever")})
+    assert answer.world_contrasts(load(str(plain))).empty

@@ -1,10 +1,13 @@
 #include "pse/experiment.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
+#include <fstream>
 #include <map>
 #include <numeric>
 #include <set>
+#include <sstream>
 
 #include <boost/random/sobol.hpp>
 #include <fmt/format.h>
@@ -157,10 +160,149 @@ void apply_setting(Scenario& s, const Setting& setting, const std::string& where
     }
 }
 
+namespace {
+/// Rows `n` evenly spread over `available` (all when n >= available): the rule of
+/// analysis/pse_analysis/validation.py select_draws().
+std::vector<std::size_t> spread_rows(std::size_t available, std::size_t n) {
+    std::vector<std::size_t> out;
+    if (n >= available) {
+        for (std::size_t i = 0; i < available; ++i) out.push_back(i);
+    } else if (n <= 1) {
+        out.push_back(0);
+    } else {
+        for (std::size_t i = 0; i < n; ++i)
+            out.push_back(static_cast<std::size_t>(std::llround(static_cast<double>(i) * static_cast<double>(available - 1) /
+                                                                static_cast<double>(n - 1))));
+        out.erase(std::unique(out.begin(), out.end()), out.end());
+    }
+    return out;
+}
+
+/// [experiment] posterior / posterior_draws: read the draws file (relative to the experiment
+/// file), and cross every design point p with every selected draw k (point p * K + k = point p
+/// plus the draw's parameter values); each draw column becomes an uncertainty factor. Problems
+/// (file, line, column of the key or the CSV cell) are appended to `problems`.
+void cross_with_posterior(Experiment& e, const toml::table& ex, const toml::node& pn, const std::string& name,
+                          std::vector<InputProblem>& problems) {
+    const Loc at = loc_of(pn, name);
+    auto fail = [&](const std::string& key, const std::string& msg) {
+        problems.push_back(InputProblem{at.file, at.line, at.column, key, msg});
+    };
+    if (!pn.is_string()) return fail("experiment.posterior", "expected the path of a CSV file of posterior draws");
+    e.posterior_file = *pn.value<std::string>();
+    std::filesystem::path path = e.posterior_file;
+    if (path.is_relative()) path = std::filesystem::path(name).parent_path() / path;
+    std::ifstream in(path);
+    if (!in) return fail("experiment.posterior", fmt::format("cannot read '{}'", path.string()));
+    std::vector<std::string> header;
+    std::vector<std::vector<double>> rows;
+    std::string line;
+    int lineno = 0;
+    const auto split = [](const std::string& l) {
+        std::vector<std::string> out;
+        std::stringstream ss(l);
+        std::string cell;
+        while (std::getline(ss, cell, ',')) {
+            while (!cell.empty() && (cell.back() == '\r' || cell.back() == ' ')) cell.pop_back();
+            while (!cell.empty() && cell.front() == ' ') cell.erase(0, 1);
+            out.push_back(cell);
+        }
+        return out;
+    };
+    while (std::getline(in, line)) {
+        ++lineno;
+        if (line.empty() || line[0] == '#' || line.find_first_not_of(" \t\r") == std::string::npos) continue;
+        const auto cells = split(line);
+        if (header.empty()) {
+            header = cells;
+            continue;
+        }
+        if (cells.size() != header.size()) {
+            problems.push_back(InputProblem{path.string(), lineno, 0, "experiment.posterior",
+                                            fmt::format("{} values, but the header names {} columns", cells.size(), header.size())});
+            return;
+        }
+        std::vector<double> row;
+        for (std::size_t c = 0; c < cells.size(); ++c) {
+            double v = 0;
+            const auto* b = cells[c].data();
+            const auto r = std::from_chars(b, b + cells[c].size(), v);
+            if (r.ec != std::errc() || r.ptr != b + cells[c].size() || !std::isfinite(v)) {
+                problems.push_back(InputProblem{path.string(), lineno, static_cast<int>(c + 1), header[c],
+                                                fmt::format("'{}' is not a number", cells[c])});
+                return;
+            }
+            row.push_back(v);
+        }
+        rows.push_back(std::move(row));
+    }
+    if (rows.empty()) return fail("experiment.posterior", fmt::format("'{}' holds no draws", path.string()));
+    {  // the draws file is an input of the results file (/inputs), like the scenario files
+        std::ifstream again(path, std::ios::binary);
+        std::stringstream text;
+        text << again.rdbuf();
+        e.files.push_back(path.string());
+        e.texts.push_back(text.str());
+    }
+    std::size_t n = rows.size();
+    if (const auto* dn = ex.get("posterior_draws")) {
+        if (!dn->is_integer() || *dn->value<std::int64_t>() < 1 ||
+            *dn->value<std::int64_t>() > static_cast<std::int64_t>(rows.size())) {
+            const Loc dl = loc_of(*dn, name);
+            problems.push_back(InputProblem{dl.file, dl.line, dl.column, "experiment.posterior_draws",
+                                            fmt::format("expected an integer in [1, {}] (the draws in '{}')", rows.size(),
+                                                        path.string())});
+            return;
+        }
+        n = static_cast<std::size_t>(*dn->value<std::int64_t>());
+    }
+    const auto picked = spread_rows(rows.size(), n);
+    std::vector<std::size_t> cols;
+    for (std::size_t c = 0; c < header.size(); ++c) {
+        if (header[c] == "draw" || header[c] == "distance") continue;
+        for (const auto& f : e.factors)
+            if (f.key == header[c])
+                return fail("experiment.posterior", fmt::format("'{}' is varied by {} and by the posterior draws; vary "
+                                                                "each parameter once",
+                                                                header[c], f.source.empty() ? "the design" : f.source));
+        cols.push_back(c);
+    }
+    if (cols.empty()) return fail("experiment.posterior", fmt::format("'{}' names no parameters", path.string()));
+    for (const auto c : cols) {
+        Factor f;
+        f.key = header[c];
+        f.role = "uncertainty";
+        f.source = "experiment.posterior";
+        f.file = at.file;
+        f.line = at.line;
+        f.column = at.column;
+        f.min = f.max = rows[picked.front()][c];
+        for (const auto r : picked) {
+            f.min = std::min(f.min, rows[r][c]);
+            f.max = std::max(f.max, rows[r][c]);
+        }
+        f.has_range = f.max > f.min;
+        e.factors.push_back(std::move(f));
+    }
+    std::vector<DesignPoint> points;
+    std::vector<std::string> labels;
+    for (std::size_t p = 0; p < e.points.size(); ++p)
+        for (const auto r : picked) {
+            DesignPoint dp = e.points[p];
+            for (const auto c : cols) dp.push_back(Setting{header[c], FieldValue{rows[r][c]}});
+            points.push_back(std::move(dp));
+            labels.push_back(p < e.labels.size() ? e.labels[p] : std::string());
+        }
+    e.points = std::move(points);
+    e.labels = std::move(labels);
+    e.posterior_draws = static_cast<std::int64_t>(picked.size());
+}
+}  // namespace
+
 const std::vector<std::string>& experiment_keys() {
     static const std::vector<std::string> keys = {"name", "description", "design", "replications", "seed",
                                                   "common_random_numbers", "samples", "levels", "lever",
-                                                  "uncertainty", "point"};
+                                                  "uncertainty", "point", "posterior", "posterior_draws"};
     return keys;
 }
 
@@ -584,6 +726,20 @@ Experiment load_experiment_impl(const std::filesystem::path& file, const std::ve
             }
         problems.push_back(InputProblem{name, 0, 0, key, msg});
     };
+    if (const auto* dn = ex.get("posterior_draws"); dn && !ex.get("posterior")) {
+        const Loc dl = loc_of(*dn, name);
+        problems.push_back(InputProblem{dl.file, dl.line, dl.column, "experiment.posterior_draws",
+                                        "posterior_draws needs experiment.posterior (the CSV file of draws)"});
+    }
+    if (const auto* pn = ex.get("posterior"); pn && problems.empty()) {
+        cross_with_posterior(e, ex, *pn, name, problems);
+        if (problems.empty() && max_runs >= 0 && e.n_runs() > max_runs)
+            throw InputError(InputProblem{name, 0, 0, "experiment",
+                                          fmt::format("this asks for {} runs ({} design points x {} posterior draws x {} "
+                                                      "replications); pass --yes to run more than {}",
+                                                      e.n_runs(), static_cast<std::int64_t>(e.points.size()) / e.posterior_draws,
+                                                      e.posterior_draws, e.replications, max_runs)});
+    }
     bool weeks_reported = false, seed_reported = false;
     for (std::size_t d = 0; d < e.points.size(); ++d) {
         try {

@@ -19,6 +19,9 @@
 ///   key = "trust.gain_rate"
 ///   min = 0.02
 ///   max = 0.08
+///   posterior = "validation/posterior.csv"  # optional: cross every design point with draws of a
+///   posterior_draws = 51         #   calibrated posterior (CSV: header of scenario keys, one row
+///                                #   per draw; columns draw and distance ignored; '#' comments)
 ///   [[experiment.point]]         # list design: one table per design point
 ///   label = "part-time only"
 ///   set = { "ngo[*].dedicated_fte" = 0.0, "ngo[*].trained" = false }
@@ -76,6 +79,12 @@ struct Experiment {
     std::int64_t samples = 0;         ///< lhs points / sobol N / morris r
     int levels = 4;                   ///< morris p
     std::vector<std::string> files, texts;  ///< every input file read, with its text
+    /// Posterior integration ([experiment] posterior = "draws.csv"): the number of posterior draws
+    /// K each design point of the lever design was crossed with (0 = none). Design point
+    /// d = p * K + k is lever point p in world (draw) k; the draws' parameters are uncertainty
+    /// factors of the experiment.
+    std::int64_t posterior_draws = 0;
+    std::string posterior_file;       ///< the draws file as given (relative to the experiment file)
     [[nodiscard]] std::int64_t n_runs() const { return static_cast<std::int64_t>(points.size()) * replications; }
 };
 

@@ -790,6 +790,8 @@ void ResultsWriter::finalize() {
         attr_int(f, "morris_trajectories", m.meta.design_method == "morris" ? m.meta.samples : 0);
         attr_int(f, "morris_levels", m.meta.design_method == "morris" ? m.meta.levels : 0);
         attr_int(f, "master_seed", static_cast<std::int64_t>(m.meta.master_seed));
+        attr_int(f, "posterior_draws", m.meta.posterior_draws);
+        attr_string(f, "posterior_file", m.meta.posterior_file);
         attr_int(f, "common_random_numbers", m.meta.common_random_numbers ? 1 : 0);
         m.series_ds.clear();
         m.pipeline_ds.reset();
@@ -862,7 +864,8 @@ ResultsData read_results(const std::filesystem::path& file, bool with_series) {
     if (!f.ok()) throw IoError("cannot open '" + file.string() + "' (damaged HDF5 file?)");
     ResultsData r;
     for (const char* name : {"format", "format_version", "pse_sim_version", "git_commit", "created_utc", "command_line",
-                             "host", "scenario_name", "weeks", "n_runs", "n_design_points", "replications"})
+                             "host", "scenario_name", "weeks", "n_runs", "n_design_points", "replications",
+                             "posterior_draws", "posterior_file"})
         r.attrs[name] = read_attr_string(f.get(), name);
     if (r.attrs["format"] != "pse-sim results")
         throw IoError("'" + file.string() + "' is an HDF5 file but not a pse-sim results file");

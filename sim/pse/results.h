@@ -7,7 +7,9 @@
 ///
 /// Layout (format_version 1):
 ///   /                 attrs: format, format_version, pse_sim_version, git_commit, created_utc,
-///                     command_line, host, scenario_name, weeks, n_runs, n_design_points, replications
+///                     command_line, host, scenario_name, weeks, n_runs, n_design_points, replications,
+///                     posterior_draws (K: design point p * K + k is lever point p in posterior draw k;
+///                     0 = no posterior integration), posterior_file
 ///   /inputs/file_names, /inputs/file_texts   [n_files] strings: every scenario/experiment file read
 ///   /inputs/resolved                          [n_design_points] strings: resolved scenario per design point
 ///   /design/<parameter>                       [n_design_points] float64; attrs key, role (lever|uncertainty)
@@ -123,6 +125,10 @@ struct ResultsMeta {
     std::uint64_t master_seed = 0;
     bool common_random_numbers = true;
     std::vector<std::string> point_labels; ///< one per design point (list designs)
+    /// Posterior integration: draws K each lever point was crossed with (design point p * K + k;
+    /// 0 = none) and the draws file as given. Root attributes posterior_draws, posterior_file.
+    std::int64_t posterior_draws = 0;
+    std::string posterior_file;
 };
 
 /// Writes one results file. Create, write_run() each run (any order), finalize().

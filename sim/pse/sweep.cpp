@@ -220,6 +220,8 @@ ResultsMeta make_meta(const Experiment& e, const std::string& command_line) {
     m.master_seed = e.master_seed;
     m.common_random_numbers = e.common_random_numbers;
     m.point_labels = e.labels;
+    m.posterior_draws = e.posterior_draws;
+    m.posterior_file = e.posterior_file;
     return m;
 }
 

@@ -358,3 +358,78 @@ TEST(Experiment, ApplySettingChecksTypeAndRange) {
     EXPECT_THROW(pse::apply_setting(s, {"ngo[3].dedicated_fte", 1.0}), pse::InputError);
     EXPECT_THROW(pse::apply_setting(s, {"no.such_key", 1.0}), pse::InputError);
 }
+
+// --- Posterior integration ([experiment] posterior) ------------------------------------------
+
+namespace {
+const char* kDraws =
+    "# three accepted draws\n"
+    "draw,trust.gain_rate,pipeline.continue_prob,distance\n"
+    "0,0.030,0.20,1.5\n"
+    "1,0.040,0.25,0.7\n"
+    "2,0.050,0.30,0.9\n";
+
+std::string posterior_experiment(const std::string& extra) {
+    return std::string(kBase) +
+           "[experiment]\ndesign = \"grid\"\nreplications = 2\nposterior = \"draws.csv\"\n" + extra +
+           "[[experiment.lever]]\nkey = \"ngo[*].dedicated_fte\"\nvalues = [0.0, 1.0]\n";
+}
+
+std::string first_problem(const std::filesystem::path& file) {
+    try {
+        (void)pse::load_experiment(file);
+    } catch (const pse::InputError& e) {
+        return e.problems().front().format();
+    }
+    return "no error";
+}
+}  // namespace
+
+TEST(Experiment, PosteriorCrossesEveryDesignPointWithEveryDraw) {
+    write_file("draws.csv", kDraws);
+    const auto e = pse::load_experiment(write_file("post.toml", posterior_experiment("")));
+    ASSERT_EQ(e.posterior_draws, 3);
+    ASSERT_EQ(e.points.size(), 6u);  // 2 lever points x 3 worlds, point p * K + k
+    EXPECT_EQ(e.n_runs(), 12);
+    for (std::size_t d = 0; d < 6; ++d) {
+        const auto s = pse::scenario_at(e, d);
+        EXPECT_DOUBLE_EQ(s.ngo_defaults.dedicated_fte, d < 3 ? 0.0 : 1.0) << d;
+        EXPECT_DOUBLE_EQ(s.trust.gain_rate, 0.030 + 0.010 * static_cast<double>(d % 3)) << d;
+        EXPECT_DOUBLE_EQ(s.pipeline.continue_prob, 0.20 + 0.05 * static_cast<double>(d % 3)) << d;
+    }
+    // The draw columns are uncertainties of the results file; draw and distance are not parameters.
+    std::set<std::string> keys;
+    for (const auto& c : pse::design_columns(e)) keys.insert(c.key + ":" + c.role);
+    EXPECT_EQ(keys, (std::set<std::string>{"ngo[*].dedicated_fte:lever", "trust.gain_rate:uncertainty",
+                                           "pipeline.continue_prob:uncertainty"}));
+    EXPECT_EQ(e.files.back().substr(e.files.back().size() - 9), "draws.csv");  // an input of the file
+    // posterior_draws = 2 takes rows spread over the file: the first and the last.
+    const auto two = pse::load_experiment(write_file("post2.toml", posterior_experiment("posterior_draws = 2\n")));
+    ASSERT_EQ(two.points.size(), 4u);
+    EXPECT_DOUBLE_EQ(pse::scenario_at(two, 1).trust.gain_rate, 0.050);
+}
+
+TEST(Experiment, PosteriorProblemsNameFileLineAndKey) {
+    write_file("draws.csv", kDraws);
+    const auto p1 = first_problem(write_file("p1.toml", posterior_experiment("posterior_draws = 4\n")));
+    EXPECT_NE(p1.find("key 'experiment.posterior_draws': expected an integer in [1, 3]"), std::string::npos) << p1;
+    write_file("bad.csv", "trust.gain_rate\n0.03\nfast\n");
+    auto text = posterior_experiment("");
+    text.replace(text.find("draws.csv"), 9, "bad.csv");
+    const auto bad = first_problem(write_file("p2.toml", text));
+    EXPECT_NE(bad.find("bad.csv:3:1: key 'trust.gain_rate': 'fast' is not a number"), std::string::npos) << bad;
+    text.replace(text.find("bad.csv"), 7, "none.csv");
+    EXPECT_NE(first_problem(write_file("p3.toml", text)).find("cannot read"), std::string::npos);
+    write_file("lever.csv", "ngo[*].dedicated_fte\n1.0\n");
+    text.replace(text.find("none.csv"), 8, "lever.csv");
+    EXPECT_NE(first_problem(write_file("p4.toml", text)).find("vary each parameter once"), std::string::npos);
+    const auto orphan = first_problem(write_file("p5.toml", std::string(kBase) +
+                                                                "[experiment]\ndesign = \"grid\"\nposterior_draws = 3\n"
+                                                                "[[experiment.lever]]\nkey = \"ngo[*].dedicated_fte\"\n"
+                                                                "values = [0.0, 1.0]\n"));
+    EXPECT_NE(orphan.find("posterior_draws needs experiment.posterior"), std::string::npos) << orphan;
+    write_file("unknown.csv", "trust.gain_rat\n0.03\n");
+    text.replace(text.find("lever.csv"), 9, "unknown.csv");
+    const auto unknown = first_problem(write_file("p6.toml", text));
+    EXPECT_NE(unknown.find("trust.gain_rat"), std::string::npos) << unknown;
+}
