@@ -27,7 +27,7 @@ METRIC_LABELS = {
     "actions_low": "Low-level actions",
     "actions_medium": "Medium-level actions",
     "engagements_initiated": "Engagements initiated (WS1)",
-    "share_reaching_agreement": "Share of engagements reaching agreement",
+    "share_reaching_agreement": "Share of WS1 engagements reaching agreement",
     "median_weeks_to_agreement": "Median weeks contact → agreement",
     "median_engagement_weeks": "Median weeks contact → implementation",
     "weeks_to_first_implementation": "Week of first implementation",

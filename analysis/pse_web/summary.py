@@ -12,7 +12,7 @@ from pse_analysis import stats
 SHOWN = [
     ("agreements", "Agreements signed"),
     ("actions_high", "High-level actions (company money committed)"),
-    ("share_reaching_agreement", "Share of engagements reaching agreement"),
+    ("share_reaching_agreement", "Share of WS1 engagements reaching agreement"),
     ("median_weeks_to_agreement", "Median weeks from first contact to agreement"),
     ("partnerships_at_end", "Partnerships active at the project end"),
     ("partnerships_end_plus_52", "Partnerships still active 1 year after the end"),

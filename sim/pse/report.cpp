@@ -38,9 +38,10 @@ std::string summary_table(const std::string& title, const std::vector<std::vecto
     };
     const Row rows[] = {
         {Summary::kEngagementsInitiated, "Engagements initiated (WS1)", "{:.0f}"},
-        {Summary::kAgreements, "Agreements signed [indicator]", "{:.1f}"},
+        {Summary::kAgreements, "Agreements signed, WS1 + WS2 [indicator]", "{:.1f}"},
+        {Summary::kAgreementsWs1, "  of which prevention (WS1) [indicator]", "{:.1f}"},
         {Summary::kActionsHigh, "High-level actions [indicator]", "{:.1f}"},
-        {Summary::kShareReachingAgreement, "Share of engagements reaching agreement", "{:.2f}"},
+        {Summary::kShareReachingAgreement, "WS1 engagements reaching agreement", "%"},
         {Summary::kMedianWeeksToAgreement, "Median weeks contact -> agreement", "{:.0f}"},
         {Summary::kWeeksToFirstImplementation, "Weeks to first implementation", "{:.0f}"},
         {Summary::kPartnershipsAtEnd, "Partnerships active at project end", "{:.1f}"},
@@ -48,7 +49,7 @@ std::string summary_table(const std::string& title, const std::vector<std::vecto
         {Summary::kWorkersReached, "Workers reached (final week)", "{:.0f}"},
         {Summary::kSuppliersImproved, "Suppliers improved", "{:.1f}"},
         {Summary::kSurvivorsPlaced, "Survivors placed (WS2)", "{:.1f}"},
-        {Summary::kWs2Partnerships, "Survivor-employment partnerships", "{:.1f}"},
+        {Summary::kWs2Partnerships, "Survivor-employment partnerships (WS2)", "{:.1f}"},
         {Summary::kResourcesUsd, "Company resources committed (USD)", "{:.0f}"},
         {Summary::kHoursPerAgreement, "Staff hours per agreement", "{:.0f}"},
     };
@@ -59,11 +60,17 @@ std::string summary_table(const std::string& title, const std::vector<std::vecto
         std::vector<double> v;
         for (const auto& s : summaries) v.push_back(s[static_cast<int>(row.k)]);
         const auto st = describe(v);
-        auto f = [&](double x) { return st.n == 0 ? std::string("n/a") : fmt::format(fmt::runtime(row.fmt), x); };
+        auto f = [&](double x) {
+            if (st.n == 0) return std::string("n/a");
+            if (std::string_view(row.fmt) == "%") return fmt::format("{:.0f}%", 100 * x);  // a share, in percent
+            return fmt::format(fmt::runtime(row.fmt), x);
+        };
         out += fmt::format("  {:<42} {:>12} {:>12} {:>12}", row.label, f(st.mean), f(st.p05), f(st.p95));
         if (st.n > 0 && st.n < summaries.size()) out += fmt::format("  (n={})", st.n);
         out += "\n";
     }
+    out += "  WS1 = prevention work with companies and their suppliers; WS2 = survivor employment.\n"
+           "  [indicator] = what donor reports count; the other rows are what changed and what it took.\n";
     return out;
 }
 

@@ -534,7 +534,8 @@ ResultsWriter::ResultsWriter(std::filesystem::path target, ResultsMeta meta, boo
     auto dir = target_.parent_path();
     if (dir.empty()) dir = ".";
     if (!std::filesystem::is_directory(dir, ec))
-        throw IoError("output folder '" + dir.string() + "' does not exist");
+        throw IoError("output folder '" + dir.string() + "' does not exist; create it first (mkdir -p '" + dir.string() +
+                      "') or choose another -o path");
     if (access(dir.c_str(), W_OK) != 0) throw IoError("output folder '" + dir.string() + "' is not writable");
     temp_ = dir / ("." + target_.filename().string() + ".tmp-" + std::to_string(getpid()));
     auto& m = *impl_;

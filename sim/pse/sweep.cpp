@@ -244,7 +244,8 @@ void check_output_path(const std::filesystem::path& target, bool overwrite) {
         throw IoError("output file '" + target.string() + "' already exists; pass --overwrite to replace it");
     auto dir = target.parent_path();
     if (dir.empty()) dir = ".";
-    if (!std::filesystem::is_directory(dir, ec)) throw IoError("output folder '" + dir.string() + "' does not exist");
+    if (!std::filesystem::is_directory(dir, ec)) throw IoError("output folder '" + dir.string() + "' does not exist; create it first (mkdir -p '" + dir.string() +
+                      "') or choose another -o path");
     if (access(dir.c_str(), W_OK) != 0) throw IoError("output folder '" + dir.string() + "' is not writable");
     // Names pse-sim creates beside the target: .NAME.tmp-PID (up to 10 digits), NAME.parts,
     // NAME.lock, and inside the parts folder part-NNNNNN.h5.tmp. A name too long for the file
