@@ -6,6 +6,7 @@
     /usr/bin/python3 -m pse_analysis sensitivity SWEEP.h5 [--metric M ...] [--boot N]
     /usr/bin/python3 -m pse_analysis validate-model [--quick] [-o DIR] [--set key=value ...] [--base FILE]
     /usr/bin/python3 -m pse_analysis calibrate [--samples N] [--replications R] [-o DIR] [--write FILE]
+    /usr/bin/python3 -m pse_analysis screen SCENARIO --lever KEY --low A --high B -o CSV
 
 Run with PYTHONPATH=analysis from the repository root (or from inside analysis/).
 Exit codes as in pse-sim: 0 ok, 1 failure, 2 bad input (unreadable file, or a file that lacks what
@@ -95,6 +96,11 @@ def _parser() -> argparse.ArgumentParser:
                        help="ABC-rejection calibration over a Latin hypercube of uncertain parameters "
                             "(docs/VALIDATION.md); writes a calibrated scenario")
     _calibrate.add_arguments(k)
+    from . import screening as _screening
+    sc = sub.add_parser("screen",
+                        help="Morris screening of the assumption parameters for one lever contrast "
+                             "(which assumptions decide the answer); writes a CSV")
+    _screening.add_arguments(sc)
     return p
 
 
@@ -114,6 +120,9 @@ def main(argv=None) -> int:
         if args.cmd == "validate-model":
             from .validation import main_from_args as _validate_main
             return _validate_main(args)
+        if args.cmd == "screen":
+            from .screening import main_from_args as _screen_main
+            return _screen_main(args)
         if args.cmd == "calibrate":
             from .calibrate import main_from_args as _calibrate_main
             return _calibrate_main(args)

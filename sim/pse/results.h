@@ -11,7 +11,8 @@
 ///                     posterior_draws (K: design point p * K + k is lever point p in posterior draw k;
 ///                     0 = no posterior integration), posterior_file
 ///   /inputs/file_names, /inputs/file_texts   [n_files] strings: every scenario/experiment file read
-///   /inputs/resolved                          [n_design_points] strings: resolved scenario per design point
+///   /inputs/resolved                          [1] string: the resolved base scenario (design points
+///                                             apply the /design settings to it)
 ///   /design/<parameter>                       [n_design_points] float64; attrs key, role (lever|uncertainty)
 ///   /runs/{run_id,design_point,replication,seed,status,error,wall_seconds}   [n_runs]
 ///   /runs/summary/<metric>                    [n_runs] float64; attrs unit, kind, description
@@ -115,7 +116,7 @@ struct ResultsMeta {
     std::string scenario_name;
     std::string command_line;
     std::vector<std::string> file_names, file_texts;
-    std::vector<std::string> resolved;   ///< one per design point
+    std::vector<std::string> resolved;   ///< the resolved base scenario (make_meta() writes one)
     std::vector<DesignColumn> design;
     std::int64_t n_runs = 0, n_design_points = 1, replications = 1;
     int weeks = 0;

@@ -14,10 +14,15 @@
 
 namespace pse {
 
-std::uint64_t run_seed(const RunPlan& plan, std::int64_t design_point, std::int64_t replication) {
+std::uint64_t seed_for(std::uint64_t master_seed, bool common_random_numbers, std::int64_t design_point,
+                       std::int64_t replication) {
     const auto rep = static_cast<std::uint64_t>(replication);
-    return plan.common_random_numbers ? derive_seed(plan.master_seed, 0, rep)
-                                      : derive_seed(plan.master_seed, static_cast<std::uint64_t>(design_point) + 1, rep);
+    return common_random_numbers ? derive_seed(master_seed, 0, rep)
+                                 : derive_seed(master_seed, static_cast<std::uint64_t>(design_point) + 1, rep);
+}
+
+std::uint64_t run_seed(const RunPlan& plan, std::int64_t design_point, std::int64_t replication) {
+    return seed_for(plan.master_seed, plan.common_random_numbers, design_point, replication);
 }
 
 namespace {
@@ -127,9 +132,7 @@ RunTally execute(const RunPlan& plan, const RunnerOptions& opts, const std::func
 }
 
 std::uint64_t experiment_seed(const Experiment& e, std::int64_t design_point, std::int64_t replication) {
-    const auto rep = static_cast<std::uint64_t>(replication);
-    return e.common_random_numbers ? derive_seed(e.master_seed, 0, rep)
-                                   : derive_seed(e.master_seed, static_cast<std::uint64_t>(design_point) + 1, rep);
+    return seed_for(e.master_seed, e.common_random_numbers, design_point, replication);
 }
 
 RunTally execute(const Experiment& e, const std::vector<std::int64_t>& run_ids, const RunnerOptions& opts,

@@ -27,7 +27,12 @@ struct RunPlan {
     }
 };
 
-/// Seed of (design point, replication) under the plan's seed policy.
+/// The seed rule of every run (pse/rng.h derive_seed()): with common random numbers replication r
+/// gets derive_seed(master, 0, r) at every design point; without, derive_seed(master, d + 1, r).
+std::uint64_t seed_for(std::uint64_t master_seed, bool common_random_numbers, std::int64_t design_point,
+                       std::int64_t replication);
+
+/// Seed of (design point, replication) under the plan's seed policy (seed_for()).
 std::uint64_t run_seed(const RunPlan& plan, std::int64_t design_point, std::int64_t replication);
 
 /// Source of run ids for execute_stream(): stores the next run id to execute in `id` and returns
@@ -59,7 +64,7 @@ struct RunTally {
 RunTally execute(const RunPlan& plan, const RunnerOptions& opts, const std::function<void(RunRecord&&)>& sink);
 
 struct Experiment;
-/// Seed of (design point, replication) of an experiment (same rule as run_seed()).
+/// Seed of (design point, replication) of an experiment (seed_for()).
 std::uint64_t experiment_seed(const Experiment& e, std::int64_t design_point, std::int64_t replication);
 
 /// Run the given run ids of an experiment (ascending; e.g. the unfinished runs of a resumed
