@@ -931,6 +931,20 @@ std::int64_t store_shard(ResultsWriter& writer, ShardContents& contents, const C
     return copied;
 }
 
+/// Refuse a shard of another experiment (fingerprint) or of runs of another length. Throws IoError
+/// naming the shard and what to do.
+void check_shard_belongs(const std::filesystem::path& p, const ShardIndex& ix, const std::string& fingerprint, int weeks,
+                         const std::filesystem::path& parts_dir) {
+    if (ix.fingerprint != fingerprint)
+        throw IoError(fmt::format("shard '{}' belongs to a different experiment (fingerprint {}, this "
+                                  "experiment's is {}): it was copied or left there; move it out of '{}'",
+                                  p.string(), ix.fingerprint.empty() ? "none" : ix.fingerprint, fingerprint,
+                                  parts_dir.string()));
+    if (ix.weeks != weeks)
+        throw IoError(fmt::format("shard '{}' holds runs of {} weeks, but this experiment's runs have {} (damaged?)",
+                                  p.string(), ix.weeks, weeks));
+}
+
 /// Store the generated network of every run in opts.network_runs (rebuilt from its scenario and
 /// seed). Throws IoError for a run id outside the experiment.
 void store_networks(ResultsWriter& writer, const Experiment& e, const SweepOptions& opts) {
@@ -979,12 +993,7 @@ void LiveAssembly::collect() {
     for (const auto& p : list_shards(parts_dir_)) {
         const auto name = p.filename().string();
         if (std::binary_search(stored_.begin(), stored_.end(), name)) continue;
-        const ShardIndex ix = read_shard_index(p);
-        if (ix.fingerprint != fingerprint)
-            throw IoError(fmt::format("shard '{}' belongs to a different experiment (fingerprint {}, this "
-                                      "experiment's is {}): it was copied or left there; move it out of '{}'",
-                                      p.string(), ix.fingerprint.empty() ? "none" : ix.fingerprint, fingerprint,
-                                      parts_dir_.string()));
+        check_shard_belongs(p, read_shard_index(p), fingerprint, e_.base.weeks, parts_dir_);
         auto contents = read_shard_contents(p, e_.base.weeks);
         store(p, contents);
     }
@@ -1024,14 +1033,7 @@ MergeTally merge_shards(const Experiment& e, const SweepOptions& opts, const std
     for (std::size_t s = 0; s < shards.size(); ++s) {
         const auto& p = shards[s];
         const ShardIndex ix = read_shard_index(p);
-        if (ix.fingerprint != fingerprint)
-            throw IoError(fmt::format("shard '{}' belongs to a different experiment (fingerprint {}, this "
-                                      "experiment's is {}): it was copied or left there; move it out of '{}'",
-                                      p.string(), ix.fingerprint.empty() ? "none" : ix.fingerprint, fingerprint,
-                                      parts_dir.string()));
-        if (ix.weeks != W)
-            throw IoError(fmt::format("shard '{}' holds runs of {} weeks, but this experiment's runs have {} (damaged?)",
-                                      p.string(), ix.weeks, W));
+        check_shard_belongs(p, ix, fingerprint, W, parts_dir);
         for (std::size_t k = 0; k < ix.run_id.size(); ++k) {
             const auto id = ix.run_id[k];
             if (id < 0 || id >= n_runs)

@@ -214,12 +214,7 @@ TEST(Sweep, AssembledFileHoldsEveryRunsOutputExactly) {
     for (const std::int64_t n : {5, 70, 150}) {
         SCOPED_TRACE("runs " + std::to_string(n));
         const auto dir = pse::test::fresh_dir("assembly", "n" + std::to_string(n));
-        pse::ResultsMeta meta;
-        meta.scenario_name = s.name;
-        meta.resolved = {"[run]\n"};
-        meta.n_runs = n;
-        meta.replications = n;
-        meta.weeks = s.weeks;
+        const auto meta = pse::test::results_meta(s.name, n, s.weeks);
         std::vector<std::int64_t> order(static_cast<std::size_t>(n));
         for (std::int64_t i = 0; i < n; ++i) order[static_cast<std::size_t>(i)] = n - 1 - i;  // last run first
         std::rotate(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(order.size() / 3), order.end());
@@ -290,6 +285,16 @@ pse::Experiment tiny_experiment(const std::filesystem::path& dir) {
                      << "[experiment]\ndesign = \"grid\"\nreplications = 50\nseed = 3\n"
                      << "[[experiment.lever]]\nkey = \"ngo[*].dedicated_fte\"\nvalues = [0.0, 1.0, 2.0]\n";
     return pse::load_experiment(p);
+}
+
+/// The records of runs 0..n-1 of `e`, by run id.
+std::vector<pse::RunRecord> run_records(const pse::Experiment& e, std::int64_t n) {
+    std::vector<std::int64_t> ids(static_cast<std::size_t>(n));
+    std::iota(ids.begin(), ids.end(), 0);
+    std::vector<pse::RunRecord> recs;
+    pse::execute(e, ids, pse::RunnerOptions{}, [&](pse::RunRecord&& r) { recs.push_back(std::move(r)); });
+    std::sort(recs.begin(), recs.end(), [](const auto& x, const auto& y) { return x.run_id < y.run_id; });
+    return recs;
 }
 }  // namespace
 
@@ -372,11 +377,7 @@ TEST(Sweep, MergeDecodesABlockWhoseFailedRunWasRunAgain) {
     ref.threads = 2;
     ASSERT_TRUE(pse::run_sweep(e, ref).complete);
 
-    std::vector<pse::RunRecord> recs;
-    std::vector<std::int64_t> ids(static_cast<std::size_t>(e.n_runs()));
-    std::iota(ids.begin(), ids.end(), 0);
-    pse::execute(e, ids, pse::RunnerOptions{}, [&](pse::RunRecord&& r) { recs.push_back(std::move(r)); });
-    std::sort(recs.begin(), recs.end(), [](const auto& x, const auto& y) { return x.run_id < y.run_id; });
+    auto recs = run_records(e, e.n_runs());
     const auto rerun = recs[70];
     recs[70].status = pse::RunStatus::kFailed;  // run 70 (block 1) failed the first time
     recs[70].error = "failed on purpose";
@@ -403,10 +404,7 @@ TEST(Sweep, ShardWriterKeepsEveryRunOnceWhenAShardCannotBeWritten) {
     // every run buffered exactly once; the next successful flush stores each once.
     const auto dir = pse::test::fresh_dir("sweep", "writefail");
     const auto e = tiny_experiment(dir);
-    std::vector<std::int64_t> ids(100);
-    std::iota(ids.begin(), ids.end(), 0);
-    std::vector<pse::RunRecord> recs;
-    pse::execute(e, ids, pse::RunnerOptions{}, [&](pse::RunRecord&& r) { recs.push_back(std::move(r)); });
+    const auto recs = run_records(e, 100);
     const auto parts = dir / "parts";
     std::filesystem::create_directories(parts);
     pse::ShardWriter w(parts, "fp", e.base.weeks, e.n_runs(), 1000, 1e9, 0, 1);
@@ -433,11 +431,7 @@ TEST(Sweep, ShardsOfTheFirstFormatAndDamagedChunks) {
     // with a changed byte fails its CRC-32 and is reported as damage, never copied.
     const auto dir = pse::test::fresh_dir("sweep", "formats");
     const auto e = tiny_experiment(dir);
-    std::vector<std::int64_t> ids(64);
-    std::iota(ids.begin(), ids.end(), 0);
-    std::vector<pse::RunRecord> recs;
-    pse::execute(e, ids, pse::RunnerOptions{}, [&](pse::RunRecord&& r) { recs.push_back(std::move(r)); });
-    std::sort(recs.begin(), recs.end(), [](const auto& x, const auto& y) { return x.run_id < y.run_id; });
+    const auto recs = run_records(e, 64);
     using pse::detail::H;
     {  // version 1: rows only, no series_row dataset
         auto copy = recs;

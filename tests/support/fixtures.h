@@ -11,6 +11,7 @@
 
 #include "pse/model.h"
 #include "pse/params.h"
+#include "pse/results.h"
 #include "pse/scenario_loader.h"
 
 namespace pse::test {
@@ -34,6 +35,18 @@ inline Scenario small_scenario() {
 }
 
 /// Unique temporary directory for a test (removed by the caller if wanted).
+/// File metadata of a results file of `n_runs` runs of `weeks` weeks, one design point with
+/// n_runs replications (for writing results files directly in tests).
+inline ResultsMeta results_meta(const std::string& name, std::int64_t n_runs, int weeks) {
+    ResultsMeta meta;
+    meta.scenario_name = name;
+    meta.resolved = {"[run]\n"};
+    meta.n_runs = n_runs;
+    meta.replications = n_runs;
+    meta.weeks = weeks;
+    return meta;
+}
+
 inline std::filesystem::path temp_dir(const std::string& name) {
     auto d = std::filesystem::temp_directory_path() / ("pse_test_" + name + "_" + std::to_string(::getpid()));
     std::filesystem::create_directories(d);

@@ -604,12 +604,7 @@ TEST(Results, BlockStoredEncodedReadsLikeRunsWrittenOneByOne) {
     const auto o1 = pse::run_model(s, 1), o2 = pse::run_model(s, 2);
     std::vector<pse::RunRecord> recs;
     for (std::int64_t id = 0; id < n; ++id) recs.push_back(block_record(id, id % 3 ? o1 : o2, id % 13 == 5));
-    pse::ResultsMeta meta;
-    meta.scenario_name = s.name;
-    meta.resolved = {"[run]\n"};
-    meta.n_runs = n;
-    meta.replications = n;
-    meta.weeks = s.weeks;
+    const auto meta = pse::test::results_meta(s.name, n, s.weeks);
     const auto dir = pse::test::fresh_dir("results", "block");
     {
         pse::ResultsWriter w(dir / "rows.h5", meta, false);
@@ -664,12 +659,7 @@ TEST(Results, EventsAndTablesSpanningManyChunksReadBackExactly) {
     // kEventBlockRows events and several table chunks, with a partial last chunk each.
     const int W = 4;
     const std::int64_t n = 3;
-    pse::ResultsMeta meta;
-    meta.scenario_name = "chunks";
-    meta.resolved = {"[run]\n"};
-    meta.n_runs = n;
-    meta.replications = n;
-    meta.weeks = W;
+    const auto meta = pse::test::results_meta("chunks", n, W);
     std::vector<pse::RunRecord> recs;
     for (std::int64_t id = 0; id < n; ++id) {
         pse::RunRecord r;
