@@ -58,39 +58,54 @@ TEST(Sweep, ResultsIdenticalForOneAndTwoThreads) {
 TEST(Sweep, KilledSweepResumesToIdenticalFile) {
     const auto dir = pse::test::temp_dir("sweep_resume");
     const auto exp = write_experiment(dir, 50, 4);  // 200 runs
-    const auto t0 = std::chrono::steady_clock::now();
     ASSERT_EQ(run("sweep " + exp.string() + " -o " + (dir / "full.h5").string() + " --overwrite -t 2"), 0);
-    const auto full_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
-    // Kill at several points (SIGKILL: no chance to clean up), then resume.
+    // Kill (SIGKILL: no chance to clean up) once 2, 12 and 25 of the about 40 shards are on disk
+    // (observed, not timed), then resume.
+    const auto shards_in = [](const std::filesystem::path& parts) {
+        std::error_code ec;
+        int n = 0;
+        for (const auto& e : std::filesystem::directory_iterator(parts, ec))
+            n += e.path().extension() == ".h5" && e.path().filename().string().rfind("part-", 0) == 0 ? 1 : 0;
+        return n;
+    };
     int resumed = 0;
-    for (double frac : {0.2, 0.45, 0.7}) {
-        const auto kill_ms = static_cast<int>(frac * static_cast<double>(full_ms));
-        const auto out = dir / ("resumed_" + std::to_string(kill_ms) + ".h5");
-        std::filesystem::remove_all(out.string() + ".parts");
+    for (const int at : {2, 12, 25}) {
+        const auto out = dir / ("resumed_" + std::to_string(at) + ".h5");
+        const std::filesystem::path parts = out.string() + ".parts";
+        std::filesystem::remove_all(parts);
         std::filesystem::remove(out);
         const pid_t pid = fork();
         ASSERT_GE(pid, 0);
         if (pid == 0) {
-            // Child: small shards so that some exist before the kill.
+            // Child: small shards (5 runs) so that the kill finds a sweep part-way.
             const std::string cmd = pse::test::cli();
             execl(cmd.c_str(), cmd.c_str(), "-q", "sweep", exp.c_str(), "-o", out.c_str(), "-t", "2", "--checkpoint-runs",
                   "5", nullptr);
             _exit(127);
         }
-        std::this_thread::sleep_for(std::chrono::milliseconds(kill_ms));
-        kill(pid, SIGKILL);
         int status = 0;
-        waitpid(pid, &status, 0);
+        bool exited = false;
+        while (shards_in(parts) < at) {  // poll the parts folder; stop if the sweep ends first
+            if (waitpid(pid, &status, WNOHANG) == pid) {
+                exited = true;
+                break;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        }
+        if (!exited) {
+            kill(pid, SIGKILL);
+            waitpid(pid, &status, 0);
+        }
         if (std::filesystem::exists(out)) continue;  // finished before the kill on a fast machine
-        EXPECT_TRUE(std::filesystem::exists(out.string() + ".parts"));
+        EXPECT_TRUE(std::filesystem::exists(parts));
         // Without --resume the leftover parts are refused (exit 1) and nothing is lost.
         EXPECT_EQ(run("sweep " + exp.string() + " -o " + out.string()), 1);
-        EXPECT_TRUE(std::filesystem::exists(out.string() + ".parts"));
+        EXPECT_TRUE(std::filesystem::exists(parts));
         ASSERT_EQ(run("sweep " + exp.string() + " -o " + out.string() + " --resume"), 0);
         pse::test::expect_same_results(dir / "full.h5", out);
         ++resumed;
     }
-    EXPECT_GE(resumed, 1) << "every kill came after the sweep had finished (full run took " << full_ms << " ms)";
+    EXPECT_GE(resumed, 1) << "every sweep had finished before its kill";
 }
 
 TEST(Sweep, ResumeRefusesADifferentExperiment) {
