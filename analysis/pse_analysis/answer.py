@@ -487,8 +487,9 @@ def world_contrasts(res: Results, metrics=None, conf: float = 0.90) -> pd.DataFr
     other lever settings of world k. Returns one row per (lever, step, metric): lever,
     level_from, level_to, words_from, words_to, metric, the :func:`sign_share` columns
     (median, lo, hi over worlds at ``conf``), pooled (the mean contrast over all worlds),
-    drivers (the three posterior parameters whose world values are most rank-correlated with
-    the contrast, as "key (rho)"), and worlds. Empty when the experiment was not integrated."""
+    drivers (up to three posterior parameters whose world values are most rank-correlated with
+    the contrast, as "key (rho)"; only |rho| > 2 / sqrt(worlds), beyond what chance gives), and
+    worlds. Empty when the experiment was not integrated."""
     K = posterior_draws(res)
     cols = ["lever", "level_from", "level_to", "words_from", "words_to", "metric", "median", "lo", "hi",
             "share_positive", "share_negative", "same_sign", "n", "pooled", "drivers", "worlds"]
@@ -528,6 +529,7 @@ def world_contrasts(res: Results, metrics=None, conf: float = 0.90) -> pd.DataFr
                             rho = pd.Series(x).corr(pd.Series(per_world[ok]), method="spearman")
                             if np.isfinite(rho):
                                 drivers.append((abs(rho), pk, rho))
+                drivers = [x for x in drivers if x[0] > 2 / np.sqrt(np.isfinite(per_world).sum())]  # beyond chance
                 drivers.sort(reverse=True)
                 rows.append(dict(lever=key, level_from=v0, level_to=v1, words_from=value_words(key, v0, labels),
                                  words_to=value_words(key, v1, labels), metric=m, **s,

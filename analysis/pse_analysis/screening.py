@@ -17,8 +17,9 @@ paired difference.
 
 writes one row per (metric, parameter): mu_star (mean |EE|, in units of the metric per full
 screening range), its bootstrap interval over trajectories, mu, sigma, rank, noise_floor (what
-replication noise alone gives, :func:`noise_floor`), above_noise (the interval's lower end is
-above it), and the parameter's default, range and source. ``top_assumptions`` reads such a file for reports.
+replication noise alone gives, estimated from the replications' own elementary effects:
+:func:`noise_floor`), above_noise (the interval's lower end is above it), scenario, and the
+parameter's default, range and source. ``top_assumptions`` reads such a file for reports.
 """
 from __future__ import annotations
 
@@ -115,25 +116,33 @@ def write_experiment(path: Path, scenario: Path, factors: pd.DataFrame, trajecto
     return Path(path)
 
 
-def noise_floor(lo_res, hi_res, metric: str, levels: int = 4) -> float:
-    """The mu_star a parameter without any effect would get from replication noise alone: each
-    point's contrast has standard error s (the spread over replications of the paired difference,
-    over the square root of their number; pooled over points), an elementary effect is the
-    difference of two such contrasts over Delta = p / (2 (p - 1)), so |EE| of a null parameter has
-    mean sqrt(2 / pi) * sqrt(2) * s / Delta."""
+def noise_floor(lo_res, hi_res, metric: str, r: int, k: int, levels: int = 4) -> float:
+    """The mu_star a parameter without any effect would get from replication noise alone.
+
+    Along each trajectory step (points t -> t+1 of the r Morris trajectories of k+1 points, in
+    the order of the design) every replication gives its own elementary effect of the contrast,
+    EE_rep = (d[t+1, rep] - d[t, rep]) / Delta with d the paired difference high - low and
+    Delta = p / (2 (p - 1)) the step in unit scale. The step's EE (the mean over replications)
+    then has standard error s = sd(EE_rep) / sqrt(replications); pooled over steps, a null
+    parameter's |EE| has mean sqrt(2 / pi) * s. Taking the spread of EE_rep itself includes the
+    correlation between neighbouring points that common random numbers bring (their noise largely
+    cancels in EE_rep). NaN without at least two replications."""
     a = lo_res.ok_runs.set_index(["design_point", "replication"])[metric]
     b = hi_res.ok_runs.set_index(["design_point", "replication"])[metric]
-    d = (b - a.reindex(b.index)).dropna()
-    if d.empty:
+    d = (b - a.reindex(b.index)).unstack("replication").reindex(range(r * (k + 1)))
+    x = d.to_numpy(dtype=float)
+    if x.shape[1] < 2:
         return float("nan")
-    g = d.groupby(level=0)
-    n = g.count()
-    var = (g.var(ddof=1) / n)[n > 1]
-    if var.empty:
-        return float("nan")
-    se = float(np.sqrt(var.mean()))
     delta = levels / (2 * (levels - 1))
-    return float(np.sqrt(2 / np.pi) * np.sqrt(2) * se / delta)
+    x = x.reshape(r, k + 1, x.shape[1])
+    ee = (x[:, 1:, :] - x[:, :-1, :]) / delta                 # [trajectory, step, replication]
+    n = np.sum(np.isfinite(ee), axis=2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        var = np.nanvar(ee, axis=2, ddof=1) / n              # squared standard error of each step's EE
+    var = var[(n > 1) & np.isfinite(var)]
+    if var.size == 0:
+        return float("nan")
+    return float(np.sqrt(2 / np.pi) * np.sqrt(var.mean()))
 
 
 def _setting_text(v) -> str:
@@ -232,7 +241,7 @@ def screen_contrast(scenario, lever: str, low: float, high: float, metrics=DEFAU
         y1 = stats.design_point_means(hi_res, m)
         t = contrast_indices(x, y0, y1, r, ranges=ranges, names=keys, seed=seed).reset_index()
         t.insert(0, "metric", m)
-        t["noise_floor"] = noise_floor(lo_res, hi_res, m)
+        t["noise_floor"] = noise_floor(lo_res, hi_res, m, r, len(keys))
         t["above_noise"] = t["mu_star_lo"] > t["noise_floor"]
         out.append(t)
     table = pd.concat(out, ignore_index=True)
@@ -243,6 +252,7 @@ def screen_contrast(scenario, lever: str, low: float, high: float, metrics=DEFAU
     table["source"] = table["parameter"].map(meta["source"])
     table["lever"], table["low"], table["high"] = lever, _setting_number(low), _setting_number(high)
     table["trajectories"], table["replications"] = r, int(replications)
+    table["scenario"] = Path(scenario).name
     table.attrs["dropped"] = dropped
     return table
 
@@ -346,6 +356,7 @@ def assumption_sentence(lever: str, low: float, high: float, labels: dict | None
     per = t.drop_duplicates("parameter")
     n_cal = int(per["source"].astype(str).str.startswith("calibrated").sum())
     n_ass = len(per) - n_cal
+    where = f" in {t['scenario'].iloc[0]}" if "scenario" in t.columns else ""
     return (f"Screening {n_ass} assumed numbers of the model (no source fixes them; each over half to one and a half "
             f"times its value) and the {n_cal} calibrated ones (over their posterior range) by Morris elementary "
-            f"effects (scenarios/screening): " + "; ".join(bits) + ".")
+            f"effects{where} (scenarios/screening): " + "; ".join(bits) + ".")

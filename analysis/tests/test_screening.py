@@ -65,15 +65,24 @@ def test_the_shipped_staffing_screening_names_its_assumptions():
 
 
 def test_the_noise_floor_of_a_null_parameter(tmp_path):
-    # Contrast = paired difference with replication noise of sd 2 over 4 replications: s = 1 per
-    # point, so a null parameter's mu_star is about sqrt(2/pi) * sqrt(2) * 1 / (2/3) = 1.69.
+    # r = 100 trajectories of k + 1 = 4 points, 4 replications. Independent noise of sd 2 in each
+    # paired difference: EE_rep has sd 2 sqrt(2) / (2/3), its mean over 4 replications half of
+    # that, so a null parameter's mu_star is sqrt(2/pi) * 2.12 = 1.69. Noise shared by all points
+    # of a replication (what common random numbers do) cancels in the elementary effects: then
+    # only the small independent part (sd 0.1) is left, a floor 20 times lower.
     from synth import write_results
     from pse_analysis import load
     rng = np.random.default_rng(5)
-    n_dp, reps = 400, 4
+    r, k, reps = 100, 3, 4
+    n_dp = r * (k + 1)
+    rep = np.tile(np.arange(reps), n_dp)
     lo = rng.normal(10, 1, n_dp * reps)
-    hi = lo + 3 + rng.normal(0, 2, n_dp * reps)
-    for name, y in (("lo", lo), ("hi", hi)):
-        write_results(tmp_path / f"{name}.h5", n_design_points=n_dp, replications=reps, summary={"agreements": y})
-    a, b = load(str(tmp_path / "lo.h5")), load(str(tmp_path / "hi.h5"))
-    assert screening.noise_floor(a, b, "agreements") == pytest.approx(np.sqrt(2 / np.pi) * np.sqrt(2) * 1.5, rel=0.05)
+    shared = rng.normal(0, 2, reps)[rep]
+    cases = {"independent": (lo + 3 + rng.normal(0, 2, n_dp * reps), 1.6926),
+             "shared": (lo + 3 + shared + rng.normal(0, 0.1, n_dp * reps), 1.6926 / 20)}
+    write_results(tmp_path / "lo.h5", n_design_points=n_dp, replications=reps, summary={"agreements": lo})
+    a = load(str(tmp_path / "lo.h5"))
+    for name, (hi, want) in cases.items():
+        write_results(tmp_path / f"{name}.h5", n_design_points=n_dp, replications=reps, summary={"agreements": hi})
+        got = screening.noise_floor(a, load(str(tmp_path / f"{name}.h5")), "agreements", r, k)
+        assert got == pytest.approx(want, rel=0.06), name

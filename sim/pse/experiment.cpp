@@ -171,8 +171,8 @@ std::vector<std::size_t> spread_rows(std::size_t available, std::size_t n) {
         out.push_back(0);
     } else {
         for (std::size_t i = 0; i < n; ++i)
-            out.push_back(static_cast<std::size_t>(std::llround(static_cast<double>(i) * static_cast<double>(available - 1) /
-                                                                static_cast<double>(n - 1))));
+            out.push_back(static_cast<std::size_t>(std::nearbyint(  // ties to even, like Python's round()
+                static_cast<double>(i) * static_cast<double>(available - 1) / static_cast<double>(n - 1))));
         out.erase(std::unique(out.begin(), out.end()), out.end());
     }
     return out;
@@ -197,24 +197,40 @@ void cross_with_posterior(Experiment& e, const toml::table& ex, const toml::node
     std::vector<std::string> header;
     std::vector<std::vector<double>> rows;
     std::string line;
-    int lineno = 0;
-    const auto split = [](const std::string& l) {
+    int lineno = 0, header_line = 0;
+    std::vector<int> row_line;
+    const auto split = [](std::string l) {  // comma-separated cells; surrounding spaces and quotes removed
+        while (!l.empty() && (l.back() == '\r' || l.back() == '\n')) l.pop_back();
         std::vector<std::string> out;
-        std::stringstream ss(l);
-        std::string cell;
-        while (std::getline(ss, cell, ',')) {
-            while (!cell.empty() && (cell.back() == '\r' || cell.back() == ' ')) cell.pop_back();
+        std::size_t start = 0;
+        while (true) {
+            const auto comma = l.find(',', start);
+            std::string cell = l.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+            while (!cell.empty() && cell.back() == ' ') cell.pop_back();
             while (!cell.empty() && cell.front() == ' ') cell.erase(0, 1);
-            out.push_back(cell);
+            if (cell.size() >= 2 && cell.front() == '"' && cell.back() == '"') cell = cell.substr(1, cell.size() - 2);
+            out.push_back(cell);  // a trailing comma gives an empty last cell (then: not a number)
+            if (comma == std::string::npos) break;
+            start = comma + 1;
         }
         return out;
     };
     while (std::getline(in, line)) {
         ++lineno;
         if (line.empty() || line[0] == '#' || line.find_first_not_of(" \t\r") == std::string::npos) continue;
+        if (header.empty() && line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);  // a UTF-8 byte-order mark
         const auto cells = split(line);
         if (header.empty()) {
             header = cells;
+            for (std::size_t c = 0; c < header.size(); ++c)
+                for (std::size_t b = 0; b < c; ++b)
+                    if (header[b] == header[c]) {
+                        problems.push_back(InputProblem{path.string(), lineno, static_cast<int>(c + 1), header[c],
+                                                        fmt::format("column '{}' appears twice (columns {} and {})",
+                                                                    header[c], b + 1, c + 1)});
+                        return;
+                    }
+            header_line = lineno;
             continue;
         }
         if (cells.size() != header.size()) {
@@ -235,6 +251,7 @@ void cross_with_posterior(Experiment& e, const toml::table& ex, const toml::node
             row.push_back(v);
         }
         rows.push_back(std::move(row));
+        row_line.push_back(lineno);
     }
     if (rows.empty()) return fail("experiment.posterior", fmt::format("'{}' holds no draws", path.string()));
     {  // the draws file is an input of the results file (/inputs), like the scenario files
@@ -268,6 +285,23 @@ void cross_with_posterior(Experiment& e, const toml::table& ex, const toml::node
         cols.push_back(c);
     }
     if (cols.empty()) return fail("experiment.posterior", fmt::format("'{}' names no parameters", path.string()));
+    // Every cell a parameter value of its column's key (type, range, known key), reported at the
+    // draws file's line and column.
+    for (const auto r : picked) {
+        Scenario probe = e.base;
+        for (const auto c : cols) {
+            try {
+                apply_setting(probe, Setting{header[c], FieldValue{rows[r][c]}});
+            } catch (const InputError& err) {
+                const auto& first = err.problems().front();
+                problems.push_back(InputProblem{path.string(), row_line[r], static_cast<int>(c + 1), header[c],
+                                                first.message + fmt::format(" (column {} of the header on line {})",
+                                                                            c + 1, header_line)});
+                if (problems.size() > 20) return;
+            }
+        }
+    }
+    if (!problems.empty()) return;
     for (const auto c : cols) {
         Factor f;
         f.key = header[c];
@@ -730,6 +764,14 @@ Experiment load_experiment_impl(const std::filesystem::path& file, const std::ve
         const Loc dl = loc_of(*dn, name);
         problems.push_back(InputProblem{dl.file, dl.line, dl.column, "experiment.posterior_draws",
                                         "posterior_draws needs experiment.posterior (the CSV file of draws)"});
+    }
+    if (const auto* pn = ex.get("posterior"); pn && (method == "lhs" || method == "sobol" || method == "morris")) {
+        const Loc pl = loc_of(*pn, name);
+        problems.push_back(InputProblem{pl.file, pl.line, pl.column, "experiment.posterior",
+                                        fmt::format("posterior draws can cross a single, grid or list design, not "
+                                                    "'{}' (it would break its sampling structure); put the uncertain "
+                                                    "parameters into the {} design instead",
+                                                    method, method)});
     }
     if (const auto* pn = ex.get("posterior"); pn && problems.empty()) {
         cross_with_posterior(e, ex, *pn, name, problems);

@@ -433,3 +433,33 @@ TEST(Experiment, PosteriorProblemsNameFileLineAndKey) {
     const auto unknown = first_problem(write_file("p6.toml", text));
     EXPECT_NE(unknown.find("trust.gain_rat"), std::string::npos) << unknown;
 }
+
+TEST(Experiment, PosteriorFileProblemsPointIntoTheDrawsFile) {
+    // Problems of the draws themselves are reported at the draws file's line and column: a
+    // duplicated column, a trailing comma, a value out of the parameter's range; quotes around
+    // header names (as R's write.csv writes them), CRLF line ends and a byte-order mark are read.
+    write_file("draws.csv", kDraws);
+    auto text = posterior_experiment("");
+    const auto with = [&](const std::string& file, const std::string& csv) {
+        write_file(file, csv);
+        auto t = text;
+        t.replace(t.find("draws.csv"), 9, file);
+        return first_problem(write_file("p_" + file + ".toml", t));
+    };
+    const auto dup = with("dup.csv", "trust.gain_rate,trust.gain_rate\n0.03,0.04\n");
+    EXPECT_NE(dup.find("dup.csv:1:2: key 'trust.gain_rate': column 'trust.gain_rate' appears twice"), std::string::npos) << dup;
+    const auto comma = with("comma.csv", "trust.gain_rate,pipeline.continue_prob\n0.03,0.2,\n");
+    EXPECT_NE(comma.find("comma.csv:2: key 'experiment.posterior': 3 values, but the header names 2 columns"),
+              std::string::npos) << comma;
+    const auto range = with("range.csv", "draw,trust.gain_rate\n0,0.03\n1,7.5\n");
+    EXPECT_NE(range.find("range.csv:3:2: key 'trust.gain_rate'"), std::string::npos) << range;
+    EXPECT_NE(range.find("out of range"), std::string::npos) << range;
+    const auto quoted = with("quoted.csv", "\xEF\xBB\xBF\"draw\",\"trust.gain_rate\"\r\n0,0.03\r\n1,0.04\r\n");
+    EXPECT_EQ(quoted, "no error");
+    // Crossing a sampling design would break its structure: refused.
+    std::string morris = std::string(kBase) +
+                         "[experiment]\ndesign = \"morris\"\nsamples = 2\nposterior = \"draws.csv\"\n"
+                         "[[experiment.uncertainty]]\nkey = \"company.turnover_per_year\"\nmin = 0.1\nmax = 0.3\n";
+    const auto m = first_problem(write_file("p_morris.toml", morris));
+    EXPECT_NE(m.find("posterior draws can cross a single, grid or list design, not 'morris'"), std::string::npos) << m;
+}
