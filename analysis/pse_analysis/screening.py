@@ -231,7 +231,8 @@ def screen_contrast(scenario, lever: str, low: float, high: float, metrics=DEFAU
     lo_res, hi_res = files["low"], files["high"]
     keys = lo_res.design_keys
     x = lo_res.design[keys].to_numpy(dtype=float)
-    ranges = np.array([fac.set_index("key").loc[k, "max"] - fac.set_index("key").loc[k, "min"] for k in keys])
+    by_key = fac.set_index("key")
+    ranges = (by_key.loc[keys, "max"] - by_key.loc[keys, "min"]).to_numpy(dtype=float)
     r = int(lo_res.design_attrs.get("morris_trajectories") or trajectories)
     out = []
     for m in metrics:

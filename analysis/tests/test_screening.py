@@ -58,6 +58,11 @@ def test_the_shipped_staffing_screening_names_its_assumptions():
     assert t is not None, "scenarios/screening/staffing_1_to_2.csv is missing"
     top = screening.top_assumptions(t, "agreements")
     assert len(top) == 3 and all(v >= 0 for _, v in top)
+    above = screening.top_assumptions(t, "agreements", above_noise=True)   # what the report names
+    floor = t.loc[t["metric"] == "agreements", "noise_floor"].iloc[0]
+    assert np.isfinite(floor) and floor > 0
+    assert all(t.set_index(["metric", "parameter"]).loc[("agreements", k), "mu_star_lo"] > floor for k, _ in above)
+    assert len(above) >= 1, "no assumption of the staffing contrast clears the noise floor in the shipped file"
     assert (t.groupby("metric")["rank"].min() == 1).all()
     assert t["source"].str.lower().str.startswith(("assumption", "calibrated")).all()
     assert (t["source"] == "calibrated (posterior range)").any()

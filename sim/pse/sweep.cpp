@@ -802,7 +802,7 @@ ShardWriter::ShardWriter(std::filesystem::path parts_dir, std::string fingerprin
       layout_(ChunkLayout::of(n_runs, weeks)) {}
 
 void ShardWriter::add(RunRecord&& rec) {
-    const auto b = rec.run_id >= 0 && rec.run_id < layout_.n_runs ? layout_.block_of(rec.run_id) : -1;
+    const auto b = block_key(rec.run_id);
     buffer_[b].runs.push_back(std::move(rec));
     ++buffered_;
     if (buffered_ >= flush_runs_ ||
@@ -841,8 +841,7 @@ void ShardWriter::write(bool all) {
     const auto restore = [&] {  // on failure every run goes back, once (from `records` if moved there)
         if (!records.empty()) {
             for (auto& [b, p] : taken) p.runs.clear();
-            for (auto& r : records)
-                taken[r.run_id >= 0 && r.run_id < layout_.n_runs ? layout_.block_of(r.run_id) : -1].runs.push_back(std::move(r));
+            for (auto& r : records) taken[block_key(r.run_id)].runs.push_back(std::move(r));
         }
         for (auto& [b, p] : taken) buffer_[b] = std::move(p);
     };

@@ -223,6 +223,10 @@ private:
     std::map<std::int64_t, Pending> buffer_;
     std::int64_t buffered_ = 0, runs_in_blocks_ = 0;
     std::function<void(const std::filesystem::path&, ShardContents&)> on_written_;
+    /// The buffer key of a run: its block, or -1 for an id outside the layout.
+    [[nodiscard]] std::int64_t block_key(std::int64_t run_id) const {
+        return run_id >= 0 && run_id < layout_.n_runs ? layout_.block_of(run_id) : -1;
+    }
     /// Write a shard: whole blocks encoded; incomplete blocks as rows when `all`, when they have
     /// waited one flush already, or when keeping them would leave flush_runs runs buffered.
     void write(bool all);

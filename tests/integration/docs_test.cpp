@@ -231,3 +231,17 @@ TEST(Docs, ReadmeQuickStartTableIsTheDefaultRunsOutput) {
     EXPECT_EQ(printed.substr(table, documented.size()), documented)
         << "README.md's quick-start table differs from the run's output:\n" << printed.substr(table);
 }
+
+TEST(Docs, ReadmeCountOfPlausibleWorldsIsThePosteriorFiles) {
+    // README.md says how many parameter sets the calibration accepted (the worlds of
+    // scenarios/staffing_worlds.toml); that number is the rows of scenarios/validation/posterior.csv.
+    std::ifstream in(pse::test::source_dir() / "scenarios" / "validation" / "posterior.csv");
+    std::string line;
+    int rows = -1;  // the header is not a draw
+    while (std::getline(in, line))
+        if (!line.empty() && line[0] != '#') ++rows;
+    ASSERT_GT(rows, 0);
+    const std::string readme = read_file(pse::test::source_dir() / "README.md");
+    EXPECT_NE(readme.find("the calibration's " + std::to_string(rows) + " plausible parameter sets"), std::string::npos)
+        << "README.md should say the calibration accepted " << rows << " parameter sets";
+}
