@@ -152,7 +152,7 @@ constexpr std::int64_t kConfirmRuns = 100000;  // larger sweeps need --yes
 void check_run_count(const pse::Experiment& e, const RunArgs& a) {
     if (e.n_runs() > kConfirmRuns && !a.yes)
         throw pse::InputError(pse::InputProblem{
-            a.input, 0, 0, e.method == "single" ? "" : "experiment",
+            a.input, 0, 0, e.design == pse::Design::kSingle ? "" : "experiment",
             fmt::format("this asks for {} runs ({} design points x {} replications); pass --yes to run that many",
                         e.n_runs(), e.points.size(), e.replications)});
 }
@@ -523,6 +523,37 @@ int cmd_params() {
     return 0;
 }
 
+/// `pse-sim params --experiment`: the [experiment] keys (docs/SCENARIOS.md "Experiment keys"),
+/// generated from pse::experiment_fields(), the table the experiment loader reads.
+int cmd_params_experiment() {
+    fmt::print("| experiment key | type | default | description |\n|---|---|---|---|\n");
+    const pse::Experiment def;
+    for (const auto& f : pse::experiment_fields()) {
+        const auto dot = f.key.find('.');
+        std::string key;
+        if (f.shape == pse::KeyShape::kTables) key = "`[[experiment." + f.key + "]]`";
+        else if (dot == std::string::npos) key = "`experiment." + f.key + "`";
+        else if (f.key.rfind("lever.", 0) == 0) key = fmt::format("`…lever.{0}`, `…uncertainty.{0}`", f.key.substr(dot + 1));
+        else key = "`…" + f.key + "`";
+        std::string type;
+        switch (f.shape) {
+            case pse::KeyShape::kTables: type = "table, repeatable"; break;
+            case pse::KeyShape::kArray: type = "array"; break;
+            case pse::KeyShape::kInlineTable: type = "inline table"; break;
+            case pse::KeyShape::kValue:
+                type = f.type == pse::FieldType::kReal ? std::string("number") : pse::field_type_name(f.type);
+                if (f.type == pse::FieldType::kInteger)
+                    type += f.max >= 1e8 ? fmt::format(" ≥ {}", f.min) : fmt::format(" {}–{}", f.min, f.max);
+                break;
+        }
+        const std::string deflt = !f.default_doc.empty() ? f.default_doc
+                                  : f.get                ? "`" + pse::to_toml(f.get(def)) + "`"
+                                                         : "—";
+        fmt::print("| {} | {} | {} | {} |\n", key, type, deflt, f.doc);
+    }
+    return 0;
+}
+
 /// True if `key` matches `pattern`, where * stands for one dotted segment (no '.').
 bool key_matches(std::string_view pattern, std::string_view key) {
     while (!pattern.empty()) {
@@ -673,6 +704,41 @@ int cmd_info(const std::string& file) {
     return 0;
 }
 
+/// What differs between the `run` and `sweep` option declarations (their help texts).
+struct RunTexts {
+    const char* input_name;   ///< positional argument: "scenario" / "experiment"
+    const char* input_help;
+    const char* name_of;      ///< the default output is results/<name_of>.h5
+    const char* seed_help;
+    const char* set_help;
+    const char* noun;         ///< "run" / "sweep" (for --resume)
+    const char* yes_what;     ///< what --yes confirms
+};
+
+/// Declare the options `run` and `sweep` share on `cmd`, writing into `a`.
+void add_run_options(CLI::App* cmd, RunArgs& a, const RunTexts& t) {
+    cmd->add_option(t.input_name, a.input, t.input_help)->required();
+    cmd->add_option("-o,--output", a.output, fmt::format("Results file (HDF5); default results/<{}>.h5", t.name_of));
+    cmd->add_option("--seed", a.seed, t.seed_help)->check(whole_number(0, INT64_MAX, "0 or more"));
+    cmd->add_option("--set", a.sets, t.set_help);
+    cmd->add_flag("--overwrite", a.overwrite, "Replace an existing results file");
+    cmd->add_option("--network", a.network,
+                    "Also store the generated organisation network (edge list with types) of these runs, "
+                    "e.g. 0,5-7 or all");
+    cmd->add_flag("--resume", a.resume,
+                  fmt::format("Continue an interrupted {} from <output>.parts (finished runs are kept)", t.noun));
+    cmd->add_flag("--yes", a.yes, fmt::format("Confirm {}", t.yes_what));
+    cmd->add_option("-t,--threads", a.threads, "Worker threads (0 = all cores)")
+        ->capture_default_str()
+        ->check(whole_number(0, 100000, "0 or more"));
+    cmd->add_option("--checkpoint-runs", a.checkpoint_runs, "Save finished runs to <output>.parts at least every N runs")
+        ->capture_default_str()
+        ->check(whole_number(1, INT64_MAX, "1 or more"));
+    cmd->add_option("--checkpoint-seconds", a.checkpoint_seconds, "... and at least every S seconds")
+        ->capture_default_str()
+        ->check(at_least(0, "0 or more"));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -690,42 +756,21 @@ int main(int argc, char** argv) {
 
     RunArgs ra;
     auto* run = app.add_subcommand("run", "Run a scenario (replications in parallel) and write an HDF5 results file");
-    run->add_option("scenario", ra.input, "Scenario file (TOML), e.g. scenarios/default.toml")->required();
-    run->add_option("-o,--output", ra.output, "Results file (HDF5); default results/<scenario name>.h5");
+    add_run_options(run, ra,
+                    RunTexts{"scenario", "Scenario file (TOML), e.g. scenarios/default.toml", "scenario name",
+                             "Override the scenario's run.seed (master seed of the replications)",
+                             "Override a parameter: key=value (e.g. ngo[*].dedicated_fte=2); repeatable", "run",
+                             "runs of more than 100000 replications"});
     run->add_option("-r,--replications", ra.replications, "Replications (independent seeds derived from the scenario seed)")
         ->capture_default_str()->check(whole_number(1, 100000000, "at least 1"));
-    run->add_option("--seed", ra.seed, "Override the scenario's run.seed (master seed of the replications)")
-        ->check(whole_number(0, INT64_MAX, "0 or more"));
-    run->add_option("--set", ra.sets, "Override a parameter: key=value (e.g. ngo[*].dedicated_fte=2); repeatable");
-    run->add_flag("--overwrite", ra.overwrite, "Replace an existing results file");
-    run->add_option("--network", ra.network,
-                     "Also store the generated organisation network (edge list with types) of these runs, "
-                     "e.g. 0,5-7 or all");
-    run->add_flag("--resume", ra.resume, "Continue an interrupted run from <output>.parts (finished runs are kept)");
-    run->add_flag("--yes", ra.yes, "Confirm runs of more than 100000 replications");
-    run->add_option("-t,--threads", ra.threads, "Worker threads (0 = all cores)")->capture_default_str()->check(whole_number(0, 100000, "0 or more"));
-    run->add_option("--checkpoint-runs", ra.checkpoint_runs, "Save finished runs to <output>.parts at least every N runs")
-        ->capture_default_str()->check(whole_number(1, INT64_MAX, "1 or more"));
-    run->add_option("--checkpoint-seconds", ra.checkpoint_seconds, "... and at least every S seconds")
-        ->capture_default_str()->check(at_least(0, "0 or more"));
 
     RunArgs sa;
     auto* sweep = app.add_subcommand("sweep", "Run an experiment (design points x replications) in parallel into one HDF5 file");
-    sweep->add_option("experiment", sa.input, "Experiment file (TOML with an [experiment] table), e.g. scenarios/staffing.toml")->required();
-    sweep->add_option("-o,--output", sa.output, "Results file (HDF5); default results/<experiment name>.h5");
-    sweep->add_option("--seed", sa.seed, "Override the experiment's master seed")->check(whole_number(0, INT64_MAX, "0 or more"));
-    sweep->add_option("--set", sa.sets, "Override a parameter or experiment key: key=value; repeatable");
-    sweep->add_flag("--overwrite", sa.overwrite, "Replace an existing results file");
-    sweep->add_option("--network", sa.network,
-                     "Also store the generated organisation network (edge list with types) of these runs, "
-                     "e.g. 0,5-7 or all");
-    sweep->add_flag("--resume", sa.resume, "Continue an interrupted sweep from <output>.parts (finished runs are kept)");
-    sweep->add_flag("--yes", sa.yes, "Confirm sweeps of more than 100000 runs");
-    sweep->add_option("-t,--threads", sa.threads, "Worker threads (0 = all cores)")->capture_default_str()->check(whole_number(0, 100000, "0 or more"));
-    sweep->add_option("--checkpoint-runs", sa.checkpoint_runs, "Save finished runs to <output>.parts at least every N runs")
-        ->capture_default_str()->check(whole_number(1, INT64_MAX, "1 or more"));
-    sweep->add_option("--checkpoint-seconds", sa.checkpoint_seconds, "... and at least every S seconds")
-        ->capture_default_str()->check(at_least(0, "0 or more"));
+    add_run_options(sweep, sa,
+                    RunTexts{"experiment", "Experiment file (TOML with an [experiment] table), e.g. scenarios/staffing.toml",
+                             "experiment name", "Override the experiment's master seed",
+                             "Override a parameter or experiment key: key=value; repeatable", "sweep",
+                             "sweeps of more than 100000 runs"});
 
     EffectsArgs ea;
     auto* effects = app.add_subcommand(
@@ -762,6 +807,8 @@ int main(int argc, char** argv) {
 
     auto* params = app.add_subcommand("params", "Print the parameter reference (Markdown table)");
     std::string odd_keys;
+    bool experiment_keys = false;
+    params->add_flag("--experiment", experiment_keys, "Print the [experiment] keys instead (docs/SCENARIOS.md)");
     params->add_option("--odd", odd_keys,
                        "Only these keys, comma-separated, as docs/ODD.md shows them (key, default, unit, source); "
                        "NGO keys as ngo_defaults.KEY; * matches one key segment, e.g. pipeline.*.effort_hours; "
@@ -852,7 +899,7 @@ int main(int argc, char** argv) {
             std::cout << pse::dump_scenario(pse::load_scenario(show_file, lo).scenario);
             return 0;
         }
-        if (*params) return odd_keys.empty() ? cmd_params() : cmd_params_odd(odd_keys);
+        if (*params) return experiment_keys ? cmd_params_experiment() : odd_keys.empty() ? cmd_params() : cmd_params_odd(odd_keys);
         if (*outputs) {
             std::cout << pse::output_reference_markdown();
             return 0;

@@ -141,10 +141,7 @@ std::vector<EffectMetric> effect_metrics() {
 
 std::vector<LeverPlan> plan_levers(const Scenario& s, const std::vector<std::string>& only) {
     std::vector<std::string> pats;
-    for (auto p : only) {
-        if (p.rfind("ngo_defaults.", 0) == 0) p = "ngo[*]." + p.substr(13);
-        pats.push_back(p);
-    }
+    for (const auto& p : only) pats.push_back(every_ngo_key(p));
     std::vector<bool> used(pats.size(), false);
     std::vector<std::string> lever_keys, non_levers;
     std::vector<LeverPlan> out;
@@ -186,7 +183,7 @@ std::vector<LeverPlan> plan_levers(const Scenario& s, const std::vector<std::str
     };
     for (const auto& f : scenario_fields()) add(f, f.get(s), f.key);
     const NgoParams& first = s.ngos.empty() ? s.ngo_defaults : s.ngos.front();
-    for (const auto& f : ngo_fields()) add(f, f.get(first), "ngo[*]." + f.key);
+    for (const auto& f : ngo_fields()) add(f, f.get(first), ngo_all_key(f.key));
     std::vector<InputProblem> problems;
     for (std::size_t i = 0; i < pats.size(); ++i) {
         if (used[i]) continue;

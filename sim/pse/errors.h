@@ -1,11 +1,16 @@
 #pragma once
 /// Typed exceptions thrown by the pse library.
 /// Library code never exits; the CLI maps InputError to exit code 2 and everything else to 1.
+#include <cstddef>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 namespace pse {
+
+/// At most this many problems are reported per input file (then "too many problems"): a file
+/// of a million bad lines must not print a million messages (docs/BAD_INPUT.md).
+inline constexpr std::size_t kMaxProblemsPerFile = 100;
 
 /// One problem found in an input file: where (file, 1-based line and column; 0 when unknown),
 /// which key (dotted path such as "ngo[0].dedicated_fte"; empty for syntax errors) and what.

@@ -19,13 +19,13 @@
 namespace pse {
 namespace {
 
-constexpr std::size_t kMaxProblems = 100;  // report at most this many problems per file
-constexpr std::size_t kMaxShownKey = 80;   // unknown keys longer than this are shortened in messages
-
-std::string shown_key(const std::string& key) {
-    if (key.size() <= kMaxShownKey) return key;
-    return key.substr(0, kMaxShownKey) + fmt::format("... ({} characters)", key.size());
-}
+constexpr std::size_t kMaxProblems = kMaxProblemsPerFile;
+/// Largest design (points) an experiment may expand to: 10 million (docs/BAD_INPUT.md).
+constexpr double kMaxDesignPoints = 1e7;
+/// Draws-file problems reported before giving up (each names a line and column).
+constexpr std::size_t kMaxDrawProblems = 20;
+/// Design points whose scenario problems are reported before giving up.
+constexpr std::size_t kMaxPointProblems = 20;
 
 struct Loc {
     std::string file;
@@ -44,33 +44,6 @@ std::optional<FieldValue> to_value(const toml::node& n) {
     return std::nullopt;
 }
 
-/// Field spec (type, range) for a settable key; nullptr if unknown.
-struct SpecView {
-    FieldType type;
-    double min, max;
-    std::vector<std::string> choices;
-};
-std::optional<SpecView> spec_of(const std::string& key) {
-    std::string suffix;
-    if (key.rfind("ngo_defaults.", 0) == 0) suffix = key.substr(13);
-    else if (key.rfind("ngo[", 0) == 0 && key.find("].") != std::string::npos) suffix = key.substr(key.find("].") + 2);
-    if (!suffix.empty()) {
-        for (const auto& f : ngo_fields())
-            if (f.key == suffix) return SpecView{f.type, f.min, f.max, f.choices};
-        return std::nullopt;
-    }
-    for (const auto& f : scenario_fields())
-        if (f.key == key) return SpecView{f.type, f.min, f.max, f.choices};
-    return std::nullopt;
-}
-
-std::vector<std::string> all_keys() {
-    std::vector<std::string> keys;
-    for (const auto& f : scenario_fields()) keys.push_back(f.key);
-    for (const auto& f : ngo_fields()) keys.push_back("ngo[*]." + f.key);
-    return keys;
-}
-
 double as_number(const FieldValue& v) {
     if (std::holds_alternative<double>(v)) return std::get<double>(v);
     if (std::holds_alternative<std::int64_t>(v)) return static_cast<double>(std::get<std::int64_t>(v));
@@ -78,86 +51,165 @@ double as_number(const FieldValue& v) {
     return std::numeric_limits<double>::quiet_NaN();
 }
 
-template <class T>
-void set_field(const std::vector<FieldSpec<T>>& fields, const std::string& key, T& target, const FieldValue& v) {
-    for (const auto& f : fields)
-        if (f.key == key) {
-            f.set(target, v);
-            return;
-        }
-}
+constexpr std::array<const char*, 6> kDesignNames = {"single", "grid", "list", "lhs", "sobol", "morris"};
 
 }  // namespace
 
-void apply_setting(Scenario& s, const Setting& setting, const std::string& where) {
-    const std::string& key = setting.key;
-    auto fail = [&](const std::string& msg) {
-        throw InputError(InputProblem{where, 0, 0, shown_key(key), msg});
+const char* design_name(Design d) { return kDesignNames.at(static_cast<std::size_t>(d)); }
+bool is_sampling(Design d) { return d == Design::kLhs || d == Design::kSobol || d == Design::kMorris; }
+const char* role_name(FactorRole r) { return r == FactorRole::kLever ? "lever" : "uncertainty"; }
+
+namespace {
+std::vector<ExperimentField> build_experiment_fields() {
+    using E = Experiment;
+    std::vector<ExperimentField> f;
+    constexpr double kMaxCount = 1e8;  // replications, samples: far above any machine's budget
+    auto value = [&](std::string key, FieldType type, double lo, double hi, std::string doc, std::string default_doc,
+                     std::function<FieldValue(const E&)> get, std::function<void(E&, const FieldValue&)> set) {
+        ExperimentField r;
+        r.key = std::move(key);
+        r.type = type;
+        r.min = lo;
+        r.max = hi;
+        r.doc = std::move(doc);
+        r.default_doc = std::move(default_doc);
+        r.lever = false;
+        r.get = std::move(get);
+        r.set = std::move(set);
+        f.push_back(std::move(r));
+        return &f.back();
     };
-    const auto spec = spec_of(key);
-    if (!spec) {
-        const auto sug = suggest_key(key, all_keys());
-        fail("unknown parameter" + (sug.empty() ? std::string() : "; did you mean '" + sug + "'?"));
+    auto structural = [&](std::string key, KeyShape shape, FieldType type, std::string doc, std::string default_doc) {
+        ExperimentField r;
+        r.key = std::move(key);
+        r.shape = shape;
+        r.type = type;
+        r.doc = std::move(doc);
+        r.default_doc = std::move(default_doc);
+        r.lever = false;
+        f.push_back(std::move(r));
+        return &f.back();
+    };
+    auto text = [](auto member) {
+        return std::pair{std::function<FieldValue(const E&)>([member](const E& e) -> FieldValue { return e.*member; }),
+                         std::function<void(E&, const FieldValue&)>(
+                             [member](E& e, const FieldValue& v) { e.*member = std::get<std::string>(v); })};
+    };
+    auto integer = [](auto member) {
+        return std::pair{std::function<FieldValue(const E&)>(
+                             [member](const E& e) -> FieldValue { return static_cast<std::int64_t>(e.*member); }),
+                         std::function<void(E&, const FieldValue&)>([member](E& e, const FieldValue& v) {
+                             using V = std::remove_reference_t<decltype(e.*member)>;
+                             e.*member = static_cast<V>(std::get<std::int64_t>(v));
+                         })};
+    };
+    {
+        auto [g, s] = text(&E::name);
+        value("name", FieldType::kText, 0, 0, "name of the experiment in summaries and the results file",
+              "the scenario's `run.name`", g, s);
     }
-    FieldValue v = setting.value;
-    switch (spec->type) {
-        case FieldType::kReal: {
-            const double x = as_number(v);
-            if (std::holds_alternative<std::string>(v) || std::holds_alternative<bool>(v)) fail("expected a number");
-            if (!std::isfinite(x)) fail("value must be finite");
-            if (x < spec->min || x > spec->max) fail(fmt::format("value {} is out of range [{}, {}]", x, spec->min, spec->max));
-            v = x;
-            break;
-        }
-        case FieldType::kInteger: {
-            const double x = as_number(v);
-            if (std::holds_alternative<std::string>(v) || std::holds_alternative<bool>(v)) fail("expected an integer");
-            if (!std::isfinite(x) || x != std::floor(x)) fail(fmt::format("expected an integer, got {}", x));
-            if (x < spec->min || x > spec->max) fail(fmt::format("value {} is out of range [{}, {}]", x, spec->min, spec->max));
-            v = static_cast<std::int64_t>(x);
-            break;
-        }
-        case FieldType::kBoolean:
-            if (!std::holds_alternative<bool>(v)) fail("expected true or false");
-            break;
-        case FieldType::kChoice:
-            if (!std::holds_alternative<std::string>(v)) fail("expected a string");
-            if (std::find(spec->choices.begin(), spec->choices.end(), std::get<std::string>(v)) == spec->choices.end())
-                fail("\"" + std::get<std::string>(v) + "\" is not an allowed value");
-            break;
-        case FieldType::kText:
-            if (!std::holds_alternative<std::string>(v)) fail("expected a string");
-            for (const char ch : std::get<std::string>(v)) {  // as in the scenario loader
-                const auto u = static_cast<unsigned char>(ch);
-                if ((u < 0x20 && u != '\t' && u != '\n') || u == 0x7f)
-                    fail(fmt::format("text contains the control character U+{:04X}", static_cast<unsigned>(u)));
-            }
-            if (const auto bidi = bidi_control_in(std::get<std::string>(v)); !bidi.empty())
-                fail("text contains the bidirectional control character " + bidi);
-            if (key == "run.name")
-                if (const auto why = name_problem(std::get<std::string>(v)); !why.empty()) fail(why);
-            break;
+    {
+        auto [g, s] = text(&E::description);
+        value("description", FieldType::kText, 0, 0, "free text; not used by the run", "", g, s);
     }
-    if (key.rfind("ngo_defaults.", 0) == 0) {
-        set_field(ngo_fields(), key.substr(13), s.ngo_defaults, v);
-    } else if (key.rfind("ngo[", 0) == 0) {
-        const auto close = key.find("].");
-        const std::string idx = key.substr(4, close - 4);
-        const std::string field = key.substr(close + 2);
-        if (idx == "*") {
-            set_field(ngo_fields(), field, s.ngo_defaults, v);
-            for (auto& n : s.ngos) set_field(ngo_fields(), field, n, v);
-        } else {
-            // An index is digits or *: stoul accepted "-1" (reported as ngo[18446744073709551615]).
-            if (idx.empty() || idx.size() > 9 || idx.find_first_not_of("0123456789") != std::string::npos)
-                fail("array index '" + idx + "' must be a number (0, 1, ...) or *");
-            const std::size_t i = std::stoul(idx);
-            if (i >= s.ngos.size()) fail(fmt::format("there is no ngo[{}] in the scenario", i));
-            set_field(ngo_fields(), field, s.ngos[i], v);
-        }
-    } else {
-        set_field(scenario_fields(), key, s, v);
+    auto* design = value(
+        "design", FieldType::kChoice, 0, 0,
+        "`single` (the scenario itself), `grid` (every combination of the factors' `values`), `list` (the "
+        "`[[experiment.point]]` tables), `lhs` (Latin hypercube over the factors' `min`–`max`), `sobol` (Saltelli "
+        "design from an Owen-scrambled Sobol sequence, for Sobol indices), `morris` (Morris elementary-effect "
+        "trajectories)",
+        "", [](const E& e) -> FieldValue { return std::string(design_name(e.design)); },
+        [](E& e, const FieldValue& v) {
+            for (std::size_t i = 0; i < kDesignNames.size(); ++i)
+                if (std::get<std::string>(v) == kDesignNames[i]) e.design = static_cast<Design>(i);
+        });
+    design->choices.assign(kDesignNames.begin(), kDesignNames.end());
+    {
+        auto [g, s] = integer(&E::replications);
+        value("replications", FieldType::kInteger, 1, kMaxCount, "runs per design point", "", g, s);
     }
+    {
+        auto [g, s] = integer(&E::master_seed);
+        value("seed", FieldType::kInteger, 0, static_cast<double>(INT64_MAX),
+              "master seed: every run's seed, the LHS and Morris draws and the Sobol scrambling derive from it",
+              "the scenario's `run.seed`", g, s);
+    }
+    value("common_random_numbers", FieldType::kBoolean, 0, 1,
+          "replication *r* gets the same seed at every design point, so differences between design points are "
+          "paired by replication; `false` gives every run its own seed",
+          "", [](const E& e) -> FieldValue { return e.common_random_numbers; },
+          [](E& e, const FieldValue& v) { e.common_random_numbers = std::get<bool>(v); });
+    {
+        auto [g, s] = integer(&E::samples);
+        value("samples", FieldType::kInteger, 0, kMaxCount,
+              "lhs: design points; sobol: base samples N (N·(k+2) design points for k factors); morris: "
+              "trajectories r (r·(k+1) design points)",
+              "— (needed by lhs, sobol, morris)", g, s);
+    }
+    {
+        auto [g, s] = integer(&E::levels);
+        value("levels", FieldType::kInteger, 2, 1000, "morris: grid levels p (steps of p/(2(p−1)) of each range)", "",
+              g, s);
+    }
+    structural("lever", KeyShape::kTables, FieldType::kText,
+               "a factor the project or donor chooses (reported as a lever: the report's answer compares its "
+               "settings)",
+               "—");
+    structural("uncertainty", KeyShape::kTables, FieldType::kText,
+               "a factor nobody chooses (the report's robustness section shows each lever setting across these); "
+               "takes the same keys as `[[experiment.lever]]`",
+               "—");
+    auto* key = structural("lever.key", KeyShape::kValue, FieldType::kText,
+                           "the parameter varied: a key of the parameter table, `ngo[*].x` for every project, "
+                           "`ngo[i].x` for one",
+                           "— (required)");
+    key->set_factor = [](Factor& x, const FieldValue& v) { x.key = std::get<std::string>(v); };
+    structural("lever.values", KeyShape::kArray, FieldType::kText,
+               "the levels of the factor (numbers, booleans or strings, each checked against the parameter's type "
+               "and range)",
+               "— (grid)");
+    for (const char* bound : {"min", "max"}) {
+        auto* r = structural(std::string("lever.") + bound, KeyShape::kValue, FieldType::kReal,
+                             std::string(bound == std::string("min") ? "lower" : "upper") +
+                                 " end of the range sampled (lhs, sobol, morris), inside the parameter's valid range",
+                             "— (lhs, sobol, morris)");
+        r->min = std::numeric_limits<double>::lowest();
+        r->max = std::numeric_limits<double>::max();
+        const bool lo = bound == std::string("min");
+        r->set_factor = [lo](Factor& x, const FieldValue& v) { (lo ? x.min : x.max) = std::get<double>(v); };
+    }
+    auto* integral = structural("lever.integer", KeyShape::kValue, FieldType::kBoolean,
+                                "round sampled values to whole numbers (integer parameters are always rounded)",
+                                "`true` for integer parameters, else `false`");
+    integral->max = 1;
+    integral->set_factor = [](Factor& x, const FieldValue& v) { x.integer = x.integer || std::get<bool>(v); };
+    {
+        auto [g, s] = text(&E::posterior_file);
+        value("posterior", FieldType::kText, 0, 0,
+              "a CSV file of posterior draws (relative to the experiment file; header of scenario keys, one row per "
+              "draw; columns `draw` and `distance` and `#` lines ignored), e.g. `\"validation/posterior.csv\"` (the "
+              "calibration's accepted draws): every design point of the design is run in every draw (\"plausible "
+              "world\"), point *p · K + k* = design point *p* in draw *k*; the drawn parameters become uncertainties "
+              "and `pse-sim report` shows each lever step as a distribution over the worlds (\"Across plausible "
+              "worlds\"); single, grid and list designs only; every cell is checked against its parameter's type and "
+              "range, problems reported at the draws file's line and column",
+              "— (none)", g, s);
+    }
+    value("posterior_draws", FieldType::kInteger, 1, kMaxCount,
+          "use K draws spread evenly over the file (the first and the last included); at most the draws in the file",
+          "all draws of the file", [](const E& e) -> FieldValue { return e.posterior_draws; },
+          [](E& e, const FieldValue& v) { e.posterior_draws = std::get<std::int64_t>(v); });
+    structural("point", KeyShape::kTables, FieldType::kText, "one design point of a `list` design", "— (list)");
+    structural("point.label", KeyShape::kValue, FieldType::kText, "the design point's name in reports", "`\"point i\"`");
+    structural("point.set", KeyShape::kInlineTable, FieldType::kText,
+               "`{ \"key\" = value, ... }`: the parameters this design point changes", "— (required)");
+    return f;
+}
+}  // namespace
+
+const std::vector<ExperimentField>& experiment_fields() {
+    static const std::vector<ExperimentField> fields = build_experiment_fields();
+    return fields;
 }
 
 namespace {
@@ -176,6 +228,15 @@ std::vector<std::size_t> spread_rows(std::size_t available, std::size_t n) {
         out.erase(std::unique(out.begin(), out.end()), out.end());
     }
     return out;
+}
+
+/// A draws file's cell as a value of column `key`: a CSV number has no integer/real distinction,
+/// so a whole number in an integer parameter's column is an integer.
+FieldValue cell_value(const std::string& key, double x) {
+    const auto k = find_key(key);
+    if (k && k->info().type == FieldType::kInteger && x == std::floor(x) && std::abs(x) < 9e15)
+        return static_cast<std::int64_t>(x);
+    return x;
 }
 
 /// [experiment] posterior / posterior_draws: read the draws file (relative to the experiment
@@ -291,13 +352,13 @@ void cross_with_posterior(Experiment& e, const toml::table& ex, const toml::node
         Scenario probe = e.base;
         for (const auto c : cols) {
             try {
-                apply_setting(probe, Setting{header[c], FieldValue{rows[r][c]}});
+                apply_setting(probe, Setting{header[c], cell_value(header[c], rows[r][c])});
             } catch (const InputError& err) {
                 const auto& first = err.problems().front();
                 problems.push_back(InputProblem{path.string(), row_line[r], static_cast<int>(c + 1), header[c],
                                                 first.message + fmt::format(" (column {} of the header on line {})",
                                                                             c + 1, header_line)});
-                if (problems.size() > 20) return;
+                if (problems.size() > kMaxDrawProblems) return;
             }
         }
     }
@@ -305,7 +366,7 @@ void cross_with_posterior(Experiment& e, const toml::table& ex, const toml::node
     for (const auto c : cols) {
         Factor f;
         f.key = header[c];
-        f.role = "uncertainty";
+        f.role = FactorRole::kUncertainty;
         f.source = "experiment.posterior";
         f.file = at.file;
         f.line = at.line;
@@ -323,7 +384,7 @@ void cross_with_posterior(Experiment& e, const toml::table& ex, const toml::node
     for (std::size_t p = 0; p < e.points.size(); ++p)
         for (const auto r : picked) {
             DesignPoint dp = e.points[p];
-            for (const auto c : cols) dp.push_back(Setting{header[c], FieldValue{rows[r][c]}});
+            for (const auto c : cols) dp.push_back(Setting{header[c], cell_value(header[c], rows[r][c])});
             points.push_back(std::move(dp));
             labels.push_back(p < e.labels.size() ? e.labels[p] : std::string());
         }
@@ -332,13 +393,6 @@ void cross_with_posterior(Experiment& e, const toml::table& ex, const toml::node
     e.posterior_draws = static_cast<std::int64_t>(picked.size());
 }
 }  // namespace
-
-const std::vector<std::string>& experiment_keys() {
-    static const std::vector<std::string> keys = {"name", "description", "design", "replications", "seed",
-                                                  "common_random_numbers", "samples", "levels", "lever",
-                                                  "uncertainty", "point", "posterior", "posterior_draws"};
-    return keys;
-}
 
 Scenario scenario_at(const Experiment& e, std::size_t d) {
     Scenario s = e.base;
@@ -473,70 +527,61 @@ Experiment load_experiment_impl(const std::filesystem::path& file, const std::ve
         const Loc l = n ? loc_of(*n, name) : Loc{name, 0, 0};
         problems.push_back(InputProblem{l.file, l.line, l.column, shown_key(key), msg});
     };
-    const std::vector<std::string>& known = experiment_keys();
-    for (auto&& [k, v] : ex) {
-        const std::string key(k.str());
-        if (std::find(known.begin(), known.end(), key) == known.end()) {
-            std::vector<std::string> cands;
-            for (const auto& c : known) cands.push_back("experiment." + c);
-            const auto sug = suggest_key("experiment." + key, cands);
-            problem(&v, "experiment." + key, "unknown key" + (sug.empty() ? std::string() : "; did you mean '" + sug + "'?"));
-        }
-    }
-    auto get_int = [&](const char* key, std::int64_t def, std::int64_t lo, std::int64_t hi) {
-        const toml::node* n = ex.get(key);
-        if (!n) return def;
-        if (!n->is_integer()) {
-            problem(n, std::string("experiment.") + key, "expected an integer");
-            return def;
-        }
-        const auto v = *n->value<std::int64_t>();
-        if (v < lo || v > hi) problem(n, std::string("experiment.") + key, fmt::format("value {} is out of range [{}, {}]", v, lo, hi));
-        return v;
+    // Every key of [experiment] and of its tables is a row of experiment_fields(); kValue rows
+    // are checked by check_value (pse/keys.h) and set through the row.
+    const auto& rows = experiment_fields();
+    auto row_of = [&](const std::string& key) -> const ExperimentField* {
+        for (const auto& r : rows)
+            if (r.key == key) return &r;
+        return nullptr;
+    };
+    auto unknown = [&](const toml::node& n, const std::string& prefix, const std::string& full, const std::string& k) {
+        std::vector<std::string> cands;
+        for (const auto& r : rows)
+            if (r.key.rfind(prefix, 0) == 0 && r.key.find('.', prefix.size()) == std::string::npos)
+                cands.push_back(r.key.substr(prefix.size()));
+        auto sug = suggest_key(k, cands);
+        std::string all;
+        for (const auto& c : cands) all += (all.empty() ? "" : ", ") + c;
+        problem(&n, full,
+                "unknown key" + (sug.empty() ? " (expected " + all + ")" : "; did you mean '" + full.substr(0, full.size() - k.size()) + sug + "'?"));
+    };
+    /// The checked value of node `n` for row `r`, or nullopt (problem recorded).
+    auto checked = [&](const toml::node& n, const ExperimentField& r, const std::string& full) -> std::optional<FieldValue> {
+        auto v = to_value(n);
+        const std::string why = v ? check_value(r, full, *v) : "expected " + expected_text(r) + ", got " + "a " + std::string(n.is_table() ? "table" : n.is_array() ? "array" : "date or time");
+        if (why.empty()) return v;
+        problem(&n, full, why);
+        return std::nullopt;
     };
     e.name = e.base.name;
-    if (const auto* n = ex.get("name")) {
-        if (n->is_string()) {
-            e.name = *n->value<std::string>();
-            if (const auto why = name_problem(e.name); !why.empty()) problem(n, "experiment.name", why);
-            else if (const auto bidi = bidi_control_in(e.name); !bidi.empty())
-                problem(n, "experiment.name", "text contains the bidirectional control character " + bidi);
-        } else {
-            problem(n, "experiment.name", "expected a string");
+    e.master_seed = e.base.seed;
+    for (auto&& [k, v] : ex) {
+        const std::string key(k.str());
+        const ExperimentField* r = row_of(key);
+        if (!r) {
+            unknown(v, "", "experiment." + key, key);
+            continue;
         }
+        if (r->shape != KeyShape::kValue) continue;  // tables: below
+        if (auto val = checked(v, *r, "experiment." + key)) r->set(e, *val);
     }
-    std::string method = "single";
-    if (const auto* n = ex.get("design")) {
-        if (!n->is_string()) problem(n, "experiment.design", "expected a string");
-        else {
-            method = *n->value<std::string>();
-            static const std::set<std::string> methods = {"single", "grid", "list", "lhs", "sobol", "morris"};
-            if (!methods.count(method))
-                problem(n, "experiment.design", "\"" + method + "\" is not one of single, grid, list, lhs, sobol, morris");
-        }
-    }
-    e.method = method;
-    e.replications = get_int("replications", 10, 1, 100000000);
-    e.master_seed = static_cast<std::uint64_t>(get_int("seed", static_cast<std::int64_t>(e.base.seed), 0, INT64_MAX));
-    e.samples = get_int("samples", 0, 0, 100000000);
-    e.levels = static_cast<int>(get_int("levels", 4, 2, 1000));
-    if (const auto* n = ex.get("common_random_numbers")) {
-        if (n->is_boolean()) e.common_random_numbers = *n->value<bool>();
-        else problem(n, "experiment.common_random_numbers", "expected true or false");
-    }
+    const Design method = e.design;
+    const std::string method_name = design_name(method);
 
     // Factors.
-    for (const char* role : {"lever", "uncertainty"}) {
-        const toml::node* arr = ex.get(role);
+    for (const FactorRole role : {FactorRole::kLever, FactorRole::kUncertainty}) {
+        const std::string role_key = role_name(role);
+        const toml::node* arr = ex.get(role_key);
         if (!arr) continue;
         if (!arr->is_array_of_tables()) {
-            problem(arr, std::string("experiment.") + role, std::string("expected [[experiment.") + role + "]] tables");
+            problem(arr, "experiment." + role_key, "expected [[experiment." + role_key + "]] tables");
             continue;
         }
         std::size_t idx = 0;
         for (const auto& item : *arr->as_array()) {
             const auto& ft = *item.as_table();
-            const std::string where = fmt::format("experiment.{}[{}]", role, idx++);
+            const std::string where = fmt::format("experiment.{}[{}]", role_key, idx++);
             Factor f;
             f.role = role;
             const Loc fl = loc_of(item, name);
@@ -549,19 +594,27 @@ Experiment load_experiment_impl(const std::filesystem::path& file, const std::ve
                 problem(&item, where + ".key", "missing parameter key (string)");
                 continue;
             }
-            f.key = *kn->value<std::string>();
-            const auto spec = spec_of(f.key);
-            if (!spec) {
-                const auto sug = suggest_key(f.key, all_keys());
+            bool table_ok = true;
+            for (auto&& [k2, v2] : ft) {  // the keys of a factor table: rows "lever.*" (shared by both roles)
+                const std::string sub(k2.str());
+                const ExperimentField* r = row_of("lever." + sub);
+                if (!r) {
+                    unknown(v2, "lever.", where + "." + sub, sub);
+                    continue;
+                }
+                if (r->shape == KeyShape::kValue) {
+                    if (auto val = checked(v2, *r, where + "." + sub)) r->set_factor(f, *val);
+                    else table_ok = false;
+                }
+            }
+            const std::optional<ParamKey> param = find_key(f.key);
+            if (!param) {
+                const auto sug = suggest_key(every_ngo_key(f.key), settable_keys());
                 problem(kn, where + ".key", "unknown parameter '" + f.key + "'" + (sug.empty() ? std::string() : "; did you mean '" + sug + "'?"));
                 continue;
             }
-            f.type = spec->type;
-            for (auto&& [k2, v2] : ft) {
-                const std::string k(k2.str());
-                if (k != "key" && k != "values" && k != "min" && k != "max" && k != "integer")
-                    problem(&v2, where + "." + k, "unknown key (expected key, values, min, max, integer)");
-            }
+            const FieldInfo& spec = param->info();
+            f.type = spec.type;
             if (const auto* vn = ft.get("values")) {
                 if (!vn->is_array() || vn->as_array()->empty()) problem(vn, where + ".values", "expected a non-empty array");
                 else
@@ -573,7 +626,7 @@ Experiment load_experiment_impl(const std::filesystem::path& file, const std::ve
                         }
                         Scenario probe = e.base;
                         try {
-                            apply_setting(probe, Setting{f.key, *v}, name);
+                            set_parameter(probe, f.key, *v, name);
                         } catch (const InputError& err) {
                             if (problems.size() >= kMaxProblems) continue;
                             const Loc l = loc_of(x, name);
@@ -581,34 +634,31 @@ Experiment load_experiment_impl(const std::filesystem::path& file, const std::ve
                                                             err.problems().front().message});
                             continue;
                         }
-                        f.values.push_back(*v);
+                        f.values.push_back(*v);  // as written (the experiment's fingerprint keeps 2 and 2.0 apart)
                     }
             }
             const auto* mn = ft.get("min");
             const auto* mx = ft.get("max");
-            if (mn || mx) {
-                if (!mn || !mx || !mn->is_number() || !mx->is_number()) {
+            if ((mn || mx) && table_ok) {
+                if (!mn || !mx) {
                     problem(mn ? mn : mx, where, "min and max must both be numbers");
                 } else {
-                    f.min = *mn->value<double>();
-                    f.max = *mx->value<double>();
                     f.has_range = true;
-                    if (!std::isfinite(f.min) || !std::isfinite(f.max) || f.min > f.max)
-                        problem(mn, where + ".min", "need finite min <= max");
+                    if (f.min > f.max)
+                        problem(mn, where + ".min", "need min <= max");
                     else if (f.type != FieldType::kReal && f.type != FieldType::kInteger)
                         problem(mn, where + ".min", "min/max ranges need a numeric parameter");
-                    else if (f.min < spec->min || f.max > spec->max)
+                    else if (f.min < spec.min || f.max > spec.max)
                         problem(mn, where + ".min", fmt::format("range [{}, {}] exceeds the parameter's valid range [{}, {}]",
-                                                                f.min, f.max, spec->min, spec->max));
+                                                                f.min, f.max, spec.min, spec.max));
                 }
             }
-            f.integer = f.type == FieldType::kInteger;
-            if (const auto* in = ft.get("integer"); in && in->is_boolean()) f.integer = f.integer || *in->value<bool>();
+            f.integer = f.integer || f.type == FieldType::kInteger;
             // What the design needs from each factor, reported with every other problem.
-            if (method == "grid" && !ft.get("values"))
+            if (method == Design::kGrid && !ft.get("values"))
                 problem(&item, where, "design 'grid' needs values = [...] for '" + f.key + "'");
-            if ((method == "lhs" || method == "sobol" || method == "morris") && !mn && !mx)
-                problem(&item, where, "design '" + method + "' needs min and max for '" + f.key + "'");
+            if (is_sampling(method) && !mn && !mx)
+                problem(&item, where, "design '" + method_name + "' needs min and max for '" + f.key + "'");
             e.factors.push_back(std::move(f));
         }
     }
@@ -623,7 +673,13 @@ Experiment load_experiment_impl(const std::filesystem::path& file, const std::ve
                 const std::string where = fmt::format("experiment.point[{}]", idx++);
                 DesignPoint p;
                 std::string label;
-                if (const auto* ln = pt.get("label"); ln && ln->is_string()) label = *ln->value<std::string>();
+                for (auto&& [k2, v2] : pt) {
+                    const std::string sub(k2.str());
+                    const ExperimentField* r = row_of("point." + sub);
+                    if (!r) unknown(v2, "point.", where + "." + sub, sub);
+                    else if (r->shape == KeyShape::kValue)
+                        if (auto val = checked(v2, *r, where + "." + sub)) label = std::get<std::string>(*val);
+                }
                 const auto* sn = pt.get("set");
                 if (!sn || !sn->is_table()) {
                     problem(&item, where + ".set", "expected set = { key = value, ... }");
@@ -645,8 +701,8 @@ Experiment load_experiment_impl(const std::filesystem::path& file, const std::ve
             for (const auto& k : keys) {
                 Factor f;
                 f.key = k;
-                f.role = "lever";
-                if (auto sp = spec_of(k)) f.type = sp->type;
+                f.role = FactorRole::kLever;
+                if (auto pk = find_key(k)) f.type = pk->info().type;
                 e.factors.push_back(f);
             }
         }
@@ -671,12 +727,12 @@ Experiment load_experiment_impl(const std::filesystem::path& file, const std::ve
     const std::size_t k = e.factors.size();
     {
         double planned = 1;
-        if (method == "list") planned = static_cast<double>(e.points.size());
-        else if (method == "grid")
+        if (method == Design::kList) planned = static_cast<double>(e.points.size());
+        else if (method == Design::kGrid)
             for (const auto& f : e.factors) planned *= static_cast<double>(std::max<std::size_t>(1, f.values.size()));
-        else if (method == "lhs") planned = static_cast<double>(e.samples);
-        else if (method == "sobol") planned = static_cast<double>(e.samples) * static_cast<double>(k + 2);
-        else if (method == "morris") planned = static_cast<double>(e.samples) * static_cast<double>(k + 1);
+        else if (method == Design::kLhs) planned = static_cast<double>(e.samples);
+        else if (method == Design::kSobol) planned = static_cast<double>(e.samples) * static_cast<double>(k + 2);
+        else if (method == Design::kMorris) planned = static_cast<double>(e.samples) * static_cast<double>(k + 1);
         const double runs = planned * static_cast<double>(e.replications);
         if (max_runs >= 0 && runs > static_cast<double>(max_runs))
             throw InputError(InputProblem{name, 0, 0, "experiment",
@@ -695,20 +751,20 @@ Experiment load_experiment_impl(const std::filesystem::path& file, const std::ve
         if (!ok) problems.push_back(InputProblem{design_loc.file, design_loc.line, design_loc.column, "experiment.design", msg});
     };
 
-    if (method == "single") {
+    if (method == Design::kSingle) {
         need(k == 0, "design 'single' takes no levers or uncertainties; choose grid, lhs, sobol or morris");
         e.points = {{}};
         e.labels = {""};
-    } else if (method == "list") {
+    } else if (method == Design::kList) {
         need(!e.points.empty(), "design 'list' needs at least one [[experiment.point]]");
-    } else if (method == "grid") {
+    } else if (method == Design::kGrid) {
         need(k > 0, "design 'grid' needs at least one lever or uncertainty with values");
         double total = 1;
         for (const auto& f : e.factors) {
             need(!f.values.empty(), "design 'grid' needs values = [...] for '" + f.key + "'");  // list points
             total *= static_cast<double>(std::max<std::size_t>(1, f.values.size()));
         }
-        need(total <= 1e7, fmt::format("grid has {:.0f} design points (over 10 million)", total));
+        need(total <= kMaxDesignPoints, fmt::format("grid has {:.0f} design points (over 10 million)", total));
         if (problems.empty()) {
             e.points = {{}};
             for (const auto& f : e.factors) {
@@ -724,18 +780,20 @@ Experiment load_experiment_impl(const std::filesystem::path& file, const std::ve
             e.labels.assign(e.points.size(), "");
         }
     } else {
-        need(k > 0, "design '" + method + "' needs at least one lever or uncertainty with min and max");
+        need(k > 0, "design '" + method_name + "' needs at least one lever or uncertainty with min and max");
         for (const auto& f : e.factors)
-            need(f.has_range, "design '" + method + "' needs min and max for '" + f.key + "'");  // list points
-        need(e.samples > 0, "design '" + method + "' needs experiment.samples > 0");
+            need(f.has_range, "design '" + method_name + "' needs min and max for '" + f.key + "'");  // list points
+        need(e.samples > 0, "design '" + method_name + "' needs experiment.samples > 0");
         if (problems.empty()) {
             std::vector<std::vector<double>> u;
             const auto n = static_cast<std::size_t>(e.samples);
-            const double size = method == "lhs" ? n : method == "sobol" ? static_cast<double>(n) * (k + 2) : static_cast<double>(n) * (k + 1);
-            need(size <= 1e7, fmt::format("design has {:.0f} points (over 10 million)", size));
+            const double size = method == Design::kLhs     ? static_cast<double>(n)
+                                : method == Design::kSobol ? static_cast<double>(n) * static_cast<double>(k + 2)
+                                                           : static_cast<double>(n) * static_cast<double>(k + 1);
+            need(size <= kMaxDesignPoints, fmt::format("design has {:.0f} points (over 10 million)", size));
             if (problems.empty()) {
-                if (method == "lhs") u = latin_hypercube(n, k, e.master_seed);
-                else if (method == "sobol") u = saltelli(n, k, e.master_seed);
+                if (method == Design::kLhs) u = latin_hypercube(n, k, e.master_seed);
+                else if (method == Design::kSobol) u = saltelli(n, k, e.master_seed);
                 else u = morris(n, k, e.levels, e.master_seed);
                 for (const auto& row : u) {
                     DesignPoint p;
@@ -765,13 +823,13 @@ Experiment load_experiment_impl(const std::filesystem::path& file, const std::ve
         problems.push_back(InputProblem{dl.file, dl.line, dl.column, "experiment.posterior_draws",
                                         "posterior_draws needs experiment.posterior (the CSV file of draws)"});
     }
-    if (const auto* pn = ex.get("posterior"); pn && (method == "lhs" || method == "sobol" || method == "morris")) {
+    if (const auto* pn = ex.get("posterior"); pn && is_sampling(method)) {
         const Loc pl = loc_of(*pn, name);
         problems.push_back(InputProblem{pl.file, pl.line, pl.column, "experiment.posterior",
                                         fmt::format("posterior draws can cross a single, grid or list design, not "
                                                     "'{}' (it would break its sampling structure); put the uncertain "
                                                     "parameters into the {} design instead",
-                                                    method, method)});
+                                                    method_name, method_name)});
     }
     if (const auto* pn = ex.get("posterior"); pn && problems.empty()) {
         cross_with_posterior(e, ex, *pn, name, problems);
@@ -808,7 +866,7 @@ Experiment load_experiment_impl(const std::filesystem::path& file, const std::ve
                 p.message = fmt::format("design point {}: {}", d, p.message);
                 problems.push_back(std::move(p));
             }
-            if (problems.size() > 20) break;
+            if (problems.size() > kMaxPointProblems) break;
         }
     }
     if (!problems.empty()) throw InputError(std::move(problems));
@@ -821,7 +879,7 @@ std::vector<DesignColumn> design_columns(const Experiment& e) {
     for (const auto& f : e.factors) {
         DesignColumn c;
         c.key = f.key;
-        c.role = f.role;
+        c.role = role_name(f.role);
         c.min = f.min;
         c.max = f.max;
         std::vector<std::string> labels;
@@ -855,7 +913,7 @@ namespace pse {
 Experiment single_experiment(const LoadedScenario& loaded, std::int64_t replications) {
     Experiment e;
     e.name = loaded.scenario.name;
-    e.method = "single";
+    e.design = Design::kSingle;
     e.base = loaded.scenario;
     e.points = {{}};
     e.labels = {""};

@@ -33,9 +33,11 @@
 /// points, each step changing one parameter by Delta = p / (2(p-1)) of its range (Morris 1991).
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
+#include "pse/keys.h"
 #include "pse/params.h"
 #include "pse/results.h"
 #include "pse/scenario_loader.h"
@@ -49,10 +51,22 @@ struct Setting {
 };
 using DesignPoint = std::vector<Setting>;
 
+/// How an experiment's design points are made ([experiment] design).
+enum class Design : std::uint8_t { kSingle, kGrid, kList, kLhs, kSobol, kMorris };
+/// The design's name as files and results write it: "single", "grid", "list", "lhs", "sobol", "morris".
+const char* design_name(Design d);
+/// true for the sampling designs (lhs, sobol, morris), which need min and max for every factor.
+bool is_sampling(Design d);
+
+/// Who chooses a factor: the project or donor (a lever) or nobody (an uncertainty).
+enum class FactorRole : std::uint8_t { kLever, kUncertainty };
+/// "lever" or "uncertainty" (the /design role attribute of results files).
+const char* role_name(FactorRole r);
+
 /// A varied parameter.
 struct Factor {
     std::string key;
-    std::string role;                 ///< "lever" or "uncertainty"
+    FactorRole role = FactorRole::kLever;
     std::vector<FieldValue> values;   ///< grid levels (grid design)
     double min = 0, max = 0;          ///< range (lhs, sobol, morris)
     bool has_range = false;           ///< min and max were given (and valid)
@@ -68,12 +82,13 @@ struct Factor {
 /// A fully expanded experiment.
 struct Experiment {
     std::string name;
-    std::string method = "single";    ///< single | grid | list | lhs | sobol | morris
+    std::string description;          ///< free text; not used by the run
+    Design design = Design::kSingle;
     Scenario base;                    ///< the scenario every design point starts from
     std::vector<Factor> factors;
     std::vector<DesignPoint> points;  ///< at least one (empty settings = the base scenario)
     std::vector<std::string> labels;  ///< one per point (list designs; else empty strings)
-    std::int64_t replications = 1;
+    std::int64_t replications = 10;
     std::uint64_t master_seed = 1;
     bool common_random_numbers = true;
     std::int64_t samples = 0;         ///< lhs points / sobol N / morris r
@@ -101,13 +116,38 @@ Experiment load_experiment(const std::filesystem::path& file, const std::vector<
 /// a setting is invalid (load_experiment has already checked every point).
 Scenario scenario_at(const Experiment& e, std::size_t d);
 
-/// Set one parameter by key ("trust.gain_rate", "ngo_defaults.x", "ngo[2].x", "ngo[*].x") on a
-/// scenario, checking type and range. Throws InputError naming the key.
-void apply_setting(Scenario& s, const Setting& setting, const std::string& where = "");
+/// Set one design point setting on a scenario: set_parameter(s, setting.key, setting.value,
+/// where) (pse/keys.h: key grammar, type and range checks). Throws InputError naming the key.
+inline void apply_setting(Scenario& s, const Setting& setting, const std::string& where = "") {
+    set_parameter(s, setting.key, setting.value, where);
+}
 
-/// The keys an [experiment] table accepts (documented in docs/SCENARIOS.md, "Experiment keys");
-/// any other key is an error.
-const std::vector<std::string>& experiment_keys();
+/// How an [experiment] key is written in a file.
+enum class KeyShape : std::uint8_t {
+    kValue,        ///< key = value (checked by check_value against the row's type and range)
+    kTables,       ///< [[experiment.KEY]]: repeatable tables
+    kArray,        ///< key = [ ... ]
+    kInlineTable,  ///< key = { ... }
+};
+
+/// One row of the [experiment] field table: every key an experiment file accepts, with its type,
+/// range, documentation and (kValue rows of [experiment] itself) how it sets the Experiment.
+/// Keys are relative to [experiment]: "replications", "lever" ([[experiment.lever]]), and
+/// "lever.min" for a key inside each [[experiment.lever]] and [[experiment.uncertainty]] table
+/// (they take the same keys), "point.label" inside [[experiment.point]].
+struct ExperimentField : FieldInfo {
+    KeyShape shape = KeyShape::kValue;
+    /// The default as the documentation shows it, when it is not a value of Experiment{}
+    /// (e.g. "the scenario's `run.seed`"); empty = to_toml(get(Experiment{})).
+    std::string default_doc;
+    std::function<FieldValue(const Experiment&)> get;      ///< kValue rows of [experiment]
+    std::function<void(Experiment&, const FieldValue&)> set;
+    std::function<void(Factor&, const FieldValue&)> set_factor;  ///< kValue rows of "lever."
+};
+
+/// The [experiment] field table (docs/SCENARIOS.md "Experiment keys" is generated from it by
+/// `pse-sim params --experiment`); the experiment loader accepts these keys and no others.
+const std::vector<ExperimentField>& experiment_fields();
 
 /// Design columns for the results file (numeric encoding: booleans 0/1, choices and text as the
 /// index into the factor's distinct values in order of first appearance).

@@ -19,8 +19,8 @@ constexpr double kBig = 1e12;
 template <class T, class A>
 FieldSpec<T> real(std::string key, A acc, double lo, double hi, std::string unit, std::string doc,
                   std::string src) {
-    FieldSpec<T> f{std::move(key), FieldType::kReal, lo, hi, {}, std::move(unit), std::move(doc),
-                   std::move(src), nullptr, nullptr};
+    FieldSpec<T> f{FieldInfo{std::move(key), FieldType::kReal, lo, hi, {}, std::move(unit), std::move(doc),
+                   std::move(src)}, nullptr, nullptr};
     f.get = [acc](const T& t) -> FieldValue { return acc(const_cast<T&>(t)); };
     f.set = [acc](T& t, const FieldValue& v) { acc(t) = std::get<double>(v); };
     return f;
@@ -28,8 +28,8 @@ FieldSpec<T> real(std::string key, A acc, double lo, double hi, std::string unit
 template <class T, class A>
 FieldSpec<T> integer(std::string key, A acc, double lo, double hi, std::string unit, std::string doc,
                      std::string src) {
-    FieldSpec<T> f{std::move(key), FieldType::kInteger, lo, hi, {}, std::move(unit), std::move(doc),
-                   std::move(src), nullptr, nullptr};
+    FieldSpec<T> f{FieldInfo{std::move(key), FieldType::kInteger, lo, hi, {}, std::move(unit), std::move(doc),
+                   std::move(src)}, nullptr, nullptr};
     f.get = [acc](const T& t) -> FieldValue {
         return static_cast<std::int64_t>(acc(const_cast<T&>(t)));
     };
@@ -41,16 +41,14 @@ FieldSpec<T> integer(std::string key, A acc, double lo, double hi, std::string u
 }
 template <class T, class A>
 FieldSpec<T> boolean(std::string key, A acc, std::string doc, std::string src) {
-    FieldSpec<T> f{std::move(key), FieldType::kBoolean, 0, 1, {}, "", std::move(doc), std::move(src),
-                   nullptr, nullptr};
+    FieldSpec<T> f{FieldInfo{std::move(key), FieldType::kBoolean, 0, 1, {}, "", std::move(doc), std::move(src)}, nullptr, nullptr};
     f.get = [acc](const T& t) -> FieldValue { return acc(const_cast<T&>(t)); };
     f.set = [acc](T& t, const FieldValue& v) { acc(t) = std::get<bool>(v); };
     return f;
 }
 template <class T, class A>
 FieldSpec<T> text(std::string key, A acc, std::string doc) {
-    FieldSpec<T> f{std::move(key), FieldType::kText, 0, 0, {}, "", std::move(doc), "", nullptr,
-                   nullptr};
+    FieldSpec<T> f{FieldInfo{std::move(key), FieldType::kText, 0, 0, {}, "", std::move(doc), ""}, nullptr, nullptr};
     f.get = [acc](const T& t) -> FieldValue { return acc(const_cast<T&>(t)); };
     f.set = [acc](T& t, const FieldValue& v) { acc(t) = std::get<std::string>(v); };
     return f;
@@ -58,8 +56,8 @@ FieldSpec<T> text(std::string key, A acc, std::string doc) {
 template <class T, class A>
 FieldSpec<T> choice(std::string key, A acc, std::vector<std::string> names, std::string doc,
                     std::string src) {
-    FieldSpec<T> f{std::move(key), FieldType::kChoice, 0, 0, names, "", std::move(doc),
-                   std::move(src), nullptr, nullptr};
+    FieldSpec<T> f{FieldInfo{std::move(key), FieldType::kChoice, 0, 0, names, "", std::move(doc),
+                   std::move(src)}, nullptr, nullptr};
     f.get = [acc, names](const T& t) -> FieldValue {
         return names.at(static_cast<std::size_t>(acc(const_cast<T&>(t))));
     };

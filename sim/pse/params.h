@@ -291,20 +291,18 @@ struct Scenario {
 using FieldValue = std::variant<double, std::int64_t, bool, std::string>;
 enum class FieldType : std::uint8_t { kReal, kInteger, kBoolean, kChoice, kText };
 
-/// One row of the field table: a parameter's key, type, unit, valid range, doc and source.
-/// `get`/`set` access the field on a target object of type T (Scenario or NgoParams).
-template <class T>
-struct FieldSpec {
+/// What the field table knows about one parameter, independent of the object it lives on:
+/// key, type, valid range, unit, documentation, source and how `pse-sim effects` tests it.
+/// The one validator (check_value, pse/keys.h) needs nothing else.
+struct FieldInfo {
     std::string key;                 ///< dotted key relative to its table, e.g. "trust.gain_rate"
-    FieldType type;
+    FieldType type = FieldType::kReal;
     double min = 0;                  ///< inclusive lower bound (kReal/kInteger)
     double max = 0;                  ///< inclusive upper bound (kReal/kInteger)
     std::vector<std::string> choices;  ///< allowed values (kChoice)
     std::string unit;
     std::string doc;
     std::string source;              ///< seed file and section, paper, or "assumption"
-    std::function<FieldValue(const T&)> get;
-    std::function<void(T&, const FieldValue&)> set;
     // --- lever test range (pse-sim effects, sim/pse/effects.h; set by the declarations) ---
     /// false: a numerics / output / identification setting (run.weeks, run.seed, record_events,
     /// a shock's companion duration ...) that `pse-sim effects` does not perturb on its own.
@@ -316,6 +314,14 @@ struct FieldSpec {
     /// Settings applied to the baseline and every arm of this lever (e.g. a shock's week when
     /// testing its size): the lever then gets its own baseline. Keys as in --set.
     std::vector<std::pair<std::string, FieldValue>> test_context{};
+};
+
+/// One row of the field table: FieldInfo plus `get`/`set`, which access the field on a target
+/// object of type T (Scenario, NgoParams or, for [experiment] keys, Experiment).
+template <class T>
+struct FieldSpec : FieldInfo {
+    std::function<FieldValue(const T&)> get;
+    std::function<void(T&, const FieldValue&)> set;
 };
 
 /// Field table of the top-level scenario (everything except NGO tables). Built once; thread-safe.

@@ -20,8 +20,7 @@ namespace {
 constexpr int kMaxExtendsDepth = 16;
 constexpr std::size_t kMaxFileBytes = 16u << 20;  // scenario files are small; refuse huge ones
 constexpr int kMaxKeySegments = 16;               // longest dotted key / table header (docs/BAD_INPUT.md)
-constexpr std::size_t kMaxProblems = 100;         // report at most this many problems per file
-constexpr std::size_t kMaxShownKey = 80;          // unknown keys longer than this are shortened in messages
+constexpr std::size_t kMaxProblems = kMaxProblemsPerFile;
 
 struct Where {
     std::string file;
@@ -175,11 +174,6 @@ void check_key_depth(std::string_view text, const std::string& name) {
                                                   segments, kMaxKeySegments)});
 }
 
-std::string shown_key(const std::string& key) {
-    if (key.size() <= kMaxShownKey) return key;
-    return key.substr(0, kMaxShownKey) + fmt::format("... ({} characters)", key.size());
-}
-
 std::string one_line(std::string s) {
     std::replace(s.begin(), s.end(), '\n', ' ');
     std::replace(s.begin(), s.end(), '\r', ' ');
@@ -269,18 +263,6 @@ toml::table load_merged_impl(const std::filesystem::path& file, int depth, std::
     return t;
 }
 
-std::size_t edit_distance(const std::string& a, const std::string& b) {
-    std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
-    for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
-    for (std::size_t i = 1; i <= a.size(); ++i) {
-        cur[0] = i;
-        for (std::size_t j = 1; j <= b.size(); ++j)
-            cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
-        std::swap(prev, cur);
-    }
-    return prev[b.size()];
-}
-
 const char* type_name(const toml::node& n) {
     switch (n.type()) {
         case toml::node_type::table: return "a table";
@@ -296,72 +278,24 @@ const char* type_name(const toml::node& n) {
     }
 }
 
-// Convert a TOML node to a FieldValue for `spec`, or record a problem.
-template <class T>
-std::optional<FieldValue> convert(const toml::node& n, const FieldSpec<T>& spec, const std::string& key,
+/// The value of a TOML node, if it is one a field can hold (boolean, integer, real, string).
+std::optional<FieldValue> scalar_of(const toml::node& n) {
+    if (n.is_boolean()) return FieldValue{*n.value<bool>()};
+    if (n.is_integer()) return FieldValue{*n.value<std::int64_t>()};
+    if (n.is_floating_point()) return FieldValue{*n.value<double>()};
+    if (n.is_string()) return FieldValue{*n.value<std::string>()};
+    return std::nullopt;
+}
+
+/// Convert a TOML node to a valid value of field `spec` (check_value, pse/keys.h), or record
+/// the problem at the node's file, line and column.
+std::optional<FieldValue> convert(const toml::node& n, const FieldInfo& spec, const std::string& key,
                                   const std::string& file, std::vector<InputProblem>& problems) {
     const auto w = where_of(n, file);
-    auto fail = [&](std::string msg) {
-        problems.push_back(InputProblem{w.file, w.line, w.column, key, std::move(msg)});
-        return std::nullopt;
-    };
-    switch (spec.type) {
-        case FieldType::kReal: {
-            if (!n.is_number()) return fail(fmt::format("expected a number ({}), got {}", spec.unit.empty() ? "real" : spec.unit, type_name(n)));
-            const double x = *n.value<double>();
-            if (!std::isfinite(x)) return fail("value must be finite (got nan or inf)");
-            if (x < spec.min || x > spec.max)
-                return fail(fmt::format("value {} is out of range [{}, {}]{}", x, spec.min, spec.max,
-                                        spec.unit.empty() ? "" : " " + spec.unit));
-            return FieldValue{x};
-        }
-        case FieldType::kInteger: {
-            if (n.is_floating_point()) {
-                const double x = *n.value<double>();
-                if (!std::isfinite(x)) return fail("value must be finite (got nan or inf)");
-                return fail(fmt::format("expected an integer, got the number {}", x));
-            }
-            if (!n.is_integer()) return fail(fmt::format("expected an integer, got {}", type_name(n)));
-            const auto x = *n.value<std::int64_t>();
-            if (static_cast<double>(x) < spec.min || static_cast<double>(x) > spec.max)
-                return fail(fmt::format("value {} is out of range [{}, {}]{}", x, spec.min, spec.max,
-                                        spec.unit.empty() ? "" : " " + spec.unit));
-            return FieldValue{x};
-        }
-        case FieldType::kBoolean:
-            if (!n.is_boolean()) return fail(fmt::format("expected true or false, got {}", type_name(n)));
-            return FieldValue{*n.value<bool>()};
-        case FieldType::kText: {
-            if (!n.is_string()) return fail(fmt::format("expected a string, got {}", type_name(n)));
-            auto s = *n.value<std::string>();
-            // Control characters (other than tab and newline) garble terminal output and names in
-            // results files; refuse them with their code point.
-            const auto bad = std::find_if(s.begin(), s.end(), [](char ch) {
-                const auto u = static_cast<unsigned char>(ch);
-                return (u < 0x20 && u != '\t' && u != '\n') || u == 0x7f;
-            });
-            if (bad != s.end())
-                return fail(fmt::format("text contains the control character U+{:04X}; only printable text, tabs "
-                                        "and newlines are allowed",
-                                        static_cast<unsigned>(static_cast<unsigned char>(*bad))));
-            if (const auto bidi = bidi_control_in(s); !bidi.empty())
-                return fail("text contains the bidirectional control character " + bidi +
-                            ", which makes text display differently from what it is");
-            if (key == "run.name")
-                if (const auto why = name_problem(s); !why.empty()) return fail(why);
-            return FieldValue{std::move(s)};
-        }
-        case FieldType::kChoice: {
-            if (!n.is_string()) return fail(fmt::format("expected a string, got {}", type_name(n)));
-            const auto s = *n.value<std::string>();
-            if (std::find(spec.choices.begin(), spec.choices.end(), s) == spec.choices.end()) {
-                std::string all;
-                for (const auto& c : spec.choices) all += (all.empty() ? "" : ", ") + ("\"" + c + "\"");
-                return fail(fmt::format("\"{}\" is not one of {}", s, all));
-            }
-            return FieldValue{s};
-        }
-    }
+    auto v = scalar_of(n);
+    std::string why = v ? check_value(spec, key, *v) : "expected " + expected_text(spec) + ", got " + type_name(n);
+    if (why.empty()) return v;
+    problems.push_back(InputProblem{w.file, w.line, w.column, key, std::move(why)});
     return std::nullopt;
 }
 
@@ -434,24 +368,6 @@ void check_consistency(const Scenario& s, const std::string& file, const std::ma
 
 }  // namespace
 
-std::string suggest_key(const std::string& key, const std::vector<std::string>& candidates) {
-    if (key.size() > 2 * kMaxShownKey) return {};  // nothing is close, and the edit distance would be slow
-    std::string best;
-    std::size_t best_d = std::max<std::size_t>(2, key.size() / 3) + 1;
-    for (const auto& c : candidates) {
-        // compare against the full key and against its last component
-        std::size_t d = edit_distance(key, c);
-        const auto dot = c.rfind('.');
-        if (dot != std::string::npos && key.find('.') == std::string::npos)
-            d = std::min(d, edit_distance(key, c.substr(dot + 1)) + 1);
-        if (d < best_d) {
-            best_d = d;
-            best = c;
-        }
-    }
-    return best;
-}
-
 toml::table load_merged_table(const std::filesystem::path& file, std::vector<std::string>* files,
                               std::vector<std::string>* texts) {
     std::vector<std::string> chain;
@@ -486,59 +402,53 @@ void apply_override(toml::table& t, const std::string& assignment) {
         holder.insert_or_assign("v", value);  // bare word: treat as a string (e.g. approach=scrutiny)
     }
     const toml::node& node = *holder.get("v");
-    // Split key into segments; a segment "ngo[3]" or "ngo[*]" addresses [[ngo]] entries.
+    // The grammar (pse/keys.h) says which table(s) the key addresses; the field's own dotted
+    // path is then placed in each. An unknown field is placed too: scenario_from_table reports
+    // it with a suggestion, like every other problem.
+    const ParamKey k = split_key(key, "--set");
     std::vector<std::string> segs;
-    std::stringstream ss(key);
+    std::stringstream ss(k.field);
     for (std::string seg; std::getline(ss, seg, '.');) segs.push_back(seg);
-    if (segs.empty() || std::any_of(segs.begin(), segs.end(), [](auto& s) { return s.empty(); }))
+    if (segs.empty() || std::any_of(segs.begin(), segs.end(), [](auto& s) { return s.empty(); }) ||
+        k.field.back() == '.')
         throw InputError(InputProblem{"--set", 0, 0, key, "malformed key"});
-    std::function<void(toml::table&, std::size_t)> put = [&](toml::table& tbl, std::size_t i) {
-        std::string seg = segs[i];
-        const auto br = seg.find('[');
-        if (br != std::string::npos) {
-            if (seg.back() != ']' || i + 1 == segs.size())
-                throw InputError(InputProblem{"--set", 0, 0, key, "malformed array index"});
-            const std::string name = seg.substr(0, br);
-            const std::string idx = seg.substr(br + 1, seg.size() - br - 2);
-            auto* arr = tbl.get_as<toml::array>(name);
-            if (idx == "*") {
-                if (name == "ngo") {  // ngo[*]: the defaults and every explicit entry
-                    auto* d = tbl.get_as<toml::table>("ngo_defaults");
-                    if (!d) {
-                        tbl.insert_or_assign("ngo_defaults", toml::table{});
-                        d = tbl.get_as<toml::table>("ngo_defaults");
-                    }
-                    put(*d, i + 1);
-                }
-                if (arr)
-                    for (auto& e : *arr)
-                        if (auto* et = e.as_table()) put(*et, i + 1);
-                return;
+    auto put = [&](toml::table& root) {
+        toml::table* tbl = &root;
+        for (std::size_t i = 0; i + 1 < segs.size(); ++i) {
+            auto* sub = tbl->get_as<toml::table>(segs[i]);
+            if (!sub) {
+                if (tbl->contains(segs[i]))
+                    throw InputError(InputProblem{"--set", 0, 0, key, "'" + segs[i] + "' is not a table"});
+                tbl->insert_or_assign(segs[i], toml::table{});
+                sub = tbl->get_as<toml::table>(segs[i]);
             }
-            // An index is digits or *: stoul accepted "-1" (as 18446744073709551615), "+0" and "1x".
-            if (idx.empty() || idx.size() > 9 || idx.find_first_not_of("0123456789") != std::string::npos)
-                throw InputError(InputProblem{"--set", 0, 0, key,
-                                              "array index '" + idx + "' must be a number (0, 1, ...) or *"});
-            const std::size_t n = std::stoul(idx);
-            if (!arr || n >= arr->size() || !(*arr)[n].is_table())
-                throw InputError(InputProblem{"--set", 0, 0, key, fmt::format("there is no {}[{}] in the scenario", name, n)});
-            put(*(*arr)[n].as_table(), i + 1);
-            return;
+            tbl = sub;
         }
-        if (i + 1 == segs.size()) {
-            tbl.insert_or_assign(seg, node);
-            return;
-        }
-        auto* sub = tbl.get_as<toml::table>(seg);
-        if (!sub) {
-            if (tbl.contains(seg))
-                throw InputError(InputProblem{"--set", 0, 0, key, "'" + seg + "' is not a table"});
-            tbl.insert_or_assign(seg, toml::table{});
-            sub = tbl.get_as<toml::table>(seg);
-        }
-        put(*sub, i + 1);
+        tbl->insert_or_assign(segs.back(), node);
     };
-    put(t, 0);
+    auto table_named = [&](const char* name) -> toml::table& {
+        if (!t.get_as<toml::table>(name)) {
+            if (t.contains(name)) throw InputError(InputProblem{"--set", 0, 0, key, std::string("'") + name + "' is not a table"});
+            t.insert_or_assign(name, toml::table{});
+        }
+        return *t.get_as<toml::table>(name);
+    };
+    auto* entries = t.get_as<toml::array>("ngo");
+    switch (k.target) {
+        case KeyTarget::kScenario: put(t); return;
+        case KeyTarget::kNgoDefaults: put(table_named("ngo_defaults")); return;
+        case KeyTarget::kNgoAll:  // the defaults and every explicit entry
+            put(table_named("ngo_defaults"));
+            if (entries)
+                for (auto& e : *entries)
+                    if (auto* et = e.as_table()) put(*et);
+            return;
+        case KeyTarget::kNgoEntry:
+            if (!entries || k.index >= entries->size() || !(*entries)[k.index].is_table())
+                throw InputError(InputProblem{"--set", 0, 0, key, fmt::format("there is no ngo[{}] in the scenario", k.index)});
+            put(*(*entries)[k.index].as_table());
+            return;
+    }
 }
 
 Scenario scenario_from_table(const toml::table& t, const std::string& file, const LoadOptions& opts) {
@@ -610,28 +520,6 @@ void check_scenario(const Scenario& s, const std::string& file, const LoadOption
     if (!problems.empty()) throw InputError(std::move(problems));
 }
 
-std::string name_problem(const std::string& name) {
-    const std::string why = " (a name is a label, not a path: it names the results file results/NAME.h5)";
-    if (name.empty()) return "a name cannot be empty" + why;
-    if (name.find('/') != std::string::npos) return "a name cannot contain '/'" + why;
-    if (name.front() == '.') return "a name cannot start with '.'" + why;
-    if (name.size() > 200) return fmt::format("a name is at most 200 bytes long, this one has {}", name.size()) + why;
-    return "";
-}
-
-std::string bidi_control_in(const std::string& text) {
-    for (std::size_t i = 0; i + 2 < text.size(); ++i) {
-        const auto a = static_cast<unsigned char>(text[i]), b = static_cast<unsigned char>(text[i + 1]),
-                   c = static_cast<unsigned char>(text[i + 2]);
-        if (a != 0xE2) continue;
-        if ((b == 0x80 && c >= 0xAA && c <= 0xAE) || (b == 0x81 && c >= 0xA6 && c <= 0xA9)) {
-            const unsigned cp = ((a & 0x0Fu) << 12) | ((b & 0x3Fu) << 6) | (c & 0x3Fu);
-            return fmt::format("U+{:04X}", cp);
-        }
-    }
-    return "";
-}
-
 InputError attribute_overrides(const InputError& e, const std::vector<std::string>& overrides) {
     std::vector<InputProblem> problems = e.problems();
     for (auto& p : problems) {
@@ -639,9 +527,7 @@ InputError attribute_overrides(const InputError& e, const std::vector<std::strin
             const auto kv = split_assignment(o);
             if (!kv) continue;
             const std::string& key = kv->first;
-            std::string alt = key;  // ngo[*].x is stored as ngo_defaults.x
-            if (alt.rfind("ngo[*].", 0) == 0) alt = "ngo_defaults." + alt.substr(7);
-            if (p.key == key || p.key == alt) {
+            if (p.key == key || p.key == defaults_key(key)) {  // ngo[*].x is stored as ngo_defaults.x
                 p.file = "--set " + o;
                 p.line = p.column = 0;
             }

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "pse/errors.h"
+#include "pse/keys.h"
 #include "pse/params.h"
 
 namespace toml {
@@ -76,17 +77,5 @@ std::string dump_scenario(const Scenario& s);
 /// Rough peak memory a run of the scenario needs (bytes): organisations, edges, relationships.
 double estimate_memory_bytes(const Scenario& s);
 
-/// Closest key among `candidates` by edit distance, or "" if none is close.
-/// Why `name` (run.name or experiment.name) cannot name a results file, or "" if it can. A name
-/// is a label, not a path: the default output of `run`/`sweep` is results/NAME.h5, so a name must
-/// not be empty, contain '/', start with '.', or be longer than 200 bytes (issue 20).
-std::string name_problem(const std::string& name);
-
-/// The first bidirectional-override or isolate character (U+202A..U+202E, U+2066..U+2069) in UTF-8
-/// `text` as "U+XXXX", or "" if there is none. Such characters make a name display differently from
-/// what it is, so text values refuse them.
-std::string bidi_control_in(const std::string& text);
-
-std::string suggest_key(const std::string& key, const std::vector<std::string>& candidates);
 
 }  // namespace pse

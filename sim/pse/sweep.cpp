@@ -193,7 +193,7 @@ namespace {
 
 std::string experiment_fingerprint(const Experiment& e) {
     std::string s = dump_scenario(e.base);
-    s += fmt::format("|{}|{}|{}|{}|{}|{}", e.method, e.replications, e.master_seed, e.common_random_numbers, e.samples,
+    s += fmt::format("|{}|{}|{}|{}|{}|{}", design_name(e.design), e.replications, e.master_seed, e.common_random_numbers, e.samples,
                      e.levels);
     for (const auto& p : e.points) {
         s += "|";
@@ -214,7 +214,7 @@ ResultsMeta make_meta(const Experiment& e, const std::string& command_line) {
     m.replications = e.replications;
     m.n_runs = e.n_runs();
     m.weeks = e.base.weeks;
-    m.design_method = e.method;
+    m.design_method = design_name(e.design);
     m.samples = e.samples;
     m.levels = e.levels;
     m.master_seed = e.master_seed;

@@ -23,6 +23,7 @@
 #include "pse/errors.h"
 #include "pse/experiment.h"
 #include "pse/metrics.h"
+#include "pse/keys.h"
 #include "pse/params.h"
 #include "pse/report.h"
 #include "pse/results.h"
@@ -76,7 +77,7 @@ py::list fields() {
     py::list out;
     const pse::Scenario def;
     for (const auto& f : pse::scenario_fields()) out.append(field_row(f, f.key, "scenario", def));
-    for (const auto& f : pse::ngo_fields()) out.append(field_row(f, "ngo[*]." + f.key, "ngo", def.ngo_defaults));
+    for (const auto& f : pse::ngo_fields()) out.append(field_row(f, pse::ngo_all_key(f.key), "ngo", def.ngo_defaults));
     return out;
 }
 
@@ -97,29 +98,11 @@ py::list metric_rows(const auto& specs) {
 /// "ngo[*].x" (the defaults), "ngo[i].x" (explicit entry i). Throws KeyError / IndexError.
 py::object get_value(const PyScenario& s, const std::string& key) {
     const auto& sc = s.loaded.scenario;
-    for (const auto& f : pse::scenario_fields())
-        if (f.key == key) return to_py(f.get(sc));
-    const auto dot = key.find('.');
-    if (dot != std::string::npos) {
-        const std::string head = key.substr(0, dot), tail = key.substr(dot + 1);
-        const pse::NgoParams* ngo = nullptr;
-        if (head == "ngo_defaults" || head == "ngo[*]") {
-            ngo = &sc.ngo_defaults;
-        } else if (head.rfind("ngo[", 0) == 0 && head.back() == ']') {
-            std::size_t i = 0;
-            try {
-                i = std::stoul(head.substr(4, head.size() - 5));
-            } catch (const std::exception&) {
-                throw py::key_error(key);
-            }
-            if (i >= sc.ngos.size()) throw py::index_error(key + ": the scenario has " + std::to_string(sc.ngos.size()) + " [[ngo]] entries");
-            ngo = &sc.ngos[i];
-        }
-        if (ngo)
-            for (const auto& f : pse::ngo_fields())
-                if (f.key == tail) return to_py(f.get(*ngo));
-    }
-    throw py::key_error(key);
+    const auto k = pse::find_key(key);  // the grammar of pse/keys.h
+    if (!k) throw py::key_error(key);
+    if (k->target == pse::KeyTarget::kNgoEntry && k->index >= sc.ngos.size())
+        throw py::index_error(key + ": the scenario has " + std::to_string(sc.ngos.size()) + " [[ngo]] entries");
+    return to_py(pse::get_parameter(sc, key));
 }
 
 /// Every field's value: scenario keys and "ngo[*].<key>" (from [ngo_defaults]).
@@ -127,7 +110,7 @@ py::dict all_values(const PyScenario& s) {
     py::dict d;
     const auto& sc = s.loaded.scenario;
     for (const auto& f : pse::scenario_fields()) d[py::str(f.key)] = to_py(f.get(sc));
-    for (const auto& f : pse::ngo_fields()) d[py::str("ngo[*]." + f.key)] = to_py(f.get(sc.ngo_defaults));
+    for (const auto& f : pse::ngo_fields()) d[py::str(pse::ngo_all_key(f.key))] = to_py(f.get(sc.ngo_defaults));
     return d;
 }
 

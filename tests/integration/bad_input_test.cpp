@@ -434,7 +434,7 @@ TEST_F(BadInput, NanInfNegativeHugeNumbers) {
     refuse_scenario("numbers_exp",
                     "[run]\nname = \"e\"\n[experiment]\ndesign = \"lhs\"\nsamples = 4\n"
                     "[[experiment.uncertainty]]\nkey = \"trust.gain_rate\"\nmin = nan\nmax = 0.5\n",
-                    2, {"need finite min <= max"}, "sweep");
+                    2, {"min': value must be finite (got nan or inf)"}, "sweep");
 }
 
 TEST_F(BadInput, DatesWhereNumbersBelong) {

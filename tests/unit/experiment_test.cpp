@@ -189,7 +189,7 @@ key = "trust.gain_rate"
 values = [0.03, 0.05]
 )");
     const auto e = pse::load_experiment(f);
-    EXPECT_EQ(e.method, "grid");
+    EXPECT_EQ(e.design, pse::Design::kGrid);
     ASSERT_EQ(e.points.size(), 6u);
     EXPECT_EQ(e.n_runs(), 18);
     EXPECT_EQ(e.master_seed, 99u);
