@@ -9,11 +9,38 @@
 
 namespace pse {
 
+/// What a recorded quantity is (docs/EVIDENCE.md section 4, "Output vs outcome indicators").
+enum class MetricKind : std::uint8_t {
+    kIndicator = 0,  ///< what donors count (agreements, actions)
+    kOutcome,        ///< what changes for workers and suppliers
+    kState,          ///< an intermediate quantity of the model (engagements, hours, trust)
+};
+
+/// Name of a metric kind as written to results files (attribute `kind`), `pse-sim info` and
+/// docs/OUTPUT.md: "indicator", "outcome" or "state".
+constexpr std::string_view to_string(MetricKind k) {
+    switch (k) {
+        case MetricKind::kIndicator: return "indicator";
+        case MetricKind::kOutcome: return "outcome";
+        case MetricKind::kState: return "state";
+    }
+    return "state";
+}
+
 /// Description of one recorded quantity.
 struct MetricSpec {
+    constexpr MetricSpec(std::string_view name_, std::string_view unit_, MetricKind kind_,
+                         std::string_view description_)
+        : name(name_),
+          unit(unit_),
+          metric_kind(kind_),
+          kind(to_string(kind_)),
+          description(description_) {}
     std::string_view name;
     std::string_view unit;
-    std::string_view kind;  ///< "indicator" (what donors count), "outcome", or "state"
+    MetricKind metric_kind;  ///< compare this inside the library
+    /// to_string(metric_kind), for output only (results attributes, `pse-sim info`, Python API).
+    std::string_view kind;
     std::string_view description;
 };
 
@@ -56,38 +83,38 @@ enum class Series : int {
 inline constexpr int kSeriesCount = static_cast<int>(Series::kCount);
 
 inline constexpr std::array<MetricSpec, kSeriesCount> kSeriesSpecs = {{
-    {"agreements_signed", "agreements (cumulative)", "indicator", "Partnership agreements signed so far (WS1 agreements and WS2 partnerships)"},
-    {"actions_low", "actions (cumulative)", "indicator", "Low-level private-sector actions: meetings, trainings, events"},
-    {"actions_medium", "actions (cumulative)", "indicator", "Medium-level actions: company-government meetings with expected policy change (brokerage)"},
-    {"actions_high", "actions (cumulative)", "indicator", "High-level actions: agreements with company money committed"},
-    {"engagements_active", "engagements", "state", "Engagements in any non-terminal stage"},
-    {"partnerships_active", "partnerships", "outcome", "Partnerships past agreement and not ended (incl. sustained)"},
-    {"partnerships_after_end", "partnerships", "outcome", "Active partnerships whose project has ended (company-led continuation)"},
-    {"workers_reached", "workers", "outcome", "Workers at suppliers covered by a prevention mechanism or at an improved supplier"},
-    {"vulnerability_reduction", "worker-equivalents", "outcome", "Sum over workers of their vulnerability reduction in [0,1]"},
-    {"suppliers_improved", "suppliers", "outcome", "Suppliers whose labour practices improved"},
-    {"survivors_placed", "persons (cumulative)", "outcome", "Trafficking survivors placed in jobs (WS2)"},
-    {"survivors_employed", "persons", "outcome", "Placed survivors still employed"},
-    {"resources_committed_usd", "USD (cumulative)", "outcome", "Company money committed with agreements"},
-    {"staff_hours", "hours/week", "state", "PSE staff hours available this week (after budget and switching overhead)"},
-    {"effort_hours", "hours/week", "state", "Skill-weighted PSE hours spent on engagements this week"},
-    {"mean_trust", "[0,1]", "state", "Mean trust over active engagements"},
-    {"budget_usd", "USD/year", "state", "Sum of the yearly PSE budgets in effect"},
-    {"abuse_discovered", "cases (cumulative)", "outcome", "Labour-abuse cases found through supply-chain access"},
-    {"agreements_ws1", "agreements (cumulative)", "indicator", "Work stream 1 (prevention) agreements signed so far"},
-    {"agreements_ws2", "agreements (cumulative)", "indicator", "Work stream 2 (survivor employment) partnerships agreed so far (company discussions reached)"},
-    {"actions_low_ws1", "actions (cumulative)", "indicator", "Low-level actions of work stream 1 (outreach events, first meetings)"},
-    {"actions_low_ws2", "actions (cumulative)", "indicator", "Low-level actions of work stream 2 (the model counts none; kept so that the streams partition the totals)"},
-    {"actions_medium_ws1", "actions (cumulative)", "indicator", "Medium-level actions of work stream 1 (brokerage)"},
-    {"actions_medium_ws2", "actions (cumulative)", "indicator", "Medium-level actions of work stream 2 (the model counts none)"},
-    {"actions_high_ws1", "actions (cumulative)", "indicator", "High-level actions of work stream 1 (agreements with money committed)"},
-    {"actions_high_ws2", "actions (cumulative)", "indicator", "High-level actions of work stream 2 (the model counts none: WS2 partnerships commit no money)"},
-    {"supply_chains_open", "partnerships", "state", "WS1 partnerships whose supply chain is open to the NGO (access) this week"},
-    {"engagements_worked", "engagements", "state", "Engagements that received staff hours this week (caseload)"},
-    {"engagements_worked_per_fte", "engagements/FTE", "state", "Engagements worked per PSE FTE of running projects this week (NaN without staff)"},
-    {"workers_reached_counterfactual", "workers", "outcome", "Workers reached in the same run without the project (common random numbers): workers at suppliers improved in the counterfactual"},
-    {"vulnerability_reduction_counterfactual", "worker-equivalents", "outcome", "Vulnerability reduction without the project (same draws)"},
-    {"suppliers_improved_counterfactual", "suppliers", "outcome", "Suppliers improved now without the project (background and peer improvement, with reversion; same draws)"},
+    {"agreements_signed", "agreements (cumulative)", MetricKind::kIndicator, "Partnership agreements signed so far (WS1 agreements and WS2 partnerships)"},
+    {"actions_low", "actions (cumulative)", MetricKind::kIndicator, "Low-level private-sector actions: meetings, trainings, events"},
+    {"actions_medium", "actions (cumulative)", MetricKind::kIndicator, "Medium-level actions: company-government meetings with expected policy change (brokerage)"},
+    {"actions_high", "actions (cumulative)", MetricKind::kIndicator, "High-level actions: agreements with company money committed"},
+    {"engagements_active", "engagements", MetricKind::kState, "Engagements in any non-terminal stage"},
+    {"partnerships_active", "partnerships", MetricKind::kOutcome, "Partnerships past agreement and not ended (incl. sustained)"},
+    {"partnerships_after_end", "partnerships", MetricKind::kOutcome, "Active partnerships whose project has ended (company-led continuation)"},
+    {"workers_reached", "workers", MetricKind::kOutcome, "Workers at suppliers covered by a prevention mechanism or at an improved supplier"},
+    {"vulnerability_reduction", "worker-equivalents", MetricKind::kOutcome, "Sum over workers of their vulnerability reduction in [0,1]"},
+    {"suppliers_improved", "suppliers", MetricKind::kOutcome, "Suppliers whose labour practices improved"},
+    {"survivors_placed", "persons (cumulative)", MetricKind::kOutcome, "Trafficking survivors placed in jobs (WS2)"},
+    {"survivors_employed", "persons", MetricKind::kOutcome, "Placed survivors still employed"},
+    {"resources_committed_usd", "USD (cumulative)", MetricKind::kOutcome, "Company money committed with agreements"},
+    {"staff_hours", "hours/week", MetricKind::kState, "PSE staff hours available this week (after budget and switching overhead)"},
+    {"effort_hours", "hours/week", MetricKind::kState, "Skill-weighted PSE hours spent on engagements this week"},
+    {"mean_trust", "[0,1]", MetricKind::kState, "Mean trust over active engagements"},
+    {"budget_usd", "USD/year", MetricKind::kState, "Sum of the yearly PSE budgets in effect"},
+    {"abuse_discovered", "cases (cumulative)", MetricKind::kOutcome, "Labour-abuse cases found through supply-chain access"},
+    {"agreements_ws1", "agreements (cumulative)", MetricKind::kIndicator, "Work stream 1 (prevention) agreements signed so far"},
+    {"agreements_ws2", "agreements (cumulative)", MetricKind::kIndicator, "Work stream 2 (survivor employment) partnerships agreed so far (company discussions reached)"},
+    {"actions_low_ws1", "actions (cumulative)", MetricKind::kIndicator, "Low-level actions of work stream 1 (outreach events, first meetings)"},
+    {"actions_low_ws2", "actions (cumulative)", MetricKind::kIndicator, "Low-level actions of work stream 2 (the model counts none; kept so that the streams partition the totals)"},
+    {"actions_medium_ws1", "actions (cumulative)", MetricKind::kIndicator, "Medium-level actions of work stream 1 (brokerage)"},
+    {"actions_medium_ws2", "actions (cumulative)", MetricKind::kIndicator, "Medium-level actions of work stream 2 (the model counts none)"},
+    {"actions_high_ws1", "actions (cumulative)", MetricKind::kIndicator, "High-level actions of work stream 1 (agreements with money committed)"},
+    {"actions_high_ws2", "actions (cumulative)", MetricKind::kIndicator, "High-level actions of work stream 2 (the model counts none: WS2 partnerships commit no money)"},
+    {"supply_chains_open", "partnerships", MetricKind::kState, "WS1 partnerships whose supply chain is open to the NGO (access) this week"},
+    {"engagements_worked", "engagements", MetricKind::kState, "Engagements that received staff hours this week (caseload)"},
+    {"engagements_worked_per_fte", "engagements/FTE", MetricKind::kState, "Engagements worked per PSE FTE of running projects this week (NaN without staff)"},
+    {"workers_reached_counterfactual", "workers", MetricKind::kOutcome, "Workers reached in the same run without the project (common random numbers): workers at suppliers improved in the counterfactual"},
+    {"vulnerability_reduction_counterfactual", "worker-equivalents", MetricKind::kOutcome, "Vulnerability reduction without the project (same draws)"},
+    {"suppliers_improved_counterfactual", "suppliers", MetricKind::kOutcome, "Suppliers improved now without the project (background and peer improvement, with reversion; same draws)"},
 }};
 
 /// Per-run summary metrics; in results files as /runs/<name> [run].
@@ -143,52 +170,52 @@ enum class Summary : int {
 inline constexpr int kSummaryCount = static_cast<int>(Summary::kCount);
 
 inline constexpr std::array<MetricSpec, kSummaryCount> kSummarySpecs = {{
-    {"engagements_initiated", "engagements", "state", "WS1 engagements started (identified)"},
-    {"agreements", "agreements", "indicator", "Agreements signed (WS1 and WS2)"},
-    {"share_reaching_agreement", "[0,1]", "outcome", "Share of initiated WS1 engagements that reached an agreement (NaN if none)"},
-    {"median_weeks_to_agreement", "weeks", "outcome", "Median weeks from identification to signed WS1 agreement (NaN if none)"},
-    {"median_engagement_weeks", "weeks", "outcome", "Median weeks from identification to implementation start (NaN if none)"},
-    {"weeks_to_first_implementation", "weeks", "outcome", "Week of the first WS1 implementation after the first project start (NaN if none)"},
-    {"partnerships_at_end", "partnerships", "outcome", "Active partnerships in the last project week of the first project"},
-    {"partnerships_end_plus_52", "partnerships", "outcome", "Active partnerships 52 weeks after the first project's end (NaN if beyond horizon)"},
-    {"workers_reached", "workers", "outcome", "Workers reached in the final week"},
-    {"vulnerability_reduction", "worker-equivalents", "outcome", "Vulnerability reduction in the final week"},
-    {"suppliers_improved", "suppliers", "outcome", "Suppliers improved by the final week"},
-    {"survivors_placed", "persons", "outcome", "Survivors placed over the run"},
-    {"survivors_employed", "persons", "outcome", "Survivors still employed in the final week"},
-    {"ws2_partnerships", "partnerships", "indicator", "Survivor-employment partnerships (company discussions reached)"},
-    {"resources_usd", "USD", "outcome", "Company money committed over the run"},
-    {"staff_hours_total", "hours", "state", "PSE staff hours over the run"},
-    {"hours_per_agreement", "hours/agreement", "outcome", "Staff hours per agreement (NaN if none)"},
-    {"hours_per_thousand_workers", "hours/1000 workers", "outcome", "Staff hours per 1000 workers reached (NaN if none)"},
-    {"actions_high", "actions", "indicator", "High-level actions over the run"},
-    {"ngos_engaging_share", "[0,1]", "outcome", "Share of NGOs that engaged at least one organisation (a WS1 first meeting or a WS2 government consultation)"},
-    {"ngos_joint_activity_share", "[0,1]", "outcome", "Share of NGOs with at least one agreement (joint activity)"},
-    {"ngos_continuing_share", "[0,1]", "outcome", "Share of NGOs with a partnership that continued past its first scope (sustained or active after end)"},
-    {"agreements_ws1", "agreements", "indicator", "Work stream 1 (prevention) agreements signed over the run"},
-    {"agreements_ws2", "agreements", "indicator", "Work stream 2 (survivor employment) partnerships agreed over the run"},
-    {"actions_low_ws1", "actions", "indicator", "Low-level actions of work stream 1 over the run"},
-    {"actions_low_ws2", "actions", "indicator", "Low-level actions of work stream 2 over the run (the model counts none)"},
-    {"actions_medium_ws1", "actions", "indicator", "Medium-level actions (brokerage) of work stream 1 over the run"},
-    {"actions_medium_ws2", "actions", "indicator", "Medium-level actions of work stream 2 over the run (the model counts none)"},
-    {"actions_high_ws1", "actions", "indicator", "High-level actions of work stream 1 over the run"},
-    {"actions_high_ws2", "actions", "indicator", "High-level actions of work stream 2 over the run (the model counts none)"},
-    {"supply_chains_opened", "events", "outcome", "Times a WS1 partnership's supply chain opened to the NGO (access_opened events)"},
-    {"mean_engagements_worked_per_fte", "engagements/FTE", "state", "Mean over weeks with staff of the engagements worked per FTE (caseload; NaN if never staffed)"},
-    {"workers_reached_unattributed", "workers", "outcome", "Workers reached in the final week through no partnership (peer or background improvement)"},
-    {"vulnerability_reduction_unattributed", "worker-equivalents", "outcome", "Final-week vulnerability reduction attributed to no partnership"},
-    {"suppliers_improved_unattributed", "suppliers", "outcome", "Suppliers improved with no partnership's open chain or abuse report behind it"},
-    {"workers_reached_counterfactual", "workers", "outcome", "Final-week workers reached without the project (same seed and draws)"},
-    {"workers_reached_attributable", "workers", "outcome", "Final-week workers reached minus the counterfactual: what the project changed"},
-    {"vulnerability_reduction_counterfactual", "worker-equivalents", "outcome", "Final-week vulnerability reduction without the project"},
-    {"vulnerability_reduction_attributable", "worker-equivalents", "outcome", "Final-week vulnerability reduction minus the counterfactual"},
-    {"suppliers_improved_counterfactual", "suppliers", "outcome", "Suppliers improved in the final week without the project"},
-    {"suppliers_improved_attributable", "suppliers", "outcome", "Suppliers improved in the final week minus the counterfactual"},
-    {"suppliers_reverted", "events", "outcome", "Times an improved supplier reverted (no pressure or monitoring) over the run, with the project"},
-    {"first_meetings_declined", "companies", "state", "WS1 companies that declined the first meeting over the run (end cause declined, docs/ODD.md 7.12)"},
-    {"partnerships_dissolved", "partnerships", "state", "Partnerships (after agreement, both work streams) that dissolved over the run, not counting the project-end decision (a handed-over partnership that later dissolves counts here too)"},
-    {"partnerships_handed_over", "partnerships", "state", "Partnerships that continued past the project end with an owner (handover or company-led continuation)"},
-    {"mean_trust", "[0,1]", "state", "Mean over the first project's weeks of the weekly mean trust of all active engagements of every NGO (unweighted by week; moves with the mix of engagements too; NaN if none)"},
+    {"engagements_initiated", "engagements", MetricKind::kState, "WS1 engagements started (identified)"},
+    {"agreements", "agreements", MetricKind::kIndicator, "Agreements signed (WS1 and WS2)"},
+    {"share_reaching_agreement", "[0,1]", MetricKind::kOutcome, "Share of initiated WS1 engagements that reached an agreement (NaN if none)"},
+    {"median_weeks_to_agreement", "weeks", MetricKind::kOutcome, "Median weeks from identification to signed WS1 agreement (NaN if none)"},
+    {"median_engagement_weeks", "weeks", MetricKind::kOutcome, "Median weeks from identification to implementation start (NaN if none)"},
+    {"weeks_to_first_implementation", "weeks", MetricKind::kOutcome, "Week of the first WS1 implementation after the first project start (NaN if none)"},
+    {"partnerships_at_end", "partnerships", MetricKind::kOutcome, "Active partnerships in the last project week of the first project"},
+    {"partnerships_end_plus_52", "partnerships", MetricKind::kOutcome, "Active partnerships 52 weeks after the first project's end (NaN if beyond horizon)"},
+    {"workers_reached", "workers", MetricKind::kOutcome, "Workers reached in the final week"},
+    {"vulnerability_reduction", "worker-equivalents", MetricKind::kOutcome, "Vulnerability reduction in the final week"},
+    {"suppliers_improved", "suppliers", MetricKind::kOutcome, "Suppliers improved by the final week"},
+    {"survivors_placed", "persons", MetricKind::kOutcome, "Survivors placed over the run"},
+    {"survivors_employed", "persons", MetricKind::kOutcome, "Survivors still employed in the final week"},
+    {"ws2_partnerships", "partnerships", MetricKind::kIndicator, "Survivor-employment partnerships (company discussions reached)"},
+    {"resources_usd", "USD", MetricKind::kOutcome, "Company money committed over the run"},
+    {"staff_hours_total", "hours", MetricKind::kState, "PSE staff hours over the run"},
+    {"hours_per_agreement", "hours/agreement", MetricKind::kOutcome, "Staff hours per agreement (NaN if none)"},
+    {"hours_per_thousand_workers", "hours/1000 workers", MetricKind::kOutcome, "Staff hours per 1000 workers reached (NaN if none)"},
+    {"actions_high", "actions", MetricKind::kIndicator, "High-level actions over the run"},
+    {"ngos_engaging_share", "[0,1]", MetricKind::kOutcome, "Share of NGOs that engaged at least one organisation (a WS1 first meeting or a WS2 government consultation)"},
+    {"ngos_joint_activity_share", "[0,1]", MetricKind::kOutcome, "Share of NGOs with at least one agreement (joint activity)"},
+    {"ngos_continuing_share", "[0,1]", MetricKind::kOutcome, "Share of NGOs with a partnership that continued past its first scope (sustained or active after end)"},
+    {"agreements_ws1", "agreements", MetricKind::kIndicator, "Work stream 1 (prevention) agreements signed over the run"},
+    {"agreements_ws2", "agreements", MetricKind::kIndicator, "Work stream 2 (survivor employment) partnerships agreed over the run"},
+    {"actions_low_ws1", "actions", MetricKind::kIndicator, "Low-level actions of work stream 1 over the run"},
+    {"actions_low_ws2", "actions", MetricKind::kIndicator, "Low-level actions of work stream 2 over the run (the model counts none)"},
+    {"actions_medium_ws1", "actions", MetricKind::kIndicator, "Medium-level actions (brokerage) of work stream 1 over the run"},
+    {"actions_medium_ws2", "actions", MetricKind::kIndicator, "Medium-level actions of work stream 2 over the run (the model counts none)"},
+    {"actions_high_ws1", "actions", MetricKind::kIndicator, "High-level actions of work stream 1 over the run"},
+    {"actions_high_ws2", "actions", MetricKind::kIndicator, "High-level actions of work stream 2 over the run (the model counts none)"},
+    {"supply_chains_opened", "events", MetricKind::kOutcome, "Times a WS1 partnership's supply chain opened to the NGO (access_opened events)"},
+    {"mean_engagements_worked_per_fte", "engagements/FTE", MetricKind::kState, "Mean over weeks with staff of the engagements worked per FTE (caseload; NaN if never staffed)"},
+    {"workers_reached_unattributed", "workers", MetricKind::kOutcome, "Workers reached in the final week through no partnership (peer or background improvement)"},
+    {"vulnerability_reduction_unattributed", "worker-equivalents", MetricKind::kOutcome, "Final-week vulnerability reduction attributed to no partnership"},
+    {"suppliers_improved_unattributed", "suppliers", MetricKind::kOutcome, "Suppliers improved with no partnership's open chain or abuse report behind it"},
+    {"workers_reached_counterfactual", "workers", MetricKind::kOutcome, "Final-week workers reached without the project (same seed and draws)"},
+    {"workers_reached_attributable", "workers", MetricKind::kOutcome, "Final-week workers reached minus the counterfactual: what the project changed"},
+    {"vulnerability_reduction_counterfactual", "worker-equivalents", MetricKind::kOutcome, "Final-week vulnerability reduction without the project"},
+    {"vulnerability_reduction_attributable", "worker-equivalents", MetricKind::kOutcome, "Final-week vulnerability reduction minus the counterfactual"},
+    {"suppliers_improved_counterfactual", "suppliers", MetricKind::kOutcome, "Suppliers improved in the final week without the project"},
+    {"suppliers_improved_attributable", "suppliers", MetricKind::kOutcome, "Suppliers improved in the final week minus the counterfactual"},
+    {"suppliers_reverted", "events", MetricKind::kOutcome, "Times an improved supplier reverted (no pressure or monitoring) over the run, with the project"},
+    {"first_meetings_declined", "companies", MetricKind::kState, "WS1 companies that declined the first meeting over the run (end cause declined, docs/ODD.md 7.12)"},
+    {"partnerships_dissolved", "partnerships", MetricKind::kState, "Partnerships (after agreement, both work streams) that dissolved over the run, not counting the project-end decision (a handed-over partnership that later dissolves counts here too)"},
+    {"partnerships_handed_over", "partnerships", MetricKind::kState, "Partnerships that continued past the project end with an owner (handover or company-led continuation)"},
+    {"mean_trust", "[0,1]", MetricKind::kState, "Mean over the first project's weeks of the weekly mean trust of all active engagements of every NGO (unweighted by week; moves with the mix of engagements too; NaN if none)"},
 }};
 
 /// Event types written to the events table (values are stable).
@@ -298,6 +325,11 @@ inline constexpr std::array<ColumnSpec, static_cast<int>(PartnershipCol::kCount)
      "none,company,government,association"},
     {"mechanism", "code", "Prevention mechanism type of a WS1 partnership (NaN for WS2)", "code_of_conduct,worker_voice,responsible_recruitment,audit"},
 }};
+
+/// Codes of the partnership table's `company_kind` column (its labels "mnc,supplier").
+enum class CompanyKindCode : std::uint8_t { kMnc = 0, kSupplier = 1 };
+/// Codes of the partnership table's `how` column (its labels, in this order).
+enum class HowEnded : std::uint8_t { kStillActive = 0, kDropped, kDissolved, kEndedWithProject, kHandedOver };
 
 /// Columns of the NGO table: one row per NGO of the run (attributes and per-NGO results).
 enum class NgoCol : int {

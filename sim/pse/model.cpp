@@ -21,6 +21,11 @@
 namespace pse {
 namespace {
 
+/// Companies are initialised on all cores above this many (speed only: every draw is keyed by the
+/// company, so the state is identical), in chunks of kInitGrain.
+constexpr std::uint32_t kParallelInitMin = 4096;
+constexpr std::uint32_t kInitGrain = 2048;
+
 /// Static company attributes (docs/ODD.md section 5): pure per-company draws keyed by identity,
 /// so parallel and serial initialisation give identical state.
 void init_companies(const Scenario& s, const Network& net, std::uint64_t seed, bool parallel, Companies& co) {
@@ -57,7 +62,7 @@ void init_companies(const Scenario& s, const Network& net, std::uint64_t seed, b
         co.sensitive[c] = rng.chance(kInitCompany, 0, e.sensitive_sector_share);
         co.has_csr[c] = rng.chance(kInitCompany, 1, mnc ? e.mnc_csr_prob : e.supplier_csr_prob);
         co.decision_month[c] = static_cast<std::uint8_t>(
-            s.company.decision_month > 0 ? s.company.decision_month : 1 + rng.below(kInitCompany, 2, 12));
+            s.company.decision_month > 0 ? s.company.decision_month : 1 + rng.below(kInitCompany, 2, kMonthsPerYear));
         co.ttv_weeks[c] = rng.lognormal(kInitCompany, 3, s.company.time_to_value_weeks, s.company.time_to_value_sigma);
         // MNCs' own workforce is not modelled: reach is counted at suppliers (docs/ODD.md).
         co.workers[c] =
@@ -68,8 +73,8 @@ void init_companies(const Scenario& s, const Network& net, std::uint64_t seed, b
             kInitLabourPractice, 0, mnc ? e.mnc_labour_practice_mean : e.supplier_labour_practice_mean,
             e.alignment_concentration);
     };
-    if (parallel && C > 4096) {
-        detail::parallel_for<std::uint32_t>(C, 2048, [&](std::uint32_t begin, std::uint32_t end) {
+    if (parallel && C > kParallelInitMin) {
+        detail::parallel_for<std::uint32_t>(C, kInitGrain, [&](std::uint32_t begin, std::uint32_t end) {
             for (auto c = begin; c < end; ++c) one(c);
         });
     } else {

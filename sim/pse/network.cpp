@@ -12,6 +12,18 @@ namespace {
 
 // RNG phases for network generation (stream kNetwork keyed by the drawing entity).
 enum NetPhase : std::uint32_t { kDegree = 1, kPick = 2, kPickKind = 3, kAssoc = 4, kGov = 5, kNgoTie = 6 };
+/// Entity ids of the kNetwork streams (docs/ODD.md 3, table of streams): MNC m draws its suppliers
+/// as id m, company c its association and government tie as kCompanyTieKey | c, NGO i its NGO ties
+/// as kNgoTieKey | i. Stable values: changing them changes every network.
+constexpr std::uint32_t kCompanyTieKey = 1u << 31;
+constexpr std::uint32_t kNgoTieKey = 3u << 30;
+/// Draw-number offset of a supplier pick's uniform draw, apart from its preferential draw j.
+constexpr std::uint32_t kUniformPickDraw = 1u << 30;
+/// A supplier already chosen by the MNC is redrawn, at most kPickTriesPerSupplier·k +
+/// kPickTriesExtra times in all (draws; docs/ODD.md 5 "Network": 20k+20 tries; a bound on the
+/// redraws, not a model quantity: k distinct suppliers are found long before it when k << S).
+constexpr std::uint32_t kPickTriesPerSupplier = 20;
+constexpr std::uint32_t kPickTriesExtra = 20;
 
 Csr build_csr(std::size_t rows, const std::vector<std::pair<std::uint32_t, std::uint32_t>>& pairs) {
     Csr c;
@@ -38,7 +50,7 @@ Network build_network(const Scenario& s, const std::vector<NgoParams>& ngos, std
     net.association_count = static_cast<std::uint32_t>(e.association_count);
     net.ngo_base = 0;
     net.donor_base = net.ngo_count;
-    net.company_base = 2 * net.ngo_count;
+    net.company_base = net.donor_base + net.ngo_count;  // one donor per NGO
     net.government_base = net.company_base + net.company_count();
     net.association_base = net.government_base + net.government_count;
     const std::size_t nv = net.association_base + net.association_count;
@@ -64,14 +76,14 @@ Network build_network(const Scenario& s, const std::vector<NgoParams>& ngos, std
             const auto k = static_cast<std::uint32_t>(std::min<double>(net.supplier_count, std::floor(k_raw)));
             std::vector<std::uint32_t> chosen;
             chosen.reserve(k);
-            for (std::uint32_t j = 0, tries = 0; chosen.size() < k && tries < 20 * k + 20; ++j, ++tries) {
+            for (std::uint32_t j = 0, tries = 0; chosen.size() < k && tries < kPickTriesPerSupplier * k + kPickTriesExtra; ++j, ++tries) {
                 // Preferential picks are proportional to (buyer count + 1): an existing supply
                 // edge's supplier with weight E/(E+S), any supplier uniformly with weight S/(E+S).
                 std::uint32_t sidx;
                 const std::uint64_t pool = endpoints.size() + net.supplier_count;
                 const std::uint64_t u = rng.chance(kPickKind, j, e.supplier_preferential)
                                             ? rng.below(kPick, j, pool)
-                                            : endpoints.size() + rng.below(kPick, j + (1u << 30), net.supplier_count);
+                                            : endpoints.size() + rng.below(kPick, j + kUniformPickDraw, net.supplier_count);
                 sidx = u < endpoints.size() ? endpoints[u] : static_cast<std::uint32_t>(u - endpoints.size());
                 if (std::find(chosen.begin(), chosen.end(), sidx) != chosen.end()) continue;
                 chosen.push_back(sidx);
@@ -93,7 +105,7 @@ Network build_network(const Scenario& s, const std::vector<NgoParams>& ngos, std
     net.company_government.assign(net.company_count(), -1);
     std::vector<std::pair<std::uint32_t, std::uint32_t>> mem_pairs;
     for (std::uint32_t c = 0; c < net.company_count(); ++c) {
-        const Rng rng(seed, EntityKey{EntityKind::kNetwork, (1u << 31) | c});
+        const Rng rng(seed, EntityKey{EntityKind::kNetwork, kCompanyTieKey | c});
         if (net.association_count > 0 && rng.chance(kAssoc, 0, e.association_membership_prob)) {
             const auto a = static_cast<std::uint32_t>(rng.below(kAssoc, 1, net.association_count));
             net.company_association[c] = static_cast<std::int32_t>(a);
@@ -112,7 +124,7 @@ Network build_network(const Scenario& s, const std::vector<NgoParams>& ngos, std
     std::vector<std::pair<std::uint32_t, std::uint32_t>> tie_pairs;
     for (std::uint32_t i = 0; i < net.ngo_count; ++i) {
         for (std::uint32_t j = i + 1; j < net.ngo_count; ++j) {
-            const Rng rng(seed, EntityKey{EntityKind::kNetwork, (3u << 30) | i});
+            const Rng rng(seed, EntityKey{EntityKind::kNetwork, kNgoTieKey | i});
             const bool sister = ngos[i].implementer == ngos[j].implementer;
             if (sister || rng.chance(kNgoTie, j, e.ngo_tie_prob)) {
                 boost::add_edge(net.ngo_base + i, net.ngo_base + j, EdgeProps{TieKind::kNgoTie}, net.graph);
@@ -131,7 +143,7 @@ Network build_network(const Scenario& s, const std::vector<NgoParams>& ngos, std
     if (nv > 0) {
         std::vector<std::uint32_t> sizes(net.components, 0);
         for (auto c : comp) ++sizes[c];
-        net.giant_component_share = static_cast<double>(*std::max_element(sizes.begin(), sizes.end())) / nv;
+        net.giant_component_share = static_cast<double>(*std::max_element(sizes.begin(), sizes.end())) / static_cast<double>(nv);
     }
     return net;
 }

@@ -34,14 +34,15 @@ std::string summary_table(const std::string& title, const std::vector<std::vecto
     struct Row {
         Summary k;
         const char* label;
-        const char* fmt;
+        const char* fmt;       ///< fmt format of the value (of 100 x the value if percent)
+        bool percent = false;  ///< a share, shown in percent
     };
     const Row rows[] = {
         {Summary::kEngagementsInitiated, "Engagements initiated (WS1)", "{:.0f}"},
         {Summary::kAgreements, "Agreements signed, WS1 + WS2 [indicator]", "{:.1f}"},
         {Summary::kAgreementsWs1, "  of which prevention (WS1) [indicator]", "{:.1f}"},
         {Summary::kActionsHigh, "High-level actions [indicator]", "{:.1f}"},
-        {Summary::kShareReachingAgreement, "WS1 engagements reaching agreement", "%"},
+        {Summary::kShareReachingAgreement, "WS1 engagements reaching agreement", "{:.0f}%", true},
         {Summary::kMedianWeeksToAgreement, "Median weeks contact -> agreement", "{:.0f}"},
         {Summary::kWeeksToFirstImplementation, "Weeks to first implementation", "{:.0f}"},
         {Summary::kPartnershipsAtEnd, "Partnerships active at project end", "{:.1f}"},
@@ -62,8 +63,7 @@ std::string summary_table(const std::string& title, const std::vector<std::vecto
         const auto st = describe(v);
         auto f = [&](double x) {
             if (st.n == 0) return std::string("n/a");
-            if (std::string_view(row.fmt) == "%") return fmt::format("{:.0f}%", 100 * x);  // a share, in percent
-            return fmt::format(fmt::runtime(row.fmt), x);
+            return fmt::format(fmt::runtime(row.fmt), row.percent ? 100 * x : x);
         };
         out += fmt::format("  {:<42} {:>12} {:>12} {:>12}", row.label, f(st.mean), f(st.p05), f(st.p95));
         if (st.n > 0 && st.n < summaries.size()) out += fmt::format("  (n={})", st.n);
@@ -123,7 +123,7 @@ int export_csv(const std::filesystem::path& file, const std::filesystem::path& d
     int files = 0;
     auto open = [&](const std::string& name) {
         // Only regular files are written: opening a named pipe blocks for ever, a device would be
-        // written to (issue 20).
+        // written to (docs/BAD_INPUT.md, case 28).
         const auto st = std::filesystem::symlink_status(dir / name, ec);
         if (std::filesystem::exists(st) && !std::filesystem::is_regular_file(st))
             throw IoError("'" + (dir / name).string() + "' exists and is not a regular file (a folder, link, pipe or "
@@ -248,7 +248,7 @@ std::string output_reference_markdown() {
     std::string o;
     auto metric_table = [&](const auto& specs) {
         o += "| name | unit | kind | description |\n| --- | --- | --- | --- |\n";
-        for (const auto& s : specs) o += fmt::format("| `{}` | {} | {} | {} |\n", s.name, s.unit, s.kind, s.description);
+        for (const auto& s : specs) o += fmt::format("| `{}` | {} | {} | {} |\n", s.name, s.unit, to_string(s.metric_kind), s.description);
     };
     o += "## Weekly series (`/series/<name>`, [run × week])\n\n";
     metric_table(kSeriesSpecs);

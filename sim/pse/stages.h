@@ -18,6 +18,8 @@ namespace pse {
 
 /// Work stream of an engagement.
 enum class Stream : std::uint8_t { kNone = 0, kPrevention = 1, kSurvivorEmployment = 2 };
+/// Number of Stream values (kNone, WS1, WS2): the size of arrays indexed by a stream's value.
+inline constexpr std::size_t kStreamCount = 3;
 
 /// One engagement stage. Values are stable: they are written to results files (events table).
 enum class Stage : std::uint8_t {

@@ -22,7 +22,13 @@
 namespace pse {
 
 inline constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-inline constexpr double kWeeksPerYear = 52.0;
+/// Weeks of a model year (weeks; docs/ODD.md section 2 "Scales": one step is a week, a year is
+/// 52 weeks, calendar drift ignored). Integer form for week arithmetic (yearly budgets, months).
+inline constexpr int kWeeksPerYearInt = 52;
+/// The same as a double, for per-year rates turned into per-week rates (rate / kWeeksPerYear).
+inline constexpr double kWeeksPerYear = kWeeksPerYearInt;
+/// Months of a year (months; docs/ODD.md section 2 "Scales": decision months 1..12, month_of).
+inline constexpr int kMonthsPerYear = 12;
 
 /// One recorded event (see EventType). `org` is the organisation's vertex id (AgentId);
 /// `ngo` is the NGO index or -1 for ecosystem-wide events.
@@ -35,10 +41,11 @@ struct Event {
     Stage to;
 };
 
-/// State of one NGO–organisation relationship (an edge with state, docs/ODD.md section 2).
-/// Owner a partnership is handed over to at the project end (7.2; 000 Learning 3, 003 Next steps).
+/// Owner a partnership is handed over to at the project end (docs/ODD.md 7.2; 000 Learning 3,
+/// 003 Next steps). Values stable: column `handover_owner` of the partnership table.
 enum class HandoverOwner : std::uint8_t { kNone = 0, kCompany, kGovernment, kAssociation };
 
+/// State of one NGO–organisation relationship (an edge with state, docs/ODD.md section 2).
 struct Relationship {
     std::uint32_t ngo = 0;
     AgentId org;                   ///< vertex id of the company
@@ -149,7 +156,7 @@ struct Counters {
     double dissolved = 0;    ///< partnerships dissolved after agreement, not at the project-end decision
     double handed_over = 0;  ///< partnerships continuing past the project end with an owner
     // --- per work stream (index: Stream value; they partition the totals above) ---
-    std::array<double, 3> agreements_by_stream{}, low_by_stream{}, medium_by_stream{}, high_by_stream{};
+    std::array<double, kStreamCount> agreements_by_stream{}, low_by_stream{}, medium_by_stream{}, high_by_stream{};
     // --- observation only ---
     double access_opened = 0;                 ///< access_opened events
     double caseload_per_fte_sum = 0, caseload_weeks = 0;  ///< engagements worked per FTE, summed over staffed weeks
@@ -249,8 +256,9 @@ constexpr std::size_t stream_index(Stream s) { return static_cast<std::size_t>(s
 inline constexpr std::size_t kWs1 = stream_index(Stream::kPrevention);
 inline constexpr std::size_t kWs2 = stream_index(Stream::kSurvivorEmployment);
 
-/// Month of the year (1..12) of week w (52-week years).
-constexpr int month_of(int week) { return (week % 52) * 12 / 52 + 1; }
+/// Month of the year (1..kMonthsPerYear) of week w (kWeeksPerYearInt-week years; docs/ODD.md
+/// section 2 "Scales" gives the table of weeks per month).
+constexpr int month_of(int week) { return (week % kWeeksPerYearInt) * kMonthsPerYear / kWeeksPerYearInt + 1; }
 /// Weekly hazard h -> probability 1 - exp(-h) (0 for h <= 0).
 double hazard_to_prob(double h);
 /// Logistic function 1 / (1 + exp(-x)).

@@ -14,7 +14,7 @@ namespace {
 struct StreamMetric {
     Series series;
     Summary summary;
-    std::array<double, 3> Counters::*counts;
+    std::array<double, kStreamCount> Counters::*counts;
     Stream stream;
 };
 constexpr std::array<StreamMetric, 8> kStreamMetrics = {{
@@ -28,6 +28,9 @@ constexpr std::array<StreamMetric, 8> kStreamMetrics = {{
     {Series::kActionsHighWs2, Summary::kActionsHighWs2, &Counters::high_by_stream, Stream::kSurvivorEmployment},
 }};
 double stream_count(const Counters& k, const StreamMetric& m) { return (k.*m.counts)[stream_index(m.stream)]; }
+
+/// Workers per thousand (summary hours_per_thousand_workers: staff hours per 1,000 workers reached).
+constexpr double kWorkersPerThousand = 1000.0;
 
 double median(std::vector<double> v) {
     if (v.empty()) return kNaN;
@@ -122,7 +125,7 @@ void phase_record(const StepContext& ctx, ModelState& st) {
         stages[static_cast<int>(r.stage)] += 1;
         employed += r.employed;
     }
-    stages[0] = 0;
+    stages[static_cast<int>(Stage::kNone)] = 0;  // relationships without an engagement are not a stage
     for (auto& ns : st.ngo_state) {
         if (ns.active) {
             budget += ns.budget_usd;
@@ -185,7 +188,7 @@ void compute_summary(const StepContext& ctx, ModelState& st, int first_start, in
     // The first project's end after any follow-on.
     const int end = first_ngo < 0 ? weeks : st.ngo_state[static_cast<std::size_t>(first_ngo)].end_week;
     set(Summary::kPartnershipsAtEnd, at(std::min(end - 1, last), Series::kPartnershipsActive));
-    set(Summary::kPartnershipsEndPlus52, at(end + 52, Series::kPartnershipsActive));
+    set(Summary::kPartnershipsEndPlus52, at(end + kWeeksPerYearInt, Series::kPartnershipsActive));
     set(Summary::kWorkersReached, at(last, Series::kWorkersReached));
     set(Summary::kVulnerabilityReduction, at(last, Series::kVulnerabilityReduction));
     set(Summary::kSuppliersImproved, at(last, Series::kSuppliersImproved));
@@ -196,7 +199,7 @@ void compute_summary(const StepContext& ctx, ModelState& st, int first_start, in
     set(Summary::kStaffHoursTotal, k.staff_hours_total);
     set(Summary::kHoursPerAgreement, k.agreements > 0 ? k.staff_hours_total / k.agreements : kNaN);
     const double w = at(last, Series::kWorkersReached);
-    set(Summary::kHoursPerThousandWorkers, w > 0 ? k.staff_hours_total / (w / 1000.0) : kNaN);
+    set(Summary::kHoursPerThousandWorkers, w > 0 ? k.staff_hours_total / (w / kWorkersPerThousand) : kNaN);
     set(Summary::kActionsHigh, k.actions_high);
     double eng = 0, joint = 0, cont = 0;
     for (const auto& ns : st.ngo_state) {
@@ -256,14 +259,18 @@ void build_tables(const StepContext& ctx, ModelState& st) {
         const auto& r = st.rels[id];
         if (r.first_meeting_week < 0) continue;
         const bool ended = is_terminal(r.stage);
-        double how = 0;  // still_active
-        if (ended) how = r.end_cause == EndCause::kProjectEnd ? 3 : r.stage == Stage::kDropped ? 1 : 2;
-        else if (r.handed_over) how = 4;
+        HowEnded how = HowEnded::kStillActive;
+        if (ended)
+            how = r.end_cause == EndCause::kProjectEnd ? HowEnded::kEndedWithProject
+                  : r.stage == Stage::kDropped       ? HowEnded::kDropped
+                                                     : HowEnded::kDissolved;
+        else if (r.handed_over)
+            how = HowEnded::kHandedOver;
         const double row[] = {
             static_cast<double>(r.ngo),
             static_cast<double>(r.company),
             static_cast<double>(r.org.value),
-            net.is_mnc(r.company) ? 0.0 : 1.0,
+            static_cast<double>(net.is_mnc(r.company) ? CompanyKindCode::kMnc : CompanyKindCode::kSupplier),
             static_cast<double>(st.co.sensitive[r.company]),
             static_cast<double>(r.stream),
             r.inbound ? 1.0 : 0.0,
@@ -273,7 +280,7 @@ void build_tables(const StepContext& ctx, ModelState& st) {
             ended ? wk(r.end_week) : kNaN,
             static_cast<double>(r.stage),
             ended ? static_cast<double>(r.ended_at) : kNaN,
-            how,
+            static_cast<double>(how),
             static_cast<double>(r.end_cause),
             r.resources_usd,
             r.hours_total,
@@ -329,7 +336,7 @@ void build_tables(const StepContext& ctx, ModelState& st) {
     auto& stt = st.out.tables[static_cast<int>(Table::kStages)];
     stt.clear();
     const auto& k = st.counters;
-    for (int s = 1; s < kStageCount; ++s) {
+    for (int s = static_cast<int>(Stage::kNone) + 1; s < kStageCount; ++s) {  // every stage but kNone
         const auto i = static_cast<std::size_t>(s);
         const double row[] = {static_cast<double>(s), k.stage_weeks[i], k.stage_worked[i], k.stage_hours[i],
                               k.stage_weeks[i] > 0 ? k.stage_hours[i] / k.stage_weeks[i] : kNaN};

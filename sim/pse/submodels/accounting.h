@@ -13,13 +13,13 @@ namespace pse::accounting {
 /// first implementation is recorded.
 void on_transition(const StepContext& ctx, ModelState& st, Relationship& r, Stage from, const Decision& d);
 
-/// Phase 4b (observation only): caseload after effort allocation: engagements worked (staff
+/// Phase 6 (docs/ODD.md 3; observation only): caseload after effort allocation: engagements worked (staff
 /// hours > 0) this week, in total and per FTE of running projects (dedicated_fte +
 /// part_time_staff·part_time_share); engagement-weeks, worked weeks and hours per stage; each
 /// relationship's hours and weeks worked.
 void phase_caseload(const StepContext& ctx, ModelState& st);
 
-/// Phase 8: the weekly series (except the three cascade outcomes, written by the cascade) and
+/// Phase 14 (docs/ODD.md 3): the weekly series (except the three cascade outcomes, written by the cascade) and
 /// the per-stage counts of this week.
 void phase_record(const StepContext& ctx, ModelState& st);
 

@@ -11,8 +11,15 @@
 
 namespace pse::cascade {
 namespace {
-/// ASSUMPTION (docs/ODD.md 7.10): labour practice of an improved supplier (at least).
+/// Labour practice of an improved supplier, at least ([0,1]; ASSUMPTION, docs/ODD.md 7.10).
 constexpr double kImprovedLabourPractice = 0.8;
+/// Suppliers are sorted when at most 1/kCandidateBitsDivisor of them are candidates, else read
+/// from the bit set (speed only; the same ascending order either way).
+constexpr std::uint32_t kCandidateBitsDivisor = 256;
+/// Candidates are computed on all cores above this many (speed only; identical results), in
+/// chunks of kCascadeGrain.
+constexpr std::size_t kParallelCascadeMin = 4096;
+constexpr std::size_t kCascadeGrain = 1024;
 
 /// Suppliers that can change or count this week, ascending: those with a buyer whose chain is
 /// covered, open or partly improved, those with their own coverage, remediation pressure, or
@@ -52,7 +59,7 @@ void collect_candidates(const StepContext& ctx, ModelState& st) {
     // Ascending supplier order (the order of the sums and events below). Reading the set bits
     // word by word is O(S/64) and beats sorting once more than about 1/256 of the suppliers
     // are candidates (sorting 12,000 of 200,000 took 17% of the regional run).
-    if (w.cand.size() > S / 256) {
+    if (w.cand.size() > S / kCandidateBitsDivisor) {
         const std::size_t count = w.cand.size();
         w.cand.clear();
         for (std::size_t i = 0; i < words; ++i)
@@ -84,7 +91,7 @@ MechType mechanism_type(const StepContext& ctx, std::uint32_t ngo, std::uint32_t
     if (!(total > 0)) return MechType::kCode;
     const Rng rng(ctx.seed, EntityKey{EntityKind::kRelationship, company}, 0);
     double u = rng.uniform(rng_phase::ngo_phase(ngo, rng_phase::kMechType), 0) * total;
-    for (std::uint8_t t = 0; t < 3; ++t) {
+    for (std::uint8_t t = 0; t < static_cast<std::uint8_t>(MechType::kAudit); ++t) {  // the last takes the rest
         if (u < w[t]) return static_cast<MechType>(t);
         u -= w[t];
     }
@@ -153,7 +160,7 @@ void phase_cascade(const StepContext& ctx, ModelState& st) {
     w.cf_reverted_now.assign(n, 0);
     w.cf_reach.assign(n, 0.0);
     w.cf_vr.assign(n, 0.0);
-    const double rho = oc.reversion_per_year / 52.0;
+    const double rho = oc.reversion_per_year / kWeeksPerYear;
     auto one = [&](std::size_t j) {
         const std::uint32_t sidx = w.cand[j];
         const std::uint32_t c = M + sidx;
@@ -222,8 +229,8 @@ void phase_cascade(const StepContext& ctx, ModelState& st) {
         w.cf_vr[j] = cf_improved ? wk * oc.vulnerability_reduction : 0.0;
         if (open > 0) w.endorsed_now[j] = 1;  // endorsed by an open buyer this week
     };
-    if (ctx.parallel && n > 4096) {
-        detail::parallel_for<std::size_t>(n, 1024, [&](std::size_t begin, std::size_t end) {
+    if (ctx.parallel && n > kParallelCascadeMin) {
+        detail::parallel_for<std::size_t>(n, kCascadeGrain, [&](std::size_t begin, std::size_t end) {
             for (auto j = begin; j < end; ++j) one(j);
         });
     } else {

@@ -2,7 +2,7 @@
 /// Submodel 7.10 — the supply-chain cascade: chain flags of partnered MNCs, supplier
 /// improvement under buyer pressure, scrutiny hiding, buyer endorsement, workers reached and
 /// vulnerability reduction (docs/ODD.md section 7.10; 000 Recommendations and Learning 5 in
-/// docs/EVIDENCE.md; Watts 2002; Plambeck & Taylor 2016).
+/// docs/EVIDENCE.md; Watts 2002 and Plambeck & Taylor 2016 in docs/EVIDENCE.md section 3).
 #include "pse/state.h"
 
 namespace pse::cascade {
@@ -31,18 +31,19 @@ struct MechEffect {
 /// (diminishing returns), depth(0) = floor, depth -> 1.
 [[nodiscard]] double money_depth(const Scenario::Outcomes& oc, double usd);
 
-/// Phase 6e: chain flags for this week's cascade from the committed partnerships. For each
-/// partnership in implementation or sustained, coverage = r.coverage · money_depth(r.resources_usd)
-/// · (sustained_factor if sustained) · (1 if the chain is open, else closed_chain_reach); an
-/// MNC's mech_coverage is the maximum over partnerships (mech_effect: the effect of that
-/// partnership's mechanism type); mech_pressure = max over partnerships of monitoring ·
-/// coverage; open_chain / scrutiny_chain mark chains open to any NGO / to a scrutiny NGO. Open:
-/// trust >= the company's access threshold trust::access_threshold (sustained: the access held
-/// at handover).
+/// Phase 12 (docs/ODD.md 3): chain flags for this week's cascade from the committed partnerships.
+/// For each partnership in implementation or sustained, coverage = r.coverage ·
+/// money_depth(r.resources_usd) · (sustained_factor if sustained) · (1 if the chain is open, else
+/// closed_chain_reach); an MNC's mech_coverage is the maximum over partnerships (mech_effect: the
+/// effect of that partnership's mechanism type); mech_pressure = max over partnerships of
+/// monitoring · coverage; open_chain / scrutiny_chain mark chains open to any NGO / to a scrutiny
+/// NGO. Open: trust >= the company's access threshold trust::access_threshold (sustained: the
+/// access held at handover).
 void phase_chain_flags(const StepContext& ctx, ModelState& st);
 
-/// Phase 7: per supplier (pure, parallel when large), with one uniform u (kCascade) and one
-/// uniform u' (kReversion) per supplier and week shared by two worlds (common random numbers):
+/// Phase 13 (docs/ODD.md 3): per supplier (pure, parallel when large), with one uniform u
+/// (kCascade) and one uniform u' (kReversion) per supplier and week shared by two worlds (common
+/// random numbers):
 /// - with the project: if not improved, improves iff u < 1 - exp(-h), h = cascade_base +
 ///   cascade_per_buyer·(open buyers) + cascade_peer_bonus·[mean improved share of its buyers >=
 ///   cascade_threshold] + report_remediation·[remediation], times (1 - scrutiny_hiding) if a

@@ -8,7 +8,15 @@
 
 namespace pse::funding {
 namespace {
-constexpr int kFollowOnNoticeWeeks = 26;  ///< ASSUMPTION (docs/ODD.md 7.2): donors decide half a year ahead
+/// Weeks before the project end at which the donor decides on a follow-on (weeks; ASSUMPTION,
+/// docs/ODD.md 3 phase 1 and 7.2: donors decide half a year ahead).
+constexpr int kFollowOnNoticeWeeks = 26;
+/// Continuation probability of a WS1 partnership not yet implementing, relative to one in
+/// implementation (factor; ASSUMPTION, docs/ODD.md 7.2: it has less to carry on, so half as often).
+constexpr double kPreImplementationContinuation = 0.5;
+/// Trust and contribution share at which the continuation slopes are centred ([0,1]; ASSUMPTION,
+/// docs/ODD.md 7.2 "Continuation probability": a partner at the middle of the range has logit q).
+constexpr double kContinuationCentre = 0.5;
 }  // namespace
 
 void pay_staff(const NgoParams& p, double budget_usd, NgoState& ns) {
@@ -43,8 +51,9 @@ void phase_budget_and_end(const StepContext& ctx, ModelState& st) {
             end_project(ctx, st, n);
             continue;
         }
-        if ((t - p.start_week) % 52 == 0) {
+        if ((t - p.start_week) % kWeeksPerYearInt == 0) {  // yearly budget (docs/ODD.md 7.2)
             const double sigma = std::sqrt(std::log(1.0 + p.budget_cv * p.budget_cv));
+            // Log-normal with mean budget_usd_per_year and coefficient of variation budget_cv.
             double b = p.budget_usd_per_year * std::exp(sigma * rng.normal(rng_phase::kBudget, 0) - 0.5 * sigma * sigma);
             if (rng.chance(rng_phase::kCut, 0, p.budget_cut_prob)) {
                 b *= p.budget_cut_factor;
@@ -72,8 +81,7 @@ void end_project(const StepContext& ctx, ModelState& st, std::uint32_t n) {
             const HandoverOwner owner = handover_owner(ctx, st, r);
             const double pc = continuation_prob(ctx, st, r, owner);
             if (is_ws1(from)) {
-                // ASSUMPTION (docs/ODD.md 7.2): a partnership not yet implementing continues half as often.
-                const double f = from == Stage::kImplementation ? 1.0 : 0.5;
+                const double f = from == Stage::kImplementation ? 1.0 : kPreImplementationContinuation;
                 to = rng.chance(phase, 0, pc * f) ? Stage::kSustained : Stage::kDissolved;
             } else {
                 const bool placing = from == Stage::kPlaced || from == Stage::kSupported;
@@ -118,8 +126,8 @@ double continuation_prob(const StepContext& ctx, const ModelState& st, const Rel
     if (q >= 1.0) return 1.0;
     const double T = trust::current(ctx, st, r);
     const double c = contribution_share(ctx, r.resources_usd);
-    double x = std::log(q / (1.0 - q)) + pp.handover_trust_slope * (T - 0.5) +
-               pp.handover_contribution_slope * (c - 0.5);
+    double x = std::log(q / (1.0 - q)) + pp.handover_trust_slope * (T - kContinuationCentre) +
+               pp.handover_contribution_slope * (c - kContinuationCentre);
     if (plan && (owner == HandoverOwner::kGovernment || owner == HandoverOwner::kAssociation))
         x += pp.handover_owner_bonus;
     return logistic(x);

@@ -8,7 +8,7 @@
 
 namespace pse::funding {
 
-/// Phase 1a: activate projects at their start week; decide a follow-on 26 weeks before the
+/// Phase 1 (docs/ODD.md 3): activate projects at their start week; decide a follow-on 26 weeks before the
 /// end; end projects at their end week (end_project); draw the yearly budget (lognormal with
 /// CV budget_cv, cut with budget_cut_prob) and the staff it pays for (pay_staff). NGO index order.
 void phase_budget_and_end(const StepContext& ctx, ModelState& st);

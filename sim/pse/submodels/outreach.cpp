@@ -11,11 +11,14 @@
 
 namespace pse::outreach {
 namespace {
-// ASSUMPTIONS, docs/ODD.md 7.9.
-constexpr std::uint32_t kTargetDraws = 5;    ///< a WS1 or WS2 target: best of 5 uniform draws
-constexpr double kTargetCsrWeight = 0.3;     ///< weight of a CSR policy in the WS1 targeting score
-constexpr double kNoScore = -1e9;            ///< below every score (scores are >= -1)
-/// Mixed targeting: share of proactive targets that are MNCs (002 Experiences: partners "equally
+/// A WS1 or WS2 target is the best of this many uniform draws (draws; ASSUMPTION, docs/ODD.md 7.9).
+constexpr std::uint32_t kTargetDraws = 5;
+/// Weight of a CSR policy in the WS1 targeting score a_c + 0.3·1[CSR] + s_c (score points;
+/// ASSUMPTION, docs/ODD.md 7.9).
+constexpr double kTargetCsrWeight = 0.3;
+/// Below every score (scores are >= -1): the start of a best-of search (not a model number).
+constexpr double kNoScore = -1e9;
+/// Mixed targeting: share of proactive targets that are MNCs (probability; 002 Experiences: partners "equally
 /// distributed between local, small/medium and large enterprises"; local and SME firms are
 /// suppliers in the model, so one in three targets is an MNC).
 constexpr double kMixedMncShare = 1.0 / 3.0;
@@ -118,7 +121,8 @@ void phase_outreach(const StepContext& ctx, ModelState& st) {
             if (is_ws1(st.rels[id].stage) && !is_post_agreement(st.rels[id].stage)) ++pre;
         const auto cap = static_cast<std::uint32_t>(p.max_pipeline);
         if (pre < cap) {
-            const std::uint32_t wanted = rng.poisson(rng_phase::kTarget, 0, p.targets_per_month * 12.0 / kWeeksPerYear);
+            const std::uint32_t wanted =
+                rng.poisson(rng_phase::kTarget, 0, p.targets_per_month * kMonthsPerYear / kWeeksPerYear);
             const std::uint32_t k = std::min({wanted, cap - pre, capacity_for_targets(ctx, st, n)});
             ns.prospecting_hours = k * p.prospecting_hours;
             const std::uint32_t M = net.mnc_count;

@@ -8,7 +8,7 @@
 
 namespace pse::outreach {
 
-/// Phase 3, per running NGO with staff hours (NGO index order); this week's prospecting hours
+/// Phase 4 (docs/ODD.md 3), per running NGO with staff hours (NGO index order); this week's prospecting hours
 /// are reset to 0 first:
 /// 1. events ~ Poisson(outreach_events_per_year/52), each a low-level action; leads ~
 ///    Poisson(events·leads_per_event), each the readiest (alignment + sentiment) of

@@ -17,9 +17,19 @@
 
 namespace pse::pipeline {
 namespace {
-/// ASSUMPTION (docs/ODD.md 7.5): a partnership worked at less than half its effort need is at
-/// risk of fading (low_activity_hazard is added).
+/// A partnership worked at less than this share of its effort need is at risk of fading
+/// (low_activity_hazard is added) (share of the need, f; ASSUMPTION, docs/ODD.md 7.5).
 constexpr double kLowActivityFulfilment = 0.5;
+/// Pre-agreement drop-out: P(drop) starts at drop_per_week·(kDropTrustOffset − T), so the stage's
+/// drop_per_week at full trust and twice it at no trust (factor; ASSUMPTION, docs/ODD.md 7.5).
+constexpr double kDropTrustOffset = 2.0;
+/// Trust and alignment at which the sustaining-hazard slopes are centred ([0,1]; ASSUMPTION,
+/// docs/ODD.md 7.5 "sustaining hazard": a partner at the middle of the range has the stage's d_k).
+constexpr double kSustainCentre = 0.5;
+/// Work lists longer than this are decided on all cores (relationships; speed only: the results
+/// are identical, docs/ODD.md 3), in chunks of kDecideGrain.
+constexpr std::size_t kParallelDecideMin = 256;
+constexpr std::size_t kDecideGrain = 64;
 
 /// True in the first week of company c's decision month.
 bool decision_week(const StepContext& ctx, const ModelState& st, std::uint32_t c) {
@@ -37,7 +47,7 @@ void decide_pre_agreement(const StepContext& ctx, const ModelState& st, const Re
     const StageParams& sp = pp.stage[static_cast<std::size_t>(stage)];
     const auto ph = [&r](std::uint32_t code) { return rng_phase::ngo_phase(r.ngo, code); };
     // Competing risks in one draw u: the cause is the term of the sum that u fell in.
-    const double trust_drop = sp.drop_per_week * (2.0 - T);
+    const double trust_drop = sp.drop_per_week * (kDropTrustOffset - T);
     double drop = trust_drop + pp.horizon_drop * (1.0 - w);
     const double before_budget = drop;
     if (stage == Stage::kNegotiation) drop += funding::budget_uncertainty_drop(ctx, p);
@@ -86,7 +96,7 @@ void decide_pre_agreement(const StepContext& ctx, const ModelState& st, const Re
             return;
         }
     }
-    if (next == Stage::kConceptNote) {  // NGO ethical screen (LSI: 81% screen)
+    if (next == Stage::kConceptNote) {  // NGO ethical screen (docs/EVIDENCE.md anchor #34: 81% stress it)
         if (rng.chance(ph(rng_phase::kScreen), 1, pp.screen_reject_scale * (1.0 - st.co.labour_practice[c]))) {
             d.to = Stage::kDropped;
             d.event = EventType::kScreenedOut;
@@ -173,8 +183,8 @@ double sustaining_hazard(const StepContext& ctx, const ModelState& st, const Rel
     const double h0 = pp.stage[static_cast<std::size_t>(r.stage)].drop_per_week;
     const double c = funding::contribution_share(ctx, r.resources_usd);
     const double a = st.co.alignment[r.company];
-    const double m = std::exp(-pp.sustain_trust_slope * (T - 0.5) - pp.sustain_contribution_slope * c -
-                              pp.sustain_alignment_slope * (a - 0.5));
+    const double m = std::exp(-pp.sustain_trust_slope * (T - kSustainCentre) - pp.sustain_contribution_slope * c -
+                              pp.sustain_alignment_slope * (a - kSustainCentre));
     return std::min(1.0, h0 * m * (1.0 - pp.sustain_proven_reduction * proven_share(ctx, r)));
 }
 
@@ -221,8 +231,8 @@ void decide(const StepContext& ctx, const ModelState& st, std::uint32_t id, Deci
 void phase_decide(const StepContext& ctx, ModelState& st) {
     st.decisions.resize(st.rels.size());
     const std::vector<std::uint32_t> work = active_relationships(st);
-    if (ctx.parallel && work.size() > 256) {
-        detail::parallel_for<std::size_t>(work.size(), 64, [&](std::size_t begin, std::size_t end) {
+    if (ctx.parallel && work.size() > kParallelDecideMin) {
+        detail::parallel_for<std::size_t>(work.size(), kDecideGrain, [&](std::size_t begin, std::size_t end) {
             for (std::size_t i = begin; i < end; ++i) decide(ctx, st, work[i], st.decisions[work[i]]);
         });
     } else {
@@ -237,7 +247,7 @@ void phase_commit(const StepContext& ctx, ModelState& st) {
     for (auto id : work) {
         const Decision& d = st.decisions[id];
         Relationship& r = st.rels[id];
-        r.trust = d.trust;  // decide() already saw this week's shocks (phase 2)
+        r.trust = d.trust;  // decide() already saw this week's shocks (phase 3)
         // With contact, the updated trust holds at the start of next week; without contact,
         // d.trust is this week's decayed value and decay continues from here.
         r.trust_week = d.contact ? ctx.week + 1 : ctx.week;

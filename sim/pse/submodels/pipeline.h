@@ -31,14 +31,14 @@ double sustaining_hazard(const StepContext& ctx, const ModelState& st, const Rel
 /// cohort.
 void decide(const StepContext& ctx, const ModelState& st, std::uint32_t id, Decision& d);
 
-/// Phase 5: decide() for every active relationship into st.decisions (oneTBB when
+/// Phase 7 (docs/ODD.md 3): decide() for every active relationship into st.decisions (oneTBB when
 /// ctx.parallel and more than 256 active relationships; identical results).
 void phase_decide(const StepContext& ctx, ModelState& st);
 
-/// Phase 6a: apply the decisions in ascending relationship id: trust and contact, supply-chain
-/// access, brokerage, abuse, placements, stage changes with their counters and cross-row
-/// effects (scrutiny spillover at a first meeting, association diffusion at an agreement);
-/// sister spillovers are queued. Ended relationships leave the NGOs' active lists.
+/// Phase 8 (docs/ODD.md 3): apply the decisions in ascending relationship id: trust and contact,
+/// supply-chain access, brokerage, abuse, placements, stage changes with their counters and
+/// cross-row effects (scrutiny spillover at a first meeting, association diffusion at an
+/// agreement); sister spillovers are queued. Ended relationships leave the NGOs' active lists.
 void phase_commit(const StepContext& ctx, ModelState& st);
 
 }  // namespace pse::pipeline

@@ -8,9 +8,19 @@
 #include "pse/submodels/trust.h"
 
 namespace pse::shocks {
+namespace {
+/// Lowest company sentiment toward NGOs (docs/ODD.md 2: s_c in [-1, 1]; 7.4 media shock).
+constexpr double kMinSentiment = -1.0;
+/// Sentiment decay visits all companies in one pass once more than 1/kSentimentDenseDivisor of
+/// them have changed (speed only; identical results either way).
+constexpr std::size_t kSentimentDenseDivisor = 8;
+/// Parallel decay of all companies above this many (speed only), in chunks of kDecayGrain.
+constexpr std::size_t kParallelDecayMin = 65536;
+constexpr std::size_t kDecayGrain = 16384;
+}  // namespace
 
 void lower_sentiment(ModelState& st, std::uint32_t c, double drop) {
-    st.co.sentiment[c] = std::max(-1.0, st.co.sentiment[c] - drop);
+    st.co.sentiment[c] = std::max(kMinSentiment, st.co.sentiment[c] - drop);
     st.sentiment_changed(c);
 }
 
@@ -18,12 +28,13 @@ namespace {
 
 /// Sentiment decays toward 0. Companies never changed hold exactly 0 (0 * keep = 0): while they
 /// are most companies, only the changed ones are visited; once more than 1/8 have changed, one
-/// contiguous pass over all is faster than the scattered one. Identical results either way.
+/// contiguous pass over all is faster than the scattered one (kSentimentDenseDivisor). Identical
+/// results either way.
 void decay_sentiment(const StepContext& ctx, ModelState& st, double keep) {
     auto& sent = st.co.sentiment;
-    if (st.sentiment_list.size() > sent.size() / 8) {
-        if (ctx.parallel && sent.size() > 65536) {
-            detail::parallel_for<std::size_t>(sent.size(), 16384, [&](std::size_t begin, std::size_t end) {
+    if (st.sentiment_list.size() > sent.size() / kSentimentDenseDivisor) {
+        if (ctx.parallel && sent.size() > kParallelDecayMin) {
+            detail::parallel_for<std::size_t>(sent.size(), kDecayGrain, [&](std::size_t begin, std::size_t end) {
                 for (auto i = begin; i < end; ++i) sent[i] *= keep;
             });
         } else {
@@ -89,7 +100,8 @@ void phase_shocks(const StepContext& ctx, ModelState& st) {
 
 void spill_scrutiny(const StepContext& ctx, ModelState& st, std::uint32_t c) {
     // Companies connected to a scrutinised company (association co-members, supply-chain
-    // partners) lose trust in NGOs generally (003 Learning 1; Diestre & Rajagopalan).
+    // partners) lose trust in NGOs generally (003 Learning 1; Diestre & Rajagopalan in
+    // docs/EVIDENCE.md section 3).
     // Each connected company is hit once, also when it is both a co-member and a chain partner.
     const auto& net = ctx.net;
     const double drop = ctx.scenario.trust.scrutiny_spillover;

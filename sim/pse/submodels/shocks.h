@@ -9,7 +9,7 @@
 
 namespace pse::shocks {
 
-/// Phase 2: sentiment and reputation penalties decay by (1 - trust.decay_rate); at
+/// Phase 3 (docs/ODD.md 3): sentiment and reputation penalties decay by (1 - trust.decay_rate); at
 /// shocks.tier_downgrade_week every affiliated NGO's reputation penalty compounds with
 /// tier_downgrade_drop and its engagements' trust drops by it; at shocks.media_shock_week every
 /// sensitive-sector company's sentiment falls by media_shock_drop (floor -1) and engagements with
@@ -26,8 +26,8 @@ void spill_scrutiny(const StepContext& ctx, ModelState& st, std::uint32_t compan
 /// implementer); applied by phase_sister_spillovers after the commit loop.
 void queue_sister_spillover(ModelState& st, std::uint32_t ngo, double drop);
 
-/// Phase 6b: apply the queued sister spillovers in queue order: each sister's reputation penalty
-/// compounds with the drop and its engagements' trust drops by it.
+/// Phase 9 (docs/ODD.md 3): apply the queued sister spillovers in queue order: each sister's
+/// reputation penalty compounds with the drop and its engagements' trust drops by it.
 void phase_sister_spillovers(const StepContext& ctx, ModelState& st);
 
 /// Company c's sentiment lowered by drop (floor -1).

@@ -9,8 +9,9 @@
 
 namespace pse::staffing {
 namespace {
-/// ASSUMPTION (docs/ODD.md 7.1): most_promising ranks every partnership above every engagement
-/// before agreement (trust·alignment is at most 1).
+/// Priority bonus of a partnership under most_promising: ranks every partnership above every
+/// engagement before agreement, whose trust·alignment is at most 1 (score points; ASSUMPTION,
+/// docs/ODD.md 7.1).
 constexpr double kPostAgreementPriority = 2.0;
 /// Water-filling stops when the hours left are below this (hours; numerical tolerance).
 constexpr double kHoursEpsilon = 1e-12;

@@ -5,9 +5,14 @@
 
 namespace pse::trust {
 namespace {
-// ASSUMPTION (docs/ODD.md 7.3): contact quality o = q·(0.7 + 0.3·objective_consistency).
+/// Contact quality o = q·(kQualityBase + kQualityConsistency·objective_consistency): the share of
+/// the approach's quality q kept without and added with consistent objectives (shares of q, summing
+/// to 1; ASSUMPTION, docs/ODD.md 7.3 "the weights 0.7/0.3").
 constexpr double kQualityBase = 0.7;
 constexpr double kQualityConsistency = 0.3;
+/// Alignment at which the access threshold equals trust.access_threshold ([0,1]; ASSUMPTION,
+/// docs/ODD.md 7.3: the slope acts about the middle of the alignment range).
+constexpr double kAccessAlignmentCentre = 0.5;
 }  // namespace
 
 double prior(const StepContext& ctx, const ModelState& st, std::uint32_t n, std::uint32_t c) {
@@ -56,7 +61,7 @@ double contact_quality(const StepContext& ctx, const ModelState& st, const Relat
 
 double access_threshold(const StepContext& ctx, const ModelState& st, std::uint32_t company) {
     const auto& tp = ctx.scenario.trust;
-    return clamp01(tp.access_threshold - tp.access_alignment_slope * (st.co.alignment[company] - 0.5));
+    return clamp01(tp.access_threshold - tp.access_alignment_slope * (st.co.alignment[company] - kAccessAlignmentCentre));
 }
 
 double compound_penalty(double penalty, double drop) { return 1.0 - (1.0 - penalty) * (1.0 - drop); }

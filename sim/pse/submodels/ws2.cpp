@@ -6,6 +6,11 @@
 #include "pse/submodels/trust.h"
 
 namespace pse::ws2 {
+namespace {
+/// Survivors placed at least when a cohort enters `placed` (persons; ASSUMPTION, docs/ODD.md 7.6
+/// "Cohort": a placement places someone, max(1, Poisson(cohort_mean))).
+constexpr std::uint32_t kMinCohort = 1;
+}  // namespace
 
 std::uint32_t government_of(const Network& net, std::uint32_t c) {
     return net.company_government[c] >= 0 ? static_cast<std::uint32_t>(net.company_government[c])
@@ -29,7 +34,7 @@ bool candidates_matched(const StepContext& ctx, const Relationship& r, const Rng
 }
 
 std::uint32_t cohort_size(const StepContext& ctx, const Relationship& r, const Rng& rng) {
-    return std::max<std::uint32_t>(1, rng.poisson(rng_phase::ngo_phase(r.ngo, rng_phase::kCohort), 0, ctx.scenario.ws2.cohort_mean));
+    return std::max<std::uint32_t>(kMinCohort, rng.poisson(rng_phase::ngo_phase(r.ngo, rng_phase::kCohort), 0, ctx.scenario.ws2.cohort_mean));
 }
 
 void commit_placement(const StepContext& ctx, ModelState& st, Relationship& r, std::uint32_t placed) {

@@ -30,11 +30,11 @@ std::uint32_t cohort_size(const StepContext& ctx, const Relationship& r, const R
 /// Commit a placement of `placed` survivors through r (counts them as placed and employed).
 void commit_placement(const StepContext& ctx, ModelState& st, Relationship& r, std::uint32_t placed);
 
-/// Phase 6c: NGO–government trust moves toward quality_co_creation in weeks of contact
+/// Phase 10 (docs/ODD.md 3): NGO–government trust moves toward quality_co_creation in weeks of contact
 /// (asymmetric update, 7.3) and otherwise relaxes toward trust.government_prior at decay_rate.
 void phase_government_trust(const StepContext& ctx, ModelState& st);
 
-/// Phase 6d: each employed survivor leaves the job with weekly probability
+/// Phase 11 (docs/ODD.md 3): each employed survivor leaves the job with weekly probability
 /// ws2.weekly_exit_placed (one draw per survivor, including those placed this week).
 void phase_retention(const StepContext& ctx, ModelState& st);
 
