@@ -17,6 +17,7 @@
 #include "pse/experiment.h"
 #include "pse/metrics.h"
 #include "pse/params.h"
+#include "support/cli_run.h"
 #include "support/fixtures.h"
 
 namespace {
@@ -28,21 +29,11 @@ std::string read_file(const std::filesystem::path& p) {
     return ss.str();
 }
 
-std::string run_capture(const std::string& cmd) {
-    std::string out;
-    FILE* f = popen(cmd.c_str(), "r");
-    if (!f) return out;
-    char buf[4096];
-    while (auto n = fread(buf, 1, sizeof buf, f)) out.append(buf, n);
-    pclose(f);
-    return out;
-}
-
 }  // namespace
 
 TEST(Docs, ScenarioReferenceMatchesFieldTable) {
     const std::string doc = read_file(pse::test::source_dir() / "docs" / "SCENARIOS.md");
-    const std::string generated = run_capture(pse::test::cli() + " params");
+    const std::string generated = pse::test::run_cli({"params"}).out;
     ASSERT_FALSE(generated.empty());
     EXPECT_NE(doc.find(generated), std::string::npos)
         << "docs/SCENARIOS.md is out of date: regenerate its parameter table with `pse-sim params`";
@@ -84,7 +75,7 @@ TEST(Docs, OddParameterTablesAreGeneratedFromTheFieldTable) {
     std::string all;
     for (const auto& [args, text] : blocks) {
         if (args.rfind("effects ", 0) == 0) continue;  // minutes of runs: tests/integration/effects_test.cpp
-        const std::string generated = run_capture(pse::test::cli() + " " + args + " 2>/dev/null");
+        const std::string generated = pse::test::run_cli(args).out;
         ASSERT_FALSE(generated.empty()) << "`pse-sim " << args << "` printed nothing";
         EXPECT_EQ(text, generated) << "docs/ODD.md block `pse-sim " << args << "` is out of date: run scripts/gen-docs";
         all += generated;
@@ -131,7 +122,7 @@ TEST(Docs, NumbersQuotedInTheOddAreTheDefaults) {
 
 TEST(Docs, OutputReferenceIsGeneratedFromTheSchema) {
     const std::string doc = read_file(pse::test::source_dir() / "docs" / "OUTPUT.md");
-    const std::string generated = run_capture(pse::test::cli() + " outputs");
+    const std::string generated = pse::test::run_cli({"outputs"}).out;
     ASSERT_NE(generated.find("## Table `/partnerships/<column>`"), std::string::npos);
     EXPECT_NE(doc.find(generated), std::string::npos)
         << "docs/OUTPUT.md is out of date: regenerate its reference part with `pse-sim outputs`";
@@ -158,10 +149,10 @@ TEST(Cli, ReportWritesHtmlThroughTheAnalysisPackage) {
         std::ofstream(toml) << "[run]\nname = \"tiny\"\nweeks = 52\n[ecosystem]\nmnc_count = 10\nsupplier_count = 50\n";
     }
     const std::string h5 = (dir / "tiny.h5").string(), out = (dir / "report").string();
-    ASSERT_EQ(std::system((pse::test::cli() + " -q run " + toml.string() + " -o " + h5 + " -r 2 --overwrite").c_str()), 0);
-    const int st = std::system((pse::test::cli() + " report " + h5 + " -o " + out + " >/dev/null 2>&1").c_str());
-    ASSERT_TRUE(WIFEXITED(st));
-    EXPECT_EQ(WEXITSTATUS(st), 0);
+    ASSERT_EQ(pse::test::run_cli({"-q", "run", toml.string(), "-o", h5, "-r", "2", "--overwrite"}).exit_code, 0);
+    const auto r = pse::test::run_cli({"report", h5, "-o", out});
+    ASSERT_NE(r.exit_code, -1) << "pse-sim report was killed by signal " << r.signal;
+    EXPECT_EQ(r.exit_code, 0);
     EXPECT_TRUE(std::filesystem::exists(std::filesystem::path(out) / "index.html"));
 }
 
@@ -169,11 +160,13 @@ TEST(Cli, ReportHelpAndErrorsAreTheReportsOwn) {
     // `pse-sim report --help` lists the report's options (not a page pointing to itself); a
     // missing -o is one `error:` line naming `pse-sim report --help`, exit 2, no usage dump.
     if (access("/usr/bin/python3", X_OK) != 0) GTEST_SKIP() << "issue 6: /usr/bin/python3 missing";
-    const std::string help = run_capture(pse::test::cli() + " report --help 2>&1");
+    const auto h = pse::test::run_cli({"report", "--help"});
+    const std::string help = h.out + h.err;
     EXPECT_NE(help.find("usage: pse-sim report"), std::string::npos) << help;
     EXPECT_NE(help.find("-o DIR, --output DIR"), std::string::npos) << help;
     EXPECT_NE(help.find("examples:"), std::string::npos) << help;
-    const std::string err = run_capture(pse::test::cli() + " report missing.h5 2>&1; echo \"rc=$?\"");
+    const auto m = pse::test::run_cli({"report", "missing.h5"});
+    const std::string err = m.out + m.err + "rc=" + std::to_string(m.exit_code) + "\n";
     EXPECT_EQ(err, "error: the following arguments are required: -o/--output (see `pse-sim report --help`)\nrc=2\n");
 }
 
@@ -223,9 +216,10 @@ TEST(Docs, ReadmeQuickStartTableIsTheDefaultRunsOutput) {
     ASSERT_NE(close, std::string::npos);
     const std::string documented = readme.substr(open + 4, close - open - 4);
     const auto h5 = pse::test::temp_dir("readme_quickstart") / "default.h5";
-    const std::string printed = run_capture(pse::test::cli() + " run " +
-                                            (pse::test::source_dir() / "scenarios" / "default.toml").string() +
-                                            " -o " + h5.string() + " --overwrite 2>/dev/null");
+    const std::string printed =
+        pse::test::run_cli({"run", (pse::test::source_dir() / "scenarios" / "default.toml").string(), "-o", h5.string(),
+                            "--overwrite"})
+            .out;
     const auto table = printed.find("Scenario 'default'");
     ASSERT_NE(table, std::string::npos) << printed;
     EXPECT_EQ(printed.substr(table, documented.size()), documented)

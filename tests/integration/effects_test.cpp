@@ -12,6 +12,7 @@
 #include "pse/effects.h"
 #include "pse/errors.h"
 #include "pse/scenario_loader.h"
+#include "support/cli_run.h"
 
 namespace {
 
@@ -202,15 +203,10 @@ TEST(EffectsIntegration, BadInputIsRefused) {
     EXPECT_THROW(pse::run_effects(s, options(1, {"ngo[*].handover"})), pse::InputError);
     EXPECT_THROW(pse::plan_levers(s, {"trust.no_such_key"}), pse::InputError);
     EXPECT_THROW(pse::plan_levers(s, {"run.weeks"}), pse::InputError);  // not a lever
-    const std::string cli = PSE_CLI;
-    auto rc = [](const std::string& cmd) {
-        const int st = std::system((cmd + " >/dev/null 2>&1").c_str());
-        return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-    };
     const std::string def = std::string(PSE_SOURCE_DIR) + "/scenarios/default.toml";
-    EXPECT_EQ(rc(cli + " effects /no/such/file.toml"), 2);
-    EXPECT_EQ(rc(cli + " effects " + def + " -r 1"), 2);
-    EXPECT_EQ(rc(cli + " effects " + def + " --only bogus.key"), 2);
+    EXPECT_EQ(pse::test::run_cli({"effects", "/no/such/file.toml"}).exit_code, 2);
+    EXPECT_EQ(pse::test::run_cli({"effects", def, "-r", "1"}).exit_code, 2);
+    EXPECT_EQ(pse::test::run_cli({"effects", def, "--only", "bogus.key"}).exit_code, 2);
 }
 
 TEST(EffectsIntegration, OddShowsTheTableOfEveryLever) {

@@ -21,6 +21,7 @@
 #include "pse/experiment.h"
 #include "pse/results.h"
 #include "pse/sweep.h"
+#include "support/cli_run.h"
 #include "support/fixtures.h"
 #include "support/results_compare.h"
 
@@ -35,18 +36,13 @@ std::filesystem::path write_experiment(const std::filesystem::path& dir, int sam
     return p;
 }
 
-int run(const std::string& args) {
-    const int st = std::system((pse::test::cli() + " -q " + args + " >/dev/null 2>&1").c_str());
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 }  // namespace
 
 TEST(Sweep, ResultsIdenticalForOneAndTwoThreads) {
     const auto dir = pse::test::temp_dir("sweep_threads");
     const auto exp = write_experiment(dir, 6, 3);
-    ASSERT_EQ(run("sweep " + exp.string() + " -o " + (dir / "t1.h5").string() + " -t 1 --overwrite"), 0);
-    ASSERT_EQ(run("sweep " + exp.string() + " -o " + (dir / "t2.h5").string() + " -t 2 --overwrite"), 0);
+    ASSERT_EQ(pse::test::run_cli("-q sweep " + exp.string() + " -o " + (dir / "t1.h5").string() + " -t 1 --overwrite").exit_code, 0);
+    ASSERT_EQ(pse::test::run_cli("-q sweep " + exp.string() + " -o " + (dir / "t2.h5").string() + " -t 2 --overwrite").exit_code, 0);
     pse::test::expect_same_results(dir / "t1.h5", dir / "t2.h5");
     const auto r = pse::read_results(dir / "t1.h5", false);
     EXPECT_EQ(r.n_runs, 18);
@@ -58,7 +54,7 @@ TEST(Sweep, ResultsIdenticalForOneAndTwoThreads) {
 TEST(Sweep, KilledSweepResumesToIdenticalFile) {
     const auto dir = pse::test::temp_dir("sweep_resume");
     const auto exp = write_experiment(dir, 50, 4);  // 200 runs
-    ASSERT_EQ(run("sweep " + exp.string() + " -o " + (dir / "full.h5").string() + " --overwrite -t 2"), 0);
+    ASSERT_EQ(pse::test::run_cli("-q sweep " + exp.string() + " -o " + (dir / "full.h5").string() + " --overwrite -t 2").exit_code, 0);
     // Kill (SIGKILL: no chance to clean up) once 2, 12 and 25 of the about 40 shards are on disk
     // (observed, not timed), then resume.
     const auto shards_in = [](const std::filesystem::path& parts) {
@@ -74,34 +70,19 @@ TEST(Sweep, KilledSweepResumesToIdenticalFile) {
         const std::filesystem::path parts = out.string() + ".parts";
         std::filesystem::remove_all(parts);
         std::filesystem::remove(out);
-        const pid_t pid = fork();
-        ASSERT_GE(pid, 0);
-        if (pid == 0) {
-            // Child: small shards (5 runs) so that the kill finds a sweep part-way.
-            const std::string cmd = pse::test::cli();
-            execl(cmd.c_str(), cmd.c_str(), "-q", "sweep", exp.c_str(), "-o", out.c_str(), "-t", "2", "--checkpoint-runs",
-                  "5", nullptr);
-            _exit(127);
-        }
-        int status = 0;
-        bool exited = false;
-        while (shards_in(parts) < at) {  // poll the parts folder; stop if the sweep ends first
-            if (waitpid(pid, &status, WNOHANG) == pid) {
-                exited = true;
-                break;
-            }
-            std::this_thread::sleep_for(std::chrono::milliseconds(1));
-        }
-        if (!exited) {
-            kill(pid, SIGKILL);
-            waitpid(pid, &status, 0);
-        }
+        // Small shards (5 runs) so that the kill finds a sweep part-way.
+        auto child = pse::test::spawn_cli({"-q", "sweep", exp.string(), "-o", out.string(), "-t", "2", "--checkpoint-runs", "5"});
+        ASSERT_GT(child.pid(), 0);
+        // Poll the parts folder; stop if the sweep ends first.
+        while (shards_in(parts) < at && child.running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        child.signal(SIGKILL);
+        (void)child.wait();
         if (std::filesystem::exists(out)) continue;  // finished before the kill on a fast machine
         EXPECT_TRUE(std::filesystem::exists(parts));
         // Without --resume the leftover parts are refused (exit 1) and nothing is lost.
-        EXPECT_EQ(run("sweep " + exp.string() + " -o " + out.string()), 1);
+        EXPECT_EQ(pse::test::run_cli("-q sweep " + exp.string() + " -o " + out.string()).exit_code, 1);
         EXPECT_TRUE(std::filesystem::exists(parts));
-        ASSERT_EQ(run("sweep " + exp.string() + " -o " + out.string() + " --resume"), 0);
+        ASSERT_EQ(pse::test::run_cli("-q sweep " + exp.string() + " -o " + out.string() + " --resume").exit_code, 0);
         pse::test::expect_same_results(dir / "full.h5", out);
         ++resumed;
     }
@@ -114,7 +95,7 @@ TEST(Sweep, ResumeRefusesADifferentExperiment) {
     const auto out = dir / "o.h5";
     std::filesystem::create_directories(out.string() + ".parts");
     std::ofstream(out.string() + ".parts/manifest.txt") << "0000000000000000\nother\n";
-    EXPECT_EQ(run("sweep " + exp.string() + " -o " + out.string() + " --resume"), 1);
+    EXPECT_EQ(pse::test::run_cli("-q sweep " + exp.string() + " -o " + out.string() + " --resume").exit_code, 1);
     EXPECT_FALSE(std::filesystem::exists(out));
 }
 
@@ -143,8 +124,8 @@ TEST(Sweep, ShardRoundTripIsExact) {
 TEST(Sweep, ExportCsvWritesTablesAndSeries) {
     const auto dir = pse::test::temp_dir("export");
     const auto exp = write_experiment(dir, 2, 2);
-    ASSERT_EQ(run("sweep " + exp.string() + " -o " + (dir / "r.h5").string() + " --overwrite"), 0);
-    ASSERT_EQ(run("export " + (dir / "r.h5").string() + " --csv " + (dir / "csv").string()), 0);
+    ASSERT_EQ(pse::test::run_cli("-q sweep " + exp.string() + " -o " + (dir / "r.h5").string() + " --overwrite").exit_code, 0);
+    ASSERT_EQ(pse::test::run_cli("-q export " + (dir / "r.h5").string() + " --csv " + (dir / "csv").string()).exit_code, 0);
     std::ifstream runs(dir / "csv" / "runs.csv");
     std::string header, line;
     std::getline(runs, header);
@@ -162,7 +143,7 @@ TEST(Sweep, HugeSweepNeedsConfirmation) {
     const auto p = dir / "huge.toml";
     std::ofstream(p) << "[run]\nweeks = 10\n[experiment]\ndesign = \"lhs\"\nsamples = 1000000\nreplications = 1\n"
                      << "[[experiment.uncertainty]]\nkey = \"trust.gain_rate\"\nmin = 0.02\nmax = 0.08\n";
-    EXPECT_EQ(run("sweep " + p.string() + " -o " + (dir / "h.h5").string()), 2);
+    EXPECT_EQ(pse::test::run_cli("-q sweep " + p.string() + " -o " + (dir / "h.h5").string()).exit_code, 2);
     EXPECT_FALSE(std::filesystem::exists(dir / "h.h5"));
     EXPECT_FALSE(std::filesystem::exists(dir / "h.h5.parts"));
 }
@@ -176,8 +157,8 @@ TEST(Sweep, ExportCsvRunsHaveOneColumnPerVariedParameter) {
                      << "[experiment]\ndesign = \"grid\"\nreplications = 2\n"
                      << "[[experiment.lever]]\nkey = \"ngo[*].approach\"\nvalues = [\"co_creation\", \"scrutiny\"]\n"
                      << "[[experiment.uncertainty]]\nkey = \"trust.gain_rate\"\nvalues = [0.03, 0.05]\n";
-    ASSERT_EQ(run("sweep " + p.string() + " -o " + (dir / "g.h5").string() + " --overwrite"), 0);
-    ASSERT_EQ(run("export " + (dir / "g.h5").string() + " --csv " + (dir / "csv").string()), 0);
+    ASSERT_EQ(pse::test::run_cli("-q sweep " + p.string() + " -o " + (dir / "g.h5").string() + " --overwrite").exit_code, 0);
+    ASSERT_EQ(pse::test::run_cli("-q export " + (dir / "g.h5").string() + " --csv " + (dir / "csv").string()).exit_code, 0);
     std::ifstream runs(dir / "csv" / "runs.csv");
     std::string header, line;
     std::getline(runs, header);
