@@ -20,6 +20,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <random>
 #include <sstream>
 #include <string>
@@ -759,6 +760,28 @@ TEST_F(BadInput, FuzzRegressions) {
         ++n;
     }
     EXPECT_GE(n, 1u);
+}
+
+TEST_F(BadInput, FuzzCorpusHoldsNoCopyOfABundledScenario) {
+    // The fuzzer's seeds are the bundled scenarios themselves (scripts/fuzz copies scenarios/*.toml
+    // afresh for each run) plus the fuzz-only inputs of tests/fuzz/corpus/. A copy of a scenario
+    // committed there drifts from the real one (three had), so none is allowed: by name or bytes.
+    const auto corpus = test::source_dir() / "tests" / "fuzz" / "corpus";
+    std::map<std::string, std::string> scenarios;  // bytes -> name
+    for (const auto& e : fs::directory_iterator(test::source_dir() / "scenarios"))
+        if (e.path().extension() == ".toml") scenarios.emplace(read_all(e.path()), e.path().filename().string());
+    ASSERT_GE(scenarios.size(), 10u) << "scenarios/ not found";
+    std::size_t seeds = 0;
+    for (const auto& e : fs::directory_iterator(corpus)) {
+        const auto name = e.path().filename().string();
+        EXPECT_FALSE(fs::exists(test::source_dir() / "scenarios" / name))
+            << "tests/fuzz/corpus/" << name << " copies scenarios/" << name << ": remove it (scripts/fuzz seeds from scenarios/)";
+        const auto same = scenarios.find(read_all(e.path()));
+        EXPECT_TRUE(same == scenarios.end()) << "tests/fuzz/corpus/" << name << " is a copy of scenarios/"
+                                             << (same == scenarios.end() ? "" : same->second);
+        ++seeds;
+    }
+    EXPECT_GT(seeds, 0u) << "tests/fuzz/corpus/ is empty";
 }
 
 // ---------------------------------------------------------------------------------------------
