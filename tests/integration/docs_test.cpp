@@ -140,9 +140,13 @@ TEST(Docs, OddDescribesEveryParameter) {
         EXPECT_NE(odd.find(f.key), std::string::npos) << "ngo." << f.key << " is not described in docs/ODD.md";
 }
 
+constexpr const char* kNoPython =
+    "issue 6: /usr/bin/python3 missing (pse-sim report runs analysis/pse_analysis with it); install it and the "
+    "analysis packages with scripts/install-deps";
+
 TEST(Cli, ReportWritesHtmlThroughTheAnalysisPackage) {
     // `pse-sim report` hands its arguments to analysis/pse_analysis (README "Report").
-    if (access("/usr/bin/python3", X_OK) != 0) GTEST_SKIP() << "issue 6: /usr/bin/python3 missing";
+    if (access("/usr/bin/python3", X_OK) != 0) GTEST_SKIP() << kNoPython;
     const auto dir = pse::test::temp_dir("report_cli");
     const auto toml = dir / "tiny.toml";
     {
@@ -159,7 +163,7 @@ TEST(Cli, ReportWritesHtmlThroughTheAnalysisPackage) {
 TEST(Cli, ReportHelpAndErrorsAreTheReportsOwn) {
     // `pse-sim report --help` lists the report's options (not a page pointing to itself); a
     // missing -o is one `error:` line naming `pse-sim report --help`, exit 2, no usage dump.
-    if (access("/usr/bin/python3", X_OK) != 0) GTEST_SKIP() << "issue 6: /usr/bin/python3 missing";
+    if (access("/usr/bin/python3", X_OK) != 0) GTEST_SKIP() << kNoPython;
     const auto h = pse::test::run_cli({"report", "--help"});
     const std::string help = h.out + h.err;
     EXPECT_NE(help.find("usage: pse-sim report"), std::string::npos) << help;
