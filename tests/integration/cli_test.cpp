@@ -366,6 +366,15 @@ TEST(Cli, ResumeWithoutPartsIsAFreshRun) {
     EXPECT_EQ(a.n_events, b.n_events);
 }
 
+TEST(Cli, EffectsRefusesBadInputWithExit2) {
+    // `pse-sim effects` with a missing file, too few replications for the paired test, or an
+    // unknown lever: exit 2 (the library's InputError; Effects.BadInputIsRefused).
+    const std::string def = (test::source_dir() / "scenarios" / "default.toml").string();
+    EXPECT_EQ(run_cli({"effects", "/no/such/file.toml"}).exit_code, 2);
+    EXPECT_EQ(run_cli({"effects", def, "-r", "1"}).exit_code, 2);
+    EXPECT_EQ(run_cli({"effects", def, "--only", "bogus.key"}).exit_code, 2);
+}
+
 TEST(Cli, DefaultOutputPathUnderResults) {
     const auto dir = fresh_dir("defaultout");
     tiny_in(dir);
