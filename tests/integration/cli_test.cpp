@@ -16,6 +16,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -46,7 +47,11 @@ bool same_values(const std::vector<double>& a, const std::vector<double>& b) {
 
 bool has(const std::string& hay, const std::string& needle) { return hay.find(needle) != std::string::npos; }
 
-std::string q(const fs::path& p) { return "'" + p.string() + "'"; }
+std::string q(const fs::path& p) {
+    std::string s(1, '\'');  // built by appending: GCC 12 warns (-Wrestrict, a false positive) on "'" + string
+    s.append(p.string()).push_back('\'');
+    return s;
+}
 
 const char* const kTiny = test::kTinyScenario;
 
@@ -364,6 +369,50 @@ TEST(Cli, ResumeWithoutPartsIsAFreshRun) {
     EXPECT_EQ(a.series.at("engagements_active"), b.series.at("engagements_active"));
     EXPECT_TRUE(same_values(a.series.at("mean_trust"), b.series.at("mean_trust")));
     EXPECT_EQ(a.n_events, b.n_events);
+}
+
+// ---------------------------------------------------------------------------------------------
+// tests/support/cli_run.h itself: every CLI test depends on it reporting what the child did.
+
+TEST(CliRun, SplitWordsAsShWould) {
+    EXPECT_EQ(test::split_words("  a 'b c'  \"d \\\"e\" f\\ g '' x'y'z "),
+              (std::vector<std::string>{"a", "b c", "d \"e", "f g", "", "xyz"}));
+    EXPECT_TRUE(test::split_words("   ").empty());
+    EXPECT_THROW((void)test::split_words("run 'open"), std::invalid_argument);
+    EXPECT_THROW((void)test::split_words("run \"open"), std::invalid_argument);
+    EXPECT_EQ(test::shell_quote("it's"), "'it'\\''s'");
+}
+
+TEST(CliRun, ReportsExitCodeOutputEnvironmentFolderAndTimeout) {
+    const auto dir = fresh_dir("cli_run");
+    auto r = test::run_program("/bin/sh", {"-c", "echo out; echo err >&2; echo \"$PSE_X\"; pwd; cat; exit 3"},
+                               {.cwd = dir, .env = {{"PSE_X", "y z"}}, .timeout_seconds = 60});
+    EXPECT_EQ(r.exit_code, 3);
+    EXPECT_EQ(r.signal, 0);
+    EXPECT_FALSE(r.timed_out);
+    std::string want = "out\ny z\n";
+    want.append(fs::canonical(dir).string()).push_back('\n');
+    EXPECT_EQ(r.out, want);  // and stdin is empty (/dev/null): cat printed nothing
+    EXPECT_EQ(r.err, "err\n");
+    r = test::run_program("/bin/sh", {"-c", "sleep 60"}, {.timeout_seconds = 0.5});
+    EXPECT_TRUE(r.timed_out);
+    EXPECT_EQ(r.exit_code, -1);
+    EXPECT_EQ(r.signal, SIGKILL);
+    r = test::run_program("/bin/sh", {"-c", "head -c 4096 /dev/zero > big; echo $?"}, {.cwd = dir, .file_size_limit = 1024});
+    EXPECT_NE(r.out, "0\n") << "the write past the limit succeeded";
+    EXPECT_LE(fs::file_size(dir / "big"), 1024u);
+    EXPECT_EQ(test::run_cli({"--version"}).exit_code, 0);
+}
+
+TEST(CliRun, SpawnedChildIsSignalledAndReaped) {
+    auto p = test::spawn_program("/bin/sh", {"-c", "echo started; exec sleep 60"});
+    ASSERT_GT(p.pid(), 0);
+    EXPECT_TRUE(p.running());
+    p.signal(SIGTERM);
+    const auto r = p.wait();
+    EXPECT_EQ(r.signal, SIGTERM);
+    EXPECT_EQ(r.exit_code, -1);
+    EXPECT_FALSE(p.running());
 }
 
 TEST(Cli, EffectsRefusesBadInputWithExit2) {

@@ -76,7 +76,7 @@ TEST(Docs, OddParameterTablesAreGeneratedFromTheFieldTable) {
     ASSERT_GE(blocks.size(), 12u);
     std::string all;
     for (const auto& [args, text] : blocks) {
-        if (args.rfind("effects ", 0) == 0) continue;  // minutes of runs: tests/integration/effects_test.cpp
+        if (args.rfind("effects ", 0) == 0) continue;  // minutes of runs: Docs.OddShowsTheLeverEffectsTableOfEveryLever checks its rows
         const std::string generated = pse::test::run_cli(args).out;
         ASSERT_FALSE(generated.empty()) << "`pse-sim " << args << "` printed nothing";
         EXPECT_EQ(text, generated) << "docs/ODD.md block `pse-sim " << args << "` is out of date: run scripts/gen-docs";

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
@@ -219,6 +220,8 @@ inline CliResult run_program(const std::string& program, const std::vector<std::
             const ssize_t n = read(fds[i].fd, buf, sizeof buf);
             if (n > 0) {
                 sinks[i]->append(buf, static_cast<std::size_t>(n));
+            } else if (n < 0 && (errno == EINTR || errno == EAGAIN)) {
+                continue;  // interrupted by a signal: read again
             } else {
                 close(fds[i].fd);
                 fds[i].fd = -1;
