@@ -4,9 +4,10 @@
 // captured, an optional working folder, extra environment variables, a file size limit (a full
 // disk), another user (read-only folders as root) and a timeout that turns a hang into a failure.
 //
-//   run_cli({"-q", "run", path, "-r", "2"})      -> CliResult {exit_code, signal, out, err, seconds}
-//   run_cli("-q run '" + path + "' -r 2")        -> the same (words split as sh would, no expansion)
-//   auto p = spawn_cli({...}); ... p.running() ... p.signal(SIGINT); CliResult r = p.wait();
+//   run_cli({"-q", "run", path, "-r", "2"})      -> CliResult {exit_code, signal, out, err,
+//   seconds} run_cli("-q run '" + path + "' -r 2")        -> the same (words split as sh would, no
+//   expansion) auto p = spawn_cli({...}); ... p.running() ... p.signal(SIGINT); CliResult r =
+//   p.wait();
 //
 // run_cli() reads the child's output through pipes while it runs; spawn_cli() (for tests that
 // signal the child at a chosen moment) sends it to files in a private temporary folder, so a child
@@ -26,8 +27,8 @@
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
-#include <initializer_list>
 #include <fstream>
+#include <initializer_list>
 #include <optional>
 #include <sstream>
 #include <stdexcept>
@@ -44,11 +45,15 @@ namespace pse::test {
 
 struct CliOptions {
     std::filesystem::path cwd{};  ///< working folder of the child ("" = the test's own)
-    std::vector<std::pair<std::string, std::string>> env{};  ///< variables set (or replaced) in the child
-    double timeout_seconds = 0;        ///< > 0: the child (and its process group) is killed after this long
-    std::int64_t file_size_limit = -1;  ///< >= 0: RLIMIT_FSIZE in bytes, SIGXFSZ ignored (writes fail with EFBIG)
-    int uid = -1;                       ///< >= 0: run as this user and group (needs root)
-    std::vector<std::string> launcher{};  ///< program and arguments run before pse-sim (e.g. mpirun -n 2)
+    std::vector<std::pair<std::string, std::string>>
+        env{};  ///< variables set (or replaced) in the child
+    double timeout_seconds =
+        0;  ///< > 0: the child (and its process group) is killed after this long
+    std::int64_t file_size_limit =
+        -1;        ///< >= 0: RLIMIT_FSIZE in bytes, SIGXFSZ ignored (writes fail with EFBIG)
+    int uid = -1;  ///< >= 0: run as this user and group (needs root)
+    std::vector<std::string>
+        launcher{};  ///< program and arguments run before pse-sim (e.g. mpirun -n 2)
 };
 
 struct CliResult {
@@ -74,17 +79,21 @@ inline std::vector<std::string> split_words(std::string_view line) {
             in_word = false;
         } else if (c == '\'') {
             const auto end = line.find('\'', i + 1);
-            if (end == std::string_view::npos) throw std::invalid_argument("unclosed ' in: " + std::string(line));
+            if (end == std::string_view::npos)
+                throw std::invalid_argument("unclosed ' in: " + std::string(line));
             cur.append(line.substr(i + 1, end - i - 1));
             i = end;
             in_word = true;
         } else if (c == '"') {
             std::size_t j = i + 1;
             for (; j < line.size() && line[j] != '"'; ++j) {
-                if (line[j] == '\\' && j + 1 < line.size() && (line[j + 1] == '"' || line[j + 1] == '\\')) ++j;
+                if (line[j] == '\\' && j + 1 < line.size() &&
+                    (line[j + 1] == '"' || line[j + 1] == '\\'))
+                    ++j;
                 cur.push_back(line[j]);
             }
-            if (j >= line.size()) throw std::invalid_argument("unclosed \" in: " + std::string(line));
+            if (j >= line.size())
+                throw std::invalid_argument("unclosed \" in: " + std::string(line));
             i = j;
             in_word = true;
         } else if (c == '\\' && i + 1 < line.size()) {
@@ -112,7 +121,8 @@ namespace detail {
 /// options applied, then exec. Only async-signal-safe calls, apart from setenv (the test process
 /// is single-threaded when it forks, or the child only reads its own copy). Exit 125: could not
 /// become `uid`; 126: could not set up files or folder; 127: could not exec.
-[[noreturn]] inline void exec_child(const std::vector<std::string>& argv_s, int out_fd, int err_fd, const CliOptions& o) {
+[[noreturn]] inline void exec_child(const std::vector<std::string>& argv_s, int out_fd, int err_fd,
+                                    const CliOptions& o) {
     setpgid(0, 0);  // own process group: a timeout ends mpirun and its ranks together
     const int in = open("/dev/null", O_RDONLY);
     if (in < 0 || out_fd < 0 || err_fd < 0) _exit(126);
@@ -125,11 +135,13 @@ namespace detail {
     for (const auto& [k, v] : o.env) setenv(k.c_str(), v.c_str(), 1);
     if (o.file_size_limit >= 0) {
         signal(SIGXFSZ, SIG_IGN);
-        const rlimit lim{static_cast<rlim_t>(o.file_size_limit), static_cast<rlim_t>(o.file_size_limit)};
+        const rlimit lim{static_cast<rlim_t>(o.file_size_limit),
+                         static_cast<rlim_t>(o.file_size_limit)};
         if (setrlimit(RLIMIT_FSIZE, &lim) != 0) _exit(126);
     }
     if (o.uid >= 0) {
-        if (setgroups(0, nullptr) != 0 || setgid(static_cast<gid_t>(o.uid)) != 0 || setuid(static_cast<uid_t>(o.uid)) != 0)
+        if (setgroups(0, nullptr) != 0 || setgid(static_cast<gid_t>(o.uid)) != 0 ||
+            setuid(static_cast<uid_t>(o.uid)) != 0)
             _exit(125);
     }
     std::vector<char*> argv;
@@ -139,7 +151,8 @@ namespace detail {
     _exit(127);
 }
 
-inline std::vector<std::string> full_argv(const std::string& program, const std::vector<std::string>& args,
+inline std::vector<std::string> full_argv(const std::string& program,
+                                          const std::vector<std::string>& args,
                                           const CliOptions& o) {
     std::vector<std::string> v = o.launcher;
     v.push_back(program);
@@ -162,7 +175,8 @@ inline std::string slurp(const std::filesystem::path& p) {
 }  // namespace detail
 
 /// Run `program args...` to its end and capture its output (see CliOptions).
-inline CliResult run_program(const std::string& program, const std::vector<std::string>& args, const CliOptions& o = {}) {
+inline CliResult run_program(const std::string& program, const std::vector<std::string>& args,
+                             const CliOptions& o = {}) {
     using Clock = std::chrono::steady_clock;
     const auto argv = detail::full_argv(program, args, o);
     CliResult r;
@@ -257,7 +271,7 @@ inline CliResult run_cli(const char* command_line, const CliOptions& o = {}) {
 /// it runs (signal it once its parts folder exists, kill one MPI rank). Output goes to files in a
 /// private temporary folder, read by wait(). The destructor kills and reaps a child still running.
 class CliProcess {
-public:
+  public:
     CliProcess() = default;
     CliProcess(const CliProcess&) = delete;
     CliProcess& operator=(const CliProcess&) = delete;
@@ -306,8 +320,9 @@ public:
         return r;
     }
 
-private:
-    friend CliProcess spawn_program(const std::string&, const std::vector<std::string>&, const CliOptions&);
+  private:
+    friend CliProcess spawn_program(const std::string&, const std::vector<std::string>&,
+                                    const CliOptions&);
     pid_t pid_ = -1;
     bool reaped_ = false;
     int status_ = 0;
@@ -317,7 +332,8 @@ private:
 
 /// Start `program args...` in the background (see CliProcess). `o.timeout_seconds` is ignored:
 /// the test decides when to stop the child.
-inline CliProcess spawn_program(const std::string& program, const std::vector<std::string>& args, const CliOptions& o = {}) {
+inline CliProcess spawn_program(const std::string& program, const std::vector<std::string>& args,
+                                const CliOptions& o = {}) {
     static std::atomic<int> counter{0};
     CliProcess p;
     p.files_ = std::filesystem::temp_directory_path() /

@@ -24,10 +24,12 @@ InputProblem problem(std::string file, int line, int column, std::string key, st
 TEST(Errors, ProblemFormatHasEveryKnownPartInOrder) {
     EXPECT_EQ(problem("a.toml", 3, 7, "trust.gain_rate", "value 7 is out of range [0, 1]").format(),
               "a.toml:3:7: key 'trust.gain_rate': value 7 is out of range [0, 1]");
-    EXPECT_EQ(problem("a.toml", 3, 0, "run.weeks", "expected an integer").format(), "a.toml:3: key 'run.weeks': expected an integer");
+    EXPECT_EQ(problem("a.toml", 3, 0, "run.weeks", "expected an integer").format(),
+              "a.toml:3: key 'run.weeks': expected an integer");
     EXPECT_EQ(problem("a.toml", 0, 0, "", "cannot open").format(), "a.toml: cannot open");
     EXPECT_EQ(problem("--set", 0, 0, "x", "unknown key").format(), "--set: key 'x': unknown key");
-    EXPECT_EQ(problem("", 0, 0, "ngo[1].trained", "expected a boolean").format(), "key 'ngo[1].trained': expected a boolean");
+    EXPECT_EQ(problem("", 0, 0, "ngo[1].trained", "expected a boolean").format(),
+              "key 'ngo[1].trained': expected a boolean");
     EXPECT_EQ(problem("", 0, 0, "", "no NGO").format(), "no NGO");
 }
 
@@ -38,9 +40,12 @@ TEST(Errors, ProblemFormatLeavesOutALineOrColumnWithoutItsFile) {
 }
 
 TEST(Errors, InputErrorJoinsItsProblemsOnePerLine) {
-    const InputError e({problem("a.toml", 1, 1, "run.wekes", "unknown key"), problem("a.toml", 2, 9, "run.seed", "expected an integer"),
+    const InputError e({problem("a.toml", 1, 1, "run.wekes", "unknown key"),
+                        problem("a.toml", 2, 9, "run.seed", "expected an integer"),
                         problem("", 0, 0, "", "2 problems found")});
-    EXPECT_STREQ(e.what(), "a.toml:1:1: key 'run.wekes': unknown key\na.toml:2:9: key 'run.seed': expected an integer\n2 problems found");
+    EXPECT_STREQ(e.what(),
+                 "a.toml:1:1: key 'run.wekes': unknown key\na.toml:2:9: key 'run.seed': expected "
+                 "an integer\n2 problems found");
     ASSERT_EQ(e.problems().size(), 3u);
     EXPECT_EQ(e.problems()[1].key, "run.seed");
     EXPECT_EQ(e.problems()[1].line, 2);

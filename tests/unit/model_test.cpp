@@ -40,10 +40,12 @@ TEST(Model, OneStepInvariantsHoldEveryWeek) {
                 const auto& ns = m.ngo_states()[n];
                 double effort = 0;
                 for (const auto id : ns.active_rels) {
-                    ASSERT_TRUE(listed.insert(id).second) << "relationship " << id << " listed twice";
+                    ASSERT_TRUE(listed.insert(id).second)
+                        << "relationship " << id << " listed twice";
                     const auto& r = m.relationships()[id];
                     ASSERT_EQ(r.ngo, n);
-                    ASSERT_FALSE(is_terminal(r.stage)) << "ended relationship " << id << " still active in week " << w;
+                    ASSERT_FALSE(is_terminal(r.stage))
+                        << "ended relationship " << id << " still active in week " << w;
                     ASSERT_GE(r.effort, 0.0);
                     effort += r.effort;
                 }
@@ -53,14 +55,16 @@ TEST(Model, OneStepInvariantsHoldEveryWeek) {
             for (std::uint32_t id = 0; id < m.relationships().size(); ++id) {
                 const auto& r = m.relationships()[id];
                 if (r.stage != Stage::kNone && !is_terminal(r.stage)) {
-                    ASSERT_TRUE(listed.count(id)) << "active relationship " << id << " in no NGO's list, week " << w;
+                    ASSERT_TRUE(listed.count(id))
+                        << "active relationship " << id << " in no NGO's list, week " << w;
                 }
             }
             // This week's series row is written (staff hours of a running project are > 0); the
             // next week's is still empty.
             const auto& series = m.output().series;
             const auto row = [&](int week, Series k) {
-                return series[static_cast<std::size_t>(week) * kSeriesCount + static_cast<std::size_t>(k)];
+                return series[static_cast<std::size_t>(week) * kSeriesCount +
+                              static_cast<std::size_t>(k)];
             };
             if (w < s.ngo_defaults.end_week) {
                 ASSERT_GT(row(w, Series::kStaffHours), 0.0) << "week " << w;
@@ -70,7 +74,7 @@ TEST(Model, OneStepInvariantsHoldEveryWeek) {
             }
         }
     }
-    EXPECT_GT(events_seen, 50u);        // not vacuous: the runs did things
+    EXPECT_GT(events_seen, 50u);         // not vacuous: the runs did things
     EXPECT_GT(weeks_with_effort, 100u);  // and staff worked on engagements
 }
 

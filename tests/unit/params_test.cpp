@@ -18,23 +18,28 @@ namespace {
 /// The variant alternative a field of this type holds.
 std::size_t expected_index(FieldType t) {
     switch (t) {
-        case FieldType::kReal: return 0;
-        case FieldType::kInteger: return 1;
-        case FieldType::kBoolean: return 2;
+        case FieldType::kReal:
+            return 0;
+        case FieldType::kInteger:
+            return 1;
+        case FieldType::kBoolean:
+            return 2;
         case FieldType::kChoice:
-        case FieldType::kText: return 3;
+        case FieldType::kText:
+            return 3;
     }
     return 99;
 }
 
 double number(const FieldValue& v) {
-    return std::holds_alternative<double>(v) ? std::get<double>(v) : static_cast<double>(std::get<std::int64_t>(v));
+    return std::holds_alternative<double>(v) ? std::get<double>(v)
+                                             : static_cast<double>(std::get<std::int64_t>(v));
 }
 
 /// Checks of one table's rows; `prefix` names them as the documents do.
 template <class T>
-void check_rows(const std::vector<FieldSpec<T>>& fields, const T& defaults, const std::string& prefix,
-                std::set<std::string>& keys) {
+void check_rows(const std::vector<FieldSpec<T>>& fields, const T& defaults,
+                const std::string& prefix, std::set<std::string>& keys) {
     for (const auto& f : fields) {
         const std::string key = prefix + f.key;
         SCOPED_TRACE(key);
@@ -42,7 +47,8 @@ void check_rows(const std::vector<FieldSpec<T>>& fields, const T& defaults, cons
         EXPECT_FALSE(f.doc.empty()) << "no doc";
         ASSERT_TRUE(f.get && f.set) << "no accessor";
         const FieldValue v = f.get(defaults);
-        ASSERT_EQ(v.index(), expected_index(f.type)) << "default of another type than declared (" << field_type_name(f.type) << ")";
+        ASSERT_EQ(v.index(), expected_index(f.type))
+            << "default of another type than declared (" << field_type_name(f.type) << ")";
         if (f.type == FieldType::kReal || f.type == FieldType::kInteger) {
             EXPECT_LE(f.min, f.max) << "empty range";
             const double x = number(v);
@@ -58,9 +64,11 @@ void check_rows(const std::vector<FieldSpec<T>>& fields, const T& defaults, cons
             ASSERT_GE(f.choices.size(), 2u) << "a choice of fewer than two values";
             const std::set<std::string> unique(f.choices.begin(), f.choices.end());
             EXPECT_EQ(unique.size(), f.choices.size()) << "a choice listed twice";
-            EXPECT_TRUE(unique.count(std::get<std::string>(v))) << "default '" << std::get<std::string>(v) << "' is not a choice";
+            EXPECT_TRUE(unique.count(std::get<std::string>(v)))
+                << "default '" << std::get<std::string>(v) << "' is not a choice";
         } else {
-            EXPECT_TRUE(f.choices.empty()) << "choices on a " << field_type_name(f.type) << " field";
+            EXPECT_TRUE(f.choices.empty())
+                << "choices on a " << field_type_name(f.type) << " field";
         }
         // A lever (a parameter `pse-sim effects` perturbs, i.e. one that changes the model) says
         // where its value comes from: a seed section, a paper, or "assumption".
@@ -89,12 +97,14 @@ TEST(Params, FieldTableRowsAreUniqueTypedAndInsideTheirRanges) {
 template <class T>
 FieldValue other_value(const FieldSpec<T>& f, const FieldValue& v) {
     switch (f.type) {
-        case FieldType::kBoolean: return !std::get<bool>(v);
+        case FieldType::kBoolean:
+            return !std::get<bool>(v);
         case FieldType::kChoice:
             for (const auto& c : f.choices)
                 if (c != std::get<std::string>(v)) return c;
             return v;
-        case FieldType::kText: return std::string("a \"quoted\" text with \\ and unicode \u00e9");
+        case FieldType::kText:
+            return std::string("a \"quoted\" text with \\ and unicode \u00e9");
         case FieldType::kInteger: {
             const auto x = std::get<std::int64_t>(v);
             return x < static_cast<std::int64_t>(f.max) ? x + 1 : x - 1;
@@ -117,13 +127,15 @@ TEST(Params, ToTomlValuesReadBackExactly) {
     auto try_one = [&](const std::string& key, const FieldValue& want, auto get) {
         SCOPED_TRACE(key + " = " + to_toml(want));
         try {
-            const auto loaded = load_scenario_text(key + " = " + to_toml(want) + "\n", "roundtrip.toml");
+            const auto loaded =
+                load_scenario_text(key + " = " + to_toml(want) + "\n", "roundtrip.toml");
             const FieldValue got = get(loaded.scenario);
             EXPECT_EQ(got, want) << "read back as " << to_toml(got);
             ++checked;
         } catch (const InputError& e) {
             ++refused;
-            EXPECT_EQ(std::string(e.what()).find("expected"), std::string::npos) << "misread: " << e.what();
+            EXPECT_EQ(std::string(e.what()).find("expected"), std::string::npos)
+                << "misread: " << e.what();
         }
     };
     for (const auto& f : scenario_fields()) {
@@ -132,7 +144,8 @@ TEST(Params, ToTomlValuesReadBackExactly) {
     }
     for (const auto& f : ngo_fields()) {
         const FieldValue v = other_value(f, f.get(def.ngo_defaults));
-        try_one("ngo_defaults." + f.key, v, [&](const Scenario& s) { return f.get(s.ngo_defaults); });
+        try_one("ngo_defaults." + f.key, v,
+                [&](const Scenario& s) { return f.get(s.ngo_defaults); });
     }
     EXPECT_GE(checked, 200u);
     EXPECT_LE(refused, 12u) << "most single changes should be valid scenarios";

@@ -25,7 +25,8 @@ TEST(Report, DescribeKnownAnswerWithLinearQuantiles) {
 }
 
 TEST(Report, DescribeIgnoresValuesThatAreNotFinite) {
-    const double nan = std::numeric_limits<double>::quiet_NaN(), inf = std::numeric_limits<double>::infinity();
+    const double nan = std::numeric_limits<double>::quiet_NaN(),
+                 inf = std::numeric_limits<double>::infinity();
     const auto s = describe({nan, 2, inf, 4, nan});
     EXPECT_EQ(s.n, 2u);
     EXPECT_DOUBLE_EQ(s.mean, 3.0);
@@ -48,7 +49,8 @@ TEST(Report, SummaryTableRowsAreMeanAnd5And95PercentOfTheRuns) {
     for (std::size_t r = 0; r < 3; ++r) {
         runs[r][static_cast<int>(Summary::kAgreements)] = static_cast<double>(r) + 1.0;
         runs[r][static_cast<int>(Summary::kShareReachingAgreement)] = 0.25;
-        runs[r][static_cast<int>(Summary::kMedianWeeksToAgreement)] = std::numeric_limits<double>::quiet_NaN();
+        runs[r][static_cast<int>(Summary::kMedianWeeksToAgreement)] =
+            std::numeric_limits<double>::quiet_NaN();
     }
     const std::string t = summary_table("Scenario 'x'", runs);
     EXPECT_EQ(t.rfind("Scenario 'x'  (3 replications)\n", 0), 0u) << t;
@@ -64,7 +66,9 @@ TEST(Report, SummaryTableRowsAreMeanAnd5And95PercentOfTheRuns) {
     EXPECT_TRUE(agreements.ends_with(" 2.9")) << agreements;
     EXPECT_TRUE(row("WS1 engagements reaching agreement").ends_with(" 25%")) << t;
     EXPECT_TRUE(row("Median weeks contact -> agreement").ends_with(" n/a")) << t;
-    EXPECT_EQ(summary_table("one", {std::vector<double>(kSummaryCount, 0.0)}).rfind("one  (1 replication)\n", 0), 0u);
+    EXPECT_EQ(summary_table("one", {std::vector<double>(kSummaryCount, 0.0)})
+                  .rfind("one  (1 replication)\n", 0),
+              0u);
 }
 
 /// `name` in backticks, as the reference writes it.

@@ -19,7 +19,8 @@ namespace {
 TEST(Runner, SeedForIsAPureFunction) {
     for (const bool crn : {true, false})
         for (std::int64_t d = 0; d < 4; ++d)
-            for (std::int64_t r = 0; r < 4; ++r) EXPECT_EQ(seed_for(99, crn, d, r), seed_for(99, crn, d, r));
+            for (std::int64_t r = 0; r < 4; ++r)
+                EXPECT_EQ(seed_for(99, crn, d, r), seed_for(99, crn, d, r));
     // Known values of the documented rule (runner.h): derive_seed(master, 0 or d + 1, r).
     EXPECT_EQ(seed_for(99, true, 3, 2), derive_seed(99, 0, 2));
     EXPECT_EQ(seed_for(99, false, 3, 2), derive_seed(99, 4, 2));
@@ -31,7 +32,8 @@ TEST(Runner, SeedsAreDistinctAcrossReplicationsAndDesignPoints) {
     std::set<std::uint64_t> crn;
     for (std::int64_t r = 0; r < 2000; ++r) {
         const auto s = seed_for(7, true, 0, r);
-        for (std::int64_t d = 1; d < 5; ++d) ASSERT_EQ(seed_for(7, true, d, r), s) << "d " << d << " r " << r;
+        for (std::int64_t d = 1; d < 5; ++d)
+            ASSERT_EQ(seed_for(7, true, d, r), s) << "d " << d << " r " << r;
         crn.insert(s);
     }
     EXPECT_EQ(crn.size(), 2000u);
@@ -43,7 +45,8 @@ TEST(Runner, SeedsAreDistinctAcrossReplicationsAndDesignPoints) {
     for (const auto s : indep) EXPECT_LT(s, std::uint64_t{1} << 63);
     // A different master seed gives different seeds.
     std::size_t same = 0;
-    for (std::int64_t r = 0; r < 200; ++r) same += seed_for(7, true, 0, r) == seed_for(8, true, 0, r);
+    for (std::int64_t r = 0; r < 200; ++r)
+        same += seed_for(7, true, 0, r) == seed_for(8, true, 0, r);
     EXPECT_EQ(same, 0u);
 }
 
@@ -89,7 +92,8 @@ TEST(Runner, CommonRandomNumbersSeedPolicy) {
     // Another master seed changes every run seed.
     RunPlan other = plan;
     other.master_seed = 78;
-    for (std::int64_t r = 0; r < plan.replications; ++r) EXPECT_NE(run_seed(other, 0, r), run_seed(plan, 0, r));
+    for (std::int64_t r = 0; r < plan.replications; ++r)
+        EXPECT_NE(run_seed(other, 0, r), run_seed(plan, 0, r));
 }
 
 TEST(Runner, ExecuteHandsEveryRunOnceWithItsIdsAndSeed) {

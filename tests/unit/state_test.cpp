@@ -95,9 +95,11 @@ TEST(State, DropTerminalLeavesOnlyActiveRelationshipsInOrder) {
     s.ngos = {a, b};
     Model m(s, 8);
     std::vector<std::uint32_t> ids;
-    for (std::uint32_t c = 0; c < 4; ++c) ids.push_back(test::engage(m, c % 2, c));  // NGO 0: c 0, 2; NGO 1: c 1, 3
+    for (std::uint32_t c = 0; c < 4; ++c)
+        ids.push_back(test::engage(m, c % 2, c));  // NGO 0: c 0, 2; NGO 1: c 1, 3
     auto& st = m.state_mut();
-    EXPECT_EQ(active_relationships(st), (std::vector<std::uint32_t>{ids[0], ids[2], ids[1], ids[3]}));
+    EXPECT_EQ(active_relationships(st),
+              (std::vector<std::uint32_t>{ids[0], ids[2], ids[1], ids[3]}));
     set_stage(m.context(), st, st.rels[ids[2]], Stage::kDropped, EndCause::kTrust);
     drop_terminal(st);
     EXPECT_EQ(st.ngo_state[0].active_rels, (std::vector<std::uint32_t>{ids[0]}));

@@ -7,9 +7,9 @@
 #include <signal.h>
 #include <sys/wait.h>
 
-#include <chrono>
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <fstream>
@@ -39,7 +39,6 @@ std::vector<float> read_pipeline(const std::filesystem::path& file) {
     return v;
 }
 }  // namespace
-
 
 TEST(Sweep, ShardRoundTripIsExact) {
     const auto dir = pse::test::temp_dir("shard");
@@ -80,8 +79,10 @@ TEST(Sweep, AssembledFileHoldsEveryRunsOutputExactly) {
         const auto dir = pse::test::fresh_dir("assembly", "n" + std::to_string(n));
         const auto meta = pse::test::results_meta(s.name, n, s.weeks);
         std::vector<std::int64_t> order(static_cast<std::size_t>(n));
-        for (std::int64_t i = 0; i < n; ++i) order[static_cast<std::size_t>(i)] = n - 1 - i;  // last run first
-        std::rotate(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(order.size() / 3), order.end());
+        for (std::int64_t i = 0; i < n; ++i)
+            order[static_cast<std::size_t>(i)] = n - 1 - i;  // last run first
+        std::rotate(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(order.size() / 3),
+                    order.end());
         const auto failed = [](std::int64_t id) { return id % 11 == 3; };
         {
             pse::ResultsWriter w(dir / "out.h5", meta, false);
@@ -119,24 +120,35 @@ TEST(Sweep, AssembledFileHoldsEveryRunsOutputExactly) {
                     if (failed(i))
                         ASSERT_TRUE(std::isnan(v)) << "run " << i;
                     else
-                        ASSERT_EQ(std::memcmp(&v, &o.series[w * pse::kSeriesCount + static_cast<std::size_t>(k)], sizeof v), 0)
-                            << "run " << i << " series " << pse::kSeriesSpecs[k].name << " week " << w;
+                        ASSERT_EQ(
+                            std::memcmp(
+                                &v, &o.series[w * pse::kSeriesCount + static_cast<std::size_t>(k)],
+                                sizeof v),
+                            0)
+                            << "run " << i << " series " << pse::kSeriesSpecs[k].name << " week "
+                            << w;
                 }
             }
             for (std::size_t j = 0; j < W * pse::kStageCount; ++j)
-                ASSERT_EQ(pipe[u * W * pse::kStageCount + j], failed(i) ? 0.0f : static_cast<float>(o.pipeline[j])) << "run " << i;
+                ASSERT_EQ(pipe[u * W * pse::kStageCount + j],
+                          failed(i) ? 0.0f : static_cast<float>(o.pipeline[j]))
+                    << "run " << i;
             if (!failed(i)) {
                 events += o.events.size();
                 for (int t = 0; t < pse::kTableCount; ++t)
-                    rows[static_cast<std::size_t>(t)] += o.tables[t].size() / static_cast<std::size_t>(pse::kTableSpecs[t].column_count);
+                    rows[static_cast<std::size_t>(t)] +=
+                        o.tables[t].size() /
+                        static_cast<std::size_t>(pse::kTableSpecs[t].column_count);
             }
         }
         EXPECT_EQ(r.n_events, events);
         const auto ev = pse::read_events(dir / "out.h5");
         ASSERT_EQ(ev.size(), events);
-        EXPECT_TRUE(std::is_sorted(ev.begin(), ev.end(), [](const auto& a, const auto& b) { return a.run < b.run; }));
+        EXPECT_TRUE(std::is_sorted(ev.begin(), ev.end(),
+                                   [](const auto& a, const auto& b) { return a.run < b.run; }));
         for (int t = 0; t < pse::kTableCount; ++t)
-            EXPECT_EQ(r.tables.at(std::string(pse::kTableSpecs[t].name)).at("run").size(), rows[static_cast<std::size_t>(t)]);
+            EXPECT_EQ(r.tables.at(std::string(pse::kTableSpecs[t].name)).at("run").size(),
+                      rows[static_cast<std::size_t>(t)]);
     }
 }
 
@@ -145,9 +157,11 @@ namespace {
 /// (64, 64 and 22 runs).
 pse::Experiment tiny_experiment(const std::filesystem::path& dir) {
     const auto p = dir / "tiny.toml";
-    std::ofstream(p) << "[run]\nname = \"blocks\"\nweeks = 26\n[ecosystem]\nmnc_count = 10\nsupplier_count = 80\n"
-                     << "[experiment]\ndesign = \"grid\"\nreplications = 50\nseed = 3\n"
-                     << "[[experiment.lever]]\nkey = \"ngo[*].dedicated_fte\"\nvalues = [0.0, 1.0, 2.0]\n";
+    std::ofstream(p)
+        << "[run]\nname = \"blocks\"\nweeks = 26\n[ecosystem]\nmnc_count = 10\nsupplier_count = "
+           "80\n"
+        << "[experiment]\ndesign = \"grid\"\nreplications = 50\nseed = 3\n"
+        << "[[experiment.lever]]\nkey = \"ngo[*].dedicated_fte\"\nvalues = [0.0, 1.0, 2.0]\n";
     return pse::load_experiment(p);
 }
 
@@ -156,8 +170,10 @@ std::vector<pse::RunRecord> run_records(const pse::Experiment& e, std::int64_t n
     std::vector<std::int64_t> ids(static_cast<std::size_t>(n));
     std::iota(ids.begin(), ids.end(), 0);
     std::vector<pse::RunRecord> recs;
-    pse::execute(e, ids, pse::RunnerOptions{}, [&](pse::RunRecord&& r) { recs.push_back(std::move(r)); });
-    std::sort(recs.begin(), recs.end(), [](const auto& x, const auto& y) { return x.run_id < y.run_id; });
+    pse::execute(e, ids, pse::RunnerOptions{},
+                 [&](pse::RunRecord&& r) { recs.push_back(std::move(r)); });
+    std::sort(recs.begin(), recs.end(),
+              [](const auto& x, const auto& y) { return x.run_id < y.run_id; });
     return recs;
 }
 }  // namespace
@@ -197,7 +213,8 @@ TEST(Sweep, ShardWriterKeepsAnIncompleteBlockForOneFlushAtMost) {
     std::vector<std::int64_t> ids(static_cast<std::size_t>(e.n_runs()));
     std::iota(ids.begin(), ids.end(), 0);
     std::map<std::int64_t, pse::RunRecord> recs;
-    pse::execute(e, ids, pse::RunnerOptions{}, [&](pse::RunRecord&& r) { recs.emplace(r.run_id, std::move(r)); });
+    pse::execute(e, ids, pse::RunnerOptions{},
+                 [&](pse::RunRecord&& r) { recs.emplace(r.run_id, std::move(r)); });
     pse::ShardWriter w(parts, "fp", e.base.weeks, e.n_runs(), /*flush_runs=*/70, 1e9, 0, 1);
     const auto add = [&](std::int64_t from, std::int64_t to) {
         for (auto i = from; i < to; ++i) w.add(pse::RunRecord(recs.at(i)));
@@ -221,7 +238,9 @@ TEST(Sweep, ShardWriterKeepsAnIncompleteBlockForOneFlushAtMost) {
             EXPECT_TRUE(seen.insert(r.run_id).second) << "run " << r.run_id << " in two shards";
             const auto& want = recs.at(r.run_id).output;
             ASSERT_EQ(r.output.series.size(), want.series.size());
-            EXPECT_EQ(std::memcmp(r.output.series.data(), want.series.data(), want.series.size() * sizeof(double)), 0)
+            EXPECT_EQ(std::memcmp(r.output.series.data(), want.series.data(),
+                                  want.series.size() * sizeof(double)),
+                      0)
                 << "run " << r.run_id;
             EXPECT_EQ(r.output.pipeline, want.pipeline) << "run " << r.run_id;
             EXPECT_EQ(r.output.events.size(), want.events.size()) << "run " << r.run_id;
@@ -250,7 +269,8 @@ TEST(Sweep, MergeDecodesABlockWhoseFailedRunWasRunAgain) {
     opts.target = dir / "merged.h5";
     const auto parts = dir / "merged.h5.parts";
     std::filesystem::create_directories(parts);
-    pse::ShardWriter w(parts, pse::experiment_fingerprint(e), e.base.weeks, e.n_runs(), 1000, 1e9, 0, 1);
+    pse::ShardWriter w(parts, pse::experiment_fingerprint(e), e.base.weeks, e.n_runs(), 1000, 1e9,
+                       0, 1);
     for (auto& r : recs) w.add(std::move(r));
     w.flush();
     EXPECT_EQ(w.runs_in_blocks(), 150);
@@ -286,7 +306,9 @@ TEST(Sweep, ShardWriterKeepsEveryRunOnceWhenAShardCannotBeWritten) {
     for (const auto& r : back) {
         EXPECT_TRUE(seen.insert(r.run_id).second) << "run " << r.run_id << " twice";
         EXPECT_EQ(r.status, pse::RunStatus::kDone);
-        EXPECT_EQ(r.output.series.size(), static_cast<std::size_t>(e.base.weeks) * pse::kSeriesCount) << "run " << r.run_id;
+        EXPECT_EQ(r.output.series.size(),
+                  static_cast<std::size_t>(e.base.weeks) * pse::kSeriesCount)
+            << "run " << r.run_id;
     }
 }
 
@@ -306,7 +328,9 @@ TEST(Sweep, ShardsOfTheFirstFormatAndDamagedChunks) {
     const auto v1 = pse::read_shard(dir / "v1.h5", e.base.weeks);
     ASSERT_EQ(v1.size(), recs.size());
     for (std::size_t i = 0; i < recs.size(); ++i)
-        EXPECT_EQ(std::memcmp(v1[i].output.series.data(), recs[i].output.series.data(), recs[i].output.series.size() * sizeof(double)), 0);
+        EXPECT_EQ(std::memcmp(v1[i].output.series.data(), recs[i].output.series.data(),
+                              recs[i].output.series.size() * sizeof(double)),
+                  0);
     {  // a block shard with one byte of one chunk changed
         pse::ShardWriter w(dir / "p", "fp", e.base.weeks, e.n_runs(), 1000, 1e9, 0, 1);
         std::filesystem::create_directories(dir / "p");
@@ -318,7 +342,8 @@ TEST(Sweep, ShardsOfTheFirstFormatAndDamagedChunks) {
         ASSERT_TRUE(d.ok());
         auto bytes = pse::detail::read_1d<unsigned char>(f.get(), "chunk_bytes", H5T_NATIVE_UINT8);
         bytes[bytes.size() / 2] ^= 0x10;
-        ASSERT_GE(H5Dwrite(d.get(), H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, bytes.data()), 0);
+        ASSERT_GE(H5Dwrite(d.get(), H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, bytes.data()),
+                  0);
     }
     try {
         (void)pse::read_shard_contents(dir / "p" / "part-000000.h5", e.base.weeks);
@@ -333,10 +358,14 @@ TEST(Sweep, PosteriorIntegratedSweepIsTheSameForAnyThreadCount) {
     // random numbers) is a pure function of its files and seed: identical with 1 and 2 threads,
     // and it records K and the draws file (root attributes posterior_draws, posterior_file).
     const auto dir = pse::test::fresh_dir("sweep", "posterior");
-    std::ofstream(dir / "draws.csv") << "draw,trust.gain_rate,pipeline.continue_prob\n0,0.03,0.2\n1,0.05,0.3\n2,0.07,0.25\n";
-    std::ofstream(dir / "exp.toml") << "[run]\nname = \"worlds\"\nweeks = 26\n[ecosystem]\nmnc_count = 10\nsupplier_count = 80\n"
-                                    << "[experiment]\ndesign = \"grid\"\nreplications = 4\nseed = 3\nposterior = \"draws.csv\"\n"
-                                    << "[[experiment.lever]]\nkey = \"ngo[*].dedicated_fte\"\nvalues = [0.0, 2.0]\n";
+    std::ofstream(dir / "draws.csv")
+        << "draw,trust.gain_rate,pipeline.continue_prob\n0,0.03,0.2\n1,0.05,0.3\n2,0.07,0.25\n";
+    std::ofstream(dir / "exp.toml")
+        << "[run]\nname = \"worlds\"\nweeks = 26\n[ecosystem]\nmnc_count = 10\nsupplier_count = "
+           "80\n"
+        << "[experiment]\ndesign = \"grid\"\nreplications = 4\nseed = 3\nposterior = "
+           "\"draws.csv\"\n"
+        << "[[experiment.lever]]\nkey = \"ngo[*].dedicated_fte\"\nvalues = [0.0, 2.0]\n";
     const auto e = pse::load_experiment(dir / "exp.toml");
     ASSERT_EQ(e.n_runs(), 2 * 3 * 4);
     for (const int t : {1, 2}) {
@@ -349,6 +378,8 @@ TEST(Sweep, PosteriorIntegratedSweepIsTheSameForAnyThreadCount) {
     const auto r = pse::read_results(dir / "t1.h5", false);
     EXPECT_EQ(r.attrs.at("posterior_draws"), "3");
     EXPECT_EQ(r.attrs.at("posterior_file"), "draws.csv");
-    // Common random numbers: replication r has the same seed in every world and at every lever point.
-    for (std::size_t i = 0; i < r.seed.size(); ++i) EXPECT_EQ(r.seed[i], r.seed[static_cast<std::size_t>(r.replication[i])]);
+    // Common random numbers: replication r has the same seed in every world and at every lever
+    // point.
+    for (std::size_t i = 0; i < r.seed.size(); ++i)
+        EXPECT_EQ(r.seed[i], r.seed[static_cast<std::size_t>(r.replication[i])]);
 }
