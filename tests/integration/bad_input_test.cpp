@@ -20,6 +20,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <random>
 #include <sstream>
 #include <string>
@@ -33,6 +34,7 @@
 #include "pse/results.h"
 #include "pse/scenario_loader.h"
 #include "pse/sweep.h"
+#include "support/cli_run.h"
 #include "support/fixtures.h"
 #include "support/results_compare.h"
 
@@ -47,12 +49,7 @@ using Clock = std::chrono::steady_clock;
 
 constexpr const char* kTiny = pse::test::kTinyScenario;
 
-struct Result {
-    int code = -1;          ///< exit code (WEXITSTATUS); -1 if the process did not exit normally
-    int signal = 0;         ///< terminating signal, if any
-    std::string out, err;
-    double seconds = 0;  ///< wall time, for failure messages only: tests never assert on time (no timed tests)
-};
+using Result = test::CliResult;  // exit_code, signal, out, err, seconds (for messages only: no timed tests)
 
 using test::read_all;
 using test::write_all;
@@ -89,71 +86,23 @@ bool contains(const std::string& s, const std::string& part) { return s.find(par
 
 std::string q(const fs::path& p) { return fmt::format("'{}'", p.string()); }
 
-Result finish(int status, const fs::path& out, const fs::path& err, Clock::time_point t0) {
-    Result r;
-    if (WIFEXITED(status)) r.code = WEXITSTATUS(status);
-    if (WIFSIGNALED(status)) r.signal = WTERMSIG(status);
-    r.out = read_all(out);
-    r.err = read_all(err);
-    std::error_code ec;
-    fs::remove(out, ec);
-    fs::remove(err, ec);
-    r.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-    // Under the sanitizer builds (scripts/test asan) a report also fails the row.
+/// Every row's child output: under the sanitizer builds (scripts/test asan) a report fails the row.
+Result checked(Result r) {
     EXPECT_FALSE(contains(r.err, "Sanitizer") || contains(r.err, "runtime error:")) << r.err;
     return r;
 }
 
-/// Run a shell command line (sh -c) with stdout/stderr captured into files of `dir`.
-/// `prefix` goes before the pse-sim invocation (e.g. "ulimit -f 64; trap '' XFSZ; exec ").
-Result shell(const std::string& prefix, const std::string& args, const fs::path& dir) {
-    const auto out = dir / ".stdout", err = dir / ".stderr";
-    const std::string inner = fmt::format("{}'{}' {}", prefix, test::cli(), args);
-    const std::string cmd = fmt::format("sh -c \"{}\" >{} 2>{} </dev/null", inner, q(out), q(err));
-    const auto t0 = Clock::now();
-    const int st = std::system(cmd.c_str());
-    Result r = finish(st == -1 ? 0 : st, out, err, t0);
-    if (st == -1) r.code = -1;
-    return r;
-}
+/// `pse-sim <args>` (args are words as sh splits them: quote paths with q(); no expansion).
+Result pse_sim(const std::string& args, const test::CliOptions& o = {}) { return checked(test::run_cli(args, o)); }
 
-/// `pse-sim <args>` (args are shell words).
-Result pse_sim(const std::string& args, const fs::path& dir) { return shell("exec ", args, dir); }
+/// `pse-sim <args>` with a timeout (SIGKILL): a row that would block for ever fails instead.
+Result pse_sim_timeout(double seconds, const std::string& args) { return pse_sim(args, {.timeout_seconds = seconds}); }
 
-/// Start `pse-sim <argv>` with fork/exec, stdout/stderr into files of `dir`; optionally as
-/// another user (uid/gid >= 0). Returns the pid.
-pid_t spawn(const std::vector<std::string>& args, const fs::path& dir, int uid = -1) {
-    const auto out = dir / ".stdout", err = dir / ".stderr";
-    const std::string cli = test::cli();
-    std::vector<std::string> argv_s = {cli};
-    argv_s.insert(argv_s.end(), args.begin(), args.end());
-    const pid_t pid = fork();
-    if (pid == 0) {
-        const int fo = open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        const int fe = open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        const int fi = open("/dev/null", O_RDONLY);
-        if (fo < 0 || fe < 0 || fi < 0) _exit(126);
-        dup2(fo, 1);
-        dup2(fe, 2);
-        dup2(fi, 0);
-        if (uid >= 0) {
-            if (setgroups(0, nullptr) != 0 || setgid(static_cast<gid_t>(uid)) != 0 || setuid(static_cast<uid_t>(uid)) != 0)
-                _exit(125);
-        }
-        std::vector<char*> argv;
-        for (auto& a : argv_s) argv.push_back(a.data());
-        argv.push_back(nullptr);
-        execv(cli.c_str(), argv.data());
-        _exit(127);
-    }
-    return pid;
-}
+/// Start `pse-sim <argv>` in the background; optionally as another user (uid >= 0).
+test::CliProcess spawn(const std::vector<std::string>& args, int uid = -1) { return test::spawn_cli(args, {.uid = uid}); }
 
-Result wait_for(pid_t pid, const fs::path& dir, Clock::time_point t0) {
-    int status = 0;
-    waitpid(pid, &status, 0);
-    return finish(status, dir / ".stdout", dir / ".stderr", t0);
-}
+/// Wait for a spawned pse-sim to end.
+Result wait_for(test::CliProcess& p) { return checked(p.wait()); }
 
 /// Every file below `dir` (relative names), sorted.
 std::vector<std::string> tree(const fs::path& dir) {
@@ -173,17 +122,17 @@ std::string make_results(const fs::path& path) {
     const auto dir = path.parent_path();
     const auto scenario = dir / ".make_results.toml";
     write_all(scenario, kTiny);
-    const auto r = pse_sim(fmt::format("-q run {} -r 2 -o {} --overwrite", q(scenario), q(path)), dir);
-    EXPECT_EQ(r.code, 0) << r.err;
+    const auto r = pse_sim(fmt::format("-q run {} -r 2 -o {} --overwrite", q(scenario), q(path)));
+    EXPECT_EQ(r.exit_code, 0) << r.err;
     fs::remove(scenario);
     return read_all(path);
 }
 
-/// `pse-sim <args>` with writes limited to `bytes` (RLIMIT_FSIZE, `ulimit -f` in 512-byte blocks):
-/// writes past it fail with EFBIG; SIGXFSZ is ignored so the process sees the error instead of
-/// being killed. Simulates a full disk.
-Result pse_sim_file_limit(std::uintmax_t bytes, const std::string& args, const fs::path& dir) {
-    return shell(fmt::format("ulimit -f {}; trap '' XFSZ; exec ", bytes / 512), args, dir);
+/// `pse-sim <args>` with writes limited to `bytes` (RLIMIT_FSIZE, rounded down to whole 512-byte
+/// blocks as `ulimit -f` has them): writes past it fail with EFBIG; SIGXFSZ is ignored so the
+/// process sees the error instead of being killed. Simulates a full disk.
+Result pse_sim_file_limit(std::uintmax_t bytes, const std::string& args) {
+    return pse_sim(args, {.file_size_limit = static_cast<std::int64_t>(bytes / 512 * 512)});
 }
 
 /// A folder with the tiny scenario (tiny.toml), an existing results file (existing.h5, whose bytes
@@ -197,7 +146,7 @@ InterruptSetup interrupt_setup(const fs::path& dir) {
     InterruptSetup s{dir, dir / "tiny.toml", dir / "existing.h5", dir / "clean.h5", {}};
     write_all(s.scenario, kTiny);
     s.before = make_results(s.target);
-    EXPECT_EQ(pse_sim(fmt::format("-q run {} -r 8 -o {}", q(s.scenario), q(s.clean)), dir).code, 0);
+    EXPECT_EQ(pse_sim(fmt::format("-q run {} -r 8 -o {}", q(s.scenario), q(s.clean))).exit_code, 0);
     return s;
 }
 
@@ -210,8 +159,8 @@ Result refuse_scenario(const std::string& name, const std::string& text, int cod
     const std::string before = make_results(target);
     const auto input = dir / "input.toml";
     write_all(input, text);
-    const auto r = pse_sim(fmt::format("{} {} -o {} --overwrite", command, q(input), q(target)), dir);
-    EXPECT_EQ(r.code, code) << r.err;
+    const auto r = pse_sim(fmt::format("{} {} -o {} --overwrite", command, q(input), q(target)));
+    EXPECT_EQ(r.exit_code, code) << r.err;
     for (const auto& w : words) EXPECT_TRUE(contains(r.err, w)) << "missing '" << w << "' in:\n" << r.err;
     EXPECT_TRUE(read_all(target) == before) << "the existing results file was changed";
     EXPECT_FALSE(fs::exists(target.string() + ".parts"));
@@ -244,8 +193,8 @@ TEST_F(BadInput, EmptyFile) {
     const auto dir = fresh_dir("empty_base");
     write_all(dir / "base.toml", "");
     write_all(dir / "child.toml", "extends = \"base.toml\"\n[run]\nweeks = 10\n");
-    const auto v = pse_sim(fmt::format("validate {}", q(dir / "child.toml")), dir);
-    EXPECT_EQ(v.code, 2);
+    const auto v = pse_sim(fmt::format("validate {}", q(dir / "child.toml")));
+    EXPECT_EQ(v.exit_code, 2);
     EXPECT_TRUE(contains(v.err, "base.toml: file is empty")) << v.err;
 }
 
@@ -262,12 +211,12 @@ TEST_F(BadInput, BinaryGarbage) {
     const auto dir = fresh_dir("garbage_h5");
     make_results(dir / "r.h5");
     write_all(dir / "tiny.toml", kTiny);
-    const auto r = pse_sim(fmt::format("run {} -o {}", q(dir / "r.h5"), q(dir / "out.h5")), dir);
-    EXPECT_EQ(r.code, 2);
+    const auto r = pse_sim(fmt::format("run {} -o {}", q(dir / "r.h5"), q(dir / "out.h5")));
+    EXPECT_EQ(r.exit_code, 2);
     EXPECT_TRUE(contains(r.err, "NUL bytes")) << r.err;
     EXPECT_FALSE(fs::exists(dir / "out.h5"));
-    const auto i = pse_sim(fmt::format("info {}", q(dir / "tiny.toml")), dir);
-    EXPECT_EQ(i.code, 1);
+    const auto i = pse_sim(fmt::format("info {}", q(dir / "tiny.toml")));
+    EXPECT_EQ(i.exit_code, 1);
     EXPECT_TRUE(contains(i.err, "is not an HDF5 file")) << i.err;
 }
 
@@ -279,17 +228,17 @@ TEST_F(BadInput, HugeFile) {
         std::ofstream(dir / "huge.toml") << "[run]\nname = \"huge\"\n";
         fs::resize_file(dir / "huge.toml", 17u << 20);
     }
-    const auto r = pse_sim(fmt::format("run {} -o {} --overwrite", q(dir / "huge.toml"), q(target)), dir);
-    EXPECT_EQ(r.code, 2);
+    const auto r = pse_sim(fmt::format("run {} -o {} --overwrite", q(dir / "huge.toml"), q(target)));
+    EXPECT_EQ(r.exit_code, 2);
     EXPECT_TRUE(contains(r.err, "scenario files are limited to 16777216 bytes")) << r.err;
     // Endless inputs whose size is unknown: a device as the scenario, and as a base file.
-    const auto z = pse_sim("validate /dev/zero", dir);
-    EXPECT_EQ(z.code, 2);
+    const auto z = pse_sim("validate /dev/zero");
+    EXPECT_EQ(z.exit_code, 2);
     // Issue 20: refused before it is opened, as every file that is not a regular file.
     EXPECT_TRUE(contains(z.err, "/dev/zero: is a character device, not a regular file")) << z.err;
     write_all(dir / "ext.toml", "extends = \"/dev/zero\"\n");
-    const auto e = pse_sim(fmt::format("run {} -o {} --overwrite", q(dir / "ext.toml"), q(target)), dir);
-    EXPECT_EQ(e.code, 2);
+    const auto e = pse_sim(fmt::format("run {} -o {} --overwrite", q(dir / "ext.toml"), q(target)));
+    EXPECT_EQ(e.exit_code, 2);
     EXPECT_TRUE(contains(e.err, "extends must name a regular file")) << e.err;
     EXPECT_TRUE(read_all(target) == before);
     expect_no_temp_files(dir);
@@ -337,8 +286,8 @@ TEST_F(BadInput, DeeplyNestedTables) {
     EXPECT_EQ(e.problems()[0].line, 1);
     const auto dir = fresh_dir("nested_set");
     write_all(dir / "tiny.toml", kTiny);
-    const auto s = pse_sim(fmt::format("show {} --set 'run.name={}=1'", q(dir / "tiny.toml"), dotted.substr(0, 99)), dir);
-    EXPECT_EQ(s.code, 2);
+    const auto s = pse_sim(fmt::format("show {} --set 'run.name={}=1'", q(dir / "tiny.toml"), dotted.substr(0, 99)));
+    EXPECT_EQ(s.exit_code, 2);
     EXPECT_TRUE(contains(s.err, "--set")) << s.err;
 }
 
@@ -363,8 +312,8 @@ TEST_F(BadInput, UnicodeKeys) {
     std::string text = kTiny;
     text.replace(text.find("\"tiny\""), 6, "\"Ünïcødé 🚀 名前\"");
     write_all(dir / "u.toml", std::string("\xEF\xBB\xBF").append(text));  // with a byte-order mark
-    const auto ok = pse_sim(fmt::format("-q run {} -r 1 -o {}", q(dir / "u.toml"), q(dir / "u.h5")), dir);
-    ASSERT_EQ(ok.code, 0) << ok.err;
+    const auto ok = pse_sim(fmt::format("-q run {} -r 1 -o {}", q(dir / "u.toml"), q(dir / "u.h5")));
+    ASSERT_EQ(ok.exit_code, 0) << ok.err;
     EXPECT_EQ(read_results(dir / "u.h5", false).attrs.at("scenario_name"), "Ünïcødé 🚀 名前");
     // Control characters (other than tab and newline) in text garble terminal output: refused.
     refuse_scenario("control", "[run]\nname = \"a\\u0007b\"\n", 2, {"input.toml:2:", "control character U+0007"});
@@ -377,8 +326,8 @@ TEST_F(BadInput, NonAsciiOutsideStrings) {
     const auto reg = test::source_dir() / "tests" / "fuzz" / "regressions";
     const auto dir = fresh_dir("non_ascii");
     for (const char* f : {"toml_unreachable_header_u0486.toml", "toml_unreachable_malformed_utf8.toml"}) {
-        const auto r = pse_sim(fmt::format("validate {}", q(reg / f)), dir);
-        EXPECT_EQ(r.code, 2) << f;
+        const auto r = pse_sim(fmt::format("validate {}", q(reg / f)));
+        EXPECT_EQ(r.exit_code, 2) << f;
         EXPECT_TRUE(contains(r.err, "TOML syntax error")) << r.err;
     }
     const auto l = load_scenario(reg / "toml_unreachable_ml_string_continuation.toml");
@@ -422,13 +371,13 @@ TEST_F(BadInput, NanInfNegativeHugeNumbers) {
     const auto dir = fresh_dir("numbers_cli");
     write_all(dir / "tiny.toml", kTiny);
     for (const char* opt : {"-r 0", "-r -3", "--seed -5", "-r 1e99", "--checkpoint-runs 0", "--checkpoint-seconds -1"}) {
-        const auto r = pse_sim(fmt::format("run {} {} -o {}", q(dir / "tiny.toml"), opt, q(dir / "x.h5")), dir);
-        EXPECT_EQ(r.code, 2) << opt << "\n" << r.err;
+        const auto r = pse_sim(fmt::format("run {} {} -o {}", q(dir / "tiny.toml"), opt, q(dir / "x.h5")));
+        EXPECT_EQ(r.exit_code, 2) << opt << "\n" << r.err;
         EXPECT_FALSE(r.err.empty()) << opt;
         EXPECT_FALSE(contains(r.err, "1797693")) << "unreadable range in: " << r.err;
         EXPECT_FALSE(fs::exists(dir / "x.h5")) << opt;
     }
-    const auto seed = pse_sim(fmt::format("run {} --seed -5 -o {}", q(dir / "tiny.toml"), q(dir / "x.h5")), dir);
+    const auto seed = pse_sim(fmt::format("run {} --seed -5 -o {}", q(dir / "tiny.toml"), q(dir / "x.h5")));
     EXPECT_TRUE(contains(seed.err, "--seed: must be 0 or more, got -5")) << seed.err;
     // An experiment's factor ranges.
     refuse_scenario("numbers_exp",
@@ -506,14 +455,14 @@ TEST_F(BadInput, OutputInMissingFolder) {
             write_all(dir / "exp.toml", std::string(kTiny) + "[experiment]\nreplications = 2\n");
             input = (dir / "exp.toml").string();
         }
-        const auto r = pse_sim(fmt::format("{} '{}' -o {}", cmd, input, q(target)), dir);
-        EXPECT_EQ(r.code, 1) << cmd;
+        const auto r = pse_sim(fmt::format("{} '{}' -o {}", cmd, input, q(target)));
+        EXPECT_EQ(r.exit_code, 1) << cmd;
         EXPECT_TRUE(contains(r.err, fmt::format("output folder '{}' does not exist", target.parent_path().string()))) << r.err;
     }
     EXPECT_FALSE(fs::exists(dir / "no"));
     // A folder given as the output file.
-    const auto f = pse_sim(fmt::format("run {} -o {}", q(dir / "tiny.toml"), q(dir.string() + "/")), dir);
-    EXPECT_EQ(f.code, 1);
+    const auto f = pse_sim(fmt::format("run {} -o {}", q(dir / "tiny.toml"), q(dir.string() + "/")));
+    EXPECT_EQ(f.exit_code, 1);
     EXPECT_TRUE(contains(f.err, "names a folder, not a file")) << f.err;
     EXPECT_EQ(tree(dir), (std::vector<std::string>{"exp.toml", "tiny.toml"}));
 }
@@ -535,26 +484,30 @@ TEST_F(BadInput, OutputInReadOnlyFolder) {
     // Root ignores permission bits (CI runs tests as root): run the child as 'nobody' instead.
     const bool root = ::geteuid() == 0;
     const int uid = root ? 65534 : -1;
-    auto run = [&](const std::vector<std::string>& args) { return wait_for(spawn(args, dir, uid), dir, Clock::now()); };
+    auto run = [&](const std::vector<std::string>& args) {
+        auto child = spawn(args, uid);
+        return wait_for(child);
+    };
     const auto probe = run({"--version"});
-    if (probe.code == 125 || probe.code == 126 || probe.code == 127) {
+    if (probe.exit_code == 125 || probe.exit_code == 126 || probe.exit_code == 127) {
         fs::permissions(ro, fs::perms::owner_all, fs::perm_options::add);
-        GTEST_SKIP() << "issue 10: running as root and cannot run pse-sim as user 'nobody' (exit " << probe.code
-                     << "), so a read-only folder cannot be tested here";
+        GTEST_SKIP() << "issue 10: running as root and cannot run pse-sim as user 'nobody' (exit " << probe.exit_code
+                     << "), so a read-only folder cannot be tested here; run the tests as a non-root user, or "
+                        "allow root to change user (setuid, not possible in some containers)";
     }
     if (!root) {
         ASSERT_NE(access(ro.c_str(), W_OK), 0);
     }
     for (const auto& out : {ro / "new.h5", target}) {
         const auto r = run({"run", (dir / "tiny.toml").string(), "-r", "2", "-o", out.string(), "--overwrite"});
-        EXPECT_EQ(r.code, 1) << r.err;
+        EXPECT_EQ(r.exit_code, 1) << r.err;
         EXPECT_TRUE(contains(r.err, fmt::format("output folder '{}' is not writable", ro.string()))) << r.err;
     }
     EXPECT_TRUE(read_all(target) == before);
     EXPECT_EQ(tree(ro), (std::vector<std::string>{"existing.h5"}));
     // Reading from a read-only folder works.
     const auto info = run({"info", target.string()});
-    EXPECT_EQ(info.code, 0) << info.err;
+    EXPECT_EQ(info.exit_code, 0) << info.err;
     fs::permissions(ro, fs::perms::owner_all, fs::perm_options::add);
 }
 
@@ -567,8 +520,8 @@ TEST_F(BadInput, DiskFullDuringWrite) {
     for (const auto bytes : {std::uintmax_t{16 * 512}, full_size / 2}) {
         SCOPED_TRACE(fmt::format("file size limit {} bytes", bytes));
         const auto r = pse_sim_file_limit(
-            bytes, fmt::format("run {} -r 8 --checkpoint-runs 1 -o {} --overwrite", q(scenario), q(target)), dir);
-        EXPECT_EQ(r.code, 1) << r.err;
+            bytes, fmt::format("run {} -r 8 --checkpoint-runs 1 -o {} --overwrite", q(scenario), q(target)));
+        EXPECT_EQ(r.exit_code, 1) << r.err;
         EXPECT_EQ(r.signal, 0) << "killed by a signal (HDF5 crashed at exit before issue 10)";
         EXPECT_TRUE(contains(r.err, "is the disk full or the file unwritable?")) << r.err;
         // Issue 20: "finished runs are kept" only when some are.
@@ -580,8 +533,8 @@ TEST_F(BadInput, DiskFullDuringWrite) {
         expect_no_temp_files(dir);
         // After freeing space, --resume completes and gives the same results as a clean run.
         const auto res = pse_sim(fmt::format("-q run {} -r 8 --checkpoint-runs 1 -o {} --overwrite --resume",
-                                             q(scenario), q(target)), dir);
-        ASSERT_EQ(res.code, 0) << res.err;
+                                             q(scenario), q(target)));
+        ASSERT_EQ(res.exit_code, 0) << res.err;
         expect_same_results(fresh, target);
         EXPECT_FALSE(fs::exists(target.string() + ".parts"));
         write_all(target, before);  // restore for the next sub-case
@@ -609,15 +562,15 @@ TEST_F(BadInput, ResultsFileFromNewerFormat) {
     make_results(file);
     set_format_version(file, kFormatVersion + 1);
     const std::string before = read_all(file);
-    const auto r = pse_sim(fmt::format("info {}", q(file)), dir);
-    EXPECT_EQ(r.code, 1);
+    const auto r = pse_sim(fmt::format("info {}", q(file)));
+    EXPECT_EQ(r.exit_code, 1);
     EXPECT_TRUE(contains(r.err, fmt::format("has results format version {}, newer than this pse-sim understands ({}); "
                                             "upgrade pse-sim",
                                             kFormatVersion + 1, kFormatVersion)))
         << r.err;
     EXPECT_TRUE(r.out.empty()) << r.out;
-    const auto x = pse_sim(fmt::format("export {} --csv {}", q(file), q(dir / "csv")), dir);
-    EXPECT_EQ(x.code, 1);
+    const auto x = pse_sim(fmt::format("export {} --csv {}", q(file), q(dir / "csv")));
+    EXPECT_EQ(x.exit_code, 1);
     EXPECT_TRUE(contains(x.err, "newer than this pse-sim understands")) << x.err;
     EXPECT_TRUE(read_all(file) == before) << "reading must not change the file";
     try {
@@ -633,8 +586,8 @@ TEST_F(BadInput, DamagedResultsFile) {
     const auto file = dir / "r.h5";
     const std::string bytes = make_results(file);
     write_all(dir / "truncated.h5", bytes.substr(0, bytes.size() / 2));
-    auto r = pse_sim(fmt::format("info {}", q(dir / "truncated.h5")), dir);
-    EXPECT_EQ(r.code, 1);
+    auto r = pse_sim(fmt::format("info {}", q(dir / "truncated.h5")));
+    EXPECT_EQ(r.exit_code, 1);
     EXPECT_EQ(r.signal, 0);
     EXPECT_TRUE(contains(r.err, "error: ")) << r.err;
     {  // an HDF5 file that is not a results file
@@ -642,11 +595,11 @@ TEST_F(BadInput, DamagedResultsFile) {
         ASSERT_GE(f, 0);
         H5Fclose(f);
     }
-    r = pse_sim(fmt::format("info {}", q(dir / "other.h5")), dir);
-    EXPECT_EQ(r.code, 1);
+    r = pse_sim(fmt::format("info {}", q(dir / "other.h5")));
+    EXPECT_EQ(r.exit_code, 1);
     EXPECT_TRUE(contains(r.err, "is an HDF5 file but not a pse-sim results file")) << r.err;
-    r = pse_sim(fmt::format("info {}", q(dir / "missing.h5")), dir);
-    EXPECT_EQ(r.code, 1);
+    r = pse_sim(fmt::format("info {}", q(dir / "missing.h5")));
+    EXPECT_EQ(r.exit_code, 1);
     EXPECT_TRUE(contains(r.err, "not found")) << r.err;
 }
 
@@ -665,10 +618,8 @@ TEST_F(BadInput, CtrlCDuringSweep) {
         fs::remove_all(target.string() + ".parts");
         write_all(target, before);
         const auto t0 = Clock::now();
-        const pid_t pid = spawn({"sweep", exp.string(), "-o", target.string(), "--overwrite", "-t", "1", "--checkpoint-runs",
-                                 "2"},
-                                dir);
-        ASSERT_GT(pid, 0);
+        auto child = spawn({"sweep", exp.string(), "-o", target.string(), "--overwrite", "-t", "1", "--checkpoint-runs", "2"});
+        ASSERT_GT(child.pid(), 0);
         // Wait until some runs are saved, then press Ctrl-C.
         const auto parts = fs::path(target.string() + ".parts");
         bool saw_shard = false;
@@ -678,22 +629,22 @@ TEST_F(BadInput, CtrlCDuringSweep) {
                 if (e.path().extension() == ".h5") saw_shard = true;
             if (!saw_shard) std::this_thread::sleep_for(std::chrono::milliseconds(2));
         }
-        kill(pid, SIGINT);
-        const auto r = wait_for(pid, dir, t0);
-        if (r.code == 0) continue;  // finished before the signal: try a bigger sweep
+        kill(child.pid(), SIGINT);
+        const auto r = wait_for(child);
+        if (r.exit_code == 0) continue;  // finished before the signal: try a bigger sweep
         ASSERT_TRUE(saw_shard) << r.err;
-        EXPECT_EQ(r.code, 130) << r.err;
+        EXPECT_EQ(r.exit_code, 130) << r.err;
         EXPECT_TRUE(contains(r.err, "interrupted: ")) << r.err;
         EXPECT_TRUE(contains(r.err, "rerun the same command with --resume")) << r.err;
         EXPECT_TRUE(fs::exists(parts)) << "the finished runs must be kept";
         EXPECT_TRUE(read_all(target) == before) << "an interrupted sweep changed the existing results file";
         expect_no_temp_files(dir);
         // Resume: finishes the missing runs; the result equals an uninterrupted run.
-        const auto res = pse_sim(fmt::format("sweep {} -o {} --overwrite --resume -t 1", q(exp), q(target)), dir);
-        ASSERT_EQ(res.code, 0) << res.err;
+        const auto res = pse_sim(fmt::format("sweep {} -o {} --overwrite --resume -t 1", q(exp), q(target)));
+        ASSERT_EQ(res.exit_code, 0) << res.err;
         EXPECT_TRUE(contains(res.err, "resumed: ")) << res.err;
         EXPECT_FALSE(fs::exists(parts));
-        ASSERT_EQ(pse_sim(fmt::format("-q sweep {} -o {} -t 2", q(exp), q(full)), dir).code, 0);
+        ASSERT_EQ(pse_sim(fmt::format("-q sweep {} -o {} -t 2", q(exp), q(full))).exit_code, 0);
         expect_same_results(full, target);
         expect_no_temp_files(dir);
         interrupted = true;
@@ -712,8 +663,8 @@ TEST_F(BadInput, DamagedPartsFolder) {
     const auto args = fmt::format("run {} -r 8 --checkpoint-runs 1 -o {} --overwrite", q(scenario), q(target));
     auto interrupted = [&] {  // every run saved, the merge fails (file size limit)
         fs::remove_all(setup.target.string() + ".parts");
-        const auto r = pse_sim_file_limit(fs::file_size(setup.clean) / 2, args, setup.dir);
-        ASSERT_EQ(r.code, 1) << r.err;
+        const auto r = pse_sim_file_limit(fs::file_size(setup.clean) / 2, args);
+        ASSERT_EQ(r.exit_code, 1) << r.err;
         ASSERT_TRUE(read_all(setup.target) == setup.before);
     };
     const fs::path parts = target.string() + ".parts";
@@ -721,8 +672,8 @@ TEST_F(BadInput, DamagedPartsFolder) {
     write_all(parts / "part-abc.h5", "not a shard");          // stray name: ignored
     write_all(parts / "part-000099.h5", "garbage");           // unreadable: removed, recomputed
     write_all(parts / "part-000000.h5", read_all(parts / "part-000000.h5").substr(0, 100));  // truncated
-    auto r = pse_sim(fmt::format("{} --resume", args), dir);
-    ASSERT_EQ(r.code, 0) << r.err;
+    auto r = pse_sim(fmt::format("{} --resume", args));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_TRUE(contains(r.err, "ignoring unreadable shard")) << r.err;
     expect_same_results(clean, target);
     write_all(target, before);
@@ -733,8 +684,8 @@ TEST_F(BadInput, DamagedPartsFolder) {
     bogus[0].status = RunStatus::kFailed;
     const std::string fingerprint = read_all(parts / "manifest.txt").substr(0, 16);
     write_shard(parts / "part-000050.h5", bogus, 52, fingerprint);
-    r = pse_sim(fmt::format("{} --resume", args), dir);
-    EXPECT_EQ(r.code, 1) << r.err;
+    r = pse_sim(fmt::format("{} --resume", args));
+    EXPECT_EQ(r.exit_code, 1) << r.err;
     EXPECT_EQ(r.signal, 0);
     EXPECT_TRUE(contains(r.err, "holds run id 999, outside this experiment's 8 runs (damaged?)")) << r.err;
     EXPECT_TRUE(read_all(target) == before);
@@ -743,8 +694,8 @@ TEST_F(BadInput, DamagedPartsFolder) {
     // Parts of a different experiment (9 replications instead of 8): one clear instruction, not
     // "delete it" and "rerun with --resume" at once.
     interrupted();
-    r = pse_sim(fmt::format("run {} -r 9 -o {} --overwrite --resume", q(scenario), q(target)), dir);
-    EXPECT_EQ(r.code, 1) << r.err;
+    r = pse_sim(fmt::format("run {} -r 9 -o {} --overwrite --resume", q(scenario), q(target)));
+    EXPECT_EQ(r.exit_code, 1) << r.err;
     EXPECT_TRUE(contains(r.err, "belongs to a different experiment (or a different version of it); delete it to start over"))
         << r.err;
     EXPECT_FALSE(contains(r.err, "rerun the same command with --resume")) << r.err;
@@ -805,11 +756,33 @@ TEST_F(BadInput, FuzzRegressions) {
         } catch (const InputError& e) {
             EXPECT_FALSE(e.problems().empty());
         }
-        const auto r = pse_sim(fmt::format("validate {}", q(p)), dir);
-        EXPECT_TRUE(r.code == 0 || r.code == 2) << "exit " << r.code << " signal " << r.signal << "\n" << r.err;
+        const auto r = pse_sim(fmt::format("validate {}", q(p)));
+        EXPECT_TRUE(r.exit_code == 0 || r.exit_code == 2) << "exit " << r.exit_code << " signal " << r.signal << "\n" << r.err;
         ++n;
     }
     EXPECT_GE(n, 1u);
+}
+
+TEST_F(BadInput, FuzzCorpusHoldsNoCopyOfABundledScenario) {
+    // The fuzzer's seeds are the bundled scenarios themselves (scripts/fuzz copies scenarios/*.toml
+    // afresh for each run) plus the fuzz-only inputs of tests/fuzz/corpus/. A copy of a scenario
+    // committed there drifts from the real one (three had), so none is allowed: by name or bytes.
+    const auto corpus = test::source_dir() / "tests" / "fuzz" / "corpus";
+    std::map<std::string, std::string> scenarios;  // bytes -> name
+    for (const auto& e : fs::directory_iterator(test::source_dir() / "scenarios"))
+        if (e.path().extension() == ".toml") scenarios.emplace(read_all(e.path()), e.path().filename().string());
+    ASSERT_GE(scenarios.size(), 10u) << "scenarios/ not found";
+    std::size_t seeds = 0;
+    for (const auto& e : fs::directory_iterator(corpus)) {
+        const auto name = e.path().filename().string();
+        EXPECT_FALSE(fs::exists(test::source_dir() / "scenarios" / name))
+            << "tests/fuzz/corpus/" << name << " copies scenarios/" << name << ": remove it (scripts/fuzz seeds from scenarios/)";
+        const auto same = scenarios.find(read_all(e.path()));
+        EXPECT_TRUE(same == scenarios.end()) << "tests/fuzz/corpus/" << name << " is a copy of scenarios/"
+                                             << (same == scenarios.end() ? "" : same->second);
+        ++seeds;
+    }
+    EXPECT_GT(seeds, 0u) << "tests/fuzz/corpus/ is empty";
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -861,8 +834,8 @@ Experiment tiny_run_experiment(const fs::path& scenario, std::int64_t reps) {
 std::string all_runs_saved(const InterruptSetup& setup) {
     const auto args = fmt::format("run {} -r 8 --checkpoint-runs 1 -o {} --overwrite", q(setup.scenario), q(setup.target));
     fs::remove_all(setup.target.string() + ".parts");
-    const auto r = pse_sim_file_limit(fs::file_size(setup.clean) / 2, args, setup.dir);
-    EXPECT_EQ(r.code, 1) << r.err;
+    const auto r = pse_sim_file_limit(fs::file_size(setup.clean) / 2, args);
+    EXPECT_EQ(r.exit_code, 1) << r.err;
     EXPECT_TRUE(read_all(setup.target) == setup.before);
     return args;
 }
@@ -903,7 +876,6 @@ TEST_F(BadInput, TwoProcessesOnOneOutput) {
     // Now the output is locked: the second is refused, naming the first, and the first's file is
     // complete.
     const auto dir = fresh_dir("two_writers");
-    const auto logs = fresh_dir("two_writers_second");
     const auto target = dir / "out.h5", parts = fs::path(target.string() + ".parts");
     const auto lock = OutputLock::path_for(target);
     bool overlapped = false;
@@ -911,23 +883,22 @@ TEST_F(BadInput, TwoProcessesOnOneOutput) {
         const auto exp = slow_experiment(dir, samples);
         fs::remove(target);
         fs::remove_all(parts);
-        const auto t0 = Clock::now();
-        const pid_t first = spawn({"sweep", exp.string(), "-o", target.string(), "-t", "1", "--checkpoint-runs", "2"}, dir);
-        ASSERT_GT(first, 0);
+        auto first = spawn({"sweep", exp.string(), "-o", target.string(), "-t", "1", "--checkpoint-runs", "2"});
+        ASSERT_GT(first.pid(), 0);
         // Observable state: the first has saved runs (it took the lock before creating the parts folder).
-        const bool running = wait_until(first, [&] { return has_shard(parts); });
-        const auto second = pse_sim(fmt::format("sweep {} -o {} --resume -t 1", q(exp), q(target)), logs);
-        const auto r1 = wait_for(first, dir, t0);
-        ASSERT_EQ(r1.code, 0) << r1.err;
+        const bool running = wait_until(first.pid(), [&] { return has_shard(parts); });
+        const auto second = pse_sim(fmt::format("sweep {} -o {} --resume -t 1", q(exp), q(target)));
+        const auto r1 = wait_for(first);
+        ASSERT_EQ(r1.exit_code, 0) << r1.err;
         if (!running || contains(second.err, "already exists")) continue;  // the first finished first: a bigger sweep
-        EXPECT_EQ(second.code, 1) << second.err;
-        EXPECT_TRUE(contains(second.err, fmt::format("another pse-sim process (pid {} on host ", first))) << second.err;
+        EXPECT_EQ(second.exit_code, 1) << second.err;
+        EXPECT_TRUE(contains(second.err, fmt::format("another pse-sim process (pid {} on host ", first.pid()))) << second.err;
         EXPECT_TRUE(contains(second.err, "is writing")) << second.err;
         // The first's file is complete and equals a sweep that ran alone.
         const auto ref = dir / "alone.h5";
-        ASSERT_EQ(pse_sim(fmt::format("-q sweep {} -o {} -t 2", q(exp), q(ref)), logs).code, 0);
+        ASSERT_EQ(pse_sim(fmt::format("-q sweep {} -o {} -t 2", q(exp), q(ref))).exit_code, 0);
         expect_same_results(ref, target);
-        const auto info = pse_sim(fmt::format("info {}", q(target)), logs);
+        const auto info = pse_sim(fmt::format("info {}", q(target)));
         EXPECT_TRUE(contains(info.out, fmt::format("runs: {} ({} done, 0 failed)", samples * 3, samples * 3))) << info.out;
         EXPECT_FALSE(fs::exists(parts));
         EXPECT_FALSE(fs::exists(lock)) << "the lock file is removed with the lock";
@@ -1004,20 +975,19 @@ TEST_F(BadInput, ShardMissingAtAssembly) {
     const fs::path cparts = target.string() + ".parts";
     const int samples = 40;
     const auto exp = slow_experiment(dir, samples);
-    const auto t0 = Clock::now();
-    const pid_t pid = spawn({"sweep", exp.string(), "-o", target.string(), "-t", "1", "--checkpoint-runs", "2"}, dir);
-    ASSERT_GT(pid, 0);
-    wait_until(pid, [&] { return fs::exists(cparts / "part-000000.h5"); });
+    auto child = spawn({"sweep", exp.string(), "-o", target.string(), "-t", "1", "--checkpoint-runs", "2"});
+    ASSERT_GT(child.pid(), 0);
+    wait_until(child.pid(), [&] { return fs::exists(cparts / "part-000000.h5"); });
     std::error_code ec;
     fs::remove(cparts / "part-000000.h5", ec);
-    const auto r = wait_for(pid, dir, t0);
-    ASSERT_EQ(r.code, 0) << r.err;
-    const auto info = pse_sim(fmt::format("info {}", q(target)), dir);
+    const auto r = wait_for(child);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto info = pse_sim(fmt::format("info {}", q(target)));
     EXPECT_TRUE(contains(info.out, fmt::format("({} done, 0 failed)", samples * 3))) << info.out;
     EXPECT_FALSE(fs::exists(cparts));
     expect_no_temp_files(dir);
     const auto ref = dir / "ref.h5";
-    ASSERT_EQ(pse_sim(fmt::format("-q sweep {} -o {} -t 2", q(exp), q(ref)), dir).code, 0);
+    ASSERT_EQ(pse_sim(fmt::format("-q sweep {} -o {} -t 2", q(exp), q(ref))).exit_code, 0);
     expect_same_results(ref, target);
 }
 
@@ -1048,12 +1018,12 @@ TEST_F(BadInput, FailedRunsAfterResume) {
         EXPECT_EQ(tally.failed, 1);
         const auto r = read_results(so.target, false);
         EXPECT_EQ(r.status[static_cast<std::size_t>(failed_id)], static_cast<std::int8_t>(RunStatus::kFailed));
-        const auto info = pse_sim(fmt::format("info {}", q(so.target)), setup.dir);
+        const auto info = pse_sim(fmt::format("info {}", q(so.target)));
         EXPECT_TRUE(contains(info.out, "(7 done, 1 failed)")) << info.out;
     }
     // --resume runs the failed run again: the file equals an uninterrupted run's, and says so.
-    const auto r = pse_sim(fmt::format("{} --resume", args), setup.dir);
-    ASSERT_EQ(r.code, 0) << r.err;
+    const auto r = pse_sim(fmt::format("{} --resume", args));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_TRUE(contains(r.err, "1 run(s) that failed before will be run again")) << r.err;
     EXPECT_TRUE(contains(r.out, "8 run(s) done, 0 failed, 7 reused, 1 failed before and run again")) << r.out;
     expect_same_results(setup.clean, setup.target);
@@ -1067,8 +1037,8 @@ TEST_F(BadInput, ShardFromAnotherExperiment) {
     const auto args = all_runs_saved(setup);
     auto recs = read_shard(parts / "part-000000.h5", 52);
     write_shard(parts / "part-000077.h5", recs, 52, "ffffffffffffffff");
-    auto r = pse_sim(fmt::format("{} --resume", args), setup.dir);
-    EXPECT_EQ(r.code, 1) << r.err;
+    auto r = pse_sim(fmt::format("{} --resume", args));
+    EXPECT_EQ(r.exit_code, 1) << r.err;
     EXPECT_TRUE(contains(r.err, "part-000077.h5' belongs to a different experiment (fingerprint ffffffffffffffff")) << r.err;
     EXPECT_TRUE(read_all(setup.target) == setup.before);
     EXPECT_TRUE(fs::exists(parts / "part-000077.h5")) << "the foreign shard is not deleted";
@@ -1080,8 +1050,8 @@ TEST_F(BadInput, ShardFromAnotherExperiment) {
     EXPECT_TRUE(read_all(setup.target) == setup.before);
     // Moved away, the resume finishes.
     fs::remove(parts / "part-000077.h5");
-    r = pse_sim(fmt::format("{} --resume", args), setup.dir);
-    ASSERT_EQ(r.code, 0) << r.err;
+    r = pse_sim(fmt::format("{} --resume", args));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
     expect_same_results(setup.clean, setup.target);
 }
 
@@ -1095,27 +1065,27 @@ TEST_F(BadInput, OutputNotARegularFile) {
     write_all(dir / "tiny.toml", kTiny);
     const auto fifo = dir / "pipe.h5";
     ASSERT_EQ(mkfifo(fifo.c_str(), 0644), 0);
-    auto r = shell("exec timeout -s KILL 20 ", fmt::format("run {} -r 2 -o {} --overwrite", q(dir / "tiny.toml"), q(fifo)), dir);
-    EXPECT_EQ(r.code, 1) << r.err;
+    auto r = pse_sim_timeout(20, fmt::format("run {} -r 2 -o {} --overwrite", q(dir / "tiny.toml"), q(fifo)));
+    EXPECT_EQ(r.exit_code, 1) << r.err;
     EXPECT_TRUE(contains(r.err, "is a named pipe (FIFO), not a results file")) << r.err;
     EXPECT_EQ(fs::symlink_status(fifo).type(), fs::file_type::fifo) << "the pipe was replaced";
     // A symbolic link: decided (docs/BAD_INPUT.md): refused, the link and its file untouched.
     const auto link = dir / "link.h5";
     fs::create_symlink(target, link);
-    r = pse_sim(fmt::format("run {} -r 2 -o {} --overwrite", q(dir / "tiny.toml"), q(link)), dir);
-    EXPECT_EQ(r.code, 1) << r.err;
+    r = pse_sim(fmt::format("run {} -r 2 -o {} --overwrite", q(dir / "tiny.toml"), q(link)));
+    EXPECT_EQ(r.exit_code, 1) << r.err;
     EXPECT_TRUE(contains(r.err, "is a symbolic link, not a results file")) << r.err;
     EXPECT_TRUE(fs::is_symlink(link));
     EXPECT_TRUE(read_all(target) == before);
     // Reading: `info` on a pipe answers at once instead of blocking in open().
-    r = shell("exec timeout -s KILL 20 ", fmt::format("info {}", q(fifo)), dir);
-    EXPECT_EQ(r.code, 1) << r.err;
+    r = pse_sim_timeout(20, fmt::format("info {}", q(fifo)));
+    EXPECT_EQ(r.exit_code, 1) << r.err;
     EXPECT_TRUE(contains(r.err, "is not a regular file")) << r.err;
     // Export into a folder where a CSV name is a pipe.
     fs::create_directories(dir / "csv");
     ASSERT_EQ(mkfifo((dir / "csv" / "runs.csv").c_str(), 0644), 0);
-    r = shell("exec timeout -s KILL 20 ", fmt::format("export {} --csv {}", q(target), q(dir / "csv")), dir);
-    EXPECT_EQ(r.code, 1) << r.err;
+    r = pse_sim_timeout(20, fmt::format("export {} --csv {}", q(target), q(dir / "csv")));
+    EXPECT_EQ(r.exit_code, 1) << r.err;
     EXPECT_TRUE(contains(r.err, "exists and is not a regular file")) << r.err;
     expect_no_temp_files(dir);
     EXPECT_FALSE(fs::exists(fifo.string() + ".parts"));
@@ -1129,8 +1099,8 @@ TEST_F(BadInput, NonRegularInputFiles) {
     ASSERT_EQ(mkfifo(fifo.c_str(), 0644), 0);
     for (const std::string cmd : {"validate", "run", "sweep", "show"}) {
         SCOPED_TRACE(cmd);
-        const auto r = shell("exec timeout -s KILL 20 ", fmt::format("{} {}", cmd, q(fifo)), dir);
-        EXPECT_EQ(r.code, 2) << r.err << " signal " << r.signal;
+        const auto r = pse_sim_timeout(20, fmt::format("{} {}", cmd, q(fifo)));
+        EXPECT_EQ(r.exit_code, 2) << r.err << " signal " << r.signal;
         EXPECT_TRUE(contains(r.err, "pipe.toml: is a pipe (FIFO), e.g. from <(...), not a regular file")) << r.err;
     }
     // A FIFO named like a shard in the parts folder: ignored with a warning, its runs computed.
@@ -1140,8 +1110,8 @@ TEST_F(BadInput, NonRegularInputFiles) {
     fs::remove(parts / "part-000001.h5");
     ASSERT_EQ(mkfifo((parts / "part-000001.h5").c_str(), 0644), 0);
     ASSERT_EQ(mkfifo((parts / "manifest.txt.tmp").c_str(), 0644), 0);
-    const auto r = shell("exec timeout -s KILL 60 ", fmt::format("{} --resume", args), setup.dir);
-    ASSERT_EQ(r.code, 0) << r.err << " signal " << r.signal;
+    const auto r = pse_sim_timeout(60, fmt::format("{} --resume", args));
+    ASSERT_EQ(r.exit_code, 0) << r.err << " signal " << r.signal;
     EXPECT_TRUE(contains(r.err, "part-000001.h5': it is a named pipe (FIFO), not a shard file")) << r.err;
     expect_same_results(setup.clean, setup.target);
 }
@@ -1153,14 +1123,14 @@ TEST_F(BadInput, NameIsNotAPath) {
     for (const std::string name : {"../../escape", "a/../b", "", ".hidden"}) {
         SCOPED_TRACE(name);
         write_all(dir / "n.toml", fmt::format("[run]\nname = \"{}\"\nweeks = 10\n", name));
-        const auto r = pse_sim(fmt::format("validate {}", q(dir / "n.toml")), dir);
-        EXPECT_EQ(r.code, 2) << r.err;
+        const auto r = pse_sim(fmt::format("validate {}", q(dir / "n.toml")));
+        EXPECT_EQ(r.exit_code, 2) << r.err;
         EXPECT_TRUE(contains(r.err, "n.toml:2:8: key 'run.name': a name ")) << r.err;
         EXPECT_TRUE(contains(r.err, "a name is a label, not a path")) << r.err;
         // --set is checked the same way.
         write_all(dir / "ok.toml", "[run]\nname = \"ok\"\nweeks = 10\n");
-        const auto s = pse_sim(fmt::format("show {} --set 'run.name=\"{}\"'", q(dir / "ok.toml"), name), dir);
-        EXPECT_EQ(s.code, 2) << s.err;
+        const auto s = pse_sim(fmt::format("show {} --set 'run.name=\"{}\"'", q(dir / "ok.toml"), name));
+        EXPECT_EQ(s.exit_code, 2) << s.err;
     }
     refuse_scenario("name_exp",
                     "[run]\nname = \"fine\"\nweeks = 10\n[experiment]\nname = \"x/../../y\"\ndesign = \"grid\"\nreplications = 1\n"
@@ -1182,8 +1152,8 @@ TEST_F(BadInput, StaleTemporaryFiles) {
     write_all(dir / ".out.h5.tmp-77", "another");
     write_all(dir / ".other.h5.tmp-1", "someone else's");
     write_all(dir / ".out.h5.tmp-notapid", "not ours");
-    const auto r = pse_sim(fmt::format("run {} -r 2 -o {}", q(dir / "tiny.toml"), q(dir / "out.h5")), dir);
-    ASSERT_EQ(r.code, 0) << r.err;
+    const auto r = pse_sim(fmt::format("run {} -r 2 -o {}", q(dir / "tiny.toml"), q(dir / "out.h5")));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_TRUE(contains(r.err, "a temporary file left by an earlier, interrupted run")) << r.err;
     EXPECT_FALSE(fs::exists(dir / ".out.h5.tmp-4242"));
     EXPECT_FALSE(fs::exists(dir / ".out.h5.tmp-77"));
@@ -1198,22 +1168,9 @@ TEST_F(BadInput, ManifestOnAFullDisk) {
     const fs::path parts = setup.target.string() + ".parts";
     const auto args = fmt::format("run {} -r 8 --checkpoint-runs 1 -o {} --overwrite", q(setup.scenario), q(setup.target));
     // Nothing can be written (file size limit 0): the manifest write fails and says so; no parts
-    // folder is left. stderr goes through a pipe (not limited), the exit code through a file
-    // written outside the limit.
-    const auto script = setup.dir / "no_space.sh";
-    write_all(script, "{ ( ulimit -f 0; trap '' XFSZ; exec \"$@\" ) 2>&1; echo $? > \"$CODE\"; } | cat\n");
-    const auto code_file = setup.dir / "code.txt", log = setup.dir / "log.txt";
-    const int st = std::system(fmt::format("CODE={} sh {} '{}' {} >{} 2>&1 </dev/null", q(code_file), q(script),
-                                           test::cli(), args, q(log))
-                                   .c_str());
-    ASSERT_EQ(st, 0);
-    Result r;
-    r.code = std::atoi(read_all(code_file).c_str());
-    r.err = read_all(log);
-    fs::remove(code_file);
-    fs::remove(log);
-    fs::remove(script);
-    EXPECT_EQ(r.code, 1) << r.err;
+    // folder is left. stderr goes through a pipe (not limited by RLIMIT_FSIZE).
+    auto r = pse_sim_file_limit(0, args);
+    EXPECT_EQ(r.exit_code, 1) << r.err;
     EXPECT_TRUE(contains(r.err, "manifest.txt': File too large (is the disk full?)")) << r.err;
     EXPECT_FALSE(fs::exists(parts));
     EXPECT_TRUE(read_all(setup.target) == setup.before);
@@ -1221,19 +1178,19 @@ TEST_F(BadInput, ManifestOnAFullDisk) {
     // An empty manifest (as older versions left it) without shards: --resume starts afresh.
     fs::create_directories(parts);
     write_all(parts / "manifest.txt", "");
-    r = pse_sim(args, setup.dir);
-    EXPECT_EQ(r.code, 1) << r.err;
+    r = pse_sim(args);
+    EXPECT_EQ(r.exit_code, 1) << r.err;
     EXPECT_TRUE(contains(r.err, "had not saved any run yet; rerun with --resume")) << r.err;
-    r = pse_sim(fmt::format("{} --resume", args), setup.dir);
-    ASSERT_EQ(r.code, 0) << r.err;
+    r = pse_sim(fmt::format("{} --resume", args));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
     expect_same_results(setup.clean, setup.target);
     // An empty or partial manifest beside shards of this experiment: rewritten, the runs kept.
     write_all(setup.target, setup.before);
     for (const std::string text : {"", "0123456"}) {
         all_runs_saved(setup);
         write_all(parts / "manifest.txt", text);
-        r = pse_sim(fmt::format("{} --resume", args), setup.dir);
-        ASSERT_EQ(r.code, 0) << r.err;
+        r = pse_sim(fmt::format("{} --resume", args));
+        ASSERT_EQ(r.exit_code, 0) << r.err;
         EXPECT_TRUE(contains(r.err, "was empty or incomplete")) << r.err;
         EXPECT_TRUE(contains(r.err, "resumed: 8 finished run(s) reused")) << r.err;
         expect_same_results(setup.clean, setup.target);
@@ -1256,8 +1213,8 @@ TEST_F(BadInput, OutputChecksBeforeTheFirstRun) {
     const auto dir = fresh_dir("long_name");
     write_all(dir / "tiny.toml", kTiny);
     const auto longname = dir / (std::string(242, 'n') + ".h5");  // fits; its temporary file would not
-    r = pse_sim(fmt::format("run {} -r 2 -o {}", q(dir / "tiny.toml"), q(longname)), dir);
-    EXPECT_EQ(r.code, 1) << r.err;
+    r = pse_sim(fmt::format("run {} -r 2 -o {}", q(dir / "tiny.toml"), q(longname)));
+    EXPECT_EQ(r.exit_code, 1) << r.err;
     EXPECT_TRUE(contains(r.err, "bytes long; this file system allows names of at most 255 bytes")) << r.err;
     EXPECT_FALSE(contains(r.err, "--resume")) << r.err;
     EXPECT_EQ(test::list_dir(dir), std::vector<std::string>{"tiny.toml"});
@@ -1271,15 +1228,15 @@ TEST_F(BadInput, StrictNumbersInKeysAndOptions) {
     const auto tiny = q(dir / "tiny.toml");
     for (const std::string idx : {"-1", "+0", "0x0", " 0", "1x", ""}) {
         SCOPED_TRACE(idx);
-        const auto r = pse_sim(fmt::format("show {} --set 'ngo[{}].dedicated_fte=1'", tiny, idx), dir);
-        EXPECT_EQ(r.code, 2) << r.err;
+        const auto r = pse_sim(fmt::format("show {} --set 'ngo[{}].dedicated_fte=1'", tiny, idx));
+        EXPECT_EQ(r.exit_code, 2) << r.err;
         EXPECT_TRUE(contains(r.err, "must be a number (0, 1, ...) or *")) << r.err;
         EXPECT_FALSE(contains(r.err, "18446744073709551615")) << r.err;
     }
     write_all(dir / "exp.toml", std::string(kTiny) + "[[ngo]]\nname = \"a\"\n[experiment]\ndesign = \"list\"\nreplications = 1\n"
                                                      "[[experiment.point]]\nset = { \"ngo[-1].dedicated_fte\" = 1.0 }\n");
-    auto r = pse_sim(fmt::format("validate {}", q(dir / "exp.toml")), dir);
-    EXPECT_EQ(r.code, 2) << r.err;
+    auto r = pse_sim(fmt::format("validate {}", q(dir / "exp.toml")));
+    EXPECT_EQ(r.exit_code, 2) << r.err;
     EXPECT_TRUE(contains(r.err, "array index '-1' must be a number")) << r.err;
     const std::vector<std::pair<std::string, std::string>> options = {
         {"-r 1e20", "--replications: must be at least 1, got 1e20 (write a whole number with digits only)"},
@@ -1294,14 +1251,14 @@ TEST_F(BadInput, StrictNumbersInKeysAndOptions) {
     };
     for (const auto& [opt, msg] : options) {
         SCOPED_TRACE(opt);
-        r = pse_sim(fmt::format("run {} -o {} {}", tiny, q(dir / "o.h5"), opt), dir);
-        EXPECT_EQ(r.code, 2) << r.err;
+        r = pse_sim(fmt::format("run {} -o {} {}", tiny, q(dir / "o.h5"), opt));
+        EXPECT_EQ(r.exit_code, 2) << r.err;
         EXPECT_TRUE(contains(r.err, msg)) << r.err;
         EXPECT_FALSE(fs::exists(dir / "o.h5"));
     }
     // More threads than the machine has: our own note, not oneTBB's raw warning.
-    r = pse_sim(fmt::format("run {} -r 2 -o {} -t 1000", tiny, q(dir / "o.h5")), dir);
-    EXPECT_EQ(r.code, 0) << r.err;
+    r = pse_sim(fmt::format("run {} -r 2 -o {} -t 1000", tiny, q(dir / "o.h5")));
+    EXPECT_EQ(r.exit_code, 0) << r.err;
     EXPECT_FALSE(contains(r.err, "TBB Warning")) << r.err;
     EXPECT_TRUE(contains(r.err, "-t 1000: this machine has")) << r.err;
 }
@@ -1317,19 +1274,18 @@ TEST_F(BadInput, HangUpStopsCleanly) {
         const auto exp = slow_experiment(dir, samples);
         fs::remove(target);
         fs::remove_all(parts);
-        const auto t0 = Clock::now();
-        const pid_t pid = spawn({"sweep", exp.string(), "-o", target.string(), "-t", "1", "--checkpoint-runs", "2"}, dir);
-        ASSERT_GT(pid, 0);
-        wait_until(pid, [&] { return has_shard(parts); });
-        kill(pid, SIGHUP);
-        const auto r = wait_for(pid, dir, t0);
-        if (r.code == 0) continue;  // finished before the signal
+        auto child = spawn({"sweep", exp.string(), "-o", target.string(), "-t", "1", "--checkpoint-runs", "2"});
+        ASSERT_GT(child.pid(), 0);
+        wait_until(child.pid(), [&] { return has_shard(parts); });
+        kill(child.pid(), SIGHUP);
+        const auto r = wait_for(child);
+        if (r.exit_code == 0) continue;  // finished before the signal
         EXPECT_EQ(r.signal, 0) << "killed by SIGHUP";
-        EXPECT_EQ(r.code, 130) << r.err;
+        EXPECT_EQ(r.exit_code, 130) << r.err;
         EXPECT_TRUE(contains(r.err, "interrupted: ")) << r.err;
         EXPECT_FALSE(fs::exists(OutputLock::path_for(target)));
-        const auto res = pse_sim(fmt::format("-q sweep {} -o {} --resume -t 2", q(exp), q(target)), dir);
-        EXPECT_EQ(res.code, 0) << res.err;
+        const auto res = pse_sim(fmt::format("-q sweep {} -o {} --resume -t 2", q(exp), q(target)));
+        EXPECT_EQ(res.exit_code, 0) << res.err;
         stopped = true;
         break;
     }

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "support/cli_run.h"
 #include "support/fixtures.h"
 
 // Integration tests of the pse-sim command line (sim/cli/main.cpp), run as a child process on
@@ -7,7 +8,6 @@
 // output files, no overwriting without --overwrite, nothing half-written left behind.
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -16,6 +16,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -28,30 +29,13 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Result {
-    int code = -1;  ///< exit code (WEXITSTATUS), -1 if the process did not exit normally
-    std::string out, err;
-};
-
 using test::read_all;
 using test::write_all;
 
 fs::path fresh_dir(const std::string& name) { return test::fresh_dir("cli", name); }
 using test::list_dir;
 
-/// Run `pse-sim <args>` with stdout and stderr captured into files of `dir`.
-Result pse_sim(const std::string& args, const fs::path& dir) {
-    const auto out = dir / ".stdout", err = dir / ".stderr";
-    const std::string cmd = "'" + test::cli() + "' " + args + " >'" + out.string() + "' 2>'" + err.string() + "' </dev/null";
-    const int st = std::system(cmd.c_str());
-    Result r;
-    r.code = (st != -1 && WIFEXITED(st)) ? WEXITSTATUS(st) : -1;
-    r.out = read_all(out);
-    r.err = read_all(err);
-    fs::remove(out);
-    fs::remove(err);
-    return r;
-}
+using test::run_cli;
 
 /// Element-wise equal, NaN equal to NaN (series such as mean_trust are NaN in weeks without data).
 bool same_values(const std::vector<double>& a, const std::vector<double>& b) {
@@ -63,7 +47,11 @@ bool same_values(const std::vector<double>& a, const std::vector<double>& b) {
 
 bool has(const std::string& hay, const std::string& needle) { return hay.find(needle) != std::string::npos; }
 
-std::string q(const fs::path& p) { return "'" + p.string() + "'"; }
+std::string q(const fs::path& p) {
+    std::string s(1, '\'');  // built by appending: GCC 12 warns (-Wrestrict, a false positive) on "'" + string
+    s.append(p.string()).push_back('\'');
+    return s;
+}
 
 const char* const kTiny = test::kTinyScenario;
 
@@ -78,16 +66,16 @@ fs::path tiny_in(const fs::path& dir) {
 
 TEST(Cli, VersionPrintsVersionAndCommit) {
     const auto dir = fresh_dir("version");
-    const auto r = pse_sim("--version", dir);
-    EXPECT_EQ(r.code, 0) << r.err;
+    const auto r = run_cli("--version");
+    EXPECT_EQ(r.exit_code, 0) << r.err;
     EXPECT_TRUE(has(r.out, std::string("pse-sim ") + kVersion)) << r.out;
     EXPECT_TRUE(has(r.out, kGitCommit)) << r.out;
 }
 
 TEST(Cli, HelpMentionsEverySubcommandAndOption) {
     const auto dir = fresh_dir("help");
-    const auto r = pse_sim("--help", dir);
-    EXPECT_EQ(r.code, 0) << r.err;
+    const auto r = run_cli("--help");
+    EXPECT_EQ(r.exit_code, 0) << r.err;
     for (const char* word : {"run", "sweep", "export", "validate", "show", "params", "info", "--verbose", "-v", "--quiet", "-q", "--version",
                              "--help"})
         EXPECT_TRUE(has(r.out, word)) << "--help lacks " << word << "\n" << r.out;
@@ -95,8 +83,8 @@ TEST(Cli, HelpMentionsEverySubcommandAndOption) {
 
 TEST(Cli, RunHelpMentionsEveryOption) {
     const auto dir = fresh_dir("runhelp");
-    const auto r = pse_sim("run --help", dir);
-    EXPECT_EQ(r.code, 0) << r.err;
+    const auto r = run_cli("run --help");
+    EXPECT_EQ(r.exit_code, 0) << r.err;
     for (const char* word : {"scenario", "-o", "--output", "-r", "--replications", "--seed", "--set", "--overwrite", "--resume", "-t",
                              "--threads", "--help"})
         EXPECT_TRUE(has(r.out, word)) << "run --help lacks " << word << "\n" << r.out;
@@ -105,20 +93,20 @@ TEST(Cli, RunHelpMentionsEveryOption) {
 TEST(Cli, OtherSubcommandHelps) {
     const auto dir = fresh_dir("subhelp");
     for (const std::string sub : {"validate", "show", "params", "info"}) {
-        const auto r = pse_sim(sub + " --help", dir);
-        EXPECT_EQ(r.code, 0) << sub << ": " << r.err;
+        const auto r = run_cli(sub + " --help");
+        EXPECT_EQ(r.exit_code, 0) << sub << ": " << r.err;
         EXPECT_FALSE(r.out.empty()) << sub;
     }
-    EXPECT_TRUE(has(pse_sim("show --help", dir).out, "--set"));
+    EXPECT_TRUE(has(run_cli("show --help").out, "--set"));
 }
 
 TEST(Cli, UsageErrorsExit2) {
     const auto dir = fresh_dir("usage");
-    EXPECT_EQ(pse_sim("", dir).code, 2);                      // no subcommand
-    EXPECT_EQ(pse_sim("frobnicate", dir).code, 2);            // unknown subcommand
-    EXPECT_EQ(pse_sim("run", dir).code, 2);                   // missing scenario
-    EXPECT_EQ(pse_sim("run x.toml --no-such-flag", dir).code, 2);
-    EXPECT_EQ(pse_sim("run x.toml -r many", dir).code, 2);    // not a number
+    EXPECT_EQ(run_cli("").exit_code, 2);                      // no subcommand
+    EXPECT_EQ(run_cli("frobnicate").exit_code, 2);            // unknown subcommand
+    EXPECT_EQ(run_cli("run").exit_code, 2);                   // missing scenario
+    EXPECT_EQ(run_cli("run x.toml --no-such-flag").exit_code, 2);
+    EXPECT_EQ(run_cli("run x.toml -r many").exit_code, 2);    // not a number
     EXPECT_TRUE(list_dir(dir).empty());
 }
 
@@ -129,8 +117,8 @@ TEST(Cli, RunWritesResultsAndPrintsSummary) {
     const auto dir = fresh_dir("run");
     const auto scen = tiny_in(dir);
     const auto out = dir / "tiny.h5";
-    const auto r = pse_sim("run " + q(scen) + " -o " + q(out) + " -r 3 -t 2", dir);
-    ASSERT_EQ(r.code, 0) << r.err;
+    const auto r = run_cli("run " + q(scen) + " -o " + q(out) + " -r 3 -t 2");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
     ASSERT_TRUE(fs::exists(out));
     EXPECT_TRUE(has(r.out, "Scenario 'tiny'")) << r.out;
     EXPECT_TRUE(has(r.out, "Agreements signed")) << r.out;
@@ -150,9 +138,9 @@ TEST(Cli, RunWritesResultsAndPrintsSummary) {
 TEST(Cli, RunIsReproducibleAndSeedOverrideChangesIt) {
     const auto dir = fresh_dir("repro");
     const auto scen = tiny_in(dir);
-    ASSERT_EQ(pse_sim("-q run " + q(scen) + " -r 2 -o " + q(dir / "a.h5"), dir).code, 0);
-    ASSERT_EQ(pse_sim("-q run " + q(scen) + " -r 2 -t 1 -o " + q(dir / "b.h5"), dir).code, 0);
-    ASSERT_EQ(pse_sim("-q run " + q(scen) + " -r 2 --seed 8 -o " + q(dir / "c.h5"), dir).code, 0);
+    ASSERT_EQ(run_cli("-q run " + q(scen) + " -r 2 -o " + q(dir / "a.h5")).exit_code, 0);
+    ASSERT_EQ(run_cli("-q run " + q(scen) + " -r 2 -t 1 -o " + q(dir / "b.h5")).exit_code, 0);
+    ASSERT_EQ(run_cli("-q run " + q(scen) + " -r 2 --seed 8 -o " + q(dir / "c.h5")).exit_code, 0);
     const auto a = read_results(dir / "a.h5"), b = read_results(dir / "b.h5"), c = read_results(dir / "c.h5");
     EXPECT_EQ(a.seed, b.seed);
     EXPECT_EQ(a.series.at("engagements_active"), b.series.at("engagements_active"));
@@ -163,8 +151,8 @@ TEST(Cli, RunIsReproducibleAndSeedOverrideChangesIt) {
 TEST(Cli, QuietPrintsNothingOnSuccess) {
     const auto dir = fresh_dir("quiet");
     const auto scen = tiny_in(dir);
-    const auto r = pse_sim("-q run " + q(scen) + " -r 1 -o " + q(dir / "q.h5"), dir);
-    EXPECT_EQ(r.code, 0) << r.err;
+    const auto r = run_cli("-q run " + q(scen) + " -r 1 -o " + q(dir / "q.h5"));
+    EXPECT_EQ(r.exit_code, 0) << r.err;
     EXPECT_TRUE(r.out.empty()) << r.out;
     EXPECT_TRUE(r.err.empty()) << r.err;
     EXPECT_TRUE(fs::exists(dir / "q.h5"));
@@ -174,10 +162,10 @@ TEST(Cli, GlobalFlagsAfterTheSubcommand) {
     // Users naturally write `pse-sim run FILE -q`; the flags are global, so they must also work there.
     const auto dir = fresh_dir("flags_after");
     const auto scen = tiny_in(dir);
-    const auto before = pse_sim("-q run " + q(scen) + " -r 1 -o " + q(dir / "a.h5"), dir);
-    ASSERT_EQ(before.code, 0) << before.err;
-    const auto after = pse_sim("run " + q(scen) + " -r 1 -o " + q(dir / "b.h5") + " -q", dir);
-    EXPECT_EQ(after.code, 0) << after.err;
+    const auto before = run_cli("-q run " + q(scen) + " -r 1 -o " + q(dir / "a.h5"));
+    ASSERT_EQ(before.exit_code, 0) << before.err;
+    const auto after = run_cli("run " + q(scen) + " -r 1 -o " + q(dir / "b.h5") + " -q");
+    EXPECT_EQ(after.exit_code, 0) << after.err;
     EXPECT_TRUE(after.out.empty()) << after.out;
 }
 
@@ -185,10 +173,9 @@ TEST(Cli, RunSetOverridesReachTheResults) {
     const auto dir = fresh_dir("set");
     const auto scen = tiny_in(dir);
     const auto out = dir / "set.h5";
-    const auto r = pse_sim("-q run " + q(scen) + " -r 1 -o " + q(out) +
-                               " --set run.name=renamed --set 'ngo[*].dedicated_fte=0'",
-                           dir);
-    ASSERT_EQ(r.code, 0) << r.err;
+    const auto r = run_cli("-q run " + q(scen) + " -r 1 -o " + q(out) +
+                               " --set run.name=renamed --set 'ngo[*].dedicated_fte=0'");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(read_results(out, false).attrs.at("scenario_name"), "renamed");
 }
 
@@ -197,8 +184,8 @@ TEST(Cli, BadScenarioExit2WithFileLineKey) {
     const auto scen = dir / "bad.toml";
     write_all(scen, std::string(kTiny) + "\n[trust]\ngain_rat = 0.1\n");
     const int line = static_cast<int>(std::count(kTiny, kTiny + std::char_traits<char>::length(kTiny), '\n')) + 3;
-    const auto r = pse_sim("run " + q(scen) + " -o " + q(dir / "bad.h5"), dir);
-    EXPECT_EQ(r.code, 2) << r.err;
+    const auto r = run_cli("run " + q(scen) + " -o " + q(dir / "bad.h5"));
+    EXPECT_EQ(r.exit_code, 2) << r.err;
     EXPECT_TRUE(has(r.err, scen.string() + ":" + std::to_string(line) + ":")) << r.err;
     EXPECT_TRUE(has(r.err, "trust.gain_rat")) << r.err;
     EXPECT_TRUE(has(r.err, "did you mean 'trust.gain_rate'")) << r.err;
@@ -224,8 +211,8 @@ TEST(Cli, EachClassOfBadInputExits2) {
     for (const auto& c : cases) {
         const auto f = dir / (c.name + ".toml");
         write_all(f, c.text);
-        const auto r = pse_sim("run " + q(f) + " -o " + q(dir / (c.name + ".h5")), dir);
-        EXPECT_EQ(r.code, 2) << c.name << ": " << r.err;
+        const auto r = run_cli("run " + q(f) + " -o " + q(dir / (c.name + ".h5")));
+        EXPECT_EQ(r.exit_code, 2) << c.name << ": " << r.err;
         EXPECT_TRUE(has(r.err, f.string() + ":")) << c.name << ": " << r.err;
         EXPECT_TRUE(has(r.err, c.expect)) << c.name << ": " << r.err;
         EXPECT_FALSE(fs::exists(dir / (c.name + ".h5"))) << c.name;
@@ -236,8 +223,8 @@ TEST(Cli, MultipleProblemsAllReported) {
     const auto dir = fresh_dir("multi");
     const auto f = dir / "multi.toml";
     write_all(f, "[run]\nweeks = \"x\"\n[trust]\ngain_rate = -1\ndecay_rate = inf\n");
-    const auto r = pse_sim("validate " + q(f), dir);
-    EXPECT_EQ(r.code, 2);
+    const auto r = run_cli("validate " + q(f));
+    EXPECT_EQ(r.exit_code, 2);
     EXPECT_TRUE(has(r.err, "run.weeks")) << r.err;
     EXPECT_TRUE(has(r.err, "trust.gain_rate")) << r.err;
     EXPECT_TRUE(has(r.err, "trust.decay_rate")) << r.err;
@@ -246,8 +233,8 @@ TEST(Cli, MultipleProblemsAllReported) {
 
 TEST(Cli, MissingScenarioExit2) {
     const auto dir = fresh_dir("missing");
-    const auto r = pse_sim("run " + q(dir / "nope.toml") + " -o " + q(dir / "out.h5"), dir);
-    EXPECT_EQ(r.code, 2) << r.err;
+    const auto r = run_cli("run " + q(dir / "nope.toml") + " -o " + q(dir / "out.h5"));
+    EXPECT_EQ(r.exit_code, 2) << r.err;
     EXPECT_TRUE(has(r.err, (dir / "nope.toml").string())) << r.err;
     EXPECT_TRUE(has(r.err, "not found")) << r.err;
     EXPECT_TRUE(list_dir(dir).empty());
@@ -256,20 +243,20 @@ TEST(Cli, MissingScenarioExit2) {
 TEST(Cli, BadOverrideAndReplicationsExit2) {
     const auto dir = fresh_dir("badset");
     const auto scen = tiny_in(dir);
-    auto r = pse_sim("run " + q(scen) + " -o " + q(dir / "o.h5") + " --set trust.gain_rate=7", dir);
-    EXPECT_EQ(r.code, 2) << r.err;
+    auto r = run_cli("run " + q(scen) + " -o " + q(dir / "o.h5") + " --set trust.gain_rate=7");
+    EXPECT_EQ(r.exit_code, 2) << r.err;
     // The problem is the --set value, not the file: say so (the value has no line in the file).
     EXPECT_TRUE(has(r.err, "error: --set trust.gain_rate=7: key 'trust.gain_rate': value 7 is out of range")) << r.err;
-    r = pse_sim("run " + q(scen) + " -o " + q(dir / "o.h5") + " --set trust.gain_rat=0.1 --set 'ngo[*].dedicated_fte=x'", dir);
-    EXPECT_EQ(r.code, 2) << r.err;
+    r = run_cli("run " + q(scen) + " -o " + q(dir / "o.h5") + " --set trust.gain_rat=0.1 --set 'ngo[*].dedicated_fte=x'");
+    EXPECT_EQ(r.exit_code, 2) << r.err;
     EXPECT_TRUE(has(r.err, "error: --set trust.gain_rat=0.1: key 'trust.gain_rat': unknown key; did you mean 'trust.gain_rate'?"))
         << r.err;
     EXPECT_TRUE(has(r.err, "error: --set ngo[*].dedicated_fte=x: key 'ngo_defaults.dedicated_fte'")) << r.err;
     EXPECT_FALSE(has(r.err, "tiny.toml")) << r.err;
-    r = pse_sim("run " + q(scen) + " -o " + q(dir / "o.h5") + " --set novalue", dir);
-    EXPECT_EQ(r.code, 2) << r.err;
-    r = pse_sim("run " + q(scen) + " -o " + q(dir / "o.h5") + " -r 0", dir);
-    EXPECT_EQ(r.code, 2) << r.err;
+    r = run_cli("run " + q(scen) + " -o " + q(dir / "o.h5") + " --set novalue");
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    r = run_cli("run " + q(scen) + " -o " + q(dir / "o.h5") + " -r 0");
+    EXPECT_EQ(r.exit_code, 2) << r.err;
     EXPECT_TRUE(has(r.err, "--replications")) << r.err;
     EXPECT_EQ(list_dir(dir), std::vector<std::string>{"tiny.toml"});
 }
@@ -279,15 +266,15 @@ TEST(Cli, ExistingOutputNeedsOverwrite) {
     const auto scen = tiny_in(dir);
     const auto out = dir / "out.h5";
     write_all(out, "previous results\n");
-    auto r = pse_sim("run " + q(scen) + " -r 1 -o " + q(out), dir);
-    EXPECT_EQ(r.code, 1) << r.err;
+    auto r = run_cli("run " + q(scen) + " -r 1 -o " + q(out));
+    EXPECT_EQ(r.exit_code, 1) << r.err;
     EXPECT_TRUE(has(r.err, "already exists")) << r.err;
     EXPECT_TRUE(has(r.err, "--overwrite")) << r.err;
     EXPECT_EQ(read_all(out), "previous results\n");
     EXPECT_EQ(list_dir(dir), (std::vector<std::string>{"out.h5", "tiny.toml"}));
 
-    r = pse_sim("run " + q(scen) + " -r 1 -o " + q(out) + " --overwrite", dir);
-    EXPECT_EQ(r.code, 0) << r.err;
+    r = run_cli("run " + q(scen) + " -r 1 -o " + q(out) + " --overwrite");
+    EXPECT_EQ(r.exit_code, 0) << r.err;
     EXPECT_NE(read_all(out), "previous results\n");
     EXPECT_EQ(read_results(out).n_runs, 1);
     EXPECT_EQ(list_dir(dir), (std::vector<std::string>{"out.h5", "tiny.toml"}));
@@ -297,19 +284,18 @@ TEST(Cli, FailedRunLeavesNothingBehind) {
     const auto dir = fresh_dir("failed");
     const auto scen = tiny_in(dir);
     // Output folder missing: I/O failure, exit 1, nothing created.
-    auto r = pse_sim("run " + q(scen) + " -r 1 -o " + q(dir / "nodir" / "out.h5"), dir);
-    EXPECT_EQ(r.code, 1) << r.err;
+    auto r = run_cli("run " + q(scen) + " -r 1 -o " + q(dir / "nodir" / "out.h5"));
+    EXPECT_EQ(r.exit_code, 1) << r.err;
     EXPECT_TRUE(has(r.err, "does not exist")) << r.err;
     EXPECT_FALSE(fs::exists(dir / "nodir"));
     // Invalid input after the file was read (memory of a huge ecosystem): exit 2, nothing written.
-    r = pse_sim("run " + q(scen) + " -r 1 -o " + q(dir / "huge.h5") +
-                    " --set ecosystem.supplier_count=100000000 --set ecosystem.mnc_count=10000000",
-                dir);
-    EXPECT_EQ(r.code, 2) << r.err;
+    r = run_cli("run " + q(scen) + " -r 1 -o " + q(dir / "huge.h5") +
+                    " --set ecosystem.supplier_count=100000000 --set ecosystem.mnc_count=10000000");
+    EXPECT_EQ(r.exit_code, 2) << r.err;
     EXPECT_TRUE(has(r.err, "GiB")) << r.err;
     // Output path ending in a separator (names a folder).
-    r = pse_sim("run " + q(scen) + " -r 1 -o " + q(dir.string() + "/"), dir);
-    EXPECT_EQ(r.code, 1) << r.err;
+    r = run_cli("run " + q(scen) + " -r 1 -o " + q(dir.string() + "/"));
+    EXPECT_EQ(r.exit_code, 1) << r.err;
     EXPECT_EQ(list_dir(dir), std::vector<std::string>{"tiny.toml"});
 }
 
@@ -317,8 +303,8 @@ TEST(Cli, OutputThatIsAnExistingFolder) {
     const auto dir = fresh_dir("outfolder");
     const auto scen = tiny_in(dir);
     fs::create_directories(dir / "sub");
-    const auto r = pse_sim("run " + q(scen) + " -r 1 -o " + q(dir / "sub") + " --overwrite", dir);
-    EXPECT_EQ(r.code, 1) << r.err;
+    const auto r = run_cli("run " + q(scen) + " -r 1 -o " + q(dir / "sub") + " --overwrite");
+    EXPECT_EQ(r.exit_code, 1) << r.err;
     EXPECT_TRUE(fs::is_directory(dir / "sub"));
     EXPECT_TRUE(list_dir(dir / "sub").empty());
     // Refused before any run: no parts folder, no temporary file.
@@ -331,52 +317,29 @@ TEST(Cli, InterruptedRunExits130AndKeepsOnlyCompleteShards) {
     // (the signal handler is installed by then), send SIGINT, and expect a clean stop: exit 130,
     // no results file and no temporary file beside it, only complete shards kept for --resume.
     const auto dir = fresh_dir("interrupt");
-    const auto logs = fresh_dir("interrupt_logs");
     const auto out = dir / "long.h5";
     const auto parts = dir / "long.h5.parts";
-    const std::string cli = test::cli();
     const std::string scen = (test::source_dir() / "scenarios" / "default.toml").string();
-    const std::string outs = out.string();
-    std::vector<std::string> args = {cli, "-q", "run", scen, "-r", "50000", "-t", "1", "-o", outs};
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    const std::string err_path = (logs / "stderr").string();
-    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    pid_t pid = 0;
-    ASSERT_EQ(posix_spawn(&pid, cli.c_str(), &fa, nullptr, argv.data(), environ), 0);
-    posix_spawn_file_actions_destroy(&fa);
+    auto child = test::spawn_cli({"-q", "run", scen, "-r", "50000", "-t", "1", "-o", out.string()});
+    ASSERT_GT(child.pid(), 0);
 
     // Wait (up to 60 s) for the parts folder; stop early if the process exits by itself.
-    int status = 0;
-    bool exited = false;
-    for (int i = 0; i < 6000 && !fs::exists(parts); ++i) {
-        if (waitpid(pid, &status, WNOHANG) == pid) {
-            exited = true;
-            break;
-        }
-        usleep(10000);
-    }
-    if (!exited) {
+    for (int i = 0; i < 6000 && !fs::exists(parts) && child.running(); ++i) usleep(10000);
+    if (child.running()) {
         EXPECT_TRUE(fs::exists(parts)) << "no parts folder appeared";
-        kill(pid, SIGINT);
+        child.signal(SIGINT);
         // Wait (up to 60 s) for a clean exit; kill it if it hangs.
-        for (int i = 0; i < 6000 && !exited; ++i) {
-            if (waitpid(pid, &status, WNOHANG) == pid) exited = true;
-            else usleep(10000);
-        }
-        if (!exited) {
-            kill(pid, SIGKILL);
-            waitpid(pid, &status, 0);
+        for (int i = 0; i < 6000 && child.running(); ++i) usleep(10000);
+        if (child.running()) {
+            child.signal(SIGKILL);
+            (void)child.wait();
             FAIL() << "pse-sim did not stop within 60 s of SIGINT";
         }
     }
-    const std::string err = read_all(logs / "stderr");
-    ASSERT_TRUE(WIFEXITED(status)) << "terminated by a signal instead of exiting";
-    EXPECT_EQ(WEXITSTATUS(status), 130) << err;
+    const auto ended = child.wait();
+    const std::string& err = ended.err;
+    ASSERT_NE(ended.exit_code, -1) << "terminated by a signal instead of exiting";
+    EXPECT_EQ(ended.exit_code, 130) << err;
     EXPECT_TRUE(has(err, "interrupted")) << err;
     EXPECT_TRUE(has(err, "--resume")) << err;
     EXPECT_FALSE(fs::exists(out));
@@ -386,8 +349,8 @@ TEST(Cli, InterruptedRunExits130AndKeepsOnlyCompleteShards) {
         EXPECT_TRUE(name == "manifest.txt" || shard) << "unexpected file in the parts folder: " << name;
     }
     // Without --resume the same command refuses to start over silently.
-    const auto again = pse_sim("-q run '" + scen + "' -r 50000 -t 1 -o " + q(out), logs);
-    EXPECT_EQ(again.code, 1) << again.err;
+    const auto again = run_cli("-q run '" + scen + "' -r 50000 -t 1 -o " + q(out));
+    EXPECT_EQ(again.exit_code, 1) << again.err;
     EXPECT_TRUE(has(again.err, "--resume")) << again.err;
     EXPECT_FALSE(fs::exists(out));
 }
@@ -397,9 +360,9 @@ TEST(Cli, ResumeWithoutPartsIsAFreshRun) {
     // parts folder is removed after the merge.
     const auto dir = fresh_dir("resume");
     const auto scen = tiny_in(dir);
-    ASSERT_EQ(pse_sim("-q run " + q(scen) + " -r 4 -o " + q(dir / "fresh.h5"), dir).code, 0);
-    const auto r = pse_sim("-q run " + q(scen) + " -r 4 -o " + q(dir / "resumed.h5") + " --resume", dir);
-    ASSERT_EQ(r.code, 0) << r.err;
+    ASSERT_EQ(run_cli("-q run " + q(scen) + " -r 4 -o " + q(dir / "fresh.h5")).exit_code, 0);
+    const auto r = run_cli("-q run " + q(scen) + " -r 4 -o " + q(dir / "resumed.h5") + " --resume");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(list_dir(dir), (std::vector<std::string>{"fresh.h5", "resumed.h5", "tiny.toml"}));
     const auto a = read_results(dir / "fresh.h5"), b = read_results(dir / "resumed.h5");
     EXPECT_EQ(a.seed, b.seed);
@@ -408,13 +371,65 @@ TEST(Cli, ResumeWithoutPartsIsAFreshRun) {
     EXPECT_EQ(a.n_events, b.n_events);
 }
 
+// ---------------------------------------------------------------------------------------------
+// tests/support/cli_run.h itself: every CLI test depends on it reporting what the child did.
+
+TEST(CliRun, SplitWordsAsShWould) {
+    EXPECT_EQ(test::split_words("  a 'b c'  \"d \\\"e\" f\\ g '' x'y'z "),
+              (std::vector<std::string>{"a", "b c", "d \"e", "f g", "", "xyz"}));
+    EXPECT_TRUE(test::split_words("   ").empty());
+    EXPECT_THROW((void)test::split_words("run 'open"), std::invalid_argument);
+    EXPECT_THROW((void)test::split_words("run \"open"), std::invalid_argument);
+    EXPECT_EQ(test::shell_quote("it's"), "'it'\\''s'");
+}
+
+TEST(CliRun, ReportsExitCodeOutputEnvironmentFolderAndTimeout) {
+    const auto dir = fresh_dir("cli_run");
+    auto r = test::run_program("/bin/sh", {"-c", "echo out; echo err >&2; echo \"$PSE_X\"; pwd; cat; exit 3"},
+                               {.cwd = dir, .env = {{"PSE_X", "y z"}}, .timeout_seconds = 60});
+    EXPECT_EQ(r.exit_code, 3);
+    EXPECT_EQ(r.signal, 0);
+    EXPECT_FALSE(r.timed_out);
+    std::string want = "out\ny z\n";
+    want.append(fs::canonical(dir).string()).push_back('\n');
+    EXPECT_EQ(r.out, want);  // and stdin is empty (/dev/null): cat printed nothing
+    EXPECT_EQ(r.err, "err\n");
+    r = test::run_program("/bin/sh", {"-c", "sleep 60"}, {.timeout_seconds = 0.5});
+    EXPECT_TRUE(r.timed_out);
+    EXPECT_EQ(r.exit_code, -1);
+    EXPECT_EQ(r.signal, SIGKILL);
+    r = test::run_program("/bin/sh", {"-c", "head -c 4096 /dev/zero > big; echo $?"}, {.cwd = dir, .file_size_limit = 1024});
+    EXPECT_NE(r.out, "0\n") << "the write past the limit succeeded";
+    EXPECT_LE(fs::file_size(dir / "big"), 1024u);
+    EXPECT_EQ(test::run_cli({"--version"}).exit_code, 0);
+}
+
+TEST(CliRun, SpawnedChildIsSignalledAndReaped) {
+    auto p = test::spawn_program("/bin/sh", {"-c", "echo started; exec sleep 60"});
+    ASSERT_GT(p.pid(), 0);
+    EXPECT_TRUE(p.running());
+    p.signal(SIGTERM);
+    const auto r = p.wait();
+    EXPECT_EQ(r.signal, SIGTERM);
+    EXPECT_EQ(r.exit_code, -1);
+    EXPECT_FALSE(p.running());
+}
+
+TEST(Cli, EffectsRefusesBadInputWithExit2) {
+    // `pse-sim effects` with a missing file, too few replications for the paired test, or an
+    // unknown lever: exit 2 (the library's InputError; Effects.BadInputIsRefused).
+    const std::string def = (test::source_dir() / "scenarios" / "default.toml").string();
+    EXPECT_EQ(run_cli({"effects", "/no/such/file.toml"}).exit_code, 2);
+    EXPECT_EQ(run_cli({"effects", def, "-r", "1"}).exit_code, 2);
+    EXPECT_EQ(run_cli({"effects", def, "--only", "bogus.key"}).exit_code, 2);
+}
+
 TEST(Cli, DefaultOutputPathUnderResults) {
     const auto dir = fresh_dir("defaultout");
     tiny_in(dir);
-    const std::string cmd = "cd " + q(dir) + " && '" + test::cli() + "' -q run tiny.toml -r 1 >/dev/null 2>&1";
-    const int st = std::system(cmd.c_str());
-    ASSERT_TRUE(WIFEXITED(st));
-    EXPECT_EQ(WEXITSTATUS(st), 0);
+    const auto r = run_cli({"-q", "run", "tiny.toml", "-r", "1"}, {.cwd = dir});
+    ASSERT_NE(r.exit_code, -1);
+    EXPECT_EQ(r.exit_code, 0);
     EXPECT_TRUE(fs::exists(dir / "results" / "tiny.h5"));
     EXPECT_EQ(read_results(dir / "results" / "tiny.h5", false).attrs.at("scenario_name"), "tiny");
 }
@@ -427,37 +442,37 @@ TEST(Cli, ValidateExitCodes) {
     const auto good = tiny_in(dir);
     const auto bad = dir / "bad.toml";
     write_all(bad, "[ngo_defaults]\npart_time_share = 1.5\n");
-    auto r = pse_sim("validate " + q(good), dir);
-    EXPECT_EQ(r.code, 0) << r.err;
+    auto r = run_cli("validate " + q(good));
+    EXPECT_EQ(r.exit_code, 0) << r.err;
     EXPECT_TRUE(has(r.out, "ok")) << r.out;
     EXPECT_TRUE(has(r.out, "'tiny'")) << r.out;
     EXPECT_TRUE(has(r.out, "52 weeks")) << r.out;
 
-    r = pse_sim("validate " + q(bad), dir);
-    EXPECT_EQ(r.code, 2);
+    r = run_cli("validate " + q(bad));
+    EXPECT_EQ(r.exit_code, 2);
     EXPECT_TRUE(has(r.err, bad.string() + ":2:")) << r.err;
     EXPECT_TRUE(has(r.err, "ngo_defaults.part_time_share")) << r.err;
 
     // Several files: every file is checked; one bad file makes the exit code 2.
-    r = pse_sim("validate " + q(good) + " " + q(bad) + " " + q(dir / "missing.toml"), dir);
-    EXPECT_EQ(r.code, 2);
+    r = run_cli("validate " + q(good) + " " + q(bad) + " " + q(dir / "missing.toml"));
+    EXPECT_EQ(r.exit_code, 2);
     EXPECT_TRUE(has(r.out, good.string() + ": ok")) << r.out;
     EXPECT_TRUE(has(r.err, "part_time_share")) << r.err;
     EXPECT_TRUE(has(r.err, "missing.toml")) << r.err;
 
-    r = pse_sim("validate " + q(test::source_dir() / "scenarios" / "default.toml"), dir);
-    EXPECT_EQ(r.code, 0) << r.err;
+    r = run_cli("validate " + q(test::source_dir() / "scenarios" / "default.toml"));
+    EXPECT_EQ(r.exit_code, 0) << r.err;
 }
 
 TEST(Cli, ShowOutputParsesBack) {
     const auto dir = fresh_dir("show");
     const auto scen = tiny_in(dir);
-    auto r = pse_sim("show " + q(scen) + " --set trust.gain_rate=0.0625 --set 'ngo[*].dedicated_fte=2'", dir);
-    ASSERT_EQ(r.code, 0) << r.err;
+    auto r = run_cli("show " + q(scen) + " --set trust.gain_rate=0.0625 --set 'ngo[*].dedicated_fte=2'");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
     const auto shown = dir / "shown.toml";
     write_all(shown, r.out);
-    const auto v = pse_sim("validate " + q(shown), dir);
-    EXPECT_EQ(v.code, 0) << v.err;
+    const auto v = run_cli("validate " + q(shown));
+    EXPECT_EQ(v.exit_code, 0) << v.err;
     // The shown scenario equals the original with the overrides, field by field.
     LoadOptions lo;
     lo.overrides = {"trust.gain_rate=0.0625", "ngo[*].dedicated_fte=2"};
@@ -469,23 +484,23 @@ TEST(Cli, ShowOutputParsesBack) {
     EXPECT_EQ(b.ngo_defaults.dedicated_fte, 2.0);
     EXPECT_EQ(b.weeks, 52);
     // Showing the shown text is a fixed point.
-    r = pse_sim("show " + q(shown), dir);
-    EXPECT_EQ(r.code, 0);
+    r = run_cli("show " + q(shown));
+    EXPECT_EQ(r.exit_code, 0);
     EXPECT_EQ(r.out, read_all(shown));
 }
 
 TEST(Cli, ShowBadScenarioExit2) {
     const auto dir = fresh_dir("showbad");
     const auto scen = tiny_in(dir);
-    const auto r = pse_sim("show " + q(scen) + " --set run.weeks=0", dir);
-    EXPECT_EQ(r.code, 2);
+    const auto r = run_cli("show " + q(scen) + " --set run.weeks=0");
+    EXPECT_EQ(r.exit_code, 2);
     EXPECT_TRUE(has(r.err, "run.weeks")) << r.err;
 }
 
 TEST(Cli, ParamsListsEveryField) {
     const auto dir = fresh_dir("params");
-    const auto r = pse_sim("params", dir);
-    ASSERT_EQ(r.code, 0) << r.err;
+    const auto r = run_cli("params");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
     for (const auto& f : scenario_fields()) EXPECT_TRUE(has(r.out, "`" + f.key + "`")) << f.key;
     for (const auto& f : ngo_fields()) EXPECT_TRUE(has(r.out, "`ngo_defaults." + f.key + "`")) << f.key;
 }
@@ -494,9 +509,9 @@ TEST(Cli, InfoDescribesResults) {
     const auto dir = fresh_dir("info");
     const auto scen = tiny_in(dir);
     const auto out = dir / "info.h5";
-    ASSERT_EQ(pse_sim("-q run " + q(scen) + " -r 2 -o " + q(out), dir).code, 0);
-    const auto r = pse_sim("info " + q(out), dir);
-    ASSERT_EQ(r.code, 0) << r.err;
+    ASSERT_EQ(run_cli("-q run " + q(scen) + " -r 2 -o " + q(out)).exit_code, 0);
+    const auto r = run_cli("info " + q(out));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_TRUE(has(r.out, "scenario:        tiny")) << r.out;
     EXPECT_TRUE(has(r.out, "runs: 2 (2 done, 0 failed)")) << r.out;
     EXPECT_TRUE(has(r.out, "replications: 2")) << r.out;
@@ -508,11 +523,11 @@ TEST(Cli, InfoDescribesResults) {
 TEST(Cli, InfoOnBadFilesExit1) {
     const auto dir = fresh_dir("infobad");
     write_all(dir / "text.h5", "not hdf5\n");
-    auto r = pse_sim("info " + q(dir / "text.h5"), dir);
-    EXPECT_EQ(r.code, 1);
+    auto r = run_cli("info " + q(dir / "text.h5"));
+    EXPECT_EQ(r.exit_code, 1);
     EXPECT_TRUE(has(r.err, "not an HDF5 file")) << r.err;
-    r = pse_sim("info " + q(dir / "missing.h5"), dir);
-    EXPECT_EQ(r.code, 1);
+    r = run_cli("info " + q(dir / "missing.h5"));
+    EXPECT_EQ(r.exit_code, 1);
     EXPECT_TRUE(has(r.err, "not found")) << r.err;
 }
 

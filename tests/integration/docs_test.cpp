@@ -1,5 +1,6 @@
 // Documentation as data: the parameter reference in docs/SCENARIOS.md and the metric tables in
 // docs/OUTPUT.md must match what the code declares, so the docs cannot drift.
+#include <gtest/gtest-spi.h>
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -14,9 +15,11 @@
 #include <fstream>
 #include <sstream>
 
+#include "pse/effects.h"
 #include "pse/experiment.h"
 #include "pse/metrics.h"
 #include "pse/params.h"
+#include "support/cli_run.h"
 #include "support/fixtures.h"
 
 namespace {
@@ -28,21 +31,11 @@ std::string read_file(const std::filesystem::path& p) {
     return ss.str();
 }
 
-std::string run_capture(const std::string& cmd) {
-    std::string out;
-    FILE* f = popen(cmd.c_str(), "r");
-    if (!f) return out;
-    char buf[4096];
-    while (auto n = fread(buf, 1, sizeof buf, f)) out.append(buf, n);
-    pclose(f);
-    return out;
-}
-
 }  // namespace
 
 TEST(Docs, ScenarioReferenceMatchesFieldTable) {
     const std::string doc = read_file(pse::test::source_dir() / "docs" / "SCENARIOS.md");
-    const std::string generated = run_capture(pse::test::cli() + " params");
+    const std::string generated = pse::test::run_cli({"params"}).out;
     ASSERT_FALSE(generated.empty());
     EXPECT_NE(doc.find(generated), std::string::npos)
         << "docs/SCENARIOS.md is out of date: regenerate its parameter table with `pse-sim params`";
@@ -83,8 +76,8 @@ TEST(Docs, OddParameterTablesAreGeneratedFromTheFieldTable) {
     ASSERT_GE(blocks.size(), 12u);
     std::string all;
     for (const auto& [args, text] : blocks) {
-        if (args.rfind("effects ", 0) == 0) continue;  // minutes of runs: tests/integration/effects_test.cpp
-        const std::string generated = run_capture(pse::test::cli() + " " + args + " 2>/dev/null");
+        if (args.rfind("effects ", 0) == 0) continue;  // minutes of runs: Docs.OddShowsTheLeverEffectsTableOfEveryLever checks its rows
+        const std::string generated = pse::test::run_cli(args).out;
         ASSERT_FALSE(generated.empty()) << "`pse-sim " << args << "` printed nothing";
         EXPECT_EQ(text, generated) << "docs/ODD.md block `pse-sim " << args << "` is out of date: run scripts/gen-docs";
         all += generated;
@@ -102,85 +95,238 @@ TEST(Docs, OddParameterTablesAreGeneratedFromTheFieldTable) {
         EXPECT_NE(all.find("`ngo_defaults." + f.key + "`"), std::string::npos) << f.key << " has no row in docs/ODD.md";
 }
 
-TEST(Docs, NumbersQuotedInTheOddAreTheDefaults) {
-    // A number quoted after a key in the text, "`key` (0.35)", "`key` = 0.35" or "`key` 0.35", must
-    // be its default. (Checked to fail: quoting `government_prior` (0.36) makes this test fail.)
-    const std::string odd = read_file(pse::test::source_dir() / "docs" / "ODD.md");
-    const pse::Scenario def;
-    std::map<std::string, std::string> value;  // full key and unique leaf -> default as TOML
-    std::map<std::string, int> leaf_count;
-    auto add = [&](const std::string& key, const std::string& v) {
-        value[key] = v;
-        const auto leaf = key.substr(key.rfind('.') + 1);
-        if (++leaf_count[leaf] == 1) value[leaf] = v; else value.erase(leaf);
-    };
-    for (const auto& f : pse::scenario_fields()) add(f.key, pse::to_toml(f.get(def)));
-    for (const auto& f : pse::ngo_fields()) add("ngo_defaults." + f.key, pse::to_toml(f.get(def.ngo_defaults)));
-    static const std::regex quoted(R"(`([a-z_][a-z0-9_.]*)`(?: = | \(| )(-?[0-9]+(?:\.[0-9]+)?)\b)");
-    int checked = 0;
-    for (auto it = std::sregex_iterator(odd.begin(), odd.end(), quoted); it != std::sregex_iterator(); ++it) {
-        const std::string key = (*it)[1].str(), num = (*it)[2].str();
-        const auto v = value.find(key);
-        if (v == value.end()) continue;  // not a parameter (or an ambiguous leaf)
-        ++checked;
-        EXPECT_DOUBLE_EQ(std::stod(num), std::stod(v->second)) << "docs/ODD.md quotes `" << key << "` as " << num
-                                                                << " but its default is " << v->second;
+/// Every documented parameter by its full key ("trust.gain_rate", "ngo_defaults.dedicated_fte")
+/// with its default as TOML text, and its last key component ("gain_rate") -> full keys.
+struct DocumentedKeys {
+    std::map<std::string, std::string> default_of;
+    std::map<std::string, std::vector<std::string>> by_leaf;
+    std::set<std::string> tables;  ///< first key components: run, ecosystem, ..., ngo_defaults
+    DocumentedKeys() {
+        const pse::Scenario def;
+        auto add = [&](const std::string& key, const std::string& v) {
+            default_of[key] = v;
+            by_leaf[key.substr(key.rfind('.') + 1)].push_back(key);
+            tables.insert(key.substr(0, key.find('.')));
+        };
+        for (const auto& f : pse::scenario_fields()) add(f.key, pse::to_toml(f.get(def)));
+        for (const auto& f : pse::ngo_fields()) add("ngo_defaults." + f.key, pse::to_toml(f.get(def.ngo_defaults)));
     }
-    EXPECT_GT(checked, 0) << "no quoted number found: the pattern no longer matches the document";
+    /// The full key a document token names: itself, `ngo[*].x` / `ngo[2].x` as ngo_defaults.x, or
+    /// "" if it is not a key.
+    std::string full_key(const std::string& token) const {
+        if (default_of.count(token)) return token;
+        static const std::regex ngo_entry(R"(ngo\[(\*|[0-9]+)\]\.(.+))");
+        std::smatch m;
+        if (std::regex_match(token, m, ngo_entry) && default_of.count("ngo_defaults." + m[2].str()))
+            return "ngo_defaults." + m[2].str();
+        return "";
+    }
+    /// True if the token is written like a key of one of the tables (so it must be one).
+    bool looks_like_key(const std::string& token) const {
+        const auto dot = token.find('.');
+        if (dot == std::string::npos) return false;
+        const std::string table = token.substr(0, dot);
+        return tables.count(table) || table.rfind("ngo[", 0) == 0;
+    }
+    /// Keys a pattern such as `pipeline.<k>.effort_hours` or `shocks.*` stands for (a `<...>` or
+    /// `*` segment matches one key segment; a trailing `*` any rest).
+    std::size_t pattern_matches(const std::string& token) const {
+        std::string re;
+        for (std::size_t i = 0; i < token.size(); ++i) {
+            const char c = token[i];
+            if (c == '<') {
+                i = token.find('>', i);
+                if (i == std::string::npos) return 0;
+                re += "[a-z0-9_]+";
+            } else if (c == '*') {
+                re += i + 1 == token.size() ? ".+" : "[a-z0-9_]+";
+            } else if (c == '.') {
+                re += "\\.";
+            } else {
+                re += c;
+            }
+        }
+        const std::regex r(re);
+        std::size_t n = 0;
+        for (const auto& [k, v] : default_of) n += std::regex_match(k, r) ? 1 : 0;
+        return n;
+    }
+};
+
+/// The prose of a document: everything outside its generated blocks (which are tested against
+/// the program's output by the tests above).
+std::string prose_of(const std::string& doc) {
+    std::string out;
+    const std::string open = "<!-- generated by `pse-sim ", close = "<!-- end generated -->";
+    std::size_t pos = 0;
+    for (auto at = doc.find(open); at != std::string::npos; at = doc.find(open, pos)) {
+        out.append(doc, pos, at - pos);
+        const auto end = doc.find(close, at);
+        if (end == std::string::npos) return out;
+        pos = end + close.size();
+    }
+    out.append(doc, pos, std::string::npos);
+    return out;
+}
+
+/// Check of the numbers quoted after a key in a document's prose; returns how many were checked.
+int check_quoted_numbers(const std::string& doc_name, const std::string& prose, const DocumentedKeys& keys) {
+    // "`key` (0.35)", "`key` = 0.35" or "`key` 0.35". The key is named in full; a bare last
+    // component ("`gain_rate` (0.05)") is accepted only where it names exactly one parameter.
+    static const std::regex quoted(R"(`([a-z_][a-z0-9_.\[\]*]*)`(?: = | \(| )(-?[0-9]+(?:\.[0-9]+)?)\b)");
+    int checked = 0;
+    for (auto it = std::sregex_iterator(prose.begin(), prose.end(), quoted); it != std::sregex_iterator(); ++it) {
+        const std::string token = (*it)[1].str(), num = (*it)[2].str();
+        std::string key = keys.full_key(token);
+        if (key.empty() && keys.looks_like_key(token)) {
+            ADD_FAILURE() << doc_name << " quotes " << num << " for `" << token << "`, which is not a parameter key";
+            continue;
+        }
+        if (key.empty()) {
+            const auto leaf = keys.by_leaf.find(token);
+            if (leaf == keys.by_leaf.end()) continue;  // not a parameter (a metric, stage or code name)
+            if (leaf->second.size() > 1) {
+                std::string all;
+                for (const auto& k : leaf->second) all += " " + k;
+                ADD_FAILURE() << doc_name << " quotes " << num << " for `" << token << "`, which names several parameters ("
+                              << all << " ): write the full key";
+                continue;
+            }
+            key = leaf->second.front();
+        }
+        ++checked;
+        const std::string& def = keys.default_of.at(key);
+        char* end = nullptr;
+        const double want = std::strtod(def.c_str(), &end);
+        if (end == def.c_str()) {
+            ADD_FAILURE() << doc_name << " quotes the number " << num << " for `" << key << "`, whose default is " << def;
+            continue;
+        }
+        EXPECT_DOUBLE_EQ(std::stod(num), want) << doc_name << " quotes `" << token << "` as " << num << " but the default of `"
+                                               << key << "` is " << def << " (pse-sim params)";
+    }
+    return checked;
+}
+
+TEST(Docs, NumbersQuotedInTheOddAreTheDefaults) {
+    // A number quoted after a key in the prose, "`key` (0.35)", "`key` = 0.35" or "`key` 0.35",
+    // must be its default. (Checked to fail: quoting `pipeline.continue_prob` as 0.273 fails it with
+    // "docs/ODD.md quotes `continue_prob` as 0.273 but the default of `pipeline.continue_prob` is
+    // 0.272"; a key spelt wrong fails it with "... which is not a parameter key".)
+    const std::string odd = read_file(pse::test::source_dir() / "docs" / "ODD.md");
+    ASSERT_FALSE(odd.empty());
+    const DocumentedKeys keys;
+    const int checked = check_quoted_numbers("docs/ODD.md", prose_of(odd), keys);
+    EXPECT_GE(checked, 5) << "fewer quoted numbers found than the document has: the pattern no longer matches it";
+}
+
+TEST(Docs, QuotedNumberCheckCatchesAWrongNumberAndAnUnknownKey) {
+    // The checker itself, on text with a known answer: right, wrong, unknown key, ambiguous leaf.
+    const DocumentedKeys keys;
+    const pse::Scenario def;
+    const std::string gain = pse::to_toml(def.trust.gain_rate);
+    EXPECT_EQ(check_quoted_numbers("text", "`trust.gain_rate` (" + gain + ") and `gain_rate` = " + gain, keys), 2);
+    ::testing::TestPartResultArray failures;
+    {
+        ::testing::ScopedFakeTestPartResultReporter reporter(::testing::ScopedFakeTestPartResultReporter::INTERCEPT_ONLY_CURRENT_THREAD,
+                                                             &failures);
+        (void)check_quoted_numbers("text", "`trust.gain_rate` (" + gain + "1) `trust.gain_rat` (0.1) `name` (2)", keys);
+    }
+    ASSERT_EQ(failures.size(), 3);
+    EXPECT_NE(std::string(failures.GetTestPartResult(0).message()).find("but the default of `trust.gain_rate` is"),
+              std::string::npos);
+    EXPECT_NE(std::string(failures.GetTestPartResult(1).message()).find("not a parameter key"), std::string::npos);
+    EXPECT_NE(std::string(failures.GetTestPartResult(2).message()).find("names several parameters"), std::string::npos);
 }
 
 TEST(Docs, OutputReferenceIsGeneratedFromTheSchema) {
     const std::string doc = read_file(pse::test::source_dir() / "docs" / "OUTPUT.md");
-    const std::string generated = run_capture(pse::test::cli() + " outputs");
+    const std::string generated = pse::test::run_cli({"outputs"}).out;
     ASSERT_NE(generated.find("## Table `/partnerships/<column>`"), std::string::npos);
     EXPECT_NE(doc.find(generated), std::string::npos)
         << "docs/OUTPUT.md is out of date: regenerate its reference part with `pse-sim outputs`";
 }
 
 TEST(Docs, OddDescribesEveryParameter) {
-    // docs/ODD.md names every parameter (its last key component; stage tables cover the
-    // per-stage keys), so no mechanism's parameter goes undocumented.
+    // docs/ODD.md names every parameter by its full key (`trust.gain_rate`, `ngo_defaults.trained`;
+    // the per-stage keys pipeline.<stage>.mean_weeks / drop_per_week as rows and columns of the
+    // stage table), and every key-like name it uses is a parameter (or a pattern such as
+    // `pipeline.<k>.effort_hours` that stands for some). (Checked to fail: writing
+    // `trust.access_alignment_slop` in the prose fails it with "not a parameter key".)
     const std::string odd = read_file(pse::test::source_dir() / "docs" / "ODD.md");
     ASSERT_FALSE(odd.empty());
-    auto leaf = [](const std::string& key) { return key.substr(key.rfind('.') + 1); };
-    for (const auto& f : pse::scenario_fields())
-        EXPECT_NE(odd.find(leaf(f.key)), std::string::npos) << f.key << " is not described in docs/ODD.md";
-    for (const auto& f : pse::ngo_fields())
-        EXPECT_NE(odd.find(f.key), std::string::npos) << "ngo." << f.key << " is not described in docs/ODD.md";
+    const DocumentedKeys keys;
+    const auto blocks = generated_blocks(odd);
+    std::string stages;
+    for (const auto& [args, text] : blocks)
+        if (args == "params --odd @stages") stages = text;
+    ASSERT_FALSE(stages.empty()) << "docs/ODD.md lost its stage table (`pse-sim params --odd @stages`)";
+    const std::string stage_header = stages.substr(0, stages.find('\n'));
+    for (const auto& [key, def] : keys.default_of) {
+        if (odd.find("`" + key + "`") != std::string::npos) continue;
+        static const std::regex stage_key(R"(pipeline\.([a-z0-9_]+)\.([a-z_]+))");
+        std::smatch m;
+        if (std::regex_match(key, m, stage_key)) {
+            EXPECT_NE(stages.find("| " + m[1].str() + " |"), std::string::npos) << key << ": no row " << m[1] << " in the stage table of docs/ODD.md";
+            EXPECT_NE(stage_header.find(" " + m[2].str()), std::string::npos) << key << ": no column " << m[2] << " in the stage table of docs/ODD.md";
+            continue;
+        }
+        ADD_FAILURE() << "docs/ODD.md does not name `" << key << "` (by its full key)";
+    }
+    static const std::regex token(R"(`([a-z_][a-z0-9_]*(?:\[[0-9*]+\])?(?:\.[a-z0-9_*<>]+)+)`)");
+    int seen = 0;
+    for (auto it = std::sregex_iterator(odd.begin(), odd.end(), token); it != std::sregex_iterator(); ++it) {
+        const std::string t = (*it)[1].str();
+        if (!keys.looks_like_key(t)) continue;  // a file name such as `params.cpp`
+        ++seen;
+        if (!keys.full_key(t).empty()) continue;
+        if (t.find_first_of("*<") != std::string::npos && t.rfind("ngo[", 0) != 0) {
+            EXPECT_GT(keys.pattern_matches(t), 0u) << "docs/ODD.md: `" << t << "` matches no parameter key";
+            continue;
+        }
+        ADD_FAILURE() << "docs/ODD.md names `" << t << "`, which is not a parameter key";
+    }
+    EXPECT_GE(seen, static_cast<int>(keys.default_of.size())) << "fewer key names found than parameters: the pattern no longer matches";
 }
+
+constexpr const char* kNoPython =
+    "issue 6: /usr/bin/python3 missing (pse-sim report runs analysis/pse_analysis with it); install it and the "
+    "analysis packages with scripts/install-deps";
 
 TEST(Cli, ReportWritesHtmlThroughTheAnalysisPackage) {
     // `pse-sim report` hands its arguments to analysis/pse_analysis (README "Report").
-    if (access("/usr/bin/python3", X_OK) != 0) GTEST_SKIP() << "issue 6: /usr/bin/python3 missing";
+    if (access("/usr/bin/python3", X_OK) != 0) GTEST_SKIP() << kNoPython;
     const auto dir = pse::test::temp_dir("report_cli");
     const auto toml = dir / "tiny.toml";
     {
         std::ofstream(toml) << "[run]\nname = \"tiny\"\nweeks = 52\n[ecosystem]\nmnc_count = 10\nsupplier_count = 50\n";
     }
     const std::string h5 = (dir / "tiny.h5").string(), out = (dir / "report").string();
-    ASSERT_EQ(std::system((pse::test::cli() + " -q run " + toml.string() + " -o " + h5 + " -r 2 --overwrite").c_str()), 0);
-    const int st = std::system((pse::test::cli() + " report " + h5 + " -o " + out + " >/dev/null 2>&1").c_str());
-    ASSERT_TRUE(WIFEXITED(st));
-    EXPECT_EQ(WEXITSTATUS(st), 0);
+    ASSERT_EQ(pse::test::run_cli({"-q", "run", toml.string(), "-o", h5, "-r", "2", "--overwrite"}).exit_code, 0);
+    const auto r = pse::test::run_cli({"report", h5, "-o", out});
+    ASSERT_NE(r.exit_code, -1) << "pse-sim report was killed by signal " << r.signal;
+    EXPECT_EQ(r.exit_code, 0);
     EXPECT_TRUE(std::filesystem::exists(std::filesystem::path(out) / "index.html"));
 }
 
 TEST(Cli, ReportHelpAndErrorsAreTheReportsOwn) {
     // `pse-sim report --help` lists the report's options (not a page pointing to itself); a
     // missing -o is one `error:` line naming `pse-sim report --help`, exit 2, no usage dump.
-    if (access("/usr/bin/python3", X_OK) != 0) GTEST_SKIP() << "issue 6: /usr/bin/python3 missing";
-    const std::string help = run_capture(pse::test::cli() + " report --help 2>&1");
+    if (access("/usr/bin/python3", X_OK) != 0) GTEST_SKIP() << kNoPython;
+    const auto h = pse::test::run_cli({"report", "--help"});
+    const std::string help = h.out + h.err;
     EXPECT_NE(help.find("usage: pse-sim report"), std::string::npos) << help;
     EXPECT_NE(help.find("-o DIR, --output DIR"), std::string::npos) << help;
     EXPECT_NE(help.find("examples:"), std::string::npos) << help;
-    const std::string err = run_capture(pse::test::cli() + " report missing.h5 2>&1; echo \"rc=$?\"");
+    const auto m = pse::test::run_cli({"report", "missing.h5"});
+    const std::string err = m.out + m.err + "rc=" + std::to_string(m.exit_code) + "\n";
     EXPECT_EQ(err, "error: the following arguments are required: -o/--output (see `pse-sim report --help`)\nrc=2\n");
 }
 
 TEST(Docs, ScenariosDocumentsEveryExperimentKeyAndEachDesignExampleLoads) {
     const std::string doc = read_file(pse::test::source_dir() / "docs" / "SCENARIOS.md");
     // The experiment key table is `pse-sim params --experiment` (the experiment loader's table).
-    const std::string generated = run_capture(pse::test::cli() + " params --experiment");
+    const std::string generated = pse::test::run_cli({"params", "--experiment"}).out;
     ASSERT_FALSE(generated.empty());
     EXPECT_NE(doc.find(generated), std::string::npos)
         << "docs/SCENARIOS.md is out of date: regenerate its experiment key table with `scripts/gen-docs`";
@@ -222,9 +368,10 @@ TEST(Docs, ReadmeQuickStartTableIsTheDefaultRunsOutput) {
     ASSERT_NE(close, std::string::npos);
     const std::string documented = readme.substr(open + 4, close - open - 4);
     const auto h5 = pse::test::temp_dir("readme_quickstart") / "default.h5";
-    const std::string printed = run_capture(pse::test::cli() + " run " +
-                                            (pse::test::source_dir() / "scenarios" / "default.toml").string() +
-                                            " -o " + h5.string() + " --overwrite 2>/dev/null");
+    const std::string printed =
+        pse::test::run_cli({"run", (pse::test::source_dir() / "scenarios" / "default.toml").string(), "-o", h5.string(),
+                            "--overwrite"})
+            .out;
     const auto table = printed.find("Scenario 'default'");
     ASSERT_NE(table, std::string::npos) << printed;
     EXPECT_EQ(printed.substr(table, documented.size()), documented)
@@ -243,4 +390,24 @@ TEST(Docs, ReadmeCountOfPlausibleWorldsIsThePosteriorFiles) {
     const std::string readme = read_file(pse::test::source_dir() / "README.md");
     EXPECT_NE(readme.find("the calibration's " + std::to_string(rows) + " plausible parameter sets"), std::string::npos)
         << "README.md should say the calibration accepted " << rows << " parameter sets";
+}
+
+TEST(Docs, OddShowsTheLeverEffectsTableOfEveryLever) {
+    // docs/ODD.md 7.13 is generated by scripts/gen-docs (`pse-sim effects ... --markdown`); the
+    // runs are too slow for a test, so check the block is there and lists the current levers.
+    const std::string odd = read_file(pse::test::source_dir() / "docs" / "ODD.md");
+    const std::string marker = "<!-- generated by `pse-sim effects scenarios/default.toml";
+    const auto start = odd.find(marker);
+    ASSERT_NE(start, std::string::npos);
+    const auto end = odd.find("<!-- end generated -->", start);
+    ASSERT_NE(end, std::string::npos);
+    const std::string block = odd.substr(start, end - start);
+    std::size_t levers = 0;
+    for (const auto& p : pse::plan_levers(pse::load_scenario(pse::test::source_dir() / "scenarios" / "default.toml").scenario)) {
+        if (p.arms.empty()) continue;
+        ++levers;
+        EXPECT_NE(block.find("| " + p.key + " "), std::string::npos)
+            << p.key << " missing from docs/ODD.md 7.13";
+    }
+    EXPECT_GE(levers, 50u) << "plan_levers() lists fewer levers than the field table has: nothing much was checked";
 }

@@ -12,14 +12,10 @@
 #include "pse/results.h"
 #include "pse/runner.h"
 #include "pse/sweep.h"
+#include "support/cli_run.h"
 #include "support/fixtures.h"
 
 namespace {
-
-int run_cli(const std::string& args) {
-    const int st = std::system((pse::test::cli() + " -q " + args + " >/dev/null 2>&1").c_str());
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
 
 std::filesystem::path write_experiment(const std::filesystem::path& dir) {
     const auto p = dir / "exp.toml";
@@ -79,7 +75,7 @@ TEST(NetworkExport, StoredNetworkEqualsTheGeneratedGraphOfThatRun) {
     const auto exp = write_experiment(dir);
     const auto out = dir / "r.h5";
     // Runs 1 (design point 0) and 4 (design point 1: 140 suppliers), replications differ in seed.
-    ASSERT_EQ(run_cli("sweep " + exp.string() + " -o " + out.string() + " --network 4,1"), 0);
+    ASSERT_EQ(pse::test::run_cli("-q sweep " + exp.string() + " -o " + out.string() + " --network 4,1").exit_code, 0);
     const auto e = pse::load_experiment(exp);
     const auto t = pse::read_network(out);
     EXPECT_EQ(t.runs(), (std::vector<std::int64_t>{1, 4}));
@@ -103,7 +99,7 @@ TEST(NetworkExport, StoredNetworkEqualsTheGeneratedGraphOfThatRun) {
     // Different replications of one design point have different supply chains (seeded).
     EXPECT_NE(edges_of(t, 1), edges_of(t, 0));
     // Without --network the group is absent and read_network is empty.
-    ASSERT_EQ(run_cli("sweep " + exp.string() + " -o " + (dir / "plain.h5").string()), 0);
+    ASSERT_EQ(pse::test::run_cli("-q sweep " + exp.string() + " -o " + (dir / "plain.h5").string()).exit_code, 0);
     EXPECT_TRUE(pse::read_network(dir / "plain.h5").source.empty());
     EXPECT_EQ(pse::read_results(dir / "plain.h5", false).n_network_runs, 0u);
 }
@@ -111,7 +107,7 @@ TEST(NetworkExport, StoredNetworkEqualsTheGeneratedGraphOfThatRun) {
 TEST(NetworkExport, ResumedSweepStoresTheSameNetwork) {
     const auto dir = pse::test::fresh_dir("network", "resume");
     const auto exp = write_experiment(dir);
-    ASSERT_EQ(run_cli("sweep " + exp.string() + " -o " + (dir / "full.h5").string() + " --network all"), 0);
+    ASSERT_EQ(pse::test::run_cli("-q sweep " + exp.string() + " -o " + (dir / "full.h5").string() + " --network all").exit_code, 0);
     // An interrupted sweep, made deterministic: a parts folder holding a shard of runs 0 and 1
     // (as a killed sweep leaves it), then --resume.
     const auto e = pse::load_experiment(exp);
@@ -145,10 +141,10 @@ TEST(NetworkExport, CsvExportAndBadSelection) {
     const auto exp = write_experiment(dir);
     const auto out = dir / "r.h5";
     // A run id outside the sweep is refused before any work (exit 2, no file, no parts).
-    EXPECT_EQ(run_cli("sweep " + exp.string() + " -o " + out.string() + " --network 6"), 2);
+    EXPECT_EQ(pse::test::run_cli("-q sweep " + exp.string() + " -o " + out.string() + " --network 6").exit_code, 2);
     EXPECT_EQ(pse::test::list_dir(dir), (std::vector<std::string>{"exp.toml"}));
-    ASSERT_EQ(run_cli("sweep " + exp.string() + " -o " + out.string() + " --network 0"), 0);
-    ASSERT_EQ(run_cli("export " + out.string() + " --csv " + (dir / "csv").string()), 0);
+    ASSERT_EQ(pse::test::run_cli("-q sweep " + exp.string() + " -o " + out.string() + " --network 0").exit_code, 0);
+    ASSERT_EQ(pse::test::run_cli("-q export " + out.string() + " --csv " + (dir / "csv").string()).exit_code, 0);
     std::ifstream edges(dir / "csv" / "network_edges.csv"), vertices(dir / "csv" / "network_vertices.csv");
     std::string line;
     std::getline(edges, line);

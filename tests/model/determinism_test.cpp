@@ -92,18 +92,6 @@ TEST(Determinism, SameScenarioAndSeedGiveIdenticalOutput) {
     EXPECT_FALSE(same_output(run_model(s, 7), run_model(s, 8)));
 }
 
-TEST(Determinism, SteppingMatchesRun) {
-    // run() is step() to the end plus the summary: the series of a stepped model equal run()'s.
-    const Scenario s = test::small_scenario();
-    Model m(s, 12);
-    while (m.week() < s.weeks) m.step();
-    const auto ref = run_model(s, 12);
-    EXPECT_TRUE(same_doubles(m.output().series, ref.series, "series"));
-    EXPECT_TRUE(same_doubles(m.output().pipeline, ref.pipeline, "pipeline"));
-    EXPECT_EQ(m.output().events.size(), ref.events.size());
-    EXPECT_THROW(m.step(), ModelError);
-}
-
 TEST(Determinism, ParallelPhasesGiveSerialResults) {
     const Scenario s = big_scenario();
     const std::uint64_t seed = 99;
@@ -160,32 +148,6 @@ TEST(Determinism, RunnerThreadCountDoesNotChangeRecords) {
         // The record is the plain model run for its seed.
         EXPECT_TRUE(same_output(r1.output, run_model(plan.design_points[static_cast<std::size_t>(r1.design_point)], r1.seed)));
     }
-}
-
-TEST(Determinism, CommonRandomNumbersSeedPolicy) {
-    RunPlan plan;
-    plan.design_points = {test::small_scenario(), test::small_scenario(), test::small_scenario()};
-    plan.replications = 5;
-    plan.master_seed = 77;
-    plan.common_random_numbers = true;
-    for (std::int64_t r = 0; r < plan.replications; ++r) {
-        for (std::int64_t d = 1; d < 3; ++d) EXPECT_EQ(run_seed(plan, d, r), run_seed(plan, 0, r));
-        EXPECT_EQ(run_seed(plan, 0, r), derive_seed(77, 0, static_cast<std::uint64_t>(r)));
-        if (r > 0) {
-            EXPECT_NE(run_seed(plan, 0, r), run_seed(plan, 0, r - 1));
-        }
-    }
-    RunPlan indep = plan;
-    indep.common_random_numbers = false;
-    for (std::int64_t r = 0; r < plan.replications; ++r) {
-        EXPECT_NE(run_seed(indep, 0, r), run_seed(indep, 1, r));
-        EXPECT_NE(run_seed(indep, 1, r), run_seed(indep, 2, r));
-        EXPECT_EQ(run_seed(indep, 1, r), derive_seed(77, 2, static_cast<std::uint64_t>(r)));
-    }
-    // Another master seed changes every run seed.
-    RunPlan other = plan;
-    other.master_seed = 78;
-    for (std::int64_t r = 0; r < plan.replications; ++r) EXPECT_NE(run_seed(other, 0, r), run_seed(plan, 0, r));
 }
 
 TEST(Determinism, CommonRandomNumbersGiveIdenticalRunsForIdenticalDesignPoints) {

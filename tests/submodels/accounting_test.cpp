@@ -13,6 +13,7 @@
 #include "pse/report.h"
 #include "pse/results.h"
 #include "pse/submodels/accounting.h"
+#include "support/cli_run.h"
 #include "support/fixtures.h"
 
 namespace pse {
@@ -215,9 +216,9 @@ TEST(Accounting, CaseloadCountsWorkedEngagements) {
 TEST(Accounting, ExportWritesTheTablesWithNames) {
     const auto dir = test::temp_dir("accounting_export");
     const auto file = dir / "d.h5";
-    const std::string cmd = test::cli() + " -q run " + (test::source_dir() / "scenarios" / "default.toml").string() +
-                            " -r 2 --overwrite -o " + file.string();
-    ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+    const auto r = test::run_cli(
+        {"-q", "run", (test::source_dir() / "scenarios" / "default.toml").string(), "-r", "2", "--overwrite", "-o", file.string()});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
     const auto data = read_results(file, false);
     ASSERT_EQ(data.tables.count("partnerships"), 1u);
     EXPECT_EQ(data.tables.at("ngos").at("run").size(), 2u);  // one NGO, two runs

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "support/cli_run.h"
 #include "support/fixtures.h"
 
 // Unit tests of pse/results.{h,cpp}: the HDF5 results file round trip (write with ResultsWriter,
@@ -444,21 +445,6 @@ TEST(Results, ReadNewerFormatVersion) {
 // ---------------------------------------------------------------------------------------------
 // Cross-check with an independent reader (h5py)
 
-struct Proc {
-    int status = -1;
-    std::string out;
-};
-Proc capture(const std::string& cmd) {
-    Proc p;
-    FILE* f = popen(cmd.c_str(), "r");
-    if (!f) return p;
-    char buf[4096];
-    std::size_t n = 0;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0) p.out.append(buf, n);
-    const int st = pclose(f);
-    p.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-    return p;
-}
 
 std::vector<double> parse_numbers(const std::string& line) {
     std::vector<double> out;
@@ -468,7 +454,7 @@ std::vector<double> parse_numbers(const std::string& line) {
 }
 
 TEST(Results, H5pyReadsTheSameValues) {
-    if (capture("/usr/bin/python3 -c 'import h5py' 2>/dev/null").status != 0)
+    if (test::run_program("/usr/bin/python3", {"-c", "import h5py"}).exit_code != 0)
         GTEST_SKIP() << "issue 5: /usr/bin/python3 lacks h5py (apt-get install python3-h5py)";
     const auto dir = fresh_dir("h5py");
     const auto file = dir / "out.h5";
@@ -484,8 +470,8 @@ with h5py.File(sys.argv[1], "r") as f:
         for row in d[...]:
             print(" ".join(repr(float(x)) for x in row))
 )");
-    const auto p = capture("/usr/bin/python3 " + script.string() + " " + file.string());
-    ASSERT_EQ(p.status, 0) << p.out;
+    const auto p = test::run_program("/usr/bin/python3", {script.string(), file.string()});
+    ASSERT_EQ(p.exit_code, 0) << p.out << p.err;
     const auto r = read_results(file);
     std::istringstream in(p.out);
     std::string line;
