@@ -1,8 +1,15 @@
 # Per-target helpers for warnings and sanitizers (CMake convention: target-based options, one helper per concern).
 
-# pse_set_warnings(<target>): -Wall -Wextra -Wpedantic, -Werror when PSE_WERROR is ON.
+# pse_set_warnings(<target> [STRICT]): -Wall -Wextra -Wpedantic, -Werror when PSE_WERROR is ON.
+# STRICT (the library and the CLI) adds -Wshadow and -Wconversion (implicit narrowing of numbers:
+# weeks, counts, FTE); -Wno-sign-conversion because std::size_t indices into signed loop counters
+# are idiomatic and checked by the sanitizer builds instead.
 function(pse_set_warnings target)
+  cmake_parse_arguments(PARSE_ARGV 1 arg "STRICT" "" "")
   target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic)
+  if(arg_STRICT)
+    target_compile_options(${target} PRIVATE -Wshadow -Wconversion -Wno-sign-conversion)
+  endif()
   if(PSE_WERROR)
     target_compile_options(${target} PRIVATE -Werror)
   endif()

@@ -59,6 +59,7 @@ import numpy as np
 import pandas as pd
 
 from .io import load
+from .keys import toml_location
 from .validation import (ARMS, REPO, VALIDATION_DIR, ValidationError, evaluate, find_binary, rebase,
                          run_sweep, split_experiment, targets_with_role, _quote)
 
@@ -308,13 +309,6 @@ def _sig(x: float, digits: int = 3) -> float:
     return float(f"{x:.{digits}g}")
 
 
-def _table_key(key: str) -> tuple[str, str]:
-    if key.startswith("ngo[*]."):
-        return "ngo_defaults", key[len("ngo[*]."):]
-    t, k = key.rsplit(".", 1)
-    return t, k
-
-
 def calibrated_toml(post: Posterior, command: str, args, seconds: float, rounds_info: list[str]) -> str:
     """Text of scenarios/calibrated.toml."""
     n = len(post.points)
@@ -363,7 +357,7 @@ def calibrated_toml(post: Posterior, command: str, args, seconds: float, rounds_
     by_table: dict[str, list[str]] = {}
     for _, r in post.table.iterrows():
         f = fac[r["key"]]
-        table, k = _table_key(f.key)
+        table, k = toml_location(f.key)
         val = _sig(r["median"])
         comment = (f"# posterior median; accepted 5-95%: {_sig(r['q05'])}-{_sig(r['q95'])}; "
                    f"prior {f.lo:g}-{f.hi:g}; default {f.default:g}")

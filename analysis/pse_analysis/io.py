@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import MissingDataError, ResultsFileError
+from .keys import field_name, split_key
 
 #: Highest results format version this package understands.
 FORMAT_VERSION = 1
@@ -105,11 +106,6 @@ def parse_project_weeks(resolved: str) -> dict:
     if m:
         out["start_week"] = int(m.group(1))
     return out
-
-
-def _short_key(key: str) -> str:
-    """Last component of a scenario key: 'ngo[*].dedicated_fte' -> 'dedicated_fte'."""
-    return key.split(".")[-1] if key else key
 
 
 def _fmt_value(v: float) -> str:
@@ -569,7 +565,7 @@ def _dp_labels(one: dict) -> list[str]:
     if n_dp == 1 or not keys:
         return [name] if n_dp == 1 else [f"{name} #{i}" for i in range(n_dp)]
     if len(keys) <= 3 and n_dp <= 200:
-        shorts = [_short_key(k) for k in keys]
+        shorts = [field_name(k) for k in keys]
         if len(set(shorts)) < len(shorts):
             shorts = keys
         vl = one.get("value_labels", {})
@@ -581,16 +577,18 @@ def _dp_labels(one: dict) -> list[str]:
 def _apply_design_weeks(pw: list[dict], one: dict) -> None:
     """Project start/end weeks varied by the design (keys ngo[*].end_week, ngo_defaults.end_week,
     ngo[0].end_week, ...) override the weeks read from the resolved text."""
-    for field_name in ("end_week", "start_week"):
+    for week_field in ("end_week", "start_week"):
         for k in one["keys"]:
-            if _short_key(k) != field_name or not k.startswith(("ngo[*]", "ngo_defaults", "ngo[0]")):
+            key = split_key(k)
+            first_project = key.sets_every_ngo or (key.target == "ngo_entry" and key.index == 0)
+            if key.field != week_field or not first_project:
                 continue
             vals = one["columns"][k]
             for i, p in enumerate(pw):
                 if np.isfinite(vals[i]):
-                    p[field_name] = int(round(vals[i]))
-                    if field_name == "end_week":   # ngo[*] sets every project; others add one end
-                        others = set() if k.startswith("ngo[*]") else set(p["end_weeks"])
+                    p[week_field] = int(round(vals[i]))
+                    if week_field == "end_week":   # ngo[*] sets every project; others add one end
+                        others = set() if key.target == "ngo_all" else set(p["end_weeks"])
                         p["end_weeks"] = tuple(sorted(others | {int(round(vals[i]))}))
             break
 
@@ -610,7 +608,7 @@ def _distinct_labels(design: pd.DataFrame, n_files: int) -> list[str]:
         if (design["label"] == lab).sum() < 2:
             out.append(lab)
             continue
-        bits = [f"{_short_key(k)} = {vals[src].get(k, 'default')}" for k in differing if k in vals[src]]
+        bits = [f"{field_name(k)} = {vals[src].get(k, 'default')}" for k in differing if k in vals[src]]
         bits = [b.replace("True", "true").replace("False", "false") for b in bits]
         out.append(f"{lab} ({', '.join(bits[:3])}{', ...' if len(bits) > 3 else ''})" if bits else f"{lab} [{src}]")
     if len(set(out)) < len(out):   # still equal: fall back to the file number

@@ -23,7 +23,6 @@ parameter's default, range and source. ``top_assumptions`` reads such a file for
 """
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import tempfile
@@ -35,6 +34,7 @@ import pandas as pd
 from . import stats
 from .errors import AnalysisError
 from .io import load
+from .keys import every_ngo_key, parameter_table
 
 REPO = Path(__file__).resolve().parents[2]
 SCREENING_DIR = REPO / "scenarios" / "screening"
@@ -52,36 +52,21 @@ def assumption_factors(binary=None, exclude=()) -> pd.DataFrame:
     """Real-valued parameters whose source is an assumption, from ``pse-sim params``, with their
     screening range. Returns columns key (as in an experiment: NGO keys as ``ngo[*].x``), default,
     min, max, source. Raises AnalysisError if pse-sim cannot list its parameters."""
-    b = _binary(binary)
-    p = subprocess.run([str(b), "params"], capture_output=True, text=True)
-    if p.returncode != 0:
-        raise AnalysisError(f"`{b} params` failed: {p.stderr.strip()}")
     rows = []
-    for line in p.stdout.splitlines():
-        cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if len(cells) < 7 or not cells[0].startswith("`"):
-            continue
-        key, typ, default, _unit, rng, _desc, source = cells[:7]
-        key = re.match(r"`([^`]+)`", key).group(1)  # NGO keys read "`ngo_defaults.x` / `[[ngo]] x`"
-        if typ != "real" or not source.lower().startswith("assumption") or key.startswith(_SKIP_PREFIXES):
+    for f in parameter_table(_binary(binary)).itertuples():
+        if f.type != "real" or not f.source.lower().startswith("assumption") or f.key.startswith(_SKIP_PREFIXES):
             continue
         try:
-            x = float(default.strip("`"))
+            x = float(f.default)
         except ValueError:
             continue
-        m = re.match(r"[\[(]\s*([-+0-9.eE]+)\s*,\s*([-+0-9.eE]+)\s*[\])]", rng)
-        if not m or x == 0 or not np.isfinite(x):
+        if x == 0 or not np.isfinite(x) or not (np.isfinite(f.min) and np.isfinite(f.max)):
             continue
-        lo_valid, hi_valid = float(m.group(1)), float(m.group(2))
         lo, hi = sorted((0.5 * x, 1.5 * x))
-        lo, hi = max(lo, lo_valid), min(hi, hi_valid)
-        if not hi > lo:
+        lo, hi = max(lo, f.min), min(hi, f.max)
+        if not hi > lo or f.key in exclude:
             continue
-        if key.startswith("ngo_defaults."):
-            key = "ngo[*]." + key[len("ngo_defaults."):]
-        if key in exclude:
-            continue
-        rows.append(dict(key=key, default=x, min=lo, max=hi, source=source))
+        rows.append(dict(key=f.key, default=x, min=lo, max=hi, source=f.source))
     return pd.DataFrame(rows, columns=["key", "default", "min", "max", "source"])
 
 
@@ -200,7 +185,7 @@ def screen_contrast(scenario, lever: str, low: float, high: float, metrics=DEFAU
             break
         bad = set()
         for k in re.findall(r"key '([^']+)'", p.stderr):
-            k = "ngo[*]." + k[len("ngo_defaults."):] if k.startswith("ngo_defaults.") else k
+            k = every_ngo_key(k)
             if k in set(fac["key"]):
                 bad.add(k)
         for i in re.findall(r"experiment\.uncertainty\[(\d+)\]", p.stderr):

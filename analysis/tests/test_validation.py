@@ -22,6 +22,7 @@ import pytest
 
 from pse_analysis import calibrate as cal
 from pse_analysis import validation as val
+from pse_analysis.keys import toml_location
 from pse_analysis.validation import Band
 
 REPO = val.REPO
@@ -271,7 +272,7 @@ def test_calibrated_scenario_is_documented_and_within_priors():
     assert doc["extends"] == "default.toml" and doc["run"]["name"] == "calibrated"
     assert "pse_analysis calibrate" in text and "posterior median" in text      # how, and the command
     for f in cal.FACTORS:
-        table, key = cal._table_key(f.key)
+        table, key = toml_location(f.key)
         node = doc
         for part in table.split("."):
             node = node[part]

@@ -19,6 +19,7 @@ import pytest
 
 from pse_analysis import calibrate as cal
 from pse_analysis import validation as val
+from pse_analysis.keys import toml_location
 
 REPO = val.REPO
 slow = pytest.mark.skipif(os.environ.get("PSE_SKIP_SLOW_TESTS") == "1",
@@ -141,7 +142,7 @@ def test_posterior_draws_are_the_calibrated_posterior():
     for f in cal.FACTORS:
         v = post[f.key]
         assert (v >= f.lo).all() and (v <= f.hi).all(), f.key
-        table, key = cal._table_key(f.key)
+        table, key = toml_location(f.key)
         node = doc
         for part in table.split("."):
             node = node[part]

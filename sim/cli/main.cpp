@@ -73,8 +73,8 @@ public:
         if (el - last_ < 0.2 && done + failed < total) return;
         last_ = el;
         const std::int64_t n = done + failed;
-        const double rate = n / std::max(el, 1e-9);
-        const double eta = rate > 0 ? (total - n) / rate : 0;
+        const double rate = static_cast<double>(n) / std::max(el, 1e-9);
+        const double eta = rate > 0 ? static_cast<double>(total - n) / rate : 0;
         const int width = 30;
         const int fill = total > 0 ? static_cast<int>(width * n / total) : width;
         fmt::print(stderr, "\r[{}{}] {}/{} runs{}  {:.1f} runs/s  ETA {:.0f}s   ", std::string(fill, '='),
@@ -429,7 +429,7 @@ int cmd_mpi(bool sweep, const RunArgs& a, bool quiet, const std::string& cmdline
             if (log_progress && now - last_log > std::chrono::seconds(10)) {
                 last_log = now;
                 const double el = std::chrono::duration<double>(now - t0).count();
-                spdlog::info("{}/{} runs done ({:.1f} runs/s)", d + f, t, (d + f) / std::max(el, 1e-9));
+                spdlog::info("{}/{} runs done ({:.1f} runs/s)", d + f, t, static_cast<double>(d + f) / std::max(el, 1e-9));
             }
         };
         pse::SweepResult res;
@@ -809,10 +809,16 @@ int main(int argc, char** argv) {
     std::string odd_keys;
     bool experiment_keys = false;
     params->add_flag("--experiment", experiment_keys, "Print the [experiment] keys instead (docs/SCENARIOS.md)");
+    bool params_csv = false;
+    auto* csv_flag = params->add_flag("--csv", params_csv,
+                                      "Print the scenario field table as CSV (key, table, field, type, default, min, max, "
+                                      "choices, unit, lever, description, source; the form the Python analysis reads)");
     params->add_option("--odd", odd_keys,
                        "Only these keys, comma-separated, as docs/ODD.md shows them (key, default, unit, source); "
                        "NGO keys as ngo_defaults.KEY; * matches one key segment, e.g. pipeline.*.effort_hours; "
-                       "@stages prints the per-stage table");
+                       "@stages prints the per-stage table")
+        ->excludes(csv_flag);
+    csv_flag->excludes(params->get_option("--experiment"));
     auto* outputs = app.add_subcommand("outputs", "Print the output reference (series, summary metrics, events, tables; Markdown)");
 
     auto* report = app.add_subcommand(
@@ -899,7 +905,13 @@ int main(int argc, char** argv) {
             std::cout << pse::dump_scenario(pse::load_scenario(show_file, lo).scenario);
             return 0;
         }
-        if (*params) return experiment_keys ? cmd_params_experiment() : odd_keys.empty() ? cmd_params() : cmd_params_odd(odd_keys);
+        if (*params) {
+            if (params_csv) {
+                std::cout << pse::parameter_table_csv();
+                return 0;
+            }
+            return experiment_keys ? cmd_params_experiment() : odd_keys.empty() ? cmd_params() : cmd_params_odd(odd_keys);
+        }
         if (*outputs) {
             std::cout << pse::output_reference_markdown();
             return 0;

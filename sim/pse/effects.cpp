@@ -512,12 +512,6 @@ std::string num(double x) {
     if (std::isnan(x)) return "nan";
     return fmt::format("{:.6g}", x);
 }
-std::string csv_field(const std::string& s) {
-    if (s.find_first_of(",\"\n") == std::string::npos) return s;
-    std::string q = "\"";
-    for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
-    return q + "\"";
-}
 }  // namespace
 
 std::string effects_csv(const EffectsResult& r) {

@@ -276,6 +276,37 @@ FieldValue get_parameter(const Scenario& s, const std::string& key) {
     return {};
 }
 
+namespace {
+/// One CSV row of parameter_table_csv() for field `f` with default `def`.
+std::string parameter_row(const std::string& key, const std::string& table, const FieldInfo& f,
+                          const FieldValue& def) {
+    const bool numeric = f.type == FieldType::kReal || f.type == FieldType::kInteger;
+    std::string choices;
+    for (const auto& c : f.choices) choices += (choices.empty() ? "" : "|") + c;
+    const auto dot = f.key.rfind('.');
+    const std::string sub_table = dot == std::string::npos ? "" : f.key.substr(0, dot);
+    const std::string field = dot == std::string::npos ? f.key : f.key.substr(dot + 1);
+    const std::string full_table =
+        table.empty() ? sub_table : (sub_table.empty() ? table : table + "." + sub_table);
+    return fmt::format("{},{},{},{},{},{},{},{},{},{},{},{}\n", csv_field(key),
+                       csv_field(full_table), csv_field(field), field_type_name(f.type),
+                       csv_field(to_toml(def)), numeric ? fmt::format("{}", f.min) : "",
+                       numeric ? fmt::format("{}", f.max) : "", csv_field(choices),
+                       csv_field(f.unit), f.lever ? "true" : "false", csv_field(f.doc),
+                       csv_field(f.source));
+}
+}  // namespace
+
+std::string parameter_table_csv() {
+    std::string out =
+        "key,table,field,type,default,min,max,choices,unit,lever,description,source\n";
+    const Scenario def;
+    for (const auto& f : scenario_fields()) out += parameter_row(f.key, "", f, f.get(def));
+    for (const auto& f : ngo_fields())
+        out += parameter_row(ngo_all_key(f.key), "ngo_defaults", f, f.get(def.ngo_defaults));
+    return out;
+}
+
 std::string shown_key(const std::string& key) {
     if (key.size() <= kMaxShownKey) return key;
     return key.substr(0, kMaxShownKey) + fmt::format("... ({} characters)", key.size());

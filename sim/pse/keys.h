@@ -104,6 +104,18 @@ void set_parameter(Scenario& s, const std::string& key, FieldValue value,
 /// for an unknown key or an entry index past the scenario's [[ngo]] entries.
 FieldValue get_parameter(const Scenario& s, const std::string& key);
 
+/// The parameter field table as CSV (`pse-sim params --csv`; the form the Python analysis
+/// reads): a header line, then one row per settable key in settable_keys() order, columns
+///   key      the key as --set and experiments take it (NGO fields as "ngo[*].x")
+///   table    the TOML table that holds it in a scenario file ("ngo_defaults" for NGO fields)
+///   field    its name inside that table
+///   type     real, integer, boolean, choice or text (field_type_name)
+///   default  the default value as TOML text
+///   min, max the valid range of a real or integer field (empty otherwise)
+///   choices  a choice field's values separated by '|' (empty otherwise)
+///   unit, lever (true/false: a program design decision), description, source
+std::string parameter_table_csv();
+
 /// `key` for a message: keys longer than 80 characters are shortened, with their length.
 std::string shown_key(const std::string& key);
 

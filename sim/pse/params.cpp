@@ -711,8 +711,8 @@ std::vector<FieldSpec<NgoParams>> build_ngo_fields() {
 }  // namespace
 
 Scenario::Scenario() {
-    auto set = [this](Stage s, double effort, double weeks, double drop) {
-        pipeline.stage[static_cast<std::size_t>(s)] = StageParams{effort, weeks, drop};
+    auto set = [this](Stage s, double effort, double stage_weeks, double drop) {
+        pipeline.stage[static_cast<std::size_t>(s)] = StageParams{effort, stage_weeks, drop};
     };
     // Work stream 1: at full effort and trust the pre-agreement stages take about 27 weeks; trust
     // below 1 and the annual decision gate stretch this to about a year (calibrated, issue 7).
@@ -743,6 +743,13 @@ const std::vector<FieldSpec<Scenario>>& scenario_fields() {
 const std::vector<FieldSpec<NgoParams>>& ngo_fields() {
     static const auto fields = build_ngo_fields();
     return fields;
+}
+
+std::string csv_field(const std::string& s) {
+    if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
+    std::string q = "\"";
+    for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return q + "\"";
 }
 
 std::string to_toml(const FieldValue& v) {

@@ -335,6 +335,10 @@ const char* field_type_name(FieldType t);
 /// Render a FieldValue as TOML text (strings quoted, reals with full precision).
 std::string to_toml(const FieldValue& v);
 
+/// `s` as one CSV cell (RFC 4180): unchanged unless it holds a comma, a double quote, a CR or a
+/// newline, then quoted with inner quotes doubled.
+std::string csv_field(const std::string& s);
+
 /// Resolve the final list of NGOs: explicit [[ngo]] entries, then `ngo_population.count`
 /// generated ones (drawn reproducibly from `seed`). Never empty for a valid scenario.
 std::vector<NgoParams> resolve_ngos(const Scenario& s, std::uint64_t seed);

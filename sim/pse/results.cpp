@@ -920,9 +920,9 @@ ResultsData read_results(const std::filesystem::path& file, bool with_series) {
     if (H5Lexists(f.get(), "network", H5P_DEFAULT) > 0) {
         H g(H5Gopen2(f.get(), "network/vertices", H5P_DEFAULT), H5Gclose);
         if (!g.ok()) throw IoError("'" + file.string() + "' has a damaged /network group");
-        auto runs = read_1d<std::int64_t>(g.get(), "run", H5T_NATIVE_INT64);
-        runs.erase(std::unique(runs.begin(), runs.end()), runs.end());
-        r.n_network_runs = runs.size();
+        auto net_runs = read_1d<std::int64_t>(g.get(), "run", H5T_NATIVE_INT64);
+        net_runs.erase(std::unique(net_runs.begin(), net_runs.end()), net_runs.end());
+        r.n_network_runs = net_runs.size();
     }
     return r;
 }

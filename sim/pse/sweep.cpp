@@ -584,8 +584,8 @@ ShardContents read_shard_contents(const std::filesystem::path& path, int weeks) 
             }
             try {
                 check_encoded_block(out_c.layout, blk);
-            } catch (const IoError& err) {
-                throw IoError("shard '" + path.string() + "': " + err.what());
+            } catch (const IoError& bad) {
+                throw IoError("shard '" + path.string() + "': " + bad.what());
             }
             out_c.blocks.push_back(std::move(blk));
         }

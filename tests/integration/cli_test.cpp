@@ -401,7 +401,7 @@ TEST(CliRun, ReportsExitCodeOutputEnvironmentFolderAndTimeout) {
     r = test::run_program("/bin/sh", {"-c", "head -c 4096 /dev/zero > big; echo $?"}, {.cwd = dir, .file_size_limit = 1024});
     EXPECT_NE(r.out, "0\n") << "the write past the limit succeeded";
     EXPECT_LE(fs::file_size(dir / "big"), 1024u);
-    EXPECT_EQ(test::run_cli({"--version"}).exit_code, 0);
+    EXPECT_EQ(test::run_cli("--version").exit_code, 0);
 }
 
 TEST(CliRun, SpawnedChildIsSignalledAndReaped) {

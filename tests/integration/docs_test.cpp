@@ -35,7 +35,7 @@ std::string read_file(const std::filesystem::path& p) {
 
 TEST(Docs, ScenarioReferenceMatchesFieldTable) {
     const std::string doc = read_file(pse::test::source_dir() / "docs" / "SCENARIOS.md");
-    const std::string generated = pse::test::run_cli({"params"}).out;
+    const std::string generated = pse::test::run_cli("params").out;
     ASSERT_FALSE(generated.empty());
     EXPECT_NE(doc.find(generated), std::string::npos)
         << "docs/SCENARIOS.md is out of date: regenerate its parameter table with `pse-sim params`";
@@ -241,7 +241,7 @@ TEST(Docs, QuotedNumberCheckCatchesAWrongNumberAndAnUnknownKey) {
 
 TEST(Docs, OutputReferenceIsGeneratedFromTheSchema) {
     const std::string doc = read_file(pse::test::source_dir() / "docs" / "OUTPUT.md");
-    const std::string generated = pse::test::run_cli({"outputs"}).out;
+    const std::string generated = pse::test::run_cli("outputs").out;
     ASSERT_NE(generated.find("## Table `/partnerships/<column>`"), std::string::npos);
     EXPECT_NE(doc.find(generated), std::string::npos)
         << "docs/OUTPUT.md is out of date: regenerate its reference part with `pse-sim outputs`";

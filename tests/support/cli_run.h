@@ -254,7 +254,8 @@ inline CliResult run_cli(const std::vector<std::string>& args, const CliOptions&
     return run_program(PSE_CLI, args, o);
 }
 
-/// The same with a braced list: run_cli({"params"}) (preferred over the command-line form below).
+/// The same with a braced list of two or more words: run_cli({"run", path}) (preferred over the
+/// command-line form below; a one-word list would pick the const char* overload, write run_cli("params")).
 inline CliResult run_cli(std::initializer_list<std::string> args, const CliOptions& o = {}) {
     return run_cli(std::vector<std::string>(args), o);
 }

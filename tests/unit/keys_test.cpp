@@ -320,3 +320,65 @@ TEST(FieldTable, ExperimentLoaderAcceptsExactlyItsKeyTable) {
 }
 
 }  // namespace
+
+namespace {
+/// Cells of one RFC 4180 CSV line (quoted cells with doubled quotes; no newlines inside cells).
+std::vector<std::string> csv_cells(const std::string& line) {
+    std::vector<std::string> cells(1);
+    bool quoted = false;
+    for (std::size_t i = 0; i < line.size(); ++i) {
+        const char c = line[i];
+        if (quoted && c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
+            cells.back() += '"';
+            ++i;
+        } else if (c == '"') {
+            quoted = !quoted;
+        } else if (c == ',' && !quoted) {
+            cells.emplace_back();
+        } else {
+            cells.back() += c;
+        }
+    }
+    return cells;
+}
+}  // namespace
+
+TEST(FieldTable, ParameterCsvHasOneRowPerSettableKeyWithItsRange) {
+    // `pse-sim params --csv` (what the Python analysis reads: analysis/pse_analysis/keys.py).
+    std::istringstream in(pse::parameter_table_csv());
+    std::string line;
+    std::getline(in, line);
+    ASSERT_EQ(line, "key,table,field,type,default,min,max,choices,unit,lever,description,source");
+    std::vector<std::string> keys;
+    const pse::Scenario def;
+    while (std::getline(in, line)) {
+        const auto c = csv_cells(line);
+        ASSERT_EQ(c.size(), 12U) << line;
+        keys.push_back(c[0]);
+        const pse::FieldInfo* info = &pse::parse_key(c[0]).info();
+        EXPECT_EQ(c[3], pse::field_type_name(info->type)) << c[0];
+        EXPECT_EQ(c[4], pse::to_toml(pse::get_parameter(def, c[0]))) << c[0];
+        // The (table, field) pair is where a scenario file holds the key.
+        const std::string file_key = c[1].empty() ? c[2] : c[1] + "." + c[2];
+        EXPECT_EQ(file_key, pse::defaults_key(c[0])) << c[0];
+        if (info->type == pse::FieldType::kReal || info->type == pse::FieldType::kInteger) {
+            EXPECT_EQ(std::stod(c[5]), info->min) << c[0];
+            EXPECT_EQ(std::stod(c[6]), info->max) << c[0];
+        } else {
+            EXPECT_EQ(c[5] + c[6], "") << c[0];
+        }
+        EXPECT_EQ(c[9], info->lever ? "true" : "false") << c[0];
+        EXPECT_EQ(c[10], info->doc) << c[0];
+        EXPECT_EQ(c[11], info->source) << c[0];
+    }
+    EXPECT_EQ(keys, pse::settable_keys());
+}
+
+TEST(FieldTable, CsvFieldQuotesOnlyWhatNeedsIt) {
+    EXPECT_EQ(pse::csv_field("plain text"), "plain text");
+    EXPECT_EQ(pse::csv_field("a, b"), "\"a, b\"");
+    EXPECT_EQ(pse::csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+    EXPECT_EQ(pse::csv_field("two\nlines"), "\"two\nlines\"");
+    EXPECT_EQ(csv_cells(pse::csv_field("x, \"y\"") + ",z"),
+              (std::vector<std::string>{"x, \"y\"", "z"}));
+}
