@@ -4,6 +4,7 @@ Everything else in the field table is shown under "More parameters" with its key
 unit, range, description and source comes from the field table (pse_sim.fields()). A lever with
 display "years" is a week count shown (and entered) in years: value_weeks = round(years * 52).
 """
+from pse_analysis.keys import split_key
 
 LEVER_GROUPS = [
     ("Staff and training", [
@@ -70,7 +71,7 @@ def lever_groups(fields: list[dict]) -> list[dict]:
         k = f["key"]
         if k in used or k in HIDDEN_KEYS:
             continue
-        prefix = "ngo" if k.startswith("ngo[*].") else k.split(".")[0]
+        prefix = "ngo" if split_key(k).is_ngo else k.split(".")[0]
         more.setdefault(prefix, []).append(dict(f, label=k, display="years" if k in YEAR_KEYS else None))
     for prefix, controls in more.items():
         groups.append({"title": f"More parameters: [{'ngo_defaults' if prefix == 'ngo' else prefix}]", "main": False,

@@ -2,14 +2,15 @@
 //   BM_Small    — Thailand-like project (1 NGO, 100 MNCs, 2,000 suppliers, 10 years): runs/s,
 //                 one run per iteration; ->Threads(n) runs n independent runs concurrently.
 //   BM_Sweep    — 1,000-run sweep of the small scenario including shards, merge and HDF5 writing.
-//   BM_Large    — regional ecosystem (20 NGOs, 2,000 MNCs, 200,000 suppliers, 10 years): agent-steps/s,
+//   BM_Large    — regional ecosystem (20 NGOs, 2,000 MNCs, 200,000 suppliers, 10 years):
+//   agent-steps/s,
 //                 serial (arg 0) and with within-run oneTBB parallelism (arg 1); peak RSS.
 //   BM_Scaling  — 10^3..10^6 organisations at fixed density: seconds per organisation-week.
 #include <benchmark/benchmark.h>
 #include <sys/resource.h>
 
-#include <filesystem>
 #include <tbb/global_control.h>
+#include <filesystem>
 
 #include "pse/experiment.h"
 #include "pse/model.h"
@@ -49,7 +50,8 @@ void BM_Small(benchmark::State& state) {
     std::uint64_t seed = 1000 + static_cast<std::uint64_t>(state.thread_index()) * 1000000;
     for (auto _ : state) benchmark::DoNotOptimize(pse::run_model(s, seed++));
     state.SetItemsProcessed(state.iterations());
-    state.counters["runs_per_s"] = benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+    state.counters["runs_per_s"] =
+        benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_Small)->Threads(1)->Threads(2)->Unit(benchmark::kMillisecond)->UseRealTime();
 
@@ -72,9 +74,10 @@ void BM_Sweep(benchmark::State& state) {
         auto res = pse::run_sweep(e, so);
         benchmark::DoNotOptimize(res);
     }
-    state.counters["runs_per_s"] =
-        benchmark::Counter(static_cast<double>(state.iterations() * state.range(0)), benchmark::Counter::kIsRate);
-    state.counters["file_MiB"] = static_cast<double>(std::filesystem::file_size(dir / "sweep.h5")) / (1 << 20);
+    state.counters["runs_per_s"] = benchmark::Counter(
+        static_cast<double>(state.iterations() * state.range(0)), benchmark::Counter::kIsRate);
+    state.counters["file_MiB"] =
+        static_cast<double>(std::filesystem::file_size(dir / "sweep.h5")) / (1 << 20);
     std::filesystem::remove_all(dir);
 }
 BENCHMARK(BM_Sweep)->Arg(1000)->Unit(benchmark::kSecond)->UseRealTime()->Iterations(1);
@@ -94,7 +97,8 @@ void BM_Large(benchmark::State& state) {
 BENCHMARK(BM_Large)->Arg(0)->Arg(1)->Unit(benchmark::kSecond)->UseRealTime()->Iterations(1);
 
 void BM_Scaling(benchmark::State& state) {
-    const auto s = sized(state.range(0), static_cast<int>(std::max<std::int64_t>(1, state.range(0) / 10000)));
+    const auto s =
+        sized(state.range(0), static_cast<int>(std::max<std::int64_t>(1, state.range(0) / 10000)));
     double org_weeks = 0;
     for (auto _ : state) {
         pse::Model m(s, 11);
@@ -106,7 +110,14 @@ void BM_Scaling(benchmark::State& state) {
                            benchmark::Counter::OneK::kIs1000);
     state.counters["peak_rss_MiB"] = peak_rss_mib();
 }
-BENCHMARK(BM_Scaling)->Arg(1000)->Arg(10000)->Arg(100000)->Arg(1000000)->Unit(benchmark::kSecond)->UseRealTime()->Iterations(1);
+BENCHMARK(BM_Scaling)
+    ->Arg(1000)
+    ->Arg(10000)
+    ->Arg(100000)
+    ->Arg(1000000)
+    ->Unit(benchmark::kSecond)
+    ->UseRealTime()
+    ->Iterations(1);
 
 }  // namespace
 

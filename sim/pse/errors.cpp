@@ -30,6 +30,7 @@ std::string InputProblem::format() const {
 InputError::InputError(std::vector<InputProblem> problems)
     : std::runtime_error(join_problems(problems)), problems_(std::move(problems)) {}
 
-InputError::InputError(InputProblem problem) : InputError(std::vector<InputProblem>{std::move(problem)}) {}
+InputError::InputError(InputProblem problem)
+    : InputError(std::vector<InputProblem>{std::move(problem)}) {}
 
 }  // namespace pse

@@ -27,24 +27,24 @@ struct InputProblem {
 /// Bad user input (scenario/experiment file, command-line value). Holds every problem found,
 /// so a user sees all of them at once. Maps to exit code 2.
 class InputError : public std::runtime_error {
-public:
+  public:
     explicit InputError(std::vector<InputProblem> problems);
     explicit InputError(InputProblem problem);
     [[nodiscard]] const std::vector<InputProblem>& problems() const { return problems_; }
 
-private:
+  private:
     std::vector<InputProblem> problems_;
 };
 
 /// File-system or HDF5 failure (unwritable folder, full disk, not a results file). Exit code 1.
 class IoError : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 
 /// Internal inconsistency in the model (a bug, or a state the scenario validation missed).
 class ModelError : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 

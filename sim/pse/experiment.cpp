@@ -9,9 +9,9 @@
 #include <set>
 #include <sstream>
 
-#include <boost/random/sobol.hpp>
 #include <fmt/format.h>
 #include <toml++/toml.h>
+#include <boost/random/sobol.hpp>
 
 #include "pse/errors.h"
 #include "pse/rng.h"
@@ -33,7 +33,8 @@ struct Loc {
 };
 Loc loc_of(const toml::node& n, const std::string& file) {
     const auto& s = n.source();
-    return Loc{s.path ? *s.path : file, static_cast<int>(s.begin.line), static_cast<int>(s.begin.column)};
+    return Loc{s.path ? *s.path : file, static_cast<int>(s.begin.line),
+               static_cast<int>(s.begin.column)};
 }
 
 std::optional<FieldValue> to_value(const toml::node& n) {
@@ -46,26 +47,35 @@ std::optional<FieldValue> to_value(const toml::node& n) {
 
 double as_number(const FieldValue& v) {
     if (std::holds_alternative<double>(v)) return std::get<double>(v);
-    if (std::holds_alternative<std::int64_t>(v)) return static_cast<double>(std::get<std::int64_t>(v));
+    if (std::holds_alternative<std::int64_t>(v))
+        return static_cast<double>(std::get<std::int64_t>(v));
     if (std::holds_alternative<bool>(v)) return std::get<bool>(v) ? 1.0 : 0.0;
     return std::numeric_limits<double>::quiet_NaN();
 }
 
-constexpr std::array<const char*, 6> kDesignNames = {"single", "grid", "list", "lhs", "sobol", "morris"};
+constexpr std::array<const char*, 6> kDesignNames = {"single", "grid",  "list",
+                                                     "lhs",    "sobol", "morris"};
 
 }  // namespace
 
-const char* design_name(Design d) { return kDesignNames.at(static_cast<std::size_t>(d)); }
-bool is_sampling(Design d) { return d == Design::kLhs || d == Design::kSobol || d == Design::kMorris; }
-const char* role_name(FactorRole r) { return r == FactorRole::kLever ? "lever" : "uncertainty"; }
+const char* design_name(Design d) {
+    return kDesignNames.at(static_cast<std::size_t>(d));
+}
+bool is_sampling(Design d) {
+    return d == Design::kLhs || d == Design::kSobol || d == Design::kMorris;
+}
+const char* role_name(FactorRole r) {
+    return r == FactorRole::kLever ? "lever" : "uncertainty";
+}
 
 namespace {
 std::vector<ExperimentField> build_experiment_fields() {
     using E = Experiment;
     std::vector<ExperimentField> f;
     constexpr double kMaxCount = 1e8;  // replications, samples: far above any machine's budget
-    auto value = [&](std::string key, FieldType type, double lo, double hi, std::string doc, std::string default_doc,
-                     std::function<FieldValue(const E&)> get, std::function<void(E&, const FieldValue&)> set) {
+    auto value = [&](std::string key, FieldType type, double lo, double hi, std::string doc,
+                     std::string default_doc, std::function<FieldValue(const E&)> get,
+                     std::function<void(E&, const FieldValue&)> set) {
         ExperimentField r;
         r.key = std::move(key);
         r.type = type;
@@ -79,7 +89,8 @@ std::vector<ExperimentField> build_experiment_fields() {
         f.push_back(std::move(r));
         return &f.back();
     };
-    auto structural = [&](std::string key, KeyShape shape, FieldType type, std::string doc, std::string default_doc) {
+    auto structural = [&](std::string key, KeyShape shape, FieldType type, std::string doc,
+                          std::string default_doc) {
         ExperimentField r;
         r.key = std::move(key);
         r.shape = shape;
@@ -91,21 +102,26 @@ std::vector<ExperimentField> build_experiment_fields() {
         return &f.back();
     };
     auto text = [](auto member) {
-        return std::pair{std::function<FieldValue(const E&)>([member](const E& e) -> FieldValue { return e.*member; }),
-                         std::function<void(E&, const FieldValue&)>(
-                             [member](E& e, const FieldValue& v) { e.*member = std::get<std::string>(v); })};
+        return std::pair{
+            std::function<FieldValue(const E&)>(
+                [member](const E& e) -> FieldValue { return e.*member; }),
+            std::function<void(E&, const FieldValue&)>(
+                [member](E& e, const FieldValue& v) { e.*member = std::get<std::string>(v); })};
     };
     auto integer = [](auto member) {
-        return std::pair{std::function<FieldValue(const E&)>(
-                             [member](const E& e) -> FieldValue { return static_cast<std::int64_t>(e.*member); }),
-                         std::function<void(E&, const FieldValue&)>([member](E& e, const FieldValue& v) {
-                             using V = std::remove_reference_t<decltype(e.*member)>;
-                             e.*member = static_cast<V>(std::get<std::int64_t>(v));
-                         })};
+        return std::pair{
+            std::function<FieldValue(const E&)>([member](const E& e) -> FieldValue {
+                return static_cast<std::int64_t>(e.*member);
+            }),
+            std::function<void(E&, const FieldValue&)>([member](E& e, const FieldValue& v) {
+                using V = std::remove_reference_t<decltype(e.*member)>;
+                e.*member = static_cast<V>(std::get<std::int64_t>(v));
+            })};
     };
     {
         auto [g, s] = text(&E::name);
-        value("name", FieldType::kText, 0, 0, "name of the experiment in summaries and the results file",
+        value("name", FieldType::kText, 0, 0,
+              "name of the experiment in summaries and the results file",
               "the scenario's `run.name`", g, s);
     }
     {
@@ -114,9 +130,12 @@ std::vector<ExperimentField> build_experiment_fields() {
     }
     auto* design = value(
         "design", FieldType::kChoice, 0, 0,
-        "`single` (the scenario itself), `grid` (every combination of the factors' `values`), `list` (the "
-        "`[[experiment.point]]` tables), `lhs` (Latin hypercube over the factors' `min`–`max`), `sobol` (Saltelli "
-        "design from an Owen-scrambled Sobol sequence, for Sobol indices), `morris` (Morris elementary-effect "
+        "`single` (the scenario itself), `grid` (every combination of the factors' `values`), "
+        "`list` (the "
+        "`[[experiment.point]]` tables), `lhs` (Latin hypercube over the factors' `min`–`max`), "
+        "`sobol` (Saltelli "
+        "design from an Owen-scrambled Sobol sequence, for Sobol indices), `morris` (Morris "
+        "elementary-effect "
         "trajectories)",
         "", [](const E& e) -> FieldValue { return std::string(design_name(e.design)); },
         [](E& e, const FieldValue& v) {
@@ -131,78 +150,103 @@ std::vector<ExperimentField> build_experiment_fields() {
     {
         auto [g, s] = integer(&E::master_seed);
         value("seed", FieldType::kInteger, 0, static_cast<double>(INT64_MAX),
-              "master seed: every run's seed, the LHS and Morris draws and the Sobol scrambling derive from it",
+              "master seed: every run's seed, the LHS and Morris draws and the Sobol scrambling "
+              "derive from it",
               "the scenario's `run.seed`", g, s);
     }
-    value("common_random_numbers", FieldType::kBoolean, 0, 1,
-          "replication *r* gets the same seed at every design point, so differences between design points are "
-          "paired by replication; `false` gives every run its own seed",
-          "", [](const E& e) -> FieldValue { return e.common_random_numbers; },
-          [](E& e, const FieldValue& v) { e.common_random_numbers = std::get<bool>(v); });
+    value(
+        "common_random_numbers", FieldType::kBoolean, 0, 1,
+        "replication *r* gets the same seed at every design point, so differences between design "
+        "points are "
+        "paired by replication; `false` gives every run its own seed",
+        "", [](const E& e) -> FieldValue { return e.common_random_numbers; },
+        [](E& e, const FieldValue& v) { e.common_random_numbers = std::get<bool>(v); });
     {
         auto [g, s] = integer(&E::samples);
         value("samples", FieldType::kInteger, 0, kMaxCount,
-              "lhs: design points; sobol: base samples N (N·(k+2) design points for k factors); morris: "
+              "lhs: design points; sobol: base samples N (N·(k+2) design points for k factors); "
+              "morris: "
               "trajectories r (r·(k+1) design points)",
               "— (needed by lhs, sobol, morris)", g, s);
     }
     {
         auto [g, s] = integer(&E::levels);
-        value("levels", FieldType::kInteger, 2, 1000, "morris: grid levels p (steps of p/(2(p−1)) of each range)", "",
-              g, s);
+        value("levels", FieldType::kInteger, 2, 1000,
+              "morris: grid levels p (steps of p/(2(p−1)) of each range)", "", g, s);
     }
     structural("lever", KeyShape::kTables, FieldType::kText,
-               "a factor the project or donor chooses (reported as a lever: the report's answer compares its "
+               "a factor the project or donor chooses (reported as a lever: the report's answer "
+               "compares its "
                "settings)",
                "—");
     structural("uncertainty", KeyShape::kTables, FieldType::kText,
-               "a factor nobody chooses (the report's robustness section shows each lever setting across these); "
+               "a factor nobody chooses (the report's robustness section shows each lever setting "
+               "across these); "
                "takes the same keys as `[[experiment.lever]]`",
                "—");
-    auto* key = structural("lever.key", KeyShape::kValue, FieldType::kText,
-                           "the parameter varied: a key of the parameter table, `ngo[*].x` for every project, "
-                           "`ngo[i].x` for one",
-                           "— (required)");
+    auto* key = structural(
+        "lever.key", KeyShape::kValue, FieldType::kText,
+        "the parameter varied: a key of the parameter table, `ngo[*].x` for every project, "
+        "`ngo[i].x` for one",
+        "— (required)");
     key->set_factor = [](Factor& x, const FieldValue& v) { x.key = std::get<std::string>(v); };
     structural("lever.values", KeyShape::kArray, FieldType::kText,
-               "the levels of the factor (numbers, booleans or strings, each checked against the parameter's type "
+               "the levels of the factor (numbers, booleans or strings, each checked against the "
+               "parameter's type "
                "and range)",
                "— (grid)");
     for (const char* bound : {"min", "max"}) {
         auto* r = structural(std::string("lever.") + bound, KeyShape::kValue, FieldType::kReal,
                              std::string(bound == std::string("min") ? "lower" : "upper") +
-                                 " end of the range sampled (lhs, sobol, morris), inside the parameter's valid range",
+                                 " end of the range sampled (lhs, sobol, morris), inside the "
+                                 "parameter's valid range",
                              "— (lhs, sobol, morris)");
         r->min = std::numeric_limits<double>::lowest();
         r->max = std::numeric_limits<double>::max();
         const bool lo = bound == std::string("min");
-        r->set_factor = [lo](Factor& x, const FieldValue& v) { (lo ? x.min : x.max) = std::get<double>(v); };
+        r->set_factor = [lo](Factor& x, const FieldValue& v) {
+            (lo ? x.min : x.max) = std::get<double>(v);
+        };
     }
-    auto* integral = structural("lever.integer", KeyShape::kValue, FieldType::kBoolean,
-                                "round sampled values to whole numbers (integer parameters are always rounded)",
-                                "`true` for integer parameters, else `false`");
+    auto* integral =
+        structural("lever.integer", KeyShape::kValue, FieldType::kBoolean,
+                   "round sampled values to whole numbers (integer parameters are always rounded)",
+                   "`true` for integer parameters, else `false`");
     integral->max = 1;
-    integral->set_factor = [](Factor& x, const FieldValue& v) { x.integer = x.integer || std::get<bool>(v); };
+    integral->set_factor = [](Factor& x, const FieldValue& v) {
+        x.integer = x.integer || std::get<bool>(v);
+    };
     {
         auto [g, s] = text(&E::posterior_file);
         value("posterior", FieldType::kText, 0, 0,
-              "a CSV file of posterior draws (relative to the experiment file; header of scenario keys, one row per "
-              "draw; columns `draw` and `distance` and `#` lines ignored), e.g. `\"validation/posterior.csv\"` (the "
-              "calibration's accepted draws): every design point of the design is run in every draw (\"plausible "
-              "world\"), point *p · K + k* = design point *p* in draw *k*; the drawn parameters become uncertainties "
-              "and `pse-sim report` shows each lever step as a distribution over the worlds (\"Across plausible "
-              "worlds\"); single, grid and list designs only; every cell is checked against its parameter's type and "
+              "a CSV file of posterior draws (relative to the experiment file; header of scenario "
+              "keys, one row per "
+              "draw; columns `draw` and `distance` and `#` lines ignored), e.g. "
+              "`\"validation/posterior.csv\"` (the "
+              "calibration's accepted draws): every design point of the design is run in every "
+              "draw (\"plausible "
+              "world\"), point *p · K + k* = design point *p* in draw *k*; the drawn parameters "
+              "become uncertainties "
+              "and `pse-sim report` shows each lever step as a distribution over the worlds "
+              "(\"Across plausible "
+              "worlds\"); single, grid and list designs only; every cell is checked against its "
+              "parameter's type and "
               "range, problems reported at the draws file's line and column",
               "— (none)", g, s);
     }
-    value("posterior_draws", FieldType::kInteger, 1, kMaxCount,
-          "use K draws spread evenly over the file (the first and the last included); at most the draws in the file",
-          "all draws of the file", [](const E& e) -> FieldValue { return e.posterior_draws; },
-          [](E& e, const FieldValue& v) { e.posterior_draws = std::get<std::int64_t>(v); });
-    structural("point", KeyShape::kTables, FieldType::kText, "one design point of a `list` design", "— (list)");
-    structural("point.label", KeyShape::kValue, FieldType::kText, "the design point's name in reports", "`\"point i\"`");
+    value(
+        "posterior_draws", FieldType::kInteger, 1, kMaxCount,
+        "use K draws spread evenly over the file (the first and the last included); at most the "
+        "draws in the file",
+        "all draws of the file", [](const E& e) -> FieldValue { return e.posterior_draws; },
+        [](E& e, const FieldValue& v) { e.posterior_draws = std::get<std::int64_t>(v); });
+    structural("point", KeyShape::kTables, FieldType::kText, "one design point of a `list` design",
+               "— (list)");
+    structural("point.label", KeyShape::kValue, FieldType::kText,
+               "the design point's name in reports", "`\"point i\"`");
     structural("point.set", KeyShape::kInlineTable, FieldType::kText,
-               "`{ \"key\" = value, ... }`: the parameters this design point changes", "— (required)");
+               "`{ \"key\" = value, ... }`: the parameters this design point changes",
+               "— (required)");
     return f;
 }
 }  // namespace
@@ -223,8 +267,10 @@ std::vector<std::size_t> spread_rows(std::size_t available, std::size_t n) {
         out.push_back(0);
     } else {
         for (std::size_t i = 0; i < n; ++i)
-            out.push_back(static_cast<std::size_t>(std::nearbyint(  // ties to even, like Python's round()
-                static_cast<double>(i) * static_cast<double>(available - 1) / static_cast<double>(n - 1))));
+            out.push_back(
+                static_cast<std::size_t>(std::nearbyint(  // ties to even, like Python's round()
+                    static_cast<double>(i) * static_cast<double>(available - 1) /
+                    static_cast<double>(n - 1))));
         out.erase(std::unique(out.begin(), out.end()), out.end());
     }
     return out;
@@ -243,13 +289,14 @@ FieldValue cell_value(const std::string& key, double x) {
 /// file), and cross every design point p with every selected draw k (point p * K + k = point p
 /// plus the draw's parameter values); each draw column becomes an uncertainty factor. Problems
 /// (file, line, column of the key or the CSV cell) are appended to `problems`.
-void cross_with_posterior(Experiment& e, const toml::table& ex, const toml::node& pn, const std::string& name,
-                          std::vector<InputProblem>& problems) {
+void cross_with_posterior(Experiment& e, const toml::table& ex, const toml::node& pn,
+                          const std::string& name, std::vector<InputProblem>& problems) {
     const Loc at = loc_of(pn, name);
     auto fail = [&](const std::string& key, const std::string& msg) {
         problems.push_back(InputProblem{at.file, at.line, at.column, key, msg});
     };
-    if (!pn.is_string()) return fail("experiment.posterior", "expected the path of a CSV file of posterior draws");
+    if (!pn.is_string())
+        return fail("experiment.posterior", "expected the path of a CSV file of posterior draws");
     e.posterior_file = *pn.value<std::string>();
     std::filesystem::path path = e.posterior_file;
     if (path.is_relative()) path = std::filesystem::path(name).parent_path() / path;
@@ -260,43 +307,52 @@ void cross_with_posterior(Experiment& e, const toml::table& ex, const toml::node
     std::string line;
     int lineno = 0, header_line = 0;
     std::vector<int> row_line;
-    const auto split = [](std::string l) {  // comma-separated cells; surrounding spaces and quotes removed
-        while (!l.empty() && (l.back() == '\r' || l.back() == '\n')) l.pop_back();
-        std::vector<std::string> out;
-        std::size_t start = 0;
-        while (true) {
-            const auto comma = l.find(',', start);
-            std::string cell = l.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-            while (!cell.empty() && cell.back() == ' ') cell.pop_back();
-            while (!cell.empty() && cell.front() == ' ') cell.erase(0, 1);
-            if (cell.size() >= 2 && cell.front() == '"' && cell.back() == '"') cell = cell.substr(1, cell.size() - 2);
-            out.push_back(cell);  // a trailing comma gives an empty last cell (then: not a number)
-            if (comma == std::string::npos) break;
-            start = comma + 1;
-        }
-        return out;
-    };
+    const auto split =
+        [](std::string l) {  // comma-separated cells; surrounding spaces and quotes removed
+            while (!l.empty() && (l.back() == '\r' || l.back() == '\n')) l.pop_back();
+            std::vector<std::string> out;
+            std::size_t start = 0;
+            while (true) {
+                const auto comma = l.find(',', start);
+                std::string cell =
+                    l.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+                while (!cell.empty() && cell.back() == ' ') cell.pop_back();
+                while (!cell.empty() && cell.front() == ' ') cell.erase(0, 1);
+                if (cell.size() >= 2 && cell.front() == '"' && cell.back() == '"')
+                    cell = cell.substr(1, cell.size() - 2);
+                out.push_back(
+                    cell);  // a trailing comma gives an empty last cell (then: not a number)
+                if (comma == std::string::npos) break;
+                start = comma + 1;
+            }
+            return out;
+        };
     while (std::getline(in, line)) {
         ++lineno;
-        if (line.empty() || line[0] == '#' || line.find_first_not_of(" \t\r") == std::string::npos) continue;
-        if (header.empty() && line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);  // a UTF-8 byte-order mark
+        if (line.empty() || line[0] == '#' || line.find_first_not_of(" \t\r") == std::string::npos)
+            continue;
+        if (header.empty() && line.rfind("\xEF\xBB\xBF", 0) == 0)
+            line.erase(0, 3);  // a UTF-8 byte-order mark
         const auto cells = split(line);
         if (header.empty()) {
             header = cells;
             for (std::size_t c = 0; c < header.size(); ++c)
                 for (std::size_t b = 0; b < c; ++b)
                     if (header[b] == header[c]) {
-                        problems.push_back(InputProblem{path.string(), lineno, static_cast<int>(c + 1), header[c],
-                                                        fmt::format("column '{}' appears twice (columns {} and {})",
-                                                                    header[c], b + 1, c + 1)});
+                        problems.push_back(InputProblem{
+                            path.string(), lineno, static_cast<int>(c + 1), header[c],
+                            fmt::format("column '{}' appears twice (columns {} and {})", header[c],
+                                        b + 1, c + 1)});
                         return;
                     }
             header_line = lineno;
             continue;
         }
         if (cells.size() != header.size()) {
-            problems.push_back(InputProblem{path.string(), lineno, 0, "experiment.posterior",
-                                            fmt::format("{} values, but the header names {} columns", cells.size(), header.size())});
+            problems.push_back(
+                InputProblem{path.string(), lineno, 0, "experiment.posterior",
+                             fmt::format("{} values, but the header names {} columns", cells.size(),
+                                         header.size())});
             return;
         }
         std::vector<double> row;
@@ -305,7 +361,8 @@ void cross_with_posterior(Experiment& e, const toml::table& ex, const toml::node
             const auto* b = cells[c].data();
             const auto r = std::from_chars(b, b + cells[c].size(), v);
             if (r.ec != std::errc() || r.ptr != b + cells[c].size() || !std::isfinite(v)) {
-                problems.push_back(InputProblem{path.string(), lineno, static_cast<int>(c + 1), header[c],
+                problems.push_back(InputProblem{path.string(), lineno, static_cast<int>(c + 1),
+                                                header[c],
                                                 fmt::format("'{}' is not a number", cells[c])});
                 return;
             }
@@ -314,7 +371,8 @@ void cross_with_posterior(Experiment& e, const toml::table& ex, const toml::node
         rows.push_back(std::move(row));
         row_line.push_back(lineno);
     }
-    if (rows.empty()) return fail("experiment.posterior", fmt::format("'{}' holds no draws", path.string()));
+    if (rows.empty())
+        return fail("experiment.posterior", fmt::format("'{}' holds no draws", path.string()));
     {  // the draws file is an input of the results file (/inputs), like the scenario files
         std::ifstream again(path, std::ios::binary);
         std::stringstream text;
@@ -327,9 +385,10 @@ void cross_with_posterior(Experiment& e, const toml::table& ex, const toml::node
         if (!dn->is_integer() || *dn->value<std::int64_t>() < 1 ||
             *dn->value<std::int64_t>() > static_cast<std::int64_t>(rows.size())) {
             const Loc dl = loc_of(*dn, name);
-            problems.push_back(InputProblem{dl.file, dl.line, dl.column, "experiment.posterior_draws",
-                                            fmt::format("expected an integer in [1, {}] (the draws in '{}')", rows.size(),
-                                                        path.string())});
+            problems.push_back(
+                InputProblem{dl.file, dl.line, dl.column, "experiment.posterior_draws",
+                             fmt::format("expected an integer in [1, {}] (the draws in '{}')",
+                                         rows.size(), path.string())});
             return;
         }
         n = static_cast<std::size_t>(*dn->value<std::int64_t>());
@@ -340,12 +399,14 @@ void cross_with_posterior(Experiment& e, const toml::table& ex, const toml::node
         if (header[c] == "draw" || header[c] == "distance") continue;
         for (const auto& f : e.factors)
             if (f.key == header[c])
-                return fail("experiment.posterior", fmt::format("'{}' is varied by {} and by the posterior draws; vary "
-                                                                "each parameter once",
-                                                                header[c], f.source.empty() ? "the design" : f.source));
+                return fail("experiment.posterior",
+                            fmt::format("'{}' is varied by {} and by the posterior draws; vary "
+                                        "each parameter once",
+                                        header[c], f.source.empty() ? "the design" : f.source));
         cols.push_back(c);
     }
-    if (cols.empty()) return fail("experiment.posterior", fmt::format("'{}' names no parameters", path.string()));
+    if (cols.empty())
+        return fail("experiment.posterior", fmt::format("'{}' names no parameters", path.string()));
     // Every cell a parameter value of its column's key (type, range, known key), reported at the
     // draws file's line and column.
     for (const auto r : picked) {
@@ -355,9 +416,10 @@ void cross_with_posterior(Experiment& e, const toml::table& ex, const toml::node
                 apply_setting(probe, Setting{header[c], cell_value(header[c], rows[r][c])});
             } catch (const InputError& err) {
                 const auto& first = err.problems().front();
-                problems.push_back(InputProblem{path.string(), row_line[r], static_cast<int>(c + 1), header[c],
-                                                first.message + fmt::format(" (column {} of the header on line {})",
-                                                                            c + 1, header_line)});
+                problems.push_back(InputProblem{
+                    path.string(), row_line[r], static_cast<int>(c + 1), header[c],
+                    first.message +
+                        fmt::format(" (column {} of the header on line {})", c + 1, header_line)});
                 if (problems.size() > kMaxDrawProblems) return;
             }
         }
@@ -384,7 +446,8 @@ void cross_with_posterior(Experiment& e, const toml::table& ex, const toml::node
     for (std::size_t p = 0; p < e.points.size(); ++p)
         for (const auto r : picked) {
             DesignPoint dp = e.points[p];
-            for (const auto c : cols) dp.push_back(Setting{header[c], cell_value(header[c], rows[r][c])});
+            for (const auto c : cols)
+                dp.push_back(Setting{header[c], cell_value(header[c], rows[r][c])});
             points.push_back(std::move(dp));
             labels.push_back(p < e.labels.size() ? e.labels[p] : std::string());
         }
@@ -396,7 +459,8 @@ void cross_with_posterior(Experiment& e, const toml::table& ex, const toml::node
 
 Scenario scenario_at(const Experiment& e, std::size_t d) {
     Scenario s = e.base;
-    for (const auto& st : e.points.at(d)) apply_setting(s, st, e.files.empty() ? "" : e.files.front());
+    for (const auto& st : e.points.at(d))
+        apply_setting(s, st, e.files.empty() ? "" : e.files.front());
     return s;
 }
 
@@ -406,9 +470,12 @@ std::vector<std::vector<double>> latin_hypercube(std::size_t n, std::size_t k, s
         const Rng rng(seed, EntityKey{EntityKind::kSeed, static_cast<std::uint32_t>(j)});
         std::vector<std::size_t> perm(n);
         std::iota(perm.begin(), perm.end(), 0);
-        for (std::size_t i = n; i > 1; --i) std::swap(perm[i - 1], perm[rng.below(1, static_cast<std::uint32_t>(i), i)]);
+        for (std::size_t i = n; i > 1; --i)
+            std::swap(perm[i - 1], perm[rng.below(1, static_cast<std::uint32_t>(i), i)]);
         for (std::size_t i = 0; i < n; ++i)
-            x[i][j] = (static_cast<double>(perm[i]) + rng.uniform(2, static_cast<std::uint32_t>(i))) / static_cast<double>(n);
+            x[i][j] =
+                (static_cast<double>(perm[i]) + rng.uniform(2, static_cast<std::uint32_t>(i))) /
+                static_cast<double>(n);
     }
     return x;
 }
@@ -425,8 +492,8 @@ std::uint64_t mix64(std::uint64_t z) {
 }  // namespace
 
 double owen_scramble(std::uint64_t x, std::uint32_t dim, std::uint64_t seed) {
-    // Nested uniform scrambling (Owen 1995) of the leading kBits binary digits: digit b (b = 0 is the
-    // most significant) is flipped by a random bit that depends only on (seed, dim, b, the b
+    // Nested uniform scrambling (Owen 1995) of the leading kBits binary digits: digit b (b = 0 is
+    // the most significant) is flipped by a random bit that depends only on (seed, dim, b, the b
     // original digits above it). Equal prefixes get equal flips, so the (t, m, s)-net structure of
     // the sequence is kept, while each point becomes uniform on [0, 1).
     constexpr int kBits = 53;
@@ -434,7 +501,8 @@ double owen_scramble(std::uint64_t x, std::uint32_t dim, std::uint64_t seed) {
     std::uint64_t out = 0;
     for (int b = 0; b < kBits; ++b) {
         const std::uint64_t prefix = b == 0 ? 0 : x >> (64 - b);
-        const std::uint64_t flip = mix64(key ^ mix64((static_cast<std::uint64_t>(b) << 56) ^ prefix)) >> 63;
+        const std::uint64_t flip =
+            mix64(key ^ mix64((static_cast<std::uint64_t>(b) << 56) ^ prefix)) >> 63;
         const std::uint64_t digit = (x >> (63 - b)) & 1ULL;
         out = (out << 1) | (digit ^ flip);
     }
@@ -442,8 +510,9 @@ double owen_scramble(std::uint64_t x, std::uint32_t dim, std::uint64_t seed) {
 }
 
 std::vector<std::vector<double>> saltelli(std::size_t n, std::size_t k, std::uint64_t seed) {
-    // Points 0..n-1 of the 2k-dimensional Sobol sequence (Joe-Kuo directions, Boost.Random), point 0
-    // being the origin (Boost starts at point 1, so it is added here), each coordinate Owen-scrambled.
+    // Points 0..n-1 of the 2k-dimensional Sobol sequence (Joe-Kuo directions, Boost.Random), point
+    // 0 being the origin (Boost starts at point 1, so it is added here), each coordinate
+    // Owen-scrambled.
     boost::random::sobol gen(2 * k);
     std::vector<std::vector<double>> out;
     out.reserve(n * (k + 2));
@@ -453,12 +522,14 @@ std::vector<std::vector<double>> saltelli(std::size_t n, std::size_t k, std::uin
             const std::uint64_t raw = j == 0 ? 0 : static_cast<std::uint64_t>(gen());
             ab[d] = owen_scramble(raw, static_cast<std::uint32_t>(d), seed);
         }
-        std::vector<double> A(ab.begin(), ab.begin() + static_cast<std::ptrdiff_t>(k)), B(ab.begin() + static_cast<std::ptrdiff_t>(k), ab.end());
-        out.push_back(A);
-        out.push_back(B);
+        // Rows of Saltelli's matrices A and B, then A with column i taken from B (A_B^(i)).
+        std::vector<double> row_a(ab.begin(), ab.begin() + static_cast<std::ptrdiff_t>(k)),
+            row_b(ab.begin() + static_cast<std::ptrdiff_t>(k), ab.end());
+        out.push_back(row_a);
+        out.push_back(row_b);
         for (std::size_t i = 0; i < k; ++i) {
-            auto m = A;
-            m[i] = B[i];
+            auto m = row_a;
+            m[i] = row_b[i];
             out.push_back(std::move(m));
         }
     }
@@ -474,10 +545,14 @@ std::vector<std::vector<double>> morris(std::size_t r, std::size_t k, int p, std
         const Rng rng(seed, EntityKey{EntityKind::kSeed, static_cast<std::uint32_t>(1000000 + t)});
         std::vector<std::size_t> order(k);
         std::iota(order.begin(), order.end(), 0);
-        for (std::size_t i = k; i > 1; --i) std::swap(order[i - 1], order[rng.below(3, static_cast<std::uint32_t>(i), i)]);
+        for (std::size_t i = k; i > 1; --i)
+            std::swap(order[i - 1], order[rng.below(3, static_cast<std::uint32_t>(i), i)]);
         std::vector<double> x(k), dir(k);
         for (std::size_t i = 0; i < k; ++i) {
-            const double base = static_cast<double>(rng.below(4, static_cast<std::uint32_t>(i), static_cast<std::uint64_t>(low_levels))) / (p - 1);
+            const double base =
+                static_cast<double>(rng.below(4, static_cast<std::uint32_t>(i),
+                                              static_cast<std::uint64_t>(low_levels))) /
+                (p - 1);
             const bool up = rng.chance(5, static_cast<std::uint32_t>(i), 0.5);
             x[i] = up ? base : base + delta;
             dir[i] = up ? delta : -delta;
@@ -493,12 +568,12 @@ std::vector<std::vector<double>> morris(std::size_t r, std::size_t k, int p, std
 }
 
 namespace {
-Experiment load_experiment_impl(const std::filesystem::path& file, const std::vector<std::string>& overrides,
-                                std::int64_t max_runs);
+Experiment load_experiment_impl(const std::filesystem::path& file,
+                                const std::vector<std::string>& overrides, std::int64_t max_runs);
 }  // namespace
 
-Experiment load_experiment(const std::filesystem::path& file, const std::vector<std::string>& overrides,
-                           std::int64_t max_runs) {
+Experiment load_experiment(const std::filesystem::path& file,
+                           const std::vector<std::string>& overrides, std::int64_t max_runs) {
     try {
         return load_experiment_impl(file, overrides, max_runs);
     } catch (const InputError& e) {
@@ -507,16 +582,17 @@ Experiment load_experiment(const std::filesystem::path& file, const std::vector<
 }
 
 namespace {
-Experiment load_experiment_impl(const std::filesystem::path& file, const std::vector<std::string>& overrides,
-                                std::int64_t max_runs) {
+Experiment load_experiment_impl(const std::filesystem::path& file,
+                                const std::vector<std::string>& overrides, std::int64_t max_runs) {
     Experiment e;
     const std::string name = file.string();
     toml::table t = load_merged_table(file, &e.files, &e.texts);
     for (const auto& o : overrides) apply_override(t, o);
     const toml::node* exn = t.get("experiment");
     if (!exn || !exn->is_table())
-        throw InputError(InputProblem{name, 0, 0, "experiment",
-                                      "no [experiment] table: this is a plain scenario; run it with `pse-sim run`"});
+        throw InputError(InputProblem{
+            name, 0, 0, "experiment",
+            "no [experiment] table: this is a plain scenario; run it with `pse-sim run`"});
     LoadOptions lo;
     lo.extra_tables = {"experiment"};
     e.base = scenario_from_table(t, name, lo);
@@ -535,7 +611,8 @@ Experiment load_experiment_impl(const std::filesystem::path& file, const std::ve
             if (r.key == key) return &r;
         return nullptr;
     };
-    auto unknown = [&](const toml::node& n, const std::string& prefix, const std::string& full, const std::string& k) {
+    auto unknown = [&](const toml::node& n, const std::string& prefix, const std::string& full,
+                       const std::string& k) {
         std::vector<std::string> cands;
         for (const auto& r : rows)
             if (r.key.rfind(prefix, 0) == 0 && r.key.find('.', prefix.size()) == std::string::npos)
@@ -544,12 +621,20 @@ Experiment load_experiment_impl(const std::filesystem::path& file, const std::ve
         std::string all;
         for (const auto& c : cands) all += (all.empty() ? "" : ", ") + c;
         problem(&n, full,
-                "unknown key" + (sug.empty() ? " (expected " + all + ")" : "; did you mean '" + full.substr(0, full.size() - k.size()) + sug + "'?"));
+                "unknown key" + (sug.empty()
+                                     ? " (expected " + all + ")"
+                                     : "; did you mean '" + full.substr(0, full.size() - k.size()) +
+                                           sug + "'?"));
     };
     /// The checked value of node `n` for row `r`, or nullopt (problem recorded).
-    auto checked = [&](const toml::node& n, const ExperimentField& r, const std::string& full) -> std::optional<FieldValue> {
+    auto checked = [&](const toml::node& n, const ExperimentField& r,
+                       const std::string& full) -> std::optional<FieldValue> {
         auto v = to_value(n);
-        const std::string why = v ? check_value(r, full, *v) : "expected " + expected_text(r) + ", got " + "a " + std::string(n.is_table() ? "table" : n.is_array() ? "array" : "date or time");
+        const std::string why = v ? check_value(r, full, *v)
+                                  : "expected " + expected_text(r) + ", got " + "a " +
+                                        std::string(n.is_table()   ? "table"
+                                                    : n.is_array() ? "array"
+                                                                   : "date or time");
         if (why.empty()) return v;
         problem(&n, full, why);
         return std::nullopt;
@@ -575,7 +660,8 @@ Experiment load_experiment_impl(const std::filesystem::path& file, const std::ve
         const toml::node* arr = ex.get(role_key);
         if (!arr) continue;
         if (!arr->is_array_of_tables()) {
-            problem(arr, "experiment." + role_key, "expected [[experiment." + role_key + "]] tables");
+            problem(arr, "experiment." + role_key,
+                    "expected [[experiment." + role_key + "]] tables");
             continue;
         }
         std::size_t idx = 0;
@@ -595,7 +681,8 @@ Experiment load_experiment_impl(const std::filesystem::path& file, const std::ve
                 continue;
             }
             bool table_ok = true;
-            for (auto&& [k2, v2] : ft) {  // the keys of a factor table: rows "lever.*" (shared by both roles)
+            for (auto&& [k2, v2] :
+                 ft) {  // the keys of a factor table: rows "lever.*" (shared by both roles)
                 const std::string sub(k2.str());
                 const ExperimentField* r = row_of("lever." + sub);
                 if (!r) {
@@ -603,25 +690,31 @@ Experiment load_experiment_impl(const std::filesystem::path& file, const std::ve
                     continue;
                 }
                 if (r->shape == KeyShape::kValue) {
-                    if (auto val = checked(v2, *r, where + "." + sub)) r->set_factor(f, *val);
-                    else table_ok = false;
+                    if (auto val = checked(v2, *r, where + "." + sub))
+                        r->set_factor(f, *val);
+                    else
+                        table_ok = false;
                 }
             }
             const std::optional<ParamKey> param = find_key(f.key);
             if (!param) {
                 const auto sug = suggest_key(every_ngo_key(f.key), settable_keys());
-                problem(kn, where + ".key", "unknown parameter '" + f.key + "'" + (sug.empty() ? std::string() : "; did you mean '" + sug + "'?"));
+                problem(kn, where + ".key",
+                        "unknown parameter '" + f.key + "'" +
+                            (sug.empty() ? std::string() : "; did you mean '" + sug + "'?"));
                 continue;
             }
             const FieldInfo& spec = param->info();
             f.type = spec.type;
             if (const auto* vn = ft.get("values")) {
-                if (!vn->is_array() || vn->as_array()->empty()) problem(vn, where + ".values", "expected a non-empty array");
+                if (!vn->is_array() || vn->as_array()->empty())
+                    problem(vn, where + ".values", "expected a non-empty array");
                 else
                     for (const auto& x : *vn->as_array()) {
                         auto v = to_value(x);
                         if (!v) {
-                            problem(&x, where + ".values", "values must be numbers, booleans or strings");
+                            problem(&x, where + ".values",
+                                    "values must be numbers, booleans or strings");
                             continue;
                         }
                         Scenario probe = e.base;
@@ -630,11 +723,13 @@ Experiment load_experiment_impl(const std::filesystem::path& file, const std::ve
                         } catch (const InputError& err) {
                             if (problems.size() >= kMaxProblems) continue;
                             const Loc l = loc_of(x, name);
-                            problems.push_back(InputProblem{l.file, l.line, l.column, where + ".values (" + f.key + ")",
+                            problems.push_back(InputProblem{l.file, l.line, l.column,
+                                                            where + ".values (" + f.key + ")",
                                                             err.problems().front().message});
                             continue;
                         }
-                        f.values.push_back(*v);  // as written (the experiment's fingerprint keeps 2 and 2.0 apart)
+                        f.values.push_back(
+                            *v);  // as written (the experiment's fingerprint keeps 2 and 2.0 apart)
                     }
             }
             const auto* mn = ft.get("min");
@@ -649,8 +744,10 @@ Experiment load_experiment_impl(const std::filesystem::path& file, const std::ve
                     else if (f.type != FieldType::kReal && f.type != FieldType::kInteger)
                         problem(mn, where + ".min", "min/max ranges need a numeric parameter");
                     else if (f.min < spec.min || f.max > spec.max)
-                        problem(mn, where + ".min", fmt::format("range [{}, {}] exceeds the parameter's valid range [{}, {}]",
-                                                                f.min, f.max, spec.min, spec.max));
+                        problem(mn, where + ".min",
+                                fmt::format(
+                                    "range [{}, {}] exceeds the parameter's valid range [{}, {}]",
+                                    f.min, f.max, spec.min, spec.max));
                 }
             }
             f.integer = f.integer || f.type == FieldType::kInteger;
@@ -658,13 +755,15 @@ Experiment load_experiment_impl(const std::filesystem::path& file, const std::ve
             if (method == Design::kGrid && !ft.get("values"))
                 problem(&item, where, "design 'grid' needs values = [...] for '" + f.key + "'");
             if (is_sampling(method) && !mn && !mx)
-                problem(&item, where, "design '" + method_name + "' needs min and max for '" + f.key + "'");
+                problem(&item, where,
+                        "design '" + method_name + "' needs min and max for '" + f.key + "'");
             e.factors.push_back(std::move(f));
         }
     }
     // List design points.
     if (const toml::node* pts = ex.get("point")) {
-        if (!pts->is_array_of_tables()) problem(pts, "experiment.point", "expected [[experiment.point]] tables");
+        if (!pts->is_array_of_tables())
+            problem(pts, "experiment.point", "expected [[experiment.point]] tables");
         else {
             std::size_t idx = 0;
             std::vector<std::string> keys;
@@ -676,9 +775,11 @@ Experiment load_experiment_impl(const std::filesystem::path& file, const std::ve
                 for (auto&& [k2, v2] : pt) {
                     const std::string sub(k2.str());
                     const ExperimentField* r = row_of("point." + sub);
-                    if (!r) unknown(v2, "point.", where + "." + sub, sub);
+                    if (!r)
+                        unknown(v2, "point.", where + "." + sub, sub);
                     else if (r->shape == KeyShape::kValue)
-                        if (auto val = checked(v2, *r, where + "." + sub)) label = std::get<std::string>(*val);
+                        if (auto val = checked(v2, *r, where + "." + sub))
+                            label = std::get<std::string>(*val);
                 }
                 const auto* sn = pt.get("set");
                 if (!sn || !sn->is_table()) {
@@ -714,45 +815,58 @@ Experiment load_experiment_impl(const std::filesystem::path& file, const std::ve
         for (std::size_t b = 0; b < a; ++b)
             if (e.factors[a].key == e.factors[b].key && !e.factors[a].file.empty()) {
                 const auto& f = e.factors[a];
-                problems.push_back(InputProblem{f.file, f.line, f.column, f.source + ".key",
-                                                fmt::format("'{}' is already varied by {}; vary each parameter once",
-                                                            f.key, e.factors[b].source.empty() ? "the list points" : e.factors[b].source)});
+                problems.push_back(InputProblem{
+                    f.file, f.line, f.column, f.source + ".key",
+                    fmt::format(
+                        "'{}' is already varied by {}; vary each parameter once", f.key,
+                        e.factors[b].source.empty() ? "the list points" : e.factors[b].source)});
                 break;
             }
     if (problems.size() >= kMaxProblems)
-        problems.push_back(InputProblem{name, 0, 0, "", fmt::format("too many problems; stopped after {}", problems.size())});
+        problems.push_back(InputProblem{
+            name, 0, 0, "", fmt::format("too many problems; stopped after {}", problems.size())});
     if (!problems.empty()) throw InputError(std::move(problems));
 
     // Refuse oversized requests before expanding anything.
     const std::size_t k = e.factors.size();
     {
         double planned = 1;
-        if (method == Design::kList) planned = static_cast<double>(e.points.size());
+        if (method == Design::kList)
+            planned = static_cast<double>(e.points.size());
         else if (method == Design::kGrid)
-            for (const auto& f : e.factors) planned *= static_cast<double>(std::max<std::size_t>(1, f.values.size()));
-        else if (method == Design::kLhs) planned = static_cast<double>(e.samples);
-        else if (method == Design::kSobol) planned = static_cast<double>(e.samples) * static_cast<double>(k + 2);
-        else if (method == Design::kMorris) planned = static_cast<double>(e.samples) * static_cast<double>(k + 1);
+            for (const auto& f : e.factors)
+                planned *= static_cast<double>(std::max<std::size_t>(1, f.values.size()));
+        else if (method == Design::kLhs)
+            planned = static_cast<double>(e.samples);
+        else if (method == Design::kSobol)
+            planned = static_cast<double>(e.samples) * static_cast<double>(k + 2);
+        else if (method == Design::kMorris)
+            planned = static_cast<double>(e.samples) * static_cast<double>(k + 1);
         const double runs = planned * static_cast<double>(e.replications);
         if (max_runs >= 0 && runs > static_cast<double>(max_runs))
-            throw InputError(InputProblem{name, 0, 0, "experiment",
-                                          fmt::format("this asks for {:.0f} runs ({:.0f} design points x {} replications); "
-                                                      "pass --yes to run more than {}",
-                                                      runs, planned, e.replications, max_runs)});
+            throw InputError(InputProblem{
+                name, 0, 0, "experiment",
+                fmt::format("this asks for {:.0f} runs ({:.0f} design points x {} replications); "
+                            "pass --yes to run more than {}",
+                            runs, planned, e.replications, max_runs)});
     }
     // Expand the design.
     auto map_unit = [&](const Factor& f, double u) -> FieldValue {
         double v = f.min + u * (f.max - f.min);
-        if (f.integer) return static_cast<std::int64_t>(std::llround(std::min(f.max, std::max(f.min, v))));
+        if (f.integer)
+            return static_cast<std::int64_t>(std::llround(std::min(f.max, std::max(f.min, v))));
         return v;
     };
     const Loc design_loc = ex.get("design") ? loc_of(*ex.get("design"), name) : loc_of(*exn, name);
     auto need = [&](bool ok, const std::string& msg) {
-        if (!ok) problems.push_back(InputProblem{design_loc.file, design_loc.line, design_loc.column, "experiment.design", msg});
+        if (!ok)
+            problems.push_back(InputProblem{design_loc.file, design_loc.line, design_loc.column,
+                                            "experiment.design", msg});
     };
 
     if (method == Design::kSingle) {
-        need(k == 0, "design 'single' takes no levers or uncertainties; choose grid, lhs, sobol or morris");
+        need(k == 0,
+             "design 'single' takes no levers or uncertainties; choose grid, lhs, sobol or morris");
         e.points = {{}};
         e.labels = {""};
     } else if (method == Design::kList) {
@@ -761,10 +875,12 @@ Experiment load_experiment_impl(const std::filesystem::path& file, const std::ve
         need(k > 0, "design 'grid' needs at least one lever or uncertainty with values");
         double total = 1;
         for (const auto& f : e.factors) {
-            need(!f.values.empty(), "design 'grid' needs values = [...] for '" + f.key + "'");  // list points
+            need(!f.values.empty(),
+                 "design 'grid' needs values = [...] for '" + f.key + "'");  // list points
             total *= static_cast<double>(std::max<std::size_t>(1, f.values.size()));
         }
-        need(total <= kMaxDesignPoints, fmt::format("grid has {:.0f} design points (over 10 million)", total));
+        need(total <= kMaxDesignPoints,
+             fmt::format("grid has {:.0f} design points (over 10 million)", total));
         if (problems.empty()) {
             e.points = {{}};
             for (const auto& f : e.factors) {
@@ -780,24 +896,32 @@ Experiment load_experiment_impl(const std::filesystem::path& file, const std::ve
             e.labels.assign(e.points.size(), "");
         }
     } else {
-        need(k > 0, "design '" + method_name + "' needs at least one lever or uncertainty with min and max");
+        need(k > 0, "design '" + method_name +
+                        "' needs at least one lever or uncertainty with min and max");
         for (const auto& f : e.factors)
-            need(f.has_range, "design '" + method_name + "' needs min and max for '" + f.key + "'");  // list points
+            need(f.has_range, "design '" + method_name + "' needs min and max for '" + f.key +
+                                  "'");  // list points
         need(e.samples > 0, "design '" + method_name + "' needs experiment.samples > 0");
         if (problems.empty()) {
             std::vector<std::vector<double>> u;
             const auto n = static_cast<std::size_t>(e.samples);
-            const double size = method == Design::kLhs     ? static_cast<double>(n)
-                                : method == Design::kSobol ? static_cast<double>(n) * static_cast<double>(k + 2)
-                                                           : static_cast<double>(n) * static_cast<double>(k + 1);
-            need(size <= kMaxDesignPoints, fmt::format("design has {:.0f} points (over 10 million)", size));
+            const double size = method == Design::kLhs ? static_cast<double>(n)
+                                : method == Design::kSobol
+                                    ? static_cast<double>(n) * static_cast<double>(k + 2)
+                                    : static_cast<double>(n) * static_cast<double>(k + 1);
+            need(size <= kMaxDesignPoints,
+                 fmt::format("design has {:.0f} points (over 10 million)", size));
             if (problems.empty()) {
-                if (method == Design::kLhs) u = latin_hypercube(n, k, e.master_seed);
-                else if (method == Design::kSobol) u = saltelli(n, k, e.master_seed);
-                else u = morris(n, k, e.levels, e.master_seed);
+                if (method == Design::kLhs)
+                    u = latin_hypercube(n, k, e.master_seed);
+                else if (method == Design::kSobol)
+                    u = saltelli(n, k, e.master_seed);
+                else
+                    u = morris(n, k, e.levels, e.master_seed);
                 for (const auto& row : u) {
                     DesignPoint p;
-                    for (std::size_t i = 0; i < k; ++i) p.push_back(Setting{e.factors[i].key, map_unit(e.factors[i], row[i])});
+                    for (std::size_t i = 0; i < k; ++i)
+                        p.push_back(Setting{e.factors[i].key, map_unit(e.factors[i], row[i])});
                     e.points.push_back(std::move(p));
                 }
                 e.labels.assign(e.points.size(), "");
@@ -820,25 +944,29 @@ Experiment load_experiment_impl(const std::filesystem::path& file, const std::ve
     };
     if (const auto* dn = ex.get("posterior_draws"); dn && !ex.get("posterior")) {
         const Loc dl = loc_of(*dn, name);
-        problems.push_back(InputProblem{dl.file, dl.line, dl.column, "experiment.posterior_draws",
-                                        "posterior_draws needs experiment.posterior (the CSV file of draws)"});
+        problems.push_back(
+            InputProblem{dl.file, dl.line, dl.column, "experiment.posterior_draws",
+                         "posterior_draws needs experiment.posterior (the CSV file of draws)"});
     }
     if (const auto* pn = ex.get("posterior"); pn && is_sampling(method)) {
         const Loc pl = loc_of(*pn, name);
-        problems.push_back(InputProblem{pl.file, pl.line, pl.column, "experiment.posterior",
-                                        fmt::format("posterior draws can cross a single, grid or list design, not "
-                                                    "'{}' (it would break its sampling structure); put the uncertain "
-                                                    "parameters into the {} design instead",
-                                                    method_name, method_name)});
+        problems.push_back(InputProblem{
+            pl.file, pl.line, pl.column, "experiment.posterior",
+            fmt::format("posterior draws can cross a single, grid or list design, not "
+                        "'{}' (it would break its sampling structure); put the uncertain "
+                        "parameters into the {} design instead",
+                        method_name, method_name)});
     }
     if (const auto* pn = ex.get("posterior"); pn && problems.empty()) {
         cross_with_posterior(e, ex, *pn, name, problems);
         if (problems.empty() && max_runs >= 0 && e.n_runs() > max_runs)
-            throw InputError(InputProblem{name, 0, 0, "experiment",
-                                          fmt::format("this asks for {} runs ({} design points x {} posterior draws x {} "
-                                                      "replications); pass --yes to run more than {}",
-                                                      e.n_runs(), static_cast<std::int64_t>(e.points.size()) / e.posterior_draws,
-                                                      e.posterior_draws, e.replications, max_runs)});
+            throw InputError(InputProblem{
+                name, 0, 0, "experiment",
+                fmt::format("this asks for {} runs ({} design points x {} posterior draws x {} "
+                            "replications); pass --yes to run more than {}",
+                            e.n_runs(),
+                            static_cast<std::int64_t>(e.points.size()) / e.posterior_draws,
+                            e.posterior_draws, e.replications, max_runs)});
     }
     bool weeks_reported = false, seed_reported = false;
     for (std::size_t d = 0; d < e.points.size(); ++d) {
@@ -846,19 +974,25 @@ Experiment load_experiment_impl(const std::filesystem::path& file, const std::ve
             Scenario s = scenario_at(e, d);
             if (s.weeks != e.base.weeks && !weeks_reported) {
                 weeks_reported = true;
-                factor_problem("run.weeks",
-                               fmt::format("design point {} sets run.weeks = {}, but every run of an experiment has the "
-                                           "base scenario's {} weeks (the results file holds series as run x week); "
-                                           "set run.weeks in the scenario, or run one experiment per length",
-                                           d, s.weeks, e.base.weeks));
+                factor_problem(
+                    "run.weeks",
+                    fmt::format(
+                        "design point {} sets run.weeks = {}, but every run of an experiment has "
+                        "the "
+                        "base scenario's {} weeks (the results file holds series as run x week); "
+                        "set run.weeks in the scenario, or run one experiment per length",
+                        d, s.weeks, e.base.weeks));
             }
             if (s.seed != e.base.seed && !seed_reported) {
                 seed_reported = true;
-                factor_problem("run.seed",
-                               "run.seed cannot be varied: the seeds of an experiment's runs come from experiment.seed "
-                               "(replication r uses the same random streams at every design point), so every design "
-                               "point would give the same results; vary the seed with more replications or "
-                               "`pse-sim sweep --seed`");
+                factor_problem(
+                    "run.seed",
+                    "run.seed cannot be varied: the seeds of an experiment's runs come from "
+                    "experiment.seed "
+                    "(replication r uses the same random streams at every design point), so every "
+                    "design "
+                    "point would give the same results; vary the seed with more replications or "
+                    "`pse-sim sweep --seed`");
             }
             check_scenario(s, name);
         } catch (const InputError& err) {

@@ -67,10 +67,10 @@ const char* role_name(FactorRole r);
 struct Factor {
     std::string key;
     FactorRole role = FactorRole::kLever;
-    std::vector<FieldValue> values;   ///< grid levels (grid design)
-    double min = 0, max = 0;          ///< range (lhs, sobol, morris)
-    bool has_range = false;           ///< min and max were given (and valid)
-    bool integer = false;             ///< round sampled values to integers
+    std::vector<FieldValue> values;  ///< grid levels (grid design)
+    double min = 0, max = 0;         ///< range (lhs, sobol, morris)
+    bool has_range = false;          ///< min and max were given (and valid)
+    bool integer = false;            ///< round sampled values to integers
     FieldType type = FieldType::kReal;
     /// Where it was declared, for error messages: file, line, column of its [[experiment.lever]] /
     /// [[experiment.uncertainty]] table and its name there (e.g. "experiment.lever[0]"); empty/0
@@ -82,25 +82,27 @@ struct Factor {
 /// A fully expanded experiment.
 struct Experiment {
     std::string name;
-    std::string description;          ///< free text; not used by the run
+    std::string description;  ///< free text; not used by the run
     Design design = Design::kSingle;
-    Scenario base;                    ///< the scenario every design point starts from
+    Scenario base;  ///< the scenario every design point starts from
     std::vector<Factor> factors;
     std::vector<DesignPoint> points;  ///< at least one (empty settings = the base scenario)
     std::vector<std::string> labels;  ///< one per point (list designs; else empty strings)
     std::int64_t replications = 10;
     std::uint64_t master_seed = 1;
     bool common_random_numbers = true;
-    std::int64_t samples = 0;         ///< lhs points / sobol N / morris r
-    int levels = 4;                   ///< morris p
+    std::int64_t samples = 0;               ///< lhs points / sobol N / morris r
+    int levels = 4;                         ///< morris p
     std::vector<std::string> files, texts;  ///< every input file read, with its text
     /// Posterior integration ([experiment] posterior = "draws.csv"): the number of posterior draws
     /// K each design point of the lever design was crossed with (0 = none). Design point
     /// d = p * K + k is lever point p in world (draw) k; the draws' parameters are uncertainty
     /// factors of the experiment.
     std::int64_t posterior_draws = 0;
-    std::string posterior_file;       ///< the draws file as given (relative to the experiment file)
-    [[nodiscard]] std::int64_t n_runs() const { return static_cast<std::int64_t>(points.size()) * replications; }
+    std::string posterior_file;  ///< the draws file as given (relative to the experiment file)
+    [[nodiscard]] std::int64_t n_runs() const {
+        return static_cast<std::int64_t>(points.size()) * replications;
+    }
 };
 
 /// Load an experiment file (a scenario file with an [experiment] table) and expand its design.
@@ -109,7 +111,8 @@ struct Experiment {
 /// replications, unknown design methods and unknown keys.
 /// max_runs >= 0 refuses (InputError, before the design is expanded) an experiment of more runs:
 /// the CLI uses it to ask for --yes instead of exhausting memory on a huge request.
-Experiment load_experiment(const std::filesystem::path& file, const std::vector<std::string>& overrides = {},
+Experiment load_experiment(const std::filesystem::path& file,
+                           const std::vector<std::string>& overrides = {},
                            std::int64_t max_runs = -1);
 
 /// The scenario of design point d: base with the point's settings applied. Throws InputError if
@@ -140,7 +143,7 @@ struct ExperimentField : FieldInfo {
     /// The default as the documentation shows it, when it is not a value of Experiment{}
     /// (e.g. "the scenario's `run.seed`"); empty = to_toml(get(Experiment{})).
     std::string default_doc;
-    std::function<FieldValue(const Experiment&)> get;      ///< kValue rows of [experiment]
+    std::function<FieldValue(const Experiment&)> get;  ///< kValue rows of [experiment]
     std::function<void(Experiment&, const FieldValue&)> set;
     std::function<void(Factor&, const FieldValue&)> set_factor;  ///< kValue rows of "lever."
 };

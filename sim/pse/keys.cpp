@@ -164,6 +164,31 @@ std::string expected_text(const FieldInfo& f) {
     return "a value";
 }
 
+namespace {
+
+/// Why text `s` cannot be the value of text key `key`, or "" if it can: control characters
+/// (other than tab and newline) garble terminal output and names in results files, so they are
+/// refused with their code point, as are bidirectional controls; run and experiment names must
+/// also make a file name (name_problem).
+std::string text_problem(const std::string& key, const std::string& s) {
+    const auto bad = std::find_if(s.begin(), s.end(), [](char ch) {
+        const auto u = static_cast<unsigned char>(ch);
+        return (u < 0x20 && u != '\t' && u != '\n') || u == 0x7f;
+    });
+    if (bad != s.end())
+        return fmt::format(
+            "text contains the control character U+{:04X}; only printable text, tabs "
+            "and newlines are allowed",
+            static_cast<unsigned>(static_cast<unsigned char>(*bad)));
+    if (const auto bidi = bidi_control_in(s); !bidi.empty())
+        return "text contains the bidirectional control character " + bidi +
+               ", which makes text display differently from what it is";
+    if (key == "run.name" || key == "experiment.name") return name_problem(s);
+    return "";
+}
+
+}  // namespace
+
 std::string check_value(const FieldInfo& f, const std::string& key, FieldValue& v) {
     const std::string unit = f.unit.empty() ? "" : " " + f.unit;
     auto out_of_range = [&](double x) -> std::string {
@@ -198,27 +223,10 @@ std::string check_value(const FieldInfo& f, const std::string& key, FieldValue& 
             if (!std::holds_alternative<bool>(v))
                 return "expected " + expected_text(f) + ", got " + value_type_name(v);
             return "";
-        case FieldType::kText: {
+        case FieldType::kText:
             if (!std::holds_alternative<std::string>(v))
                 return "expected " + expected_text(f) + ", got " + value_type_name(v);
-            const auto& s = std::get<std::string>(v);
-            // Control characters (other than tab and newline) garble terminal output and names in
-            // results files; refuse them with their code point.
-            const auto bad = std::find_if(s.begin(), s.end(), [](char ch) {
-                const auto u = static_cast<unsigned char>(ch);
-                return (u < 0x20 && u != '\t' && u != '\n') || u == 0x7f;
-            });
-            if (bad != s.end())
-                return fmt::format(
-                    "text contains the control character U+{:04X}; only printable text, tabs "
-                    "and newlines are allowed",
-                    static_cast<unsigned>(static_cast<unsigned char>(*bad)));
-            if (const auto bidi = bidi_control_in(s); !bidi.empty())
-                return "text contains the bidirectional control character " + bidi +
-                       ", which makes text display differently from what it is";
-            if (key == "run.name" || key == "experiment.name") return name_problem(s);
-            return "";
-        }
+            return text_problem(key, std::get<std::string>(v));
         case FieldType::kChoice: {
             if (!std::holds_alternative<std::string>(v))
                 return "expected " + expected_text(f) + ", got " + value_type_name(v);

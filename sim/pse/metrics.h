@@ -20,22 +20,25 @@ enum class MetricKind : std::uint8_t {
 /// docs/OUTPUT.md: "indicator", "outcome" or "state".
 constexpr std::string_view to_string(MetricKind k) {
     switch (k) {
-        case MetricKind::kIndicator: return "indicator";
-        case MetricKind::kOutcome: return "outcome";
-        case MetricKind::kState: return "state";
+        case MetricKind::kIndicator:
+            return "indicator";
+        case MetricKind::kOutcome:
+            return "outcome";
+        case MetricKind::kState:
+            return "state";
     }
     return "state";
 }
 
 /// Description of one recorded quantity.
 struct MetricSpec {
-    constexpr MetricSpec(std::string_view name_, std::string_view unit_, MetricKind kind_,
-                         std::string_view description_)
-        : name(name_),
-          unit(unit_),
-          metric_kind(kind_),
-          kind(to_string(kind_)),
-          description(description_) {}
+    constexpr MetricSpec(std::string_view name_text, std::string_view unit_text,
+                         MetricKind kind_value, std::string_view description_text)
+        : name(name_text),
+          unit(unit_text),
+          metric_kind(kind_value),
+          kind(to_string(kind_value)),
+          description(description_text) {}
     std::string_view name;
     std::string_view unit;
     MetricKind metric_kind;  ///< compare this inside the library
@@ -83,38 +86,72 @@ enum class Series : int {
 inline constexpr int kSeriesCount = static_cast<int>(Series::kCount);
 
 inline constexpr std::array<MetricSpec, kSeriesCount> kSeriesSpecs = {{
-    {"agreements_signed", "agreements (cumulative)", MetricKind::kIndicator, "Partnership agreements signed so far (WS1 agreements and WS2 partnerships)"},
-    {"actions_low", "actions (cumulative)", MetricKind::kIndicator, "Low-level private-sector actions: meetings, trainings, events"},
-    {"actions_medium", "actions (cumulative)", MetricKind::kIndicator, "Medium-level actions: company-government meetings with expected policy change (brokerage)"},
-    {"actions_high", "actions (cumulative)", MetricKind::kIndicator, "High-level actions: agreements with company money committed"},
-    {"engagements_active", "engagements", MetricKind::kState, "Engagements in any non-terminal stage"},
-    {"partnerships_active", "partnerships", MetricKind::kOutcome, "Partnerships past agreement and not ended (incl. sustained)"},
-    {"partnerships_after_end", "partnerships", MetricKind::kOutcome, "Active partnerships whose project has ended (company-led continuation)"},
-    {"workers_reached", "workers", MetricKind::kOutcome, "Workers at suppliers covered by a prevention mechanism or at an improved supplier"},
-    {"vulnerability_reduction", "worker-equivalents", MetricKind::kOutcome, "Sum over workers of their vulnerability reduction in [0,1]"},
-    {"suppliers_improved", "suppliers", MetricKind::kOutcome, "Suppliers whose labour practices improved"},
-    {"survivors_placed", "persons (cumulative)", MetricKind::kOutcome, "Trafficking survivors placed in jobs (WS2)"},
+    {"agreements_signed", "agreements (cumulative)", MetricKind::kIndicator,
+     "Partnership agreements signed so far (WS1 agreements and WS2 partnerships)"},
+    {"actions_low", "actions (cumulative)", MetricKind::kIndicator,
+     "Low-level private-sector actions: meetings, trainings, events"},
+    {"actions_medium", "actions (cumulative)", MetricKind::kIndicator,
+     "Medium-level actions: company-government meetings with expected policy change (brokerage)"},
+    {"actions_high", "actions (cumulative)", MetricKind::kIndicator,
+     "High-level actions: agreements with company money committed"},
+    {"engagements_active", "engagements", MetricKind::kState,
+     "Engagements in any non-terminal stage"},
+    {"partnerships_active", "partnerships", MetricKind::kOutcome,
+     "Partnerships past agreement and not ended (incl. sustained)"},
+    {"partnerships_after_end", "partnerships", MetricKind::kOutcome,
+     "Active partnerships whose project has ended (company-led continuation)"},
+    {"workers_reached", "workers", MetricKind::kOutcome,
+     "Workers at suppliers covered by a prevention mechanism or at an improved supplier"},
+    {"vulnerability_reduction", "worker-equivalents", MetricKind::kOutcome,
+     "Sum over workers of their vulnerability reduction in [0,1]"},
+    {"suppliers_improved", "suppliers", MetricKind::kOutcome,
+     "Suppliers whose labour practices improved"},
+    {"survivors_placed", "persons (cumulative)", MetricKind::kOutcome,
+     "Trafficking survivors placed in jobs (WS2)"},
     {"survivors_employed", "persons", MetricKind::kOutcome, "Placed survivors still employed"},
-    {"resources_committed_usd", "USD (cumulative)", MetricKind::kOutcome, "Company money committed with agreements"},
-    {"staff_hours", "hours/week", MetricKind::kState, "PSE staff hours available this week (after budget and switching overhead)"},
-    {"effort_hours", "hours/week", MetricKind::kState, "Skill-weighted PSE hours spent on engagements this week"},
+    {"resources_committed_usd", "USD (cumulative)", MetricKind::kOutcome,
+     "Company money committed with agreements"},
+    {"staff_hours", "hours/week", MetricKind::kState,
+     "PSE staff hours available this week (after budget and switching overhead)"},
+    {"effort_hours", "hours/week", MetricKind::kState,
+     "Skill-weighted PSE hours spent on engagements this week"},
     {"mean_trust", "[0,1]", MetricKind::kState, "Mean trust over active engagements"},
     {"budget_usd", "USD/year", MetricKind::kState, "Sum of the yearly PSE budgets in effect"},
-    {"abuse_discovered", "cases (cumulative)", MetricKind::kOutcome, "Labour-abuse cases found through supply-chain access"},
-    {"agreements_ws1", "agreements (cumulative)", MetricKind::kIndicator, "Work stream 1 (prevention) agreements signed so far"},
-    {"agreements_ws2", "agreements (cumulative)", MetricKind::kIndicator, "Work stream 2 (survivor employment) partnerships agreed so far (company discussions reached)"},
-    {"actions_low_ws1", "actions (cumulative)", MetricKind::kIndicator, "Low-level actions of work stream 1 (outreach events, first meetings)"},
-    {"actions_low_ws2", "actions (cumulative)", MetricKind::kIndicator, "Low-level actions of work stream 2 (the model counts none; kept so that the streams partition the totals)"},
-    {"actions_medium_ws1", "actions (cumulative)", MetricKind::kIndicator, "Medium-level actions of work stream 1 (brokerage)"},
-    {"actions_medium_ws2", "actions (cumulative)", MetricKind::kIndicator, "Medium-level actions of work stream 2 (the model counts none)"},
-    {"actions_high_ws1", "actions (cumulative)", MetricKind::kIndicator, "High-level actions of work stream 1 (agreements with money committed)"},
-    {"actions_high_ws2", "actions (cumulative)", MetricKind::kIndicator, "High-level actions of work stream 2 (the model counts none: WS2 partnerships commit no money)"},
-    {"supply_chains_open", "partnerships", MetricKind::kState, "WS1 partnerships whose supply chain is open to the NGO (access) this week"},
-    {"engagements_worked", "engagements", MetricKind::kState, "Engagements that received staff hours this week (caseload)"},
-    {"engagements_worked_per_fte", "engagements/FTE", MetricKind::kState, "Engagements worked per PSE FTE of running projects this week (NaN without staff)"},
-    {"workers_reached_counterfactual", "workers", MetricKind::kOutcome, "Workers reached in the same run without the project (common random numbers): workers at suppliers improved in the counterfactual"},
-    {"vulnerability_reduction_counterfactual", "worker-equivalents", MetricKind::kOutcome, "Vulnerability reduction without the project (same draws)"},
-    {"suppliers_improved_counterfactual", "suppliers", MetricKind::kOutcome, "Suppliers improved now without the project (background and peer improvement, with reversion; same draws)"},
+    {"abuse_discovered", "cases (cumulative)", MetricKind::kOutcome,
+     "Labour-abuse cases found through supply-chain access"},
+    {"agreements_ws1", "agreements (cumulative)", MetricKind::kIndicator,
+     "Work stream 1 (prevention) agreements signed so far"},
+    {"agreements_ws2", "agreements (cumulative)", MetricKind::kIndicator,
+     "Work stream 2 (survivor employment) partnerships agreed so far (company discussions "
+     "reached)"},
+    {"actions_low_ws1", "actions (cumulative)", MetricKind::kIndicator,
+     "Low-level actions of work stream 1 (outreach events, first meetings)"},
+    {"actions_low_ws2", "actions (cumulative)", MetricKind::kIndicator,
+     "Low-level actions of work stream 2 (the model counts none; kept so that the streams "
+     "partition the totals)"},
+    {"actions_medium_ws1", "actions (cumulative)", MetricKind::kIndicator,
+     "Medium-level actions of work stream 1 (brokerage)"},
+    {"actions_medium_ws2", "actions (cumulative)", MetricKind::kIndicator,
+     "Medium-level actions of work stream 2 (the model counts none)"},
+    {"actions_high_ws1", "actions (cumulative)", MetricKind::kIndicator,
+     "High-level actions of work stream 1 (agreements with money committed)"},
+    {"actions_high_ws2", "actions (cumulative)", MetricKind::kIndicator,
+     "High-level actions of work stream 2 (the model counts none: WS2 partnerships commit no "
+     "money)"},
+    {"supply_chains_open", "partnerships", MetricKind::kState,
+     "WS1 partnerships whose supply chain is open to the NGO (access) this week"},
+    {"engagements_worked", "engagements", MetricKind::kState,
+     "Engagements that received staff hours this week (caseload)"},
+    {"engagements_worked_per_fte", "engagements/FTE", MetricKind::kState,
+     "Engagements worked per PSE FTE of running projects this week (NaN without staff)"},
+    {"workers_reached_counterfactual", "workers", MetricKind::kOutcome,
+     "Workers reached in the same run without the project (common random numbers): workers at "
+     "suppliers improved in the counterfactual"},
+    {"vulnerability_reduction_counterfactual", "worker-equivalents", MetricKind::kOutcome,
+     "Vulnerability reduction without the project (same draws)"},
+    {"suppliers_improved_counterfactual", "suppliers", MetricKind::kOutcome,
+     "Suppliers improved now without the project (background and peer improvement, with reversion; "
+     "same draws)"},
 }};
 
 /// Per-run summary metrics; in results files as /runs/<name> [run].
@@ -170,110 +207,162 @@ enum class Summary : int {
 inline constexpr int kSummaryCount = static_cast<int>(Summary::kCount);
 
 inline constexpr std::array<MetricSpec, kSummaryCount> kSummarySpecs = {{
-    {"engagements_initiated", "engagements", MetricKind::kState, "WS1 engagements started (identified)"},
+    {"engagements_initiated", "engagements", MetricKind::kState,
+     "WS1 engagements started (identified)"},
     {"agreements", "agreements", MetricKind::kIndicator, "Agreements signed (WS1 and WS2)"},
-    {"share_reaching_agreement", "[0,1]", MetricKind::kOutcome, "Share of initiated WS1 engagements that reached an agreement (NaN if none)"},
-    {"median_weeks_to_agreement", "weeks", MetricKind::kOutcome, "Median weeks from identification to signed WS1 agreement (NaN if none)"},
-    {"median_engagement_weeks", "weeks", MetricKind::kOutcome, "Median weeks from identification to implementation start (NaN if none)"},
-    {"weeks_to_first_implementation", "weeks", MetricKind::kOutcome, "Week of the first WS1 implementation after the first project start (NaN if none)"},
-    {"partnerships_at_end", "partnerships", MetricKind::kOutcome, "Active partnerships in the last project week of the first project"},
-    {"partnerships_end_plus_52", "partnerships", MetricKind::kOutcome, "Active partnerships 52 weeks after the first project's end (NaN if beyond horizon)"},
+    {"share_reaching_agreement", "[0,1]", MetricKind::kOutcome,
+     "Share of initiated WS1 engagements that reached an agreement (NaN if none)"},
+    {"median_weeks_to_agreement", "weeks", MetricKind::kOutcome,
+     "Median weeks from identification to signed WS1 agreement (NaN if none)"},
+    {"median_engagement_weeks", "weeks", MetricKind::kOutcome,
+     "Median weeks from identification to implementation start (NaN if none)"},
+    {"weeks_to_first_implementation", "weeks", MetricKind::kOutcome,
+     "Week of the first WS1 implementation after the first project start (NaN if none)"},
+    {"partnerships_at_end", "partnerships", MetricKind::kOutcome,
+     "Active partnerships in the last project week of the first project"},
+    {"partnerships_end_plus_52", "partnerships", MetricKind::kOutcome,
+     "Active partnerships 52 weeks after the first project's end (NaN if beyond horizon)"},
     {"workers_reached", "workers", MetricKind::kOutcome, "Workers reached in the final week"},
-    {"vulnerability_reduction", "worker-equivalents", MetricKind::kOutcome, "Vulnerability reduction in the final week"},
-    {"suppliers_improved", "suppliers", MetricKind::kOutcome, "Suppliers improved by the final week"},
+    {"vulnerability_reduction", "worker-equivalents", MetricKind::kOutcome,
+     "Vulnerability reduction in the final week"},
+    {"suppliers_improved", "suppliers", MetricKind::kOutcome,
+     "Suppliers improved by the final week"},
     {"survivors_placed", "persons", MetricKind::kOutcome, "Survivors placed over the run"},
-    {"survivors_employed", "persons", MetricKind::kOutcome, "Survivors still employed in the final week"},
-    {"ws2_partnerships", "partnerships", MetricKind::kIndicator, "Survivor-employment partnerships (company discussions reached)"},
+    {"survivors_employed", "persons", MetricKind::kOutcome,
+     "Survivors still employed in the final week"},
+    {"ws2_partnerships", "partnerships", MetricKind::kIndicator,
+     "Survivor-employment partnerships (company discussions reached)"},
     {"resources_usd", "USD", MetricKind::kOutcome, "Company money committed over the run"},
     {"staff_hours_total", "hours", MetricKind::kState, "PSE staff hours over the run"},
-    {"hours_per_agreement", "hours/agreement", MetricKind::kOutcome, "Staff hours per agreement (NaN if none)"},
-    {"hours_per_thousand_workers", "hours/1000 workers", MetricKind::kOutcome, "Staff hours per 1000 workers reached (NaN if none)"},
+    {"hours_per_agreement", "hours/agreement", MetricKind::kOutcome,
+     "Staff hours per agreement (NaN if none)"},
+    {"hours_per_thousand_workers", "hours/1000 workers", MetricKind::kOutcome,
+     "Staff hours per 1000 workers reached (NaN if none)"},
     {"actions_high", "actions", MetricKind::kIndicator, "High-level actions over the run"},
-    {"ngos_engaging_share", "[0,1]", MetricKind::kOutcome, "Share of NGOs that engaged at least one organisation (a WS1 first meeting or a WS2 government consultation)"},
-    {"ngos_joint_activity_share", "[0,1]", MetricKind::kOutcome, "Share of NGOs with at least one agreement (joint activity)"},
-    {"ngos_continuing_share", "[0,1]", MetricKind::kOutcome, "Share of NGOs with a partnership that continued past its first scope (sustained or active after end)"},
-    {"agreements_ws1", "agreements", MetricKind::kIndicator, "Work stream 1 (prevention) agreements signed over the run"},
-    {"agreements_ws2", "agreements", MetricKind::kIndicator, "Work stream 2 (survivor employment) partnerships agreed over the run"},
-    {"actions_low_ws1", "actions", MetricKind::kIndicator, "Low-level actions of work stream 1 over the run"},
-    {"actions_low_ws2", "actions", MetricKind::kIndicator, "Low-level actions of work stream 2 over the run (the model counts none)"},
-    {"actions_medium_ws1", "actions", MetricKind::kIndicator, "Medium-level actions (brokerage) of work stream 1 over the run"},
-    {"actions_medium_ws2", "actions", MetricKind::kIndicator, "Medium-level actions of work stream 2 over the run (the model counts none)"},
-    {"actions_high_ws1", "actions", MetricKind::kIndicator, "High-level actions of work stream 1 over the run"},
-    {"actions_high_ws2", "actions", MetricKind::kIndicator, "High-level actions of work stream 2 over the run (the model counts none)"},
-    {"supply_chains_opened", "events", MetricKind::kOutcome, "Times a WS1 partnership's supply chain opened to the NGO (access_opened events)"},
-    {"mean_engagements_worked_per_fte", "engagements/FTE", MetricKind::kState, "Mean over weeks with staff of the engagements worked per FTE (caseload; NaN if never staffed)"},
-    {"workers_reached_unattributed", "workers", MetricKind::kOutcome, "Workers reached in the final week through no partnership (peer or background improvement)"},
-    {"vulnerability_reduction_unattributed", "worker-equivalents", MetricKind::kOutcome, "Final-week vulnerability reduction attributed to no partnership"},
-    {"suppliers_improved_unattributed", "suppliers", MetricKind::kOutcome, "Suppliers improved with no partnership's open chain or abuse report behind it"},
-    {"workers_reached_counterfactual", "workers", MetricKind::kOutcome, "Final-week workers reached without the project (same seed and draws)"},
-    {"workers_reached_attributable", "workers", MetricKind::kOutcome, "Final-week workers reached minus the counterfactual: what the project changed"},
-    {"vulnerability_reduction_counterfactual", "worker-equivalents", MetricKind::kOutcome, "Final-week vulnerability reduction without the project"},
-    {"vulnerability_reduction_attributable", "worker-equivalents", MetricKind::kOutcome, "Final-week vulnerability reduction minus the counterfactual"},
-    {"suppliers_improved_counterfactual", "suppliers", MetricKind::kOutcome, "Suppliers improved in the final week without the project"},
-    {"suppliers_improved_attributable", "suppliers", MetricKind::kOutcome, "Suppliers improved in the final week minus the counterfactual"},
-    {"suppliers_reverted", "events", MetricKind::kOutcome, "Times an improved supplier reverted (no pressure or monitoring) over the run, with the project"},
-    {"first_meetings_declined", "companies", MetricKind::kState, "WS1 companies that declined the first meeting over the run (end cause declined, docs/ODD.md 7.12)"},
-    {"partnerships_dissolved", "partnerships", MetricKind::kState, "Partnerships (after agreement, both work streams) that dissolved over the run, not counting the project-end decision (a handed-over partnership that later dissolves counts here too)"},
-    {"partnerships_handed_over", "partnerships", MetricKind::kState, "Partnerships that continued past the project end with an owner (handover or company-led continuation)"},
-    {"mean_trust", "[0,1]", MetricKind::kState, "Mean over the first project's weeks of the weekly mean trust of all active engagements of every NGO (unweighted by week; moves with the mix of engagements too; NaN if none)"},
+    {"ngos_engaging_share", "[0,1]", MetricKind::kOutcome,
+     "Share of NGOs that engaged at least one organisation (a WS1 first meeting or a WS2 "
+     "government consultation)"},
+    {"ngos_joint_activity_share", "[0,1]", MetricKind::kOutcome,
+     "Share of NGOs with at least one agreement (joint activity)"},
+    {"ngos_continuing_share", "[0,1]", MetricKind::kOutcome,
+     "Share of NGOs with a partnership that continued past its first scope (sustained or active "
+     "after end)"},
+    {"agreements_ws1", "agreements", MetricKind::kIndicator,
+     "Work stream 1 (prevention) agreements signed over the run"},
+    {"agreements_ws2", "agreements", MetricKind::kIndicator,
+     "Work stream 2 (survivor employment) partnerships agreed over the run"},
+    {"actions_low_ws1", "actions", MetricKind::kIndicator,
+     "Low-level actions of work stream 1 over the run"},
+    {"actions_low_ws2", "actions", MetricKind::kIndicator,
+     "Low-level actions of work stream 2 over the run (the model counts none)"},
+    {"actions_medium_ws1", "actions", MetricKind::kIndicator,
+     "Medium-level actions (brokerage) of work stream 1 over the run"},
+    {"actions_medium_ws2", "actions", MetricKind::kIndicator,
+     "Medium-level actions of work stream 2 over the run (the model counts none)"},
+    {"actions_high_ws1", "actions", MetricKind::kIndicator,
+     "High-level actions of work stream 1 over the run"},
+    {"actions_high_ws2", "actions", MetricKind::kIndicator,
+     "High-level actions of work stream 2 over the run (the model counts none)"},
+    {"supply_chains_opened", "events", MetricKind::kOutcome,
+     "Times a WS1 partnership's supply chain opened to the NGO (access_opened events)"},
+    {"mean_engagements_worked_per_fte", "engagements/FTE", MetricKind::kState,
+     "Mean over weeks with staff of the engagements worked per FTE (caseload; NaN if never "
+     "staffed)"},
+    {"workers_reached_unattributed", "workers", MetricKind::kOutcome,
+     "Workers reached in the final week through no partnership (peer or background improvement)"},
+    {"vulnerability_reduction_unattributed", "worker-equivalents", MetricKind::kOutcome,
+     "Final-week vulnerability reduction attributed to no partnership"},
+    {"suppliers_improved_unattributed", "suppliers", MetricKind::kOutcome,
+     "Suppliers improved with no partnership's open chain or abuse report behind it"},
+    {"workers_reached_counterfactual", "workers", MetricKind::kOutcome,
+     "Final-week workers reached without the project (same seed and draws)"},
+    {"workers_reached_attributable", "workers", MetricKind::kOutcome,
+     "Final-week workers reached minus the counterfactual: what the project changed"},
+    {"vulnerability_reduction_counterfactual", "worker-equivalents", MetricKind::kOutcome,
+     "Final-week vulnerability reduction without the project"},
+    {"vulnerability_reduction_attributable", "worker-equivalents", MetricKind::kOutcome,
+     "Final-week vulnerability reduction minus the counterfactual"},
+    {"suppliers_improved_counterfactual", "suppliers", MetricKind::kOutcome,
+     "Suppliers improved in the final week without the project"},
+    {"suppliers_improved_attributable", "suppliers", MetricKind::kOutcome,
+     "Suppliers improved in the final week minus the counterfactual"},
+    {"suppliers_reverted", "events", MetricKind::kOutcome,
+     "Times an improved supplier reverted (no pressure or monitoring) over the run, with the "
+     "project"},
+    {"first_meetings_declined", "companies", MetricKind::kState,
+     "WS1 companies that declined the first meeting over the run (end cause declined, docs/ODD.md "
+     "7.12)"},
+    {"partnerships_dissolved", "partnerships", MetricKind::kState,
+     "Partnerships (after agreement, both work streams) that dissolved over the run, not counting "
+     "the project-end decision (a handed-over partnership that later dissolves counts here too)"},
+    {"partnerships_handed_over", "partnerships", MetricKind::kState,
+     "Partnerships that continued past the project end with an owner (handover or company-led "
+     "continuation)"},
+    {"mean_trust", "[0,1]", MetricKind::kState,
+     "Mean over the first project's weeks of the weekly mean trust of all active engagements of "
+     "every NGO (unweighted by week; moves with the mix of engagements too; NaN if none)"},
 }};
 
 /// Event types written to the events table (values are stable).
 enum class EventType : std::uint8_t {
-    kTransition = 1,   ///< stage change (from -> to)
-    kAgreement = 2,    ///< agreement signed (also a transition)
-    kDropped = 3,      ///< pre-agreement drop-out
-    kDissolved = 4,    ///< post-agreement dissolution
-    kProjectEnd = 5,   ///< engagement ended or handed over at the project end
-    kTurnover = 6,     ///< company representative changed
+    kTransition = 1,  ///< stage change (from -> to)
+    kAgreement = 2,   ///< agreement signed (also a transition)
+    kDropped = 3,     ///< pre-agreement drop-out
+    kDissolved = 4,   ///< post-agreement dissolution
+    kProjectEnd = 5,  ///< engagement ended or handed over at the project end
+    kTurnover = 6,    ///< company representative changed
     kTierDowngrade = 7,
     kMediaShock = 8,
     kAbuseFound = 9,
     kAbuseReported = 10,
     kNdaLeak = 11,
-    kBrokerage = 12,   ///< NGO linked a partner company with a government agency
+    kBrokerage = 12,  ///< NGO linked a partner company with a government agency
     kSupplierImproved = 13,
     kInboundLead = 14,
     kTargeted = 15,
     kPlacement = 16,
     kBudgetCut = 17,
     kFollowOn = 18,
-    kScreenedOut = 19, ///< failed the alignment or ethical screen
-    kAccessOpened = 20, ///< a WS1 partnership's supply chain opened to the NGO (trust reached access_threshold)
-    kAccessClosed = 21, ///< it closed again (trust fell below the threshold, or the partnership ended)
+    kScreenedOut = 19,   ///< failed the alignment or ethical screen
+    kAccessOpened = 20,  ///< a WS1 partnership's supply chain opened to the NGO (trust reached
+                         ///< access_threshold)
+    kAccessClosed =
+        21,  ///< it closed again (trust fell below the threshold, or the partnership ended)
 };
 inline constexpr std::array<std::string_view, 22> kEventNames = {
-    "none", "transition", "agreement", "dropped", "dissolved", "project_end", "turnover", "tier_downgrade",
-    "media_shock", "abuse_found", "abuse_reported", "nda_leak", "brokerage", "supplier_improved",
-    "inbound_lead", "targeted", "placement", "budget_cut", "follow_on", "screened_out", "access_opened",
-    "access_closed"};
+    "none",           "transition",   "agreement",      "dropped",           "dissolved",
+    "project_end",    "turnover",     "tier_downgrade", "media_shock",       "abuse_found",
+    "abuse_reported", "nda_leak",     "brokerage",      "supplier_improved", "inbound_lead",
+    "targeted",       "placement",    "budget_cut",     "follow_on",         "screened_out",
+    "access_opened",  "access_closed"};
 
 /// Why an engagement or partnership ended (partnership table column end_cause; values stable).
 /// A drop-out or dissolution draw compares one uniform number with a sum of hazards; the cause is
 /// the term of the sum the number fell in (competing risks, one draw), so attributing a cause
 /// changes no result.
 enum class EndCause : std::uint8_t {
-    kNone = 0,            ///< not ended
-    kTrust = 1,           ///< pre-agreement baseline drop-out, scaled by (2 - trust)
-    kProjectHorizon = 2,  ///< drop-out from little project time left (horizon_drop)
-    kBudgetUncertainty = 3,  ///< negotiation drop-out from budget uncertainty
-    kMisalignment = 4,    ///< failed the alignment screen
-    kEthicalScreen = 5,   ///< screened out by the NGO for labour practices
-    kBaselineExit = 6,    ///< post-agreement baseline dissolution
+    kNone = 0,                   ///< not ended
+    kTrust = 1,                  ///< pre-agreement baseline drop-out, scaled by (2 - trust)
+    kProjectHorizon = 2,         ///< drop-out from little project time left (horizon_drop)
+    kBudgetUncertainty = 3,      ///< negotiation drop-out from budget uncertainty
+    kMisalignment = 4,           ///< failed the alignment screen
+    kEthicalScreen = 5,          ///< screened out by the NGO for labour practices
+    kBaselineExit = 6,           ///< post-agreement baseline dissolution
     kProjectEndApproaching = 7,  ///< dissolution hazard of the approaching end date
-    kLowActivity = 8,     ///< dissolution for lack of staff effort
-    kCsrChange = 9,       ///< the company's CSR strategy changed at its decision month
-    kNoCandidates = 10,   ///< WS2: no survivor candidates matched
-    kProjectEnd = 11,     ///< ended with the project
-    kCompanyExit = 12,    ///< a company-led (handed-over) partnership ended after the project
-    kDeclined = 13,       ///< the company declined a first meeting (7.12)
-    kAbuseReport = 14,    ///< the company left after the NGO reported abuse in its supply chain (7.8)
+    kLowActivity = 8,            ///< dissolution for lack of staff effort
+    kCsrChange = 9,              ///< the company's CSR strategy changed at its decision month
+    kNoCandidates = 10,          ///< WS2: no survivor candidates matched
+    kProjectEnd = 11,            ///< ended with the project
+    kCompanyExit = 12,  ///< a company-led (handed-over) partnership ended after the project
+    kDeclined = 13,     ///< the company declined a first meeting (7.12)
+    kAbuseReport = 14,  ///< the company left after the NGO reported abuse in its supply chain (7.8)
     kCount
 };
 inline constexpr std::array<std::string_view, static_cast<int>(EndCause::kCount)> kEndCauseNames = {
-    "none", "trust", "project_horizon", "budget_uncertainty", "misalignment", "ethical_screen", "baseline_exit",
-    "project_end_approaching", "low_activity", "csr_change", "no_candidates", "project_end", "company_exit",
-    "declined", "abuse_report"};
+    "none",         "trust",          "project_horizon", "budget_uncertainty",
+    "misalignment", "ethical_screen", "baseline_exit",   "project_end_approaching",
+    "low_activity", "csr_change",     "no_candidates",   "project_end",
+    "company_exit", "declined",       "abuse_report"};
 
 /// One column of a per-run table (partnerships, NGOs, stages): stored as float64; a column with
 /// labels holds codes that index them.
@@ -293,49 +382,103 @@ inline constexpr int kTableCount = static_cast<int>(Table::kCount);
 /// Columns of the partnership table: one row per NGO-company relationship that reached a first
 /// meeting (WS1) or a government consultation (WS2).
 enum class PartnershipCol : int {
-    kNgo = 0, kCompany, kOrg, kCompanyKind, kSensitive, kStream, kInbound, kFirstContactWeek, kFirstMeetingWeek,
-    kAgreementWeek, kEndWeek, kFinalStage, kEndedAtStage, kHow, kEndCause, kResourcesUsd, kHoursTotal,
-    kWeeksWorked, kWorkersReached, kVulnerabilityReduction, kSuppliersImproved, kSurvivorsPlaced, kHandoverOwner,
-    kMechanism, kCount
+    kNgo = 0,
+    kCompany,
+    kOrg,
+    kCompanyKind,
+    kSensitive,
+    kStream,
+    kInbound,
+    kFirstContactWeek,
+    kFirstMeetingWeek,
+    kAgreementWeek,
+    kEndWeek,
+    kFinalStage,
+    kEndedAtStage,
+    kHow,
+    kEndCause,
+    kResourcesUsd,
+    kHoursTotal,
+    kWeeksWorked,
+    kWorkersReached,
+    kVulnerabilityReduction,
+    kSuppliersImproved,
+    kSurvivorsPlaced,
+    kHandoverOwner,
+    kMechanism,
+    kCount
 };
-inline constexpr std::array<ColumnSpec, static_cast<int>(PartnershipCol::kCount)> kPartnershipColumns = {{
-    {"ngo", "index", "NGO index (row of /ngos of the same run)"},
-    {"company", "index", "Company index (MNCs first, then local suppliers)"},
-    {"org", "vertex id", "Organisation vertex id in the network (as in /events/org)"},
-    {"company_kind", "code", "MNC or local supplier", "mnc,supplier"},
-    {"sensitive", "0/1", "Company in a sensitive sector (e.g. seafood)"},
-    {"stream", "code", "Work stream", "none,prevention,survivor_employment"},
-    {"inbound", "0/1", "The company approached the NGO (inbound lead) rather than being targeted"},
-    {"first_contact_week", "week", "Week the company was identified (the engagement started)"},
-    {"first_meeting_week", "week", "Week of the first meeting (WS1) or government consultation (WS2)"},
-    {"agreement_week", "week", "Week of the agreement (NaN if none)"},
-    {"end_week", "week", "Week the engagement or partnership ended (NaN if still active)"},
-    {"final_stage", "code", "Stage at the end of the run", "@stage"},
-    {"ended_at_stage", "code", "Stage it was in when it ended (NaN if still active)", "@stage"},
-    {"how", "code", "How it ended", "still_active,dropped,dissolved,ended_with_project,handed_over"},
-    {"end_cause", "code", "The cause that fired (see EndCause in docs/OUTPUT.md)", "@end_cause"},
-    {"resources_usd", "USD", "Company money committed with the agreement"},
-    {"hours_total", "hours", "Skill-weighted PSE staff hours spent on it over the run"},
-    {"weeks_worked", "weeks", "Weeks in which it received staff hours"},
-    {"workers_reached", "workers", "Final-week workers reached credited to it (see docs/OUTPUT.md, attribution)"},
-    {"vulnerability_reduction", "worker-equivalents", "Final-week vulnerability reduction credited to it"},
-    {"suppliers_improved", "suppliers", "Suppliers whose improvement is credited to it"},
-    {"survivors_placed", "persons", "Survivors placed through it (WS2)"},
-    {"handover_owner", "code", "Who carried it on after the project end (none if it did not continue)",
-     "none,company,government,association"},
-    {"mechanism", "code", "Prevention mechanism type of a WS1 partnership (NaN for WS2)", "code_of_conduct,worker_voice,responsible_recruitment,audit"},
-}};
+inline constexpr std::array<ColumnSpec, static_cast<int>(PartnershipCol::kCount)>
+    kPartnershipColumns = {{
+        {"ngo", "index", "NGO index (row of /ngos of the same run)"},
+        {"company", "index", "Company index (MNCs first, then local suppliers)"},
+        {"org", "vertex id", "Organisation vertex id in the network (as in /events/org)"},
+        {"company_kind", "code", "MNC or local supplier", "mnc,supplier"},
+        {"sensitive", "0/1", "Company in a sensitive sector (e.g. seafood)"},
+        {"stream", "code", "Work stream", "none,prevention,survivor_employment"},
+        {"inbound", "0/1",
+         "The company approached the NGO (inbound lead) rather than being targeted"},
+        {"first_contact_week", "week", "Week the company was identified (the engagement started)"},
+        {"first_meeting_week", "week",
+         "Week of the first meeting (WS1) or government consultation (WS2)"},
+        {"agreement_week", "week", "Week of the agreement (NaN if none)"},
+        {"end_week", "week", "Week the engagement or partnership ended (NaN if still active)"},
+        {"final_stage", "code", "Stage at the end of the run", "@stage"},
+        {"ended_at_stage", "code", "Stage it was in when it ended (NaN if still active)", "@stage"},
+        {"how", "code", "How it ended",
+         "still_active,dropped,dissolved,ended_with_project,handed_over"},
+        {"end_cause", "code", "The cause that fired (see EndCause in docs/OUTPUT.md)",
+         "@end_cause"},
+        {"resources_usd", "USD", "Company money committed with the agreement"},
+        {"hours_total", "hours", "Skill-weighted PSE staff hours spent on it over the run"},
+        {"weeks_worked", "weeks", "Weeks in which it received staff hours"},
+        {"workers_reached", "workers",
+         "Final-week workers reached credited to it (see docs/OUTPUT.md, attribution)"},
+        {"vulnerability_reduction", "worker-equivalents",
+         "Final-week vulnerability reduction credited to it"},
+        {"suppliers_improved", "suppliers", "Suppliers whose improvement is credited to it"},
+        {"survivors_placed", "persons", "Survivors placed through it (WS2)"},
+        {"handover_owner", "code",
+         "Who carried it on after the project end (none if it did not continue)",
+         "none,company,government,association"},
+        {"mechanism", "code", "Prevention mechanism type of a WS1 partnership (NaN for WS2)",
+         "code_of_conduct,worker_voice,responsible_recruitment,audit"},
+    }};
 
 /// Codes of the partnership table's `company_kind` column (its labels "mnc,supplier").
 enum class CompanyKindCode : std::uint8_t { kMnc = 0, kSupplier = 1 };
 /// Codes of the partnership table's `how` column (its labels, in this order).
-enum class HowEnded : std::uint8_t { kStillActive = 0, kDropped, kDissolved, kEndedWithProject, kHandedOver };
+enum class HowEnded : std::uint8_t {
+    kStillActive = 0,
+    kDropped,
+    kDissolved,
+    kEndedWithProject,
+    kHandedOver
+};
 
 /// Columns of the NGO table: one row per NGO of the run (attributes and per-NGO results).
 enum class NgoCol : int {
-    kNgo = 0, kEngagesBusiness, kDedicatedFte, kPartTimeStaff, kPartTimeShare, kTrained, kApproach, kFraming,
-    kAffiliated, kHandover, kWorkStream2, kStartWeek, kEndWeek, kAgreements, kAgreementsWs1, kAgreementsWs2,
-    kPartnershipsAtEnd, kPartnershipsContinuing, kStaffHoursTotal, kEngagementsStarted, kCount
+    kNgo = 0,
+    kEngagesBusiness,
+    kDedicatedFte,
+    kPartTimeStaff,
+    kPartTimeShare,
+    kTrained,
+    kApproach,
+    kFraming,
+    kAffiliated,
+    kHandover,
+    kWorkStream2,
+    kStartWeek,
+    kEndWeek,
+    kAgreements,
+    kAgreementsWs1,
+    kAgreementsWs2,
+    kPartnershipsAtEnd,
+    kPartnershipsContinuing,
+    kStaffHoursTotal,
+    kEngagementsStarted,
+    kCount
 };
 inline constexpr std::array<ColumnSpec, static_cast<int>(NgoCol::kCount)> kNgoColumns = {{
     {"ngo", "index", "NGO index"},
@@ -354,17 +497,27 @@ inline constexpr std::array<ColumnSpec, static_cast<int>(NgoCol::kCount)> kNgoCo
     {"agreements", "agreements", "Agreements signed (both work streams)"},
     {"agreements_ws1", "agreements", "Work stream 1 agreements"},
     {"agreements_ws2", "agreements", "Work stream 2 partnerships"},
-    {"partnerships_at_end", "partnerships", "Partnerships active in the NGO's last project week (NaN if beyond the run)"},
-    {"partnerships_continuing", "partnerships", "Partnerships active in the final week after the NGO's project ended"},
+    {"partnerships_at_end", "partnerships",
+     "Partnerships active in the NGO's last project week (NaN if beyond the run)"},
+    {"partnerships_continuing", "partnerships",
+     "Partnerships active in the final week after the NGO's project ended"},
     {"staff_hours_total", "hours", "PSE staff hours over the run"},
     {"engagements_started", "engagements", "Engagements started (both work streams)"},
 }};
 
 /// Columns of the stage table: one row per engagement stage (caseload by stage).
-enum class StageCol : int { kStage = 0, kEngagementWeeks, kWorkedWeeks, kHours, kHoursPerEngagementWeek, kCount };
+enum class StageCol : int {
+    kStage = 0,
+    kEngagementWeeks,
+    kWorkedWeeks,
+    kHours,
+    kHoursPerEngagementWeek,
+    kCount
+};
 inline constexpr std::array<ColumnSpec, static_cast<int>(StageCol::kCount)> kStageColumns = {{
     {"stage", "code", "Engagement stage", "@stage"},
-    {"engagement_weeks", "engagement-weeks", "Weeks engagements spent in this stage (summed over engagements)"},
+    {"engagement_weeks", "engagement-weeks",
+     "Weeks engagements spent in this stage (summed over engagements)"},
     {"worked_weeks", "engagement-weeks", "Of those, weeks with staff hours > 0"},
     {"hours", "hours", "Skill-weighted staff hours spent on engagements in this stage"},
     {"hours_per_engagement_week", "hours/week", "hours / engagement_weeks (NaN if none)"},
@@ -378,9 +531,11 @@ struct TableSpec {
     int column_count;
 };
 inline constexpr std::array<TableSpec, kTableCount> kTableSpecs = {{
-    {"partnerships", "One row per NGO-company engagement that reached a first meeting or government consultation",
+    {"partnerships",
+     "One row per NGO-company engagement that reached a first meeting or government consultation",
      kPartnershipColumns.data(), static_cast<int>(kPartnershipColumns.size())},
-    {"ngos", "One row per NGO: attributes and per-NGO results", kNgoColumns.data(), static_cast<int>(kNgoColumns.size())},
+    {"ngos", "One row per NGO: attributes and per-NGO results", kNgoColumns.data(),
+     static_cast<int>(kNgoColumns.size())},
     {"stages", "One row per engagement stage: caseload and hours", kStageColumns.data(),
      static_cast<int>(kStageColumns.size())},
 }};

@@ -19,13 +19,13 @@ namespace pse {
 
 /// Options that do not change results.
 struct ModelOptions {
-    bool parallel = false;         ///< run per-relationship phases with oneTBB
+    bool parallel = false;  ///< run per-relationship phases with oneTBB
 };
 
 /// The model of one run. Not copyable; not thread-safe (one run per thread; internal phases may
 /// use oneTBB when ModelOptions::parallel is set, with identical results).
 class Model {
-public:
+  public:
     /// Build the ecosystem and initial state. seed: the run seed. Throws ModelError on
     /// internal inconsistency.
     Model(const Scenario& s, std::uint64_t seed, ModelOptions opts = {});
@@ -74,7 +74,9 @@ public:
     [[nodiscard]] const ModelState& state() const { return st_; }
     [[nodiscard]] ModelState& state_mut() { return st_; }
     /// The context the phases of the current week receive.
-    [[nodiscard]] StepContext context() const { return StepContext{s_, ngo_params_, net_, seed_, week_, opts_.parallel}; }
+    [[nodiscard]] StepContext context() const {
+        return StepContext{s_, ngo_params_, net_, seed_, week_, opts_.parallel};
+    }
 
     /// Prior trust of company c toward NGO n in [0,1] (trust::prior).
     [[nodiscard]] double prior_trust(std::uint32_t ngo, std::uint32_t company) const;
@@ -82,7 +84,8 @@ public:
     [[nodiscard]] double current_trust(const Relationship& r) const;
     /// Month of the year (1..12) of week w (52-week years).
     [[nodiscard]] static int month_of(int week) { return pse::month_of(week); }
-    /// Willingness in [0,1] to invest given the remaining project time (funding::horizon_willingness).
+    /// Willingness in [0,1] to invest given the remaining project time
+    /// (funding::horizon_willingness).
     [[nodiscard]] double horizon_willingness(std::uint32_t ngo, std::uint32_t company) const;
     /// Find or create the relationship (ngo, company); returns its id (outreach::relationship).
     std::uint32_t relationship(std::uint32_t ngo, std::uint32_t company);
@@ -91,7 +94,7 @@ public:
     /// Multiply trust of r by (1 - drop) now (trust::shock).
     void shock_trust(Relationship& r, double drop);
 
-private:
+  private:
     Scenario s_;
     std::uint64_t seed_;
     ModelOptions opts_;

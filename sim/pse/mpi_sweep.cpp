@@ -32,7 +32,7 @@ constexpr int kTagRequest = 1;      // worker -> 0: int64 {threads, done, failed
 constexpr int kTagWork = 2;         // 0 -> worker: int64 run ids; none = no more work
 constexpr int kTagFinished = 3;     // worker -> 0: int64 {done, failed, stopped, code}
 constexpr int kTagFinishedMsg = 4;  // worker -> 0: char error message (empty if none)
-constexpr int kTagResult = 5;       // 0 -> worker: int64 {outcome: 0 complete, 130 stopped, 1 failed}
+constexpr int kTagResult = 5;  // 0 -> worker: int64 {outcome: 0 complete, 130 stopped, 1 failed}
 
 constexpr int kStopped = 130;
 
@@ -87,7 +87,7 @@ int rank_threads(int requested) {
 
 /// Run ids of one worker rank, filled by its main thread, drained by its runner threads.
 class LocalQueue {
-public:
+  public:
     /// Next id for a runner thread; blocks until one arrives. False once closed and empty, or
     /// when a stop is requested.
     bool pop(std::int64_t& id, const std::atomic<bool>* stop) {
@@ -120,7 +120,7 @@ public:
     }
     void notify() { cv_.notify_all(); }
 
-private:
+  private:
     std::mutex m_;
     std::condition_variable cv_;
     std::deque<std::int64_t> q_;
@@ -137,13 +137,14 @@ struct LocalRun {
 
 /// Run ids from `next` with the oneTBB runner, shards into the parts folder. Runs on its own
 /// thread; never throws (errors land in `out.error`).
-void run_local(const Experiment& e, const SweepOptions& opts, const SweepPlan& plan, std::int64_t first_shard,
-               int rank, int size, int threads, const RunIdSource& next, LocalRun& out, const std::function<void()>& on_end,
-               LiveAssembly* live = nullptr) {
+void run_local(const Experiment& e, const SweepOptions& opts, const SweepPlan& plan,
+               std::int64_t first_shard, int rank, int size, int threads, const RunIdSource& next,
+               LocalRun& out, const std::function<void()>& on_end, LiveAssembly* live = nullptr) {
     try {
-        ShardWriter shards(plan.parts_dir, plan.fingerprint, e.base.weeks, e.n_runs(), opts.flush_runs, opts.flush_seconds,
-                           first_shard + rank, size);
-        if (live)  // rank 0 of a fresh sweep: assemble its own shards and those of the other ranks as they appear
+        ShardWriter shards(plan.parts_dir, plan.fingerprint, e.base.weeks, e.n_runs(),
+                           opts.flush_runs, opts.flush_seconds, first_shard + rank, size);
+        if (live)  // rank 0 of a fresh sweep: assemble its own shards and those of the other ranks
+                   // as they appear
             shards.on_written([live](const std::filesystem::path& p, ShardContents& c) {
                 live->store(p, c);
                 live->collect();
@@ -185,9 +186,10 @@ std::string check_parts_visible(const std::filesystem::path& parts_dir) {
             return fmt::format("cannot write to '{}'", parts_dir.string());
         }
         if (Clock::now() > deadline)
-            return fmt::format("cannot see '{}' that rank 0 created: the output folder must be on a file system "
-                               "shared by all nodes",
-                               parts_dir.string());
+            return fmt::format(
+                "cannot see '{}' that rank 0 created: the output folder must be on a file system "
+                "shared by all nodes",
+                parts_dir.string());
         std::this_thread::sleep_for(100ms);
     }
 }
@@ -229,7 +231,8 @@ void MpiSession::abort(int code) const {
     std::abort();  // not reached
 }
 
-SweepResult run_sweep_mpi(const Experiment& e, const SweepOptions& opts, const MpiSession& mpi, MpiSweepStats* stats) {
+SweepResult run_sweep_mpi(const Experiment& e, const SweepOptions& opts, const MpiSession& mpi,
+                          MpiSweepStats* stats) {
     const MPI_Comm comm = mpi.comm();
     const int rank = mpi.rank(), size = mpi.size();
     const auto t0 = Clock::now();
@@ -248,9 +251,10 @@ SweepResult run_sweep_mpi(const Experiment& e, const SweepOptions& opts, const M
     const bool same = std::string(fp0.data()) == fp;
     if (const auto a = mpi.agree(same ? 0 : 1); a.max_code != 0) {
         if (!same)
-            throw IoError(fmt::format("{} loaded a different experiment than rank 0 (fingerprint {} instead of {}): "
-                                      "are the input files the same on every node?",
-                                      where(), fp, fp0.data()));
+            throw IoError(fmt::format(
+                "{} loaded a different experiment than rank 0 (fingerprint {} instead of {}): "
+                "are the input files the same on every node?",
+                where(), fp, fp0.data()));
         throw MpiPeerError(a.max_code, "another rank loaded a different experiment");
     }
 
@@ -298,8 +302,10 @@ SweepResult run_sweep_mpi(const Experiment& e, const SweepOptions& opts, const M
         // 3w. Worker: keep the local queue filled from rank 0 while the runner drains it.
         LocalQueue queue;
         std::thread runner([&] {
-            run_local(e, opts, plan, first_shard, rank, size, threads,
-                      [&](std::int64_t& id) { return queue.pop(id, opts.stop); }, local, [&] { queue.notify(); });
+            run_local(
+                e, opts, plan, first_shard, rank, size, threads,
+                [&](std::int64_t& id) { return queue.pop(id, opts.stop); }, local,
+                [&] { queue.notify(); });
         });
         const auto low = static_cast<std::size_t>(threads);
         while (true) {
@@ -315,8 +321,10 @@ SweepResult run_sweep_mpi(const Experiment& e, const SweepOptions& opts, const M
         runner.join();
         const bool me_stopped = stopped() || local.tally.stopped;
         send_i64(comm, 0, kTagFinished,
-                 {local.done.load(), local.failed.load(), me_stopped ? 1 : 0, local.error.empty() ? 0 : 1});
-        MPI_Send(local.error.data(), static_cast<int>(local.error.size()), MPI_CHAR, 0, kTagFinishedMsg, comm);
+                 {local.done.load(), local.failed.load(), me_stopped ? 1 : 0,
+                  local.error.empty() ? 0 : 1});
+        MPI_Send(local.error.data(), static_cast<int>(local.error.size()), MPI_CHAR, 0,
+                 kTagFinishedMsg, comm);
         const auto outcome = recv_i64(comm, 0, kTagResult);
         const int code = outcome.empty() ? 1 : static_cast<int>(outcome[0]);
         res.tally = local.tally;
@@ -330,7 +338,9 @@ SweepResult run_sweep_mpi(const Experiment& e, const SweepOptions& opts, const M
             res.tally.stopped = true;
             return res;
         }
-        if (!local.error.empty()) throw IoError(with_kept_runs(fmt::format("{}: {}", where(), local.error), plan.parts_dir));
+        if (!local.error.empty())
+            throw IoError(
+                with_kept_runs(fmt::format("{}: {}", where(), local.error), plan.parts_dir));
         throw MpiPeerError(code, "another rank failed");
     }
 
@@ -350,10 +360,14 @@ SweepResult run_sweep_mpi(const Experiment& e, const SweepOptions& opts, const M
         n = std::min(n, todo.size() - cursor);
         if (n > 0 && layout.n_blocks() > 0) {
             std::size_t end = cursor + n;
-            while (end < todo.size() && layout.block_of(todo[end]) == layout.block_of(todo[end - 1])) ++end;
-            if (todo.size() - end >= static_cast<std::size_t>(2 * size * layout.block_rows)) n = end - cursor;
+            while (end < todo.size() &&
+                   layout.block_of(todo[end]) == layout.block_of(todo[end - 1]))
+                ++end;
+            if (todo.size() - end >= static_cast<std::size_t>(2 * size * layout.block_rows))
+                n = end - cursor;
         }
-        out.assign(todo.begin() + static_cast<std::ptrdiff_t>(cursor), todo.begin() + static_cast<std::ptrdiff_t>(cursor + n));
+        out.assign(todo.begin() + static_cast<std::ptrdiff_t>(cursor),
+                   todo.begin() + static_cast<std::ptrdiff_t>(cursor + n));
         cursor += n;
         return out;
     };
@@ -372,13 +386,15 @@ SweepResult run_sweep_mpi(const Experiment& e, const SweepOptions& opts, const M
         try {
             live = std::make_unique<LiveAssembly>(e, opts, plan.parts_dir);
         } catch (const std::exception& err) {
-            spdlog::warn("assembling while running is off ({}); the shards are merged at the end", err.what());
+            spdlog::warn("assembling while running is off ({}); the shards are merged at the end",
+                         err.what());
         }
     }
     std::thread runner([&] {
         run_local(
             e, opts, plan, first_shard, 0, size, threads,
-            [&](std::int64_t& id) {  // rank 0's own runs: hand-outs like a worker's, kept in a local queue
+            [&](std::int64_t&
+                    id) {  // rank 0's own runs: hand-outs like a worker's, kept in a local queue
                 std::lock_guard lk(own_m);
                 {
                     std::lock_guard lp(pool_m);
@@ -400,7 +416,8 @@ SweepResult run_sweep_mpi(const Experiment& e, const SweepOptions& opts, const M
         }
     });
 
-    std::vector<std::int64_t> w_done(static_cast<std::size_t>(size), 0), w_failed(static_cast<std::size_t>(size), 0);
+    std::vector<std::int64_t> w_done(static_cast<std::size_t>(size), 0),
+        w_failed(static_cast<std::size_t>(size), 0);
     std::vector<int> w_threads(static_cast<std::size_t>(size), 0);
     w_threads[0] = threads;
     bool any_stopped = false;
@@ -410,7 +427,8 @@ SweepResult run_sweep_mpi(const Experiment& e, const SweepOptions& opts, const M
     auto progress = [&] {
         if (!opts.on_progress) return;
         std::int64_t d = local.done, f = local.failed;
-        for (int r = 1; r < size; ++r) d += w_done[static_cast<std::size_t>(r)], f += w_failed[static_cast<std::size_t>(r)];
+        for (int r = 1; r < size; ++r)
+            d += w_done[static_cast<std::size_t>(r)], f += w_failed[static_cast<std::size_t>(r)];
         opts.on_progress(d, f, static_cast<std::int64_t>(todo.size()));
     };
     while (finished < size - 1 || !local.finished) {
@@ -459,7 +477,9 @@ SweepResult run_sweep_mpi(const Experiment& e, const SweepOptions& opts, const M
     progress();
 
     std::int64_t total_done = local.done, total_failed = local.failed;
-    for (int r = 1; r < size; ++r) total_done += w_done[static_cast<std::size_t>(r)], total_failed += w_failed[static_cast<std::size_t>(r)];
+    for (int r = 1; r < size; ++r)
+        total_done += w_done[static_cast<std::size_t>(r)],
+            total_failed += w_failed[static_cast<std::size_t>(r)];
     res.reused = plan.reused;
     res.retried = plan.retried;
     res.tally.done = total_done;
@@ -471,7 +491,8 @@ SweepResult run_sweep_mpi(const Experiment& e, const SweepOptions& opts, const M
         stats->runs.assign(static_cast<std::size_t>(size), 0);
         stats->runs[0] = local.done + local.failed;
         for (int r = 1; r < size; ++r)
-            stats->runs[static_cast<std::size_t>(r)] = w_done[static_cast<std::size_t>(r)] + w_failed[static_cast<std::size_t>(r)];
+            stats->runs[static_cast<std::size_t>(r)] =
+                w_done[static_cast<std::size_t>(r)] + w_failed[static_cast<std::size_t>(r)];
     }
 
     int outcome = 0;
@@ -488,10 +509,13 @@ SweepResult run_sweep_mpi(const Experiment& e, const SweepOptions& opts, const M
             const auto m0 = Clock::now();
             res.file = live ? live->finish() : merge_shards(e, opts, plan.parts_dir);
             const double merge_s = std::chrono::duration<double>(Clock::now() - m0).count();
-            spdlog::debug("MPI: runs took {:.2f} s, merging the shards {:.2f} s ({:.0f} runs/s; series of {} of {} runs "
-                          "copied as encoded chunks)",
-                          std::chrono::duration<double>(m0 - t0).count(), merge_s,
-                          merge_s > 0 ? static_cast<double>(e.n_runs()) / merge_s : 0.0, res.file.copied, e.n_runs());
+            spdlog::debug(
+                "MPI: runs took {:.2f} s, merging the shards {:.2f} s ({:.0f} runs/s; series of {} "
+                "of {} runs "
+                "copied as encoded chunks)",
+                std::chrono::duration<double>(m0 - t0).count(), merge_s,
+                merge_s > 0 ? static_cast<double>(e.n_runs()) / merge_s : 0.0, res.file.copied,
+                e.n_runs());
         } catch (const std::exception& err) {
             outcome = 1;
             error = err.what();

@@ -42,7 +42,7 @@ namespace pse {
 /// MPI for the lifetime of this object: MPI_Init_thread (MPI_THREAD_FUNNELED) in the
 /// constructor, MPI_Finalize in the destructor. Create at most one, on the main thread.
 class MpiSession {
-public:
+  public:
     /// Initialises MPI. Throws IoError if MPI cannot start or lacks MPI_THREAD_FUNNELED.
     MpiSession(int* argc, char*** argv);
     ~MpiSession();
@@ -69,7 +69,7 @@ public:
     /// coordinated protocol, so that no rank is left waiting.
     [[noreturn]] void abort(int code) const;
 
-private:
+  private:
     int rank_ = 0, size_ = 1;
     std::string host_;
     MPI_Comm comm_ = MPI_COMM_NULL;
@@ -78,20 +78,21 @@ private:
 /// Thrown by run_sweep_mpi() on ranks that did not see a failure themselves: another rank
 /// reported it (once), and this rank should end quietly with exit_code().
 class MpiPeerError : public std::runtime_error {
-public:
-    MpiPeerError(int exit_code, const std::string& what) : std::runtime_error(what), exit_code_(exit_code) {}
+  public:
+    MpiPeerError(int exit_code, const std::string& what)
+        : std::runtime_error(what), exit_code_(exit_code) {}
     /// Exit code the job ends with: 1 (I/O or other failure).
     [[nodiscard]] int exit_code() const { return exit_code_; }
 
-private:
+  private:
     int exit_code_;
 };
 
 /// Per-rank figures of an MPI sweep, filled on rank 0.
 struct MpiSweepStats {
     int ranks = 1;
-    std::vector<int> threads;             ///< worker threads of each rank
-    std::vector<std::int64_t> runs;       ///< runs executed by each rank (done + failed)
+    std::vector<int> threads;        ///< worker threads of each rank
+    std::vector<std::int64_t> runs;  ///< runs executed by each rank (done + failed)
 };
 
 /// Run (or resume, with opts.resume) an experiment across all ranks of `mpi` into opts.target.

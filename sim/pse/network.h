@@ -20,7 +20,14 @@
 namespace pse {
 
 enum class OrgKind : std::uint8_t { kNgo = 0, kDonor, kMnc, kSupplier, kGovernment, kAssociation };
-enum class TieKind : std::uint8_t { kSupplyChain = 0, kMembership, kGovernmentTie, kNgoTie, kNgoGovernment, kFunding };
+enum class TieKind : std::uint8_t {
+    kSupplyChain = 0,
+    kMembership,
+    kGovernmentTie,
+    kNgoTie,
+    kNgoGovernment,
+    kFunding
+};
 
 struct VertexProps {
     OrgKind kind = OrgKind::kNgo;
@@ -29,7 +36,8 @@ struct EdgeProps {
     TieKind kind = TieKind::kSupplyChain;
 };
 /// The ecosystem graph (undirected; vecS storage so vertex descriptors are the dense ids).
-using Graph = boost::adjacency_list<boost::vecS, boost::vecS, boost::undirectedS, VertexProps, EdgeProps>;
+using Graph =
+    boost::adjacency_list<boost::vecS, boost::vecS, boost::undirectedS, VertexProps, EdgeProps>;
 
 /// Immutable id of an organisation: its vertex index in the graph. A value type (as Repast HPC's
 /// AgentId), so that a vertex id cannot be passed where a company index (an index into the
@@ -45,31 +53,37 @@ struct AgentId {
 /// Compressed adjacency (CSR) of one relation, derived from the graph for the hot loop.
 struct Csr {
     std::vector<std::uint32_t> offsets;  ///< size rows+1
-    std::vector<std::uint32_t> targets;  ///< row r's entries are targets[offsets[r] .. offsets[r+1])
+    std::vector<std::uint32_t>
+        targets;  ///< row r's entries are targets[offsets[r] .. offsets[r+1])
     [[nodiscard]] std::size_t row_size(std::size_t r) const { return offsets[r + 1] - offsets[r]; }
 };
 
 /// The generated ecosystem: graph, id ranges and per-company static attributes.
 struct Network {
     Graph graph;
-    std::uint32_t ngo_count = 0, mnc_count = 0, supplier_count = 0, government_count = 0, association_count = 0;
+    std::uint32_t ngo_count = 0, mnc_count = 0, supplier_count = 0, government_count = 0,
+                  association_count = 0;
     /// First vertex id of each kind (vertex id = base + index within the kind).
-    std::uint32_t ngo_base = 0, donor_base = 0, company_base = 0, government_base = 0, association_base = 0;
+    std::uint32_t ngo_base = 0, donor_base = 0, company_base = 0, government_base = 0,
+                  association_base = 0;
 
     [[nodiscard]] std::uint32_t company_count() const { return mnc_count + supplier_count; }
     [[nodiscard]] bool is_mnc(std::uint32_t company) const { return company < mnc_count; }
     /// Vertex id of company c (company index, MNCs first).
-    [[nodiscard]] AgentId company_vertex(std::uint32_t c) const { return AgentId(company_base + c); }
+    [[nodiscard]] AgentId company_vertex(std::uint32_t c) const {
+        return AgentId(company_base + c);
+    }
 
     // Derived CSR views (company indices), built once from the graph.
-    Csr suppliers_of;   ///< rows: MNCs (company index); entries: supplier company indices
-    Csr buyers_of;      ///< rows: suppliers (supplier index = company - mnc_count); entries: MNC indices
-    Csr members_of;     ///< rows: associations; entries: member company indices
-    Csr ngo_ties;       ///< rows: NGOs; entries: tied NGO indices
+    Csr suppliers_of;  ///< rows: MNCs (company index); entries: supplier company indices
+    Csr buyers_of;     ///< rows: suppliers (supplier index = company - mnc_count); entries: MNC
+                       ///< indices
+    Csr members_of;    ///< rows: associations; entries: member company indices
+    Csr ngo_ties;      ///< rows: NGOs; entries: tied NGO indices
     std::vector<std::int32_t> company_association;  ///< association index or -1
     std::vector<std::int32_t> company_government;   ///< government index or -1
-    std::uint32_t components = 0;                    ///< connected components (Boost.Graph)
-    double giant_component_share = 0;                ///< share of vertices in the largest component
+    std::uint32_t components = 0;                   ///< connected components (Boost.Graph)
+    double giant_component_share = 0;               ///< share of vertices in the largest component
 };
 
 /// Generate the network for a scenario and seed. `ngos` is the resolved NGO list.
@@ -80,9 +94,10 @@ Network build_network(const Scenario& s, const std::vector<NgoParams>& ngos, std
 /// Names of the kinds, as stored in results files: "ngo", "donor", "mnc", "supplier",
 /// "government", "association" and "supply_chain", "membership", "government_tie", "ngo_tie",
 /// "ngo_government", "funding".
-inline constexpr std::array<std::string_view, 6> kOrgKindNames{"ngo", "donor", "mnc", "supplier", "government", "association"};
-inline constexpr std::array<std::string_view, 6> kTieKindNames{"supply_chain", "membership", "government_tie",
-                                                              "ngo_tie",      "ngo_government", "funding"};
+inline constexpr std::array<std::string_view, 6> kOrgKindNames{
+    "ngo", "donor", "mnc", "supplier", "government", "association"};
+inline constexpr std::array<std::string_view, 6> kTieKindNames{
+    "supply_chain", "membership", "government_tie", "ngo_tie", "ngo_government", "funding"};
 
 /// Count edges of one kind (for summaries and tests).
 std::size_t count_edges(const Network& net, TieKind kind);

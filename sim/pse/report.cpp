@@ -30,7 +30,8 @@ MetricStats describe(std::vector<double> v) {
     return s;
 }
 
-std::string summary_table(const std::string& title, const std::vector<std::vector<double>>& summaries) {
+std::string summary_table(const std::string& title,
+                          const std::vector<std::vector<double>>& summaries) {
     struct Row {
         Summary k;
         const char* label;
@@ -54,7 +55,8 @@ std::string summary_table(const std::string& title, const std::vector<std::vecto
         {Summary::kResourcesUsd, "Company resources committed (USD)", "{:.0f}"},
         {Summary::kHoursPerAgreement, "Staff hours per agreement", "{:.0f}"},
     };
-    std::string out = fmt::format("{}  ({} replication{})\n", title, summaries.size(), summaries.size() == 1 ? "" : "s");
+    std::string out = fmt::format("{}  ({} replication{})\n", title, summaries.size(),
+                                  summaries.size() == 1 ? "" : "s");
     out += fmt::format("  {:<42} {:>12} {:>12} {:>12}\n", "metric", "mean", "5%", "95%");
     out += "  " + std::string(80, '-') + "\n";
     for (const auto& row : rows) {
@@ -65,12 +67,15 @@ std::string summary_table(const std::string& title, const std::vector<std::vecto
             if (st.n == 0) return std::string("n/a");
             return fmt::format(fmt::runtime(row.fmt), row.percent ? 100 * x : x);
         };
-        out += fmt::format("  {:<42} {:>12} {:>12} {:>12}", row.label, f(st.mean), f(st.p05), f(st.p95));
+        out += fmt::format("  {:<42} {:>12} {:>12} {:>12}", row.label, f(st.mean), f(st.p05),
+                           f(st.p95));
         if (st.n > 0 && st.n < summaries.size()) out += fmt::format("  (n={})", st.n);
         out += "\n";
     }
-    out += "  WS1 = prevention work with companies and their suppliers; WS2 = survivor employment.\n"
-           "  [indicator] = what donor reports count; the other rows are what changed and what it took.\n";
+    out +=
+        "  WS1 = prevention work with companies and their suppliers; WS2 = survivor employment.\n"
+        "  [indicator] = what donor reports count; the other rows are what changed and what it "
+        "took.\n";
     return out;
 }
 
@@ -85,23 +90,27 @@ namespace pse {
 
 std::string summary_table_from_file(const std::filesystem::path& file) {
     const auto r = read_results(file, false);
-    const std::int64_t points = std::max<std::int64_t>(1, std::atoll(r.attrs.at("n_design_points").c_str()));
+    const std::int64_t points =
+        std::max<std::int64_t>(1, std::atoll(r.attrs.at("n_design_points").c_str()));
     std::vector<std::vector<std::vector<double>>> by_point(static_cast<std::size_t>(points));
     for (std::int64_t i = 0; i < r.n_runs; ++i) {
         if (r.status[i] != static_cast<std::int8_t>(RunStatus::kDone)) continue;
         std::vector<double> row;
         for (const auto& s : kSummarySpecs) row.push_back(r.summary.at(std::string(s.name))[i]);
-        const auto d = static_cast<std::size_t>(std::clamp<std::int64_t>(r.design_point[i], 0, points - 1));
+        const auto d =
+            static_cast<std::size_t>(std::clamp<std::int64_t>(r.design_point[i], 0, points - 1));
         by_point[d].push_back(std::move(row));
     }
     std::string out;
     const std::size_t show = std::min<std::size_t>(by_point.size(), 12);
     for (std::size_t d = 0; d < show; ++d) {
-        std::string title = points == 1 ? "Scenario '" + r.attrs.at("scenario_name") + "'" : fmt::format("Design point {}", d);
+        std::string title = points == 1 ? "Scenario '" + r.attrs.at("scenario_name") + "'"
+                                        : fmt::format("Design point {}", d);
         for (const auto& k : r.design_keys) title += fmt::format("  {}={}", k, r.design.at(k)[d]);
         out += summary_table(title, by_point[d]) + (d + 1 < show ? "\n" : "");
     }
-    if (show < by_point.size()) out += fmt::format("... and {} more design points\n", by_point.size() - show);
+    if (show < by_point.size())
+        out += fmt::format("... and {} more design points\n", by_point.size() - show);
     return out;
 }
 
@@ -112,21 +121,25 @@ std::string csv_escape(const std::string& s) {
     for (char c : s) o += c == '"' ? std::string("\"\"") : std::string(1, c);
     return o + "\"";
 }
-std::string num(double x) { return std::isfinite(x) ? fmt::format("{}", x) : std::string(); }
+std::string num(double x) {
+    return std::isfinite(x) ? fmt::format("{}", x) : std::string();
+}
 }  // namespace
 
 int export_csv(const std::filesystem::path& file, const std::filesystem::path& dir) {
     const auto r = read_results(file, true);
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
-    if (ec || !std::filesystem::is_directory(dir)) throw IoError("cannot create folder '" + dir.string() + "'");
+    if (ec || !std::filesystem::is_directory(dir))
+        throw IoError("cannot create folder '" + dir.string() + "'");
     int files = 0;
     auto open = [&](const std::string& name) {
         // Only regular files are written: opening a named pipe blocks for ever, a device would be
         // written to (docs/BAD_INPUT.md, case 28).
         const auto st = std::filesystem::symlink_status(dir / name, ec);
         if (std::filesystem::exists(st) && !std::filesystem::is_regular_file(st))
-            throw IoError("'" + (dir / name).string() + "' exists and is not a regular file (a folder, link, pipe or "
+            throw IoError("'" + (dir / name).string() +
+                          "' exists and is not a regular file (a folder, link, pipe or "
                           "device); remove it or choose another folder");
         std::ofstream out(dir / name);
         if (!out) throw IoError("cannot write '" + (dir / name).string() + "'");
@@ -140,7 +153,8 @@ int export_csv(const std::filesystem::path& file, const std::filesystem::path& d
     {
         auto out = open("runs.csv");
         out << "run_id,design_point,replication,seed,status,error,wall_seconds";
-        for (const auto& k : r.design_keys) out << "," << csv_escape(k);  // one column per varied parameter
+        for (const auto& k : r.design_keys)
+            out << "," << csv_escape(k);  // one column per varied parameter
         for (const auto& s : kSummarySpecs) out << "," << s.name;
         out << "\n";
         // The design value of a run's design point: the label for choice factors, else the number.
@@ -149,16 +163,18 @@ int export_csv(const std::filesystem::path& file, const std::filesystem::path& d
             if (dp < 0 || static_cast<std::size_t>(dp) >= col.size()) return "";
             const double v = col[static_cast<std::size_t>(dp)];
             const auto lab = r.design_labels.find(key);
-            if (lab != r.design_labels.end() && std::isfinite(v) && v >= 0 && v < static_cast<double>(lab->second.size()) &&
-                v == std::floor(v))
+            if (lab != r.design_labels.end() && std::isfinite(v) && v >= 0 &&
+                v < static_cast<double>(lab->second.size()) && v == std::floor(v))
                 return csv_escape(lab->second[static_cast<std::size_t>(v)]);
             return num(v);
         };
         for (std::int64_t i = 0; i < r.n_runs; ++i) {
-            out << r.run_id[i] << "," << r.design_point[i] << "," << r.replication[i] << "," << r.seed[i] << ","
-                << static_cast<int>(r.status[i]) << "," << csv_escape(r.error[i]) << "," << num(r.wall_seconds[i]);
+            out << r.run_id[i] << "," << r.design_point[i] << "," << r.replication[i] << ","
+                << r.seed[i] << "," << static_cast<int>(r.status[i]) << ","
+                << csv_escape(r.error[i]) << "," << num(r.wall_seconds[i]);
             for (const auto& k : r.design_keys) out << "," << design_value(k, r.design_point[i]);
-            for (const auto& s : kSummarySpecs) out << "," << num(r.summary.at(std::string(s.name))[i]);
+            for (const auto& s : kSummarySpecs)
+                out << "," << num(r.summary.at(std::string(s.name))[i]);
             out << "\n";
         }
         check_stream(out, "runs.csv");
@@ -185,7 +201,8 @@ int export_csv(const std::filesystem::path& file, const std::filesystem::path& d
         const auto& v = r.series.at(std::string(s.name));
         for (std::int64_t i = 0; i < r.n_runs; ++i) {
             out << i;
-            for (int w = 0; w < r.weeks; ++w) out << "," << num(v[static_cast<std::size_t>(i * r.weeks + w)]);
+            for (int w = 0; w < r.weeks; ++w)
+                out << "," << num(v[static_cast<std::size_t>(i * r.weeks + w)]);
             out << "\n";
         }
         check_stream(out, name);
@@ -195,8 +212,8 @@ int export_csv(const std::filesystem::path& file, const std::filesystem::path& d
         out << "run,week,ngo,org,type,stage_from,stage_to\n";
         for (const auto& e : read_events(file))
             out << e.run << "," << e.event.week << "," << e.event.ngo << "," << e.event.org << ","
-                << kEventNames[static_cast<std::size_t>(e.event.type)] << "," << stage_name(e.event.from) << ","
-                << stage_name(e.event.to) << "\n";
+                << kEventNames[static_cast<std::size_t>(e.event.type)] << ","
+                << stage_name(e.event.from) << "," << stage_name(e.event.to) << "\n";
         check_stream(out, "events.csv");
     }
     for (const auto& spec : kTableSpecs) {  // per-run tables; coded columns written as their names
@@ -210,13 +227,15 @@ int export_csv(const std::filesystem::path& file, const std::filesystem::path& d
         const auto& t = it->second;
         const auto& run = t.at("run");
         std::vector<std::vector<std::string>> labels;
-        for (int c = 0; c < spec.column_count; ++c) labels.push_back(column_labels(spec.columns[c]));
+        for (int c = 0; c < spec.column_count; ++c)
+            labels.push_back(column_labels(spec.columns[c]));
         for (std::size_t i = 0; i < run.size(); ++i) {
             out << static_cast<std::int64_t>(run[i]);
             for (int c = 0; c < spec.column_count; ++c) {
                 const double v = t.at(std::string(spec.columns[c].name))[i];
                 const auto& l = labels[static_cast<std::size_t>(c)];
-                if (!l.empty() && std::isfinite(v) && v >= 0 && static_cast<std::size_t>(v) < l.size())
+                if (!l.empty() && std::isfinite(v) && v >= 0 &&
+                    static_cast<std::size_t>(v) < l.size())
                     out << "," << l[static_cast<std::size_t>(v)];
                 else
                     out << "," << num(v);
@@ -231,7 +250,8 @@ int export_csv(const std::filesystem::path& file, const std::filesystem::path& d
             auto out = open("network_vertices.csv");
             out << "run,vertex,kind\n";
             for (std::size_t i = 0; i < net.vertex.size(); ++i)
-                out << net.vertex_run[i] << "," << net.vertex[i] << "," << kOrgKindNames.at(net.vertex_kind[i]) << "\n";
+                out << net.vertex_run[i] << "," << net.vertex[i] << ","
+                    << kOrgKindNames.at(net.vertex_kind[i]) << "\n";
             check_stream(out, "network_vertices.csv");
         }
         auto out = open("network_edges.csv");
@@ -248,30 +268,39 @@ std::string output_reference_markdown() {
     std::string o;
     auto metric_table = [&](const auto& specs) {
         o += "| name | unit | kind | description |\n| --- | --- | --- | --- |\n";
-        for (const auto& s : specs) o += fmt::format("| `{}` | {} | {} | {} |\n", s.name, s.unit, to_string(s.metric_kind), s.description);
+        for (const auto& s : specs)
+            o += fmt::format("| `{}` | {} | {} | {} |\n", s.name, s.unit, to_string(s.metric_kind),
+                             s.description);
     };
     o += "## Weekly series (`/series/<name>`, [run × week])\n\n";
     metric_table(kSeriesSpecs);
     o += "\n## Per-run summary (`/runs/summary/<name>`, [run])\n\n";
     metric_table(kSummarySpecs);
-    o += "\n## Event types (`/events/type`; names in its `type_names` attribute)\n\n| code | name |\n| --- | --- |\n";
-    for (std::size_t i = 1; i < kEventNames.size(); ++i) o += fmt::format("| {} | `{}` |\n", i, kEventNames[i]);
+    o += "\n## Event types (`/events/type`; names in its `type_names` attribute)\n\n| code | name "
+         "|\n| --- | --- |\n";
+    for (std::size_t i = 1; i < kEventNames.size(); ++i)
+        o += fmt::format("| {} | `{}` |\n", i, kEventNames[i]);
     o += "\n## End causes (`/partnerships/end_cause`)\n\n| code | name |\n| --- | --- |\n";
-    for (std::size_t i = 0; i < kEndCauseNames.size(); ++i) o += fmt::format("| {} | `{}` |\n", i, kEndCauseNames[i]);
+    for (std::size_t i = 0; i < kEndCauseNames.size(); ++i)
+        o += fmt::format("| {} | `{}` |\n", i, kEndCauseNames[i]);
     for (const auto& t : kTableSpecs) {
-        o += fmt::format("\n## Table `/{}/<column>` ([rows] float64, plus `run` int64)\n\n{}.\n\n", t.name, t.description);
+        o += fmt::format("\n## Table `/{}/<column>` ([rows] float64, plus `run` int64)\n\n{}.\n\n",
+                         t.name, t.description);
         o += "| column | unit | description | codes |\n| --- | --- | --- | --- |\n";
         for (int c = 0; c < t.column_count; ++c) {
             const auto& col = t.columns[c];
-            std::string codes = col.labels == "@stage"       ? std::string("stage names (`/events` attribute `stage_names`)")
+            std::string codes = col.labels == "@stage"
+                                    ? std::string("stage names (`/events` attribute `stage_names`)")
                                 : col.labels == "@end_cause" ? std::string("end causes (above)")
                                                              : std::string(col.labels);
             if (!col.labels.empty() && col.labels[0] != '@') {
                 const auto names = column_labels(col);
                 codes.clear();
-                for (std::size_t i = 0; i < names.size(); ++i) codes += fmt::format("{}{} {}", i ? ", " : "", i, names[i]);
+                for (std::size_t i = 0; i < names.size(); ++i)
+                    codes += fmt::format("{}{} {}", i ? ", " : "", i, names[i]);
             }
-            o += fmt::format("| `{}` | {} | {} | {} |\n", col.name, col.unit, col.description, codes);
+            o += fmt::format("| `{}` | {} | {} | {} |\n", col.name, col.unit, col.description,
+                             codes);
         }
     }
     return o;

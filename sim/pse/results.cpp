@@ -24,7 +24,8 @@ using namespace detail;
 
 /// HDF5's shuffle filter (H5Z__filter_shuffle, encoding): byte j of element i goes to
 /// position j * n + i. Chunks always hold whole elements.
-void shuffle_bytes(const unsigned char* in, std::size_t nbytes, std::size_t size, unsigned char* out) {
+void shuffle_bytes(const unsigned char* in, std::size_t nbytes, std::size_t size,
+                   unsigned char* out) {
     const std::size_t n = nbytes / size;
     if (size <= 1 || n <= 1) {
         std::memcpy(out, in, nbytes);
@@ -60,25 +61,30 @@ EncodedChunk encode_chunk(const void* data, std::size_t nbytes, std::size_t elem
 
 /// The inverse of encode_chunk(): `nbytes` of raw data from a stored chunk. Throws IoError if it
 /// does not inflate to exactly nbytes.
-std::vector<unsigned char> decode_chunk(const std::vector<unsigned char>& bytes, std::uint32_t mask, std::size_t nbytes,
-                                        std::size_t elem_size) {
+std::vector<unsigned char> decode_chunk(const std::vector<unsigned char>& bytes, std::uint32_t mask,
+                                        std::size_t nbytes, std::size_t elem_size) {
     std::vector<unsigned char> shuffled;
     if (mask & (1u << 1)) {
         shuffled = bytes;
     } else {
         shuffled.resize(nbytes);
         uLongf len = static_cast<uLongf>(nbytes);
-        if (uncompress(shuffled.data(), &len, bytes.data(), static_cast<uLong>(bytes.size())) != Z_OK || len != nbytes)
-            throw IoError("a stored series or pipeline chunk does not inflate to its size (damaged)");
+        if (uncompress(shuffled.data(), &len, bytes.data(), static_cast<uLong>(bytes.size())) !=
+                Z_OK ||
+            len != nbytes)
+            throw IoError(
+                "a stored series or pipeline chunk does not inflate to its size (damaged)");
     }
-    if (shuffled.size() != nbytes) throw IoError("a stored series or pipeline chunk has the wrong size (damaged)");
+    if (shuffled.size() != nbytes)
+        throw IoError("a stored series or pipeline chunk has the wrong size (damaged)");
     if (mask & 1u) return shuffled;  // shuffle skipped
     std::vector<unsigned char> out(nbytes);
     const std::size_t n = nbytes / elem_size;
     if (elem_size <= 1 || n <= 1) return shuffled;
     for (std::size_t j = 0; j < elem_size; ++j)
         for (std::size_t i = 0; i < n; ++i) out[i * elem_size + j] = shuffled[j * n + i];
-    std::memcpy(out.data() + n * elem_size, shuffled.data() + n * elem_size, nbytes - n * elem_size);
+    std::memcpy(out.data() + n * elem_size, shuffled.data() + n * elem_size,
+                nbytes - n * elem_size);
     return out;
 }
 
@@ -100,9 +106,11 @@ struct BlockBuf {
         const auto W = static_cast<std::size_t>(L.weeks);
         for (int k = 0; k < kSeriesCount; ++k) {
             double* dst = series[static_cast<std::size_t>(k)].data() + row * W;
-            for (std::size_t w = 0; w < W; ++w) dst[w] = out.series[w * kSeriesCount + static_cast<std::size_t>(k)];
+            for (std::size_t w = 0; w < W; ++w)
+                dst[w] = out.series[w * kSeriesCount + static_cast<std::size_t>(k)];
         }
-        std::copy(out.pipeline.begin(), out.pipeline.end(), pipe.begin() + static_cast<std::ptrdiff_t>(row * W * kStageCount));
+        std::copy(out.pipeline.begin(), out.pipeline.end(),
+                  pipe.begin() + static_cast<std::ptrdiff_t>(row * W * kStageCount));
     }
     void get(const ChunkLayout& L, std::size_t row, RunOutput& out) const {
         const auto W = static_cast<std::size_t>(L.weeks);
@@ -110,7 +118,8 @@ struct BlockBuf {
         out.series.assign(W * kSeriesCount, 0.0);
         for (int k = 0; k < kSeriesCount; ++k) {
             const double* src = series[static_cast<std::size_t>(k)].data() + row * W;
-            for (std::size_t w = 0; w < W; ++w) out.series[w * kSeriesCount + static_cast<std::size_t>(k)] = src[w];
+            for (std::size_t w = 0; w < W; ++w)
+                out.series[w * kSeriesCount + static_cast<std::size_t>(k)] = src[w];
         }
         const auto p0 = pipe.begin() + static_cast<std::ptrdiff_t>(row * W * kStageCount);
         out.pipeline.assign(p0, p0 + static_cast<std::ptrdiff_t>(W * kStageCount));
@@ -128,15 +137,25 @@ std::vector<ChunkRef> chunk_refs(const ChunkLayout& L, std::int64_t b) {
     const auto W = static_cast<std::size_t>(L.weeks);
     const auto row0 = static_cast<hsize_t>(b * L.block_rows);
     for (int k = 0; k < kSeriesCount; ++k)
-        out.push_back(ChunkRef{k, {row0, 0, 0}, 0, static_cast<std::size_t>(L.block_rows) * W * sizeof(double), sizeof(double)});
-    const std::size_t prow = W * kStageCount, pbytes = static_cast<std::size_t>(L.pipe_rows) * prow * sizeof(float);
-    for (std::int64_t p = 0; p * L.pipe_rows < L.block_rows && b * L.block_rows + p * L.pipe_rows < L.n_runs; ++p)
-        out.push_back(ChunkRef{-1, {row0 + static_cast<hsize_t>(p * L.pipe_rows), 0, 0}, static_cast<std::size_t>(p) * pbytes,
-                               pbytes, sizeof(float)});
+        out.push_back(ChunkRef{k,
+                               {row0, 0, 0},
+                               0,
+                               static_cast<std::size_t>(L.block_rows) * W * sizeof(double),
+                               sizeof(double)});
+    const std::size_t prow = W * kStageCount,
+                      pbytes = static_cast<std::size_t>(L.pipe_rows) * prow * sizeof(float);
+    for (std::int64_t p = 0;
+         p * L.pipe_rows < L.block_rows && b * L.block_rows + p * L.pipe_rows < L.n_runs; ++p)
+        out.push_back(ChunkRef{-1,
+                               {row0 + static_cast<hsize_t>(p * L.pipe_rows), 0, 0},
+                               static_cast<std::size_t>(p) * pbytes,
+                               pbytes,
+                               sizeof(float)});
     return out;
 }
 const unsigned char* chunk_data(const BlockBuf& buf, const ChunkRef& c) {
-    const auto* base = c.series >= 0 ? reinterpret_cast<const unsigned char*>(buf.series[static_cast<std::size_t>(c.series)].data())
+    const auto* base = c.series >= 0 ? reinterpret_cast<const unsigned char*>(
+                                           buf.series[static_cast<std::size_t>(c.series)].data())
                                      : reinterpret_cast<const unsigned char*>(buf.pipe.data());
     return base + c.byte0;
 }
@@ -145,7 +164,8 @@ unsigned char* chunk_data(BlockBuf& buf, const ChunkRef& c) {
 }
 
 /// Encode the chunks of several blocks, all chunks in parallel.
-std::vector<EncodedBlock> encode_blocks(const ChunkLayout& L, const std::vector<std::pair<std::int64_t, const BlockBuf*>>& bufs) {
+std::vector<EncodedBlock> encode_blocks(
+    const ChunkLayout& L, const std::vector<std::pair<std::int64_t, const BlockBuf*>>& bufs) {
     std::vector<EncodedBlock> out(bufs.size());
     struct Job {
         std::size_t blk, idx;
@@ -162,7 +182,8 @@ std::vector<EncodedBlock> encode_blocks(const ChunkLayout& L, const std::vector<
     detail::parallel_for(jobs.size(), std::size_t{1}, [&](std::size_t begin, std::size_t end) {
         for (std::size_t j = begin; j < end; ++j) {
             const auto& job = jobs[j];
-            auto c = encode_chunk(chunk_data(*bufs[job.blk].second, job.ref), job.ref.nbytes, job.ref.elem);
+            auto c = encode_chunk(chunk_data(*bufs[job.blk].second, job.ref), job.ref.nbytes,
+                                  job.ref.elem);
             out[job.blk].chunks[job.idx] = std::move(c.bytes);
             out[job.blk].masks[job.idx] = c.filter_mask;
         }
@@ -187,12 +208,17 @@ std::int64_t ChunkLayout::n_blocks() const {
 std::int64_t ChunkLayout::rows_in_block(std::int64_t b) const {
     return std::max<std::int64_t>(0, std::min(block_rows, n_runs - b * block_rows));
 }
-std::size_t ChunkLayout::chunks_in_block(std::int64_t b) const { return chunk_refs(*this, b).size(); }
+std::size_t ChunkLayout::chunks_in_block(std::int64_t b) const {
+    return chunk_refs(*this, b).size();
+}
 
-EncodedBlock encode_block(const ChunkLayout& layout, std::int64_t b, const std::vector<const RunRecord*>& rows) {
-    if (b < 0 || b >= layout.n_blocks()) throw IoError(fmt::format("block {} is outside 0..{}", b, layout.n_blocks() - 1));
+EncodedBlock encode_block(const ChunkLayout& layout, std::int64_t b,
+                          const std::vector<const RunRecord*>& rows) {
+    if (b < 0 || b >= layout.n_blocks())
+        throw IoError(fmt::format("block {} is outside 0..{}", b, layout.n_blocks() - 1));
     if (static_cast<std::int64_t>(rows.size()) != layout.rows_in_block(b))
-        throw IoError(fmt::format("block {} holds {} runs, not {}", b, layout.rows_in_block(b), rows.size()));
+        throw IoError(
+            fmt::format("block {} holds {} runs, not {}", b, layout.rows_in_block(b), rows.size()));
     BlockBuf buf(layout);
     const auto W = static_cast<std::size_t>(layout.weeks);
     for (std::size_t i = 0; i < rows.size(); ++i) {
@@ -202,9 +228,11 @@ EncodedBlock encode_block(const ChunkLayout& layout, std::int64_t b, const std::
             throw IoError(fmt::format("row {} of block {} is run {}, not run {}", i, b, r->run_id,
                                       b * layout.block_rows + static_cast<std::int64_t>(i)));
         if (r->status != RunStatus::kDone) continue;
-        if (r->output.series.size() != W * kSeriesCount || r->output.pipeline.size() != W * kStageCount)
-            throw IoError(fmt::format("run {} has {} week(s) of results, but the file holds {} weeks", r->run_id,
-                                      r->output.weeks, layout.weeks));
+        if (r->output.series.size() != W * kSeriesCount ||
+            r->output.pipeline.size() != W * kStageCount)
+            throw IoError(
+                fmt::format("run {} has {} week(s) of results, but the file holds {} weeks",
+                            r->run_id, r->output.weeks, layout.weeks));
         buf.put(layout, i, r->output);
     }
     return std::move(encode_blocks(layout, {{b, &buf}}).front());
@@ -212,22 +240,29 @@ EncodedBlock encode_block(const ChunkLayout& layout, std::int64_t b, const std::
 
 void check_encoded_block(const ChunkLayout& layout, const EncodedBlock& blk) {
     if (blk.block < 0 || blk.block >= layout.n_blocks())
-        throw IoError(fmt::format("block {} is outside 0..{} (damaged)", blk.block, layout.n_blocks() - 1));
+        throw IoError(
+            fmt::format("block {} is outside 0..{} (damaged)", blk.block, layout.n_blocks() - 1));
     const auto refs = chunk_refs(layout, blk.block);
     if (blk.chunks.size() != refs.size() || blk.masks.size() != refs.size())
-        throw IoError(fmt::format("block {} holds {} chunks, not {} (damaged)", blk.block, blk.chunks.size(), refs.size()));
+        throw IoError(fmt::format("block {} holds {} chunks, not {} (damaged)", blk.block,
+                                  blk.chunks.size(), refs.size()));
     for (std::size_t j = 0; j < refs.size(); ++j) {
         const std::uint32_t m = blk.masks[j];
         const std::size_t n = blk.chunks[j].size();
-        if ((m != 0 && m != (1u << 1)) || (m != 0 && n != refs[j].nbytes) || n > refs[j].nbytes || n == 0)
-            throw IoError(fmt::format("chunk {} of block {} has filter mask {} and {} bytes (damaged)", j, blk.block, m, n));
+        if ((m != 0 && m != (1u << 1)) || (m != 0 && n != refs[j].nbytes) || n > refs[j].nbytes ||
+            n == 0)
+            throw IoError(
+                fmt::format("chunk {} of block {} has filter mask {} and {} bytes (damaged)", j,
+                            blk.block, m, n));
     }
 }
 
-void decode_block(const ChunkLayout& layout, const EncodedBlock& blk, const std::vector<RunRecord*>& recs) {
+void decode_block(const ChunkLayout& layout, const EncodedBlock& blk,
+                  const std::vector<RunRecord*>& recs) {
     const auto refs = chunk_refs(layout, blk.block);
     if (blk.chunks.size() != refs.size() || blk.masks.size() != refs.size())
-        throw IoError(fmt::format("block {} holds {} chunks, not {} (damaged)", blk.block, blk.chunks.size(), refs.size()));
+        throw IoError(fmt::format("block {} holds {} chunks, not {} (damaged)", blk.block,
+                                  blk.chunks.size(), refs.size()));
     BlockBuf buf(layout);
     for (std::size_t j = 0; j < refs.size(); ++j) {
         const auto raw = decode_chunk(blk.chunks[j], blk.masks[j], refs[j].nbytes, refs[j].elem);
@@ -237,7 +272,8 @@ void decode_block(const ChunkLayout& layout, const EncodedBlock& blk, const std:
         if (layout.block_of(r->run_id) != blk.block || r->run_id < 0)
             throw IoError(fmt::format("run {} is not in block {}", r->run_id, blk.block));
         if (r->status == RunStatus::kDone)
-            buf.get(layout, static_cast<std::size_t>(r->run_id - blk.block * layout.block_rows), r->output);
+            buf.get(layout, static_cast<std::size_t>(r->run_id - blk.block * layout.block_rows),
+                    r->output);
     }
 }
 
@@ -289,8 +325,9 @@ struct ResultsWriter::Impl {
     /// and the data read back is exactly what per-row H5Dwrite calls stored before. Blocks that
     /// arrive encoded (write_block(), from sweep shards) are stored as they are.
     ChunkLayout layout;
-    std::map<std::int64_t, BlockBuf> blocks;   ///< blocks being filled
-    std::vector<std::pair<std::int64_t, BlockBuf>> complete_blocks;  ///< waiting to be encoded and written
+    std::map<std::int64_t, BlockBuf> blocks;  ///< blocks being filled
+    std::vector<std::pair<std::int64_t, BlockBuf>>
+        complete_blocks;  ///< waiting to be encoded and written
 
     BlockBuf& block_for(std::int64_t b) {
         auto it = blocks.find(b);
@@ -300,10 +337,14 @@ struct ResultsWriter::Impl {
     void store_encoded(const EncodedBlock& e) {
         const auto refs = chunk_refs(layout, e.block);
         if (e.chunks.size() != refs.size() || e.masks.size() != refs.size())
-            throw IoError(fmt::format("block {} holds {} chunks, not {} (damaged)", e.block, e.chunks.size(), refs.size()));
+            throw IoError(fmt::format("block {} holds {} chunks, not {} (damaged)", e.block,
+                                      e.chunks.size(), refs.size()));
         for (std::size_t j = 0; j < refs.size(); ++j)
-            check(H5Dwrite_chunk(refs[j].series >= 0 ? series_ds[static_cast<std::size_t>(refs[j].series)].get() : pipeline_ds.get(),
-                                 H5P_DEFAULT, e.masks[j], refs[j].offset, e.chunks[j].size(), e.chunks[j].data()),
+            check(H5Dwrite_chunk(refs[j].series >= 0
+                                     ? series_ds[static_cast<std::size_t>(refs[j].series)].get()
+                                     : pipeline_ds.get(),
+                                 H5P_DEFAULT, e.masks[j], refs[j].offset, e.chunks[j].size(),
+                                 e.chunks[j].data()),
                   "writing series and pipeline chunks");
     }
     /// Encode (in parallel) and write every complete block.
@@ -322,12 +363,15 @@ struct ResultsWriter::Impl {
         if (complete_blocks.size() >= std::max<std::size_t>(4, 2 * cores)) write_blocks();
     }
     void check_summary(const RunRecord& rec) const {
-        if (rec.status == RunStatus::kDone && meta.weeks > 0 && rec.output.summary.size() != static_cast<std::size_t>(kSummaryCount))
-            throw IoError(fmt::format("run {} has {} summary values, not {}", rec.run_id, rec.output.summary.size(), kSummaryCount));
+        if (rec.status == RunStatus::kDone && meta.weeks > 0 &&
+            rec.output.summary.size() != static_cast<std::size_t>(kSummaryCount))
+            throw IoError(fmt::format("run {} has {} summary values, not {}", rec.run_id,
+                                      rec.output.summary.size(), kSummaryCount));
     }
     /// Everything of a run but its series and pipeline rows; true if the run has outputs.
     bool store_run(RunRecord& rec) {
-        if (rec.run_id < 0 || rec.run_id >= meta.n_runs) throw IoError(fmt::format("run id {} out of range", rec.run_id));
+        if (rec.run_id < 0 || rec.run_id >= meta.n_runs)
+            throw IoError(fmt::format("run id {} out of range", rec.run_id));
         const auto i = static_cast<std::size_t>(rec.run_id);
         if (written[i]) throw IoError(fmt::format("run {} was written twice", rec.run_id));
         check_summary(rec);
@@ -340,8 +384,10 @@ struct ResultsWriter::Impl {
         written[i] = 1;
         if (rec.status == RunStatus::kDone && meta.weeks > 0) {
             const auto& out = rec.output;
-            for (int k = 0; k < kSummaryCount; ++k) summary[static_cast<std::size_t>(k)][i] = out.summary[static_cast<std::size_t>(k)];
-            pending_events[rec.run_id] = Pending{std::move(rec.output.events), std::move(rec.output.tables)};
+            for (int k = 0; k < kSummaryCount; ++k)
+                summary[static_cast<std::size_t>(k)][i] = out.summary[static_cast<std::size_t>(k)];
+            pending_events[rec.run_id] =
+                Pending{std::move(rec.output.events), std::move(rec.output.tables)};
             return true;
         }
         pending_events[rec.run_id] = {};
@@ -357,15 +403,23 @@ struct ResultsWriter::Impl {
     std::vector<std::int32_t> evb_week, evb_ngo;
     std::vector<std::uint8_t> evb_type, evb_from, evb_to;
     void write_event_block(bool final) {
-        const std::size_t rows = final ? evb_run.size() : evb_run.size() / kEventChunkRows * kEventChunkRows;
+        const std::size_t rows =
+            final ? evb_run.size() : evb_run.size() / kEventChunkRows * kEventChunkRows;
         if (rows == 0) return;
-        append_columns({{ev_run.get(), evb_run.data(), 8}, {ev_week.get(), evb_week.data(), 4}, {ev_ngo.get(), evb_ngo.data(), 4},
-                        {ev_org.get(), evb_org.data(), 8}, {ev_type.get(), evb_type.data(), 1},
-                        {ev_from.get(), evb_from.data(), 1}, {ev_to.get(), evb_to.data(), 1}},
+        append_columns({{ev_run.get(), evb_run.data(), 8},
+                        {ev_week.get(), evb_week.data(), 4},
+                        {ev_ngo.get(), evb_ngo.data(), 4},
+                        {ev_org.get(), evb_org.data(), 8},
+                        {ev_type.get(), evb_type.data(), 1},
+                        {ev_from.get(), evb_from.data(), 1},
+                        {ev_to.get(), evb_to.data(), 1}},
                        n_events, rows, kEventChunkRows, "events");
         n_events += rows;
-        const auto drop = [rows](auto& v) { v.erase(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(rows)); };
-        drop(evb_run), drop(evb_org), drop(evb_week), drop(evb_ngo), drop(evb_type), drop(evb_from), drop(evb_to);
+        const auto drop = [rows](auto& v) {
+            v.erase(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(rows));
+        };
+        drop(evb_run), drop(evb_org), drop(evb_week), drop(evb_ngo), drop(evb_type), drop(evb_from),
+            drop(evb_to);
     }
 
     /// One column of rows to append (append_columns()): its dataset, raw data, element size.
@@ -378,14 +432,15 @@ struct ResultsWriter::Impl {
     /// chunk size): the chunks are encoded like the datasets' filters would (shuffle, deflate 4)
     /// on all cores and stored with H5Dwrite_chunk; a last, partial chunk is padded (HDF5 stores
     /// edge chunks whole and reads only rows inside the extent).
-    void append_columns(const std::vector<ColumnData>& cols, hsize_t start, std::size_t rows, hsize_t chunk,
-                        const char* what) {
+    void append_columns(const std::vector<ColumnData>& cols, hsize_t start, std::size_t rows,
+                        hsize_t chunk, const char* what) {
         const std::size_t per_col = (rows + chunk - 1) / chunk;
         std::vector<EncodedChunk> out(cols.size() * per_col);
         detail::parallel_for(out.size(), std::size_t{1}, [&](std::size_t begin, std::size_t end) {
             for (std::size_t j = begin; j < end; ++j) {
                 const auto& c = cols[j / per_col];
-                const std::size_t k = j % per_col, r0 = k * chunk, n = std::min<std::size_t>(chunk, rows - r0);
+                const std::size_t k = j % per_col, r0 = k * chunk,
+                                  n = std::min<std::size_t>(chunk, rows - r0);
                 const auto* src = static_cast<const unsigned char*>(c.data) + r0 * c.elem;
                 if (n == chunk) {
                     out[j] = encode_chunk(src, n * c.elem, c.elem);
@@ -402,7 +457,8 @@ struct ResultsWriter::Impl {
             for (std::size_t k = 0; k < per_col; ++k) {
                 const hsize_t offset = start + k * chunk;
                 const auto& e = out[i * per_col + k];
-                check(H5Dwrite_chunk(cols[i].ds, H5P_DEFAULT, e.filter_mask, &offset, e.bytes.size(), e.bytes.data()),
+                check(H5Dwrite_chunk(cols[i].ds, H5P_DEFAULT, e.filter_mask, &offset,
+                                     e.bytes.size(), e.bytes.data()),
                       std::string("writing ") + what);
             }
         }
@@ -418,11 +474,13 @@ struct ResultsWriter::Impl {
             all.edge_kind.insert(all.edge_kind.end(), t.edge_kind.begin(), t.edge_kind.end());
             all.vertex_run.insert(all.vertex_run.end(), t.vertex_run.begin(), t.vertex_run.end());
             all.vertex.insert(all.vertex.end(), t.vertex.begin(), t.vertex.end());
-            all.vertex_kind.insert(all.vertex_kind.end(), t.vertex_kind.begin(), t.vertex_kind.end());
+            all.vertex_kind.insert(all.vertex_kind.end(), t.vertex_kind.begin(),
+                                   t.vertex_kind.end());
         }
         H g = make_group(file.get(), "network");
         attr_string(g.get(), "description",
-                    "Generated organisation network (Boost.Graph, undirected) of the runs selected with --network");
+                    "Generated organisation network (Boost.Graph, undirected) of the runs selected "
+                    "with --network");
         {
             H e = make_group(g.get(), "edges");
             write_1d(e.get(), "run", H5T_NATIVE_INT64, all.edge_run);
@@ -447,15 +505,17 @@ struct ResultsWriter::Impl {
         return make_ext_ds(group, name, type, "events/", kEventChunkRows);
     }
     /// An extendable 1-d dataset (shuffle + deflate 4) of `chunk` elements per chunk.
-    H make_ext_ds(hid_t group, const char* name, hid_t type, const std::string& where, hsize_t chunk) {
+    H make_ext_ds(hid_t group, const char* name, hid_t type, const std::string& where,
+                  hsize_t chunk) {
         const hsize_t zero = 0, unlimited = H5S_UNLIMITED;
         H space(H5Screate_simple(1, &zero, &unlimited), H5Sclose);
         H plist(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
         H5Pset_chunk(plist.get(), 1, &chunk);
         H5Pset_shuffle(plist.get());
         H5Pset_deflate(plist.get(), 4);
-        return checked(H5Dcreate2(group, name, type, space.get(), H5P_DEFAULT, plist.get(), H5P_DEFAULT), H5Dclose,
-                       "creating " + where + name);
+        return checked(
+            H5Dcreate2(group, name, type, space.get(), H5P_DEFAULT, plist.get(), H5P_DEFAULT),
+            H5Dclose, "creating " + where + name);
     }
 
     void flush_events(std::int64_t run, const std::vector<Event>& evs) {
@@ -479,7 +539,8 @@ struct ResultsWriter::Impl {
     std::array<std::vector<double>, kTableCount> tab_buf;
     std::array<std::vector<std::int64_t>, kTableCount> tab_buf_run;
 
-    void flush_tables(std::int64_t run, const std::array<std::vector<double>, kTableCount>& tables) {
+    void flush_tables(std::int64_t run,
+                      const std::array<std::vector<double>, kTableCount>& tables) {
         for (int t = 0; t < kTableCount; ++t) {
             const auto cols = static_cast<std::size_t>(kTableSpecs[t].column_count);
             const auto& v = tables[t];
@@ -491,17 +552,22 @@ struct ResultsWriter::Impl {
 
     void write_table_block(int t, bool final) {
         const auto cols = static_cast<std::size_t>(kTableSpecs[t].column_count);
-        const std::size_t rows = final ? tab_buf_run[t].size() : tab_buf_run[t].size() / kTableChunkRows * kTableChunkRows;
+        const std::size_t rows = final ? tab_buf_run[t].size()
+                                       : tab_buf_run[t].size() / kTableChunkRows * kTableChunkRows;
         if (rows == 0) return;
         std::vector<std::vector<double>> col(cols, std::vector<double>(rows));
         for (std::size_t r = 0; r < rows; ++r)
             for (std::size_t c = 0; c < cols; ++c) col[c][r] = tab_buf[t][r * cols + c];
-        std::vector<ColumnData> data{{tab_ds[t][0].get(), tab_buf_run[t].data(), sizeof(std::int64_t)}};
-        for (std::size_t c = 0; c < cols; ++c) data.push_back({tab_ds[t][c + 1].get(), col[c].data(), sizeof(double)});
+        std::vector<ColumnData> data{
+            {tab_ds[t][0].get(), tab_buf_run[t].data(), sizeof(std::int64_t)}};
+        for (std::size_t c = 0; c < cols; ++c)
+            data.push_back({tab_ds[t][c + 1].get(), col[c].data(), sizeof(double)});
         append_columns(data, tab_rows[t], rows, kTableChunkRows, "tables");
         tab_rows[t] += rows;
-        tab_buf[t].erase(tab_buf[t].begin(), tab_buf[t].begin() + static_cast<std::ptrdiff_t>(rows * cols));
-        tab_buf_run[t].erase(tab_buf_run[t].begin(), tab_buf_run[t].begin() + static_cast<std::ptrdiff_t>(rows));
+        tab_buf[t].erase(tab_buf[t].begin(),
+                         tab_buf[t].begin() + static_cast<std::ptrdiff_t>(rows * cols));
+        tab_buf_run[t].erase(tab_buf_run[t].begin(),
+                             tab_buf_run[t].begin() + static_cast<std::ptrdiff_t>(rows));
     }
 
     void drain_events(bool all) {
@@ -524,19 +590,25 @@ ResultsWriter::ResultsWriter(std::filesystem::path target, ResultsMeta meta, boo
     : impl_(std::make_unique<Impl>()), target_(std::move(target)) {
     quiet_hdf5();
     std::error_code ec;
-    if (target_.filename().empty()) throw IoError("output path '" + target_.string() + "' names a folder, not a file");
-    if (const auto st = std::filesystem::symlink_status(target_, ec); std::filesystem::exists(st) &&
-        !std::filesystem::is_regular_file(st) && !std::filesystem::is_directory(st))  // a folder: finalize() says why
+    if (target_.filename().empty())
+        throw IoError("output path '" + target_.string() + "' names a folder, not a file");
+    if (const auto st = std::filesystem::symlink_status(target_, ec);
+        std::filesystem::exists(st) && !std::filesystem::is_regular_file(st) &&
+        !std::filesystem::is_directory(st))  // a folder: finalize() says why
         throw IoError("output path '" + target_.string() +
-                      "' is not a regular file (a link, device or pipe); pse-sim only replaces regular files");
+                      "' is not a regular file (a link, device or pipe); pse-sim only replaces "
+                      "regular files");
     if (std::filesystem::exists(target_, ec) && !overwrite)
-        throw IoError("output file '" + target_.string() + "' already exists; pass --overwrite to replace it");
+        throw IoError("output file '" + target_.string() +
+                      "' already exists; pass --overwrite to replace it");
     auto dir = target_.parent_path();
     if (dir.empty()) dir = ".";
     if (!std::filesystem::is_directory(dir, ec))
-        throw IoError("output folder '" + dir.string() + "' does not exist; create it first (mkdir -p '" + dir.string() +
+        throw IoError("output folder '" + dir.string() +
+                      "' does not exist; create it first (mkdir -p '" + dir.string() +
                       "') or choose another -o path");
-    if (access(dir.c_str(), W_OK) != 0) throw IoError("output folder '" + dir.string() + "' is not writable");
+    if (access(dir.c_str(), W_OK) != 0)
+        throw IoError("output folder '" + dir.string() + "' is not writable");
     temp_ = dir / ("." + target_.filename().string() + ".tmp-" + std::to_string(getpid()));
     auto& m = *impl_;
     m.meta = std::move(meta);
@@ -553,7 +625,8 @@ ResultsWriter::ResultsWriter(std::filesystem::path target, ResultsMeta meta, boo
     m.error.assign(N, "");
     m.wall.assign(N, 0.0);
     m.written.assign(N, 0);
-    m.summary.assign(kSummaryCount, std::vector<double>(N, std::numeric_limits<double>::quiet_NaN()));
+    m.summary.assign(kSummaryCount,
+                     std::vector<double>(N, std::numeric_limits<double>::quiet_NaN()));
     for (std::size_t i = 0; i < N; ++i) m.run_id[i] = static_cast<std::int64_t>(i);
 
     {  // inputs
@@ -572,8 +645,10 @@ ResultsWriter::ResultsWriter(std::filesystem::path target, ResultsMeta meta, boo
             attr_string(d.get(), "role", c.role);
             if (c.max > c.min) {
                 H space1(H5Screate(H5S_SCALAR), H5Sclose);
-                for (const auto& [nm, val] : {std::pair<const char*, double>{"min", c.min}, {"max", c.max}}) {
-                    H a = checked(H5Acreate2(d.get(), nm, H5T_NATIVE_DOUBLE, space1.get(), H5P_DEFAULT, H5P_DEFAULT),
+                for (const auto& [nm, val] :
+                     {std::pair<const char*, double>{"min", c.min}, {"max", c.max}}) {
+                    H a = checked(H5Acreate2(d.get(), nm, H5T_NATIVE_DOUBLE, space1.get(),
+                                             H5P_DEFAULT, H5P_DEFAULT),
                                   H5Aclose, "creating attribute");
                     check(H5Awrite(a.get(), H5T_NATIVE_DOUBLE, &val), "writing attribute");
                 }
@@ -591,7 +666,8 @@ ResultsWriter::ResultsWriter(std::filesystem::path target, ResultsMeta meta, boo
         m.series_group = make_group(m.file.get(), "series");
         const hsize_t dims[2] = {static_cast<hsize_t>(N), static_cast<hsize_t>(W)};
         m.layout = ChunkLayout::of(m.meta.n_runs, W);
-        const hsize_t chunk[2] = {static_cast<hsize_t>(m.layout.block_rows), static_cast<hsize_t>(std::max(1, W))};
+        const hsize_t chunk[2] = {static_cast<hsize_t>(m.layout.block_rows),
+                                  static_cast<hsize_t>(std::max(1, W))};
         for (const auto& spec : kSeriesSpecs) {
             H space(H5Screate_simple(2, dims, nullptr), H5Sclose);
             H plist(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
@@ -603,8 +679,8 @@ ResultsWriter::ResultsWriter(std::filesystem::path target, ResultsMeta meta, boo
             const double nan = std::numeric_limits<double>::quiet_NaN();
             H5Pset_fill_value(plist.get(), H5T_NATIVE_DOUBLE, &nan);
             const std::string name(spec.name);
-            H d = checked(H5Dcreate2(m.series_group.get(), name.c_str(), H5T_NATIVE_DOUBLE, space.get(), H5P_DEFAULT,
-                                     plist.get(), H5P_DEFAULT),
+            H d = checked(H5Dcreate2(m.series_group.get(), name.c_str(), H5T_NATIVE_DOUBLE,
+                                     space.get(), H5P_DEFAULT, plist.get(), H5P_DEFAULT),
                           H5Dclose, "creating series/" + name);
             attr_string(d.get(), "unit", std::string(spec.unit));
             attr_string(d.get(), "kind", std::string(spec.kind));
@@ -612,7 +688,8 @@ ResultsWriter::ResultsWriter(std::filesystem::path target, ResultsMeta meta, boo
             m.series_ds.push_back(std::move(d));
         }
         const hsize_t pdims[3] = {static_cast<hsize_t>(N), static_cast<hsize_t>(W), kStageCount};
-        const hsize_t pchunk[3] = {static_cast<hsize_t>(m.layout.pipe_rows), static_cast<hsize_t>(std::max(1, W)), kStageCount};
+        const hsize_t pchunk[3] = {static_cast<hsize_t>(m.layout.pipe_rows),
+                                   static_cast<hsize_t>(std::max(1, W)), kStageCount};
         H space(H5Screate_simple(3, pdims, nullptr), H5Sclose);
         H plist(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
         if (N > 0 && W > 0) {
@@ -620,15 +697,16 @@ ResultsWriter::ResultsWriter(std::filesystem::path target, ResultsMeta meta, boo
             H5Pset_shuffle(plist.get());
             H5Pset_deflate(plist.get(), 4);
         }
-        m.pipeline_ds = checked(H5Dcreate2(m.series_group.get(), "pipeline", H5T_NATIVE_FLOAT, space.get(), H5P_DEFAULT,
-                                           plist.get(), H5P_DEFAULT),
+        m.pipeline_ds = checked(H5Dcreate2(m.series_group.get(), "pipeline", H5T_NATIVE_FLOAT,
+                                           space.get(), H5P_DEFAULT, plist.get(), H5P_DEFAULT),
                                 H5Dclose, "creating series/pipeline");
         std::vector<std::string_view> names;
         for (int i = 0; i < kStageCount; ++i) names.push_back(stage_name(static_cast<Stage>(i)));
         attr_strings(m.pipeline_ds.get(), "stage_names", names);
         attr_string(m.pipeline_ds.get(), "unit", "engagements");
-        attr_string(m.pipeline_ds.get(), "description",
-                    "Relationships per engagement stage each week (terminal stages are cumulative)");
+        attr_string(
+            m.pipeline_ds.get(), "description",
+            "Relationships per engagement stage each week (terminal stages are cumulative)");
     }
     {  // events
         H g = make_group(m.file.get(), "events");
@@ -645,16 +723,19 @@ ResultsWriter::ResultsWriter(std::filesystem::path target, ResultsMeta meta, boo
         for (int i = 0; i < kStageCount; ++i) snames.push_back(stage_name(static_cast<Stage>(i)));
         attr_strings(g.get(), "stage_names", snames);
     }
-    for (int t = 0; t < kTableCount; ++t) {  // per-run tables: /<table>/run and one dataset per column
+    for (int t = 0; t < kTableCount;
+         ++t) {  // per-run tables: /<table>/run and one dataset per column
         const auto& spec = kTableSpecs[t];
         const std::string tname(spec.name);
         H g = make_group(m.file.get(), tname.c_str());
         attr_string(g.get(), "description", std::string(spec.description));
-        m.tab_ds[t].push_back(m.make_ext_ds(g.get(), "run", H5T_NATIVE_INT64, tname + "/", Impl::kTableChunkRows));
+        m.tab_ds[t].push_back(
+            m.make_ext_ds(g.get(), "run", H5T_NATIVE_INT64, tname + "/", Impl::kTableChunkRows));
         for (int c = 0; c < spec.column_count; ++c) {
             const auto& col = spec.columns[c];
             const std::string cname(col.name);
-            H d = m.make_ext_ds(g.get(), cname.c_str(), H5T_NATIVE_DOUBLE, tname + "/", Impl::kTableChunkRows);
+            H d = m.make_ext_ds(g.get(), cname.c_str(), H5T_NATIVE_DOUBLE, tname + "/",
+                                Impl::kTableChunkRows);
             attr_string(d.get(), "unit", std::string(col.unit));
             attr_string(d.get(), "description", std::string(col.description));
             const auto labels = column_labels(col);
@@ -682,16 +763,20 @@ void ResultsWriter::write_run(RunRecord rec) {
         const auto& out = rec.output;
         if (out.weeks != W || out.series.size() != static_cast<std::size_t>(W) * kSeriesCount ||
             out.pipeline.size() != static_cast<std::size_t>(W) * kStageCount)
-            throw IoError(fmt::format("run {} produced {} week(s) of results, but the file holds {} weeks", rec.run_id,
-                                      out.weeks, W));
+            throw IoError(
+                fmt::format("run {} produced {} week(s) of results, but the file holds {} weeks",
+                            rec.run_id, out.weeks, W));
     }
     const std::int64_t id = rec.run_id;
-    if (id >= 0 && id < m.meta.n_runs && !m.written[static_cast<std::size_t>(id)] && rec.status == RunStatus::kDone && W > 0)
-        m.block_for(m.layout.block_of(id)).put(m.layout, static_cast<std::size_t>(id % m.layout.block_rows), rec.output);
+    if (id >= 0 && id < m.meta.n_runs && !m.written[static_cast<std::size_t>(id)] &&
+        rec.status == RunStatus::kDone && W > 0)
+        m.block_for(m.layout.block_of(id))
+            .put(m.layout, static_cast<std::size_t>(id % m.layout.block_rows), rec.output);
     m.store_run(rec);  // checks the id and a second write before anything else is kept
-    if (W > 0) {  // the row is complete (a failed run's row keeps the fill values)
+    if (W > 0) {       // the row is complete (a failed run's row keeps the fill values)
         const auto b = m.layout.block_of(id);
-        if (static_cast<std::int64_t>(++m.block_for(b).filled) == m.layout.rows_in_block(b)) m.block_done(b);
+        if (static_cast<std::int64_t>(++m.block_for(b).filled) == m.layout.rows_in_block(b))
+            m.block_done(b);
     }
     m.drain_events(false);
 }
@@ -700,16 +785,20 @@ void ResultsWriter::write_block(const EncodedBlock& blk, std::vector<RunRecord> 
     auto& m = *impl_;
     const auto& L = m.layout;
     if (blk.block < 0 || blk.block >= L.n_blocks())
-        throw IoError(fmt::format("block {} is outside this file's {} blocks", blk.block, L.n_blocks()));
-    if (static_cast<std::int64_t>(runs.size()) != L.rows_in_block(blk.block) || m.blocks.count(blk.block))
-        throw IoError(fmt::format("block {} must be stored with its {} runs, none written before", blk.block,
-                                  L.rows_in_block(blk.block)));
-    std::sort(runs.begin(), runs.end(), [](const auto& a, const auto& b) { return a.run_id < b.run_id; });
+        throw IoError(
+            fmt::format("block {} is outside this file's {} blocks", blk.block, L.n_blocks()));
+    if (static_cast<std::int64_t>(runs.size()) != L.rows_in_block(blk.block) ||
+        m.blocks.count(blk.block))
+        throw IoError(fmt::format("block {} must be stored with its {} runs, none written before",
+                                  blk.block, L.rows_in_block(blk.block)));
+    std::sort(runs.begin(), runs.end(),
+              [](const auto& a, const auto& b) { return a.run_id < b.run_id; });
     for (std::size_t i = 0; i < runs.size(); ++i) {
         const auto id = blk.block * L.block_rows + static_cast<std::int64_t>(i);
         if (runs[i].run_id != id || m.written[static_cast<std::size_t>(id)])
-            throw IoError(fmt::format("block {} must be stored with its {} runs, none written before", blk.block,
-                                      L.rows_in_block(blk.block)));
+            throw IoError(
+                fmt::format("block {} must be stored with its {} runs, none written before",
+                            blk.block, L.rows_in_block(blk.block)));
     }
     for (const auto& r : runs) m.check_summary(r);
     check_encoded_block(L, blk);
@@ -720,8 +809,10 @@ void ResultsWriter::write_block(const EncodedBlock& blk, std::vector<RunRecord> 
 
 void ResultsWriter::write_network(std::int64_t run_id, const Network& net) {
     auto& m = *impl_;
-    if (run_id < 0 || run_id >= m.meta.n_runs) throw IoError(fmt::format("network of run id {} out of range", run_id));
-    if (m.networks.count(run_id)) throw IoError(fmt::format("network of run {} stored twice", run_id));
+    if (run_id < 0 || run_id >= m.meta.n_runs)
+        throw IoError(fmt::format("network of run id {} out of range", run_id));
+    if (m.networks.count(run_id))
+        throw IoError(fmt::format("network of run {} stored twice", run_id));
     NetworkTable t;
     const auto n = boost::num_vertices(net.graph);
     t.vertex_run.assign(n, run_id);
@@ -796,8 +887,13 @@ void ResultsWriter::finalize() {
         attr_int(f, "common_random_numbers", m.meta.common_random_numbers ? 1 : 0);
         m.series_ds.clear();
         m.pipeline_ds.reset();
-        m.ev_run.reset(); m.ev_week.reset(); m.ev_ngo.reset(); m.ev_org.reset();
-        m.ev_type.reset(); m.ev_from.reset(); m.ev_to.reset();
+        m.ev_run.reset();
+        m.ev_week.reset();
+        m.ev_ngo.reset();
+        m.ev_org.reset();
+        m.ev_type.reset();
+        m.ev_from.reset();
+        m.ev_to.reset();
         m.series_group.reset();
         check(H5Fflush(f, H5F_SCOPE_GLOBAL), "flushing the results file");
         m.file.reset();
@@ -812,18 +908,21 @@ void ResultsWriter::finalize() {
     // Checked again just before the rename: something other than a regular file may have been put
     // at the target while the file was written; rename() would replace it (e.g. /dev/null as root).
     if (const auto st = std::filesystem::symlink_status(target_, ec);
-        std::filesystem::exists(st) && !std::filesystem::is_regular_file(st) && !std::filesystem::is_directory(st)) {
+        std::filesystem::exists(st) && !std::filesystem::is_regular_file(st) &&
+        !std::filesystem::is_directory(st)) {
         std::filesystem::remove(temp_, ec);
         finalized_ = true;
-        throw IoError("output path '" + target_.string() +
-                      "' is no longer a regular file (a link, device or pipe was put there); not replaced");
+        throw IoError(
+            "output path '" + target_.string() +
+            "' is no longer a regular file (a link, device or pipe was put there); not replaced");
     }
     std::filesystem::rename(temp_, target_, ec);
     if (ec) {
         std::error_code ec2;
         std::filesystem::remove(temp_, ec2);
         finalized_ = true;
-        throw IoError("cannot move results into place at '" + target_.string() + "': " + ec.message());
+        throw IoError("cannot move results into place at '" + target_.string() +
+                      "': " + ec.message());
     }
     finalized_ = true;
 }
@@ -831,9 +930,7 @@ void ResultsWriter::finalize() {
 // ---------------------------------------------------------------------------------------------
 // Reader
 
-namespace {
-
-}  // namespace
+namespace {}  // namespace
 
 std::vector<std::string> column_labels(const ColumnSpec& col) {
     std::vector<std::string> out;
@@ -856,24 +953,29 @@ std::vector<std::string> column_labels(const ColumnSpec& col) {
 ResultsData read_results(const std::filesystem::path& file, bool with_series) {
     quiet_hdf5();
     std::error_code ec;
-    if (!std::filesystem::exists(file, ec)) throw IoError("results file '" + file.string() + "' not found");
+    if (!std::filesystem::exists(file, ec))
+        throw IoError("results file '" + file.string() + "' not found");
     // Never open anything but a regular file: a named pipe blocks in open() for ever (issue 20).
     if (!std::filesystem::is_regular_file(file, ec))
-        throw IoError("'" + file.string() + "' is not a regular file (a folder, pipe or device), not a results file");
+        throw IoError("'" + file.string() +
+                      "' is not a regular file (a folder, pipe or device), not a results file");
     if (H5Fis_hdf5(file.c_str()) <= 0) throw IoError("'" + file.string() + "' is not an HDF5 file");
     H f(H5Fopen(file.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
     if (!f.ok()) throw IoError("cannot open '" + file.string() + "' (damaged HDF5 file?)");
     ResultsData r;
-    for (const char* name : {"format", "format_version", "pse_sim_version", "git_commit", "created_utc", "command_line",
-                             "host", "scenario_name", "weeks", "n_runs", "n_design_points", "replications",
-                             "posterior_draws", "posterior_file"})
+    for (const char* name :
+         {"format", "format_version", "pse_sim_version", "git_commit", "created_utc",
+          "command_line", "host", "scenario_name", "weeks", "n_runs", "n_design_points",
+          "replications", "posterior_draws", "posterior_file"})
         r.attrs[name] = read_attr_string(f.get(), name);
     if (r.attrs["format"] != "pse-sim results")
         throw IoError("'" + file.string() + "' is an HDF5 file but not a pse-sim results file");
     const int version = std::atoi(r.attrs["format_version"].c_str());
     if (version > kFormatVersion)
-        throw IoError(fmt::format("'{}' has results format version {}, newer than this pse-sim understands ({}); "
-                                  "upgrade pse-sim", file.string(), version, kFormatVersion));
+        throw IoError(fmt::format(
+            "'{}' has results format version {}, newer than this pse-sim understands ({}); "
+            "upgrade pse-sim",
+            file.string(), version, kFormatVersion));
     r.n_runs = std::atoll(r.attrs["n_runs"].c_str());
     r.weeks = std::atoi(r.attrs["weeks"].c_str());
     H runs(H5Gopen2(f.get(), "runs", H5P_DEFAULT), H5Gclose);
@@ -886,17 +988,20 @@ ResultsData read_results(const std::filesystem::path& file, bool with_series) {
     r.wall_seconds = read_1d<double>(runs.get(), "wall_seconds", H5T_NATIVE_DOUBLE);
     H sg(H5Gopen2(runs.get(), "summary", H5P_DEFAULT), H5Gclose);
     for (const auto& spec : kSummarySpecs)
-        r.summary[std::string(spec.name)] = read_1d<double>(sg.get(), std::string(spec.name), H5T_NATIVE_DOUBLE);
+        r.summary[std::string(spec.name)] =
+            read_1d<double>(sg.get(), std::string(spec.name), H5T_NATIVE_DOUBLE);
     H dg(H5Gopen2(f.get(), "design", H5P_DEFAULT), H5Gclose);
     r.design_keys = read_strings(dg.get(), "_keys");
     for (const auto& k : r.design_keys) {
         r.design[k] = read_1d<double>(dg.get(), k, H5T_NATIVE_DOUBLE);
-        if (auto labels = read_attr_strings(dg.get(), k, "labels"); !labels.empty()) r.design_labels[k] = std::move(labels);
+        if (auto labels = read_attr_strings(dg.get(), k, "labels"); !labels.empty())
+            r.design_labels[k] = std::move(labels);
     }
     if (with_series) {
         H ser(H5Gopen2(f.get(), "series", H5P_DEFAULT), H5Gclose);
         for (const auto& spec : kSeriesSpecs)
-            r.series[std::string(spec.name)] = read_1d<double>(ser.get(), std::string(spec.name), H5T_NATIVE_DOUBLE);
+            r.series[std::string(spec.name)] =
+                read_1d<double>(ser.get(), std::string(spec.name), H5T_NATIVE_DOUBLE);
     }
     H eg(H5Gopen2(f.get(), "events", H5P_DEFAULT), H5Gclose);
     {
@@ -952,7 +1057,8 @@ NetworkTable read_network(const std::filesystem::path& file) {
     if (t.source.size() != t.edge_run.size() || t.target.size() != t.edge_run.size() ||
         t.edge_kind.size() != t.edge_run.size() || t.vertex.size() != t.vertex_run.size() ||
         t.vertex_kind.size() != t.vertex_run.size())
-        throw IoError("'" + file.string() + "' has a damaged /network group (dataset sizes disagree)");
+        throw IoError("'" + file.string() +
+                      "' has a damaged /network group (dataset sizes disagree)");
     return t;
 }
 
@@ -969,8 +1075,8 @@ std::vector<RunEvent> read_events(const std::filesystem::path& file) {
     const auto to = read_1d<std::uint8_t>(g.get(), "stage_to", H5T_NATIVE_UINT8);
     std::vector<RunEvent> out(run.size());
     for (std::size_t i = 0; i < run.size(); ++i)
-        out[i] = RunEvent{run[i], Event{week[i], ngo[i], org[i], static_cast<EventType>(type[i]), static_cast<Stage>(from[i]),
-                                        static_cast<Stage>(to[i])}};
+        out[i] = RunEvent{run[i], Event{week[i], ngo[i], org[i], static_cast<EventType>(type[i]),
+                                        static_cast<Stage>(from[i]), static_cast<Stage>(to[i])}};
     return out;
 }
 

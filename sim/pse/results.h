@@ -81,7 +81,7 @@ struct ChunkLayout {
 struct EncodedBlock {
     std::int64_t block = -1;
     std::vector<std::vector<unsigned char>> chunks;  ///< ChunkLayout::chunks_in_block(block) chunks
-    std::vector<std::uint32_t> masks;                ///< HDF5 filter mask per chunk (bit 1: deflate skipped)
+    std::vector<std::uint32_t> masks;  ///< HDF5 filter mask per chunk (bit 1: deflate skipped)
 };
 
 /// Encode block `b` of `layout` from its runs: `rows[i]` is the run with id
@@ -89,7 +89,8 @@ struct EncodedBlock {
 /// fill values (NaN in series, 0 in the pipeline), as in a file written run by run. Chunks are
 /// encoded on all cores. Throws IoError if a row is missing, has another run id or holds a
 /// number of weeks other than layout.weeks.
-EncodedBlock encode_block(const ChunkLayout& layout, std::int64_t b, const std::vector<const RunRecord*>& rows);
+EncodedBlock encode_block(const ChunkLayout& layout, std::int64_t b,
+                          const std::vector<const RunRecord*>& rows);
 
 /// Check that `blk` can be a block of `layout`: a block number in range, one chunk per
 /// ChunkLayout::chunks_in_block(), each with a filter mask encode_block() writes (0, or 2 =
@@ -100,15 +101,16 @@ void check_encoded_block(const ChunkLayout& layout, const EncodedBlock& blk);
 /// The inverse of encode_block() for the runs of `recs` that are done: fills their
 /// output.series and output.pipeline (RunOutput layout) from `blk`. Records of other blocks
 /// are an error. Throws IoError if a chunk does not inflate to its expected size (damaged).
-void decode_block(const ChunkLayout& layout, const EncodedBlock& blk, const std::vector<RunRecord*>& recs);
+void decode_block(const ChunkLayout& layout, const EncodedBlock& blk,
+                  const std::vector<RunRecord*>& recs);
 
 /// A varied parameter of a design (one /design column).
 struct DesignColumn {
-    std::string key;              ///< scenario key, e.g. "ngo[*].dedicated_fte"
-    std::string role;             ///< "lever" or "uncertainty"
-    std::vector<double> values;   ///< one per design point (numeric encoding; booleans as 0/1)
+    std::string key;                  ///< scenario key, e.g. "ngo[*].dedicated_fte"
+    std::string role;                 ///< "lever" or "uncertainty"
+    std::vector<double> values;       ///< one per design point (numeric encoding; booleans as 0/1)
     std::vector<std::string> labels;  ///< for text/choice factors: value i is labels[i]
-    double min = 0, max = 0;          ///< range of sampled factors (lhs/sobol/morris); min == max otherwise
+    double min = 0, max = 0;  ///< range of sampled factors (lhs/sobol/morris); min == max otherwise
 };
 
 /// File-level metadata.
@@ -116,16 +118,16 @@ struct ResultsMeta {
     std::string scenario_name;
     std::string command_line;
     std::vector<std::string> file_names, file_texts;
-    std::vector<std::string> resolved;   ///< the resolved base scenario (make_meta() writes one)
+    std::vector<std::string> resolved;  ///< the resolved base scenario (make_meta() writes one)
     std::vector<DesignColumn> design;
     std::int64_t n_runs = 0, n_design_points = 1, replications = 1;
     int weeks = 0;
     std::string design_method = "single";  ///< single | grid | list | lhs | sobol | morris
-    std::int64_t samples = 0;              ///< sobol base samples N / morris trajectories r / lhs points
-    int levels = 0;                        ///< morris grid levels p
+    std::int64_t samples = 0;  ///< sobol base samples N / morris trajectories r / lhs points
+    int levels = 0;            ///< morris grid levels p
     std::uint64_t master_seed = 0;
     bool common_random_numbers = true;
-    std::vector<std::string> point_labels; ///< one per design point (list designs)
+    std::vector<std::string> point_labels;  ///< one per design point (list designs)
     /// Posterior integration: draws K each lever point was crossed with (design point p * K + k;
     /// 0 = none) and the draws file as given. Root attributes posterior_draws, posterior_file.
     std::int64_t posterior_draws = 0;
@@ -135,7 +137,7 @@ struct ResultsMeta {
 /// Writes one results file. Create, write_run() each run (any order), finalize().
 /// Not thread-safe: call from one thread.
 class ResultsWriter {
-public:
+  public:
     /// Opens a temporary file beside `target`. Throws IoError if `target` exists and !overwrite,
     /// if its folder is missing or unwritable, or if HDF5 cannot create the file.
     ResultsWriter(std::filesystem::path target, ResultsMeta meta, bool overwrite);
@@ -162,7 +164,7 @@ public:
     void finalize();
     [[nodiscard]] const std::filesystem::path& temp_path() const { return temp_; }
 
-private:
+  private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
     std::filesystem::path target_, temp_;
@@ -171,7 +173,7 @@ private:
 
 /// Contents of a results file, read back (for tests, `info` and `export`).
 struct ResultsData {
-    std::map<std::string, std::string> attrs;          ///< root string attributes (numbers as text)
+    std::map<std::string, std::string> attrs;  ///< root string attributes (numbers as text)
     std::int64_t n_runs = 0;
     int weeks = 0;
     std::vector<std::int64_t> run_id, design_point, replication;
@@ -179,15 +181,15 @@ struct ResultsData {
     std::vector<std::int8_t> status;
     std::vector<std::string> error;
     std::vector<double> wall_seconds;
-    std::map<std::string, std::vector<double>> summary;   ///< metric -> [n_runs]
-    std::map<std::string, std::vector<double>> series;    ///< metric -> [n_runs * weeks]
+    std::map<std::string, std::vector<double>> summary;  ///< metric -> [n_runs]
+    std::map<std::string, std::vector<double>> series;   ///< metric -> [n_runs * weeks]
     std::vector<std::string> design_keys;
-    std::map<std::string, std::vector<double>> design;    ///< key -> [n_design_points]
+    std::map<std::string, std::vector<double>> design;  ///< key -> [n_design_points]
     /// key -> names of the codes of a choice/text factor (value i means labels[i]); absent for
     /// numeric and boolean factors.
     std::map<std::string, std::vector<std::string>> design_labels;
     std::size_t n_events = 0;
-    std::size_t n_network_runs = 0;     ///< runs whose generated network is stored in /network
+    std::size_t n_network_runs = 0;  ///< runs whose generated network is stored in /network
     /// Per-run tables: table name (kTableSpecs) -> column ("run" and kTableSpecs columns) -> rows.
     /// Empty for files written before the tables existed.
     std::map<std::string, std::map<std::string, std::vector<double>>> tables;

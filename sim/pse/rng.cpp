@@ -56,7 +56,8 @@ std::uint64_t derive_seed(std::uint64_t master, std::uint64_t a, std::uint64_t b
     using Philox = r123::Philox4x32;
     Philox::ctr_type c = {{static_cast<std::uint32_t>(a), static_cast<std::uint32_t>(a >> 32),
                            static_cast<std::uint32_t>(b), static_cast<std::uint32_t>(b >> 32)}};
-    Philox::key_type k = {{static_cast<std::uint32_t>(master), static_cast<std::uint32_t>(master >> 32)}};
+    Philox::key_type k = {
+        {static_cast<std::uint32_t>(master), static_cast<std::uint32_t>(master >> 32)}};
     const auto r = Philox()(c, k);
     // Keep seeds below 2^63 so they fit signed 64-bit columns and TOML integers.
     return ((static_cast<std::uint64_t>(r.v[0]) << 32) | r.v[1]) & 0x7FFFFFFFFFFFFFFFULL;

@@ -14,11 +14,12 @@
 
 namespace pse {
 
-std::uint64_t seed_for(std::uint64_t master_seed, bool common_random_numbers, std::int64_t design_point,
-                       std::int64_t replication) {
+std::uint64_t seed_for(std::uint64_t master_seed, bool common_random_numbers,
+                       std::int64_t design_point, std::int64_t replication) {
     const auto rep = static_cast<std::uint64_t>(replication);
-    return common_random_numbers ? derive_seed(master_seed, 0, rep)
-                                 : derive_seed(master_seed, static_cast<std::uint64_t>(design_point) + 1, rep);
+    return common_random_numbers
+               ? derive_seed(master_seed, 0, rep)
+               : derive_seed(master_seed, static_cast<std::uint64_t>(design_point) + 1, rep);
 }
 
 std::uint64_t run_seed(const RunPlan& plan, std::int64_t design_point, std::int64_t replication) {
@@ -32,8 +33,8 @@ namespace {
 /// a stream of unknown length.
 RunTally execute_core(const RunIdSource& next, std::int64_t total, std::int64_t replications,
                       const std::function<Scenario(std::int64_t)>& scenario_of,
-                      const std::function<std::uint64_t(std::int64_t, std::int64_t)>& seed_of, const RunnerOptions& opts,
-                      const std::function<void(RunRecord&&)>& sink) {
+                      const std::function<std::uint64_t(std::int64_t, std::int64_t)>& seed_of,
+                      const RunnerOptions& opts, const std::function<void(RunRecord&&)>& sink) {
     using Clock = std::chrono::steady_clock;
     const auto t0 = Clock::now();
     RunTally tally;
@@ -61,9 +62,12 @@ RunTally execute_core(const RunIdSource& next, std::int64_t total, std::int64_t 
         tally.failed = failed;
     });
 
-    const int threads = opts.threads > 0 ? opts.threads : static_cast<int>(std::thread::hardware_concurrency());
-    const int workers = total < 0 ? std::max(1, threads)
-                                  : std::max(1, std::min<int>(threads, static_cast<int>(std::max<std::int64_t>(1, total))));
+    const int threads =
+        opts.threads > 0 ? opts.threads : static_cast<int>(std::thread::hardware_concurrency());
+    const int workers =
+        total < 0 ? std::max(1, threads)
+                  : std::max(1, std::min<int>(threads,
+                                              static_cast<int>(std::max<std::int64_t>(1, total))));
     std::atomic<std::int64_t> produced{0};
     std::atomic<bool> exhausted{false};
     detail::run_workers(std::max(1, threads), workers, [&](int) {
@@ -82,7 +86,8 @@ RunTally execute_core(const RunIdSource& next, std::int64_t total, std::int64_t 
             rec.seed = seed_of(d, r);
             const auto s0 = Clock::now();
             try {
-                rec.output = run_model(scenario_of(d), rec.seed, ModelOptions{opts.within_run_parallel});
+                rec.output =
+                    run_model(scenario_of(d), rec.seed, ModelOptions{opts.within_run_parallel});
                 rec.status = RunStatus::kDone;
             } catch (const std::exception& e) {
                 rec.status = RunStatus::kFailed;
@@ -108,8 +113,8 @@ RunTally execute_core(const RunIdSource& next, std::int64_t total, std::int64_t 
 /// execute_core() over a fixed list of ids, handed out in order from an atomic cursor.
 RunTally execute_ids(const std::vector<std::int64_t>& ids, std::int64_t replications,
                      const std::function<Scenario(std::int64_t)>& scenario_of,
-                     const std::function<std::uint64_t(std::int64_t, std::int64_t)>& seed_of, const RunnerOptions& opts,
-                     const std::function<void(RunRecord&&)>& sink) {
+                     const std::function<std::uint64_t(std::int64_t, std::int64_t)>& seed_of,
+                     const RunnerOptions& opts, const std::function<void(RunRecord&&)>& sink) {
     const auto total = static_cast<std::int64_t>(ids.size());
     std::atomic<std::int64_t> cursor{0};
     const RunIdSource next = [&](std::int64_t& id) {
@@ -123,29 +128,34 @@ RunTally execute_ids(const std::vector<std::int64_t>& ids, std::int64_t replicat
 
 }  // namespace
 
-RunTally execute(const RunPlan& plan, const RunnerOptions& opts, const std::function<void(RunRecord&&)>& sink) {
+RunTally execute(const RunPlan& plan, const RunnerOptions& opts,
+                 const std::function<void(RunRecord&&)>& sink) {
     std::vector<std::int64_t> ids(static_cast<std::size_t>(plan.n_runs()));
     std::iota(ids.begin(), ids.end(), 0);
     return execute_ids(
-        ids, plan.replications, [&](std::int64_t d) { return plan.design_points[static_cast<std::size_t>(d)]; },
+        ids, plan.replications,
+        [&](std::int64_t d) { return plan.design_points[static_cast<std::size_t>(d)]; },
         [&](std::int64_t d, std::int64_t r) { return run_seed(plan, d, r); }, opts, sink);
 }
 
-std::uint64_t experiment_seed(const Experiment& e, std::int64_t design_point, std::int64_t replication) {
+std::uint64_t experiment_seed(const Experiment& e, std::int64_t design_point,
+                              std::int64_t replication) {
     return seed_for(e.master_seed, e.common_random_numbers, design_point, replication);
 }
 
-RunTally execute(const Experiment& e, const std::vector<std::int64_t>& run_ids, const RunnerOptions& opts,
-                 const std::function<void(RunRecord&&)>& sink) {
+RunTally execute(const Experiment& e, const std::vector<std::int64_t>& run_ids,
+                 const RunnerOptions& opts, const std::function<void(RunRecord&&)>& sink) {
     return execute_ids(
-        run_ids, e.replications, [&](std::int64_t d) { return scenario_at(e, static_cast<std::size_t>(d)); },
+        run_ids, e.replications,
+        [&](std::int64_t d) { return scenario_at(e, static_cast<std::size_t>(d)); },
         [&](std::int64_t d, std::int64_t r) { return experiment_seed(e, d, r); }, opts, sink);
 }
 
 RunTally execute_stream(const Experiment& e, const RunIdSource& next, const RunnerOptions& opts,
                         const std::function<void(RunRecord&&)>& sink) {
     return execute_core(
-        next, -1, e.replications, [&](std::int64_t d) { return scenario_at(e, static_cast<std::size_t>(d)); },
+        next, -1, e.replications,
+        [&](std::int64_t d) { return scenario_at(e, static_cast<std::size_t>(d)); },
         [&](std::int64_t d, std::int64_t r) { return experiment_seed(e, d, r); }, opts, sink);
 }
 

@@ -19,7 +19,7 @@ namespace {
 
 constexpr int kMaxExtendsDepth = 16;
 constexpr std::size_t kMaxFileBytes = 16u << 20;  // scenario files are small; refuse huge ones
-constexpr int kMaxKeySegments = 16;               // longest dotted key / table header (docs/BAD_INPUT.md)
+constexpr int kMaxKeySegments = 16;  // longest dotted key / table header (docs/BAD_INPUT.md)
 constexpr std::size_t kMaxProblems = kMaxProblemsPerFile;
 
 struct Where {
@@ -46,21 +46,36 @@ void require_regular_file(const std::filesystem::path& file, const std::string& 
     const auto st = fs::status(file, ec);
     const char* kind = nullptr;
     switch (st.type()) {
-        case fs::file_type::regular: return;
-        case fs::file_type::not_found: throw InputError(InputProblem{file.string(), 0, 0, key, "file not found"});
-        case fs::file_type::directory: kind = "a folder"; break;
-        case fs::file_type::fifo: kind = "a pipe (FIFO), e.g. from <(...)"; break;
-        case fs::file_type::character: kind = "a character device"; break;
-        case fs::file_type::block: kind = "a block device"; break;
-        case fs::file_type::socket: kind = "a socket"; break;
+        case fs::file_type::regular:
+            return;
+        case fs::file_type::not_found:
+            throw InputError(InputProblem{file.string(), 0, 0, key, "file not found"});
+        case fs::file_type::directory:
+            kind = "a folder";
+            break;
+        case fs::file_type::fifo:
+            kind = "a pipe (FIFO), e.g. from <(...)";
+            break;
+        case fs::file_type::character:
+            kind = "a character device";
+            break;
+        case fs::file_type::block:
+            kind = "a block device";
+            break;
+        case fs::file_type::socket:
+            kind = "a socket";
+            break;
         default:
-            if (ec) throw InputError(InputProblem{file.string(), 0, 0, key, "cannot read: " + ec.message()});
+            if (ec)
+                throw InputError(
+                    InputProblem{file.string(), 0, 0, key, "cannot read: " + ec.message()});
             kind = "not a regular file";
     }
-    throw InputError(InputProblem{file.string(), 0, 0, key,
-                                  fmt::format("is {}, not a regular file; give the path of a TOML file (copy the text "
-                                              "into a file first)",
-                                              kind)});
+    throw InputError(InputProblem{
+        file.string(), 0, 0, key,
+        fmt::format("is {}, not a regular file; give the path of a TOML file (copy the text "
+                    "into a file first)",
+                    kind)});
 }
 
 std::string read_text(const std::filesystem::path& file) {
@@ -68,24 +83,28 @@ std::string read_text(const std::filesystem::path& file) {
     if (!std::filesystem::exists(file, ec))
         throw InputError(InputProblem{file.string(), 0, 0, "", "file not found"});
     if (std::filesystem::is_directory(file, ec))
-        throw InputError(InputProblem{file.string(), 0, 0, "", "is a directory, expected a TOML file"});
+        throw InputError(
+            InputProblem{file.string(), 0, 0, "", "is a directory, expected a TOML file"});
     require_regular_file(file, "");
     const auto size = std::filesystem::file_size(file, ec);
     if (!ec && size > kMaxFileBytes)
-        throw InputError(InputProblem{file.string(), 0, 0, "",
-                                      fmt::format("file is {} bytes; scenario files are limited to {} bytes",
-                                                  size, kMaxFileBytes)});
+        throw InputError(
+            InputProblem{file.string(), 0, 0, "",
+                         fmt::format("file is {} bytes; scenario files are limited to {} bytes",
+                                     size, kMaxFileBytes)});
     std::ifstream in(file, std::ios::binary);
-    if (!in) throw InputError(InputProblem{file.string(), 0, 0, "", "cannot open file for reading"});
+    if (!in)
+        throw InputError(InputProblem{file.string(), 0, 0, "", "cannot open file for reading"});
     // Bounded read: file_size() is unknown for devices and pipes (/dev/zero would never end).
     std::string text;
     std::vector<char> buf(1u << 16);
     while (in.read(buf.data(), static_cast<std::streamsize>(buf.size())) || in.gcount() > 0) {
         text.append(buf.data(), static_cast<std::size_t>(in.gcount()));
         if (text.size() > kMaxFileBytes)
-            throw InputError(InputProblem{file.string(), 0, 0, "",
-                                          fmt::format("file is larger than the limit of {} bytes for scenario files",
-                                                      kMaxFileBytes)});
+            throw InputError(InputProblem{
+                file.string(), 0, 0, "",
+                fmt::format("file is larger than the limit of {} bytes for scenario files",
+                            kMaxFileBytes)});
     }
     if (in.bad()) throw InputError(InputProblem{file.string(), 0, 0, "", "read error"});
     return text;
@@ -131,7 +150,8 @@ std::pair<int, int> longest_dotted_key(std::string_view s) {
             continue;
         }
         if (c == '"' || c == '\'') {
-            const std::string_view delim = c == '"' ? std::string_view("\"\"\"") : std::string_view("'''");
+            const std::string_view delim =
+                c == '"' ? std::string_view("\"\"\"") : std::string_view("'''");
             const bool multi = s.substr(i, 3) == delim;
             i += multi ? 3 : 1;
             while (i < n) {
@@ -168,10 +188,11 @@ std::pair<int, int> longest_dotted_key(std::string_view s) {
 void check_key_depth(std::string_view text, const std::string& name) {
     const auto [segments, line] = longest_dotted_key(text);
     if (segments > kMaxKeySegments)
-        throw InputError(InputProblem{name, line, 0, "",
-                                      fmt::format("a dotted key or table header has {} parts; at most {} are "
-                                                  "allowed (scenario keys have at most 3)",
-                                                  segments, kMaxKeySegments)});
+        throw InputError(
+            InputProblem{name, line, 0, "",
+                         fmt::format("a dotted key or table header has {} parts; at most {} are "
+                                     "allowed (scenario keys have at most 3)",
+                                     segments, kMaxKeySegments)});
 }
 
 std::string one_line(std::string s) {
@@ -182,14 +203,16 @@ std::string one_line(std::string s) {
 
 toml::table parse_text(const std::string& text, const std::string& name) {
     if (text.find('\0') != std::string::npos)
-        throw InputError(InputProblem{name, 0, 0, "", "file contains NUL bytes: not a TOML text file"});
+        throw InputError(
+            InputProblem{name, 0, 0, "", "file contains NUL bytes: not a TOML text file"});
     check_key_depth(text, name);
     try {
         return toml::parse(std::string_view(text), std::string_view(name));
     } catch (const toml::parse_error& e) {
-        throw InputError(InputProblem{name, static_cast<int>(e.source().begin.line),
-                                      static_cast<int>(e.source().begin.column), "",
-                                      fmt::format("TOML syntax error: {}", one_line(std::string(e.description())))});
+        throw InputError(InputProblem{
+            name, static_cast<int>(e.source().begin.line),
+            static_cast<int>(e.source().begin.column), "",
+            fmt::format("TOML syntax error: {}", one_line(std::string(e.description())))});
     }
 }
 
@@ -208,8 +231,9 @@ void deep_merge(toml::table& base, toml::table& child) {
     }
 }
 
-toml::table load_merged_impl(const std::filesystem::path& file, int depth, std::vector<std::string>* files,
-                             std::vector<std::string>* texts, std::vector<std::string>& chain) {
+toml::table load_merged_impl(const std::filesystem::path& file, int depth,
+                             std::vector<std::string>* files, std::vector<std::string>* texts,
+                             std::vector<std::string>& chain) {
     const std::string name = file.string();
     if (depth > kMaxExtendsDepth)
         throw InputError(InputProblem{name, 0, 0, "extends", "extends chain deeper than 16 files"});
@@ -217,10 +241,12 @@ toml::table load_merged_impl(const std::filesystem::path& file, int depth, std::
         std::error_code ec;
         if (std::filesystem::exists(file, ec) && !std::filesystem::is_regular_file(file, ec) &&
             !std::filesystem::is_directory(file, ec))
-            throw InputError(InputProblem{name, 0, 0, "extends", "extends must name a regular file"});
+            throw InputError(
+                InputProblem{name, 0, 0, "extends", "extends must name a regular file"});
     }
     std::error_code dir_ec;
-    if (!std::filesystem::is_directory(file, dir_ec)) require_regular_file(file, "");  // before anything opens it
+    if (!std::filesystem::is_directory(file, dir_ec))
+        require_regular_file(file, "");  // before anything opens it
     std::error_code canon_ec;
     auto canon = std::filesystem::weakly_canonical(file, canon_ec).string();
     if (canon_ec) canon = std::filesystem::absolute(file, canon_ec).lexically_normal().string();
@@ -231,20 +257,23 @@ toml::table load_merged_impl(const std::filesystem::path& file, int depth, std::
         std::error_code ec;
         if (std::filesystem::exists(file, ec) && !std::filesystem::is_regular_file(file, ec) &&
             !std::filesystem::is_directory(file, ec))
-            throw InputError(InputProblem{name, 0, 0, "extends", "extends must name a regular file"});
+            throw InputError(
+                InputProblem{name, 0, 0, "extends", "extends must name a regular file"});
     }
     const std::string text = read_text(file);
     if (files) files->push_back(name);
     if (texts) texts->push_back(text);
     toml::table t = parse_text(text, name);
     if (t.empty())
-        throw InputError(InputProblem{name, 0, 0, "",
-                                      "file is empty (no settings); refusing to run every default silently: set at "
-                                      "least one key, e.g. [run] name = \"...\""});
+        throw InputError(InputProblem{
+            name, 0, 0, "",
+            "file is empty (no settings); refusing to run every default silently: set at "
+            "least one key, e.g. [run] name = \"...\""});
     if (auto* ext = t.get("extends")) {
         if (!ext->is_string()) {
             const auto w = where_of(*ext, name);
-            throw InputError(InputProblem{w.file, w.line, w.column, "extends", "expected a file name (string)"});
+            throw InputError(
+                InputProblem{w.file, w.line, w.column, "extends", "expected a file name (string)"});
         }
         auto base_path = file.parent_path() / std::filesystem::path(*ext->value<std::string>());
         std::error_code ec;
@@ -265,16 +294,26 @@ toml::table load_merged_impl(const std::filesystem::path& file, int depth, std::
 
 const char* type_name(const toml::node& n) {
     switch (n.type()) {
-        case toml::node_type::table: return "a table";
-        case toml::node_type::array: return "an array";
-        case toml::node_type::string: return "a string";
-        case toml::node_type::integer: return "an integer";
-        case toml::node_type::floating_point: return "a number";
-        case toml::node_type::boolean: return "a boolean";
-        case toml::node_type::date: return "a date";
-        case toml::node_type::time: return "a time";
-        case toml::node_type::date_time: return "a date-time";
-        default: return "nothing";
+        case toml::node_type::table:
+            return "a table";
+        case toml::node_type::array:
+            return "an array";
+        case toml::node_type::string:
+            return "a string";
+        case toml::node_type::integer:
+            return "an integer";
+        case toml::node_type::floating_point:
+            return "a number";
+        case toml::node_type::boolean:
+            return "a boolean";
+        case toml::node_type::date:
+            return "a date";
+        case toml::node_type::time:
+            return "a time";
+        case toml::node_type::date_time:
+            return "a date-time";
+        default:
+            return "nothing";
     }
 }
 
@@ -289,37 +328,44 @@ std::optional<FieldValue> scalar_of(const toml::node& n) {
 
 /// Convert a TOML node to a valid value of field `spec` (check_value, pse/keys.h), or record
 /// the problem at the node's file, line and column.
-std::optional<FieldValue> convert(const toml::node& n, const FieldInfo& spec, const std::string& key,
-                                  const std::string& file, std::vector<InputProblem>& problems) {
+std::optional<FieldValue> convert(const toml::node& n, const FieldInfo& spec,
+                                  const std::string& key, const std::string& file,
+                                  std::vector<InputProblem>& problems) {
     const auto w = where_of(n, file);
     auto v = scalar_of(n);
-    std::string why = v ? check_value(spec, key, *v) : "expected " + expected_text(spec) + ", got " + type_name(n);
+    std::string why = v ? check_value(spec, key, *v)
+                        : "expected " + expected_text(spec) + ", got " + type_name(n);
     if (why.empty()) return v;
     problems.push_back(InputProblem{w.file, w.line, w.column, key, std::move(why)});
     return std::nullopt;
 }
 
 template <class T>
-std::vector<std::string> keys_of(const std::vector<FieldSpec<T>>& fields, const std::string& prefix) {
+std::vector<std::string> keys_of(const std::vector<FieldSpec<T>>& fields,
+                                 const std::string& prefix) {
     std::vector<std::string> out;
     for (const auto& f : fields) out.push_back(prefix + f.key);
     return out;
 }
 
 // Apply a flat table of NGO fields onto `target`.
-void apply_ngo_table(const toml::table& t, NgoParams& target, const std::string& prefix, const std::string& file,
-                     std::vector<InputProblem>& problems, std::map<std::string, Where>& where) {
+void apply_ngo_table(const toml::table& t, NgoParams& target, const std::string& prefix,
+                     const std::string& file, std::vector<InputProblem>& problems,
+                     std::map<std::string, Where>& where) {
     const auto& fields = ngo_fields();
     for (auto&& [k, v] : t) {
         const std::string key = std::string(k.str());
         const std::string full = prefix + key;
-        auto it = std::find_if(fields.begin(), fields.end(), [&](const auto& f) { return f.key == key; });
+        auto it =
+            std::find_if(fields.begin(), fields.end(), [&](const auto& f) { return f.key == key; });
         const auto w = where_of(v, file);
         if (it == fields.end()) {
             if (problems.size() >= kMaxProblems) break;
             auto s = suggest_key(key, keys_of(fields, ""));
-            problems.push_back(InputProblem{w.file, w.line, w.column, shown_key(full),
-                                            "unknown key" + (s.empty() ? std::string() : "; did you mean '" + prefix + s + "'?")});
+            problems.push_back(InputProblem{
+                w.file, w.line, w.column, shown_key(full),
+                "unknown key" +
+                    (s.empty() ? std::string() : "; did you mean '" + prefix + s + "'?")});
             continue;
         }
         where[full] = w;
@@ -327,15 +373,19 @@ void apply_ngo_table(const toml::table& t, NgoParams& target, const std::string&
     }
 }
 
-void flatten(const toml::table& t, const std::string& prefix, std::vector<std::pair<std::string, const toml::node*>>& out) {
+void flatten(const toml::table& t, const std::string& prefix,
+             std::vector<std::pair<std::string, const toml::node*>>& out) {
     for (auto&& [k, v] : t) {
         const std::string key = prefix + std::string(k.str());
-        if (v.is_table()) flatten(*v.as_table(), key + ".", out);
-        else out.emplace_back(key, &v);
+        if (v.is_table())
+            flatten(*v.as_table(), key + ".", out);
+        else
+            out.emplace_back(key, &v);
     }
 }
 
-void check_consistency(const Scenario& s, const std::string& file, const std::map<std::string, Where>& where,
+void check_consistency(const Scenario& s, const std::string& file,
+                       const std::map<std::string, Where>& where,
                        std::vector<InputProblem>& problems, const LoadOptions& opts) {
     auto at = [&](const std::string& key, std::string msg) {
         auto it = where.find(key);
@@ -344,26 +394,32 @@ void check_consistency(const Scenario& s, const std::string& file, const std::ma
     };
     auto check_ngo = [&](const NgoParams& n, const std::string& p) {
         if (n.end_week <= n.start_week)
-            at(where.count(p + "start_week") && !where.count(p + "end_week") ? p + "start_week" : p + "end_week",
-               fmt::format("project end (week {}) must be after its start (week {})", n.end_week, n.start_week));
+            at(where.count(p + "start_week") && !where.count(p + "end_week") ? p + "start_week"
+                                                                             : p + "end_week",
+               fmt::format("project end (week {}) must be after its start (week {})", n.end_week,
+                           n.start_week));
         if (n.start_week >= s.weeks)
-            at(p + "start_week", fmt::format("project starts at week {}, after the simulated horizon of {} weeks",
-                                             n.start_week, s.weeks));
+            at(p + "start_week",
+               fmt::format("project starts at week {}, after the simulated horizon of {} weeks",
+                           n.start_week, s.weeks));
         if (n.skill_trained < n.skill_untrained)
             at(p + "skill_trained", "skill_trained must be at least skill_untrained");
     };
     check_ngo(s.ngo_defaults, "ngo_defaults.");
-    for (std::size_t i = 0; i < s.ngos.size(); ++i) check_ngo(s.ngos[i], fmt::format("ngo[{}].", i));
+    for (std::size_t i = 0; i < s.ngos.size(); ++i)
+        check_ngo(s.ngos[i], fmt::format("ngo[{}].", i));
     if (s.ngos.size() + static_cast<std::size_t>(s.ngo_population.count) > 60000)
         at("ngo_population.count", "at most 60000 NGOs in one scenario (RNG stream layout)");
     if (s.shocks.ws2_stall_weeks > 0 && s.shocks.ws2_stall_start_week < 0)
-        at("shocks.ws2_stall_weeks", "a stall length is given but shocks.ws2_stall_start_week is -1 (no stall)");
+        at("shocks.ws2_stall_weeks",
+           "a stall length is given but shocks.ws2_stall_start_week is -1 (no stall)");
     const double mem = estimate_memory_bytes(s);
     if (mem > opts.memory_limit_bytes)
         at("ecosystem.supplier_count",
-           fmt::format("this ecosystem needs an estimated {:.1f} GiB, above the limit of {:.1f} GiB; "
-                       "reduce organisation counts or suppliers per MNC",
-                       mem / (1 << 30), opts.memory_limit_bytes / (1 << 30)));
+           fmt::format(
+               "this ecosystem needs an estimated {:.1f} GiB, above the limit of {:.1f} GiB; "
+               "reduce organisation counts or suppliers per MNC",
+               mem / (1 << 30), opts.memory_limit_bytes / (1 << 30)));
 }
 
 }  // namespace
@@ -399,7 +455,8 @@ void apply_override(toml::table& t, const std::string& assignment) {
         holder = toml::parse(std::string_view("v = " + value), std::string_view("--set"));
     } catch (const toml::parse_error&) {
         holder = toml::table{};
-        holder.insert_or_assign("v", value);  // bare word: treat as a string (e.g. approach=scrutiny)
+        holder.insert_or_assign("v",
+                                value);  // bare word: treat as a string (e.g. approach=scrutiny)
     }
     const toml::node& node = *holder.get("v");
     // The grammar (pse/keys.h) says which table(s) the key addresses; the field's own dotted
@@ -418,7 +475,8 @@ void apply_override(toml::table& t, const std::string& assignment) {
             auto* sub = tbl->get_as<toml::table>(segs[i]);
             if (!sub) {
                 if (tbl->contains(segs[i]))
-                    throw InputError(InputProblem{"--set", 0, 0, key, "'" + segs[i] + "' is not a table"});
+                    throw InputError(
+                        InputProblem{"--set", 0, 0, key, "'" + segs[i] + "' is not a table"});
                 tbl->insert_or_assign(segs[i], toml::table{});
                 sub = tbl->get_as<toml::table>(segs[i]);
             }
@@ -428,15 +486,21 @@ void apply_override(toml::table& t, const std::string& assignment) {
     };
     auto table_named = [&](const char* name) -> toml::table& {
         if (!t.get_as<toml::table>(name)) {
-            if (t.contains(name)) throw InputError(InputProblem{"--set", 0, 0, key, std::string("'") + name + "' is not a table"});
+            if (t.contains(name))
+                throw InputError(
+                    InputProblem{"--set", 0, 0, key, std::string("'") + name + "' is not a table"});
             t.insert_or_assign(name, toml::table{});
         }
         return *t.get_as<toml::table>(name);
     };
     auto* entries = t.get_as<toml::array>("ngo");
     switch (k.target) {
-        case KeyTarget::kScenario: put(t); return;
-        case KeyTarget::kNgoDefaults: put(table_named("ngo_defaults")); return;
+        case KeyTarget::kScenario:
+            put(t);
+            return;
+        case KeyTarget::kNgoDefaults:
+            put(table_named("ngo_defaults"));
+            return;
         case KeyTarget::kNgoAll:  // the defaults and every explicit entry
             put(table_named("ngo_defaults"));
             if (entries)
@@ -445,13 +509,16 @@ void apply_override(toml::table& t, const std::string& assignment) {
             return;
         case KeyTarget::kNgoEntry:
             if (!entries || k.index >= entries->size() || !(*entries)[k.index].is_table())
-                throw InputError(InputProblem{"--set", 0, 0, key, fmt::format("there is no ngo[{}] in the scenario", k.index)});
+                throw InputError(
+                    InputProblem{"--set", 0, 0, key,
+                                 fmt::format("there is no ngo[{}] in the scenario", k.index)});
             put(*(*entries)[k.index].as_table());
             return;
     }
 }
 
-Scenario scenario_from_table(const toml::table& t, const std::string& file, const LoadOptions& opts) {
+Scenario scenario_from_table(const toml::table& t, const std::string& file,
+                             const LoadOptions& opts) {
     Scenario s;
     std::vector<InputProblem> problems;
     std::map<std::string, Where> where;
@@ -463,7 +530,8 @@ Scenario scenario_from_table(const toml::table& t, const std::string& file, cons
     if (auto* d = t.get("ngo_defaults")) {
         if (!d->is_table()) {
             const auto w = where_of(*d, file);
-            problems.push_back(InputProblem{w.file, w.line, w.column, "ngo_defaults", "expected a table"});
+            problems.push_back(
+                InputProblem{w.file, w.line, w.column, "ngo_defaults", "expected a table"});
         } else {
             apply_ngo_table(*d->as_table(), s.ngo_defaults, "ngo_defaults.", file, problems, where);
         }
@@ -482,25 +550,32 @@ Scenario scenario_from_table(const toml::table& t, const std::string& file, cons
             std::size_t i = 0;
             for (auto& e : *v.as_array()) {
                 NgoParams n = s.ngo_defaults;
-                apply_ngo_table(*e.as_table(), n, fmt::format("ngo[{}].", i), file, problems, where);
+                apply_ngo_table(*e.as_table(), n, fmt::format("ngo[{}].", i), file, problems,
+                                where);
                 s.ngos.push_back(std::move(n));
                 ++i;
             }
             continue;
         }
         std::vector<std::pair<std::string, const toml::node*>> flat;
-        if (v.is_table()) flatten(*v.as_table(), top + ".", flat);
-        else flat.emplace_back(top, &v);
+        if (v.is_table())
+            flatten(*v.as_table(), top + ".", flat);
+        else
+            flat.emplace_back(top, &v);
         for (const auto& entry : flat) {
-            const std::string& key = entry.first;  // not a structured binding: clang 14 cannot capture those
+            const std::string& key =
+                entry.first;  // not a structured binding: clang 14 cannot capture those
             const toml::node* node = entry.second;
-            auto it = std::find_if(fields.begin(), fields.end(), [&](const auto& f) { return f.key == key; });
+            auto it = std::find_if(fields.begin(), fields.end(),
+                                   [&](const auto& f) { return f.key == key; });
             const auto w = where_of(*node, file);
             if (it == fields.end()) {
                 if (problems.size() >= kMaxProblems) break;
                 auto sug = suggest_key(key, all_keys);
-                problems.push_back(InputProblem{w.file, w.line, w.column, shown_key(key),
-                                                "unknown key" + (sug.empty() ? std::string() : "; did you mean '" + sug + "'?")});
+                problems.push_back(InputProblem{
+                    w.file, w.line, w.column, shown_key(key),
+                    "unknown key" +
+                        (sug.empty() ? std::string() : "; did you mean '" + sug + "'?")});
                 continue;
             }
             where[key] = w;
@@ -509,7 +584,8 @@ Scenario scenario_from_table(const toml::table& t, const std::string& file, cons
     }
     if (problems.empty()) check_consistency(s, file, where, problems, opts);
     if (problems.size() >= kMaxProblems)
-        problems.push_back(InputProblem{file, 0, 0, "", fmt::format("too many problems; stopped after {}", problems.size())});
+        problems.push_back(InputProblem{
+            file, 0, 0, "", fmt::format("too many problems; stopped after {}", problems.size())});
     if (!problems.empty()) throw InputError(std::move(problems));
     return s;
 }
@@ -527,7 +603,8 @@ InputError attribute_overrides(const InputError& e, const std::vector<std::strin
             const auto kv = split_assignment(o);
             if (!kv) continue;
             const std::string& key = kv->first;
-            if (p.key == key || p.key == defaults_key(key)) {  // ngo[*].x is stored as ngo_defaults.x
+            if (p.key == key ||
+                p.key == defaults_key(key)) {  // ngo[*].x is stored as ngo_defaults.x
                 p.file = "--set " + o;
                 p.line = p.column = 0;
             }
@@ -537,7 +614,8 @@ InputError attribute_overrides(const InputError& e, const std::vector<std::strin
 }
 
 namespace {
-Scenario scenario_with_overrides(const toml::table& t, const std::string& file, const LoadOptions& opts) {
+Scenario scenario_with_overrides(const toml::table& t, const std::string& file,
+                                 const LoadOptions& opts) {
     try {
         return scenario_from_table(t, file, opts);
     } catch (const InputError& e) {
@@ -555,7 +633,8 @@ LoadedScenario load_scenario(const std::filesystem::path& file, const LoadOption
     return out;
 }
 
-LoadedScenario load_scenario_text(const std::string& text, const std::string& name, const LoadOptions& opts) {
+LoadedScenario load_scenario_text(const std::string& text, const std::string& name,
+                                  const LoadOptions& opts) {
     LoadedScenario out;
     out.path = name;
     out.files.push_back(name);
@@ -564,7 +643,8 @@ LoadedScenario load_scenario_text(const std::string& text, const std::string& na
     if (auto* ext = t.get("extends"); ext && ext->is_string()) {
         std::vector<std::string> chain;
         const std::filesystem::path base_file = *ext->value<std::string>();
-        const auto base_path = opts.text_base_dir.empty() ? base_file : opts.text_base_dir / base_file;
+        const auto base_path =
+            opts.text_base_dir.empty() ? base_file : opts.text_base_dir / base_file;
         std::error_code ec;
         if (!std::filesystem::exists(base_path, ec)) {  // say where the text asked for it
             const auto w = where_of(*ext, name);
@@ -582,7 +662,8 @@ LoadedScenario load_scenario_text(const std::string& text, const std::string& na
 }
 
 std::string dump_scenario(const Scenario& s) {
-    std::string out = "# Fully resolved scenario (pse-sim show): every parameter, defaults included.\n";
+    std::string out =
+        "# Fully resolved scenario (pse-sim show): every parameter, defaults included.\n";
     std::string current = "\x01";
     for (const auto& f : scenario_fields()) {
         const auto dot = f.key.rfind('.');
@@ -608,12 +689,15 @@ double estimate_memory_bytes(const Scenario& s) {
     const double orgs = e.mnc_count + static_cast<double>(e.supplier_count) + e.government_count +
                         e.association_count + ngos;
     const double alpha = e.suppliers_per_mnc_alpha;
-    const double mean_sup = std::min<double>(e.supplier_count, e.suppliers_per_mnc_min * alpha / (alpha - 1.0));
-    const double edges = e.mnc_count * mean_sup + orgs * (e.association_membership_prob + e.government_tie_prob) +
+    const double mean_sup =
+        std::min<double>(e.supplier_count, e.suppliers_per_mnc_min * alpha / (alpha - 1.0));
+    const double edges = e.mnc_count * mean_sup +
+                         orgs * (e.association_membership_prob + e.government_tie_prob) +
                          ngos * ngos * e.ngo_tie_prob;
     // Boost adjacency_list (undirected, vecS): ~64 bytes per edge; ~160 bytes of agent state per
     // organisation; relationships grow with contact: bounded by NGOs x companies x 64 bytes.
-    const double rels = std::min(ngos * (e.mnc_count + static_cast<double>(e.supplier_count)), 4.0 * orgs + edges);
+    const double rels =
+        std::min(ngos * (e.mnc_count + static_cast<double>(e.supplier_count)), 4.0 * orgs + edges);
     return 64.0 * edges + 160.0 * orgs + 64.0 * rels + 8.0 * 64 * s.weeks;
 }
 

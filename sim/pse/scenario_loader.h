@@ -1,5 +1,6 @@
 #pragma once
-/// Loading and validating scenario files (TOML), with `extends` inheritance and key=value overrides.
+/// Loading and validating scenario files (TOML), with `extends` inheritance and key=value
+/// overrides.
 ///
 /// Data flow: file text --toml++--> table --(extends: deep-merge onto the base file's table)-->
 /// --(overrides)--> field table conversion + range checks + cross-field checks --> Scenario.
@@ -25,15 +26,15 @@ namespace pse {
 /// A loaded scenario with the text it came from.
 struct LoadedScenario {
     Scenario scenario;
-    std::string path;                  ///< file it was loaded from ("<string>" for text)
-    std::vector<std::string> files;    ///< every file read (the file, then its bases)
-    std::vector<std::string> texts;    ///< the text of each file in `files`
+    std::string path;                ///< file it was loaded from ("<string>" for text)
+    std::vector<std::string> files;  ///< every file read (the file, then its bases)
+    std::vector<std::string> texts;  ///< the text of each file in `files`
 };
 
 /// Options for load_scenario.
 struct LoadOptions {
-    std::vector<std::string> overrides;        ///< "key=value" strings (TOML values), applied last
-    std::set<std::string> extra_tables;        ///< top-level tables to ignore (e.g. "experiment")
+    std::vector<std::string> overrides;  ///< "key=value" strings (TOML values), applied last
+    std::set<std::string> extra_tables;  ///< top-level tables to ignore (e.g. "experiment")
     double memory_limit_bytes = 16.0 * (1ULL << 30);  ///< refuse scenarios estimated above this
     /// load_scenario_text() only: folder its `extends` is resolved against (empty = the current
     /// directory). The Python API and the web app (sim/python) set it to the scenario folder.
@@ -56,7 +57,8 @@ toml::table load_merged_table(const std::filesystem::path& file, std::vector<std
                               std::vector<std::string>* texts);
 
 /// Convert a merged table to a validated Scenario. Throws InputError.
-Scenario scenario_from_table(const toml::table& t, const std::string& file, const LoadOptions& opts);
+Scenario scenario_from_table(const toml::table& t, const std::string& file,
+                             const LoadOptions& opts);
 
 /// Apply one "key=value" override to a table (keys like "trust.gain_rate", "ngo[0].dedicated_fte",
 /// "ngo[*].handover"). Throws InputError on a malformed override.
@@ -76,6 +78,5 @@ std::string dump_scenario(const Scenario& s);
 
 /// Rough peak memory a run of the scenario needs (bytes): organisations, edges, relationships.
 double estimate_memory_bytes(const Scenario& s);
-
 
 }  // namespace pse

@@ -48,63 +48,68 @@ enum class HandoverOwner : std::uint8_t { kNone = 0, kCompany, kGovernment, kAss
 /// State of one NGO–organisation relationship (an edge with state, docs/ODD.md section 2).
 struct Relationship {
     std::uint32_t ngo = 0;
-    AgentId org;                   ///< vertex id of the company
-    std::uint32_t company = 0;     ///< company index (MNCs first, then suppliers)
+    AgentId org;                ///< vertex id of the company
+    std::uint32_t company = 0;  ///< company index (MNCs first, then suppliers)
     Stream stream = Stream::kNone;
     Stage stage = Stage::kNone;
-    bool inbound = false;          ///< the company approached the NGO
-    bool access = false;           ///< supply chain opened (trust reached the access threshold)
-    bool brokered = false;         ///< NGO linked this partner with a government agency
-    bool ready = false;            ///< negotiation concluded; waiting for the decision month to sign
-    double trust = 0;              ///< trust in [0,1] as of week trust_week
-    std::int32_t trust_week = 0;   ///< week trust was last updated (lazy decay toward prior)
-    std::int32_t stage_week = 0;   ///< week the current stage was entered
+    bool inbound = false;         ///< the company approached the NGO
+    bool access = false;          ///< supply chain opened (trust reached the access threshold)
+    bool brokered = false;        ///< NGO linked this partner with a government agency
+    bool ready = false;           ///< negotiation concluded; waiting for the decision month to sign
+    double trust = 0;             ///< trust in [0,1] as of week trust_week
+    std::int32_t trust_week = 0;  ///< week trust was last updated (lazy decay toward prior)
+    std::int32_t stage_week = 0;  ///< week the current stage was entered
     std::int32_t first_contact = -1;
     std::int32_t agreement_week = -1;
     std::int32_t last_contact = -1;
-    std::uint32_t contacts = 0;    ///< weeks with contact
-    std::uint32_t shocks = 0;      ///< trust shocks received
-    double effort = 0;             ///< skill-weighted hours allocated this week
-    double coverage = 0;           ///< prevention mechanism coverage in [0,1] (implementation)
-    double resources_usd = 0;      ///< company money committed, USD
-    std::uint32_t placed = 0;      ///< survivors placed through this partnership (WS2)
-    std::uint32_t employed = 0;    ///< of those, still employed
+    std::uint32_t contacts = 0;  ///< weeks with contact
+    std::uint32_t shocks = 0;    ///< trust shocks received
+    double effort = 0;           ///< skill-weighted hours allocated this week
+    double coverage = 0;         ///< prevention mechanism coverage in [0,1] (implementation)
+    double resources_usd = 0;    ///< company money committed, USD
+    std::uint32_t placed = 0;    ///< survivors placed through this partnership (WS2)
+    std::uint32_t employed = 0;  ///< of those, still employed
     // --- handover (7.2) ---
-    double handover_work = 0;      ///< handover planning received: mean share of the planning need met, [0,1]
-    HandoverOwner owner = HandoverOwner::kNone;  ///< who took the partnership over at the project end
+    double handover_work =
+        0;  ///< handover planning received: mean share of the planning need met, [0,1]
+    HandoverOwner owner =
+        HandoverOwner::kNone;  ///< who took the partnership over at the project end
     // --- observation only (partnership table; no mechanism reads these) ---
     std::int32_t first_meeting_week = -1;  ///< first meeting (WS1) / government consultation (WS2)
     std::int32_t end_week = -1;            ///< week it reached a terminal stage
     Stage ended_at = Stage::kNone;         ///< stage it was in when it ended
     EndCause end_cause = EndCause::kNone;
-    bool handed_over = false;              ///< continued company-led after the project end
-    double hours_total = 0;                ///< skill-weighted staff hours over the run
-    std::uint32_t weeks_worked = 0;        ///< weeks with staff hours > 0
+    bool handed_over = false;        ///< continued company-led after the project end
+    double hours_total = 0;          ///< skill-weighted staff hours over the run
+    std::uint32_t weeks_worked = 0;  ///< weeks with staff hours > 0
 };
 
 /// Per-NGO dynamic state (its parameters stay in NgoParams).
 struct NgoState {
-    bool active = false;           ///< project running this week
-    bool ended = false;            ///< project end has been processed
-    std::int32_t end_week = 0;     ///< effective end (after any follow-on), week index
+    bool active = false;        ///< project running this week
+    bool ended = false;         ///< project end has been processed
+    std::int32_t end_week = 0;  ///< effective end (after any follow-on), week index
     bool follow_on_decided = false;
-    double budget_usd = 0;         ///< yearly budget in effect, USD/year
-    double budget_factor = 1;      ///< share of staff the budget pays for, [0,1]
-    double dedicated_paid = 1;     ///< share of the dedicated PSE post the budget pays for, [0,1] (7.1)
-    double part_time_paid = 1;     ///< share of the part-time PSE hours the budget pays for, [0,1] (7.1)
-    double prospecting_hours = 0;  ///< skill-weighted hours spent prospecting new targets this week (7.1, 7.9)
-    double staff_hours = 0;        ///< hours available this week
-    double skill = 1;              ///< effectiveness multiplier in (0,1]
+    double budget_usd = 0;     ///< yearly budget in effect, USD/year
+    double budget_factor = 1;  ///< share of staff the budget pays for, [0,1]
+    double dedicated_paid =
+        1;  ///< share of the dedicated PSE post the budget pays for, [0,1] (7.1)
+    double part_time_paid =
+        1;  ///< share of the part-time PSE hours the budget pays for, [0,1] (7.1)
+    double prospecting_hours =
+        0;  ///< skill-weighted hours spent prospecting new targets this week (7.1, 7.9)
+    double staff_hours = 0;  ///< hours available this week
+    double skill = 1;        ///< effectiveness multiplier in (0,1]
     double experience_weeks = 0;
-    double training_progress = 0;  ///< [0,1]; 1 = trained
-    double reputation_penalty = 0; ///< [0,1): lowers every company's prior trust in this NGO
+    double training_progress = 0;   ///< [0,1]; 1 = trained
+    double reputation_penalty = 0;  ///< [0,1): lowers every company's prior trust in this NGO
     std::vector<std::uint32_t> active_rels;  ///< relationship ids in a non-terminal stage
     bool had_engagement = false;
     bool had_agreement = false;
     bool had_continuation = false;
     // --- observation only (NGO table) ---
     double agreements_ws1 = 0, agreements_ws2 = 0, staff_hours_total = 0, engagements_started = 0;
-    double partnerships_at_end = kNaN;   ///< post-agreement partnerships in the last project week
+    double partnerships_at_end = kNaN;  ///< post-agreement partnerships in the last project week
 };
 
 /// Static per-company attributes drawn at initialisation, and per-company state (structure of
@@ -113,28 +118,37 @@ struct Companies {
     std::vector<std::uint8_t> sensitive, has_csr, decision_month, improved, remediation;
     std::vector<double> alignment, ttv_weeks, labour_practice, workers, sentiment;
     std::vector<std::int32_t> improved_week;
-    std::vector<double> mech_coverage;   ///< MNCs: max coverage over NGOs (open chains), this week
-    std::vector<std::uint8_t> open_chain, scrutiny_chain;  ///< MNCs: chain opened / opened to a scrutiny NGO
+    std::vector<double> mech_coverage;  ///< MNCs: max coverage over NGOs (open chains), this week
+    std::vector<std::uint8_t> open_chain,
+        scrutiny_chain;                  ///< MNCs: chain opened / opened to a scrutiny NGO
     std::vector<double> improved_share;  ///< MNCs: share of their suppliers improved
     // --- attribution of outcomes to partnerships (observation only; relationship id or -1) ---
-    std::vector<std::int32_t> mech_source;    ///< partnership giving mech_coverage (first of the highest)
-    std::vector<std::int32_t> open_source;    ///< MNCs: first partnership with the chain open this week
-    std::vector<std::int32_t> remediation_by; ///< partnership whose abuse report set remediation
-    std::vector<std::int32_t> improved_by;    ///< suppliers: partnership credited with the improvement
+    std::vector<std::int32_t>
+        mech_source;  ///< partnership giving mech_coverage (first of the highest)
+    std::vector<std::int32_t>
+        open_source;  ///< MNCs: first partnership with the chain open this week
+    std::vector<std::int32_t> remediation_by;  ///< partnership whose abuse report set remediation
+    std::vector<std::int32_t>
+        improved_by;  ///< suppliers: partnership credited with the improvement
     // --- (7.10): mechanism type effects, monitoring pressure, counterfactual ---
-    std::vector<double> mech_effect;     ///< vulnerability effect of the mechanism giving mech_coverage, this week
-    std::vector<double> mech_pressure;   ///< max over partnerships of monitoring strength x coverage, this week
-    std::vector<double> practice_before; ///< suppliers: labour practice before the (last) improvement
-    std::vector<std::uint8_t> cf_improved;   ///< suppliers: improved in the counterfactual (no project)
-    std::vector<double> cf_improved_share;   ///< MNCs: counterfactual share of their suppliers improved
+    std::vector<double>
+        mech_effect;  ///< vulnerability effect of the mechanism giving mech_coverage, this week
+    std::vector<double>
+        mech_pressure;  ///< max over partnerships of monitoring strength x coverage, this week
+    std::vector<double>
+        practice_before;  ///< suppliers: labour practice before the (last) improvement
+    std::vector<std::uint8_t>
+        cf_improved;  ///< suppliers: improved in the counterfactual (no project)
+    std::vector<double>
+        cf_improved_share;  ///< MNCs: counterfactual share of their suppliers improved
 };
 
 /// Everything one run produced.
 struct RunOutput {
     int weeks = 0;
-    std::vector<double> series;     ///< [week][kSeriesCount], row-major
-    std::vector<double> pipeline;   ///< [week][kStageCount] engagements per stage
-    std::vector<double> summary;    ///< [kSummaryCount]
+    std::vector<double> series;    ///< [week][kSeriesCount], row-major
+    std::vector<double> pipeline;  ///< [week][kStageCount] engagements per stage
+    std::vector<double> summary;   ///< [kSummaryCount]
     std::vector<Event> events;
     /// Per-run tables (Table order), row-major [rows x kTableSpecs[t].column_count].
     std::array<std::vector<double>, kTableCount> tables;
@@ -148,37 +162,41 @@ struct Counters {
     double placed = 0, resources_usd = 0, abuse = 0, staff_hours_total = 0;
     double ws2_partnerships = 0, initiated = 0, reached_agreement = 0;
     std::vector<double> weeks_to_agreement, weeks_to_implementation;
-    double first_implementation = -1;   ///< week of the first WS1 implementation, -1 if none
-    std::size_t suppliers_improved = 0;    ///< suppliers improved now (reversions subtract)
-    std::size_t suppliers_improved_cf = 0; ///< the same in the counterfactual
-    double suppliers_reverted = 0;         ///< reversion events (with the project)
-    double declined = 0;     ///< WS1 first meetings declined (end cause kDeclined)
-    double dissolved = 0;    ///< partnerships dissolved after agreement, not at the project-end decision
+    double first_implementation = -1;       ///< week of the first WS1 implementation, -1 if none
+    std::size_t suppliers_improved = 0;     ///< suppliers improved now (reversions subtract)
+    std::size_t suppliers_improved_cf = 0;  ///< the same in the counterfactual
+    double suppliers_reverted = 0;          ///< reversion events (with the project)
+    double declined = 0;                    ///< WS1 first meetings declined (end cause kDeclined)
+    double dissolved =
+        0;  ///< partnerships dissolved after agreement, not at the project-end decision
     double handed_over = 0;  ///< partnerships continuing past the project end with an owner
     // --- per work stream (index: Stream value; they partition the totals above) ---
-    std::array<double, kStreamCount> agreements_by_stream{}, low_by_stream{}, medium_by_stream{}, high_by_stream{};
+    std::array<double, kStreamCount> agreements_by_stream{}, low_by_stream{}, medium_by_stream{},
+        high_by_stream{};
     // --- observation only ---
-    double access_opened = 0;                 ///< access_opened events
-    double caseload_per_fte_sum = 0, caseload_weeks = 0;  ///< engagements worked per FTE, summed over staffed weeks
+    double access_opened = 0;  ///< access_opened events
+    double caseload_per_fte_sum = 0,
+           caseload_weeks = 0;  ///< engagements worked per FTE, summed over staffed weeks
     /// Per stage: engagement-weeks, worked weeks, hours (caseload by stage).
     std::array<double, kStageCount> stage_weeks{}, stage_worked{}, stage_hours{};
-    /// Final-week outcome credit (relationship id or -1 for none): workers, vulnerability reduction.
+    /// Final-week outcome credit (relationship id or -1 for none): workers, vulnerability
+    /// reduction.
     std::vector<std::pair<std::int32_t, std::pair<double, double>>> final_credit;
 };
 
 /// What a decide step concluded for one relationship this week (written in the pure decision
 /// phase, applied in relationship order by the commit phase).
 struct Decision {
-    Stage to = Stage::kNone;      ///< kNone = no stage change
+    Stage to = Stage::kNone;  ///< kNone = no stage change
     EventType event = EventType::kTransition;
-    double trust = 0;             ///< trust after this week's update
+    double trust = 0;  ///< trust after this week's update
     bool contact = false;
     double coverage = 0;
     std::uint32_t placed = 0;
     std::uint32_t abuse_supplier = 0;  ///< company index of the supplier where abuse was found
     bool abuse = false;
     bool brokerage = false;
-    bool ready = false;           ///< negotiation concluded this week (sign at the decision month)
+    bool ready = false;  ///< negotiation concluded this week (sign at the decision month)
     double resources = 0;
     EndCause cause = EndCause::kNone;  ///< why it drops or dissolves (observation only)
 };
@@ -189,7 +207,8 @@ struct CascadeWork {
     std::vector<std::uint64_t> cand_bits;  ///< one bit per supplier, clear between weeks
     std::vector<std::uint8_t> improved_now, endorsed_now;  ///< per candidate, this week
     std::vector<double> reach, vr;
-    std::vector<std::int32_t> cov_source, imp_source;     ///< per candidate: credited partnership or -1
+    std::vector<std::int32_t> cov_source,
+        imp_source;  ///< per candidate: credited partnership or -1
     // counterfactual (no project) per candidate, and per-MNC counterfactual counts
     std::vector<std::uint8_t> reverted_now, cf_improved_now, cf_reverted_now;
     std::vector<double> cf_reach, cf_vr;
@@ -202,9 +221,9 @@ struct ModelState {
     std::vector<NgoState> ngo_state;
     std::vector<Relationship> rels;
     std::unordered_map<std::uint64_t, std::uint32_t> rel_index;  ///< (ngo << 32 | company) -> id
-    std::vector<Decision> decisions;       ///< [relationship id], this week
-    std::vector<double> gov_trust;         ///< [ngo * government_count + g]
-    std::vector<std::uint8_t> gov_contact; ///< [ngo * government_count + g]: contact this week
+    std::vector<Decision> decisions;                             ///< [relationship id], this week
+    std::vector<double> gov_trust;                               ///< [ngo * government_count + g]
+    std::vector<std::uint8_t> gov_contact;  ///< [ngo * government_count + g]: contact this week
     std::vector<std::pair<std::uint32_t, double>> sister_spills;  ///< (NGO, drop) queued this week
     bool ws2_stalled = false;
     /// Companies whose sentiment has ever been changed (the others stay exactly 0, so the weekly
@@ -223,7 +242,9 @@ struct ModelState {
         }
     }
     /// The weekly series row of week w.
-    double* series_row(int week) { return &out.series[static_cast<std::size_t>(week) * kSeriesCount]; }
+    double* series_row(int week) {
+        return &out.series[static_cast<std::size_t>(week) * kSeriesCount];
+    }
 };
 
 /// What every phase reads and never changes: the scenario, the resolved NGO parameters, the
@@ -234,7 +255,7 @@ struct StepContext {
     const Network& net;
     std::uint64_t seed;
     int week;
-    bool parallel;   ///< run per-entity loops with oneTBB (identical results)
+    bool parallel;  ///< run per-entity loops with oneTBB (identical results)
 
     /// Random stream of NGO n this week.
     [[nodiscard]] Rng ngo_rng(std::uint32_t n) const {
@@ -252,13 +273,17 @@ struct StepContext {
 };
 
 /// Index of a work stream in the Counters::*_by_stream arrays (its enum value: 1 WS1, 2 WS2).
-constexpr std::size_t stream_index(Stream s) { return static_cast<std::size_t>(s); }
+constexpr std::size_t stream_index(Stream s) {
+    return static_cast<std::size_t>(s);
+}
 inline constexpr std::size_t kWs1 = stream_index(Stream::kPrevention);
 inline constexpr std::size_t kWs2 = stream_index(Stream::kSurvivorEmployment);
 
 /// Month of the year (1..kMonthsPerYear) of week w (kWeeksPerYearInt-week years; docs/ODD.md
 /// section 2 "Scales" gives the table of weeks per month).
-constexpr int month_of(int week) { return (week % kWeeksPerYearInt) * kMonthsPerYear / kWeeksPerYearInt + 1; }
+constexpr int month_of(int week) {
+    return (week % kWeeksPerYearInt) * kMonthsPerYear / kWeeksPerYearInt + 1;
+}
 /// Weekly hazard h -> probability 1 - exp(-h) (0 for h <= 0).
 double hazard_to_prob(double h);
 /// Logistic function 1 / (1 + exp(-x)).
@@ -268,16 +293,17 @@ double clamp01(double x);
 
 /// Record an event (if the scenario records events). `org`: vertex id of the organisation, or -1
 /// (NGO and ecosystem-wide events store the NGO index or -1 there, as docs/OUTPUT.md says).
-void emit(const StepContext& ctx, ModelState& st, std::int32_t ngo, std::int64_t org, EventType type,
-          Stage from = Stage::kNone, Stage to = Stage::kNone);
+void emit(const StepContext& ctx, ModelState& st, std::int32_t ngo, std::int64_t org,
+          EventType type, Stage from = Stage::kNone, Stage to = Stage::kNone);
 /// Record an event about organisation `org`.
-inline void emit(const StepContext& ctx, ModelState& st, std::int32_t ngo, AgentId org, EventType type,
-                 Stage from = Stage::kNone, Stage to = Stage::kNone) {
+inline void emit(const StepContext& ctx, ModelState& st, std::int32_t ngo, AgentId org,
+                 EventType type, Stage from = Stage::kNone, Stage to = Stage::kNone) {
     emit(ctx, st, ngo, static_cast<std::int64_t>(org.value), type, from, to);
 }
 /// Move relationship r to stage `to` this week; an ended relationship holds no staff hours, and
 /// its supply chain closes (access_closed event). `cause`: why it ended (terminal stages only).
-void set_stage(const StepContext& ctx, ModelState& st, Relationship& r, Stage to, EndCause cause = EndCause::kNone);
+void set_stage(const StepContext& ctx, ModelState& st, Relationship& r, Stage to,
+               EndCause cause = EndCause::kNone);
 /// Remove relationships in a terminal stage from every NGO's active list.
 void drop_terminal(ModelState& st);
 /// Relationship ids of every NGO's active list, in NGO order then list order.

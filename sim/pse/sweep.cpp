@@ -7,12 +7,12 @@
 
 #include <algorithm>
 #include <array>
-#include <cerrno>
-#include <climits>
-#include <cstring>
 #include <cctype>
+#include <cerrno>
 #include <charconv>
 #include <chrono>
+#include <climits>
+#include <cstring>
 #include <fstream>
 #include <numeric>
 #include <regex>
@@ -55,19 +55,29 @@ std::string non_regular_kind(const std::filesystem::path& p) {
     switch (st.type()) {
         case fs::file_type::regular:
         case fs::file_type::not_found:
-        case fs::file_type::none: return "";
-        case fs::file_type::directory: return "a folder";
-        case fs::file_type::symlink: return "a symbolic link";
-        case fs::file_type::character: return "a character device";
-        case fs::file_type::block: return "a block device";
-        case fs::file_type::fifo: return "a named pipe (FIFO)";
-        case fs::file_type::socket: return "a socket";
-        default: return "not a regular file";
+        case fs::file_type::none:
+            return "";
+        case fs::file_type::directory:
+            return "a folder";
+        case fs::file_type::symlink:
+            return "a symbolic link";
+        case fs::file_type::character:
+            return "a character device";
+        case fs::file_type::block:
+            return "a block device";
+        case fs::file_type::fifo:
+            return "a named pipe (FIFO)";
+        case fs::file_type::socket:
+            return "a socket";
+        default:
+            return "not a regular file";
     }
 }
 
 /// Shard number of a shard path (part-NNNNNN.h5).
-std::int64_t shard_number(const std::filesystem::path& p) { return std::stoll(p.stem().string().substr(5)); }
+std::int64_t shard_number(const std::filesystem::path& p) {
+    return std::stoll(p.stem().string().substr(5));
+}
 
 /// Shards of a parts folder, by shard number. Files not named part-<digits>.h5 are ignored
 /// (anything a user left there); a shard name that is not a regular file (a named pipe, device,
@@ -77,9 +87,12 @@ std::vector<std::filesystem::path> list_shards(const std::filesystem::path& dir)
     std::error_code ec;
     for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
         const auto name = e.path().filename().string();
-        const auto stem = e.path().stem().string();  // part-NNNNNN; ignore anything else a user left there
-        if (name.rfind("part-", 0) == 0 && e.path().extension() == ".h5" && stem.size() > 5 && stem.size() <= 17 &&
-            std::all_of(stem.begin() + 5, stem.end(), [](unsigned char c) { return std::isdigit(c); })) {
+        const auto stem =
+            e.path().stem().string();  // part-NNNNNN; ignore anything else a user left there
+        if (name.rfind("part-", 0) == 0 && e.path().extension() == ".h5" && stem.size() > 5 &&
+            stem.size() <= 17 && std::all_of(stem.begin() + 5, stem.end(), [](unsigned char c) {
+                return std::isdigit(c);
+            })) {
             if (const auto kind = non_regular_kind(e.path()); !kind.empty()) {
                 spdlog::warn("ignoring '{}': it is {}, not a shard file", e.path().string(), kind);
                 continue;
@@ -87,7 +100,8 @@ std::vector<std::filesystem::path> list_shards(const std::filesystem::path& dir)
             out.push_back(e.path());
         }
     }
-    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return shard_number(a) < shard_number(b); });
+    std::sort(out.begin(), out.end(),
+              [](const auto& a, const auto& b) { return shard_number(a) < shard_number(b); });
     return out;
 }
 
@@ -96,7 +110,8 @@ std::vector<std::filesystem::path> list_shards(const std::filesystem::path& dir)
 void write_file_checked(const std::filesystem::path& path, const std::string& text) {
     const auto tmp = std::filesystem::path(path.string() + ".tmp");
     const int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-    if (fd < 0) throw IoError(fmt::format("cannot write '{}': {}", tmp.string(), std::strerror(errno)));
+    if (fd < 0)
+        throw IoError(fmt::format("cannot write '{}': {}", tmp.string(), std::strerror(errno)));
     std::size_t off = 0;
     int err = 0;
     while (off < text.size()) {
@@ -113,7 +128,8 @@ void write_file_checked(const std::filesystem::path& path, const std::string& te
     std::error_code ec;
     if (err != 0) {
         std::filesystem::remove(tmp, ec);
-        throw IoError(fmt::format("cannot write '{}': {} (is the disk full?)", path.string(), std::strerror(err)));
+        throw IoError(fmt::format("cannot write '{}': {} (is the disk full?)", path.string(),
+                                  std::strerror(err)));
     }
     std::filesystem::rename(tmp, path, ec);
     if (ec) {
@@ -132,12 +148,15 @@ std::filesystem::path OutputLock::path_for(const std::filesystem::path& target) 
 OutputLock::OutputLock(const std::filesystem::path& target) : path_(path_for(target)) {
     for (int attempt = 0; attempt < 20; ++attempt) {
         if (const auto kind = non_regular_kind(path_); !kind.empty())
-            throw IoError(fmt::format("'{}' is {}, not a lock file; remove it (pse-sim keeps a lock file there "
-                                      "while it writes '{}')",
-                                      path_.string(), kind, target.string()));
-        const int fd = open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0644);
+            throw IoError(fmt::format(
+                "'{}' is {}, not a lock file; remove it (pse-sim keeps a lock file there "
+                "while it writes '{}')",
+                path_.string(), kind, target.string()));
+        const int fd =
+            open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0644);
         if (fd < 0)
-            throw IoError(fmt::format("cannot create the lock file '{}': {}", path_.string(), std::strerror(errno)));
+            throw IoError(fmt::format("cannot create the lock file '{}': {}", path_.string(),
+                                      std::strerror(errno)));
         if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
             const int err = errno;
             std::string holder(512, '\0');
@@ -145,23 +164,27 @@ OutputLock::OutputLock(const std::filesystem::path& target) : path_(path_for(tar
             holder.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
             ::close(fd);
             if (err != EWOULDBLOCK)
-                throw IoError(fmt::format("cannot lock '{}': {}", path_.string(), std::strerror(err)));
+                throw IoError(
+                    fmt::format("cannot lock '{}': {}", path_.string(), std::strerror(err)));
             std::istringstream hs(holder);
             std::string pid, host, since;
             hs >> pid >> host >> since;
-            const std::string who = pid.empty() ? std::string("another pse-sim process")
-                                                : fmt::format("another pse-sim process (pid {} on host {}{})", pid, host,
-                                                              since.empty() ? "" : ", started " + since);
-            throw IoError(fmt::format("{} is writing '{}' right now; two processes on one output would mix their "
-                                      "runs. Wait for it to finish (or stop it), then run this command again "
-                                      "(with --resume if it was interrupted)",
-                                      who, target.string()));
+            const std::string who =
+                pid.empty() ? std::string("another pse-sim process")
+                            : fmt::format("another pse-sim process (pid {} on host {}{})", pid,
+                                          host, since.empty() ? "" : ", started " + since);
+            throw IoError(fmt::format(
+                "{} is writing '{}' right now; two processes on one output would mix their "
+                "runs. Wait for it to finish (or stop it), then run this command again "
+                "(with --resume if it was interrupted)",
+                who, target.string()));
         }
         // The holder before us may have removed the file after we opened it: then we locked a file
         // no longer at path_ and must try again on the one that is there now.
-        struct stat mine {}, there {};
-        if (fstat(fd, &mine) != 0 || stat(path_.c_str(), &there) != 0 || mine.st_ino != there.st_ino ||
-            mine.st_dev != there.st_dev) {
+        struct stat mine {
+        }, there{};
+        if (fstat(fd, &mine) != 0 || stat(path_.c_str(), &there) != 0 ||
+            mine.st_ino != there.st_ino || mine.st_dev != there.st_dev) {
             ::close(fd);
             continue;
         }
@@ -170,14 +193,16 @@ OutputLock::OutputLock(const std::filesystem::path& target) : path_(path_for(tar
             throw IoError(fmt::format("'{}' is not a regular file; remove it", path_.string()));
         }
         const std::string me = fmt::format("{} {} {}\n", getpid(), host_name(), utc_now_text());
-        if (ftruncate(fd, 0) != 0 || pwrite(fd, me.data(), me.size(), 0) != static_cast<ssize_t>(me.size())) {
+        if (ftruncate(fd, 0) != 0 ||
+            pwrite(fd, me.data(), me.size(), 0) != static_cast<ssize_t>(me.size())) {
             // The lock is held; only the holder's description is missing (disk full). Carry on.
             spdlog::debug("could not write the holder into '{}'", path_.string());
         }
         fd_ = fd;
         return;
     }
-    throw IoError(fmt::format("cannot lock '{}': it keeps being replaced by other processes", path_.string()));
+    throw IoError(fmt::format("cannot lock '{}': it keeps being replaced by other processes",
+                              path_.string()));
 }
 
 OutputLock::~OutputLock() {
@@ -187,14 +212,12 @@ OutputLock::~OutputLock() {
     ::close(fd_);
 }
 
-namespace {
-
-}  // namespace
+namespace {}  // namespace
 
 std::string experiment_fingerprint(const Experiment& e) {
     std::string s = dump_scenario(e.base);
-    s += fmt::format("|{}|{}|{}|{}|{}|{}", design_name(e.design), e.replications, e.master_seed, e.common_random_numbers, e.samples,
-                     e.levels);
+    s += fmt::format("|{}|{}|{}|{}|{}|{}", design_name(e.design), e.replications, e.master_seed,
+                     e.common_random_numbers, e.samples, e.levels);
     for (const auto& p : e.points) {
         s += "|";
         for (const auto& st : p) s += st.key + "=" + to_toml(st.value) + ";";
@@ -231,22 +254,28 @@ void check_output_path(const std::filesystem::path& target, bool overwrite) {
     if (name.empty() || name == "." || name == "..")
         throw IoError("output path '" + target.string() + "' names a folder, not a file");
     if (std::filesystem::is_directory(target, ec))
-        throw IoError("output path '" + target.string() + "' is an existing folder, not a results file");
+        throw IoError("output path '" + target.string() +
+                      "' is an existing folder, not a results file");
     // Only a regular file is ever replaced: renaming the finished file over /dev/null, a named
     // pipe or a socket would destroy it (as root); a symbolic link would be replaced by a file
     // instead of the file it points to. Refused even with --overwrite (issue 20).
     if (const auto kind = non_regular_kind(target); !kind.empty())
-        throw IoError(fmt::format("output path '{}' is {}, not a results file; pse-sim only writes or replaces "
-                                  "regular files{}",
-                                  target.string(), kind,
-                                  kind == "a symbolic link" ? " (give the path of the file the link points to)" : ""));
+        throw IoError(fmt::format(
+            "output path '{}' is {}, not a results file; pse-sim only writes or replaces "
+            "regular files{}",
+            target.string(), kind,
+            kind == "a symbolic link" ? " (give the path of the file the link points to)" : ""));
     if (std::filesystem::exists(target, ec) && !overwrite)
-        throw IoError("output file '" + target.string() + "' already exists; pass --overwrite to replace it");
+        throw IoError("output file '" + target.string() +
+                      "' already exists; pass --overwrite to replace it");
     auto dir = target.parent_path();
     if (dir.empty()) dir = ".";
-    if (!std::filesystem::is_directory(dir, ec)) throw IoError("output folder '" + dir.string() + "' does not exist; create it first (mkdir -p '" + dir.string() +
+    if (!std::filesystem::is_directory(dir, ec))
+        throw IoError("output folder '" + dir.string() +
+                      "' does not exist; create it first (mkdir -p '" + dir.string() +
                       "') or choose another -o path");
-    if (access(dir.c_str(), W_OK) != 0) throw IoError("output folder '" + dir.string() + "' is not writable");
+    if (access(dir.c_str(), W_OK) != 0)
+        throw IoError("output folder '" + dir.string() + "' is not writable");
     // Names pse-sim creates beside the target: .NAME.tmp-PID (up to 10 digits), NAME.parts,
     // NAME.lock, and inside the parts folder part-NNNNNN.h5.tmp. A name too long for the file
     // system would only fail when the results are assembled, after every run (issue 20).
@@ -254,31 +283,38 @@ void check_output_path(const std::filesystem::path& target, bool overwrite) {
     const std::size_t limit = name_max > 0 ? static_cast<std::size_t>(name_max) : 255;
     const std::size_t longest = name.size() + 16;  // "." + NAME + ".tmp-" + 10 digits
     if (longest > limit)
-        throw IoError(fmt::format("output file name '{}...' is {} bytes long; this file system allows names of at "
-                                  "most {} bytes, and pse-sim needs {} more for its temporary file; choose a shorter name",
-                                  name.substr(0, 40), name.size(), limit, longest - name.size()));
+        throw IoError(fmt::format(
+            "output file name '{}...' is {} bytes long; this file system allows names of at "
+            "most {} bytes, and pse-sim needs {} more for its temporary file; choose a shorter "
+            "name",
+            name.substr(0, 40), name.size(), limit, longest - name.size()));
     const auto full = std::filesystem::absolute(target, ec).string();
     if (full.size() + 40 > PATH_MAX)
-        throw IoError(fmt::format("output path '{}...' is {} bytes long; paths are limited to {} bytes", full.substr(0, 60),
-                                  full.size(), PATH_MAX));
+        throw IoError(
+            fmt::format("output path '{}...' is {} bytes long; paths are limited to {} bytes",
+                        full.substr(0, 60), full.size(), PATH_MAX));
     const auto parts = parts_dir_of(target);
     if (const auto kind = non_regular_kind(parts); !kind.empty() && kind != "a folder")
-        throw IoError(fmt::format("'{}' is {}; pse-sim keeps the finished runs of this output in a folder of that "
-                                  "name: move it away",
-                                  parts.string(), kind));
+        throw IoError(fmt::format(
+            "'{}' is {}; pse-sim keeps the finished runs of this output in a folder of that "
+            "name: move it away",
+            parts.string(), kind));
 }
 
 std::string with_kept_runs(const std::string& message, const std::filesystem::path& parts_dir) {
     const bool disk = message.find("disk full") != std::string::npos;
     if (list_shards(parts_dir).empty())
-        return message + "\nno run had been saved yet; fix the problem" + (disk ? " (e.g. free disk space)" : "") +
-               " and run the same command again";
+        return message + "\nno run had been saved yet; fix the problem" +
+               (disk ? " (e.g. free disk space)" : "") + " and run the same command again";
     return message + "\nfinished runs are kept in '" + parts_dir.string() + "'; fix the problem" +
            (disk ? " (e.g. free disk space)" : "") + " and rerun the same command with --resume";
 }
 
-std::vector<std::int64_t> parse_run_selection(const std::string& spec, std::int64_t n_runs, const std::string& option) {
-    auto fail = [&](const std::string& msg) { throw InputError(InputProblem{option, 0, 0, "", msg}); };
+std::vector<std::int64_t> parse_run_selection(const std::string& spec, std::int64_t n_runs,
+                                              const std::string& option) {
+    auto fail = [&](const std::string& msg) {
+        throw InputError(InputProblem{option, 0, 0, "", msg});
+    };
     std::vector<std::int64_t> out;
     if (spec == "none") return out;
     if (spec.empty()) fail("empty run selection (expected e.g. 0,5-7, all or none)");
@@ -293,16 +329,19 @@ std::vector<std::int64_t> parse_run_selection(const std::string& spec, std::int6
         const auto [p, ec] = std::from_chars(t.data(), end, v);
         if (t.empty() || ec != std::errc() || p != end || v < 0)
             fail("'" + t + "' is not a run id (expected e.g. 0,5-7 or all)");
-        if (v >= n_runs) fail(fmt::format("run id {} is outside this experiment's runs 0..{}", v, n_runs - 1));
+        if (v >= n_runs)
+            fail(fmt::format("run id {} is outside this experiment's runs 0..{}", v, n_runs - 1));
         return v;
     };
     std::size_t pos = 0;
     while (pos <= spec.size()) {
         const auto comma = std::min(spec.find(',', pos), spec.size());
         const std::string item = spec.substr(pos, comma - pos);
-        if (item.empty()) fail("empty item in run selection '" + spec + "' (expected e.g. 0,5-7, all or none)");
+        if (item.empty())
+            fail("empty item in run selection '" + spec + "' (expected e.g. 0,5-7, all or none)");
         if (item.front() == '-' || item.back() == '-' ||
-            item.find_first_not_of("0123456789-") != std::string::npos || std::count(item.begin(), item.end(), '-') > 1)
+            item.find_first_not_of("0123456789-") != std::string::npos ||
+            std::count(item.begin(), item.end(), '-') > 1)
             fail("'" + item + "' is not a run id or range (expected e.g. 0,5-7, all or none)");
         const auto dash = item.find('-');
         if (dash == std::string::npos) {
@@ -326,20 +365,25 @@ void write_shard(const std::filesystem::path& path, std::vector<RunRecord>& reco
 }
 
 void write_shard(const std::filesystem::path& path, std::vector<RunRecord>& records, int weeks,
-                 const std::string& fingerprint, const ChunkLayout& layout, const std::vector<EncodedBlock>& blocks) {
+                 const std::string& fingerprint, const ChunkLayout& layout,
+                 const std::vector<EncodedBlock>& blocks) {
     quiet_hdf5();
     std::vector<std::int64_t> blocked;  // sorted block numbers
     for (const auto& b : blocks) blocked.push_back(b.block);
     std::sort(blocked.begin(), blocked.end());
     const auto in_block = [&](std::int64_t id) {
-        return !blocked.empty() && std::binary_search(blocked.begin(), blocked.end(), layout.block_of(id));
+        return !blocked.empty() &&
+               std::binary_search(blocked.begin(), blocked.end(), layout.block_of(id));
     };
-    std::sort(records.begin(), records.end(), [](const auto& a, const auto& b) { return a.run_id < b.run_id; });
+    std::sort(records.begin(), records.end(),
+              [](const auto& a, const auto& b) { return a.run_id < b.run_id; });
     const auto tmp = std::filesystem::path(path.string() + ".tmp");
     try {
-        H f = checked(H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose, "creating " + tmp.string());
+        H f = checked(H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose,
+                      "creating " + tmp.string());
         const std::size_t n = records.size();
-        std::vector<std::int64_t> series_row(n, -1);  // row in the series/pipeline datasets; -1: in an encoded block
+        std::vector<std::int64_t> series_row(
+            n, -1);  // row in the series/pipeline datasets; -1: in an encoded block
         std::size_t n_rows = 0;
         for (std::size_t i = 0; i < n; ++i)
             if (!in_block(records[i].run_id)) series_row[i] = static_cast<std::int64_t>(n_rows++);
@@ -347,8 +391,10 @@ void write_shard(const std::filesystem::path& path, std::vector<RunRecord>& reco
         std::vector<std::uint64_t> seed(n);
         std::vector<std::int8_t> status(n);
         std::vector<std::string> err(n);
-        std::vector<double> wall(n), summary(n * kSummaryCount, std::numeric_limits<double>::quiet_NaN()),
-            series(n_rows * static_cast<std::size_t>(weeks) * kSeriesCount, std::numeric_limits<double>::quiet_NaN());
+        std::vector<double> wall(n),
+            summary(n * kSummaryCount, std::numeric_limits<double>::quiet_NaN()),
+            series(n_rows * static_cast<std::size_t>(weeks) * kSeriesCount,
+                   std::numeric_limits<double>::quiet_NaN());
         std::vector<float> pipe(n_rows * static_cast<std::size_t>(weeks) * kStageCount, 0.0f);
         std::vector<std::int64_t> ev_org;
         std::vector<std::int32_t> ev_week, ev_ngo;
@@ -361,9 +407,10 @@ void write_shard(const std::filesystem::path& path, std::vector<RunRecord>& reco
                 (r.output.summary.size() != static_cast<std::size_t>(kSummaryCount) ||
                  r.output.series.size() != static_cast<std::size_t>(weeks) * kSeriesCount ||
                  r.output.pipeline.size() != static_cast<std::size_t>(weeks) * kStageCount))
-                throw IoError(fmt::format("run {} has {} week(s) of results, but this experiment's runs have {} "
-                                          "(internal error: the design changed run.weeks)",
-                                          r.run_id, r.output.weeks, weeks));
+                throw IoError(fmt::format(
+                    "run {} has {} week(s) of results, but this experiment's runs have {} "
+                    "(internal error: the design changed run.weeks)",
+                    r.run_id, r.output.weeks, weeks));
             id[i] = r.run_id;
             dp[i] = r.design_point;
             rep[i] = r.replication;
@@ -373,12 +420,15 @@ void write_shard(const std::filesystem::path& path, std::vector<RunRecord>& reco
             wall[i] = r.wall_seconds;
             nev[i] = static_cast<std::int64_t>(r.output.events.size());
             if (r.status == RunStatus::kDone) {
-                std::copy(r.output.summary.begin(), r.output.summary.end(), summary.begin() + static_cast<std::ptrdiff_t>(i * kSummaryCount));
+                std::copy(r.output.summary.begin(), r.output.summary.end(),
+                          summary.begin() + static_cast<std::ptrdiff_t>(i * kSummaryCount));
                 if (const auto row = static_cast<std::size_t>(series_row[i]); series_row[i] >= 0) {
-                    std::copy(r.output.series.begin(), r.output.series.end(),
-                              series.begin() + static_cast<std::ptrdiff_t>(row * weeks * kSeriesCount));
-                    std::copy(r.output.pipeline.begin(), r.output.pipeline.end(),
-                              pipe.begin() + static_cast<std::ptrdiff_t>(row * weeks * kStageCount));
+                    std::copy(
+                        r.output.series.begin(), r.output.series.end(),
+                        series.begin() + static_cast<std::ptrdiff_t>(row * weeks * kSeriesCount));
+                    std::copy(
+                        r.output.pipeline.begin(), r.output.pipeline.end(),
+                        pipe.begin() + static_cast<std::ptrdiff_t>(row * weeks * kStageCount));
                 }
             }
             for (const auto& e : r.output.events) {
@@ -413,7 +463,8 @@ void write_shard(const std::filesystem::path& path, std::vector<RunRecord>& reco
             std::vector<double> cells;
             for (std::size_t i = 0; i < n; ++i) {
                 const auto& v = records[i].output.tables[t];
-                rows[i] = static_cast<std::int64_t>(v.size() / static_cast<std::size_t>(kTableSpecs[t].column_count));
+                rows[i] = static_cast<std::int64_t>(
+                    v.size() / static_cast<std::size_t>(kTableSpecs[t].column_count));
                 cells.insert(cells.end(), v.begin(), v.end());
             }
             const std::string name = "tab_" + std::string(kTableSpecs[t].name);
@@ -428,9 +479,11 @@ void write_shard(const std::filesystem::path& path, std::vector<RunRecord>& reco
             for (const auto& b : blocks) {
                 std::size_t runs = 0;
                 for (const auto& r : records) runs += layout.block_of(r.run_id) == b.block ? 1 : 0;
-                if (static_cast<std::int64_t>(runs) != layout.rows_in_block(b.block) || b.chunks.size() != b.masks.size() ||
+                if (static_cast<std::int64_t>(runs) != layout.rows_in_block(b.block) ||
+                    b.chunks.size() != b.masks.size() ||
                     b.chunks.size() != layout.chunks_in_block(b.block))
-                    throw IoError(fmt::format("internal error: block {} is not whole in shard '{}'", b.block, path.string()));
+                    throw IoError(fmt::format("internal error: block {} is not whole in shard '{}'",
+                                              b.block, path.string()));
                 number.push_back(b.block);
                 count.push_back(static_cast<std::int64_t>(b.chunks.size()));
                 for (std::size_t c = 0; c < b.chunks.size(); ++c) {
@@ -477,7 +530,8 @@ H open_shard(const std::filesystem::path& path) {
     quiet_hdf5();
     if (const auto kind = non_regular_kind(path); !kind.empty())
         throw IoError("shard '" + path.string() + "' is " + kind + ", not a shard file");
-    if (H5Fis_hdf5(path.c_str()) <= 0) throw IoError("shard '" + path.string() + "' is not readable");
+    if (H5Fis_hdf5(path.c_str()) <= 0)
+        throw IoError("shard '" + path.string() + "' is not readable");
     H f(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
     if (!f.ok()) throw IoError("shard '" + path.string() + "' is damaged");
     return f;
@@ -548,9 +602,10 @@ ShardContents read_shard_contents(const std::filesystem::path& path, int weeks) 
     for (std::size_t i = 0, next = 0; i < series_row.size(); ++i)
         if (series_row[i] >= 0 && series_row[i] != static_cast<std::int64_t>(next++))
             throw IoError("shard '" + path.string() + "' is damaged (series rows out of order)");
-    if (series_row.size() != n || summary.size() != n * kSummaryCount || series.size() != n_rows * W * kSeriesCount ||
-        pipe.size() != n_rows * W * kStageCount)
-        throw IoError("shard '" + path.string() + "' does not match the experiment (weeks or metrics differ)");
+    if (series_row.size() != n || summary.size() != n * kSummaryCount ||
+        series.size() != n_rows * W * kSeriesCount || pipe.size() != n_rows * W * kStageCount)
+        throw IoError("shard '" + path.string() +
+                      "' does not match the experiment (weeks or metrics differ)");
     if (H5Lexists(g, "block_number", H5P_DEFAULT) > 0) {
         const auto number = read_ds<std::int64_t>(g, "block_number", H5T_NATIVE_INT64);
         const auto count = read_ds<std::int64_t>(g, "block_chunks", H5T_NATIVE_INT64);
@@ -558,11 +613,16 @@ ShardContents read_shard_contents(const std::filesystem::path& path, int weeks) 
         const auto mask = read_ds<std::uint32_t>(g, "chunk_mask", H5T_NATIVE_UINT32);
         const auto crc = read_ds<std::uint32_t>(g, "chunk_crc", H5T_NATIVE_UINT32);
         const auto bytes = read_ds<unsigned char>(g, "chunk_bytes", H5T_NATIVE_UINT8);
-        const auto damaged = [&] { return IoError("shard '" + path.string() + "' is damaged (encoded blocks disagree)"); };
+        const auto damaged = [&] {
+            return IoError("shard '" + path.string() + "' is damaged (encoded blocks disagree)");
+        };
         const auto layout_runs = std::atoll(read_attr_string(g, "layout_runs").c_str());
-        if (layout_runs <= 0 || layout_runs > (std::int64_t{1} << 40) || weeks <= 0) throw damaged();
+        if (layout_runs <= 0 || layout_runs > (std::int64_t{1} << 40) || weeks <= 0)
+            throw damaged();
         out_c.layout = ChunkLayout::of(layout_runs, weeks);
-        if (count.size() != number.size() || size.size() != mask.size() || crc.size() != mask.size()) throw damaged();
+        if (count.size() != number.size() || size.size() != mask.size() ||
+            crc.size() != mask.size())
+            throw damaged();
         std::size_t c = 0, at = 0;
         for (std::size_t b = 0; b < number.size(); ++b) {
             if (number[b] < 0 || number[b] >= out_c.layout.n_blocks() || count[b] < 0 ||
@@ -572,14 +632,19 @@ ShardContents read_shard_contents(const std::filesystem::path& path, int weeks) 
             EncodedBlock blk;
             blk.block = number[b];
             for (std::int64_t k = 0; k < count[b]; ++k, ++c) {
-                if (size[c] < 0 || at + static_cast<std::size_t>(size[c]) > bytes.size()) throw damaged();
-                blk.chunks.emplace_back(bytes.begin() + static_cast<std::ptrdiff_t>(at),
-                                        bytes.begin() + static_cast<std::ptrdiff_t>(at + static_cast<std::size_t>(size[c])));
+                if (size[c] < 0 || at + static_cast<std::size_t>(size[c]) > bytes.size())
+                    throw damaged();
+                blk.chunks.emplace_back(
+                    bytes.begin() + static_cast<std::ptrdiff_t>(at),
+                    bytes.begin() +
+                        static_cast<std::ptrdiff_t>(at + static_cast<std::size_t>(size[c])));
                 blk.masks.push_back(mask[c]);
-                if (static_cast<std::uint32_t>(crc32(0L, blk.chunks.back().data(), static_cast<uInt>(blk.chunks.back().size()))) !=
-                    crc[c])
-                    throw IoError(fmt::format("shard '{}' is damaged (chunk {} of block {} fails its CRC-32 check)",
-                                              path.string(), k, blk.block));
+                if (static_cast<std::uint32_t>(
+                        crc32(0L, blk.chunks.back().data(),
+                              static_cast<uInt>(blk.chunks.back().size()))) != crc[c])
+                    throw IoError(fmt::format(
+                        "shard '{}' is damaged (chunk {} of block {} fails its CRC-32 check)",
+                        path.string(), k, blk.block));
                 at += static_cast<std::size_t>(size[c]);
             }
             try {
@@ -604,9 +669,10 @@ ShardContents read_shard_contents(const std::filesystem::path& path, int weeks) 
     std::int64_t n_ev = 0;
     for (auto c : nev) n_ev = c < 0 || n_ev > INT64_MAX - c ? -1 : n_ev + c;
     const auto ne = static_cast<std::size_t>(std::max<std::int64_t>(0, n_ev));
-    if (dp.size() != n || rep.size() != n || seed.size() != n || status.size() != n || err.size() != n ||
-        wall.size() != n || nev.size() != n || n_ev < 0 || ew.size() != ne || en.size() != ne || eo.size() != ne ||
-        et.size() != ne || ef.size() != ne || eto.size() != ne)
+    if (dp.size() != n || rep.size() != n || seed.size() != n || status.size() != n ||
+        err.size() != n || wall.size() != n || nev.size() != n || n_ev < 0 || ew.size() != ne ||
+        en.size() != ne || eo.size() != ne || et.size() != ne || ef.size() != ne ||
+        eto.size() != ne)
         throw IoError("shard '" + path.string() + "' is damaged (dataset sizes disagree)");
     std::array<std::vector<std::int64_t>, kTableCount> tab_rows;
     std::array<std::vector<double>, kTableCount> tab_cells;
@@ -617,7 +683,8 @@ ShardContents read_shard_contents(const std::filesystem::path& path, int weeks) 
         std::int64_t total = 0;
         for (auto c : tab_rows[t]) total = c < 0 || total > INT64_MAX / 64 - c ? -1 : total + c;
         if (tab_rows[t].size() != n || total < 0 ||
-            tab_cells[t].size() != static_cast<std::size_t>(total) * static_cast<std::size_t>(kTableSpecs[t].column_count))
+            tab_cells[t].size() != static_cast<std::size_t>(total) *
+                                       static_cast<std::size_t>(kTableSpecs[t].column_count))
             throw IoError("shard '" + path.string() + "' is damaged (table sizes disagree)");
     }
     std::array<std::size_t, kTableCount> tab_at{};
@@ -635,23 +702,28 @@ ShardContents read_shard_contents(const std::filesystem::path& path, int weeks) 
         r.wall_seconds = wall[i];
         if (r.status == RunStatus::kDone) {
             r.output.weeks = weeks;
-            r.output.summary.assign(summary.begin() + static_cast<std::ptrdiff_t>(i * kSummaryCount),
-                                    summary.begin() + static_cast<std::ptrdiff_t>((i + 1) * kSummaryCount));
+            r.output.summary.assign(
+                summary.begin() + static_cast<std::ptrdiff_t>(i * kSummaryCount),
+                summary.begin() + static_cast<std::ptrdiff_t>((i + 1) * kSummaryCount));
             if (series_row[i] >= 0) {
                 const auto row = static_cast<std::size_t>(series_row[i]);
-                r.output.series.assign(series.begin() + static_cast<std::ptrdiff_t>(row * W * kSeriesCount),
-                                       series.begin() + static_cast<std::ptrdiff_t>((row + 1) * W * kSeriesCount));
-                r.output.pipeline.assign(pipe.begin() + static_cast<std::ptrdiff_t>(row * W * kStageCount),
-                                         pipe.begin() + static_cast<std::ptrdiff_t>((row + 1) * W * kStageCount));
+                r.output.series.assign(
+                    series.begin() + static_cast<std::ptrdiff_t>(row * W * kSeriesCount),
+                    series.begin() + static_cast<std::ptrdiff_t>((row + 1) * W * kSeriesCount));
+                r.output.pipeline.assign(
+                    pipe.begin() + static_cast<std::ptrdiff_t>(row * W * kStageCount),
+                    pipe.begin() + static_cast<std::ptrdiff_t>((row + 1) * W * kStageCount));
             }
         }
         for (std::int64_t k = 0; k < nev[i]; ++k, ++e)
-            r.output.events.push_back(Event{ew[e], en[e], eo[e], static_cast<EventType>(et[e]), static_cast<Stage>(ef[e]),
-                                            static_cast<Stage>(eto[e])});
+            r.output.events.push_back(Event{ew[e], en[e], eo[e], static_cast<EventType>(et[e]),
+                                            static_cast<Stage>(ef[e]), static_cast<Stage>(eto[e])});
         for (int t = 0; t < kTableCount; ++t) {
-            const auto cells = static_cast<std::size_t>(tab_rows[t][i]) * static_cast<std::size_t>(kTableSpecs[t].column_count);
-            r.output.tables[t].assign(tab_cells[t].begin() + static_cast<std::ptrdiff_t>(tab_at[t]),
-                                      tab_cells[t].begin() + static_cast<std::ptrdiff_t>(tab_at[t] + cells));
+            const auto cells = static_cast<std::size_t>(tab_rows[t][i]) *
+                               static_cast<std::size_t>(kTableSpecs[t].column_count);
+            r.output.tables[t].assign(
+                tab_cells[t].begin() + static_cast<std::ptrdiff_t>(tab_at[t]),
+                tab_cells[t].begin() + static_cast<std::ptrdiff_t>(tab_at[t] + cells));
             tab_at[t] += cells;
         }
     }
@@ -672,7 +744,8 @@ std::string manifest_fingerprint(const std::filesystem::path& manifest) {
     std::ifstream in(manifest);
     std::string line;
     if (!std::getline(in, line) || in.eof()) return "";  // no complete first line: partial write
-    if (line.size() != 16 || line.find_first_not_of("0123456789abcdef") != std::string::npos) return "";
+    if (line.size() != 16 || line.find_first_not_of("0123456789abcdef") != std::string::npos)
+        return "";
     return line;
 }
 
@@ -682,7 +755,8 @@ std::string manifest_fingerprint(const std::filesystem::path& manifest) {
 void remove_stale_temporaries(const std::filesystem::path& target) {
     auto dir = target.parent_path();
     if (dir.empty()) dir = ".";
-    std::string prefix(1, '.');  // ".NAME.tmp-" (built in steps: GCC 12 warns wrongly on "." + string)
+    std::string prefix(1,
+                       '.');  // ".NAME.tmp-" (built in steps: GCC 12 warns wrongly on "." + string)
     prefix.append(target.filename().string()).append(".tmp-");
     std::error_code ec;
     for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
@@ -692,7 +766,8 @@ void remove_stale_temporaries(const std::filesystem::path& target) {
         if (!non_regular_kind(entry.path()).empty()) continue;
         std::error_code rm;
         if (std::filesystem::remove(entry.path(), rm))
-            spdlog::info("removed '{}', a temporary file left by an earlier, interrupted run", entry.path().string());
+            spdlog::info("removed '{}', a temporary file left by an earlier, interrupted run",
+                         entry.path().string());
     }
 }
 }  // namespace
@@ -701,7 +776,8 @@ SweepPlan prepare_sweep(const Experiment& e, const SweepOptions& opts) {
     check_output_path(opts.target, opts.overwrite);
     SweepPlan plan;
     plan.lock = std::make_shared<OutputLock>(opts.target);
-    check_output_path(opts.target, opts.overwrite);  // again, now that no other pse-sim can change it
+    check_output_path(opts.target,
+                      opts.overwrite);  // again, now that no other pse-sim can change it
     remove_stale_temporaries(opts.target);
     plan.parts_dir = parts_dir_of(opts.target);
     plan.fingerprint = experiment_fingerprint(e);
@@ -710,7 +786,8 @@ SweepPlan prepare_sweep(const Experiment& e, const SweepOptions& opts) {
     std::error_code ec;
     std::vector<std::uint8_t> done(static_cast<std::size_t>(e.n_runs()), 0), failed(done.size(), 0);
     const bool have_parts = std::filesystem::is_directory(plan.parts_dir, ec);
-    const auto shards = have_parts ? list_shards(plan.parts_dir) : std::vector<std::filesystem::path>{};
+    const auto shards =
+        have_parts ? list_shards(plan.parts_dir) : std::vector<std::filesystem::path>{};
     if (have_parts) {
         for (const auto& entry : std::filesystem::directory_iterator(plan.parts_dir, ec))
             if (entry.path().extension() == ".tmp" && non_regular_kind(entry.path()).empty())
@@ -718,17 +795,20 @@ SweepPlan prepare_sweep(const Experiment& e, const SweepOptions& opts) {
     }
     const std::string recorded = have_parts ? manifest_fingerprint(manifest) : std::string();
     if (!recorded.empty() && recorded != plan.fingerprint)
-        throw IoError(fmt::format("'{}' belongs to a different experiment (or a different version of it); "
-                                  "delete it to start over",
-                                  plan.parts_dir.string()));
+        throw IoError(
+            fmt::format("'{}' belongs to a different experiment (or a different version of it); "
+                        "delete it to start over",
+                        plan.parts_dir.string()));
     if (have_parts && !opts.resume) {
         if (shards.empty())
-            throw IoError(fmt::format("'{}' is left from an interrupted run that had not saved any run yet; rerun "
-                                      "with --resume to start it again, or delete that folder",
-                                      plan.parts_dir.string()));
-        throw IoError(fmt::format("'{}' holds finished runs of an interrupted sweep; rerun with --resume to "
-                                  "continue it, or delete that folder to start over",
-                                  plan.parts_dir.string()));
+            throw IoError(fmt::format(
+                "'{}' is left from an interrupted run that had not saved any run yet; rerun "
+                "with --resume to start it again, or delete that folder",
+                plan.parts_dir.string()));
+        throw IoError(
+            fmt::format("'{}' holds finished runs of an interrupted sweep; rerun with --resume to "
+                        "continue it, or delete that folder to start over",
+                        plan.parts_dir.string()));
     }
     if (have_parts && !shards.empty()) {
         bool rewrite_manifest = recorded.empty();  // empty or partial (e.g. written on a full disk)
@@ -737,36 +817,44 @@ SweepPlan prepare_sweep(const Experiment& e, const SweepOptions& opts) {
             try {
                 ix = read_shard_index(p);
             } catch (const IoError& err) {
-                spdlog::warn("ignoring unreadable shard {} ({}); its runs will be recomputed", p.string(), err.what());
+                spdlog::warn("ignoring unreadable shard {} ({}); its runs will be recomputed",
+                             p.string(), err.what());
                 std::filesystem::remove(p, ec);
                 continue;
             }
             if (ix.fingerprint != plan.fingerprint)
-                throw IoError(fmt::format("shard '{}' belongs to a different experiment (fingerprint {}, this "
-                                          "experiment's is {}): it was copied or left there; move it out of '{}' "
-                                          "and rerun the same command with --resume",
-                                          p.string(), ix.fingerprint.empty() ? "none" : ix.fingerprint,
-                                          plan.fingerprint, plan.parts_dir.string()));
+                throw IoError(fmt::format(
+                    "shard '{}' belongs to a different experiment (fingerprint {}, this "
+                    "experiment's is {}): it was copied or left there; move it out of '{}' "
+                    "and rerun the same command with --resume",
+                    p.string(), ix.fingerprint.empty() ? "none" : ix.fingerprint, plan.fingerprint,
+                    plan.parts_dir.string()));
             for (std::size_t k = 0; k < ix.run_id.size(); ++k) {
                 const auto id = ix.run_id[k];
                 if (id < 0 || id >= e.n_runs()) continue;  // refused with a message by the merge
                 const auto u = static_cast<std::size_t>(id);
-                if (ix.status[k] == static_cast<std::int8_t>(RunStatus::kDone)) done[u] = 1;
-                else failed[u] = 1;
+                if (ix.status[k] == static_cast<std::int8_t>(RunStatus::kDone))
+                    done[u] = 1;
+                else
+                    failed[u] = 1;
             }
             plan.next_shard = std::max<std::int64_t>(plan.next_shard, shard_number(p) + 1);
         }
         if (rewrite_manifest) {
-            spdlog::warn("'{}' was empty or incomplete; every shard belongs to this experiment, so it is written again",
-                         manifest.string());
+            spdlog::warn(
+                "'{}' was empty or incomplete; every shard belongs to this experiment, so it is "
+                "written again",
+                manifest.string());
             write_file_checked(manifest, manifest_text);
         }
     } else {
         // No parts folder, or (with --resume) one of this experiment, or with an empty or partial
-        // manifest (e.g. written on a full disk), without any saved run: nothing to keep, start afresh.
+        // manifest (e.g. written on a full disk), without any saved run: nothing to keep, start
+        // afresh.
         if (!have_parts) {
             std::filesystem::create_directories(plan.parts_dir, ec);
-            if (ec) throw IoError("cannot create '" + plan.parts_dir.string() + "': " + ec.message());
+            if (ec)
+                throw IoError("cannot create '" + plan.parts_dir.string() + "': " + ec.message());
             plan.created = true;
         }
         try {
@@ -778,7 +866,8 @@ SweepPlan prepare_sweep(const Experiment& e, const SweepOptions& opts) {
     }
     for (std::int64_t i = 0; i < e.n_runs(); ++i) {
         const auto u = static_cast<std::size_t>(i);
-        if (done[u]) ++plan.reused;
+        if (done[u])
+            ++plan.reused;
         else {
             plan.todo.push_back(i);
             if (failed[u]) ++plan.retried;
@@ -789,8 +878,9 @@ SweepPlan prepare_sweep(const Experiment& e, const SweepOptions& opts) {
     return plan;
 }
 
-ShardWriter::ShardWriter(std::filesystem::path parts_dir, std::string fingerprint, int weeks, std::int64_t n_runs,
-                         std::int64_t flush_runs, double flush_seconds, std::int64_t first_number, std::int64_t stride)
+ShardWriter::ShardWriter(std::filesystem::path parts_dir, std::string fingerprint, int weeks,
+                         std::int64_t n_runs, std::int64_t flush_runs, double flush_seconds,
+                         std::int64_t first_number, std::int64_t stride)
     : parts_dir_(std::move(parts_dir)),
       fingerprint_(std::move(fingerprint)),
       weeks_(weeks),
@@ -806,7 +896,8 @@ void ShardWriter::add(RunRecord&& rec) {
     buffer_[b].runs.push_back(std::move(rec));
     ++buffered_;
     if (buffered_ >= flush_runs_ ||
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - last_flush_).count() >= flush_seconds_)
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - last_flush_).count() >=
+            flush_seconds_)
         write(false);
 }
 
@@ -817,17 +908,22 @@ void ShardWriter::write(bool all) {
     std::int64_t kept = 0;
     for (auto& [b, p] : buffer_) {
         const auto n = static_cast<std::int64_t>(p.runs.size());
-        if (b >= 0 && layout_.n_blocks() > 0 && n == layout_.rows_in_block(b)) whole.push_back(b);
-        else if (all || b < 0 || p.waited >= 1) as_rows.push_back(b);
-        else kept += n;
+        if (b >= 0 && layout_.n_blocks() > 0 && n == layout_.rows_in_block(b))
+            whole.push_back(b);
+        else if (all || b < 0 || p.waited >= 1)
+            as_rows.push_back(b);
+        else
+            kept += n;
     }
     if (kept >= flush_runs_) {  // keeping them would hold flush_runs runs: store them as rows too
         for (auto& [b, p] : buffer_)
-            if (std::find(whole.begin(), whole.end(), b) == whole.end() && std::find(as_rows.begin(), as_rows.end(), b) == as_rows.end())
+            if (std::find(whole.begin(), whole.end(), b) == whole.end() &&
+                std::find(as_rows.begin(), as_rows.end(), b) == as_rows.end())
                 as_rows.push_back(b);
         kept = 0;
     }
-    if (whole.empty() && as_rows.empty()) {  // nothing to write yet: the incomplete blocks wait once
+    if (whole.empty() &&
+        as_rows.empty()) {  // nothing to write yet: the incomplete blocks wait once
         for (auto& [b, p] : buffer_) ++p.waited;
         last_flush_ = std::chrono::steady_clock::now();
         return;
@@ -838,28 +934,32 @@ void ShardWriter::write(bool all) {
     for (const auto b : as_rows) taken[b] = std::move(buffer_.at(b));
     for (const auto& [b, p] : taken) buffer_.erase(b);
     std::vector<RunRecord> records;
-    const auto restore = [&] {  // on failure every run goes back, once (from `records` if moved there)
-        if (!records.empty()) {
-            for (auto& [b, p] : taken) p.runs.clear();
-            for (auto& r : records) taken[block_key(r.run_id)].runs.push_back(std::move(r));
-        }
-        for (auto& [b, p] : taken) buffer_[b] = std::move(p);
-    };
+    const auto restore =
+        [&] {  // on failure every run goes back, once (from `records` if moved there)
+            if (!records.empty()) {
+                for (auto& [b, p] : taken) p.runs.clear();
+                for (auto& r : records) taken[block_key(r.run_id)].runs.push_back(std::move(r));
+            }
+            for (auto& [b, p] : taken) buffer_[b] = std::move(p);
+        };
     std::vector<EncodedBlock> blocks;
     try {
         for (const auto b : whole) {
             auto& runs = taken[b].runs;
-            std::sort(runs.begin(), runs.end(), [](const auto& a, const auto& c) { return a.run_id < c.run_id; });
+            std::sort(runs.begin(), runs.end(),
+                      [](const auto& a, const auto& c) { return a.run_id < c.run_id; });
             std::vector<const RunRecord*> rows;
             for (const auto& r : runs) rows.push_back(&r);
             blocks.push_back(encode_block(layout_, b, rows));
         }
         std::size_t total = 0;
         for (const auto& [b, p] : taken) total += p.runs.size();
-        records.reserve(total);  // the moves below cannot throw: either every run is in `records` or none
+        records.reserve(
+            total);  // the moves below cannot throw: either every run is in `records` or none
         for (auto& [b, p] : taken)
             for (auto& r : p.runs) records.push_back(std::move(r));
-        write_shard(shard_path(parts_dir_, next_number_), records, weeks_, fingerprint_, layout_, blocks);
+        write_shard(shard_path(parts_dir_, next_number_), records, weeks_, fingerprint_, layout_,
+                    blocks);
     } catch (...) {  // the runs stay buffered
         restore();
         throw;
@@ -903,8 +1003,10 @@ std::int64_t store_shard(ResultsWriter& writer, ShardContents& contents, const C
     for (const auto& blk : contents.blocks) {
         const auto& idx = members[blk.block];
         if (contents.layout.n_runs != layout.n_runs || contents.layout.weeks != layout.weeks)
-            throw IoError(fmt::format("a shard's encoded blocks were written for {} runs of {} weeks, not {} of {} (damaged?)",
-                                      contents.layout.n_runs, contents.layout.weeks, layout.n_runs, layout.weeks));
+            throw IoError(fmt::format(
+                "a shard's encoded blocks were written for {} runs of {} weeks, not {} of {} "
+                "(damaged?)",
+                contents.layout.n_runs, contents.layout.weeks, layout.n_runs, layout.weeks));
         bool all_owned = true;
         for (const auto i : idx) all_owned = all_owned && owned(recs[i]);
         if (all_owned) {
@@ -932,23 +1034,27 @@ std::int64_t store_shard(ResultsWriter& writer, ShardContents& contents, const C
 
 /// Refuse a shard of another experiment (fingerprint) or of runs of another length. Throws IoError
 /// naming the shard and what to do.
-void check_shard_belongs(const std::filesystem::path& p, const ShardIndex& ix, const std::string& fingerprint, int weeks,
+void check_shard_belongs(const std::filesystem::path& p, const ShardIndex& ix,
+                         const std::string& fingerprint, int weeks,
                          const std::filesystem::path& parts_dir) {
     if (ix.fingerprint != fingerprint)
-        throw IoError(fmt::format("shard '{}' belongs to a different experiment (fingerprint {}, this "
-                                  "experiment's is {}): it was copied or left there; move it out of '{}'",
-                                  p.string(), ix.fingerprint.empty() ? "none" : ix.fingerprint, fingerprint,
-                                  parts_dir.string()));
+        throw IoError(
+            fmt::format("shard '{}' belongs to a different experiment (fingerprint {}, this "
+                        "experiment's is {}): it was copied or left there; move it out of '{}'",
+                        p.string(), ix.fingerprint.empty() ? "none" : ix.fingerprint, fingerprint,
+                        parts_dir.string()));
     if (ix.weeks != weeks)
-        throw IoError(fmt::format("shard '{}' holds runs of {} weeks, but this experiment's runs have {} (damaged?)",
-                                  p.string(), ix.weeks, weeks));
+        throw IoError(fmt::format(
+            "shard '{}' holds runs of {} weeks, but this experiment's runs have {} (damaged?)",
+            p.string(), ix.weeks, weeks));
 }
 
 /// Store the generated network of every run in opts.network_runs (rebuilt from its scenario and
 /// seed). Throws IoError for a run id outside the experiment.
 void store_networks(ResultsWriter& writer, const Experiment& e, const SweepOptions& opts) {
     for (const auto id : opts.network_runs) {
-        if (id < 0 || id >= e.n_runs()) throw IoError(fmt::format("--network: run id {} is outside 0..{}", id, e.n_runs() - 1));
+        if (id < 0 || id >= e.n_runs())
+            throw IoError(fmt::format("--network: run id {} is outside 0..{}", id, e.n_runs() - 1));
         const auto d = id / e.replications, r = id % e.replications;
         const Model model(scenario_at(e, static_cast<std::size_t>(d)), experiment_seed(e, d, r));
         writer.write_network(id, model.network());
@@ -956,12 +1062,14 @@ void store_networks(ResultsWriter& writer, const Experiment& e, const SweepOptio
 }
 }  // namespace
 
-LiveAssembly::LiveAssembly(const Experiment& e, const SweepOptions& opts, std::filesystem::path parts_dir)
+LiveAssembly::LiveAssembly(const Experiment& e, const SweepOptions& opts,
+                           std::filesystem::path parts_dir)
     : e_(e),
       opts_(opts),
       parts_dir_(std::move(parts_dir)),
       layout_(ChunkLayout::of(e.n_runs(), e.base.weeks)),
-      writer_(std::make_unique<ResultsWriter>(opts.target, make_meta(e, opts.command_line), opts.overwrite)),
+      writer_(std::make_unique<ResultsWriter>(opts.target, make_meta(e, opts.command_line),
+                                              opts.overwrite)),
       written_(static_cast<std::size_t>(e.n_runs()), 0) {}
 
 void LiveAssembly::store(const std::filesystem::path& path, ShardContents& contents) {
@@ -972,17 +1080,19 @@ void LiveAssembly::store(const std::filesystem::path& path, ShardContents& conte
     const auto take = [&](const RunRecord& r) {
         auto& w = written_[static_cast<std::size_t>(r.run_id)];
         if (w)
-            throw IoError(fmt::format("run {} is in two shards (the second is '{}'): two processes seem to have written "
-                                      "this output at once; the results file was not written. Delete '{}' and run the "
-                                      "sweep again",
-                                      r.run_id, path.string(), parts_dir_.string()));
+            throw IoError(fmt::format(
+                "run {} is in two shards (the second is '{}'): two processes seem to have written "
+                "this output at once; the results file was not written. Delete '{}' and run the "
+                "sweep again",
+                r.run_id, path.string(), parts_dir_.string()));
         w = 1;
         (r.status == RunStatus::kDone ? tally_.done : tally_.failed) += 1;
     };
     for (const auto& r : contents.records)
         if (!owned(r))
-            throw IoError(fmt::format("shard '{}' holds run id {}, outside this experiment's {} runs (damaged?)",
-                                      path.string(), r.run_id, e_.n_runs()));
+            throw IoError(fmt::format(
+                "shard '{}' holds run id {}, outside this experiment's {} runs (damaged?)",
+                path.string(), r.run_id, e_.n_runs()));
     tally_.copied += store_shard(*writer_, contents, layout_, owned, take);
     stored_.insert(std::lower_bound(stored_.begin(), stored_.end(), name), name);
 }
@@ -1005,20 +1115,25 @@ MergeTally LiveAssembly::finish() {
     if (tally_.done + tally_.failed != n_runs) {
         std::int64_t first = 0;
         while (first < n_runs && written_[static_cast<std::size_t>(first)]) ++first;
-        throw IoError(fmt::format("{} of this experiment's {} runs are in no shard of '{}' (the first is run {}); "
-                                  "the results file was not written",
-                                  n_runs - tally_.done - tally_.failed, n_runs, parts_dir_.string(), first));
+        throw IoError(fmt::format(
+            "{} of this experiment's {} runs are in no shard of '{}' (the first is run {}); "
+            "the results file was not written",
+            n_runs - tally_.done - tally_.failed, n_runs, parts_dir_.string(), first));
     }
     store_networks(*writer_, e_, opts_);
     writer_->finalize();
-    spdlog::debug("assembly: {} shards stored while running; collecting the rest and finishing the file {:.3f} s",
-                  stored_.size(), std::chrono::duration<double>(std::chrono::steady_clock::now() - f0).count());
+    spdlog::debug(
+        "assembly: {} shards stored while running; collecting the rest and finishing the file "
+        "{:.3f} s",
+        stored_.size(),
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - f0).count());
     std::error_code ec;
     std::filesystem::remove_all(parts_dir_, ec);
     return tally_;
 }
 
-MergeTally merge_shards(const Experiment& e, const SweepOptions& opts, const std::filesystem::path& parts_dir) {
+MergeTally merge_shards(const Experiment& e, const SweepOptions& opts,
+                        const std::filesystem::path& parts_dir) {
     const int W = e.base.weeks;
     const std::string fingerprint = experiment_fingerprint(e);
     const auto n_runs = e.n_runs();
@@ -1036,16 +1151,18 @@ MergeTally merge_shards(const Experiment& e, const SweepOptions& opts, const std
         for (std::size_t k = 0; k < ix.run_id.size(); ++k) {
             const auto id = ix.run_id[k];
             if (id < 0 || id >= n_runs)
-                throw IoError(fmt::format("shard '{}' holds run id {}, outside this experiment's {} runs (damaged?)",
-                                          p.string(), id, n_runs));
+                throw IoError(fmt::format(
+                    "shard '{}' holds run id {}, outside this experiment's {} runs (damaged?)",
+                    p.string(), id, n_runs));
             const auto u = static_cast<std::size_t>(id);
             if (owner[u] >= 0) {
                 if (owner_status[u] != static_cast<std::int8_t>(RunStatus::kFailed))
-                    throw IoError(fmt::format("run {} is in two shards, '{}' and '{}': two processes seem to have "
-                                              "written this output at once; the results file was not written. Delete "
-                                              "'{}' and run the sweep again",
-                                              id, shards[static_cast<std::size_t>(owner[u])].string(), p.string(),
-                                              parts_dir.string()));
+                    throw IoError(fmt::format(
+                        "run {} is in two shards, '{}' and '{}': two processes seem to have "
+                        "written this output at once; the results file was not written. Delete "
+                        "'{}' and run the sweep again",
+                        id, shards[static_cast<std::size_t>(owner[u])].string(), p.string(),
+                        parts_dir.string()));
                 // An earlier failure, run again by --resume: the later record replaces it.
             }
             owner[u] = static_cast<std::int64_t>(s);
@@ -1061,14 +1178,16 @@ MergeTally merge_shards(const Experiment& e, const SweepOptions& opts, const std
             f = std::min(f, i);
         }
     if (missing > 0)
-        throw IoError(fmt::format("{} of this experiment's {} runs are in no shard of '{}' (the first is run {}); "
-                                  "the results file was not written",
-                                  missing, n_runs, parts_dir.string(), first_missing));
+        throw IoError(fmt::format(
+            "{} of this experiment's {} runs are in no shard of '{}' (the first is run {}); "
+            "the results file was not written",
+            missing, n_runs, parts_dir.string(), first_missing));
     // 2. Write: shards in order of their first run id (the writer accepts runs in any order and
     //    buffers the events of runs that arrive early), each run once, from its owner shard.
     std::vector<std::size_t> order(shards.size());
     std::iota(order.begin(), order.end(), 0);
-    std::stable_sort(order.begin(), order.end(), [&](auto a, auto b) { return first_id[a] < first_id[b]; });
+    std::stable_sort(order.begin(), order.end(),
+                     [&](auto a, auto b) { return first_id[a] < first_id[b]; });
     ResultsWriter writer(opts.target, make_meta(e, opts.command_line), opts.overwrite);
     MergeTally tally;
     std::vector<std::uint8_t> written(owner.size(), 0);
@@ -1081,26 +1200,33 @@ MergeTally merge_shards(const Experiment& e, const SweepOptions& opts, const std
         auto contents = read_shard_contents(shards[s], W);
         t_read += std::chrono::duration<double>(std::chrono::steady_clock::now() - r0).count();
         const auto owned = [&](const RunRecord& rec) {
-            return rec.run_id >= 0 && rec.run_id < n_runs && owner[static_cast<std::size_t>(rec.run_id)] == static_cast<std::int64_t>(s);
+            return rec.run_id >= 0 && rec.run_id < n_runs &&
+                   owner[static_cast<std::size_t>(rec.run_id)] == static_cast<std::int64_t>(s);
         };
         const auto take = [&](const RunRecord& rec) {
             const auto u = static_cast<std::size_t>(rec.run_id);
-            if (written[u]) throw IoError(fmt::format("shard '{}' holds run {} twice (damaged?)", shards[s].string(), rec.run_id));
+            if (written[u])
+                throw IoError(fmt::format("shard '{}' holds run {} twice (damaged?)",
+                                          shards[s].string(), rec.run_id));
             written[u] = 1;
             (rec.status == RunStatus::kDone ? tally.done : tally.failed) += 1;
         };
         tally.copied += store_shard(writer, contents, layout, owned, take);
     }
     if (tally.done + tally.failed != n_runs)
-        throw IoError(fmt::format("only {} of {} runs could be read back from '{}' (changed while merging?); the "
-                                  "results file was not written",
-                                  tally.done + tally.failed, n_runs, parts_dir.string()));
+        throw IoError(fmt::format(
+            "only {} of {} runs could be read back from '{}' (changed while merging?); the "
+            "results file was not written",
+            tally.done + tally.failed, n_runs, parts_dir.string()));
     store_networks(writer, e, opts);
     const auto f0 = std::chrono::steady_clock::now();
     writer.finalize();
     const auto f1 = std::chrono::steady_clock::now();
-    spdlog::debug("merge: reading the shards {:.3f} s, storing the runs {:.3f} s, finishing the file {:.3f} s", t_read,
-                  std::chrono::duration<double>(f0 - m0).count() - t_read, std::chrono::duration<double>(f1 - f0).count());
+    spdlog::debug(
+        "merge: reading the shards {:.3f} s, storing the runs {:.3f} s, finishing the file {:.3f} "
+        "s",
+        t_read, std::chrono::duration<double>(f0 - m0).count() - t_read,
+        std::chrono::duration<double>(f1 - f0).count());
     std::error_code ec;
     std::filesystem::remove_all(parts_dir, ec);
     return tally;
@@ -1112,14 +1238,15 @@ SweepResult run_sweep(const Experiment& e, const SweepOptions& opts) {
     res.parts_dir = plan.parts_dir;
     res.reused = plan.reused;
     res.retried = plan.retried;
-    ShardWriter shards(plan.parts_dir, plan.fingerprint, e.base.weeks, e.n_runs(), opts.flush_runs, opts.flush_seconds,
-                       plan.next_shard, 1);
+    ShardWriter shards(plan.parts_dir, plan.fingerprint, e.base.weeks, e.n_runs(), opts.flush_runs,
+                       opts.flush_seconds, plan.next_shard, 1);
     // A fresh sweep assembles its results file while it runs (LiveAssembly); a resumed sweep
     // (runs in shards of an earlier invocation) is assembled by merge_shards() at the end.
     std::unique_ptr<LiveAssembly> live;
     if (plan.reused == 0 && plan.retried == 0 && list_shards(plan.parts_dir).empty()) {
         live = std::make_unique<LiveAssembly>(e, opts, plan.parts_dir);
-        shards.on_written([&](const std::filesystem::path& p, ShardContents& c) { live->store(p, c); });
+        shards.on_written(
+            [&](const std::filesystem::path& p, ShardContents& c) { live->store(p, c); });
     }
     RunnerOptions ro;
     ro.threads = opts.threads;
@@ -1146,11 +1273,15 @@ SweepResult run_sweep(const Experiment& e, const SweepOptions& opts) {
         } else {
             res.file = merge_shards(e, opts, plan.parts_dir);
         }
-        const double merge_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - merge_start).count();
-        spdlog::debug("sweep: runs took {:.2f} s, merging the shards {:.2f} s ({:.0f} runs/s; series of {} of {} runs "
-                      "copied as encoded chunks)",
-                      res.tally.wall_seconds, merge_s, merge_s > 0 ? static_cast<double>(e.n_runs()) / merge_s : 0.0,
-                      res.file.copied, e.n_runs());
+        const double merge_s =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - merge_start).count();
+        spdlog::debug(
+            "sweep: runs took {:.2f} s, merging the shards {:.2f} s ({:.0f} runs/s; series of {} "
+            "of {} runs "
+            "copied as encoded chunks)",
+            res.tally.wall_seconds, merge_s,
+            merge_s > 0 ? static_cast<double>(e.n_runs()) / merge_s : 0.0, res.file.copied,
+            e.n_runs());
     } catch (const IoError& err) {  // after the start: finished runs are kept
         throw IoError(with_kept_runs(err.what(), plan.parts_dir));
     }

@@ -29,16 +29,17 @@ namespace pse {
 
 /// Settings of one sweep invocation.
 struct SweepOptions {
-    std::filesystem::path target;       ///< final results file
-    bool overwrite = false;             ///< replace an existing target
-    bool resume = false;                ///< continue from <target>.parts
-    int threads = 0;                    ///< 0 = all cores
+    std::filesystem::path target;  ///< final results file
+    bool overwrite = false;        ///< replace an existing target
+    bool resume = false;           ///< continue from <target>.parts
+    int threads = 0;               ///< 0 = all cores
     /// Seconds of finished work held in memory before a shard is written; the runs of a
     /// results-file block not yet whole may wait one more interval (at most 2 x flush_seconds).
     double flush_seconds = 2.0;
-    std::int64_t flush_runs = 256;      ///< max runs per shard
+    std::int64_t flush_runs = 256;  ///< max runs per shard
     const std::atomic<bool>* stop = nullptr;
-    std::function<void(std::int64_t, std::int64_t, std::int64_t)> on_progress;  ///< (done, failed, total)
+    std::function<void(std::int64_t, std::int64_t, std::int64_t)>
+        on_progress;                                  ///< (done, failed, total)
     std::function<void(const RunRecord&)> on_record;  ///< every finished run (writer thread)
     std::string command_line;
     /// Run ids whose generated network is stored in /network (ascending, each < n_runs; see
@@ -50,18 +51,20 @@ struct SweepOptions {
 /// Runs of a finished results file, counted while it was assembled (every run of the design is
 /// in it exactly once, see merge_shards()).
 struct MergeTally {
-    std::int64_t done = 0;              ///< runs with status done
-    std::int64_t failed = 0;            ///< runs with status failed (their errors are in /runs/error)
-    std::int64_t copied = 0;            ///< runs whose series chunks were copied from a shard as encoded
+    std::int64_t done = 0;    ///< runs with status done
+    std::int64_t failed = 0;  ///< runs with status failed (their errors are in /runs/error)
+    std::int64_t copied = 0;  ///< runs whose series chunks were copied from a shard as encoded
 };
 
 /// What happened.
 struct SweepResult {
-    RunTally tally;                     ///< of the runs executed by this invocation
-    std::int64_t reused = 0;            ///< finished (done) runs taken from an earlier, interrupted invocation
-    std::int64_t retried = 0;           ///< runs that had failed in an earlier invocation and were run again
-    bool complete = false;              ///< the target file was written
-    MergeTally file;                    ///< every run of the results file (when complete): what exit codes and summaries report
+    RunTally tally;  ///< of the runs executed by this invocation
+    std::int64_t reused =
+        0;  ///< finished (done) runs taken from an earlier, interrupted invocation
+    std::int64_t retried = 0;  ///< runs that had failed in an earlier invocation and were run again
+    bool complete = false;     ///< the target file was written
+    MergeTally file;  ///< every run of the results file (when complete): what exit codes and
+                      ///< summaries report
     std::filesystem::path parts_dir;
 };
 
@@ -72,7 +75,7 @@ struct SweepResult {
 /// when the lock is released; one left by a killed process (kill -9) is not locked and is simply
 /// taken over. Works on local file systems and on NFS (where Linux maps flock to fcntl locks).
 class OutputLock {
-public:
+  public:
     /// Take the lock for `target`. Throws IoError: another process holds it (message names its pid
     /// and host), or the lock file cannot be created (unwritable folder, name too long) or is not
     /// a regular file.
@@ -83,7 +86,7 @@ public:
     /// Path of the lock file: `<target>.lock`.
     static std::filesystem::path path_for(const std::filesystem::path& target);
 
-private:
+  private:
     std::filesystem::path path_;
     int fd_ = -1;
 };
@@ -108,7 +111,8 @@ std::string with_kept_runs(const std::string& message, const std::filesystem::pa
 /// Parse a run selection for `--network`: "all", "none", or comma-separated run ids and
 /// inclusive ranges, e.g. "0,5-7". Returns the sorted, de-duplicated ids. Throws InputError
 /// (key `option`) for malformed text or ids outside [0, n_runs).
-std::vector<std::int64_t> parse_run_selection(const std::string& spec, std::int64_t n_runs, const std::string& option = "--network");
+std::vector<std::int64_t> parse_run_selection(const std::string& spec, std::int64_t n_runs,
+                                              const std::string& option = "--network");
 
 /// Run (or resume) an experiment into opts.target. Throws IoError (paths, disk, a parts folder
 /// from a different experiment, an existing parts folder without --resume) and InputError.
@@ -123,14 +127,15 @@ void write_shard(const std::filesystem::path& path, std::vector<RunRecord>& reco
 /// (copied into the results file as they are by merge_shards()); every run of such a block must
 /// be in `records`. The other runs' series are stored as rows. Throws IoError.
 void write_shard(const std::filesystem::path& path, std::vector<RunRecord>& records, int weeks,
-                 const std::string& fingerprint, const ChunkLayout& layout, const std::vector<EncodedBlock>& blocks);
+                 const std::string& fingerprint, const ChunkLayout& layout,
+                 const std::vector<EncodedBlock>& blocks);
 /// Read a shard's records (with outputs; encoded blocks are decoded). Throws IoError if unreadable.
 std::vector<RunRecord> read_shard(const std::filesystem::path& path, int weeks);
 /// A shard as stored: records whose runs are in `blocks` have no series or pipeline (those are
 /// in the encoded chunks); `layout` is the chunk layout the blocks were encoded for (n_runs 0
 /// if the shard holds no blocks).
 struct ShardContents {
-    std::vector<RunRecord> records;   ///< ascending run ids
+    std::vector<RunRecord> records;  ///< ascending run ids
     std::vector<EncodedBlock> blocks;
     ChunkLayout layout;
 };
@@ -143,7 +148,7 @@ std::vector<std::int64_t> read_shard_ids(const std::filesystem::path& path);
 /// fingerprint and weeks it was written for.
 struct ShardIndex {
     std::vector<std::int64_t> run_id;
-    std::vector<std::int8_t> status;      ///< RunStatus per run
+    std::vector<std::int8_t> status;  ///< RunStatus per run
     std::string fingerprint;
     std::int64_t weeks = 0;
 };
@@ -154,14 +159,15 @@ ShardIndex read_shard_index(const std::filesystem::path& path);
 
 /// A sweep's parts folder, ready to run: what prepare_sweep() found (resume) or created.
 struct SweepPlan {
-    std::filesystem::path parts_dir;      ///< <target>.parts
-    std::string fingerprint;              ///< experiment_fingerprint() of the experiment
-    std::vector<std::int64_t> todo;       ///< run ids not yet in any shard, ascending
-    std::int64_t reused = 0;              ///< runs found in existing shards (resume)
-    std::int64_t next_shard = 0;          ///< first shard number not used by an existing shard
-    std::int64_t retried = 0;             ///< runs found failed in existing shards, run again (resume)
-    bool created = false;                 ///< the parts folder was created by this call
-    std::shared_ptr<OutputLock> lock;     ///< held (on the process that prepared) until the plan is destroyed
+    std::filesystem::path parts_dir;  ///< <target>.parts
+    std::string fingerprint;          ///< experiment_fingerprint() of the experiment
+    std::vector<std::int64_t> todo;   ///< run ids not yet in any shard, ascending
+    std::int64_t reused = 0;          ///< runs found in existing shards (resume)
+    std::int64_t next_shard = 0;      ///< first shard number not used by an existing shard
+    std::int64_t retried = 0;         ///< runs found failed in existing shards, run again (resume)
+    bool created = false;             ///< the parts folder was created by this call
+    std::shared_ptr<OutputLock>
+        lock;  ///< held (on the process that prepared) until the plan is destroyed
 };
 
 /// Everything run_sweep() does before running: check_output_path(); take the OutputLock; remove
@@ -184,13 +190,15 @@ std::filesystem::path shard_path(const std::filesystem::path& parts_dir, std::in
 /// flush(). Runs that fill a whole block of the results file's ChunkLayout are stored as that
 /// block's encoded chunks (encoded on all cores here, so that the merge only copies them); the
 /// runs of a block not yet complete wait for one more write (at most) before they are stored as
-/// rows, unless flush_runs would be exceeded. Shards are numbered first_number, first_number + stride, ... (an MPI rank r of n uses
-/// first = base + r, stride = n, so ranks never collide). Not thread-safe: use from one thread.
+/// rows, unless flush_runs would be exceeded. Shards are numbered first_number, first_number +
+/// stride, ... (an MPI rank r of n uses first = base + r, stride = n, so ranks never collide). Not
+/// thread-safe: use from one thread.
 class ShardWriter {
-public:
+  public:
     /// `n_runs`: runs of the whole experiment (for the results file's ChunkLayout).
-    ShardWriter(std::filesystem::path parts_dir, std::string fingerprint, int weeks, std::int64_t n_runs,
-                std::int64_t flush_runs, double flush_seconds, std::int64_t first_number, std::int64_t stride);
+    ShardWriter(std::filesystem::path parts_dir, std::string fingerprint, int weeks,
+                std::int64_t n_runs, std::int64_t flush_runs, double flush_seconds,
+                std::int64_t first_number, std::int64_t stride);
     /// Buffer one finished run; may write a shard. Throws IoError (disk full, ...).
     void add(RunRecord&& rec);
     /// Write every buffered run (if any) as one shard. Throws IoError; the runs stay buffered.
@@ -200,11 +208,13 @@ public:
     /// Call `f` with each shard's contents once the shard is on disk (its records with their
     /// outputs, its encoded blocks); an exception from `f` propagates from add() or flush(),
     /// the runs being safe in the shard.
-    void on_written(std::function<void(const std::filesystem::path&, ShardContents&)> f) { on_written_ = std::move(f); }
+    void on_written(std::function<void(const std::filesystem::path&, ShardContents&)> f) {
+        on_written_ = std::move(f);
+    }
     /// Shards written so far.
     [[nodiscard]] std::int64_t shards_written() const { return shards_; }
 
-private:
+  private:
     std::filesystem::path parts_dir_;
     std::string fingerprint_;
     int weeks_;
@@ -242,7 +252,7 @@ private:
 /// (the shards stay, for --resume). Not thread-safe (HDF5 is not): call from one thread at a
 /// time, never while another thread of the process uses HDF5.
 class LiveAssembly {
-public:
+  public:
     /// Opens the temporary results file; throws IoError like ResultsWriter.
     LiveAssembly(const Experiment& e, const SweepOptions& opts, std::filesystem::path parts_dir);
     /// Store a shard this process has just written at `path` (its contents, in memory).
@@ -255,7 +265,7 @@ public:
     /// (runs missing, disk full); the parts folder is then kept.
     MergeTally finish();
 
-private:
+  private:
     const Experiment& e_;
     const SweepOptions& opts_;
     std::filesystem::path parts_dir_;
@@ -273,6 +283,7 @@ private:
 /// writing, that every run was written once. Returns the counts of done and failed runs in the
 /// file. Throws IoError (unreadable or foreign shard, runs missing or found twice, disk full); the
 /// parts folder and an existing target are then kept as they were.
-MergeTally merge_shards(const Experiment& e, const SweepOptions& opts, const std::filesystem::path& parts_dir);
+MergeTally merge_shards(const Experiment& e, const SweepOptions& opts,
+                        const std::filesystem::path& parts_dir);
 
 }  // namespace pse

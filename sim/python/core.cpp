@@ -22,8 +22,8 @@
 
 #include "pse/errors.h"
 #include "pse/experiment.h"
-#include "pse/metrics.h"
 #include "pse/keys.h"
+#include "pse/metrics.h"
 #include "pse/params.h"
 #include "pse/report.h"
 #include "pse/results.h"
@@ -50,13 +50,13 @@ struct PyResults {
     double wall_seconds = 0;
 };
 
-
 py::object to_py(const pse::FieldValue& v) {
     return std::visit([](const auto& x) -> py::object { return py::cast(x); }, v);
 }
 
 template <class T>
-py::dict field_row(const pse::FieldSpec<T>& f, const std::string& key, const std::string& table, const T& def) {
+py::dict field_row(const pse::FieldSpec<T>& f, const std::string& key, const std::string& table,
+                   const T& def) {
     py::dict d;
     d["key"] = key;
     d["table"] = table;
@@ -77,7 +77,8 @@ py::list fields() {
     py::list out;
     const pse::Scenario def;
     for (const auto& f : pse::scenario_fields()) out.append(field_row(f, f.key, "scenario", def));
-    for (const auto& f : pse::ngo_fields()) out.append(field_row(f, pse::ngo_all_key(f.key), "ngo", def.ngo_defaults));
+    for (const auto& f : pse::ngo_fields())
+        out.append(field_row(f, pse::ngo_all_key(f.key), "ngo", def.ngo_defaults));
     return out;
 }
 
@@ -101,7 +102,8 @@ py::object get_value(const PyScenario& s, const std::string& key) {
     const auto k = pse::find_key(key);  // the grammar of pse/keys.h
     if (!k) throw py::key_error(key);
     if (k->target == pse::KeyTarget::kNgoEntry && k->index >= sc.ngos.size())
-        throw py::index_error(key + ": the scenario has " + std::to_string(sc.ngos.size()) + " [[ngo]] entries");
+        throw py::index_error(key + ": the scenario has " + std::to_string(sc.ngos.size()) +
+                              " [[ngo]] entries");
     return to_py(pse::get_parameter(sc, key));
 }
 
@@ -110,7 +112,8 @@ py::dict all_values(const PyScenario& s) {
     py::dict d;
     const auto& sc = s.loaded.scenario;
     for (const auto& f : pse::scenario_fields()) d[py::str(f.key)] = to_py(f.get(sc));
-    for (const auto& f : pse::ngo_fields()) d[py::str(pse::ngo_all_key(f.key))] = to_py(f.get(sc.ngo_defaults));
+    for (const auto& f : pse::ngo_fields())
+        d[py::str(pse::ngo_all_key(f.key))] = to_py(f.get(sc.ngo_defaults));
     return d;
 }
 
@@ -123,18 +126,23 @@ pse::LoadOptions load_options(const std::vector<std::string>& overrides, double 
     return lo;
 }
 
-PyScenario load(const std::filesystem::path& path, const std::vector<std::string>& overrides, double memory_limit) {
+PyScenario load(const std::filesystem::path& path, const std::vector<std::string>& overrides,
+                double memory_limit) {
     // As `pse-sim run`: an experiment file is refused (it is run with `pse-sim sweep`).
     if (pse::load_merged_table(path, nullptr, nullptr).contains("experiment"))
-        throw pse::InputError(pse::InputProblem{path.string(), 0, 0, "experiment",
-                                                "this is an experiment file; run it with `pse-sim sweep " +
-                                                    path.string() + "`"});
-    return PyScenario{pse::load_scenario(path, load_options(overrides, memory_limit, {})), overrides};
+        throw pse::InputError(pse::InputProblem{
+            path.string(), 0, 0, "experiment",
+            "this is an experiment file; run it with `pse-sim sweep " + path.string() + "`"});
+    return PyScenario{pse::load_scenario(path, load_options(overrides, memory_limit, {})),
+                      overrides};
 }
 
-PyScenario loads(const std::string& text, const std::string& name, const std::vector<std::string>& overrides,
-                 const std::filesystem::path& base_dir, double memory_limit) {
-    return PyScenario{pse::load_scenario_text(text, name, load_options(overrides, memory_limit, base_dir)), overrides};
+PyScenario loads(const std::string& text, const std::string& name,
+                 const std::vector<std::string>& overrides, const std::filesystem::path& base_dir,
+                 double memory_limit) {
+    return PyScenario{
+        pse::load_scenario_text(text, name, load_options(overrides, memory_limit, base_dir)),
+        overrides};
 }
 
 /// Run `replications` replications of a scenario on `threads` threads (0 = all cores), exactly as
@@ -142,11 +150,13 @@ PyScenario loads(const std::string& text, const std::string& name, const std::ve
 /// replaces run.seed like --seed. `progress(done, failed, total)` is called after each run; if it
 /// returns False (or raises) the remaining runs are not started and .stopped is set.
 /// `time_limit` > 0 seconds does the same after that long.
-PyResults run(const PyScenario& s, std::int64_t replications, int threads, std::int64_t seed, py::object progress,
-              double time_limit) {
+PyResults run(const PyScenario& s, std::int64_t replications, int threads, std::int64_t seed,
+              py::object progress, double time_limit) {
     if (replications < 1)
         throw pse::InputError(pse::InputProblem{"replications", 0, 0, "", "must be at least 1"});
-    if (threads < 0) throw pse::InputError(pse::InputProblem{"threads", 0, 0, "", "must be 0 (all cores) or more"});
+    if (threads < 0)
+        throw pse::InputError(
+            pse::InputProblem{"threads", 0, 0, "", "must be 0 (all cores) or more"});
     pse::LoadedScenario loaded = s.loaded;
     if (seed >= 0) loaded.scenario.seed = static_cast<std::uint64_t>(seed);
     PyResults res;
@@ -163,7 +173,8 @@ PyResults run(const PyScenario& s, std::int64_t replications, int threads, std::
     ro.stop = &stop;
     ro.on_progress = [&](std::int64_t done, std::int64_t failed, std::int64_t total) {
         if (time_limit > 0 &&
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() > time_limit)
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() >
+                time_limit)
             stop = true;
         if (progress.is_none() || callback_error) return;
         py::gil_scoped_acquire gil;
@@ -195,8 +206,9 @@ py::array_t<double> summary_array(const PyResults& r) {
     for (py::ssize_t i = 0; i < n; ++i) {
         const auto& s = r.records[static_cast<std::size_t>(i)].output.summary;
         for (py::ssize_t k = 0; k < pse::kSummaryCount; ++k)
-            m(i, k) = static_cast<std::size_t>(k) < s.size() ? s[static_cast<std::size_t>(k)]
-                                                            : std::numeric_limits<double>::quiet_NaN();
+            m(i, k) = static_cast<std::size_t>(k) < s.size()
+                          ? s[static_cast<std::size_t>(k)]
+                          : std::numeric_limits<double>::quiet_NaN();
     }
     return a;
 }
@@ -263,8 +275,11 @@ py::dict events(const PyResults& r) {
 
 /// Write the results file `pse-sim run` would write for the same scenario and seed (same
 /// datasets and values; the command line attribute is `command_line`). Throws IoError.
-void save(const PyResults& r, const std::filesystem::path& path, bool overwrite, const std::string& command_line) {
-    if (r.stopped) throw pse::IoError("these results are incomplete (the run was stopped); not writing " + path.string());
+void save(const PyResults& r, const std::filesystem::path& path, bool overwrite,
+          const std::string& command_line) {
+    if (r.stopped)
+        throw pse::IoError("these results are incomplete (the run was stopped); not writing " +
+                           path.string());
     pse::check_output_path(path, overwrite);
     py::gil_scoped_release nogil;
     pse::ResultsWriter writer(path, pse::make_meta(r.experiment, command_line), overwrite);
@@ -274,7 +289,8 @@ void save(const PyResults& r, const std::filesystem::path& path, bool overwrite,
 
 py::object problems_to_py(const pse::InputError& e) {
     py::list l;
-    for (const auto& p : e.problems()) l.append(py::make_tuple(p.file, p.line, p.column, p.key, p.message, p.format()));
+    for (const auto& p : e.problems())
+        l.append(py::make_tuple(p.file, p.line, p.column, p.key, p.message, p.format()));
     return l;
 }
 
@@ -302,71 +318,96 @@ PYBIND11_MODULE(_core, m) {
 
     py::class_<PyScenario>(m, "Scenario")
         .def_property_readonly("name", [](const PyScenario& s) { return s.loaded.scenario.name; })
-        .def_property_readonly("description", [](const PyScenario& s) { return s.loaded.scenario.description; })
+        .def_property_readonly("description",
+                               [](const PyScenario& s) { return s.loaded.scenario.description; })
         .def_property_readonly("weeks", [](const PyScenario& s) { return s.loaded.scenario.weeks; })
         .def_property_readonly("seed", [](const PyScenario& s) { return s.loaded.scenario.seed; })
         .def_property_readonly("path", [](const PyScenario& s) { return s.loaded.path; })
         .def_property_readonly("files", [](const PyScenario& s) { return s.loaded.files; })
         .def_property_readonly("texts", [](const PyScenario& s) { return s.loaded.texts; })
         .def_property_readonly("overrides", [](const PyScenario& s) { return s.overrides; })
-        .def_property_readonly("n_ngos", [](const PyScenario& s) {
-            return s.loaded.scenario.ngos.size() + static_cast<std::size_t>(s.loaded.scenario.ngo_population.count) +
-                   (s.loaded.scenario.ngos.empty() && s.loaded.scenario.ngo_population.count == 0 ? 1 : 0);
-        })
-        .def_property_readonly("organisations", [](const PyScenario& s) {
-            const auto& sc = s.loaded.scenario;
-            const auto& e = sc.ecosystem;
-            const std::size_t ngos = sc.ngos.size() + static_cast<std::size_t>(sc.ngo_population.count);
-            return static_cast<std::int64_t>(e.mnc_count) + e.supplier_count + e.government_count +
-                   e.association_count + static_cast<std::int64_t>(std::max<std::size_t>(ngos, 1));
-        })
-        .def_property_readonly("memory_bytes", [](const PyScenario& s) { return pse::estimate_memory_bytes(s.loaded.scenario); })
+        .def_property_readonly(
+            "n_ngos",
+            [](const PyScenario& s) {
+                return s.loaded.scenario.ngos.size() +
+                       static_cast<std::size_t>(s.loaded.scenario.ngo_population.count) +
+                       (s.loaded.scenario.ngos.empty() &&
+                                s.loaded.scenario.ngo_population.count == 0
+                            ? 1
+                            : 0);
+            })
+        .def_property_readonly(
+            "organisations",
+            [](const PyScenario& s) {
+                const auto& sc = s.loaded.scenario;
+                const auto& e = sc.ecosystem;
+                const std::size_t ngos =
+                    sc.ngos.size() + static_cast<std::size_t>(sc.ngo_population.count);
+                return static_cast<std::int64_t>(e.mnc_count) + e.supplier_count +
+                       e.government_count + e.association_count +
+                       static_cast<std::int64_t>(std::max<std::size_t>(ngos, 1));
+            })
+        .def_property_readonly(
+            "memory_bytes",
+            [](const PyScenario& s) { return pse::estimate_memory_bytes(s.loaded.scenario); })
         .def("toml", [](const PyScenario& s) { return pse::dump_scenario(s.loaded.scenario); })
         .def("get", &get_value, py::arg("key"))
         .def("values", &all_values);
 
     py::class_<PyResults>(m, "Results")
-        .def_property_readonly("replications", [](const PyResults& r) { return r.experiment.replications; })
+        .def_property_readonly("replications",
+                               [](const PyResults& r) { return r.experiment.replications; })
         .def_property_readonly("weeks", [](const PyResults& r) { return r.experiment.base.weeks; })
-        .def_property_readonly("master_seed", [](const PyResults& r) { return r.experiment.master_seed; })
-        .def_property_readonly("scenario_name", [](const PyResults& r) { return r.experiment.name; })
+        .def_property_readonly("master_seed",
+                               [](const PyResults& r) { return r.experiment.master_seed; })
+        .def_property_readonly("scenario_name",
+                               [](const PyResults& r) { return r.experiment.name; })
         .def_property_readonly("stopped", [](const PyResults& r) { return r.stopped; })
         .def_property_readonly("wall_seconds", [](const PyResults& r) { return r.wall_seconds; })
-        .def_property_readonly("seeds", [](const PyResults& r) {
-            std::vector<std::uint64_t> v;
-            for (const auto& rec : r.records) v.push_back(rec.seed);
-            return py::array_t<std::uint64_t>(static_cast<py::ssize_t>(v.size()), v.data());
-        })
-        .def_property_readonly("status", [](const PyResults& r) {
-            std::vector<std::int8_t> v;
-            for (const auto& rec : r.records) v.push_back(static_cast<std::int8_t>(rec.status));
-            return py::array_t<std::int8_t>(static_cast<py::ssize_t>(v.size()), v.data());
-        })
-        .def_property_readonly("errors", [](const PyResults& r) {
-            std::vector<std::string> v;
-            for (const auto& rec : r.records) v.push_back(rec.error);
-            return v;
-        })
+        .def_property_readonly("seeds",
+                               [](const PyResults& r) {
+                                   std::vector<std::uint64_t> v;
+                                   for (const auto& rec : r.records) v.push_back(rec.seed);
+                                   return py::array_t<std::uint64_t>(
+                                       static_cast<py::ssize_t>(v.size()), v.data());
+                               })
+        .def_property_readonly("status",
+                               [](const PyResults& r) {
+                                   std::vector<std::int8_t> v;
+                                   for (const auto& rec : r.records)
+                                       v.push_back(static_cast<std::int8_t>(rec.status));
+                                   return py::array_t<std::int8_t>(
+                                       static_cast<py::ssize_t>(v.size()), v.data());
+                               })
+        .def_property_readonly("errors",
+                               [](const PyResults& r) {
+                                   std::vector<std::string> v;
+                                   for (const auto& rec : r.records) v.push_back(rec.error);
+                                   return v;
+                               })
         .def("summary_array", &summary_array)
         .def("series_array", &series_array)
         .def("pipeline_array", &pipeline_array)
         .def("events", &events)
-        .def("resolved_toml", [](const PyResults& r) { return pse::dump_scenario(r.experiment.base); })
-        .def("save", &save, py::arg("path"), py::arg("overwrite") = false, py::arg("command_line") = "pse_sim (Python)");
+        .def("resolved_toml",
+             [](const PyResults& r) { return pse::dump_scenario(r.experiment.base); })
+        .def("save", &save, py::arg("path"), py::arg("overwrite") = false,
+             py::arg("command_line") = "pse_sim (Python)");
 
     m.def("fields", &fields, "The parameter field table: one dict per field");
     m.def("summary_specs", [] { return metric_rows(pse::kSummarySpecs); });
     m.def("series_specs", [] { return metric_rows(pse::kSeriesSpecs); });
     m.def("stage_names", [] {
         std::vector<std::string> v;
-        for (int i = 0; i < pse::kStageCount; ++i) v.emplace_back(pse::stage_name(static_cast<pse::Stage>(i)));
+        for (int i = 0; i < pse::kStageCount; ++i)
+            v.emplace_back(pse::stage_name(static_cast<pse::Stage>(i)));
         return v;
     });
     m.def("load", &load, py::arg("path"), py::arg("overrides"), py::arg("memory_limit") = 0.0);
-    m.def("loads", &loads, py::arg("text"), py::arg("name"), py::arg("overrides"), py::arg("base_dir"),
-          py::arg("memory_limit") = 0.0);
-    m.def("run", &run, py::arg("scenario"), py::arg("replications"), py::arg("threads"), py::arg("seed"),
-          py::arg("progress"), py::arg("time_limit"));
+    m.def("loads", &loads, py::arg("text"), py::arg("name"), py::arg("overrides"),
+          py::arg("base_dir"), py::arg("memory_limit") = 0.0);
+    m.def("run", &run, py::arg("scenario"), py::arg("replications"), py::arg("threads"),
+          py::arg("seed"), py::arg("progress"), py::arg("time_limit"));
     // The top-level `extends` value of TOML text, parsed by the loader's parser (toml++), without
     // reading any file: None if there is none or the text does not parse (the loader then reports
     // the syntax error), the string, or False if `extends` is not a string.

@@ -42,7 +42,8 @@ fs::path g_input;  // file the experiment loader reads
 void check_problems(const pse::InputError& e) {
     if (e.problems().empty()) violated("InputError without problems", e.what());
     for (const auto& p : e.problems())
-        if (p.file.empty() || p.message.empty()) violated("problem without file or message", p.format());
+        if (p.file.empty() || p.message.empty())
+            violated("problem without file or message", p.format());
 }
 
 void scenario_path(const std::string& text, const pse::LoadOptions& opts) {
@@ -57,9 +58,11 @@ void scenario_path(const std::string& text, const pse::LoadOptions& opts) {
     try {
         const auto back = pse::load_scenario_text(dumped, "dumped.toml");
         const std::string again = pse::dump_scenario(back.scenario);
-        if (again != dumped) violated("dump/load round trip changed the scenario", dumped + "\n---\n" + again);
+        if (again != dumped)
+            violated("dump/load round trip changed the scenario", dumped + "\n---\n" + again);
     } catch (const pse::InputError& e) {
-        violated("the dump of a valid scenario does not load", e.problems().front().format() + "\n" + dumped);
+        violated("the dump of a valid scenario does not load",
+                 e.problems().front().format() + "\n" + dumped);
     }
 }
 
@@ -70,8 +73,10 @@ void experiment_path(const std::string& text, const std::vector<std::string>& ov
     }
     try {
         const auto e = pse::load_experiment(g_input, overrides, 2000);
-        if (e.points.empty() || e.replications < 1) violated("experiment without design points or replications", text);
-        if (e.labels.size() != e.points.size()) violated("labels and design points differ in number", text);
+        if (e.points.empty() || e.replications < 1)
+            violated("experiment without design points or replications", text);
+        if (e.labels.size() != e.points.size())
+            violated("labels and design points differ in number", text);
         (void)pse::design_columns(e);
         (void)pse::experiment_fingerprint(e);
         (void)pse::make_meta(e, "fuzz");
@@ -90,7 +95,8 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
     std::error_code ec;
     for (const auto& entry : fs::directory_iterator(fs::path(PSE_SOURCE_DIR) / "scenarios", ec))
         if (entry.path().extension() == ".toml")
-            fs::copy_file(entry.path(), dir / entry.path().filename(), fs::copy_options::overwrite_existing, ec);
+            fs::copy_file(entry.path(), dir / entry.path().filename(),
+                          fs::copy_options::overwrite_existing, ec);
     g_input = dir / "input.toml";
     std::atexit([] {
         std::error_code ec2;
@@ -106,7 +112,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::vector<std::string> overrides;
     for (auto pos = nul; pos != std::string::npos && overrides.size() < 4;) {
         const auto next = all.find('\0', pos + 1);
-        overrides.push_back(all.substr(pos + 1, next == std::string::npos ? std::string::npos : next - pos - 1));
+        overrides.push_back(
+            all.substr(pos + 1, next == std::string::npos ? std::string::npos : next - pos - 1));
         pos = next;
     }
     pse::LoadOptions opts;

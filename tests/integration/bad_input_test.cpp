@@ -49,7 +49,8 @@ using Clock = std::chrono::steady_clock;
 
 constexpr const char* kTiny = pse::test::kTinyScenario;
 
-using Result = test::CliResult;  // exit_code, signal, out, err, seconds (for messages only: no timed tests)
+using Result =
+    test::CliResult;  // exit_code, signal, out, err, seconds (for messages only: no timed tests)
 
 using test::read_all;
 using test::write_all;
@@ -59,7 +60,8 @@ std::vector<fs::path> g_dirs;  // folders of the running test, removed after it 
 void remove_dir(const fs::path& d) {
     std::error_code ec;
     fs::permissions(d, fs::perms::owner_all, fs::perm_options::add, ec);
-    for (const auto& e : fs::recursive_directory_iterator(d, ec)) fs::permissions(e.path(), fs::perms::owner_all, fs::perm_options::add, ec);
+    for (const auto& e : fs::recursive_directory_iterator(d, ec))
+        fs::permissions(e.path(), fs::perms::owner_all, fs::perm_options::add, ec);
     fs::remove_all(d, ec);
 }
 
@@ -74,7 +76,7 @@ fs::path fresh_dir(const std::string& name) {
 
 /// Every row: its temporary folders are removed afterwards (kept when the row failed, to look at).
 class BadInput : public ::testing::Test {
-protected:
+  protected:
     void TearDown() override {
         if (!HasFailure())
             for (const auto& d : g_dirs) remove_dir(d);
@@ -82,9 +84,13 @@ protected:
     }
 };
 
-bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+bool contains(const std::string& s, const std::string& part) {
+    return s.find(part) != std::string::npos;
+}
 
-std::string q(const fs::path& p) { return fmt::format("'{}'", p.string()); }
+std::string q(const fs::path& p) {
+    return fmt::format("'{}'", p.string());
+}
 
 /// Every row's child output: under the sanitizer builds (scripts/test asan) a report fails the row.
 Result checked(Result r) {
@@ -93,28 +99,38 @@ Result checked(Result r) {
 }
 
 /// `pse-sim <args>` (args are words as sh splits them: quote paths with q(); no expansion).
-Result pse_sim(const std::string& args, const test::CliOptions& o = {}) { return checked(test::run_cli(args, o)); }
+Result pse_sim(const std::string& args, const test::CliOptions& o = {}) {
+    return checked(test::run_cli(args, o));
+}
 
 /// `pse-sim <args>` with a timeout (SIGKILL): a row that would block for ever fails instead.
-Result pse_sim_timeout(double seconds, const std::string& args) { return pse_sim(args, {.timeout_seconds = seconds}); }
+Result pse_sim_timeout(double seconds, const std::string& args) {
+    return pse_sim(args, {.timeout_seconds = seconds});
+}
 
 /// Start `pse-sim <argv>` in the background; optionally as another user (uid >= 0).
-test::CliProcess spawn(const std::vector<std::string>& args, int uid = -1) { return test::spawn_cli(args, {.uid = uid}); }
+test::CliProcess spawn(const std::vector<std::string>& args, int uid = -1) {
+    return test::spawn_cli(args, {.uid = uid});
+}
 
 /// Wait for a spawned pse-sim to end.
-Result wait_for(test::CliProcess& p) { return checked(p.wait()); }
+Result wait_for(test::CliProcess& p) {
+    return checked(p.wait());
+}
 
 /// Every file below `dir` (relative names), sorted.
 std::vector<std::string> tree(const fs::path& dir) {
     std::vector<std::string> out;
-    for (const auto& e : fs::recursive_directory_iterator(dir)) out.push_back(fs::relative(e.path(), dir).string());
+    for (const auto& e : fs::recursive_directory_iterator(dir))
+        out.push_back(fs::relative(e.path(), dir).string());
     std::sort(out.begin(), out.end());
     return out;
 }
 
 /// No temporary files (writer temp `.x.h5.tmp-PID`, shard `.tmp`) anywhere below `dir`.
 void expect_no_temp_files(const fs::path& dir) {
-    for (const auto& name : tree(dir)) EXPECT_FALSE(contains(name, ".tmp")) << "temporary file left: " << name;
+    for (const auto& name : tree(dir))
+        EXPECT_FALSE(contains(name, ".tmp")) << "temporary file left: " << name;
 }
 
 /// A valid results file at `path` (tiny scenario, 2 replications); returns its bytes.
@@ -161,7 +177,8 @@ Result refuse_scenario(const std::string& name, const std::string& text, int cod
     write_all(input, text);
     const auto r = pse_sim(fmt::format("{} {} -o {} --overwrite", command, q(input), q(target)));
     EXPECT_EQ(r.exit_code, code) << r.err;
-    for (const auto& w : words) EXPECT_TRUE(contains(r.err, w)) << "missing '" << w << "' in:\n" << r.err;
+    for (const auto& w : words)
+        EXPECT_TRUE(contains(r.err, w)) << "missing '" << w << "' in:\n" << r.err;
     EXPECT_TRUE(read_all(target) == before) << "the existing results file was changed";
     EXPECT_FALSE(fs::exists(target.string() + ".parts"));
     expect_no_temp_files(dir);
@@ -206,7 +223,8 @@ TEST_F(BadInput, BinaryGarbage) {
     std::string no_nul(4096, 'x');
     for (auto& c : no_nul) c = static_cast<char>(1 + gen() % 255);
     refuse_scenario("garbage", no_nul, 2, {"input.toml:", "TOML syntax error"});
-    refuse_scenario("bad_utf8", "[run]\nname = \"\xff\xfe\xc3\x28\"\n", 2, {"input.toml:2:", "TOML syntax error"});
+    refuse_scenario("bad_utf8", "[run]\nname = \"\xff\xfe\xc3\x28\"\n", 2,
+                    {"input.toml:2:", "TOML syntax error"});
     // A results file given where a scenario belongs (arguments mixed up), and the reverse.
     const auto dir = fresh_dir("garbage_h5");
     make_results(dir / "r.h5");
@@ -228,7 +246,8 @@ TEST_F(BadInput, HugeFile) {
         std::ofstream(dir / "huge.toml") << "[run]\nname = \"huge\"\n";
         fs::resize_file(dir / "huge.toml", 17u << 20);
     }
-    const auto r = pse_sim(fmt::format("run {} -o {} --overwrite", q(dir / "huge.toml"), q(target)));
+    const auto r =
+        pse_sim(fmt::format("run {} -o {} --overwrite", q(dir / "huge.toml"), q(target)));
     EXPECT_EQ(r.exit_code, 2);
     EXPECT_TRUE(contains(r.err, "scenario files are limited to 16777216 bytes")) << r.err;
     // Endless inputs whose size is unknown: a device as the scenario, and as a base file.
@@ -262,7 +281,8 @@ TEST_F(BadInput, DeeplyNestedTables) {
     }
     // toml++ stops at 256 nested values (TOML_MAX_NESTED_VALUES): no stack overflow.
     for (const auto* text : {&inline_tables, &arrays, &mixed})
-        refuse_scenario("nested", *text + "\n", 2, {"input.toml:1:", "exceeded maximum nested value depth of 256"});
+        refuse_scenario("nested", *text + "\n", 2,
+                        {"input.toml:1:", "exceeded maximum nested value depth of 256"});
     // toml++ has no limit on dotted keys: a header of 50,000 parts overflowed the stack inside
     // toml::parse (a segfault before issue 10); the loader now refuses keys of more than 16 parts.
     std::string header = "[a", dotted = "a";
@@ -270,9 +290,12 @@ TEST_F(BadInput, DeeplyNestedTables) {
         header += ".a";
         dotted += ".a";
     }
-    refuse_scenario("dotted_header", header + "]\nx = 1\n", 2, {"input.toml:1:", "50001 parts; at most 16"});
-    refuse_scenario("dotted_key", fmt::format("[run]\nname = \"x\"\n{} = 1\n", dotted), 2, {"input.toml:3:", "50001 parts"});
-    // The deepest input still accepted by both limits (16-part keys inside 254 inline tables) parses.
+    refuse_scenario("dotted_header", header + "]\nx = 1\n", 2,
+                    {"input.toml:1:", "50001 parts; at most 16"});
+    refuse_scenario("dotted_key", fmt::format("[run]\nname = \"x\"\n{} = 1\n", dotted), 2,
+                    {"input.toml:3:", "50001 parts"});
+    // The deepest input still accepted by both limits (16-part keys inside 254 inline tables)
+    // parses.
     std::string k = "a";
     for (int i = 0; i < 15; ++i) k += ".a";
     std::string worst = fmt::format("[{0}]\n{0} = ", k);
@@ -286,7 +309,8 @@ TEST_F(BadInput, DeeplyNestedTables) {
     EXPECT_EQ(e.problems()[0].line, 1);
     const auto dir = fresh_dir("nested_set");
     write_all(dir / "tiny.toml", kTiny);
-    const auto s = pse_sim(fmt::format("show {} --set 'run.name={}=1'", q(dir / "tiny.toml"), dotted.substr(0, 99)));
+    const auto s = pse_sim(
+        fmt::format("show {} --set 'run.name={}=1'", q(dir / "tiny.toml"), dotted.substr(0, 99)));
     EXPECT_EQ(s.exit_code, 2);
     EXPECT_TRUE(contains(s.err, "--set")) << s.err;
 }
@@ -296,27 +320,33 @@ TEST_F(BadInput, DuplicateKeys) {
                     {"input.toml:3:", "cannot redefine existing integer 'weeks'"});
     refuse_scenario("dup_table", "[run]\nweeks = 10\n[run]\nseed = 1\n", 2,
                     {"input.toml:3:", "cannot redefine existing table 'run'"});
-    refuse_scenario("dup_dotted", "run.weeks = 10\n[run]\nweeks = 20\n", 2, {"input.toml:", "cannot redefine"});
-    refuse_scenario("dup_inline", "ngo_defaults = { end_week = 40, end_week = 50 }\n", 2, {"input.toml:1:", "redefine"});
-    const auto e = input_error([] { (void)load_scenario_text("[run]\nweeks = 10\nweeks = 20\n", "dup.toml"); });
+    refuse_scenario("dup_dotted", "run.weeks = 10\n[run]\nweeks = 20\n", 2,
+                    {"input.toml:", "cannot redefine"});
+    refuse_scenario("dup_inline", "ngo_defaults = { end_week = 40, end_week = 50 }\n", 2,
+                    {"input.toml:1:", "redefine"});
+    const auto e = input_error(
+        [] { (void)load_scenario_text("[run]\nweeks = 10\nweeks = 20\n", "dup.toml"); });
     ASSERT_EQ(e.problems().size(), 1u);
     EXPECT_EQ(e.problems()[0].line, 3);
 }
 
 TEST_F(BadInput, UnicodeKeys) {
-    const auto r = refuse_scenario("unicode", "[run]\n\"wéeks\" = 10\n\"名前\" = \"x\"\n\"🚀\" = 1\n", 2,
-                                   {"input.toml:2:", "key 'run.wéeks': unknown key; did you mean 'run.weeks'?",
-                                    "key 'run.名前': unknown key", "key 'run.🚀': unknown key", "3 problems found"});
+    const auto r = refuse_scenario(
+        "unicode", "[run]\n\"wéeks\" = 10\n\"名前\" = \"x\"\n\"🚀\" = 1\n", 2,
+        {"input.toml:2:", "key 'run.wéeks': unknown key; did you mean 'run.weeks'?",
+         "key 'run.名前': unknown key", "key 'run.🚀': unknown key", "3 problems found"});
     // Unicode in values is fine: the name survives into the results file.
     const auto dir = fresh_dir("unicode_ok");
     std::string text = kTiny;
     text.replace(text.find("\"tiny\""), 6, "\"Ünïcødé 🚀 名前\"");
     write_all(dir / "u.toml", std::string("\xEF\xBB\xBF").append(text));  // with a byte-order mark
-    const auto ok = pse_sim(fmt::format("-q run {} -r 1 -o {}", q(dir / "u.toml"), q(dir / "u.h5")));
+    const auto ok =
+        pse_sim(fmt::format("-q run {} -r 1 -o {}", q(dir / "u.toml"), q(dir / "u.h5")));
     ASSERT_EQ(ok.exit_code, 0) << ok.err;
     EXPECT_EQ(read_results(dir / "u.h5", false).attrs.at("scenario_name"), "Ünïcødé 🚀 名前");
     // Control characters (other than tab and newline) in text garble terminal output: refused.
-    refuse_scenario("control", "[run]\nname = \"a\\u0007b\"\n", 2, {"input.toml:2:", "control character U+0007"});
+    refuse_scenario("control", "[run]\nname = \"a\\u0007b\"\n", 2,
+                    {"input.toml:2:", "control character U+0007"});
 }
 
 TEST_F(BadInput, NonAsciiOutsideStrings) {
@@ -325,59 +355,70 @@ TEST_F(BadInput, NonAsciiOutsideStrings) {
     // #295). Debian's build answers "not whitespace"; check the CLI gives the right answers.
     const auto reg = test::source_dir() / "tests" / "fuzz" / "regressions";
     const auto dir = fresh_dir("non_ascii");
-    for (const char* f : {"toml_unreachable_header_u0486.toml", "toml_unreachable_malformed_utf8.toml"}) {
+    for (const char* f :
+         {"toml_unreachable_header_u0486.toml", "toml_unreachable_malformed_utf8.toml"}) {
         const auto r = pse_sim(fmt::format("validate {}", q(reg / f)));
         EXPECT_EQ(r.exit_code, 2) << f;
         EXPECT_TRUE(contains(r.err, "TOML syntax error")) << r.err;
     }
     const auto l = load_scenario(reg / "toml_unreachable_ml_string_continuation.toml");
     EXPECT_EQ(l.scenario.description, "Économie");
-    refuse_scenario("bare_non_ascii", "[run]\nname = \"x\"\n\xc2\xa7 = 1\n", 2, {"input.toml:3:1:", "TOML syntax error"});
+    refuse_scenario("bare_non_ascii", "[run]\nname = \"x\"\n\xc2\xa7 = 1\n", 2,
+                    {"input.toml:3:1:", "TOML syntax error"});
 }
 
 TEST_F(BadInput, WrongTypes) {
-    const auto r = refuse_scenario("types",
-                                   "[run]\nweeks = \"ten\"\nrecord_events = 1\nseed = 1.5\n[trust]\ngain_rate = true\n"
-                                   "loss_ratio = [2.0]\ndecay_rate = { x = 1 }\n[ngo_defaults]\napproach = 3\n",
-                                   2,
-                                   {"input.toml:2:9: key 'run.weeks': expected an integer, got a string",
-                                    "key 'run.record_events': expected true or false, got an integer",
-                                    "key 'run.seed': expected an integer, got the number 1.5",
-                                    "key 'trust.gain_rate': expected a number (1/week), got a boolean",
-                                    "key 'trust.loss_ratio': expected a number", "got an array",
-                                    "key 'trust.decay_rate.x': unknown key",
-                                    "key 'ngo_defaults.approach': expected a string, got an integer"});
+    const auto r = refuse_scenario(
+        "types",
+        "[run]\nweeks = \"ten\"\nrecord_events = 1\nseed = 1.5\n[trust]\ngain_rate = true\n"
+        "loss_ratio = [2.0]\ndecay_rate = { x = 1 }\n[ngo_defaults]\napproach = 3\n",
+        2,
+        {"input.toml:2:9: key 'run.weeks': expected an integer, got a string",
+         "key 'run.record_events': expected true or false, got an integer",
+         "key 'run.seed': expected an integer, got the number 1.5",
+         "key 'trust.gain_rate': expected a number (1/week), got a boolean",
+         "key 'trust.loss_ratio': expected a number", "got an array",
+         "key 'trust.decay_rate.x': unknown key",
+         "key 'ngo_defaults.approach': expected a string, got an integer"});
     EXPECT_TRUE(contains(r.err, "problems found; nothing was run")) << r.err;
     refuse_scenario("types_tables", "ngo_defaults = 3\nngo = 5\n", 2,
                     {"key 'ngo_defaults': expected a table", "key 'ngo': expected [[ngo]] tables"});
-    refuse_scenario("types_choice", "[ngo_defaults]\napproach = \"charm\"\n", 2, {"\"charm\" is not one of"});
+    refuse_scenario("types_choice", "[ngo_defaults]\napproach = \"charm\"\n", 2,
+                    {"\"charm\" is not one of"});
 }
 
 TEST_F(BadInput, NanInfNegativeHugeNumbers) {
     refuse_scenario("numbers",
-                    "[trust]\ngain_rate = nan\nloss_ratio = +inf\ndecay_rate = -inf\n[ecosystem]\nmnc_count = -5\n"
-                    "supplier_count = 999999999999\n[company]\nresources_usd_median = 1e308\n[run]\nweeks = 0\n",
+                    "[trust]\ngain_rate = nan\nloss_ratio = +inf\ndecay_rate = "
+                    "-inf\n[ecosystem]\nmnc_count = -5\n"
+                    "supplier_count = 999999999999\n[company]\nresources_usd_median = "
+                    "1e308\n[run]\nweeks = 0\n",
                     2,
                     {"key 'trust.gain_rate': value must be finite (got nan or inf)",
-                     "key 'trust.loss_ratio': value must be finite", "key 'trust.decay_rate': value must be finite",
+                     "key 'trust.loss_ratio': value must be finite",
+                     "key 'trust.decay_rate': value must be finite",
                      "key 'ecosystem.mnc_count': value -5 is out of range [0, 10000000]",
                      "key 'ecosystem.supplier_count': value 999999999999 is out of range",
-                     "key 'company.resources_usd_median': value 1e+308 is out of range", "key 'run.weeks': value 0",
-                     "7 problems found"});
+                     "key 'company.resources_usd_median': value 1e+308 is out of range",
+                     "key 'run.weeks': value 0", "7 problems found"});
     refuse_scenario("int_overflow", "[run]\nweeks = 99999999999999999999\n", 2,
                     {"input.toml:2:", "is not representable in 64 bits"});
-    refuse_scenario("int_nan", "[run]\nweeks = nan\n", 2, {"key 'run.weeks': value must be finite"});
+    refuse_scenario("int_nan", "[run]\nweeks = nan\n", 2,
+                    {"key 'run.weeks': value must be finite"});
     // Command-line numbers.
     const auto dir = fresh_dir("numbers_cli");
     write_all(dir / "tiny.toml", kTiny);
-    for (const char* opt : {"-r 0", "-r -3", "--seed -5", "-r 1e99", "--checkpoint-runs 0", "--checkpoint-seconds -1"}) {
-        const auto r = pse_sim(fmt::format("run {} {} -o {}", q(dir / "tiny.toml"), opt, q(dir / "x.h5")));
+    for (const char* opt : {"-r 0", "-r -3", "--seed -5", "-r 1e99", "--checkpoint-runs 0",
+                            "--checkpoint-seconds -1"}) {
+        const auto r =
+            pse_sim(fmt::format("run {} {} -o {}", q(dir / "tiny.toml"), opt, q(dir / "x.h5")));
         EXPECT_EQ(r.exit_code, 2) << opt << "\n" << r.err;
         EXPECT_FALSE(r.err.empty()) << opt;
         EXPECT_FALSE(contains(r.err, "1797693")) << "unreadable range in: " << r.err;
         EXPECT_FALSE(fs::exists(dir / "x.h5")) << opt;
     }
-    const auto seed = pse_sim(fmt::format("run {} --seed -5 -o {}", q(dir / "tiny.toml"), q(dir / "x.h5")));
+    const auto seed =
+        pse_sim(fmt::format("run {} --seed -5 -o {}", q(dir / "tiny.toml"), q(dir / "x.h5")));
     EXPECT_TRUE(contains(seed.err, "--seed: must be 0 or more, got -5")) << seed.err;
     // An experiment's factor ranges.
     refuse_scenario("numbers_exp",
@@ -387,54 +428,74 @@ TEST_F(BadInput, NanInfNegativeHugeNumbers) {
 }
 
 TEST_F(BadInput, DatesWhereNumbersBelong) {
-    refuse_scenario("dates",
-                    "[run]\nweeks = 2024-01-01\nseed = 07:30:00\n[trust]\ngain_rate = 1979-05-27T07:32:00Z\n"
-                    "[ecosystem]\nmnc_count = 1979-05-27T07:32:00\n",
-                    2,
-                    {"input.toml:2:9: key 'run.weeks': expected an integer, got a date",
-                     "key 'run.seed': expected an integer, got a time",
-                     "key 'trust.gain_rate': expected a number (1/week), got a date-time",
-                     "key 'ecosystem.mnc_count': expected an integer, got a date-time", "4 problems found"});
-    refuse_scenario("dates_exp",
-                    "[run]\nname = \"e\"\n[experiment]\ndesign = \"grid\"\nreplications = 2024-01-01\n"
-                    "[[experiment.lever]]\nkey = \"trust.gain_rate\"\nvalues = [0.02, 2024-01-01]\n",
-                    2, {"experiment.replications': expected an integer", "values must be numbers, booleans or strings"},
-                    "sweep");
+    refuse_scenario(
+        "dates",
+        "[run]\nweeks = 2024-01-01\nseed = 07:30:00\n[trust]\ngain_rate = 1979-05-27T07:32:00Z\n"
+        "[ecosystem]\nmnc_count = 1979-05-27T07:32:00\n",
+        2,
+        {"input.toml:2:9: key 'run.weeks': expected an integer, got a date",
+         "key 'run.seed': expected an integer, got a time",
+         "key 'trust.gain_rate': expected a number (1/week), got a date-time",
+         "key 'ecosystem.mnc_count': expected an integer, got a date-time", "4 problems found"});
+    refuse_scenario(
+        "dates_exp",
+        "[run]\nname = \"e\"\n[experiment]\ndesign = \"grid\"\nreplications = 2024-01-01\n"
+        "[[experiment.lever]]\nkey = \"trust.gain_rate\"\nvalues = [0.02, 2024-01-01]\n",
+        2,
+        {"experiment.replications': expected an integer",
+         "values must be numbers, booleans or strings"},
+        "sweep");
 }
 
 TEST_F(BadInput, EmptySweep) {
     const std::string head = "[run]\nname = \"e\"\nweeks = 10\n[experiment]\n";
     refuse_scenario("sweep_no_points", head + "design = \"list\"\n", 2,
                     {"design 'list' needs at least one [[experiment.point]]"}, "sweep");
-    refuse_scenario("sweep_empty_values", head + "design = \"grid\"\n[[experiment.lever]]\nkey = \"trust.gain_rate\"\nvalues = []\n",
-                    2, {"experiment.lever[0].values", "expected a non-empty array"}, "sweep");
-    refuse_scenario("sweep_no_factors", head + "design = \"grid\"\n", 2, {"design 'grid' needs at least one lever"}, "sweep");
+    refuse_scenario(
+        "sweep_empty_values",
+        head + "design = \"grid\"\n[[experiment.lever]]\nkey = \"trust.gain_rate\"\nvalues = []\n",
+        2, {"experiment.lever[0].values", "expected a non-empty array"}, "sweep");
+    refuse_scenario("sweep_no_factors", head + "design = \"grid\"\n", 2,
+                    {"design 'grid' needs at least one lever"}, "sweep");
     refuse_scenario("sweep_zero_samples",
-                    head + "design = \"lhs\"\nsamples = 0\n[[experiment.uncertainty]]\nkey = \"trust.gain_rate\"\nmin = 0.02\nmax = 0.08\n",
+                    head +
+                        "design = \"lhs\"\nsamples = 0\n[[experiment.uncertainty]]\nkey = "
+                        "\"trust.gain_rate\"\nmin = 0.02\nmax = 0.08\n",
                     2, {"needs experiment.samples > 0"}, "sweep");
     refuse_scenario("sweep_zero_reps", head + "replications = 0\n", 2,
-                    {"key 'experiment.replications': value 0 is out of range [1, 100000000]"}, "sweep");
-    refuse_scenario("run_zero_reps", kTiny, 2, {"--replications", "must be at least 1"}, "run -r 0");
+                    {"key 'experiment.replications': value 0 is out of range [1, 100000000]"},
+                    "sweep");
+    refuse_scenario("run_zero_reps", kTiny, 2, {"--replications", "must be at least 1"},
+                    "run -r 0");
     // A plain scenario given to sweep, and an experiment given to run.
     refuse_scenario("sweep_plain", kTiny, 2, {"no [experiment] table", "pse-sim run"}, "sweep");
-    refuse_scenario("run_experiment", head + "replications = 1\n", 2, {"this is an experiment file", "pse-sim sweep"});
+    refuse_scenario("run_experiment", head + "replications = 1\n", 2,
+                    {"this is an experiment file", "pse-sim sweep"});
 }
 
 TEST_F(BadInput, MillionPointSweep) {
-    const std::string lhs = "[run]\nname = \"m\"\nweeks = 10\n[experiment]\ndesign = \"lhs\"\nsamples = 1000000\nreplications = 1\n"
-                            "[[experiment.uncertainty]]\nkey = \"trust.gain_rate\"\nmin = 0.02\nmax = 0.08\n";
-    auto r = refuse_scenario("million_lhs", lhs, 2, {"this asks for 1000000 runs", "pass --yes"}, "sweep");
+    const std::string lhs =
+        "[run]\nname = \"m\"\nweeks = 10\n[experiment]\ndesign = \"lhs\"\nsamples = "
+        "1000000\nreplications = 1\n"
+        "[[experiment.uncertainty]]\nkey = \"trust.gain_rate\"\nmin = 0.02\nmax = 0.08\n";
+    auto r = refuse_scenario("million_lhs", lhs, 2, {"this asks for 1000000 runs", "pass --yes"},
+                             "sweep");
     std::string values = "[";
     for (int i = 0; i < 1000; ++i) values += fmt::format("{}{}", i ? ", " : "", 0.02 + i * 1e-5);
     values += "]";
     const std::string grid = fmt::format(
         "[run]\nname = \"g\"\nweeks = 10\n[experiment]\ndesign = \"grid\"\nreplications = 1\n"
-        "[[experiment.lever]]\nkey = \"trust.gain_rate\"\nvalues = {0}\n[[experiment.uncertainty]]\nkey = \"trust.decay_rate\"\nvalues = {0}\n",
+        "[[experiment.lever]]\nkey = \"trust.gain_rate\"\nvalues = "
+        "{0}\n[[experiment.uncertainty]]\nkey = \"trust.decay_rate\"\nvalues = {0}\n",
         values);
-    r = refuse_scenario("million_grid", grid, 2, {"this asks for 1000000 runs (1000000 design points", "pass --yes"}, "sweep");
+    r = refuse_scenario("million_grid", grid, 2,
+                        {"this asks for 1000000 runs (1000000 design points", "pass --yes"},
+                        "sweep");
     // Confirmed with --yes, designs over 10 million points are still refused (memory).
-    const std::string huge = "[run]\nname = \"m\"\nweeks = 10\n[experiment]\ndesign = \"sobol\"\nsamples = 10000000\nreplications = 1\n"
-                             "[[experiment.uncertainty]]\nkey = \"trust.gain_rate\"\nmin = 0.02\nmax = 0.08\n";
+    const std::string huge =
+        "[run]\nname = \"m\"\nweeks = 10\n[experiment]\ndesign = \"sobol\"\nsamples = "
+        "10000000\nreplications = 1\n"
+        "[[experiment.uncertainty]]\nkey = \"trust.gain_rate\"\nmin = 0.02\nmax = 0.08\n";
     r = refuse_scenario("huge_yes", huge, 2, {"over 10 million"}, "sweep --yes");
     // `run` with a million replications asks for --yes too (run had no --yes before issue 10).
     r = refuse_scenario("million_run", kTiny, 2, {"1000000 runs", "pass --yes"}, "run -r 1000000");
@@ -457,11 +518,14 @@ TEST_F(BadInput, OutputInMissingFolder) {
         }
         const auto r = pse_sim(fmt::format("{} '{}' -o {}", cmd, input, q(target)));
         EXPECT_EQ(r.exit_code, 1) << cmd;
-        EXPECT_TRUE(contains(r.err, fmt::format("output folder '{}' does not exist", target.parent_path().string()))) << r.err;
+        EXPECT_TRUE(contains(
+            r.err, fmt::format("output folder '{}' does not exist", target.parent_path().string())))
+            << r.err;
     }
     EXPECT_FALSE(fs::exists(dir / "no"));
     // A folder given as the output file.
-    const auto f = pse_sim(fmt::format("run {} -o {}", q(dir / "tiny.toml"), q(dir.string() + "/")));
+    const auto f =
+        pse_sim(fmt::format("run {} -o {}", q(dir / "tiny.toml"), q(dir.string() + "/")));
     EXPECT_EQ(f.exit_code, 1);
     EXPECT_TRUE(contains(f.err, "names a folder, not a file")) << f.err;
     EXPECT_EQ(tree(dir), (std::vector<std::string>{"exp.toml", "tiny.toml"}));
@@ -470,17 +534,18 @@ TEST_F(BadInput, OutputInMissingFolder) {
 TEST_F(BadInput, OutputInReadOnlyFolder) {
     const auto dir = fresh_dir("read_only");
     write_all(dir / "tiny.toml", kTiny);
-    const auto rx = fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec | fs::perms::others_read |
-                    fs::perms::others_exec;
+    const auto rx = fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                    fs::perms::others_read | fs::perms::others_exec;
     fs::permissions(dir, rx);  // readable by the unprivileged child below, whatever the umask
-    fs::permissions(dir / "tiny.toml", fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read |
-                                           fs::perms::others_read);
+    fs::permissions(dir / "tiny.toml", fs::perms::owner_read | fs::perms::owner_write |
+                                           fs::perms::group_read | fs::perms::others_read);
     const auto ro = dir / "ro";
     fs::create_directories(ro);
     const auto target = ro / "existing.h5";
     const std::string before = make_results(target);
-    fs::permissions(ro, fs::perms::owner_read | fs::perms::owner_exec | fs::perms::group_read | fs::perms::group_exec |
-                            fs::perms::others_read | fs::perms::others_exec);
+    fs::permissions(ro, fs::perms::owner_read | fs::perms::owner_exec | fs::perms::group_read |
+                            fs::perms::group_exec | fs::perms::others_read |
+                            fs::perms::others_exec);
     // Root ignores permission bits (CI runs tests as root): run the child as 'nobody' instead.
     const bool root = ::geteuid() == 0;
     const int uid = root ? 65534 : -1;
@@ -491,17 +556,21 @@ TEST_F(BadInput, OutputInReadOnlyFolder) {
     const auto probe = run({"--version"});
     if (probe.exit_code == 125 || probe.exit_code == 126 || probe.exit_code == 127) {
         fs::permissions(ro, fs::perms::owner_all, fs::perm_options::add);
-        GTEST_SKIP() << "issue 10: running as root and cannot run pse-sim as user 'nobody' (exit " << probe.exit_code
-                     << "), so a read-only folder cannot be tested here; run the tests as a non-root user, or "
+        GTEST_SKIP() << "issue 10: running as root and cannot run pse-sim as user 'nobody' (exit "
+                     << probe.exit_code
+                     << "), so a read-only folder cannot be tested here; run the tests as a "
+                        "non-root user, or "
                         "allow root to change user (setuid, not possible in some containers)";
     }
     if (!root) {
         ASSERT_NE(access(ro.c_str(), W_OK), 0);
     }
     for (const auto& out : {ro / "new.h5", target}) {
-        const auto r = run({"run", (dir / "tiny.toml").string(), "-r", "2", "-o", out.string(), "--overwrite"});
+        const auto r = run(
+            {"run", (dir / "tiny.toml").string(), "-r", "2", "-o", out.string(), "--overwrite"});
         EXPECT_EQ(r.exit_code, 1) << r.err;
-        EXPECT_TRUE(contains(r.err, fmt::format("output folder '{}' is not writable", ro.string()))) << r.err;
+        EXPECT_TRUE(contains(r.err, fmt::format("output folder '{}' is not writable", ro.string())))
+            << r.err;
     }
     EXPECT_TRUE(read_all(target) == before);
     EXPECT_EQ(tree(ro), (std::vector<std::string>{"existing.h5"}));
@@ -520,20 +589,24 @@ TEST_F(BadInput, DiskFullDuringWrite) {
     for (const auto bytes : {std::uintmax_t{16 * 512}, full_size / 2}) {
         SCOPED_TRACE(fmt::format("file size limit {} bytes", bytes));
         const auto r = pse_sim_file_limit(
-            bytes, fmt::format("run {} -r 8 --checkpoint-runs 1 -o {} --overwrite", q(scenario), q(target)));
+            bytes, fmt::format("run {} -r 8 --checkpoint-runs 1 -o {} --overwrite", q(scenario),
+                               q(target)));
         EXPECT_EQ(r.exit_code, 1) << r.err;
         EXPECT_EQ(r.signal, 0) << "killed by a signal (HDF5 crashed at exit before issue 10)";
         EXPECT_TRUE(contains(r.err, "is the disk full or the file unwritable?")) << r.err;
         // Issue 20: "finished runs are kept" only when some are.
         EXPECT_TRUE(contains(r.err, "rerun the same command with --resume") ||
-                    contains(r.err, "no run had been saved yet; fix the problem (e.g. free disk space) and run the same "
-                                    "command again"))
+                    contains(r.err,
+                             "no run had been saved yet; fix the problem (e.g. free disk space) "
+                             "and run the same "
+                             "command again"))
             << r.err;
         EXPECT_TRUE(read_all(target) == before) << "the existing results file was changed";
         expect_no_temp_files(dir);
         // After freeing space, --resume completes and gives the same results as a clean run.
-        const auto res = pse_sim(fmt::format("-q run {} -r 8 --checkpoint-runs 1 -o {} --overwrite --resume",
-                                             q(scenario), q(target)));
+        const auto res =
+            pse_sim(fmt::format("-q run {} -r 8 --checkpoint-runs 1 -o {} --overwrite --resume",
+                                q(scenario), q(target)));
         ASSERT_EQ(res.exit_code, 0) << res.err;
         expect_same_results(fresh, target);
         EXPECT_FALSE(fs::exists(target.string() + ".parts"));
@@ -548,7 +621,8 @@ void set_format_version(const fs::path& file, std::int64_t version) {
     ASSERT_GE(f, 0);
     ASSERT_GE(H5Adelete(f, "format_version"), 0);
     const hid_t space = H5Screate(H5S_SCALAR);
-    const hid_t a = H5Acreate2(f, "format_version", H5T_NATIVE_INT64, space, H5P_DEFAULT, H5P_DEFAULT);
+    const hid_t a =
+        H5Acreate2(f, "format_version", H5T_NATIVE_INT64, space, H5P_DEFAULT, H5P_DEFAULT);
     ASSERT_GE(a, 0);
     ASSERT_GE(H5Awrite(a, H5T_NATIVE_INT64, &version), 0);
     H5Aclose(a);
@@ -564,9 +638,11 @@ TEST_F(BadInput, ResultsFileFromNewerFormat) {
     const std::string before = read_all(file);
     const auto r = pse_sim(fmt::format("info {}", q(file)));
     EXPECT_EQ(r.exit_code, 1);
-    EXPECT_TRUE(contains(r.err, fmt::format("has results format version {}, newer than this pse-sim understands ({}); "
-                                            "upgrade pse-sim",
-                                            kFormatVersion + 1, kFormatVersion)))
+    EXPECT_TRUE(contains(
+        r.err,
+        fmt::format("has results format version {}, newer than this pse-sim understands ({}); "
+                    "upgrade pse-sim",
+                    kFormatVersion + 1, kFormatVersion)))
         << r.err;
     EXPECT_TRUE(r.out.empty()) << r.out;
     const auto x = pse_sim(fmt::format("export {} --csv {}", q(file), q(dir / "csv")));
@@ -591,7 +667,8 @@ TEST_F(BadInput, DamagedResultsFile) {
     EXPECT_EQ(r.signal, 0);
     EXPECT_TRUE(contains(r.err, "error: ")) << r.err;
     {  // an HDF5 file that is not a results file
-        const hid_t f = H5Fcreate((dir / "other.h5").c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+        const hid_t f =
+            H5Fcreate((dir / "other.h5").c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
         ASSERT_GE(f, 0);
         H5Fclose(f);
     }
@@ -611,14 +688,19 @@ TEST_F(BadInput, CtrlCDuringSweep) {
     bool interrupted = false;
     for (int samples : {40, 160, 640}) {  // larger if the machine finished before the signal
         const auto exp = dir / "exp.toml";
-        write_all(exp, fmt::format("[run]\nname = \"ctrl_c\"\nweeks = 104\n[ecosystem]\nmnc_count = 20\nsupplier_count = 200\n"
-                                   "[experiment]\ndesign = \"lhs\"\nsamples = {}\nreplications = 3\nseed = 3\n"
-                                   "[[experiment.uncertainty]]\nkey = \"trust.gain_rate\"\nmin = 0.02\nmax = 0.08\n",
-                                   samples));
+        write_all(
+            exp,
+            fmt::format(
+                "[run]\nname = \"ctrl_c\"\nweeks = 104\n[ecosystem]\nmnc_count = "
+                "20\nsupplier_count = 200\n"
+                "[experiment]\ndesign = \"lhs\"\nsamples = {}\nreplications = 3\nseed = 3\n"
+                "[[experiment.uncertainty]]\nkey = \"trust.gain_rate\"\nmin = 0.02\nmax = 0.08\n",
+                samples));
         fs::remove_all(target.string() + ".parts");
         write_all(target, before);
         const auto t0 = Clock::now();
-        auto child = spawn({"sweep", exp.string(), "-o", target.string(), "--overwrite", "-t", "1", "--checkpoint-runs", "2"});
+        auto child = spawn({"sweep", exp.string(), "-o", target.string(), "--overwrite", "-t", "1",
+                            "--checkpoint-runs", "2"});
         ASSERT_GT(child.pid(), 0);
         // Wait until some runs are saved, then press Ctrl-C.
         const auto parts = fs::path(target.string() + ".parts");
@@ -637,10 +719,12 @@ TEST_F(BadInput, CtrlCDuringSweep) {
         EXPECT_TRUE(contains(r.err, "interrupted: ")) << r.err;
         EXPECT_TRUE(contains(r.err, "rerun the same command with --resume")) << r.err;
         EXPECT_TRUE(fs::exists(parts)) << "the finished runs must be kept";
-        EXPECT_TRUE(read_all(target) == before) << "an interrupted sweep changed the existing results file";
+        EXPECT_TRUE(read_all(target) == before)
+            << "an interrupted sweep changed the existing results file";
         expect_no_temp_files(dir);
         // Resume: finishes the missing runs; the result equals an uninterrupted run.
-        const auto res = pse_sim(fmt::format("sweep {} -o {} --overwrite --resume -t 1", q(exp), q(target)));
+        const auto res =
+            pse_sim(fmt::format("sweep {} -o {} --overwrite --resume -t 1", q(exp), q(target)));
         ASSERT_EQ(res.exit_code, 0) << res.err;
         EXPECT_TRUE(contains(res.err, "resumed: ")) << res.err;
         EXPECT_FALSE(fs::exists(parts));
@@ -660,7 +744,8 @@ TEST_F(BadInput, DamagedPartsFolder) {
     const InterruptSetup setup = interrupt_setup(fresh_dir("damaged_parts"));
     const auto& [dir, scenario, target, clean, before] = setup;
     ASSERT_TRUE(fs::exists(clean));
-    const auto args = fmt::format("run {} -r 8 --checkpoint-runs 1 -o {} --overwrite", q(scenario), q(target));
+    const auto args =
+        fmt::format("run {} -r 8 --checkpoint-runs 1 -o {} --overwrite", q(scenario), q(target));
     auto interrupted = [&] {  // every run saved, the merge fails (file size limit)
         fs::remove_all(setup.target.string() + ".parts");
         const auto r = pse_sim_file_limit(fs::file_size(setup.clean) / 2, args);
@@ -669,9 +754,10 @@ TEST_F(BadInput, DamagedPartsFolder) {
     };
     const fs::path parts = target.string() + ".parts";
     interrupted();
-    write_all(parts / "part-abc.h5", "not a shard");          // stray name: ignored
-    write_all(parts / "part-000099.h5", "garbage");           // unreadable: removed, recomputed
-    write_all(parts / "part-000000.h5", read_all(parts / "part-000000.h5").substr(0, 100));  // truncated
+    write_all(parts / "part-abc.h5", "not a shard");  // stray name: ignored
+    write_all(parts / "part-000099.h5", "garbage");   // unreadable: removed, recomputed
+    write_all(parts / "part-000000.h5",
+              read_all(parts / "part-000000.h5").substr(0, 100));  // truncated
     auto r = pse_sim(fmt::format("{} --resume", args));
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_TRUE(contains(r.err, "ignoring unreadable shard")) << r.err;
@@ -687,7 +773,8 @@ TEST_F(BadInput, DamagedPartsFolder) {
     r = pse_sim(fmt::format("{} --resume", args));
     EXPECT_EQ(r.exit_code, 1) << r.err;
     EXPECT_EQ(r.signal, 0);
-    EXPECT_TRUE(contains(r.err, "holds run id 999, outside this experiment's 8 runs (damaged?)")) << r.err;
+    EXPECT_TRUE(contains(r.err, "holds run id 999, outside this experiment's 8 runs (damaged?)"))
+        << r.err;
     EXPECT_TRUE(read_all(target) == before);
     expect_no_temp_files(dir);
 
@@ -696,7 +783,9 @@ TEST_F(BadInput, DamagedPartsFolder) {
     interrupted();
     r = pse_sim(fmt::format("run {} -r 9 -o {} --overwrite --resume", q(scenario), q(target)));
     EXPECT_EQ(r.exit_code, 1) << r.err;
-    EXPECT_TRUE(contains(r.err, "belongs to a different experiment (or a different version of it); delete it to start over"))
+    EXPECT_TRUE(contains(r.err,
+                         "belongs to a different experiment (or a different version of it); delete "
+                         "it to start over"))
         << r.err;
     EXPECT_FALSE(contains(r.err, "rerun the same command with --resume")) << r.err;
     EXPECT_TRUE(read_all(target) == before);
@@ -704,16 +793,20 @@ TEST_F(BadInput, DamagedPartsFolder) {
 }
 
 TEST_F(BadInput, NetworkTooBigForMemory) {
-    const std::string big = "[run]\nname = \"big\"\n[ecosystem]\nsupplier_count = 100000000\nsuppliers_per_mnc_min = 1000000\n";
-    auto r = refuse_scenario("memory", big, 2,
-                             {"input.toml:4:", "key 'ecosystem.supplier_count': this ecosystem needs an estimated",
-                              "GiB, above the limit of 16.0 GiB"});
+    const std::string big =
+        "[run]\nname = \"big\"\n[ecosystem]\nsupplier_count = 100000000\nsuppliers_per_mnc_min = "
+        "1000000\n";
+    auto r = refuse_scenario(
+        "memory", big, 2,
+        {"input.toml:4:", "key 'ecosystem.supplier_count': this ecosystem needs an estimated",
+         "GiB, above the limit of 16.0 GiB"});
     // One design point of an experiment over the limit refuses the whole sweep before any run.
-    r = refuse_scenario("memory_exp",
-                        "[run]\nname = \"e\"\nweeks = 10\n[experiment]\ndesign = \"grid\"\nreplications = 1\n"
-                        "[[experiment.lever]]\nkey = \"ecosystem.supplier_count\"\nvalues = [100, 100000000]\n"
-                        "[[experiment.lever]]\nkey = \"ecosystem.suppliers_per_mnc_min\"\nvalues = [1000000.0]\n",
-                        2, {"design point 1: this ecosystem needs an estimated"}, "sweep");
+    r = refuse_scenario(
+        "memory_exp",
+        "[run]\nname = \"e\"\nweeks = 10\n[experiment]\ndesign = \"grid\"\nreplications = 1\n"
+        "[[experiment.lever]]\nkey = \"ecosystem.supplier_count\"\nvalues = [100, 100000000]\n"
+        "[[experiment.lever]]\nkey = \"ecosystem.suppliers_per_mnc_min\"\nvalues = [1000000.0]\n",
+        2, {"design point 1: this ecosystem needs an estimated"}, "sweep");
     Scenario s;
     s.ecosystem.supplier_count = 100000000;
     s.ecosystem.suppliers_per_mnc_min = 1000000;
@@ -730,7 +823,8 @@ TEST_F(BadInput, TooManyProblemsAndLongKeys) {
     for (int i = 0; i < 200000; ++i) many += fmt::format("k{} = 1\n", i);
     auto r = refuse_scenario("many", many, 2, {"too many problems; stopped after 100"});
     EXPECT_LT(std::count(r.err.begin(), r.err.end(), '\n'), 110);
-    r = refuse_scenario("long_key", std::string(4000000, 'a') + " = 1\n", 2, {"... (4000000 characters)': unknown key"});
+    r = refuse_scenario("long_key", std::string(4000000, 'a') + " = 1\n", 2,
+                        {"... (4000000 characters)': unknown key"});
     EXPECT_LT(r.err.size(), 1000u);
 }
 
@@ -757,7 +851,9 @@ TEST_F(BadInput, FuzzRegressions) {
             EXPECT_FALSE(e.problems().empty());
         }
         const auto r = pse_sim(fmt::format("validate {}", q(p)));
-        EXPECT_TRUE(r.exit_code == 0 || r.exit_code == 2) << "exit " << r.exit_code << " signal " << r.signal << "\n" << r.err;
+        EXPECT_TRUE(r.exit_code == 0 || r.exit_code == 2)
+            << "exit " << r.exit_code << " signal " << r.signal << "\n"
+            << r.err;
         ++n;
     }
     EXPECT_GE(n, 1u);
@@ -770,16 +866,19 @@ TEST_F(BadInput, FuzzCorpusHoldsNoCopyOfABundledScenario) {
     const auto corpus = test::source_dir() / "tests" / "fuzz" / "corpus";
     std::map<std::string, std::string> scenarios;  // bytes -> name
     for (const auto& e : fs::directory_iterator(test::source_dir() / "scenarios"))
-        if (e.path().extension() == ".toml") scenarios.emplace(read_all(e.path()), e.path().filename().string());
+        if (e.path().extension() == ".toml")
+            scenarios.emplace(read_all(e.path()), e.path().filename().string());
     ASSERT_GE(scenarios.size(), 10u) << "scenarios/ not found";
     std::size_t seeds = 0;
     for (const auto& e : fs::directory_iterator(corpus)) {
         const auto name = e.path().filename().string();
         EXPECT_FALSE(fs::exists(test::source_dir() / "scenarios" / name))
-            << "tests/fuzz/corpus/" << name << " copies scenarios/" << name << ": remove it (scripts/fuzz seeds from scenarios/)";
+            << "tests/fuzz/corpus/" << name << " copies scenarios/" << name
+            << ": remove it (scripts/fuzz seeds from scenarios/)";
         const auto same = scenarios.find(read_all(e.path()));
-        EXPECT_TRUE(same == scenarios.end()) << "tests/fuzz/corpus/" << name << " is a copy of scenarios/"
-                                             << (same == scenarios.end() ? "" : same->second);
+        EXPECT_TRUE(same == scenarios.end())
+            << "tests/fuzz/corpus/" << name << " is a copy of scenarios/"
+            << (same == scenarios.end() ? "" : same->second);
         ++seeds;
     }
     EXPECT_GT(seeds, 0u) << "tests/fuzz/corpus/ is empty";
@@ -792,24 +891,30 @@ TEST_F(BadInput, DesignChangesRunLength) {
     // A list, grid or LHS point that set run.weeks above the base file's weeks overflowed the
     // shard buffers (sized from the base scenario) in write_shard: `malloc(): invalid size`, or a
     // heap-buffer-overflow under ASan. Now refused before any run, with the factor's location.
-    const std::string base = "[run]\nname = \"len\"\nweeks = 52\n[ecosystem]\nmnc_count = 10\nsupplier_count = 50\n";
+    const std::string base =
+        "[run]\nname = \"len\"\nweeks = 52\n[ecosystem]\nmnc_count = 10\nsupplier_count = 50\n";
     auto r = refuse_scenario("weeks_list",
-                             base + "[experiment]\ndesign = \"list\"\nreplications = 2\n"
-                                    "[[experiment.point]]\nset = { \"run.weeks\" = 52 }\n"
-                                    "[[experiment.point]]\nset = { \"run.weeks\" = 104 }\n",
-                             2, {"design point 1 sets run.weeks = 104", "base scenario's 52 weeks"}, "sweep");
+                             base +
+                                 "[experiment]\ndesign = \"list\"\nreplications = 2\n"
+                                 "[[experiment.point]]\nset = { \"run.weeks\" = 52 }\n"
+                                 "[[experiment.point]]\nset = { \"run.weeks\" = 104 }\n",
+                             2, {"design point 1 sets run.weeks = 104", "base scenario's 52 weeks"},
+                             "sweep");
     refuse_scenario("weeks_grid",
-                    base + "[experiment]\ndesign = \"grid\"\nreplications = 1\n"
-                           "[[experiment.lever]]\nkey = \"run.weeks\"\nvalues = [26, 208]\n",
+                    base +
+                        "[experiment]\ndesign = \"grid\"\nreplications = 1\n"
+                        "[[experiment.lever]]\nkey = \"run.weeks\"\nvalues = [26, 208]\n",
                     2, {"input.toml:", "experiment.lever[0].key", "sets run.weeks = 26"}, "sweep");
     refuse_scenario("weeks_lhs",
-                    base + "[experiment]\ndesign = \"lhs\"\nsamples = 4\nreplications = 1\n"
-                           "[[experiment.uncertainty]]\nkey = \"run.weeks\"\nmin = 60\nmax = 300\n",
+                    base +
+                        "[experiment]\ndesign = \"lhs\"\nsamples = 4\nreplications = 1\n"
+                        "[[experiment.uncertainty]]\nkey = \"run.weeks\"\nmin = 60\nmax = 300\n",
                     2, {"experiment.uncertainty[0].key", "sets run.weeks"}, "sweep");
     // A run.seed factor gave identical design points (seeds come from experiment.seed).
     refuse_scenario("seed_grid",
-                    base + "[experiment]\ndesign = \"grid\"\nreplications = 1\n"
-                           "[[experiment.lever]]\nkey = \"run.seed\"\nvalues = [1, 2]\n",
+                    base +
+                        "[experiment]\ndesign = \"grid\"\nreplications = 1\n"
+                        "[[experiment.lever]]\nkey = \"run.seed\"\nvalues = [1, 2]\n",
                     2, {"run.seed cannot be varied"}, "sweep");
     // The writer side of the class: a record of another length is refused, never copied.
     const auto dir = fresh_dir("weeks_shard");
@@ -832,7 +937,8 @@ Experiment tiny_run_experiment(const fs::path& scenario, std::int64_t reps) {
 /// Every run saved as a shard of `setup.target`.parts (run -r 8 --checkpoint-runs 1), the merge
 /// failed (file size limit): the state just before assembly. Returns the shell arguments.
 std::string all_runs_saved(const InterruptSetup& setup) {
-    const auto args = fmt::format("run {} -r 8 --checkpoint-runs 1 -o {} --overwrite", q(setup.scenario), q(setup.target));
+    const auto args = fmt::format("run {} -r 8 --checkpoint-runs 1 -o {} --overwrite",
+                                  q(setup.scenario), q(setup.target));
     fs::remove_all(setup.target.string() + ".parts");
     const auto r = pse_sim_file_limit(fs::file_size(setup.clean) / 2, args);
     EXPECT_EQ(r.exit_code, 1) << r.err;
@@ -843,10 +949,13 @@ std::string all_runs_saved(const InterruptSetup& setup) {
 /// A sweep that takes a few seconds on one thread, saving every 2 runs: `samples` LHS points x 3.
 fs::path slow_experiment(const fs::path& dir, int samples) {
     const auto exp = dir / "exp.toml";
-    write_all(exp, fmt::format("[run]\nname = \"slow\"\nweeks = 104\n[ecosystem]\nmnc_count = 20\nsupplier_count = 200\n"
-                               "[experiment]\ndesign = \"lhs\"\nsamples = {}\nreplications = 3\nseed = 3\n"
-                               "[[experiment.uncertainty]]\nkey = \"trust.gain_rate\"\nmin = 0.02\nmax = 0.08\n",
-                               samples));
+    write_all(exp,
+              fmt::format(
+                  "[run]\nname = \"slow\"\nweeks = 104\n[ecosystem]\nmnc_count = "
+                  "20\nsupplier_count = 200\n"
+                  "[experiment]\ndesign = \"lhs\"\nsamples = {}\nreplications = 3\nseed = 3\n"
+                  "[[experiment.uncertainty]]\nkey = \"trust.gain_rate\"\nmin = 0.02\nmax = 0.08\n",
+                  samples));
     return exp;
 }
 
@@ -856,7 +965,8 @@ bool wait_until(pid_t pid, const std::function<bool()>& pred) {
     while (Clock::now() - t0 < std::chrono::seconds(30)) {
         if (pred()) return true;
         siginfo_t info{};
-        if (waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == pid)
+        if (waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+            info.si_pid == pid)
             return pred();  // exited (still to be reaped by wait_for)
         std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }
@@ -883,23 +993,30 @@ TEST_F(BadInput, TwoProcessesOnOneOutput) {
         const auto exp = slow_experiment(dir, samples);
         fs::remove(target);
         fs::remove_all(parts);
-        auto first = spawn({"sweep", exp.string(), "-o", target.string(), "-t", "1", "--checkpoint-runs", "2"});
+        auto first = spawn(
+            {"sweep", exp.string(), "-o", target.string(), "-t", "1", "--checkpoint-runs", "2"});
         ASSERT_GT(first.pid(), 0);
-        // Observable state: the first has saved runs (it took the lock before creating the parts folder).
+        // Observable state: the first has saved runs (it took the lock before creating the parts
+        // folder).
         const bool running = wait_until(first.pid(), [&] { return has_shard(parts); });
         const auto second = pse_sim(fmt::format("sweep {} -o {} --resume -t 1", q(exp), q(target)));
         const auto r1 = wait_for(first);
         ASSERT_EQ(r1.exit_code, 0) << r1.err;
-        if (!running || contains(second.err, "already exists")) continue;  // the first finished first: a bigger sweep
+        if (!running || contains(second.err, "already exists"))
+            continue;  // the first finished first: a bigger sweep
         EXPECT_EQ(second.exit_code, 1) << second.err;
-        EXPECT_TRUE(contains(second.err, fmt::format("another pse-sim process (pid {} on host ", first.pid()))) << second.err;
+        EXPECT_TRUE(contains(second.err,
+                             fmt::format("another pse-sim process (pid {} on host ", first.pid())))
+            << second.err;
         EXPECT_TRUE(contains(second.err, "is writing")) << second.err;
         // The first's file is complete and equals a sweep that ran alone.
         const auto ref = dir / "alone.h5";
         ASSERT_EQ(pse_sim(fmt::format("-q sweep {} -o {} -t 2", q(exp), q(ref))).exit_code, 0);
         expect_same_results(ref, target);
         const auto info = pse_sim(fmt::format("info {}", q(target)));
-        EXPECT_TRUE(contains(info.out, fmt::format("runs: {} ({} done, 0 failed)", samples * 3, samples * 3))) << info.out;
+        EXPECT_TRUE(contains(info.out,
+                             fmt::format("runs: {} ({} done, 0 failed)", samples * 3, samples * 3)))
+            << info.out;
         EXPECT_FALSE(fs::exists(parts));
         EXPECT_FALSE(fs::exists(lock)) << "the lock file is removed with the lock";
         expect_no_temp_files(dir);
@@ -923,7 +1040,8 @@ TEST_F(BadInput, TwoProcessesOnOneOutput) {
         so.target = t2;
         write_all(dir / "tiny.toml", kTiny);
         EXPECT_THROW((void)prepare_sweep(tiny_run_experiment(dir / "tiny.toml", 2), so), IoError);
-        EXPECT_FALSE(fs::exists(t2.string() + ".parts")) << "a refused sweep created its parts folder";
+        EXPECT_FALSE(fs::exists(t2.string() + ".parts"))
+            << "a refused sweep created its parts folder";
     }
     EXPECT_FALSE(fs::exists(OutputLock::path_for(t2)));
     OutputLock after(t2);  // free again
@@ -948,8 +1066,10 @@ TEST_F(BadInput, ShardMissingAtAssembly) {
         (void)merge_shards(e, so, parts);
         ADD_FAILURE() << "a merge with a missing shard succeeded";
     } catch (const IoError& err) {
-        EXPECT_TRUE(contains(err.what(), fmt::format("1 of this experiment's 8 runs are in no shard of {} (the first is run {})",
-                                                     q(parts), lost.front())))
+        EXPECT_TRUE(contains(
+            err.what(),
+            fmt::format("1 of this experiment's 8 runs are in no shard of {} (the first is run {})",
+                        q(parts), lost.front())))
             << err.what();
     }
     EXPECT_TRUE(read_all(setup.target) == setup.before);
@@ -975,7 +1095,8 @@ TEST_F(BadInput, ShardMissingAtAssembly) {
     const fs::path cparts = target.string() + ".parts";
     const int samples = 40;
     const auto exp = slow_experiment(dir, samples);
-    auto child = spawn({"sweep", exp.string(), "-o", target.string(), "-t", "1", "--checkpoint-runs", "2"});
+    auto child =
+        spawn({"sweep", exp.string(), "-o", target.string(), "-t", "1", "--checkpoint-runs", "2"});
     ASSERT_GT(child.pid(), 0);
     wait_until(child.pid(), [&] { return fs::exists(cparts / "part-000000.h5"); });
     std::error_code ec;
@@ -1017,7 +1138,8 @@ TEST_F(BadInput, FailedRunsAfterResume) {
         EXPECT_EQ(tally.done, 7);
         EXPECT_EQ(tally.failed, 1);
         const auto r = read_results(so.target, false);
-        EXPECT_EQ(r.status[static_cast<std::size_t>(failed_id)], static_cast<std::int8_t>(RunStatus::kFailed));
+        EXPECT_EQ(r.status[static_cast<std::size_t>(failed_id)],
+                  static_cast<std::int8_t>(RunStatus::kFailed));
         const auto info = pse_sim(fmt::format("info {}", q(so.target)));
         EXPECT_TRUE(contains(info.out, "(7 done, 1 failed)")) << info.out;
     }
@@ -1025,13 +1147,15 @@ TEST_F(BadInput, FailedRunsAfterResume) {
     const auto r = pse_sim(fmt::format("{} --resume", args));
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_TRUE(contains(r.err, "1 run(s) that failed before will be run again")) << r.err;
-    EXPECT_TRUE(contains(r.out, "8 run(s) done, 0 failed, 7 reused, 1 failed before and run again")) << r.out;
+    EXPECT_TRUE(contains(r.out, "8 run(s) done, 0 failed, 7 reused, 1 failed before and run again"))
+        << r.out;
     expect_same_results(setup.clean, setup.target);
 }
 
 TEST_F(BadInput, ShardFromAnotherExperiment) {
     // Issue 20: a shard copied into a parts folder was assembled into the results (run 253 silently
-    // from experiment A). Every shard carries its experiment's fingerprint; a foreign one is refused.
+    // from experiment A). Every shard carries its experiment's fingerprint; a foreign one is
+    // refused.
     const InterruptSetup setup = interrupt_setup(fresh_dir("foreign_shard"));
     const fs::path parts = setup.target.string() + ".parts";
     const auto args = all_runs_saved(setup);
@@ -1039,7 +1163,9 @@ TEST_F(BadInput, ShardFromAnotherExperiment) {
     write_shard(parts / "part-000077.h5", recs, 52, "ffffffffffffffff");
     auto r = pse_sim(fmt::format("{} --resume", args));
     EXPECT_EQ(r.exit_code, 1) << r.err;
-    EXPECT_TRUE(contains(r.err, "part-000077.h5' belongs to a different experiment (fingerprint ffffffffffffffff")) << r.err;
+    EXPECT_TRUE(contains(
+        r.err, "part-000077.h5' belongs to a different experiment (fingerprint ffffffffffffffff"))
+        << r.err;
     EXPECT_TRUE(read_all(setup.target) == setup.before);
     EXPECT_TRUE(fs::exists(parts / "part-000077.h5")) << "the foreign shard is not deleted";
     // The merge checks it too (a shard that arrives after the start).
@@ -1065,7 +1191,8 @@ TEST_F(BadInput, OutputNotARegularFile) {
     write_all(dir / "tiny.toml", kTiny);
     const auto fifo = dir / "pipe.h5";
     ASSERT_EQ(mkfifo(fifo.c_str(), 0644), 0);
-    auto r = pse_sim_timeout(20, fmt::format("run {} -r 2 -o {} --overwrite", q(dir / "tiny.toml"), q(fifo)));
+    auto r = pse_sim_timeout(
+        20, fmt::format("run {} -r 2 -o {} --overwrite", q(dir / "tiny.toml"), q(fifo)));
     EXPECT_EQ(r.exit_code, 1) << r.err;
     EXPECT_TRUE(contains(r.err, "is a named pipe (FIFO), not a results file")) << r.err;
     EXPECT_EQ(fs::symlink_status(fifo).type(), fs::file_type::fifo) << "the pipe was replaced";
@@ -1101,7 +1228,9 @@ TEST_F(BadInput, NonRegularInputFiles) {
         SCOPED_TRACE(cmd);
         const auto r = pse_sim_timeout(20, fmt::format("{} {}", cmd, q(fifo)));
         EXPECT_EQ(r.exit_code, 2) << r.err << " signal " << r.signal;
-        EXPECT_TRUE(contains(r.err, "pipe.toml: is a pipe (FIFO), e.g. from <(...), not a regular file")) << r.err;
+        EXPECT_TRUE(
+            contains(r.err, "pipe.toml: is a pipe (FIFO), e.g. from <(...), not a regular file"))
+            << r.err;
     }
     // A FIFO named like a shard in the parts folder: ignored with a warning, its runs computed.
     const InterruptSetup setup = interrupt_setup(fresh_dir("fifo_shard"));
@@ -1112,7 +1241,8 @@ TEST_F(BadInput, NonRegularInputFiles) {
     ASSERT_EQ(mkfifo((parts / "manifest.txt.tmp").c_str(), 0644), 0);
     const auto r = pse_sim_timeout(60, fmt::format("{} --resume", args));
     ASSERT_EQ(r.exit_code, 0) << r.err << " signal " << r.signal;
-    EXPECT_TRUE(contains(r.err, "part-000001.h5': it is a named pipe (FIFO), not a shard file")) << r.err;
+    EXPECT_TRUE(contains(r.err, "part-000001.h5': it is a named pipe (FIFO), not a shard file"))
+        << r.err;
     expect_same_results(setup.clean, setup.target);
 }
 
@@ -1129,11 +1259,13 @@ TEST_F(BadInput, NameIsNotAPath) {
         EXPECT_TRUE(contains(r.err, "a name is a label, not a path")) << r.err;
         // --set is checked the same way.
         write_all(dir / "ok.toml", "[run]\nname = \"ok\"\nweeks = 10\n");
-        const auto s = pse_sim(fmt::format("show {} --set 'run.name=\"{}\"'", q(dir / "ok.toml"), name));
+        const auto s =
+            pse_sim(fmt::format("show {} --set 'run.name=\"{}\"'", q(dir / "ok.toml"), name));
         EXPECT_EQ(s.exit_code, 2) << s.err;
     }
     refuse_scenario("name_exp",
-                    "[run]\nname = \"fine\"\nweeks = 10\n[experiment]\nname = \"x/../../y\"\ndesign = \"grid\"\nreplications = 1\n"
+                    "[run]\nname = \"fine\"\nweeks = 10\n[experiment]\nname = "
+                    "\"x/../../y\"\ndesign = \"grid\"\nreplications = 1\n"
                     "[[experiment.lever]]\nkey = \"trust.gain_rate\"\nvalues = [0.02]\n",
                     2, {"key 'experiment.name': a name cannot contain '/'"}, "sweep");
     // Bidirectional overrides (U+202E) make a name display as something else.
@@ -1152,7 +1284,8 @@ TEST_F(BadInput, StaleTemporaryFiles) {
     write_all(dir / ".out.h5.tmp-77", "another");
     write_all(dir / ".other.h5.tmp-1", "someone else's");
     write_all(dir / ".out.h5.tmp-notapid", "not ours");
-    const auto r = pse_sim(fmt::format("run {} -r 2 -o {}", q(dir / "tiny.toml"), q(dir / "out.h5")));
+    const auto r =
+        pse_sim(fmt::format("run {} -r 2 -o {}", q(dir / "tiny.toml"), q(dir / "out.h5")));
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_TRUE(contains(r.err, "a temporary file left by an earlier, interrupted run")) << r.err;
     EXPECT_FALSE(fs::exists(dir / ".out.h5.tmp-4242"));
@@ -1166,7 +1299,8 @@ TEST_F(BadInput, ManifestOnAFullDisk) {
     // --resume said "belongs to a different experiment", a plain run "rerun with --resume".
     const InterruptSetup setup = interrupt_setup(fresh_dir("manifest_full"));
     const fs::path parts = setup.target.string() + ".parts";
-    const auto args = fmt::format("run {} -r 8 --checkpoint-runs 1 -o {} --overwrite", q(setup.scenario), q(setup.target));
+    const auto args = fmt::format("run {} -r 8 --checkpoint-runs 1 -o {} --overwrite",
+                                  q(setup.scenario), q(setup.target));
     // Nothing can be written (file size limit 0): the manifest write fails and says so; no parts
     // folder is left. stderr goes through a pipe (not limited by RLIMIT_FSIZE).
     auto r = pse_sim_file_limit(0, args);
@@ -1202,20 +1336,24 @@ TEST_F(BadInput, OutputChecksBeforeTheFirstRun) {
     // Issue 20: the same key as a lever and an uncertainty, or an output name too long for the
     // file system, computed every run and then failed with "HDF5 error ... is the disk full?" and a
     // --resume hint that could never work. Both are found before the first run.
-    auto r = refuse_scenario("lever_twice",
-                             "[run]\nname = \"twice\"\nweeks = 10\n[experiment]\ndesign = \"grid\"\nreplications = 1\n"
-                             "[[experiment.lever]]\nkey = \"trust.gain_rate\"\nvalues = [0.02, 0.05]\n"
-                             "[[experiment.uncertainty]]\nkey = \"trust.gain_rate\"\nvalues = [0.03]\n",
-                             2,
-                             {"input.toml:", "key 'experiment.uncertainty[0].key': 'trust.gain_rate' is already varied by "
-                                             "experiment.lever[0]; vary each parameter once"},
-                             "sweep");
+    auto r = refuse_scenario(
+        "lever_twice",
+        "[run]\nname = \"twice\"\nweeks = 10\n[experiment]\ndesign = \"grid\"\nreplications = 1\n"
+        "[[experiment.lever]]\nkey = \"trust.gain_rate\"\nvalues = [0.02, 0.05]\n"
+        "[[experiment.uncertainty]]\nkey = \"trust.gain_rate\"\nvalues = [0.03]\n",
+        2,
+        {"input.toml:",
+         "key 'experiment.uncertainty[0].key': 'trust.gain_rate' is already varied by "
+         "experiment.lever[0]; vary each parameter once"},
+        "sweep");
     const auto dir = fresh_dir("long_name");
     write_all(dir / "tiny.toml", kTiny);
-    const auto longname = dir / (std::string(242, 'n') + ".h5");  // fits; its temporary file would not
+    const auto longname =
+        dir / (std::string(242, 'n') + ".h5");  // fits; its temporary file would not
     r = pse_sim(fmt::format("run {} -r 2 -o {}", q(dir / "tiny.toml"), q(longname)));
     EXPECT_EQ(r.exit_code, 1) << r.err;
-    EXPECT_TRUE(contains(r.err, "bytes long; this file system allows names of at most 255 bytes")) << r.err;
+    EXPECT_TRUE(contains(r.err, "bytes long; this file system allows names of at most 255 bytes"))
+        << r.err;
     EXPECT_FALSE(contains(r.err, "--resume")) << r.err;
     EXPECT_EQ(test::list_dir(dir), std::vector<std::string>{"tiny.toml"});
 }
@@ -1233,15 +1371,19 @@ TEST_F(BadInput, StrictNumbersInKeysAndOptions) {
         EXPECT_TRUE(contains(r.err, "must be a number (0, 1, ...) or *")) << r.err;
         EXPECT_FALSE(contains(r.err, "18446744073709551615")) << r.err;
     }
-    write_all(dir / "exp.toml", std::string(kTiny) + "[[ngo]]\nname = \"a\"\n[experiment]\ndesign = \"list\"\nreplications = 1\n"
-                                                     "[[experiment.point]]\nset = { \"ngo[-1].dedicated_fte\" = 1.0 }\n");
+    write_all(dir / "exp.toml",
+              std::string(kTiny) +
+                  "[[ngo]]\nname = \"a\"\n[experiment]\ndesign = \"list\"\nreplications = 1\n"
+                  "[[experiment.point]]\nset = { \"ngo[-1].dedicated_fte\" = 1.0 }\n");
     auto r = pse_sim(fmt::format("validate {}", q(dir / "exp.toml")));
     EXPECT_EQ(r.exit_code, 2) << r.err;
     EXPECT_TRUE(contains(r.err, "array index '-1' must be a number")) << r.err;
     const std::vector<std::pair<std::string, std::string>> options = {
-        {"-r 1e20", "--replications: must be at least 1, got 1e20 (write a whole number with digits only)"},
+        {"-r 1e20",
+         "--replications: must be at least 1, got 1e20 (write a whole number with digits only)"},
         {"-r 0x10", "--replications: must be at least 1, got 0x10"},
-        {"-r 99999999999999999999", "--replications: must be at most 100000000, got 99999999999999999999"},
+        {"-r 99999999999999999999",
+         "--replications: must be at most 100000000, got 99999999999999999999"},
         {"-r 0", "--replications: must be at least 1, got 0"},
         {"--seed 1e3", "--seed: must be 0 or more, got 1e3"},
         {"--seed -5", "--seed: must be 0 or more, got -5"},
@@ -1274,7 +1416,8 @@ TEST_F(BadInput, HangUpStopsCleanly) {
         const auto exp = slow_experiment(dir, samples);
         fs::remove(target);
         fs::remove_all(parts);
-        auto child = spawn({"sweep", exp.string(), "-o", target.string(), "-t", "1", "--checkpoint-runs", "2"});
+        auto child = spawn(
+            {"sweep", exp.string(), "-o", target.string(), "-t", "1", "--checkpoint-runs", "2"});
         ASSERT_GT(child.pid(), 0);
         wait_until(child.pid(), [&] { return has_shard(parts); });
         kill(child.pid(), SIGHUP);

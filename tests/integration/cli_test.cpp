@@ -32,7 +32,9 @@ namespace fs = std::filesystem;
 using test::read_all;
 using test::write_all;
 
-fs::path fresh_dir(const std::string& name) { return test::fresh_dir("cli", name); }
+fs::path fresh_dir(const std::string& name) {
+    return test::fresh_dir("cli", name);
+}
 using test::list_dir;
 
 using test::run_cli;
@@ -45,10 +47,14 @@ bool same_values(const std::vector<double>& a, const std::vector<double>& b) {
     return true;
 }
 
-bool has(const std::string& hay, const std::string& needle) { return hay.find(needle) != std::string::npos; }
+bool has(const std::string& hay, const std::string& needle) {
+    return hay.find(needle) != std::string::npos;
+}
 
 std::string q(const fs::path& p) {
-    std::string s(1, '\'');  // built by appending: GCC 12 warns (-Wrestrict, a false positive) on "'" + string
+    std::string s(
+        1,
+        '\'');  // built by appending: GCC 12 warns (-Wrestrict, a false positive) on "'" + string
     s.append(p.string()).push_back('\'');
     return s;
 }
@@ -76,8 +82,8 @@ TEST(Cli, HelpMentionsEverySubcommandAndOption) {
     const auto dir = fresh_dir("help");
     const auto r = run_cli("--help");
     EXPECT_EQ(r.exit_code, 0) << r.err;
-    for (const char* word : {"run", "sweep", "export", "validate", "show", "params", "info", "--verbose", "-v", "--quiet", "-q", "--version",
-                             "--help"})
+    for (const char* word : {"run", "sweep", "export", "validate", "show", "params", "info",
+                             "--verbose", "-v", "--quiet", "-q", "--version", "--help"})
         EXPECT_TRUE(has(r.out, word)) << "--help lacks " << word << "\n" << r.out;
 }
 
@@ -85,8 +91,8 @@ TEST(Cli, RunHelpMentionsEveryOption) {
     const auto dir = fresh_dir("runhelp");
     const auto r = run_cli("run --help");
     EXPECT_EQ(r.exit_code, 0) << r.err;
-    for (const char* word : {"scenario", "-o", "--output", "-r", "--replications", "--seed", "--set", "--overwrite", "--resume", "-t",
-                             "--threads", "--help"})
+    for (const char* word : {"scenario", "-o", "--output", "-r", "--replications", "--seed",
+                             "--set", "--overwrite", "--resume", "-t", "--threads", "--help"})
         EXPECT_TRUE(has(r.out, word)) << "run --help lacks " << word << "\n" << r.out;
 }
 
@@ -102,11 +108,11 @@ TEST(Cli, OtherSubcommandHelps) {
 
 TEST(Cli, UsageErrorsExit2) {
     const auto dir = fresh_dir("usage");
-    EXPECT_EQ(run_cli("").exit_code, 2);                      // no subcommand
-    EXPECT_EQ(run_cli("frobnicate").exit_code, 2);            // unknown subcommand
-    EXPECT_EQ(run_cli("run").exit_code, 2);                   // missing scenario
+    EXPECT_EQ(run_cli("").exit_code, 2);            // no subcommand
+    EXPECT_EQ(run_cli("frobnicate").exit_code, 2);  // unknown subcommand
+    EXPECT_EQ(run_cli("run").exit_code, 2);         // missing scenario
     EXPECT_EQ(run_cli("run x.toml --no-such-flag").exit_code, 2);
-    EXPECT_EQ(run_cli("run x.toml -r many").exit_code, 2);    // not a number
+    EXPECT_EQ(run_cli("run x.toml -r many").exit_code, 2);  // not a number
     EXPECT_TRUE(list_dir(dir).empty());
 }
 
@@ -141,7 +147,8 @@ TEST(Cli, RunIsReproducibleAndSeedOverrideChangesIt) {
     ASSERT_EQ(run_cli("-q run " + q(scen) + " -r 2 -o " + q(dir / "a.h5")).exit_code, 0);
     ASSERT_EQ(run_cli("-q run " + q(scen) + " -r 2 -t 1 -o " + q(dir / "b.h5")).exit_code, 0);
     ASSERT_EQ(run_cli("-q run " + q(scen) + " -r 2 --seed 8 -o " + q(dir / "c.h5")).exit_code, 0);
-    const auto a = read_results(dir / "a.h5"), b = read_results(dir / "b.h5"), c = read_results(dir / "c.h5");
+    const auto a = read_results(dir / "a.h5"), b = read_results(dir / "b.h5"),
+               c = read_results(dir / "c.h5");
     EXPECT_EQ(a.seed, b.seed);
     EXPECT_EQ(a.series.at("engagements_active"), b.series.at("engagements_active"));
     EXPECT_EQ(a.series.at("staff_hours"), b.series.at("staff_hours"));
@@ -159,7 +166,8 @@ TEST(Cli, QuietPrintsNothingOnSuccess) {
 }
 
 TEST(Cli, GlobalFlagsAfterTheSubcommand) {
-    // Users naturally write `pse-sim run FILE -q`; the flags are global, so they must also work there.
+    // Users naturally write `pse-sim run FILE -q`; the flags are global, so they must also work
+    // there.
     const auto dir = fresh_dir("flags_after");
     const auto scen = tiny_in(dir);
     const auto before = run_cli("-q run " + q(scen) + " -r 1 -o " + q(dir / "a.h5"));
@@ -174,7 +182,7 @@ TEST(Cli, RunSetOverridesReachTheResults) {
     const auto scen = tiny_in(dir);
     const auto out = dir / "set.h5";
     const auto r = run_cli("-q run " + q(scen) + " -r 1 -o " + q(out) +
-                               " --set run.name=renamed --set 'ngo[*].dedicated_fte=0'");
+                           " --set run.name=renamed --set 'ngo[*].dedicated_fte=0'");
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(read_results(out, false).attrs.at("scenario_name"), "renamed");
 }
@@ -183,7 +191,9 @@ TEST(Cli, BadScenarioExit2WithFileLineKey) {
     const auto dir = fresh_dir("bad");
     const auto scen = dir / "bad.toml";
     write_all(scen, std::string(kTiny) + "\n[trust]\ngain_rat = 0.1\n");
-    const int line = static_cast<int>(std::count(kTiny, kTiny + std::char_traits<char>::length(kTiny), '\n')) + 3;
+    const int line =
+        static_cast<int>(std::count(kTiny, kTiny + std::char_traits<char>::length(kTiny), '\n')) +
+        3;
     const auto r = run_cli("run " + q(scen) + " -o " + q(dir / "bad.h5"));
     EXPECT_EQ(r.exit_code, 2) << r.err;
     EXPECT_TRUE(has(r.err, scen.string() + ":" + std::to_string(line) + ":")) << r.err;
@@ -206,7 +216,8 @@ TEST(Cli, EachClassOfBadInputExits2) {
         {"nan", "[trust]\ngain_rate = nan\n", "trust.gain_rate"},
         {"float_int", "[run]\nweeks = 52.5\n", "run.weeks"},
         {"date", "[trust]\ngain_rate = 2024-01-01\n", "trust.gain_rate"},
-        {"end_before_start", "[ngo_defaults]\nstart_week = 100\nend_week = 50\n", "ngo_defaults.end_week"},
+        {"end_before_start", "[ngo_defaults]\nstart_week = 100\nend_week = 50\n",
+         "ngo_defaults.end_week"},
     };
     for (const auto& c : cases) {
         const auto f = dir / (c.name + ".toml");
@@ -246,12 +257,18 @@ TEST(Cli, BadOverrideAndReplicationsExit2) {
     auto r = run_cli("run " + q(scen) + " -o " + q(dir / "o.h5") + " --set trust.gain_rate=7");
     EXPECT_EQ(r.exit_code, 2) << r.err;
     // The problem is the --set value, not the file: say so (the value has no line in the file).
-    EXPECT_TRUE(has(r.err, "error: --set trust.gain_rate=7: key 'trust.gain_rate': value 7 is out of range")) << r.err;
-    r = run_cli("run " + q(scen) + " -o " + q(dir / "o.h5") + " --set trust.gain_rat=0.1 --set 'ngo[*].dedicated_fte=x'");
-    EXPECT_EQ(r.exit_code, 2) << r.err;
-    EXPECT_TRUE(has(r.err, "error: --set trust.gain_rat=0.1: key 'trust.gain_rat': unknown key; did you mean 'trust.gain_rate'?"))
+    EXPECT_TRUE(has(
+        r.err, "error: --set trust.gain_rate=7: key 'trust.gain_rate': value 7 is out of range"))
         << r.err;
-    EXPECT_TRUE(has(r.err, "error: --set ngo[*].dedicated_fte=x: key 'ngo_defaults.dedicated_fte'")) << r.err;
+    r = run_cli("run " + q(scen) + " -o " + q(dir / "o.h5") +
+                " --set trust.gain_rat=0.1 --set 'ngo[*].dedicated_fte=x'");
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_TRUE(has(r.err,
+                    "error: --set trust.gain_rat=0.1: key 'trust.gain_rat': unknown key; did you "
+                    "mean 'trust.gain_rate'?"))
+        << r.err;
+    EXPECT_TRUE(has(r.err, "error: --set ngo[*].dedicated_fte=x: key 'ngo_defaults.dedicated_fte'"))
+        << r.err;
     EXPECT_FALSE(has(r.err, "tiny.toml")) << r.err;
     r = run_cli("run " + q(scen) + " -o " + q(dir / "o.h5") + " --set novalue");
     EXPECT_EQ(r.exit_code, 2) << r.err;
@@ -290,7 +307,7 @@ TEST(Cli, FailedRunLeavesNothingBehind) {
     EXPECT_FALSE(fs::exists(dir / "nodir"));
     // Invalid input after the file was read (memory of a huge ecosystem): exit 2, nothing written.
     r = run_cli("run " + q(scen) + " -r 1 -o " + q(dir / "huge.h5") +
-                    " --set ecosystem.supplier_count=100000000 --set ecosystem.mnc_count=10000000");
+                " --set ecosystem.supplier_count=100000000 --set ecosystem.mnc_count=10000000");
     EXPECT_EQ(r.exit_code, 2) << r.err;
     EXPECT_TRUE(has(r.err, "GiB")) << r.err;
     // Output path ending in a separator (names a folder).
@@ -343,10 +360,12 @@ TEST(Cli, InterruptedRunExits130AndKeepsOnlyCompleteShards) {
     EXPECT_TRUE(has(err, "interrupted")) << err;
     EXPECT_TRUE(has(err, "--resume")) << err;
     EXPECT_FALSE(fs::exists(out));
-    EXPECT_EQ(list_dir(dir), std::vector<std::string>{"long.h5.parts"});  // no temporary results file
+    EXPECT_EQ(list_dir(dir),
+              std::vector<std::string>{"long.h5.parts"});  // no temporary results file
     for (const auto& name : list_dir(parts)) {
         const bool shard = name.rfind("part-", 0) == 0 && fs::path(name).extension() == ".h5";
-        EXPECT_TRUE(name == "manifest.txt" || shard) << "unexpected file in the parts folder: " << name;
+        EXPECT_TRUE(name == "manifest.txt" || shard)
+            << "unexpected file in the parts folder: " << name;
     }
     // Without --resume the same command refuses to start over silently.
     const auto again = run_cli("-q run '" + scen + "' -r 50000 -t 1 -o " + q(out));
@@ -385,7 +404,8 @@ TEST(CliRun, SplitWordsAsShWould) {
 
 TEST(CliRun, ReportsExitCodeOutputEnvironmentFolderAndTimeout) {
     const auto dir = fresh_dir("cli_run");
-    auto r = test::run_program("/bin/sh", {"-c", "echo out; echo err >&2; echo \"$PSE_X\"; pwd; cat; exit 3"},
+    auto r = test::run_program("/bin/sh",
+                               {"-c", "echo out; echo err >&2; echo \"$PSE_X\"; pwd; cat; exit 3"},
                                {.cwd = dir, .env = {{"PSE_X", "y z"}}, .timeout_seconds = 60});
     EXPECT_EQ(r.exit_code, 3);
     EXPECT_EQ(r.signal, 0);
@@ -398,7 +418,8 @@ TEST(CliRun, ReportsExitCodeOutputEnvironmentFolderAndTimeout) {
     EXPECT_TRUE(r.timed_out);
     EXPECT_EQ(r.exit_code, -1);
     EXPECT_EQ(r.signal, SIGKILL);
-    r = test::run_program("/bin/sh", {"-c", "head -c 4096 /dev/zero > big; echo $?"}, {.cwd = dir, .file_size_limit = 1024});
+    r = test::run_program("/bin/sh", {"-c", "head -c 4096 /dev/zero > big; echo $?"},
+                          {.cwd = dir, .file_size_limit = 1024});
     EXPECT_NE(r.out, "0\n") << "the write past the limit succeeded";
     EXPECT_LE(fs::file_size(dir / "big"), 1024u);
     EXPECT_EQ(test::run_cli("--version").exit_code, 0);
@@ -467,7 +488,8 @@ TEST(Cli, ValidateExitCodes) {
 TEST(Cli, ShowOutputParsesBack) {
     const auto dir = fresh_dir("show");
     const auto scen = tiny_in(dir);
-    auto r = run_cli("show " + q(scen) + " --set trust.gain_rate=0.0625 --set 'ngo[*].dedicated_fte=2'");
+    auto r =
+        run_cli("show " + q(scen) + " --set trust.gain_rate=0.0625 --set 'ngo[*].dedicated_fte=2'");
     ASSERT_EQ(r.exit_code, 0) << r.err;
     const auto shown = dir / "shown.toml";
     write_all(shown, r.out);
@@ -479,7 +501,8 @@ TEST(Cli, ShowOutputParsesBack) {
     const auto a = load_scenario(scen, lo).scenario;
     const auto b = load_scenario(shown).scenario;
     for (const auto& f : scenario_fields()) EXPECT_EQ(f.get(a), f.get(b)) << f.key;
-    for (const auto& f : ngo_fields()) EXPECT_EQ(f.get(a.ngo_defaults), f.get(b.ngo_defaults)) << f.key;
+    for (const auto& f : ngo_fields())
+        EXPECT_EQ(f.get(a.ngo_defaults), f.get(b.ngo_defaults)) << f.key;
     EXPECT_EQ(b.trust.gain_rate, 0.0625);
     EXPECT_EQ(b.ngo_defaults.dedicated_fte, 2.0);
     EXPECT_EQ(b.weeks, 52);
@@ -502,7 +525,8 @@ TEST(Cli, ParamsListsEveryField) {
     const auto r = run_cli("params");
     ASSERT_EQ(r.exit_code, 0) << r.err;
     for (const auto& f : scenario_fields()) EXPECT_TRUE(has(r.out, "`" + f.key + "`")) << f.key;
-    for (const auto& f : ngo_fields()) EXPECT_TRUE(has(r.out, "`ngo_defaults." + f.key + "`")) << f.key;
+    for (const auto& f : ngo_fields())
+        EXPECT_TRUE(has(r.out, "`ngo_defaults." + f.key + "`")) << f.key;
 }
 
 TEST(Cli, InfoDescribesResults) {

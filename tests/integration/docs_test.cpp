@@ -3,14 +3,14 @@
 #include <gtest/gtest-spi.h>
 #include <gtest/gtest.h>
 
-#include <cstdio>
-#include <map>
-#include <set>
-#include <regex>
-#include <utility>
-#include <vector>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <cstdio>
+#include <map>
+#include <regex>
+#include <set>
+#include <utility>
+#include <vector>
 
 #include <fstream>
 #include <sstream>
@@ -49,8 +49,10 @@ TEST(Docs, OutputDocumentsEveryMetric) {
         q.push_back('`');
         return q;
     };
-    for (const auto& s : pse::kSeriesSpecs) EXPECT_NE(doc.find(quoted(s.name)), std::string::npos) << s.name;
-    for (const auto& s : pse::kSummarySpecs) EXPECT_NE(doc.find(quoted(s.name)), std::string::npos) << s.name;
+    for (const auto& s : pse::kSeriesSpecs)
+        EXPECT_NE(doc.find(quoted(s.name)), std::string::npos) << s.name;
+    for (const auto& s : pse::kSummarySpecs)
+        EXPECT_NE(doc.find(quoted(s.name)), std::string::npos) << s.name;
 }
 
 /// The generated blocks of a document: (CLI arguments after `pse-sim`, text between the markers).
@@ -76,23 +78,29 @@ TEST(Docs, OddParameterTablesAreGeneratedFromTheFieldTable) {
     ASSERT_GE(blocks.size(), 12u);
     std::string all;
     for (const auto& [args, text] : blocks) {
-        if (args.rfind("effects ", 0) == 0) continue;  // minutes of runs: Docs.OddShowsTheLeverEffectsTableOfEveryLever checks its rows
+        if (args.rfind("effects ", 0) == 0)
+            continue;  // minutes of runs: Docs.OddShowsTheLeverEffectsTableOfEveryLever checks its
+                       // rows
         const std::string generated = pse::test::run_cli(args).out;
         ASSERT_FALSE(generated.empty()) << "`pse-sim " << args << "` printed nothing";
-        EXPECT_EQ(text, generated) << "docs/ODD.md block `pse-sim " << args << "` is out of date: run scripts/gen-docs";
+        EXPECT_EQ(text, generated)
+            << "docs/ODD.md block `pse-sim " << args << "` is out of date: run scripts/gen-docs";
         all += generated;
     }
     // Every parameter of the field table is in one of the ODD's tables (with its default).
     for (const auto& f : pse::scenario_fields()) {
-        const bool stage_key = f.key.rfind("pipeline.", 0) == 0 &&
-                               (f.key.ends_with(".effort_hours") || f.key.ends_with(".mean_weeks") ||
-                                f.key.ends_with(".drop_per_week"));
+        const bool stage_key =
+            f.key.rfind("pipeline.", 0) == 0 &&
+            (f.key.ends_with(".effort_hours") || f.key.ends_with(".mean_weeks") ||
+             f.key.ends_with(".drop_per_week"));
         if (!stage_key) {
-            EXPECT_NE(all.find("`" + f.key + "`"), std::string::npos) << f.key << " has no row in docs/ODD.md";
+            EXPECT_NE(all.find("`" + f.key + "`"), std::string::npos)
+                << f.key << " has no row in docs/ODD.md";
         }
     }
     for (const auto& f : pse::ngo_fields())
-        EXPECT_NE(all.find("`ngo_defaults." + f.key + "`"), std::string::npos) << f.key << " has no row in docs/ODD.md";
+        EXPECT_NE(all.find("`ngo_defaults." + f.key + "`"), std::string::npos)
+            << f.key << " has no row in docs/ODD.md";
 }
 
 /// Every documented parameter by its full key ("trust.gain_rate", "ngo_defaults.dedicated_fte")
@@ -109,7 +117,8 @@ struct DocumentedKeys {
             tables.insert(key.substr(0, key.find('.')));
         };
         for (const auto& f : pse::scenario_fields()) add(f.key, pse::to_toml(f.get(def)));
-        for (const auto& f : pse::ngo_fields()) add("ngo_defaults." + f.key, pse::to_toml(f.get(def.ngo_defaults)));
+        for (const auto& f : pse::ngo_fields())
+            add("ngo_defaults." + f.key, pse::to_toml(f.get(def.ngo_defaults)));
     }
     /// The full key a document token names: itself, `ngo[*].x` / `ngo[2].x` as ngo_defaults.x, or
     /// "" if it is not a key.
@@ -170,26 +179,32 @@ std::string prose_of(const std::string& doc) {
 }
 
 /// Check of the numbers quoted after a key in a document's prose; returns how many were checked.
-int check_quoted_numbers(const std::string& doc_name, const std::string& prose, const DocumentedKeys& keys) {
+int check_quoted_numbers(const std::string& doc_name, const std::string& prose,
+                         const DocumentedKeys& keys) {
     // "`key` (0.35)", "`key` = 0.35" or "`key` 0.35". The key is named in full; a bare last
     // component ("`gain_rate` (0.05)") is accepted only where it names exactly one parameter.
-    static const std::regex quoted(R"(`([a-z_][a-z0-9_.\[\]*]*)`(?: = | \(| )(-?[0-9]+(?:\.[0-9]+)?)\b)");
+    static const std::regex quoted(
+        R"(`([a-z_][a-z0-9_.\[\]*]*)`(?: = | \(| )(-?[0-9]+(?:\.[0-9]+)?)\b)");
     int checked = 0;
-    for (auto it = std::sregex_iterator(prose.begin(), prose.end(), quoted); it != std::sregex_iterator(); ++it) {
+    for (auto it = std::sregex_iterator(prose.begin(), prose.end(), quoted);
+         it != std::sregex_iterator(); ++it) {
         const std::string token = (*it)[1].str(), num = (*it)[2].str();
         std::string key = keys.full_key(token);
         if (key.empty() && keys.looks_like_key(token)) {
-            ADD_FAILURE() << doc_name << " quotes " << num << " for `" << token << "`, which is not a parameter key";
+            ADD_FAILURE() << doc_name << " quotes " << num << " for `" << token
+                          << "`, which is not a parameter key";
             continue;
         }
         if (key.empty()) {
             const auto leaf = keys.by_leaf.find(token);
-            if (leaf == keys.by_leaf.end()) continue;  // not a parameter (a metric, stage or code name)
+            if (leaf == keys.by_leaf.end())
+                continue;  // not a parameter (a metric, stage or code name)
             if (leaf->second.size() > 1) {
                 std::string all;
                 for (const auto& k : leaf->second) all += " " + k;
-                ADD_FAILURE() << doc_name << " quotes " << num << " for `" << token << "`, which names several parameters ("
-                              << all << " ): write the full key";
+                ADD_FAILURE() << doc_name << " quotes " << num << " for `" << token
+                              << "`, which names several parameters (" << all
+                              << " ): write the full key";
                 continue;
             }
             key = leaf->second.front();
@@ -199,25 +214,28 @@ int check_quoted_numbers(const std::string& doc_name, const std::string& prose, 
         char* end = nullptr;
         const double want = std::strtod(def.c_str(), &end);
         if (end == def.c_str()) {
-            ADD_FAILURE() << doc_name << " quotes the number " << num << " for `" << key << "`, whose default is " << def;
+            ADD_FAILURE() << doc_name << " quotes the number " << num << " for `" << key
+                          << "`, whose default is " << def;
             continue;
         }
-        EXPECT_DOUBLE_EQ(std::stod(num), want) << doc_name << " quotes `" << token << "` as " << num << " but the default of `"
-                                               << key << "` is " << def << " (pse-sim params)";
+        EXPECT_DOUBLE_EQ(std::stod(num), want)
+            << doc_name << " quotes `" << token << "` as " << num << " but the default of `" << key
+            << "` is " << def << " (pse-sim params)";
     }
     return checked;
 }
 
 TEST(Docs, NumbersQuotedInTheOddAreTheDefaults) {
     // A number quoted after a key in the prose, "`key` (0.35)", "`key` = 0.35" or "`key` 0.35",
-    // must be its default. (Checked to fail: quoting `pipeline.continue_prob` as 0.273 fails it with
-    // "docs/ODD.md quotes `continue_prob` as 0.273 but the default of `pipeline.continue_prob` is
-    // 0.272"; a key spelt wrong fails it with "... which is not a parameter key".)
+    // must be its default. (Checked to fail: quoting `pipeline.continue_prob` as 0.273 fails it
+    // with "docs/ODD.md quotes `continue_prob` as 0.273 but the default of `pipeline.continue_prob`
+    // is 0.272"; a key spelt wrong fails it with "... which is not a parameter key".)
     const std::string odd = read_file(pse::test::source_dir() / "docs" / "ODD.md");
     ASSERT_FALSE(odd.empty());
     const DocumentedKeys keys;
     const int checked = check_quoted_numbers("docs/ODD.md", prose_of(odd), keys);
-    EXPECT_GE(checked, 5) << "fewer quoted numbers found than the document has: the pattern no longer matches it";
+    EXPECT_GE(checked, 5)
+        << "fewer quoted numbers found than the document has: the pattern no longer matches it";
 }
 
 TEST(Docs, QuotedNumberCheckCatchesAWrongNumberAndAnUnknownKey) {
@@ -225,18 +243,24 @@ TEST(Docs, QuotedNumberCheckCatchesAWrongNumberAndAnUnknownKey) {
     const DocumentedKeys keys;
     const pse::Scenario def;
     const std::string gain = pse::to_toml(def.trust.gain_rate);
-    EXPECT_EQ(check_quoted_numbers("text", "`trust.gain_rate` (" + gain + ") and `gain_rate` = " + gain, keys), 2);
+    EXPECT_EQ(check_quoted_numbers(
+                  "text", "`trust.gain_rate` (" + gain + ") and `gain_rate` = " + gain, keys),
+              2);
     ::testing::TestPartResultArray failures;
     {
-        ::testing::ScopedFakeTestPartResultReporter reporter(::testing::ScopedFakeTestPartResultReporter::INTERCEPT_ONLY_CURRENT_THREAD,
-                                                             &failures);
-        (void)check_quoted_numbers("text", "`trust.gain_rate` (" + gain + "1) `trust.gain_rat` (0.1) `name` (2)", keys);
+        ::testing::ScopedFakeTestPartResultReporter reporter(
+            ::testing::ScopedFakeTestPartResultReporter::INTERCEPT_ONLY_CURRENT_THREAD, &failures);
+        (void)check_quoted_numbers(
+            "text", "`trust.gain_rate` (" + gain + "1) `trust.gain_rat` (0.1) `name` (2)", keys);
     }
     ASSERT_EQ(failures.size(), 3);
-    EXPECT_NE(std::string(failures.GetTestPartResult(0).message()).find("but the default of `trust.gain_rate` is"),
+    EXPECT_NE(std::string(failures.GetTestPartResult(0).message())
+                  .find("but the default of `trust.gain_rate` is"),
               std::string::npos);
-    EXPECT_NE(std::string(failures.GetTestPartResult(1).message()).find("not a parameter key"), std::string::npos);
-    EXPECT_NE(std::string(failures.GetTestPartResult(2).message()).find("names several parameters"), std::string::npos);
+    EXPECT_NE(std::string(failures.GetTestPartResult(1).message()).find("not a parameter key"),
+              std::string::npos);
+    EXPECT_NE(std::string(failures.GetTestPartResult(2).message()).find("names several parameters"),
+              std::string::npos);
 }
 
 TEST(Docs, OutputReferenceIsGeneratedFromTheSchema) {
@@ -260,37 +284,44 @@ TEST(Docs, OddDescribesEveryParameter) {
     std::string stages;
     for (const auto& [args, text] : blocks)
         if (args == "params --odd @stages") stages = text;
-    ASSERT_FALSE(stages.empty()) << "docs/ODD.md lost its stage table (`pse-sim params --odd @stages`)";
+    ASSERT_FALSE(stages.empty())
+        << "docs/ODD.md lost its stage table (`pse-sim params --odd @stages`)";
     const std::string stage_header = stages.substr(0, stages.find('\n'));
     for (const auto& [key, def] : keys.default_of) {
         if (odd.find("`" + key + "`") != std::string::npos) continue;
         static const std::regex stage_key(R"(pipeline\.([a-z0-9_]+)\.([a-z_]+))");
         std::smatch m;
         if (std::regex_match(key, m, stage_key)) {
-            EXPECT_NE(stages.find("| " + m[1].str() + " |"), std::string::npos) << key << ": no row " << m[1] << " in the stage table of docs/ODD.md";
-            EXPECT_NE(stage_header.find(" " + m[2].str()), std::string::npos) << key << ": no column " << m[2] << " in the stage table of docs/ODD.md";
+            EXPECT_NE(stages.find("| " + m[1].str() + " |"), std::string::npos)
+                << key << ": no row " << m[1] << " in the stage table of docs/ODD.md";
+            EXPECT_NE(stage_header.find(" " + m[2].str()), std::string::npos)
+                << key << ": no column " << m[2] << " in the stage table of docs/ODD.md";
             continue;
         }
         ADD_FAILURE() << "docs/ODD.md does not name `" << key << "` (by its full key)";
     }
     static const std::regex token(R"(`([a-z_][a-z0-9_]*(?:\[[0-9*]+\])?(?:\.[a-z0-9_*<>]+)+)`)");
     int seen = 0;
-    for (auto it = std::sregex_iterator(odd.begin(), odd.end(), token); it != std::sregex_iterator(); ++it) {
+    for (auto it = std::sregex_iterator(odd.begin(), odd.end(), token);
+         it != std::sregex_iterator(); ++it) {
         const std::string t = (*it)[1].str();
         if (!keys.looks_like_key(t)) continue;  // a file name such as `params.cpp`
         ++seen;
         if (!keys.full_key(t).empty()) continue;
         if (t.find_first_of("*<") != std::string::npos && t.rfind("ngo[", 0) != 0) {
-            EXPECT_GT(keys.pattern_matches(t), 0u) << "docs/ODD.md: `" << t << "` matches no parameter key";
+            EXPECT_GT(keys.pattern_matches(t), 0u)
+                << "docs/ODD.md: `" << t << "` matches no parameter key";
             continue;
         }
         ADD_FAILURE() << "docs/ODD.md names `" << t << "`, which is not a parameter key";
     }
-    EXPECT_GE(seen, static_cast<int>(keys.default_of.size())) << "fewer key names found than parameters: the pattern no longer matches";
+    EXPECT_GE(seen, static_cast<int>(keys.default_of.size()))
+        << "fewer key names found than parameters: the pattern no longer matches";
 }
 
 constexpr const char* kNoPython =
-    "issue 6: /usr/bin/python3 missing (pse-sim report runs analysis/pse_analysis with it); install it and the "
+    "issue 6: /usr/bin/python3 missing (pse-sim report runs analysis/pse_analysis with it); "
+    "install it and the "
     "analysis packages with scripts/install-deps";
 
 TEST(Cli, ReportWritesHtmlThroughTheAnalysisPackage) {
@@ -299,10 +330,13 @@ TEST(Cli, ReportWritesHtmlThroughTheAnalysisPackage) {
     const auto dir = pse::test::temp_dir("report_cli");
     const auto toml = dir / "tiny.toml";
     {
-        std::ofstream(toml) << "[run]\nname = \"tiny\"\nweeks = 52\n[ecosystem]\nmnc_count = 10\nsupplier_count = 50\n";
+        std::ofstream(toml) << "[run]\nname = \"tiny\"\nweeks = 52\n[ecosystem]\nmnc_count = "
+                               "10\nsupplier_count = 50\n";
     }
     const std::string h5 = (dir / "tiny.h5").string(), out = (dir / "report").string();
-    ASSERT_EQ(pse::test::run_cli({"-q", "run", toml.string(), "-o", h5, "-r", "2", "--overwrite"}).exit_code, 0);
+    ASSERT_EQ(pse::test::run_cli({"-q", "run", toml.string(), "-o", h5, "-r", "2", "--overwrite"})
+                  .exit_code,
+              0);
     const auto r = pse::test::run_cli({"report", h5, "-o", out});
     ASSERT_NE(r.exit_code, -1) << "pse-sim report was killed by signal " << r.signal;
     EXPECT_EQ(r.exit_code, 0);
@@ -320,7 +354,9 @@ TEST(Cli, ReportHelpAndErrorsAreTheReportsOwn) {
     EXPECT_NE(help.find("examples:"), std::string::npos) << help;
     const auto m = pse::test::run_cli({"report", "missing.h5"});
     const std::string err = m.out + m.err + "rc=" + std::to_string(m.exit_code) + "\n";
-    EXPECT_EQ(err, "error: the following arguments are required: -o/--output (see `pse-sim report --help`)\nrc=2\n");
+    EXPECT_EQ(err,
+              "error: the following arguments are required: -o/--output (see `pse-sim report "
+              "--help`)\nrc=2\n");
 }
 
 TEST(Docs, ScenariosDocumentsEveryExperimentKeyAndEachDesignExampleLoads) {
@@ -329,14 +365,15 @@ TEST(Docs, ScenariosDocumentsEveryExperimentKeyAndEachDesignExampleLoads) {
     const std::string generated = pse::test::run_cli({"params", "--experiment"}).out;
     ASSERT_FALSE(generated.empty());
     EXPECT_NE(doc.find(generated), std::string::npos)
-        << "docs/SCENARIOS.md is out of date: regenerate its experiment key table with `scripts/gen-docs`";
+        << "docs/SCENARIOS.md is out of date: regenerate its experiment key table with "
+           "`scripts/gen-docs`";
     // Each example of "One example per design" is a valid experiment of its design.
     const auto from = doc.find("### One example per design");
     ASSERT_NE(from, std::string::npos);
     const auto to = doc.find("### Parameters", from);
     const std::string part = doc.substr(from, to - from);
-    const std::map<std::string, std::size_t> points = {{"single", 1}, {"grid", 6}, {"list", 2},
-                                                       {"lhs", 64},   {"sobol", 128}, {"morris", 30}};
+    const std::map<std::string, std::size_t> points = {
+        {"single", 1}, {"grid", 6}, {"list", 2}, {"lhs", 64}, {"sobol", 128}, {"morris", 30}};
     std::set<std::string> seen;
     const auto dir = pse::test::temp_dir("doc_designs");
     std::size_t at = 0;
@@ -369,18 +406,21 @@ TEST(Docs, ReadmeQuickStartTableIsTheDefaultRunsOutput) {
     const std::string documented = readme.substr(open + 4, close - open - 4);
     const auto h5 = pse::test::temp_dir("readme_quickstart") / "default.h5";
     const std::string printed =
-        pse::test::run_cli({"run", (pse::test::source_dir() / "scenarios" / "default.toml").string(), "-o", h5.string(),
-                            "--overwrite"})
+        pse::test::run_cli({"run",
+                            (pse::test::source_dir() / "scenarios" / "default.toml").string(), "-o",
+                            h5.string(), "--overwrite"})
             .out;
     const auto table = printed.find("Scenario 'default'");
     ASSERT_NE(table, std::string::npos) << printed;
     EXPECT_EQ(printed.substr(table, documented.size()), documented)
-        << "README.md's quick-start table differs from the run's output:\n" << printed.substr(table);
+        << "README.md's quick-start table differs from the run's output:\n"
+        << printed.substr(table);
 }
 
 TEST(Docs, ReadmeCountOfPlausibleWorldsIsThePosteriorFiles) {
     // README.md says how many parameter sets the calibration accepted (the worlds of
-    // scenarios/staffing_worlds.toml); that number is the rows of scenarios/validation/posterior.csv.
+    // scenarios/staffing_worlds.toml); that number is the rows of
+    // scenarios/validation/posterior.csv.
     std::ifstream in(pse::test::source_dir() / "scenarios" / "validation" / "posterior.csv");
     std::string line;
     int rows = -1;  // the header is not a draw
@@ -388,7 +428,9 @@ TEST(Docs, ReadmeCountOfPlausibleWorldsIsThePosteriorFiles) {
         if (!line.empty() && line[0] != '#') ++rows;
     ASSERT_GT(rows, 0);
     const std::string readme = read_file(pse::test::source_dir() / "README.md");
-    EXPECT_NE(readme.find("the calibration's " + std::to_string(rows) + " plausible parameter sets"), std::string::npos)
+    EXPECT_NE(
+        readme.find("the calibration's " + std::to_string(rows) + " plausible parameter sets"),
+        std::string::npos)
         << "README.md should say the calibration accepted " << rows << " parameter sets";
 }
 
@@ -403,11 +445,13 @@ TEST(Docs, OddShowsTheLeverEffectsTableOfEveryLever) {
     ASSERT_NE(end, std::string::npos);
     const std::string block = odd.substr(start, end - start);
     std::size_t levers = 0;
-    for (const auto& p : pse::plan_levers(pse::load_scenario(pse::test::source_dir() / "scenarios" / "default.toml").scenario)) {
+    for (const auto& p : pse::plan_levers(
+             pse::load_scenario(pse::test::source_dir() / "scenarios" / "default.toml").scenario)) {
         if (p.arms.empty()) continue;
         ++levers;
         EXPECT_NE(block.find("| " + p.key + " "), std::string::npos)
             << p.key << " missing from docs/ODD.md 7.13";
     }
-    EXPECT_GE(levers, 50u) << "plan_levers() lists fewer levers than the field table has: nothing much was checked";
+    EXPECT_GE(levers, 50u)
+        << "plan_levers() lists fewer levers than the field table has: nothing much was checked";
 }

@@ -23,10 +23,13 @@ namespace {
 
 std::filesystem::path write_experiment(const std::filesystem::path& dir, int samples, int reps) {
     const auto p = dir / "exp.toml";
-    std::ofstream(p) << "[run]\nname = \"mpi_test\"\nweeks = 156\n[ecosystem]\nmnc_count = 30\nsupplier_count = 400\n"
-                     << "[experiment]\ndesign = \"lhs\"\nsamples = " << samples << "\nreplications = " << reps
-                     << "\nseed = 5\n[[experiment.uncertainty]]\nkey = \"trust.gain_rate\"\nmin = 0.02\nmax = 0.08\n"
-                     << "[[experiment.lever]]\nkey = \"ngo[*].dedicated_fte\"\nmin = 0.0\nmax = 2.0\n";
+    std::ofstream(p)
+        << "[run]\nname = \"mpi_test\"\nweeks = 156\n[ecosystem]\nmnc_count = 30\nsupplier_count = "
+           "400\n"
+        << "[experiment]\ndesign = \"lhs\"\nsamples = " << samples << "\nreplications = " << reps
+        << "\nseed = 5\n[[experiment.uncertainty]]\nkey = \"trust.gain_rate\"\nmin = 0.02\nmax = "
+           "0.08\n"
+        << "[[experiment.lever]]\nkey = \"ngo[*].dedicated_fte\"\nmin = 0.0\nmax = 2.0\n";
     return p;
 }
 
@@ -34,27 +37,38 @@ std::filesystem::path write_experiment(const std::filesystem::path& dir, int sam
 /// --oversubscribe (more ranks than cores is fine), --allow-run-as-root when root (CI),
 /// no single-copy shared-memory mechanism (needs ptrace rights containers often lack).
 std::vector<std::string> mpirun_args(int ranks) {
-    std::vector<std::string> v{PSE_MPIEXEC, "-n", std::to_string(ranks), "--oversubscribe", "--mca",
-                               "btl_vader_single_copy_mechanism", "none"};
+    std::vector<std::string> v{PSE_MPIEXEC,
+                               "-n",
+                               std::to_string(ranks),
+                               "--oversubscribe",
+                               "--mca",
+                               "btl_vader_single_copy_mechanism",
+                               "none"};
     if (geteuid() == 0) v.emplace_back("--allow-run-as-root");
     return v;
 }
 
-/// pse-sim under `mpirun -n ranks`; a 250 s timeout turns a hang into a failure instead of a stuck test.
-pse::test::CliOptions mpi(int ranks) { return {.timeout_seconds = 250, .launcher = mpirun_args(ranks)}; }
+/// pse-sim under `mpirun -n ranks`; a 250 s timeout turns a hang into a failure instead of a stuck
+/// test.
+pse::test::CliOptions mpi(int ranks) {
+    return {.timeout_seconds = 250, .launcher = mpirun_args(ranks)};
+}
 /// pse-sim as a single process, with the same timeout.
-pse::test::CliOptions single() { return {.timeout_seconds = 250}; }
+pse::test::CliOptions single() {
+    return {.timeout_seconds = 250};
+}
 
 /// `-q sweep EXP -o OUT EXTRA...` (EXTRA: words separated by blanks).
-std::vector<std::string> sweep_args(const std::filesystem::path& exp, const std::filesystem::path& out,
-                                    const std::string& extra) {
+std::vector<std::string> sweep_args(const std::filesystem::path& exp,
+                                    const std::filesystem::path& out, const std::string& extra) {
     std::vector<std::string> v{"-q", "sweep", exp.string(), "-o", out.string()};
     for (auto& w : pse::test::split_words(extra)) v.push_back(std::move(w));
     return v;
 }
 
 /// Run pse-sim; returns the exit code and stderr (in `err`).
-int run(const std::vector<std::string>& args, const pse::test::CliOptions& o, std::string* err = nullptr) {
+int run(const std::vector<std::string>& args, const pse::test::CliOptions& o,
+        std::string* err = nullptr) {
     const auto r = pse::test::run_cli(args, o);
     if (err) *err = r.err;
     return r.exit_code;
@@ -100,8 +114,10 @@ pid_t rank_pid(pid_t launcher, int rank) {
 }
 
 /// Start `mpirun -n 2 pse-sim sweep` (small shards) in the background.
-pse::test::CliProcess start_mpi_sweep(const std::filesystem::path& exp, const std::filesystem::path& out) {
-    return pse::test::spawn_cli(sweep_args(exp, out, "-t 1 --checkpoint-runs 5"), {.launcher = mpirun_args(2)});
+pse::test::CliProcess start_mpi_sweep(const std::filesystem::path& exp,
+                                      const std::filesystem::path& out) {
+    return pse::test::spawn_cli(sweep_args(exp, out, "-t 1 --checkpoint-runs 5"),
+                                {.launcher = mpirun_args(2)});
 }
 
 /// Wait until `parts` holds at least `n` shards, the sweep process ended, or 60 s passed.
@@ -119,15 +135,17 @@ bool wait_for_shards(pse::test::CliProcess& p, const std::filesystem::path& part
 /// Why a kill/stop test has nothing to interrupt (a GTEST_SKIP message): what happened and how
 /// to give it a chance. These tests act on a sweep part-way; on a loaded machine the sweep may
 /// be too slow to reach the point within 60 s, or too quick to be caught.
-std::string not_interrupted(const std::string& what, pse::test::CliProcess& p, const std::filesystem::path& parts,
-                            std::size_t wanted) {
-    const std::string state = p.running() ? "was still running but had written only " + std::to_string(shard_count(parts)) +
-                                                " shard(s) after 60 s"
-                                          : "had ended (exit " + std::to_string(p.wait().exit_code) + ") with " +
-                                                std::to_string(shard_count(parts)) + " shard(s)";
+std::string not_interrupted(const std::string& what, pse::test::CliProcess& p,
+                            const std::filesystem::path& parts, std::size_t wanted) {
+    const std::string state =
+        p.running() ? "was still running but had written only " +
+                          std::to_string(shard_count(parts)) + " shard(s) after 60 s"
+                    : "had ended (exit " + std::to_string(p.wait().exit_code) + ") with " +
+                          std::to_string(shard_count(parts)) + " shard(s)";
     return "timing, not a failure: the sweep " + state + " before " + std::to_string(wanted) +
            " shards were on disk, so there was nothing to " + what +
-           ". It runs when the machine is not loaded: ctest --test-dir build/release -L mpi (alone)";
+           ". It runs when the machine is not loaded: ctest --test-dir build/release -L mpi "
+           "(alone)";
 }
 
 /// The sweep finished between reaching the point and the signal (a GTEST_SKIP message).
@@ -165,19 +183,25 @@ TEST(MpiSweep, EightOversubscribedRanksRunEveryRunOnceToTheSingleProcessFile) {
     // exactly once (the merge refuses duplicates and gaps), with the single-process contents.
     const auto dir = pse::test::fresh_dir("mpi", "eight_ranks");
     const auto exp = dir / "exp.toml";
-    std::ofstream(exp) << "[run]\nname = \"mpi_tiny\"\nweeks = 26\n[ecosystem]\nmnc_count = 10\nsupplier_count = 80\n"
-                       << "[experiment]\ndesign = \"lhs\"\nsamples = 100\nreplications = 4\nseed = 11\n"
-                       << "[[experiment.lever]]\nkey = \"ngo[*].dedicated_fte\"\nmin = 0.0\nmax = 2.0\n";  // 400 runs
+    std::ofstream(exp)
+        << "[run]\nname = \"mpi_tiny\"\nweeks = 26\n[ecosystem]\nmnc_count = 10\nsupplier_count = "
+           "80\n"
+        << "[experiment]\ndesign = \"lhs\"\nsamples = 100\nreplications = 4\nseed = 11\n"
+        << "[[experiment.lever]]\nkey = \"ngo[*].dedicated_fte\"\nmin = 0.0\nmax = 2.0\n";  // 400
+                                                                                            // runs
     const auto out = dir / "mpi8.h5";
     const auto t0 = std::chrono::steady_clock::now();
     ASSERT_EQ(run(sweep_args(exp, out, "-t 1 --checkpoint-runs 3"), mpi(8)), 0);
-    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     EXPECT_LT(secs, 200.0);  // bounded: the coordinator's polling must not starve under contention
     const auto r = pse::read_results(out, false);
     ASSERT_EQ(r.n_runs, 400);
     for (std::int64_t i = 0; i < r.n_runs; ++i) {
         ASSERT_EQ(r.run_id[static_cast<std::size_t>(i)], i);
-        EXPECT_EQ(r.status[static_cast<std::size_t>(i)], static_cast<std::int8_t>(pse::RunStatus::kDone)) << "run " << i;
+        EXPECT_EQ(r.status[static_cast<std::size_t>(i)],
+                  static_cast<std::int8_t>(pse::RunStatus::kDone))
+            << "run " << i;
     }
     pse::test::expect_same_results(reference(exp), out);
     pse::test::expect_same_datasets(reference(exp), out);
@@ -191,7 +215,8 @@ TEST(MpiSweep, KilledRankResumesAcrossRanksToTheSingleProcessFile) {
     const auto parts = std::filesystem::path(out.string() + ".parts");
     auto launcher = start_mpi_sweep(exp, out);
     ASSERT_GT(launcher.pid(), 0);
-    if (!wait_for_shards(launcher, parts, 4)) GTEST_SKIP() << not_interrupted("kill", launcher, parts, 4);
+    if (!wait_for_shards(launcher, parts, 4))
+        GTEST_SKIP() << not_interrupted("kill", launcher, parts, 4);
     const pid_t worker = rank_pid(launcher.pid(), 1);
     ASSERT_GT(worker, 0) << "rank 1 of mpirun not found";
     kill(worker, SIGKILL);  // no chance to flush; mpirun ends the rest of the job
@@ -220,7 +245,8 @@ TEST(MpiSweep, StoppedMpiSweepResumesWithoutMpi) {
     const auto parts = std::filesystem::path(out.string() + ".parts");
     auto launcher = start_mpi_sweep(exp, out);
     ASSERT_GT(launcher.pid(), 0);
-    if (!wait_for_shards(launcher, parts, 4)) GTEST_SKIP() << not_interrupted("stop", launcher, parts, 4);
+    if (!wait_for_shards(launcher, parts, 4))
+        GTEST_SKIP() << not_interrupted("stop", launcher, parts, 4);
     for (int rank : {0, 1})
         if (const pid_t pid = rank_pid(launcher.pid(), rank); pid > 0) kill(pid, SIGTERM);
     const auto ended = launcher.wait();
@@ -245,7 +271,8 @@ TEST(MpiSweep, ResumesASingleProcessSweep) {
         if (!wait_for_shards(p, parts, 2)) GTEST_SKIP() << not_interrupted("kill", p, parts, 2);
         p.signal(SIGKILL);
         (void)p.wait();
-        if (std::filesystem::exists(out)) GTEST_SKIP() << finished_first("SIGKILL of the single process");
+        if (std::filesystem::exists(out))
+            GTEST_SKIP() << finished_first("SIGKILL of the single process");
     }
     ASSERT_EQ(run(sweep_args(exp, out, "--resume -t 1"), mpi(2)), 0);
     pse::test::expect_same_datasets(reference(exp), out);

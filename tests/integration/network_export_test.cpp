@@ -19,9 +19,11 @@ namespace {
 
 std::filesystem::path write_experiment(const std::filesystem::path& dir) {
     const auto p = dir / "exp.toml";
-    std::ofstream(p) << "[run]\nname = \"network_test\"\nweeks = 52\n[ecosystem]\nmnc_count = 12\nsupplier_count = 90\n"
-                     << "[experiment]\ndesign = \"grid\"\nreplications = 3\nseed = 11\n"
-                     << "[[experiment.lever]]\nkey = \"ecosystem.supplier_count\"\nvalues = [90, 140]\n";
+    std::ofstream(p)
+        << "[run]\nname = \"network_test\"\nweeks = 52\n[ecosystem]\nmnc_count = "
+           "12\nsupplier_count = 90\n"
+        << "[experiment]\ndesign = \"grid\"\nreplications = 3\nseed = 11\n"
+        << "[[experiment.lever]]\nkey = \"ecosystem.supplier_count\"\nvalues = [90, 140]\n";
     return p;
 }
 
@@ -51,7 +53,8 @@ TEST(NetworkExport, RunSelectionSyntax) {
     EXPECT_EQ(parse_run_selection("0,5-7,2,6", 10), (std::vector<std::int64_t>{0, 2, 5, 6, 7}));
     EXPECT_EQ(parse_run_selection("all", 3), (std::vector<std::int64_t>{0, 1, 2}));
     EXPECT_TRUE(parse_run_selection("none", 3).empty());
-    for (const char* bad : {"", "3", "x", "1-", "-1", "2-1", "1,,2", "0.5", "1-99", "1-2-3", "all,1"}) {
+    for (const char* bad :
+         {"", "3", "x", "1-", "-1", "2-1", "1,,2", "0.5", "1-99", "1-2-3", "all,1"}) {
         try {
             (void)parse_run_selection(bad, 3);
             ADD_FAILURE() << "accepted '" << bad << "'";
@@ -75,7 +78,10 @@ TEST(NetworkExport, StoredNetworkEqualsTheGeneratedGraphOfThatRun) {
     const auto exp = write_experiment(dir);
     const auto out = dir / "r.h5";
     // Runs 1 (design point 0) and 4 (design point 1: 140 suppliers), replications differ in seed.
-    ASSERT_EQ(pse::test::run_cli("-q sweep " + exp.string() + " -o " + out.string() + " --network 4,1").exit_code, 0);
+    ASSERT_EQ(
+        pse::test::run_cli("-q sweep " + exp.string() + " -o " + out.string() + " --network 4,1")
+            .exit_code,
+        0);
     const auto e = pse::load_experiment(exp);
     const auto t = pse::read_network(out);
     EXPECT_EQ(t.runs(), (std::vector<std::int64_t>{1, 4}));
@@ -83,7 +89,8 @@ TEST(NetworkExport, StoredNetworkEqualsTheGeneratedGraphOfThatRun) {
     EXPECT_TRUE(std::is_sorted(t.edge_run.begin(), t.edge_run.end()));
     for (const std::int64_t id : {1, 4}) {
         const auto d = id / e.replications, r = id % e.replications;
-        const pse::Model model(pse::scenario_at(e, static_cast<std::size_t>(d)), pse::experiment_seed(e, d, r));
+        const pse::Model model(pse::scenario_at(e, static_cast<std::size_t>(d)),
+                               pse::experiment_seed(e, d, r));
         const auto& net = model.network();
         EXPECT_EQ(edges_of(t, id), edges_of(net)) << "run " << id;
         std::size_t vertices = 0, suppliers = 0;
@@ -99,7 +106,9 @@ TEST(NetworkExport, StoredNetworkEqualsTheGeneratedGraphOfThatRun) {
     // Different replications of one design point have different supply chains (seeded).
     EXPECT_NE(edges_of(t, 1), edges_of(t, 0));
     // Without --network the group is absent and read_network is empty.
-    ASSERT_EQ(pse::test::run_cli("-q sweep " + exp.string() + " -o " + (dir / "plain.h5").string()).exit_code, 0);
+    ASSERT_EQ(pse::test::run_cli("-q sweep " + exp.string() + " -o " + (dir / "plain.h5").string())
+                  .exit_code,
+              0);
     EXPECT_TRUE(pse::read_network(dir / "plain.h5").source.empty());
     EXPECT_EQ(pse::read_results(dir / "plain.h5", false).n_network_runs, 0u);
 }
@@ -107,14 +116,18 @@ TEST(NetworkExport, StoredNetworkEqualsTheGeneratedGraphOfThatRun) {
 TEST(NetworkExport, ResumedSweepStoresTheSameNetwork) {
     const auto dir = pse::test::fresh_dir("network", "resume");
     const auto exp = write_experiment(dir);
-    ASSERT_EQ(pse::test::run_cli("-q sweep " + exp.string() + " -o " + (dir / "full.h5").string() + " --network all").exit_code, 0);
+    ASSERT_EQ(pse::test::run_cli("-q sweep " + exp.string() + " -o " + (dir / "full.h5").string() +
+                                 " --network all")
+                  .exit_code,
+              0);
     // An interrupted sweep, made deterministic: a parts folder holding a shard of runs 0 and 1
     // (as a killed sweep leaves it), then --resume.
     const auto e = pse::load_experiment(exp);
     const auto target = dir / "resumed.h5";
     const std::filesystem::path parts = target.string() + ".parts";
     std::filesystem::create_directories(parts);
-    std::ofstream(parts / "manifest.txt") << pse::experiment_fingerprint(e) << "\n" << e.name << "\n";
+    std::ofstream(parts / "manifest.txt") << pse::experiment_fingerprint(e) << "\n"
+                                          << e.name << "\n";
     std::vector<pse::RunRecord> first;
     pse::RunnerOptions ro;
     ro.threads = 1;
@@ -141,11 +154,20 @@ TEST(NetworkExport, CsvExportAndBadSelection) {
     const auto exp = write_experiment(dir);
     const auto out = dir / "r.h5";
     // A run id outside the sweep is refused before any work (exit 2, no file, no parts).
-    EXPECT_EQ(pse::test::run_cli("-q sweep " + exp.string() + " -o " + out.string() + " --network 6").exit_code, 2);
+    EXPECT_EQ(
+        pse::test::run_cli("-q sweep " + exp.string() + " -o " + out.string() + " --network 6")
+            .exit_code,
+        2);
     EXPECT_EQ(pse::test::list_dir(dir), (std::vector<std::string>{"exp.toml"}));
-    ASSERT_EQ(pse::test::run_cli("-q sweep " + exp.string() + " -o " + out.string() + " --network 0").exit_code, 0);
-    ASSERT_EQ(pse::test::run_cli("-q export " + out.string() + " --csv " + (dir / "csv").string()).exit_code, 0);
-    std::ifstream edges(dir / "csv" / "network_edges.csv"), vertices(dir / "csv" / "network_vertices.csv");
+    ASSERT_EQ(
+        pse::test::run_cli("-q sweep " + exp.string() + " -o " + out.string() + " --network 0")
+            .exit_code,
+        0);
+    ASSERT_EQ(pse::test::run_cli("-q export " + out.string() + " --csv " + (dir / "csv").string())
+                  .exit_code,
+              0);
+    std::ifstream edges(dir / "csv" / "network_edges.csv"),
+        vertices(dir / "csv" / "network_vertices.csv");
     std::string line;
     std::getline(edges, line);
     EXPECT_EQ(line, "run,source,target,kind");
@@ -156,7 +178,8 @@ TEST(NetworkExport, CsvExportAndBadSelection) {
         supply += line.ends_with(",supply_chain");
     }
     EXPECT_EQ(rows, t.source.size());
-    EXPECT_EQ(supply, static_cast<std::size_t>(std::count(t.edge_kind.begin(), t.edge_kind.end(), std::uint8_t{0})));
+    EXPECT_EQ(supply, static_cast<std::size_t>(
+                          std::count(t.edge_kind.begin(), t.edge_kind.end(), std::uint8_t{0})));
     EXPECT_GT(supply, 0u);
     std::getline(vertices, line);
     EXPECT_EQ(line, "run,vertex,kind");

@@ -6,9 +6,9 @@
 #include <signal.h>
 #include <sys/wait.h>
 
-#include <chrono>
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <fstream>
@@ -29,10 +29,13 @@ namespace {
 
 std::filesystem::path write_experiment(const std::filesystem::path& dir, int samples, int reps) {
     const auto p = dir / "exp.toml";
-    std::ofstream(p) << "[run]\nname = \"sweep_test\"\nweeks = 156\n[ecosystem]\nmnc_count = 30\nsupplier_count = 400\n"
-                     << "[experiment]\ndesign = \"lhs\"\nsamples = " << samples << "\nreplications = " << reps
-                     << "\nseed = 5\n[[experiment.uncertainty]]\nkey = \"trust.gain_rate\"\nmin = 0.02\nmax = 0.08\n"
-                     << "[[experiment.lever]]\nkey = \"ngo[*].dedicated_fte\"\nmin = 0.0\nmax = 2.0\n";
+    std::ofstream(p)
+        << "[run]\nname = \"sweep_test\"\nweeks = 156\n[ecosystem]\nmnc_count = 30\nsupplier_count "
+           "= 400\n"
+        << "[experiment]\ndesign = \"lhs\"\nsamples = " << samples << "\nreplications = " << reps
+        << "\nseed = 5\n[[experiment.uncertainty]]\nkey = \"trust.gain_rate\"\nmin = 0.02\nmax = "
+           "0.08\n"
+        << "[[experiment.lever]]\nkey = \"ngo[*].dedicated_fte\"\nmin = 0.0\nmax = 2.0\n";
     return p;
 }
 
@@ -41,8 +44,14 @@ std::filesystem::path write_experiment(const std::filesystem::path& dir, int sam
 TEST(Sweep, ResultsIdenticalForOneAndTwoThreads) {
     const auto dir = pse::test::temp_dir("sweep_threads");
     const auto exp = write_experiment(dir, 6, 3);
-    ASSERT_EQ(pse::test::run_cli("-q sweep " + exp.string() + " -o " + (dir / "t1.h5").string() + " -t 1 --overwrite").exit_code, 0);
-    ASSERT_EQ(pse::test::run_cli("-q sweep " + exp.string() + " -o " + (dir / "t2.h5").string() + " -t 2 --overwrite").exit_code, 0);
+    ASSERT_EQ(pse::test::run_cli("-q sweep " + exp.string() + " -o " + (dir / "t1.h5").string() +
+                                 " -t 1 --overwrite")
+                  .exit_code,
+              0);
+    ASSERT_EQ(pse::test::run_cli("-q sweep " + exp.string() + " -o " + (dir / "t2.h5").string() +
+                                 " -t 2 --overwrite")
+                  .exit_code,
+              0);
     pse::test::expect_same_results(dir / "t1.h5", dir / "t2.h5");
     const auto r = pse::read_results(dir / "t1.h5", false);
     EXPECT_EQ(r.n_runs, 18);
@@ -54,14 +63,20 @@ TEST(Sweep, ResultsIdenticalForOneAndTwoThreads) {
 TEST(Sweep, KilledSweepResumesToIdenticalFile) {
     const auto dir = pse::test::temp_dir("sweep_resume");
     const auto exp = write_experiment(dir, 50, 4);  // 200 runs
-    ASSERT_EQ(pse::test::run_cli("-q sweep " + exp.string() + " -o " + (dir / "full.h5").string() + " --overwrite -t 2").exit_code, 0);
+    ASSERT_EQ(pse::test::run_cli("-q sweep " + exp.string() + " -o " + (dir / "full.h5").string() +
+                                 " --overwrite -t 2")
+                  .exit_code,
+              0);
     // Kill (SIGKILL: no chance to clean up) once 2, 12 and 25 of the about 40 shards are on disk
     // (observed, not timed), then resume.
     const auto shards_in = [](const std::filesystem::path& parts) {
         std::error_code ec;
         int n = 0;
         for (const auto& e : std::filesystem::directory_iterator(parts, ec))
-            n += e.path().extension() == ".h5" && e.path().filename().string().rfind("part-", 0) == 0 ? 1 : 0;
+            n +=
+                e.path().extension() == ".h5" && e.path().filename().string().rfind("part-", 0) == 0
+                    ? 1
+                    : 0;
         return n;
     };
     int resumed = 0;
@@ -71,18 +86,24 @@ TEST(Sweep, KilledSweepResumesToIdenticalFile) {
         std::filesystem::remove_all(parts);
         std::filesystem::remove(out);
         // Small shards (5 runs) so that the kill finds a sweep part-way.
-        auto child = pse::test::spawn_cli({"-q", "sweep", exp.string(), "-o", out.string(), "-t", "2", "--checkpoint-runs", "5"});
+        auto child = pse::test::spawn_cli(
+            {"-q", "sweep", exp.string(), "-o", out.string(), "-t", "2", "--checkpoint-runs", "5"});
         ASSERT_GT(child.pid(), 0);
         // Poll the parts folder; stop if the sweep ends first.
-        while (shards_in(parts) < at && child.running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        while (shards_in(parts) < at && child.running())
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
         child.signal(SIGKILL);
         (void)child.wait();
         if (std::filesystem::exists(out)) continue;  // finished before the kill on a fast machine
         EXPECT_TRUE(std::filesystem::exists(parts));
         // Without --resume the leftover parts are refused (exit 1) and nothing is lost.
-        EXPECT_EQ(pse::test::run_cli("-q sweep " + exp.string() + " -o " + out.string()).exit_code, 1);
+        EXPECT_EQ(pse::test::run_cli("-q sweep " + exp.string() + " -o " + out.string()).exit_code,
+                  1);
         EXPECT_TRUE(std::filesystem::exists(parts));
-        ASSERT_EQ(pse::test::run_cli("-q sweep " + exp.string() + " -o " + out.string() + " --resume").exit_code, 0);
+        ASSERT_EQ(
+            pse::test::run_cli("-q sweep " + exp.string() + " -o " + out.string() + " --resume")
+                .exit_code,
+            0);
         pse::test::expect_same_results(dir / "full.h5", out);
         ++resumed;
     }
@@ -95,15 +116,23 @@ TEST(Sweep, ResumeRefusesADifferentExperiment) {
     const auto out = dir / "o.h5";
     std::filesystem::create_directories(out.string() + ".parts");
     std::ofstream(out.string() + ".parts/manifest.txt") << "0000000000000000\nother\n";
-    EXPECT_EQ(pse::test::run_cli("-q sweep " + exp.string() + " -o " + out.string() + " --resume").exit_code, 1);
+    EXPECT_EQ(pse::test::run_cli("-q sweep " + exp.string() + " -o " + out.string() + " --resume")
+                  .exit_code,
+              1);
     EXPECT_FALSE(std::filesystem::exists(out));
 }
 
 TEST(Sweep, ExportCsvWritesTablesAndSeries) {
     const auto dir = pse::test::temp_dir("export");
     const auto exp = write_experiment(dir, 2, 2);
-    ASSERT_EQ(pse::test::run_cli("-q sweep " + exp.string() + " -o " + (dir / "r.h5").string() + " --overwrite").exit_code, 0);
-    ASSERT_EQ(pse::test::run_cli("-q export " + (dir / "r.h5").string() + " --csv " + (dir / "csv").string()).exit_code, 0);
+    ASSERT_EQ(pse::test::run_cli("-q sweep " + exp.string() + " -o " + (dir / "r.h5").string() +
+                                 " --overwrite")
+                  .exit_code,
+              0);
+    ASSERT_EQ(pse::test::run_cli("-q export " + (dir / "r.h5").string() + " --csv " +
+                                 (dir / "csv").string())
+                  .exit_code,
+              0);
     std::ifstream runs(dir / "csv" / "runs.csv");
     std::string header, line;
     std::getline(runs, header);
@@ -119,9 +148,13 @@ TEST(Sweep, ExportCsvWritesTablesAndSeries) {
 TEST(Sweep, HugeSweepNeedsConfirmation) {
     const auto dir = pse::test::temp_dir("huge");
     const auto p = dir / "huge.toml";
-    std::ofstream(p) << "[run]\nweeks = 10\n[experiment]\ndesign = \"lhs\"\nsamples = 1000000\nreplications = 1\n"
-                     << "[[experiment.uncertainty]]\nkey = \"trust.gain_rate\"\nmin = 0.02\nmax = 0.08\n";
-    EXPECT_EQ(pse::test::run_cli("-q sweep " + p.string() + " -o " + (dir / "h.h5").string()).exit_code, 2);
+    std::ofstream(p)
+        << "[run]\nweeks = 10\n[experiment]\ndesign = \"lhs\"\nsamples = 1000000\nreplications = "
+           "1\n"
+        << "[[experiment.uncertainty]]\nkey = \"trust.gain_rate\"\nmin = 0.02\nmax = 0.08\n";
+    EXPECT_EQ(
+        pse::test::run_cli("-q sweep " + p.string() + " -o " + (dir / "h.h5").string()).exit_code,
+        2);
     EXPECT_FALSE(std::filesystem::exists(dir / "h.h5"));
     EXPECT_FALSE(std::filesystem::exists(dir / "h.h5.parts"));
 }
@@ -131,16 +164,27 @@ TEST(Sweep, ExportCsvRunsHaveOneColumnPerVariedParameter) {
     // (choice factors by name), so a spreadsheet needs no join with design.csv.
     const auto dir = pse::test::temp_dir("export_design_cols");
     const auto p = dir / "grid.toml";
-    std::ofstream(p) << "[run]\nname = \"g\"\nweeks = 52\n[ecosystem]\nmnc_count = 10\nsupplier_count = 50\n"
-                     << "[experiment]\ndesign = \"grid\"\nreplications = 2\n"
-                     << "[[experiment.lever]]\nkey = \"ngo[*].approach\"\nvalues = [\"co_creation\", \"scrutiny\"]\n"
-                     << "[[experiment.uncertainty]]\nkey = \"trust.gain_rate\"\nvalues = [0.03, 0.05]\n";
-    ASSERT_EQ(pse::test::run_cli("-q sweep " + p.string() + " -o " + (dir / "g.h5").string() + " --overwrite").exit_code, 0);
-    ASSERT_EQ(pse::test::run_cli("-q export " + (dir / "g.h5").string() + " --csv " + (dir / "csv").string()).exit_code, 0);
+    std::ofstream(p)
+        << "[run]\nname = \"g\"\nweeks = 52\n[ecosystem]\nmnc_count = 10\nsupplier_count = 50\n"
+        << "[experiment]\ndesign = \"grid\"\nreplications = 2\n"
+        << "[[experiment.lever]]\nkey = \"ngo[*].approach\"\nvalues = [\"co_creation\", "
+           "\"scrutiny\"]\n"
+        << "[[experiment.uncertainty]]\nkey = \"trust.gain_rate\"\nvalues = [0.03, 0.05]\n";
+    ASSERT_EQ(pse::test::run_cli("-q sweep " + p.string() + " -o " + (dir / "g.h5").string() +
+                                 " --overwrite")
+                  .exit_code,
+              0);
+    ASSERT_EQ(pse::test::run_cli("-q export " + (dir / "g.h5").string() + " --csv " +
+                                 (dir / "csv").string())
+                  .exit_code,
+              0);
     std::ifstream runs(dir / "csv" / "runs.csv");
     std::string header, line;
     std::getline(runs, header);
-    EXPECT_EQ(header.rfind("run_id,design_point,replication,seed,status,error,wall_seconds,ngo[*].approach,trust.gain_rate,", 0), 0u)
+    EXPECT_EQ(header.rfind("run_id,design_point,replication,seed,status,error,wall_seconds,ngo[*]."
+                           "approach,trust.gain_rate,",
+                           0),
+              0u)
         << header;
     std::vector<std::string> rows;
     while (std::getline(runs, line)) rows.push_back(line);

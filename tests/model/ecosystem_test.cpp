@@ -15,9 +15,13 @@
 namespace pse {
 namespace {
 
-Scenario default_scenario() { return load_scenario(test::source_dir() / "scenarios" / "default.toml").scenario; }
+Scenario default_scenario() {
+    return load_scenario(test::source_dir() / "scenarios" / "default.toml").scenario;
+}
 
-double summary(const RunOutput& o, Summary k) { return o.summary[static_cast<int>(k)]; }
+double summary(const RunOutput& o, Summary k) {
+    return o.summary[static_cast<int>(k)];
+}
 double series(const RunOutput& o, int week, Series k) {
     return o.series[static_cast<std::size_t>(week) * kSeriesCount + static_cast<int>(k)];
 }
@@ -40,7 +44,8 @@ TEST(Ecosystem, NoSupplierImprovesWithoutAnyPressure) {
     Scenario s = abuse_scenario();
     // Control: with the default cascade and remediation, some supplier improves in these seeds.
     double control = 0;
-    for (std::uint64_t seed = 1; seed <= 3; ++seed) control += summary(run_model(s, seed), Summary::kSuppliersImproved);
+    for (std::uint64_t seed = 1; seed <= 3; ++seed)
+        control += summary(run_model(s, seed), Summary::kSuppliersImproved);
     ASSERT_GT(control, 0.0);
     s.outcomes.cascade_per_buyer = 0;
     s.outcomes.cascade_peer_bonus = 0;
@@ -50,7 +55,8 @@ TEST(Ecosystem, NoSupplierImprovesWithoutAnyPressure) {
         const auto out = run_model(s, seed);
         EXPECT_GT(count(out.events, EventType::kAbuseReported), 0u);  // remediation flags were set
         EXPECT_EQ(count(out.events, EventType::kSupplierImproved), 0u);
-        for (int w = 0; w < out.weeks; ++w) ASSERT_EQ(series(out, w, Series::kSuppliersImproved), 0.0);
+        for (int w = 0; w < out.weeks; ++w)
+            ASSERT_EQ(series(out, w, Series::kSuppliersImproved), 0.0);
     }
 }
 
@@ -102,16 +108,19 @@ TEST(Ecosystem, ScrutinyHidingLowersSupplierImprovement) {
         }
         m.phase_cascade();
         improved[scrutiny] = m.companies().improved;
-        EXPECT_EQ(series(m.output(), 0, Series::kSuppliersImproved), static_cast<double>(std::count(
-                      improved[scrutiny].begin(), improved[scrutiny].end(), std::uint8_t{1})));
+        EXPECT_EQ(series(m.output(), 0, Series::kSuppliersImproved),
+                  static_cast<double>(std::count(improved[scrutiny].begin(),
+                                                 improved[scrutiny].end(), std::uint8_t{1})));
     }
     double n[2] = {0, 0};
     for (std::size_t c = 0; c < improved[0].size(); ++c) {
         n[0] += improved[0][c];
         n[1] += improved[1][c];
-        if (improved[1][c] && !improved[0][c]) ADD_FAILURE() << "improved only under scrutiny: company " << c;
+        if (improved[1][c] && !improved[0][c])
+            ADD_FAILURE() << "improved only under scrutiny: company " << c;
     }
-    for (int k = 0; k <= 1; ++k) EXPECT_NEAR(n[k], expected[k], 4.0 * std::sqrt(var[k])) << "scrutiny " << k;
+    for (int k = 0; k <= 1; ++k)
+        EXPECT_NEAR(n[k], expected[k], 4.0 * std::sqrt(var[k])) << "scrutiny " << k;
     EXPECT_GT(n[0], 50.0);
     EXPECT_LT(n[1], n[0]);
 }
@@ -144,7 +153,9 @@ TEST(Ecosystem, PeerPressureAboveThresholdOnly) {
         }
         ASSERT_GT(with_buyers, 200.0);
         const double p = share >= 0.5 ? 1.0 - std::exp(-1.0) : 0.0;
-        EXPECT_NEAR(improved_with / with_buyers, p, 4.0 * std::sqrt(p * (1 - p) / with_buyers) + 1e-12) << "share " << share;
+        EXPECT_NEAR(improved_with / with_buyers, p,
+                    4.0 * std::sqrt(p * (1 - p) / with_buyers) + 1e-12)
+            << "share " << share;
     }
 }
 
@@ -219,7 +230,8 @@ TEST(Ecosystem, Ws2WithoutMatchesPlacesNoSurvivors) {
 }
 
 TEST(Ecosystem, Ws2PlacesSurvivorsWhenMatchesSucceed) {
-    // Positive control for the test above: with match_prob 1 and more WS2 targets, some seed places.
+    // Positive control for the test above: with match_prob 1 and more WS2 targets, some seed
+    // places.
     Scenario s = default_scenario();
     s.ngo_defaults.ws2_targets_per_year = 12;
     s.ws2.match_prob = 1;
@@ -227,7 +239,8 @@ TEST(Ecosystem, Ws2PlacesSurvivorsWhenMatchesSucceed) {
     for (std::uint64_t seed = 1; seed <= 6; ++seed) {
         const auto out = run_model(s, seed);
         placed += summary(out, Summary::kSurvivorsPlaced);
-        EXPECT_LE(series(out, out.weeks - 1, Series::kSurvivorsEmployed), summary(out, Summary::kSurvivorsPlaced));
+        EXPECT_LE(series(out, out.weeks - 1, Series::kSurvivorsEmployed),
+                  summary(out, Summary::kSurvivorsPlaced));
     }
     EXPECT_GT(placed, 0.0);
 }
@@ -243,7 +256,8 @@ TEST(Ecosystem, FewPlacementsPerWs2Partnership) {
         partnerships += summary(out, Summary::kWs2Partnerships);
     }
     ASSERT_GE(partnerships, 5.0);
-    EXPECT_LT(placed / partnerships, 1.0) << placed << " placements / " << partnerships << " partnerships";
+    EXPECT_LT(placed / partnerships, 1.0)
+        << placed << " placements / " << partnerships << " partnerships";
 }
 
 TEST(Ecosystem, AbusePolicyReportVersusNonDisclosure) {
@@ -257,10 +271,12 @@ TEST(Ecosystem, AbusePolicyReportVersusNonDisclosure) {
         const auto n = run_model(nda, seed);
         found_r += count(r.events, EventType::kAbuseFound);
         found_n += count(n.events, EventType::kAbuseFound);
-        EXPECT_EQ(count(r.events, EventType::kAbuseReported), count(r.events, EventType::kAbuseFound));
+        EXPECT_EQ(count(r.events, EventType::kAbuseReported),
+                  count(r.events, EventType::kAbuseFound));
         EXPECT_EQ(count(n.events, EventType::kAbuseReported), 0u);
         EXPECT_EQ(count(n.events, EventType::kNdaLeak), 0u);
-        EXPECT_EQ(series(r, r.weeks - 1, Series::kAbuseDiscovered), static_cast<double>(count(r.events, EventType::kAbuseFound)));
+        EXPECT_EQ(series(r, r.weeks - 1, Series::kAbuseDiscovered),
+                  static_cast<double>(count(r.events, EventType::kAbuseFound)));
     }
     EXPECT_GT(found_r, 0u);
     EXPECT_GT(found_n, 0u);

@@ -5,8 +5,8 @@
 // Tolerances: known answers 1e-12 absolute (closed forms of the same arithmetic).
 #include <gtest/gtest.h>
 
-#include <cmath>
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <map>
 #include <vector>
@@ -18,15 +18,20 @@ namespace {
 
 constexpr double kTol = 1e-12;
 
-Scenario default_scenario() { return load_scenario(test::source_dir() / "scenarios" / "default.toml").scenario; }
+Scenario default_scenario() {
+    return load_scenario(test::source_dir() / "scenarios" / "default.toml").scenario;
+}
 
 double series(const RunOutput& o, int week, Series k) {
     return o.series[static_cast<std::size_t>(week) * kSeriesCount + static_cast<int>(k)];
 }
-double logistic(double x) { return 1.0 / (1.0 + std::exp(-x)); }
+double logistic(double x) {
+    return 1.0 / (1.0 + std::exp(-x));
+}
 
 struct EndTally {
-    int pre = 0, post = 0, implementation = 0, sustained = 0, supported = 0, dissolved = 0, dropped = 0;
+    int pre = 0, post = 0, implementation = 0, sustained = 0, supported = 0, dissolved = 0,
+        dropped = 0;
     double max_after_end = 0;
 };
 
@@ -55,11 +60,14 @@ EndTally run_and_tally(const Scenario& s, int seeds) {
         }
         // After the end nothing is in a project-dependent stage: only sustained / supported remain.
         for (const auto& r : m.relationships())
-            EXPECT_TRUE(!is_active(r.stage) || r.stage == Stage::kSustained || r.stage == Stage::kSupported)
+            EXPECT_TRUE(!is_active(r.stage) || r.stage == Stage::kSustained ||
+                        r.stage == Stage::kSupported)
                 << stage_name(r.stage);
         for (int w = end; w < out.weeks; ++w) {
-            t.max_after_end = std::max(t.max_after_end, series(out, w, Series::kPartnershipsAfterEnd));
-            EXPECT_EQ(series(out, w, Series::kPartnershipsAfterEnd), series(out, w, Series::kPartnershipsActive));
+            t.max_after_end =
+                std::max(t.max_after_end, series(out, w, Series::kPartnershipsAfterEnd));
+            EXPECT_EQ(series(out, w, Series::kPartnershipsAfterEnd),
+                      series(out, w, Series::kPartnershipsActive));
             EXPECT_EQ(series(out, w, Series::kStaffHours), 0.0);
         }
     }
@@ -107,8 +115,8 @@ TEST(Funding, ProjectEndRatesByStageKnownAnswer) {
     // co-creation with pc/2; WS2 placed -> supported with pc; WS2 training -> dissolved.
     // pc = continue_prob (0.3) without handover, continue_prob_handover (0.8) with it.
     // Rates are checked within 4 binomial sd (about +-0.06 for ~330 engagements per stage).
-    const Stage stages[] = {Stage::kIdentified, Stage::kNegotiation, Stage::kCoCreation,
-                            Stage::kImplementation, Stage::kPlaced, Stage::kTraining};
+    const Stage stages[] = {Stage::kIdentified,     Stage::kNegotiation, Stage::kCoCreation,
+                            Stage::kImplementation, Stage::kPlaced,      Stage::kTraining};
     for (bool handover : {false, true}) {
         SCOPED_TRACE(handover);
         Scenario s = test::small_scenario();
@@ -118,7 +126,8 @@ TEST(Funding, ProjectEndRatesByStageKnownAnswer) {
         s.pipeline.continue_prob = 0.3;
         s.pipeline.continue_prob_handover = 0.8;
         const double pc = handover ? 0.8 : 0.3;
-        s.pipeline.handover_trust_slope = 0;  // isolate the base rates (7.2): no trust, contribution or owner terms
+        s.pipeline.handover_trust_slope =
+            0;  // isolate the base rates (7.2): no trust, contribution or owner terms
         s.pipeline.handover_contribution_slope = 0;
         s.pipeline.handover_owner_bonus = 0;
         Model m(s, 44);
@@ -126,7 +135,8 @@ TEST(Funding, ProjectEndRatesByStageKnownAnswer) {
         for (std::uint32_t c = 0; c < C; ++c) {
             const Stage st = stages[c % 6];
             const auto id = m.relationship(0, c);
-            m.start_engagement(id, is_ws2(st) ? Stream::kSurvivorEmployment : Stream::kPrevention, false);
+            m.start_engagement(id, is_ws2(st) ? Stream::kSurvivorEmployment : Stream::kPrevention,
+                               false);
             m.relationships_mut()[id].stage = st;
             m.relationships_mut()[id].handover_work = 1.0;  // the plan received all its hours
         }
@@ -139,16 +149,21 @@ TEST(Funding, ProjectEndRatesByStageKnownAnswer) {
         }
         for (const auto& r : m.relationships()) n[stages[r.company % 6]] += 1;
         auto rate = [&](Stage from, Stage dest) { return to[from][dest] / n[from]; };
-        auto tol = [&](Stage from, double p) { return 4.0 * std::sqrt(p * (1.0 - p) / n[from]) + 1e-12; };
+        auto tol = [&](Stage from, double p) {
+            return 4.0 * std::sqrt(p * (1.0 - p) / n[from]) + 1e-12;
+        };
         EXPECT_EQ(rate(Stage::kIdentified, Stage::kDropped), 1.0);
         EXPECT_EQ(rate(Stage::kNegotiation, Stage::kDropped), 1.0);
-        EXPECT_NEAR(rate(Stage::kImplementation, Stage::kSustained), pc, tol(Stage::kImplementation, pc));
-        EXPECT_NEAR(rate(Stage::kCoCreation, Stage::kSustained), pc / 2, tol(Stage::kCoCreation, pc / 2));
+        EXPECT_NEAR(rate(Stage::kImplementation, Stage::kSustained), pc,
+                    tol(Stage::kImplementation, pc));
+        EXPECT_NEAR(rate(Stage::kCoCreation, Stage::kSustained), pc / 2,
+                    tol(Stage::kCoCreation, pc / 2));
         EXPECT_NEAR(rate(Stage::kPlaced, Stage::kSupported), pc, tol(Stage::kPlaced, pc));
         EXPECT_EQ(rate(Stage::kTraining, Stage::kDissolved), 1.0);
         for (Stage st : {Stage::kCoCreation, Stage::kImplementation})
             EXPECT_EQ(rate(st, Stage::kSustained) + rate(st, Stage::kDissolved), 1.0);
-        EXPECT_EQ(rate(Stage::kPlaced, Stage::kSupported) + rate(Stage::kPlaced, Stage::kDissolved), 1.0);
+        EXPECT_EQ(rate(Stage::kPlaced, Stage::kSupported) + rate(Stage::kPlaced, Stage::kDissolved),
+                  1.0);
         // Only continued partnerships remain active.
         for (const auto& st : m.ngo_states())
             for (auto id : st.active_rels) {
@@ -170,7 +185,8 @@ TEST(Funding, ContinuedPartnershipsPersistOnlyByTheirExitHazard) {
         const auto out = run_model(s, seed);
         const double at_end = series(out, 260, Series::kPartnershipsAfterEnd);
         total += at_end;
-        for (int w = 260; w < out.weeks; ++w) ASSERT_EQ(series(out, w, Series::kPartnershipsAfterEnd), at_end);
+        for (int w = 260; w < out.weeks; ++w)
+            ASSERT_EQ(series(out, w, Series::kPartnershipsAfterEnd), at_end);
     }
     ASSERT_GT(total, 0.0);
     s.pipeline.sustained_exit_per_year = 52;  // weekly hazard 1
@@ -196,7 +212,8 @@ TEST(Funding, HandoverLetsImplementingPartnershipsContinue) {
 }
 
 TEST(Funding, HandoverRaisesContinuationOverNoHandover) {
-    // Same seeds, default continuation rates (0.1 vs 0.6): more partnerships continue with handover.
+    // Same seeds, default continuation rates (0.1 vs 0.6): more partnerships continue with
+    // handover.
     Scenario no = default_scenario(), yes = default_scenario();
     no.ngo_defaults.handover = false;
     yes.ngo_defaults.handover = true;
@@ -223,9 +240,11 @@ TEST(Funding, HorizonWillingnessKnownAnswer) {
     for (int k = 0; k < 40; ++k) {
         const double R = 130 - m.week();
         for (std::uint32_t c = 0; c < 4; ++c) {
-            ASSERT_NEAR(m.horizon_willingness(0, c), logistic((R - E[c]) / scale), kTol) << "week " << m.week();
+            ASSERT_NEAR(m.horizon_willingness(0, c), logistic((R - E[c]) / scale), kTol)
+                << "week " << m.week();
             const double w0 = logistic((R - E[c]) / scale), k = s.pipeline.handover_credibility;
-            ASSERT_NEAR(m.horizon_willingness(1, c), w0 + k * (1.0 - w0), kTol);  // plan offsets, not removes
+            ASSERT_NEAR(m.horizon_willingness(1, c), w0 + k * (1.0 - w0),
+                        kTol);  // plan offsets, not removes
         }
         m.step();
     }
@@ -253,7 +272,8 @@ TEST(Funding, BudgetCutReducesStaffHoursToKnownValue) {
         for (int w = 0; w < 120; ++w) {
             m.step();
             ASSERT_NEAR(m.ngo_states()[0].staff_hours, expected, kTol) << "week " << w;
-            ASSERT_NEAR(m.ngo_states()[0].budget_usd, cut, 1e-6) << "week " << w;  // USD, 1e-6 absolute
+            ASSERT_NEAR(m.ngo_states()[0].budget_usd, cut, 1e-6)
+                << "week " << w;  // USD, 1e-6 absolute
         }
         for (const auto& e : m.events()) cuts += e.type == EventType::kBudgetCut;
         EXPECT_EQ(cuts, 3) << "one cut per project year (weeks 0, 52, 104)";
@@ -347,7 +367,8 @@ TEST(Funding, CompanyCannotCommitMoneyBeforeItsDecisionMonth) {
                 const double b = i < before.size() ? before[i] : 0.0;
                 if (r.resources_usd == b) continue;
                 ++commitments;
-                EXPECT_EQ(Model::month_of(w), m.companies().decision_month[r.company]) << "week " << w;
+                EXPECT_EQ(Model::month_of(w), m.companies().decision_month[r.company])
+                    << "week " << w;
                 EXPECT_EQ(r.agreement_week, w);
             }
         }

@@ -18,16 +18,21 @@
 namespace pse {
 namespace {
 
-Scenario default_scenario() { return load_scenario(test::source_dir() / "scenarios" / "default.toml").scenario; }
+Scenario default_scenario() {
+    return load_scenario(test::source_dir() / "scenarios" / "default.toml").scenario;
+}
 
-double summary(const RunOutput& o, Summary k) { return o.summary[static_cast<int>(k)]; }
+double summary(const RunOutput& o, Summary k) {
+    return o.summary[static_cast<int>(k)];
+}
 double pipeline_at(const RunOutput& o, int week, Stage st) {
     return o.pipeline[static_cast<std::size_t>(week) * kStageCount + static_cast<int>(st)];
 }
 
 bool is_stage_change(EventType t) {
     return t == EventType::kTransition || t == EventType::kAgreement || t == EventType::kDropped ||
-           t == EventType::kDissolved || t == EventType::kProjectEnd || t == EventType::kScreenedOut;
+           t == EventType::kDissolved || t == EventType::kProjectEnd ||
+           t == EventType::kScreenedOut;
 }
 
 /// Is (from -> to) a legal stage change for an event of type t? Successor per next_stage(), or an
@@ -40,15 +45,19 @@ bool is_stage_change(EventType t) {
             ok = to == next_stage(from) && to != Stage::kNone && !(to == Stage::kAgreement) &&
                  !(to == Stage::kCompanyDiscussions && from == Stage::kGovernmentConsulted);
             break;
-        case EventType::kAgreement:  // WS1 signing; WS2 partnership (company discussions first reached)
+        case EventType::kAgreement:  // WS1 signing; WS2 partnership (company discussions first
+                                     // reached)
             ok = to == next_stage(from) &&
-                 (to == Stage::kAgreement || (to == Stage::kCompanyDiscussions && from == Stage::kGovernmentConsulted));
+                 (to == Stage::kAgreement ||
+                  (to == Stage::kCompanyDiscussions && from == Stage::kGovernmentConsulted));
             break;
         case EventType::kDropped:
             ok = to == Stage::kDropped && is_active(from) && !post;
             break;
-        case EventType::kScreenedOut:  // alignment screen before interests_aligned; ethics before concept_note
-            ok = to == Stage::kDropped && (from == Stage::kFirstMeeting || from == Stage::kDueDiligence);
+        case EventType::kScreenedOut:  // alignment screen before interests_aligned; ethics before
+                                       // concept_note
+            ok = to == Stage::kDropped &&
+                 (from == Stage::kFirstMeeting || from == Stage::kDueDiligence);
             break;
         case EventType::kDissolved:
             ok = to == Stage::kDissolved && post;
@@ -57,7 +66,8 @@ bool is_stage_change(EventType t) {
             if (!post)
                 ok = to == Stage::kDropped && is_active(from);
             else if (is_ws1(from))
-                ok = to == Stage::kDissolved || (to == Stage::kSustained && from != Stage::kSustained);
+                ok = to == Stage::kDissolved ||
+                     (to == Stage::kSustained && from != Stage::kSustained);
             else
                 ok = to == Stage::kDissolved || (to == Stage::kSupported && from == Stage::kPlaced);
             break;
@@ -83,7 +93,8 @@ std::size_t check_state_machine(const std::vector<Event>& events) {
                 EXPECT_EQ(e.from, Stage::kNone);
                 EXPECT_TRUE(e.to == Stage::kIdentified || e.to == Stage::kWs2Identified);
                 const auto it = cur.find(key);
-                EXPECT_TRUE(it == cur.end()) << "engagement restarted on a used relationship at week " << e.week;
+                EXPECT_TRUE(it == cur.end())
+                    << "engagement restarted on a used relationship at week " << e.week;
                 cur[key] = e.to;
                 break;
             }
@@ -93,7 +104,8 @@ std::size_t check_state_machine(const std::vector<Event>& events) {
             case EventType::kAbuseReported:
             case EventType::kNdaLeak:
                 EXPECT_EQ(e.from, e.to);
-                EXPECT_EQ(cur[key], e.from) << kEventNames[static_cast<int>(e.type)] << " at week " << e.week;
+                EXPECT_EQ(cur[key], e.from)
+                    << kEventNames[static_cast<int>(e.type)] << " at week " << e.week;
                 break;
             case EventType::kPlacement:
                 EXPECT_EQ(cur[key], e.from);
@@ -101,7 +113,8 @@ std::size_t check_state_machine(const std::vector<Event>& events) {
                 break;
             default:
                 if (!is_stage_change(e.type)) break;
-                EXPECT_EQ(cur[key], e.from) << kEventNames[static_cast<int>(e.type)] << " at week " << e.week;
+                EXPECT_EQ(cur[key], e.from)
+                    << kEventNames[static_cast<int>(e.type)] << " at week " << e.week;
                 EXPECT_TRUE(legal_change(e.type, e.from, e.to)) << "week " << e.week;
                 cur[key] = e.to;
                 ++changes;
@@ -121,21 +134,27 @@ TEST(Pipeline, ZeroStaffNothingAdvancesBeyondIdentified) {
     for (std::uint64_t seed : {1u, 2u, 3u}) {
         Model m(s, seed);
         for (std::uint32_t c = 0; c < 15; ++c)
-            m.start_engagement(m.relationship(0, c), c < 10 ? Stream::kPrevention : Stream::kSurvivorEmployment, c % 2 == 0);
+            m.start_engagement(m.relationship(0, c),
+                               c < 10 ? Stream::kPrevention : Stream::kSurvivorEmployment,
+                               c % 2 == 0);
         const RunOutput out = m.run();
         for (const auto& e : out.events) {
             if (!is_stage_change(e.type)) continue;
-            EXPECT_EQ(e.to, Stage::kDropped) << kEventNames[static_cast<int>(e.type)] << " " << stage_name(e.from)
-                                             << " -> " << stage_name(e.to) << " week " << e.week;
+            EXPECT_EQ(e.to, Stage::kDropped)
+                << kEventNames[static_cast<int>(e.type)] << " " << stage_name(e.from) << " -> "
+                << stage_name(e.to) << " week " << e.week;
         }
         for (int w = 0; w < out.weeks; ++w)
             for (int st = 0; st < kStageCount; ++st) {
                 const auto stage = static_cast<Stage>(st);
-                if (stage == Stage::kIdentified || stage == Stage::kWs2Identified || stage == Stage::kDropped) continue;
+                if (stage == Stage::kIdentified || stage == Stage::kWs2Identified ||
+                    stage == Stage::kDropped)
+                    continue;
                 ASSERT_EQ(pipeline_at(out, w, stage), 0.0) << stage_name(stage) << " week " << w;
             }
         EXPECT_EQ(summary(out, Summary::kAgreements), 0.0);
-        EXPECT_EQ(summary(out, Summary::kEngagementsInitiated), 10.0);  // only the hand-started ones
+        EXPECT_EQ(summary(out, Summary::kEngagementsInitiated),
+                  10.0);  // only the hand-started ones
         // Not vacuous: the engagements existed for a while (identified at week 0).
         EXPECT_EQ(pipeline_at(out, 0, Stage::kIdentified) + pipeline_at(out, 0, Stage::kDropped) +
                       pipeline_at(out, 0, Stage::kWs2Identified),
@@ -223,7 +242,8 @@ TEST(Pipeline, DropOutsOccurAtSeveralStages) {
     for (std::uint64_t seed = 1; seed <= 6; ++seed) {
         const auto out = run_model(s, seed);
         for (const auto& e : out.events) {
-            if (e.type == EventType::kDropped || e.type == EventType::kScreenedOut) pre.insert(e.from);
+            if (e.type == EventType::kDropped || e.type == EventType::kScreenedOut)
+                pre.insert(e.from);
             if (e.type == EventType::kDissolved) post.insert(e.from);
         }
     }
@@ -262,16 +282,18 @@ TEST(Pipeline, DefaultReachesEveryWs1StageAndAgreesAfterAboutAYear) {
                 if (pipeline_at(out, w, st) > 0) reached.insert(st);
         std::map<std::pair<std::int32_t, std::int64_t>, int> start;
         for (const auto& e : out.events) {
-            if (e.type == EventType::kTargeted || e.type == EventType::kInboundLead) start[{e.ngo, e.org}] = e.week;
+            if (e.type == EventType::kTargeted || e.type == EventType::kInboundLead)
+                start[{e.ngo, e.org}] = e.week;
             if (e.type == EventType::kAgreement && e.to == Stage::kAgreement)
                 weeks_to_agreement.push_back(e.week - start.at({e.ngo, e.org}));
         }
     }
-    for (Stage st : kWs1ActiveStages) EXPECT_TRUE(reached.count(st)) << "never reached " << stage_name(st);
+    for (Stage st : kWs1ActiveStages)
+        EXPECT_TRUE(reached.count(st)) << "never reached " << stage_name(st);
     ASSERT_GE(weeks_to_agreement.size(), 10u);
     std::sort(weeks_to_agreement.begin(), weeks_to_agreement.end());
     const double median = weeks_to_agreement[weeks_to_agreement.size() / 2];
-    EXPECT_GE(median, 26.0);   // "agreements after roughly a year" (000 Learning 2)
+    EXPECT_GE(median, 26.0);  // "agreements after roughly a year" (000 Learning 2)
     EXPECT_LE(median, 104.0);
 }
 
@@ -289,7 +311,8 @@ double one_week_share(Scenario s, Stage stage, double T, double effort, EventTyp
     const std::uint32_t C = m.network().company_count();
     for (std::uint32_t c = 0; c < C; ++c) {
         const auto id = m.relationship(0, c);
-        m.start_engagement(id, is_ws2(stage) ? Stream::kSurvivorEmployment : Stream::kPrevention, false);
+        m.start_engagement(id, is_ws2(stage) ? Stream::kSurvivorEmployment : Stream::kPrevention,
+                           false);
         auto& r = m.relationships_mut()[id];
         r.stage = stage;
         r.trust = T;
@@ -308,7 +331,8 @@ TEST(Pipeline, AdvanceHazardKnownAnswer) {
     // mean 2 weeks). Shares of ~2020 engagements are compared within 4 binomial sd (<= 0.045).
     Scenario s = test::small_scenario();
     s.ngo_defaults.handover = true;
-    s.engagement.accept_intercept = 20;  // the company accepts the first meeting (7.12): P > 1 - 1e-8
+    s.engagement.accept_intercept =
+        20;  // the company accepts the first meeting (7.12): P > 1 - 1e-8
     s.pipeline.handover_credibility = 1;
     auto& sp = s.pipeline.stage[static_cast<int>(Stage::kIdentified)];
     sp.drop_per_week = 0;
@@ -320,8 +344,10 @@ TEST(Pipeline, AdvanceHazardKnownAnswer) {
     for (const Case c : {Case{1.0, 2.0}, Case{1.0, 1.0}, Case{0.5, 2.0}, Case{0.5, 0.0}}) {
         const double f = std::min(1.0, c.effort / sp.effort_hours);
         const double p = 1.0 - std::exp(-f * c.T / sp.mean_weeks);
-        const double share = one_week_share(s, Stage::kIdentified, c.T, c.effort, EventType::kTransition);
-        EXPECT_NEAR(share, p, 4.0 * std::sqrt(p * (1 - p) / 2020) + 1e-12) << "T=" << c.T << " effort=" << c.effort;
+        const double share =
+            one_week_share(s, Stage::kIdentified, c.T, c.effort, EventType::kTransition);
+        EXPECT_NEAR(share, p, 4.0 * std::sqrt(p * (1 - p) / 2020) + 1e-12)
+            << "T=" << c.T << " effort=" << c.effort;
     }
 }
 
@@ -337,16 +363,19 @@ TEST(Pipeline, DropHazardKnownAnswerWithBudgetUncertaintyAndHorizon) {
     s.pipeline.horizon_drop = 0.2;
     s.company.time_to_value_sigma = 0;  // every company expects value after exactly 104 weeks
     s.company.time_to_value_weeks = 104;
-    s.ngo_defaults.end_week = 104;      // R = E at week 0 -> w = 0.5 without handover
+    s.ngo_defaults.end_week = 104;  // R = E at week 0 -> w = 0.5 without handover
     const double T = 0.5;
     for (bool transparency : {false, true})
         for (bool handover : {false, true}) {
             Scenario v = s;
             v.ngo_defaults.budget_transparency = transparency;
             v.ngo_defaults.handover = handover;
-            const double w = handover ? 0.5 + v.pipeline.handover_credibility * 0.5 : 0.5;  // w0 + kappa(1 - w0)
-            const double p = 0.05 * (2 - T) + 0.2 * (1 - w) + 0.4 * 0.5 * (transparency ? 0.5 : 1.0);
-            const double share = one_week_share(v, Stage::kNegotiation, T, 0.0, EventType::kDropped);
+            const double w =
+                handover ? 0.5 + v.pipeline.handover_credibility * 0.5 : 0.5;  // w0 + kappa(1 - w0)
+            const double p =
+                0.05 * (2 - T) + 0.2 * (1 - w) + 0.4 * 0.5 * (transparency ? 0.5 : 1.0);
+            const double share =
+                one_week_share(v, Stage::kNegotiation, T, 0.0, EventType::kDropped);
             EXPECT_NEAR(share, p, 4.0 * std::sqrt(p * (1 - p) / 2020))
                 << "transparency " << transparency << " handover " << handover;
         }
@@ -362,10 +391,12 @@ TEST(Pipeline, Ws2StallFreezesSurvivorEmployment) {
     for (std::uint64_t seed = 1; seed <= 3; ++seed) {
         for (const auto& e : run_model(s, seed).events) {
             const bool ws2 = is_ws2(e.from) || is_ws2(e.to);
-            if (!ws2 || !(is_stage_change(e.type) || e.type == EventType::kTargeted || e.type == EventType::kPlacement)) continue;
+            if (!ws2 || !(is_stage_change(e.type) || e.type == EventType::kTargeted ||
+                          e.type == EventType::kPlacement))
+                continue;
             if (e.week >= 60 && e.week < 140)
-                ADD_FAILURE() << kEventNames[static_cast<int>(e.type)] << " " << stage_name(e.from) << " -> "
-                              << stage_name(e.to) << " in stall week " << e.week;
+                ADD_FAILURE() << kEventNames[static_cast<int>(e.type)] << " " << stage_name(e.from)
+                              << " -> " << stage_name(e.to) << " in stall week " << e.week;
             else
                 ++ws2_changes_outside;
         }
@@ -384,7 +415,9 @@ TEST(Pipeline, SeriesSummaryAndEventsAgree) {
         SCOPED_TRACE(seed);
         Model m(s, seed);
         const RunOutput out = m.run();
-        auto ser = [&](int w, Series k) { return out.series[static_cast<std::size_t>(w) * kSeriesCount + static_cast<int>(k)]; };
+        auto ser = [&](int w, Series k) {
+            return out.series[static_cast<std::size_t>(w) * kSeriesCount + static_cast<int>(k)];
+        };
         for (int w = 0; w < out.weeks; ++w) {
             double active = 0, post = 0;
             for (int st = 1; st < kStageCount; ++st) {
@@ -396,11 +429,15 @@ TEST(Pipeline, SeriesSummaryAndEventsAgree) {
             ASSERT_EQ(ser(w, Series::kEngagementsActive), active) << "week " << w;
             ASSERT_EQ(ser(w, Series::kPartnershipsActive), post) << "week " << w;
             ASSERT_LE(ser(w, Series::kSurvivorsEmployed), ser(w, Series::kSurvivorsPlaced));
-            ASSERT_LE(ser(w, Series::kVulnerabilityReduction), ser(w, Series::kWorkersReached) + 1e-9);
+            ASSERT_LE(ser(w, Series::kVulnerabilityReduction),
+                      ser(w, Series::kWorkersReached) + 1e-9);
             if (w > 0) {  // cumulative series never decrease (suppliers_improved can: reversion)
-                for (Series k : {Series::kAgreementsSigned, Series::kActionsLow, Series::kActionsMedium, Series::kActionsHigh,
-                                 Series::kSurvivorsPlaced, Series::kResourcesCommittedUsd, Series::kAbuseDiscovered})
-                    ASSERT_GE(ser(w, k), ser(w - 1, k)) << kSeriesSpecs[static_cast<int>(k)].name << " week " << w;
+                for (Series k :
+                     {Series::kAgreementsSigned, Series::kActionsLow, Series::kActionsMedium,
+                      Series::kActionsHigh, Series::kSurvivorsPlaced,
+                      Series::kResourcesCommittedUsd, Series::kAbuseDiscovered})
+                    ASSERT_GE(ser(w, k), ser(w - 1, k))
+                        << kSeriesSpecs[static_cast<int>(k)].name << " week " << w;
             }
         }
         const int last = out.weeks - 1;
@@ -408,7 +445,8 @@ TEST(Pipeline, SeriesSummaryAndEventsAgree) {
         for (const auto& e : out.events) {
             agreement_events += e.type == EventType::kAgreement;
             ws1_agreements += e.type == EventType::kAgreement && e.to == Stage::kAgreement;
-            ws1_starts += (e.type == EventType::kTargeted || e.type == EventType::kInboundLead) && e.to == Stage::kIdentified;
+            ws1_starts += (e.type == EventType::kTargeted || e.type == EventType::kInboundLead) &&
+                          e.to == Stage::kIdentified;
         }
         EXPECT_EQ(summary(out, Summary::kAgreements), static_cast<double>(agreement_events));
         EXPECT_EQ(ser(last, Series::kAgreementsSigned), summary(out, Summary::kAgreements));
@@ -436,7 +474,8 @@ TEST(Pipeline, Ws2PartnershipNeedsGovernmentTrust) {
     Scenario s = default_scenario();
     s.ngo_defaults.ws2_targets_per_year = 12;
     double control = 0;
-    for (std::uint64_t seed = 1; seed <= 4; ++seed) control += summary(run_model(s, seed), Summary::kWs2Partnerships);
+    for (std::uint64_t seed = 1; seed <= 4; ++seed)
+        control += summary(run_model(s, seed), Summary::kWs2Partnerships);
     EXPECT_GT(control, 0.0);
     s.ws2.gov_trust_needed = 1.01;  // unreachable (bypasses scenario validation on purpose)
     for (std::uint64_t seed = 1; seed <= 4; ++seed) {

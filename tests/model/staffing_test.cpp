@@ -20,9 +20,13 @@ namespace {
 
 constexpr double kTol = 1e-9;
 
-Scenario default_scenario() { return load_scenario(test::source_dir() / "scenarios" / "default.toml").scenario; }
+Scenario default_scenario() {
+    return load_scenario(test::source_dir() / "scenarios" / "default.toml").scenario;
+}
 
-double summary(const RunOutput& o, Summary k) { return o.summary[static_cast<int>(k)]; }
+double summary(const RunOutput& o, Summary k) {
+    return o.summary[static_cast<int>(k)];
+}
 double series(const RunOutput& o, int week, Series k) {
     return o.series[static_cast<std::size_t>(week) * kSeriesCount + static_cast<int>(k)];
 }
@@ -113,7 +117,8 @@ TEST(Staffing, EffortNeverExceedsStaffHoursTimesSkill) {
     // Invariant each week and for each policy: sum of allocated effort of an NGO <= hours * skill,
     // and each engagement gets at most its stage's need. Three NGOs, one with scarce capacity so
     // that the cap binds (checked: not vacuous).
-    for (auto policy : {AllocationPolicy::kMostPromising, AllocationPolicy::kOldestFirst, AllocationPolicy::kEqualShare}) {
+    for (auto policy : {AllocationPolicy::kMostPromising, AllocationPolicy::kOldestFirst,
+                        AllocationPolicy::kEqualShare}) {
         SCOPED_TRACE(static_cast<int>(policy));
         Scenario s = test::small_scenario();
         s.ngo_defaults.allocation = policy;
@@ -145,7 +150,9 @@ TEST(Staffing, EffortNeverExceedsStaffHoursTimesSkill) {
                     // Stage at allocation time: unchanged since the last step, or the first stage
                     // of an engagement started by this week's outreach.
                     Stage at = i < stage_before.size() ? stage_before[i] : Stage::kNone;
-                    if (at == Stage::kNone) at = r.stream == Stream::kPrevention ? Stage::kIdentified : Stage::kWs2Identified;
+                    if (at == Stage::kNone)
+                        at = r.stream == Stream::kPrevention ? Stage::kIdentified
+                                                             : Stage::kWs2Identified;
                     ASSERT_LE(r.effort, s.pipeline.stage[static_cast<int>(at)].effort_hours + kTol);
                     sum += r.effort;
                 }
@@ -162,7 +169,8 @@ TEST(Staffing, EffortNeverExceedsStaffHoursTimesSkill) {
 }
 
 TEST(Staffing, SwitchingOverheadKnownAnswer) {
-    // staff_hours = (dedicated + part_time * share * (1 - overhead)) * hours_per_fte * budget_factor
+    // staff_hours = (dedicated + part_time * share * (1 - overhead)) * hours_per_fte *
+    // budget_factor
     //             = (1 + 4 * 0.25 * (1 - overhead)) * 40 * 1
     for (double overhead : {0.0, 0.3, 1.0}) {
         Scenario s = funded_quiet();
@@ -191,7 +199,9 @@ TEST(Staffing, SkillGrowsWithExperienceKnownAnswer) {
         const double s0 = trained ? p.skill_trained : p.skill_untrained;
         for (int k = 0; k < 60; ++k) {
             m.step();
-            const double expected = s0 + (1.0 - s0) * (1.0 - std::exp(-static_cast<double>(k) / p.skill_learning_weeks));
+            const double expected =
+                s0 +
+                (1.0 - s0) * (1.0 - std::exp(-static_cast<double>(k) / p.skill_learning_weeks));
             ASSERT_NEAR(m.ngo_states()[0].skill, expected, kTol) << "week " << k;
         }
     }
@@ -215,14 +225,16 @@ TEST(Staffing, CapacityBuildingTransfersTrainingToTiedNgos) {
     Model m(s, 3);
     for (int k = 1; k <= 15; ++k) {
         m.step();
-        EXPECT_NEAR(m.ngo_states()[1].training_progress, std::min(1.0, 0.1 * k), kTol) << "week " << k;
+        EXPECT_NEAR(m.ngo_states()[1].training_progress, std::min(1.0, 0.1 * k), kTol)
+            << "week " << k;
         EXPECT_EQ(m.ngo_states()[2].training_progress, 0.0);
     }
 }
 
 /// A model at week 0 with `capacity` hours of skill-weighted capacity (skill 1), engagements at the
 /// given stages, allocated once with `policy`. Returns the effort of each engagement.
-std::vector<double> allocate_once(AllocationPolicy policy, double capacity, const std::vector<Stage>& stages,
+std::vector<double> allocate_once(AllocationPolicy policy, double capacity,
+                                  const std::vector<Stage>& stages,
                                   const std::vector<int>& first_contact = {}) {
     Scenario s = funded_quiet();
     s.ngo_defaults.allocation = policy;
@@ -269,22 +281,26 @@ TEST(Staffing, GreedyPoliciesFillInOrder) {
     // Most promising: post-agreement first (score +2), then by trust * alignment; the rest in
     // order get full need until capacity runs out. Here, equal scores are kept in start order
     // (stable sort) except the agreement-stage engagement, which comes first.
-    const auto mp = allocate_once(AllocationPolicy::kMostPromising, 5.0,
-                                  {Stage::kIdentified, Stage::kIdentified, Stage::kAgreement, Stage::kIdentified});
+    const auto mp = allocate_once(
+        AllocationPolicy::kMostPromising, 5.0,
+        {Stage::kIdentified, Stage::kIdentified, Stage::kAgreement, Stage::kIdentified});
     EXPECT_NEAR(mp[2], 2.0, kTol);  // agreement stage needs 2 h and is served first
     EXPECT_NEAR(mp[0] + mp[1] + mp[3], 3.0, kTol);
     int full = 0, partial = 0, none = 0;
     for (std::size_t i : {0u, 1u, 3u}) {
-        if (std::abs(mp[i] - 2.0) < kTol) ++full;
-        else if (std::abs(mp[i] - 1.0) < kTol) ++partial;
-        else if (mp[i] == 0.0) ++none;
+        if (std::abs(mp[i] - 2.0) < kTol)
+            ++full;
+        else if (std::abs(mp[i] - 1.0) < kTol)
+            ++partial;
+        else if (mp[i] == 0.0)
+            ++none;
     }
     EXPECT_EQ(full, 1);
     EXPECT_EQ(partial, 1);
     EXPECT_EQ(none, 1);
     // Oldest first: by first contact week regardless of start order.
-    const auto of = allocate_once(AllocationPolicy::kOldestFirst, 5.0, std::vector<Stage>(4, Stage::kIdentified),
-                                  {-3, -10, -1, -7});
+    const auto of = allocate_once(AllocationPolicy::kOldestFirst, 5.0,
+                                  std::vector<Stage>(4, Stage::kIdentified), {-3, -10, -1, -7});
     EXPECT_NEAR(of[1], 2.0, kTol);  // oldest (week -10)
     EXPECT_NEAR(of[3], 2.0, kTol);  // week -7
     EXPECT_NEAR(of[0], 1.0, kTol);  // week -3 gets the rest

@@ -17,7 +17,9 @@ namespace {
 
 constexpr double kTol = 1e-12;  // closed-form known answers (rounding only)
 
-double logistic(double x) { return 1.0 / (1.0 + std::exp(-x)); }
+double logistic(double x) {
+    return 1.0 / (1.0 + std::exp(-x));
+}
 
 /// Small scenario with no outreach, no WS2 and no turnover: nothing happens to a relationship
 /// unless the test does it.
@@ -32,7 +34,8 @@ Scenario quiet_scenario() {
 
 /// Start one WS1 engagement of `ngo` per company in `companies` (this week, targeted).
 /// Returns the relationship ids; callers then set trust, effort or stage by hand.
-std::vector<std::uint32_t> engage(Model& m, std::uint32_t ngo, const std::vector<std::uint32_t>& companies) {
+std::vector<std::uint32_t> engage(Model& m, std::uint32_t ngo,
+                                  const std::vector<std::uint32_t>& companies) {
     std::vector<std::uint32_t> ids;
     for (auto c : companies) {
         const auto id = m.relationship(ngo, c);
@@ -44,7 +47,8 @@ std::vector<std::uint32_t> engage(Model& m, std::uint32_t ngo, const std::vector
 
 /// Expected asymmetric update: T + rate (o - T), rate = gain below o, gain*loss above.
 double updated(const Scenario& s, double T, double o) {
-    const double rate = o >= T ? s.trust.gain_rate : std::min(1.0, s.trust.gain_rate * s.trust.loss_ratio);
+    const double rate =
+        o >= T ? s.trust.gain_rate : std::min(1.0, s.trust.gain_rate * s.trust.loss_ratio);
     return T + rate * (o - T);
 }
 
@@ -90,8 +94,9 @@ TEST(Trust, StaysInUnitIntervalEveryWeekUnderShocks) {
                 ASSERT_LE(p, 1.0);
                 ++checked;
             }
-            const double mt = m.output().series[static_cast<std::size_t>(m.week() - 1) * kSeriesCount +
-                                                static_cast<int>(Series::kMeanTrust)];
+            const double mt =
+                m.output().series[static_cast<std::size_t>(m.week() - 1) * kSeriesCount +
+                                  static_cast<int>(Series::kMeanTrust)];
             if (!std::isnan(mt)) {
                 ASSERT_GE(mt, 0.0);
                 ASSERT_LE(mt, 1.0);
@@ -170,7 +175,8 @@ TEST(Trust, QualityTermsKnownAnswer) {
         m.phase_engagements();
         m.phase_commit();
         for (std::size_t i = 0; i < 2; ++i)
-            EXPECT_NEAR(m.relationships()[ids[i]].trust, updated(s, T[i], cs.o), kTol) << "T=" << T[i];
+            EXPECT_NEAR(m.relationships()[ids[i]].trust, updated(s, T[i], cs.o), kTol)
+                << "T=" << T[i];
     }
 }
 
@@ -234,8 +240,10 @@ TEST(Trust, LazyDecayTowardPriorWithoutContact) {
     for (int k = 1; k <= 52; ++k) {
         m.step();
         const double f = std::pow(1.0 - lambda, k);
-        ASSERT_NEAR(m.current_trust(m.relationships()[hi]), T0hi + (0.95 - T0hi) * f, kTol) << "k=" << k;
-        ASSERT_NEAR(m.current_trust(m.relationships()[lo]), T0lo + (0.02 - T0lo) * f, kTol) << "k=" << k;
+        ASSERT_NEAR(m.current_trust(m.relationships()[hi]), T0hi + (0.95 - T0hi) * f, kTol)
+            << "k=" << k;
+        ASSERT_NEAR(m.current_trust(m.relationships()[lo]), T0lo + (0.02 - T0lo) * f, kTol)
+            << "k=" << k;
     }
     // The stored value is untouched (decay is lazy); the prior is unchanged by the passage of time.
     EXPECT_EQ(m.relationships()[hi].trust, 0.95);
@@ -287,11 +295,13 @@ TEST(Trust, PriorKnownAnswerAndOrdering) {
             }
             for (std::uint32_t n = 0; n < 2; ++n)
                 for (auto c : {mnc, sup}) {
-                    const double x = tp.prior_logit + (c == mnc ? tp.prior_mnc_bonus : 0.0) + csr * tp.prior_csr_bonus -
-                                     sens * tp.prior_sensitive_penalty - (n == 1 ? tp.prior_trafficking_penalty : 0.0);
+                    const double x = tp.prior_logit + (c == mnc ? tp.prior_mnc_bonus : 0.0) +
+                                     csr * tp.prior_csr_bonus - sens * tp.prior_sensitive_penalty -
+                                     (n == 1 ? tp.prior_trafficking_penalty : 0.0);
                     EXPECT_NEAR(m.prior_trust(n, c), logistic(x), kTol) << "n=" << n << " c=" << c;
                 }
-            for (std::uint32_t n = 0; n < 2; ++n) EXPECT_GT(m.prior_trust(n, mnc), m.prior_trust(n, sup));
+            for (std::uint32_t n = 0; n < 2; ++n)
+                EXPECT_GT(m.prior_trust(n, mnc), m.prior_trust(n, sup));
             for (auto c : {mnc, sup}) EXPECT_GT(m.prior_trust(0, c), m.prior_trust(1, c));
         }
     for (auto c : {mnc, sup}) {
@@ -370,8 +380,10 @@ TEST(Trust, MediaShockHitsSensitiveSectorOnly) {
     m.phase_shocks();
     for (std::size_t i = 0; i < cs.size(); ++i) {
         const bool hit = m.companies().sensitive[cs[i]];
-        EXPECT_NEAR(m.relationships()[ids[i]].trust, before[i] * (hit ? 0.7 : 1.0), kTol) << "company " << cs[i];
-        EXPECT_NEAR(m.prior_trust(0, cs[i]), prior[i] * (hit ? 0.7 : 1.0), kTol) << "company " << cs[i];
+        EXPECT_NEAR(m.relationships()[ids[i]].trust, before[i] * (hit ? 0.7 : 1.0), kTol)
+            << "company " << cs[i];
+        EXPECT_NEAR(m.prior_trust(0, cs[i]), prior[i] * (hit ? 0.7 : 1.0), kTol)
+            << "company " << cs[i];
     }
 }
 
@@ -402,11 +414,14 @@ TEST(Trust, ReportingAbuseCostsTrustNonDisclosureDoesNot) {
         m.phase_engagements();
         m.phase_commit();
         const double updated = 0.7 + s.trust.gain_rate * (s.trust.quality_co_creation - 0.7);
-        const double expected = policy == AbusePolicy::kReport ? updated * (1.0 - s.outcomes.report_trust_drop) : updated;
+        const double expected = policy == AbusePolicy::kReport
+                                    ? updated * (1.0 - s.outcomes.report_trust_drop)
+                                    : updated;
         std::size_t found = 0;
         for (const auto& e : m.events()) found += e.type == EventType::kAbuseFound;
         ASSERT_EQ(found, 1u);
-        EXPECT_NEAR(m.current_trust(m.relationships()[id]), expected, kTol) << static_cast<int>(policy);
+        EXPECT_NEAR(m.current_trust(m.relationships()[id]), expected, kTol)
+            << static_cast<int>(policy);
     }
 }
 
@@ -448,7 +463,8 @@ TEST(Trust, TurnoverKnownAnswerMultiplexBuffersLoss) {
     const auto ip = engage(m, 0, plain);
     const auto im = engage(m, 0, multi);
     for (auto id : im)
-        if (m.network().company_government[m.relationships()[id].company] < 0) m.relationships_mut()[id].brokered = true;
+        if (m.network().company_government[m.relationships()[id].company] < 0)
+            m.relationships_mut()[id].brokered = true;
     for (auto id : ip) m.relationships_mut()[id].trust = 0.8;
     for (auto id : im) m.relationships_mut()[id].trust = 0.8;
     m.phase_shocks();
@@ -473,7 +489,8 @@ TEST(Trust, ScrutinyApproachYieldsLowerTrustThanCoCreation) {
         for (std::uint64_t seed = 1; seed <= 5; ++seed) {
             const auto out = run_model(s, seed);
             for (int w = 0; w < out.weeks; ++w) {
-                const double v = out.series[static_cast<std::size_t>(w) * kSeriesCount + static_cast<int>(Series::kMeanTrust)];
+                const double v = out.series[static_cast<std::size_t>(w) * kSeriesCount +
+                                            static_cast<int>(Series::kMeanTrust)];
                 if (!std::isnan(v)) sum += v, ++n;
             }
         }

@@ -27,13 +27,15 @@ std::uint32_t mnc_with_suppliers(const Model& m) {
 
 TEST(AbuseUnit, DecideNeedsAccessToAnMncChain) {
     Scenario s = test::quiet_scenario();
-    s.outcomes.abuse_per_year = 52e6;  // certain whenever the inspected supplier's practice is below 1
+    s.outcomes.abuse_per_year =
+        52e6;  // certain whenever the inspected supplier's practice is below 1
     Model m(s, 81);
     const auto& net = m.network();
     const std::uint32_t mnc = mnc_with_suppliers(m);
     ASSERT_LT(mnc, net.mnc_count);
-    std::set<std::uint32_t> suppliers(net.suppliers_of.targets.begin() + net.suppliers_of.offsets[mnc],
-                                      net.suppliers_of.targets.begin() + net.suppliers_of.offsets[mnc + 1]);
+    std::set<std::uint32_t> suppliers(
+        net.suppliers_of.targets.begin() + net.suppliers_of.offsets[mnc],
+        net.suppliers_of.targets.begin() + net.suppliers_of.offsets[mnc + 1]);
     Relationship r;
     r.company = mnc;
     r.stage = Stage::kImplementation;
@@ -101,8 +103,10 @@ TEST(AbuseUnit, ReportCostsTrustAndSetsRemediationCreditedToThePartnership) {
     EXPECT_EQ(st.co.remediation_by[f.sup], static_cast<std::int32_t>(f.id));
     ASSERT_EQ(st.cascade.touched_suppliers.size(), 1u);
     EXPECT_EQ(st.cascade.touched_suppliers[0], f.sup - f.m.network().mnc_count);
-    EXPECT_TRUE(st.sister_spills.empty());  // reporting protects the reputation: nothing spills to sisters
-    EXPECT_EQ(st.ngo_state[0].reputation_penalty, 0.2);  // reporting does not hurt the NGO's own reputation
+    EXPECT_TRUE(
+        st.sister_spills.empty());  // reporting protects the reputation: nothing spills to sisters
+    EXPECT_EQ(st.ngo_state[0].reputation_penalty,
+              0.2);  // reporting does not hurt the NGO's own reputation
     EXPECT_EQ(st.counters.abuse, 1.0);
     EXPECT_EQ(test::count_events(f.m, EventType::kAbuseFound), 1u);
     EXPECT_EQ(test::count_events(f.m, EventType::kAbuseReported), 1u);
@@ -141,7 +145,8 @@ TEST(AbuseUnit, NonDisclosureLeakCompoundsTheReputationPenalty) {
     AbuseFixture f(s);
     auto& st = f.m.state_mut();
     st.ngo_state[0].reputation_penalty = 0.2;
-    EXPECT_FALSE(abuse::commit(f.m.context(), st, f.id, f.d));  // non-disclosure keeps the partnership
+    EXPECT_FALSE(
+        abuse::commit(f.m.context(), st, f.id, f.d));  // non-disclosure keeps the partnership
     EXPECT_NEAR(st.ngo_state[0].reputation_penalty, 1.0 - 0.8 * 0.85, kTol);
     abuse::commit(f.m.context(), st, f.id, f.d);
     EXPECT_NEAR(st.ngo_state[0].reputation_penalty, 1.0 - 0.8 * 0.85 * 0.85, kTol);
@@ -149,7 +154,7 @@ TEST(AbuseUnit, NonDisclosureLeakCompoundsTheReputationPenalty) {
     EXPECT_EQ(st.sister_spills[0].first, 0u);
     EXPECT_EQ(st.sister_spills[0].second, 0.08);
     EXPECT_EQ(test::count_events(f.m, EventType::kNdaLeak), 2u);
-    EXPECT_EQ(st.rels[f.id].trust, 0.7);  // the partner's trust is not hit directly
+    EXPECT_EQ(st.rels[f.id].trust, 0.7);     // the partner's trust is not hit directly
     EXPECT_EQ(st.co.remediation[f.sup], 0);  // nothing reported: no remediation pressure
 }
 
@@ -161,7 +166,8 @@ TEST(AbuseUnit, ReportExitProbabilityKnownAnswerAndDecreasingInTrust) {
     EXPECT_NEAR(abuse::report_exit_prob(ctx, 0.49), 0.3 * 0.51, kTol);
     EXPECT_NEAR(abuse::report_exit_prob(ctx, 1.0), 0.0, kTol);
     EXPECT_NEAR(abuse::report_exit_prob(ctx, 0.0), 0.3, kTol);
-    for (double T = 0; T < 1.0; T += 0.1) EXPECT_GE(abuse::report_exit_prob(ctx, T), abuse::report_exit_prob(ctx, T + 0.1));
+    for (double T = 0; T < 1.0; T += 0.1)
+        EXPECT_GE(abuse::report_exit_prob(ctx, T), abuse::report_exit_prob(ctx, T + 0.1));
 }
 
 TEST(AbuseUnit, ReportWithCertainExitEndsThePartnershipInTheCommitPhase) {
@@ -177,7 +183,8 @@ TEST(AbuseUnit, ReportWithCertainExitEndsThePartnershipInTheCommitPhase) {
         auto& st = f.m.state_mut();
         const bool left = abuse::commit(f.m.context(), st, f.id, f.d);
         EXPECT_EQ(left, policy == AbusePolicy::kReport);
-        EXPECT_EQ(st.co.remediation[f.sup], policy == AbusePolicy::kReport ? 1 : 0);  // report brings remediation
+        EXPECT_EQ(st.co.remediation[f.sup],
+                  policy == AbusePolicy::kReport ? 1 : 0);  // report brings remediation
     }
 }
 

@@ -6,8 +6,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
 #include <cstdint>
+#include <cstdlib>
 #include <vector>
 
 #include "pse/report.h"
@@ -19,19 +19,24 @@
 namespace pse {
 namespace {
 
-Scenario bundled(const char* name) { return load_scenario(test::source_dir() / "scenarios" / name).scenario; }
+Scenario bundled(const char* name) {
+    return load_scenario(test::source_dir() / "scenarios" / name).scenario;
+}
 
 double series(const RunOutput& o, int week, Series k) {
     return o.series[static_cast<std::size_t>(week) * kSeriesCount + static_cast<int>(k)];
 }
-double summary(const RunOutput& o, Summary k) { return o.summary[static_cast<int>(k)]; }
+double summary(const RunOutput& o, Summary k) {
+    return o.summary[static_cast<int>(k)];
+}
 
 /// Column c of table t as a vector (one value per row).
 std::vector<double> column(const RunOutput& o, Table t, int c) {
     const auto& spec = kTableSpecs[static_cast<int>(t)];
     const auto& v = o.tables[static_cast<int>(t)];
     std::vector<double> out;
-    for (std::size_t i = static_cast<std::size_t>(c); i < v.size(); i += static_cast<std::size_t>(spec.column_count))
+    for (std::size_t i = static_cast<std::size_t>(c); i < v.size();
+         i += static_cast<std::size_t>(spec.column_count))
         out.push_back(v[i]);
     return out;
 }
@@ -40,7 +45,9 @@ double sum(const std::vector<double>& v) {
     for (double x : v) s += x;
     return s;
 }
-int pcol(PartnershipCol c) { return static_cast<int>(c); }
+int pcol(PartnershipCol c) {
+    return static_cast<int>(c);
+}
 
 class Accounting : public ::testing::TestWithParam<const char*> {};
 
@@ -48,13 +55,19 @@ TEST_P(Accounting, PartnershipOutcomesSumToRunTotals) {
     const Scenario s = bundled(GetParam());
     for (std::uint64_t seed = 1; seed <= 4; ++seed) {
         const RunOutput o = run_model(s, seed);
-        const auto near = [](double a, double b) { return std::abs(a - b) <= 1e-9 * std::max(1.0, std::abs(b)); };
-        const double workers = sum(column(o, Table::kPartnerships, pcol(PartnershipCol::kWorkersReached))) +
-                               summary(o, Summary::kWorkersReachedUnattributed);
-        EXPECT_TRUE(near(workers, summary(o, Summary::kWorkersReached))) << workers << " seed " << seed;
-        const double vuln = sum(column(o, Table::kPartnerships, pcol(PartnershipCol::kVulnerabilityReduction))) +
-                            summary(o, Summary::kVulnerabilityReductionUnattributed);
-        EXPECT_TRUE(near(vuln, summary(o, Summary::kVulnerabilityReduction))) << vuln << " seed " << seed;
+        const auto near = [](double a, double b) {
+            return std::abs(a - b) <= 1e-9 * std::max(1.0, std::abs(b));
+        };
+        const double workers =
+            sum(column(o, Table::kPartnerships, pcol(PartnershipCol::kWorkersReached))) +
+            summary(o, Summary::kWorkersReachedUnattributed);
+        EXPECT_TRUE(near(workers, summary(o, Summary::kWorkersReached)))
+            << workers << " seed " << seed;
+        const double vuln =
+            sum(column(o, Table::kPartnerships, pcol(PartnershipCol::kVulnerabilityReduction))) +
+            summary(o, Summary::kVulnerabilityReductionUnattributed);
+        EXPECT_TRUE(near(vuln, summary(o, Summary::kVulnerabilityReduction)))
+            << vuln << " seed " << seed;
         EXPECT_EQ(sum(column(o, Table::kPartnerships, pcol(PartnershipCol::kSuppliersImproved))) +
                       summary(o, Summary::kSuppliersImprovedUnattributed),
                   summary(o, Summary::kSuppliersImproved));
@@ -64,15 +77,20 @@ TEST_P(Accounting, PartnershipOutcomesSumToRunTotals) {
                          summary(o, Summary::kResourcesUsd)));
         // Every agreement is in the table (an agreement needs a first meeting first).
         double agreed = 0;
-        for (double w : column(o, Table::kPartnerships, pcol(PartnershipCol::kAgreementWeek))) agreed += !std::isnan(w);
-        EXPECT_EQ(agreed, summary(o, Summary::kAgreementsWs1) + summary(o, Summary::kWs2Partnerships));
+        for (double w : column(o, Table::kPartnerships, pcol(PartnershipCol::kAgreementWeek)))
+            agreed += !std::isnan(w);
+        EXPECT_EQ(agreed,
+                  summary(o, Summary::kAgreementsWs1) + summary(o, Summary::kWs2Partnerships));
         // Per-NGO agreements sum to the run's.
-        EXPECT_EQ(sum(column(o, Table::kNgos, static_cast<int>(NgoCol::kAgreements))), summary(o, Summary::kAgreements));
+        EXPECT_EQ(sum(column(o, Table::kNgos, static_cast<int>(NgoCol::kAgreements))),
+                  summary(o, Summary::kAgreements));
         // Attributable = with-project minus counterfactual (same run, same draws).
         EXPECT_TRUE(near(summary(o, Summary::kWorkersReachedAttributable),
-                         summary(o, Summary::kWorkersReached) - summary(o, Summary::kWorkersReachedCounterfactual)));
+                         summary(o, Summary::kWorkersReached) -
+                             summary(o, Summary::kWorkersReachedCounterfactual)));
         EXPECT_EQ(summary(o, Summary::kSuppliersImprovedAttributable),
-                  summary(o, Summary::kSuppliersImproved) - summary(o, Summary::kSuppliersImprovedCounterfactual));
+                  summary(o, Summary::kSuppliersImproved) -
+                      summary(o, Summary::kSuppliersImprovedCounterfactual));
         EXPECT_TRUE(near(summary(o, Summary::kVulnerabilityReductionAttributable),
                          summary(o, Summary::kVulnerabilityReduction) -
                              summary(o, Summary::kVulnerabilityReductionCounterfactual)));
@@ -85,13 +103,15 @@ TEST_P(Accounting, WorkStreamsPartitionTheIndicators) {
     for (int w = 0; w < o.weeks; ++w) {
         EXPECT_EQ(series(o, w, Series::kAgreementsWs1) + series(o, w, Series::kAgreementsWs2),
                   series(o, w, Series::kAgreementsSigned));
-        EXPECT_EQ(series(o, w, Series::kActionsLowWs1) + series(o, w, Series::kActionsLowWs2), series(o, w, Series::kActionsLow));
+        EXPECT_EQ(series(o, w, Series::kActionsLowWs1) + series(o, w, Series::kActionsLowWs2),
+                  series(o, w, Series::kActionsLow));
         EXPECT_EQ(series(o, w, Series::kActionsMediumWs1) + series(o, w, Series::kActionsMediumWs2),
                   series(o, w, Series::kActionsMedium));
         EXPECT_EQ(series(o, w, Series::kActionsHighWs1) + series(o, w, Series::kActionsHighWs2),
                   series(o, w, Series::kActionsHigh));
     }
-    EXPECT_EQ(summary(o, Summary::kAgreementsWs1) + summary(o, Summary::kAgreementsWs2), summary(o, Summary::kAgreements));
+    EXPECT_EQ(summary(o, Summary::kAgreementsWs1) + summary(o, Summary::kAgreementsWs2),
+              summary(o, Summary::kAgreements));
     EXPECT_EQ(summary(o, Summary::kAgreementsWs2), summary(o, Summary::kWs2Partnerships));
 }
 
@@ -102,13 +122,15 @@ TEST_P(Accounting, AccessEventsMatchTheAccessSeries) {
         std::vector<double> net(static_cast<std::size_t>(o.weeks), 0.0);
         double opened = 0;
         for (const auto& e : o.events) {
-            if (e.type == EventType::kAccessOpened) net[static_cast<std::size_t>(e.week)] += 1, opened += 1;
+            if (e.type == EventType::kAccessOpened)
+                net[static_cast<std::size_t>(e.week)] += 1, opened += 1;
             if (e.type == EventType::kAccessClosed) net[static_cast<std::size_t>(e.week)] -= 1;
         }
         double open = 0;
         for (int w = 0; w < o.weeks; ++w) {
             open += net[static_cast<std::size_t>(w)];
-            ASSERT_EQ(open, series(o, w, Series::kSupplyChainsOpen)) << "week " << w << " seed " << seed;
+            ASSERT_EQ(open, series(o, w, Series::kSupplyChainsOpen))
+                << "week " << w << " seed " << seed;
         }
         EXPECT_EQ(opened, summary(o, Summary::kSupplyChainsOpened));
     }
@@ -124,12 +146,14 @@ TEST_P(Accounting, ProcessMetricsMatchTheEvents) {
         double dissolved = 0, handed = 0, dropped_identified = 0;
         for (const auto& e : o.events) {
             dissolved += e.type == EventType::kDissolved;
-            handed += e.type == EventType::kProjectEnd && (e.to == Stage::kSustained || e.to == Stage::kSupported);
+            handed += e.type == EventType::kProjectEnd &&
+                      (e.to == Stage::kSustained || e.to == Stage::kSupported);
             dropped_identified += e.type == EventType::kDropped && e.from == Stage::kIdentified;
         }
         EXPECT_EQ(summary(o, Summary::kPartnershipsDissolved), dissolved) << "seed " << seed;
         EXPECT_EQ(summary(o, Summary::kPartnershipsHandedOver), handed) << "seed " << seed;
-        EXPECT_LE(summary(o, Summary::kFirstMeetingsDeclined), dropped_identified) << "seed " << seed;
+        EXPECT_LE(summary(o, Summary::kFirstMeetingsDeclined), dropped_identified)
+            << "seed " << seed;
         const double t = summary(o, Summary::kMeanTrust);
         if (!std::isnan(t)) {
             EXPECT_GE(t, 0.0);
@@ -139,8 +163,9 @@ TEST_P(Accounting, ProcessMetricsMatchTheEvents) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Bundled, Accounting,
-                         ::testing::Values("default.toml", "survey_population.toml", "sister_projects.toml",
-                                           "scrutiny_trafficking.toml", "handover.toml"));
+                         ::testing::Values("default.toml", "survey_population.toml",
+                                           "sister_projects.toml", "scrutiny_trafficking.toml",
+                                           "handover.toml"));
 
 TEST(AccountingUnit, WithoutAnyProjectAttributableOutcomesAreExactlyZero) {
     // No NGO engages business: the with-project world is the counterfactual, draw for draw,
@@ -157,8 +182,12 @@ TEST(AccountingUnit, WithoutAnyProjectAttributableOutcomesAreExactlyZero) {
         EXPECT_EQ(summary(o, Summary::kVulnerabilityReductionAttributable), 0.0) << seed;
         EXPECT_EQ(summary(o, Summary::kSuppliersImprovedAttributable), 0.0) << seed;
         for (int w = 0; w < o.weeks; ++w) {
-            ASSERT_EQ(series(o, w, Series::kWorkersReached), series(o, w, Series::kWorkersReachedCounterfactual)) << w;
-            ASSERT_EQ(series(o, w, Series::kSuppliersImproved), series(o, w, Series::kSuppliersImprovedCounterfactual)) << w;
+            ASSERT_EQ(series(o, w, Series::kWorkersReached),
+                      series(o, w, Series::kWorkersReachedCounterfactual))
+                << w;
+            ASSERT_EQ(series(o, w, Series::kSuppliersImproved),
+                      series(o, w, Series::kSuppliersImprovedCounterfactual))
+                << w;
         }
     }
 }
@@ -209,15 +238,17 @@ TEST(Accounting, CaseloadCountsWorkedEngagements) {
     EXPECT_EQ(staffed, std::min(o.weeks, m.ngo_states()[0].end_week) - p.start_week);
     const int worked_col = static_cast<int>(StageCol::kWorkedWeeks);
     EXPECT_EQ(sum(column(o, Table::kStages, worked_col)), worked_weeks);
-    EXPECT_LE(sum(column(o, Table::kPartnerships, pcol(PartnershipCol::kWeeksWorked))), worked_weeks);
+    EXPECT_LE(sum(column(o, Table::kPartnerships, pcol(PartnershipCol::kWeeksWorked))),
+              worked_weeks);
     EXPECT_GT(worked_weeks, 0);
 }
 
 TEST(Accounting, ExportWritesTheTablesWithNames) {
     const auto dir = test::temp_dir("accounting_export");
     const auto file = dir / "d.h5";
-    const auto r = test::run_cli(
-        {"-q", "run", (test::source_dir() / "scenarios" / "default.toml").string(), "-r", "2", "--overwrite", "-o", file.string()});
+    const auto r =
+        test::run_cli({"-q", "run", (test::source_dir() / "scenarios" / "default.toml").string(),
+                       "-r", "2", "--overwrite", "-o", file.string()});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     const auto data = read_results(file, false);
     ASSERT_EQ(data.tables.count("partnerships"), 1u);

@@ -88,7 +88,8 @@ TEST(BrokerageUnit, AgreementDiffusesToAssociationCoMembersOnly) {
     const auto a = net.company_association[static_cast<std::uint32_t>(c)];
     std::vector<std::uint32_t> members;
     for (auto k = net.members_of.offsets[a]; k < net.members_of.offsets[a + 1]; ++k)
-        if (net.members_of.targets[k] != static_cast<std::uint32_t>(c)) members.push_back(net.members_of.targets[k]);
+        if (net.members_of.targets[k] != static_cast<std::uint32_t>(c))
+            members.push_back(net.members_of.targets[k]);
     ASSERT_GE(members.size(), 2u);
     auto& st = m.state_mut();
     st.co.sentiment[members[0]] = 0.99;  // capped at 1

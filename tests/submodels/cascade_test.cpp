@@ -39,14 +39,14 @@ Scenario cascade_scenario() {
     s.outcomes.cascade_per_buyer = 0;
     s.outcomes.cascade_peer_bonus = 0;
     s.outcomes.report_remediation = 0;
-    s.outcomes.money_depth_floor = 1;    // coverage depth 1 whatever the money (tested separately)
-    s.outcomes.reversion_per_year = 0;   // permanent improvement (tested separately)
+    s.outcomes.money_depth_floor = 1;   // coverage depth 1 whatever the money (tested separately)
+    s.outcomes.reversion_per_year = 0;  // permanent improvement (tested separately)
     return s;
 }
 
 /// Partnership of NGO n with company c in `stage` with trust and coverage.
-std::uint32_t partner(Model& m, std::uint32_t n, std::uint32_t c, Stage stage, double trust, double coverage,
-                      bool access = false) {
+std::uint32_t partner(Model& m, std::uint32_t n, std::uint32_t c, Stage stage, double trust,
+                      double coverage, bool access = false) {
     const auto id = test::engage(m, n, c);
     auto& r = m.state_mut().rels[id];
     r.stage = stage;
@@ -68,7 +68,7 @@ TEST(CascadeUnit, ChainFlagsOpenCoverageAndCredit) {
     Model m(s, 101);
     const auto& oc = s.outcomes;
     const double th = s.trust.access_threshold;
-    const auto a1 = partner(m, 0, 1, Stage::kImplementation, th, 0.6);         // open at the threshold
+    const auto a1 = partner(m, 0, 1, Stage::kImplementation, th, 0.6);  // open at the threshold
     const auto a2 = partner(m, 0, 2, Stage::kImplementation, th - 1e-9, 0.6);  // closed
     const auto a3 = partner(m, 0, 3, Stage::kSustained, 0.1, 0.5, true);       // handed over open
     const auto a4 = partner(m, 0, 4, Stage::kSustained, 0.9, 0.5, false);      // handed over closed
@@ -99,7 +99,7 @@ TEST(CascadeUnit, ChainFlagsOpenCoverageAndCredit) {
     EXPECT_EQ(co.mech_source[5], -1);
     EXPECT_EQ(co.mech_source[6], id(a6));  // equal coverage: the first partnership is credited
     EXPECT_EQ(co.open_source[6], id(a6));
-    EXPECT_EQ(co.scrutiny_chain[6], 1);    // open to the scrutiny NGO as well
+    EXPECT_EQ(co.scrutiny_chain[6], 1);  // open to the scrutiny NGO as well
     EXPECT_EQ(co.scrutiny_chain[1], 0);
     EXPECT_NEAR(co.mech_coverage[7], 0.5, kTol);
     EXPECT_EQ(co.mech_source[7], id(b7));
@@ -145,8 +145,8 @@ TEST(CascadeUnit, OpenBuyerPressureImprovesSuppliersWhoseWorkersCountTheSameWeek
     }
     ASSERT_GT(workers, 0.0);
     EXPECT_NEAR(series(m, 0, Series::kWorkersReached), workers, 1e-9 * workers);
-    EXPECT_NEAR(series(m, 0, Series::kVulnerabilityReduction), workers * s.outcomes.vulnerability_reduction,
-                1e-9 * workers);
+    EXPECT_NEAR(series(m, 0, Series::kVulnerabilityReduction),
+                workers * s.outcomes.vulnerability_reduction, 1e-9 * workers);
     EXPECT_EQ(series(m, 0, Series::kSuppliersImproved), static_cast<double>(sups.size()));
     EXPECT_EQ(st.counters.suppliers_improved, sups.size());
     EXPECT_EQ(st.co.improved_share[mnc], 1.0);
@@ -161,7 +161,8 @@ TEST(CascadeUnit, CoverageWithoutPressureReachesWorkersAndImprovesNone) {
     auto& st = m.state_mut();
     cascade::phase_chain_flags(m.context(), st);
     cascade::phase_cascade(m.context(), st);
-    const double e = cascade::mechanism_effect(s.outcomes, cascade::mechanism_type(m.context(), 0, mnc)).effect;
+    const double e =
+        cascade::mechanism_effect(s.outcomes, cascade::mechanism_type(m.context(), 0, mnc)).effect;
     double workers = 0, vuln = 0;
     for (auto c : suppliers(m, mnc)) {
         EXPECT_EQ(st.co.improved[c], 0);
@@ -271,11 +272,13 @@ TEST(CascadeUnit, MechanismTypesDifferAndArePureFunctionsOfThePair) {
     Scenario s = cascade_scenario();
     const auto& oc = s.outcomes;
     using cascade::MechType;
-    const MechType all[] = {MechType::kCode, MechType::kVoice, MechType::kRecruitment, MechType::kAudit};
+    const MechType all[] = {MechType::kCode, MechType::kVoice, MechType::kRecruitment,
+                            MechType::kAudit};
     for (auto a : all)
         for (auto b : all)
             if (a != b) {
-                const auto ea = cascade::mechanism_effect(oc, a), eb = cascade::mechanism_effect(oc, b);
+                const auto ea = cascade::mechanism_effect(oc, a),
+                           eb = cascade::mechanism_effect(oc, b);
                 EXPECT_TRUE(ea.effect != eb.effect || ea.monitoring != eb.monitoring);
             }
     // A code of conduct monitors least (002: codes failed without monitoring); audit most.
@@ -288,14 +291,18 @@ TEST(CascadeUnit, MechanismTypesDifferAndArePureFunctionsOfThePair) {
         EXPECT_EQ(t, cascade::mechanism_type(m.context(), 0, c));  // same pair, same type
         counts[static_cast<int>(t)] += 1;
     }
-    const double total = oc.mech_weight_code + oc.mech_weight_voice + oc.mech_weight_recruitment + oc.mech_weight_audit;
-    const double w[] = {oc.mech_weight_code, oc.mech_weight_voice, oc.mech_weight_recruitment, oc.mech_weight_audit};
+    const double total = oc.mech_weight_code + oc.mech_weight_voice + oc.mech_weight_recruitment +
+                         oc.mech_weight_audit;
+    const double w[] = {oc.mech_weight_code, oc.mech_weight_voice, oc.mech_weight_recruitment,
+                        oc.mech_weight_audit};
     for (int t = 0; t < 4; ++t) EXPECT_NEAR(counts[t] / 400.0, w[t] / total, 0.08) << t;  // > 3 sd
     // Only one type weighted: always that type.
     Scenario only = s;
-    only.outcomes.mech_weight_code = only.outcomes.mech_weight_voice = only.outcomes.mech_weight_recruitment = 0;
+    only.outcomes.mech_weight_code = only.outcomes.mech_weight_voice =
+        only.outcomes.mech_weight_recruitment = 0;
     Model m2(only, 108);
-    for (std::uint32_t c = 0; c < 50; ++c) EXPECT_EQ(cascade::mechanism_type(m2.context(), 0, c), MechType::kAudit);
+    for (std::uint32_t c = 0; c < 50; ++c)
+        EXPECT_EQ(cascade::mechanism_type(m2.context(), 0, c), MechType::kAudit);
 }
 
 TEST(CascadeUnit, ReversionOnlyWithoutPressure) {
@@ -303,7 +310,8 @@ TEST(CascadeUnit, ReversionOnlyWithoutPressure) {
     // full coverage (pressure 1) none reverts; without any partnership all revert.
     Scenario s = cascade_scenario();
     s.outcomes.reversion_per_year = 52 * kHuge;
-    s.outcomes.mech_weight_code = s.outcomes.mech_weight_voice = s.outcomes.mech_weight_recruitment = 0;
+    s.outcomes.mech_weight_code = s.outcomes.mech_weight_voice =
+        s.outcomes.mech_weight_recruitment = 0;
     s.outcomes.mech_monitoring_audit = 1.0;
     for (const bool pressure : {true, false}) {
         Model m(s, 109);
@@ -324,8 +332,10 @@ TEST(CascadeUnit, ReversionOnlyWithoutPressure) {
             EXPECT_EQ(st.co.improved[c], pressure ? 1 : 0) << c;
             EXPECT_EQ(st.co.labour_practice[c], pressure ? 0.8 : 0.3) << c;
         }
-        EXPECT_EQ(st.counters.suppliers_reverted, pressure ? 0.0 : static_cast<double>(sups.size()));
-        EXPECT_EQ(series(m, 0, Series::kSuppliersImproved), pressure ? static_cast<double>(sups.size()) : 0.0);
+        EXPECT_EQ(st.counters.suppliers_reverted,
+                  pressure ? 0.0 : static_cast<double>(sups.size()));
+        EXPECT_EQ(series(m, 0, Series::kSuppliersImproved),
+                  pressure ? static_cast<double>(sups.size()) : 0.0);
     }
 }
 
@@ -347,9 +357,12 @@ TEST(CascadeUnit, CounterfactualUsesTheSameDrawsAndIgnoresTheProject) {
         cascade::phase_chain_flags(ctx, st);
         cascade::phase_cascade(ctx, st);
         for (std::uint32_t c = net.mnc_count; c < net.company_count(); ++c)
-            ASSERT_EQ(st.co.improved[c], st.co.cf_improved[c]) << "week " << week << " supplier " << c;
-        EXPECT_EQ(series(m, week, Series::kWorkersReached), series(m, week, Series::kWorkersReachedCounterfactual));
-        EXPECT_EQ(series(m, week, Series::kSuppliersImproved), series(m, week, Series::kSuppliersImprovedCounterfactual));
+            ASSERT_EQ(st.co.improved[c], st.co.cf_improved[c])
+                << "week " << week << " supplier " << c;
+        EXPECT_EQ(series(m, week, Series::kWorkersReached),
+                  series(m, week, Series::kWorkersReachedCounterfactual));
+        EXPECT_EQ(series(m, week, Series::kSuppliersImproved),
+                  series(m, week, Series::kSuppliersImprovedCounterfactual));
     }
     EXPECT_GT(st.counters.suppliers_improved, 0u);  // the background acts in both worlds
     EXPECT_GT(st.counters.suppliers_reverted, 0.0);
@@ -367,8 +380,10 @@ TEST(CascadeUnit, CounterfactualUsesTheSameDrawsAndIgnoresTheProject) {
         EXPECT_EQ(a.state().co.cf_improved[c], b.state().co.cf_improved[c]);
         EXPECT_GE(a.state().co.improved[c], a.state().co.cf_improved[c]);
     }
-    EXPECT_EQ(series(a, 0, Series::kWorkersReachedCounterfactual), series(b, 0, Series::kWorkersReachedCounterfactual));
-    EXPECT_GT(series(a, 0, Series::kWorkersReached), series(a, 0, Series::kWorkersReachedCounterfactual));
+    EXPECT_EQ(series(a, 0, Series::kWorkersReachedCounterfactual),
+              series(b, 0, Series::kWorkersReachedCounterfactual));
+    EXPECT_GT(series(a, 0, Series::kWorkersReached),
+              series(a, 0, Series::kWorkersReachedCounterfactual));
 }
 
 }  // namespace

@@ -30,12 +30,17 @@ TEST(FundingUnit, HorizonWillingnessKnownAnswer) {
     st.co.ttv_weeks[0] = 100;
     st.ngo_state[0].end_week = 130;
     const double k = s.pipeline.horizon_scale_weeks;
-    EXPECT_NEAR(funding::horizon_willingness(test::context_at(m, 0), st, 0, 0), 1.0 / (1.0 + std::exp(-30.0 / k)), kTol);
-    EXPECT_NEAR(funding::horizon_willingness(test::context_at(m, 30), st, 0, 0), 0.5, kTol);  // R = E
-    EXPECT_NEAR(funding::horizon_willingness(test::context_at(m, 120), st, 0, 0), 1.0 / (1.0 + std::exp(90.0 / k)), kTol);
-    // handover: w + kappa (1 - w), kappa = handover_credibility (a plan offsets, not removes, the concern)
+    EXPECT_NEAR(funding::horizon_willingness(test::context_at(m, 0), st, 0, 0),
+                1.0 / (1.0 + std::exp(-30.0 / k)), kTol);
+    EXPECT_NEAR(funding::horizon_willingness(test::context_at(m, 30), st, 0, 0), 0.5,
+                kTol);  // R = E
+    EXPECT_NEAR(funding::horizon_willingness(test::context_at(m, 120), st, 0, 0),
+                1.0 / (1.0 + std::exp(90.0 / k)), kTol);
+    // handover: w + kappa (1 - w), kappa = handover_credibility (a plan offsets, not removes, the
+    // concern)
     const double kap = s.pipeline.handover_credibility, w120 = 1.0 / (1.0 + std::exp(90.0 / k));
-    EXPECT_NEAR(funding::horizon_willingness(test::context_at(m, 120), st, 1, 0), w120 + kap * (1.0 - w120), kTol);
+    EXPECT_NEAR(funding::horizon_willingness(test::context_at(m, 120), st, 1, 0),
+                w120 + kap * (1.0 - w120), kTol);
     EXPECT_LT(funding::horizon_willingness(test::context_at(m, 120), st, 1, 0), 1.0);
 }
 
@@ -53,13 +58,16 @@ TEST(FundingUnit, BudgetUncertaintyDropAndEndExitHazard) {
     EXPECT_NEAR(funding::budget_uncertainty_drop(ctx, p), 0.05 * 0.2, kTol);
     p.budget_transparency = true;
     EXPECT_NEAR(funding::budget_uncertainty_drop(ctx, p), 0.05 * 0.2 * 0.5, kTol);
-    EXPECT_NEAR(funding::end_exit_hazard(ctx, p, 26.0), (0.001 + 0.02 * std::exp(-1.0)) * 0.5, kTol);
+    EXPECT_NEAR(funding::end_exit_hazard(ctx, p, 26.0), (0.001 + 0.02 * std::exp(-1.0)) * 0.5,
+                kTol);
     p.budget_transparency = false;
     EXPECT_NEAR(funding::end_exit_hazard(ctx, p, 0.0), 0.021, kTol);
-    EXPECT_NEAR(funding::end_exit_hazard(ctx, p, -5.0), 0.021, kTol);  // past the end counts as R = 0
+    EXPECT_NEAR(funding::end_exit_hazard(ctx, p, -5.0), 0.021,
+                kTol);  // past the end counts as R = 0
     EXPECT_NEAR(funding::end_exit_hazard(ctx, p, 52.0), 0.001 + 0.02 * std::exp(-2.0), kTol);
     p.handover = true;  // times (1 - handover_credibility)
-    EXPECT_NEAR(funding::end_exit_hazard(ctx, p, 0.0), 0.021 * (1.0 - s.pipeline.handover_credibility), kTol);
+    EXPECT_NEAR(funding::end_exit_hazard(ctx, p, 0.0),
+                0.021 * (1.0 - s.pipeline.handover_credibility), kTol);
     EXPECT_GT(funding::end_exit_hazard(ctx, p, 100.0), 0.0);
 }
 
@@ -90,9 +98,10 @@ struct EndFixture {
     }
 };
 
-const std::vector<Stage> kEndStages = {Stage::kIdentified,  Stage::kNegotiation, Stage::kAgreement,
-                                       Stage::kCoCreation,  Stage::kImplementation, Stage::kGovernmentConsulted,
-                                       Stage::kCompanyDiscussions, Stage::kPlaced, Stage::kSupported};
+const std::vector<Stage> kEndStages = {
+    Stage::kIdentified,         Stage::kNegotiation,    Stage::kAgreement,
+    Stage::kCoCreation,         Stage::kImplementation, Stage::kGovernmentConsulted,
+    Stage::kCompanyDiscussions, Stage::kPlaced,         Stage::kSupported};
 
 TEST(FundingUnit, EndProjectWithContinueProbZeroEndsEverything) {
     Scenario s = test::quiet_scenario();
@@ -127,12 +136,14 @@ TEST(FundingUnit, EndProjectWithContinueProbOneHandsOverPlacingAndImplementing) 
         s.ngo_defaults.handover = handover;
         s.pipeline.continue_prob = handover ? 0.0 : 1.0;
         s.pipeline.continue_prob_handover = handover ? 1.0 : 0.0;
-        std::vector<Stage> stages = {Stage::kIdentified, Stage::kImplementation, Stage::kCompanyDiscussions,
-                                     Stage::kPlaced, Stage::kSupported, Stage::kSustained};
+        std::vector<Stage> stages = {Stage::kIdentified,         Stage::kImplementation,
+                                     Stage::kCompanyDiscussions, Stage::kPlaced,
+                                     Stage::kSupported,          Stage::kSustained};
         EndFixture f(s, stages);
-        for (auto id : f.ids) f.m.state_mut().rels[id].handover_work = 1.0;  // the plan got all its hours
+        for (auto id : f.ids)
+            f.m.state_mut().rels[id].handover_work = 1.0;  // the plan got all its hours
         funding::end_project(f.m.context(), f.m.state_mut(), 0);
-        const std::vector<Stage> want = {Stage::kDropped,  Stage::kSustained, Stage::kDissolved,
+        const std::vector<Stage> want = {Stage::kDropped,   Stage::kSustained, Stage::kDissolved,
                                          Stage::kSupported, Stage::kSupported, Stage::kSustained};
         const std::vector<bool> handed = {false, true, false, true, true, false};
         for (std::size_t i = 0; i < stages.size(); ++i) {
@@ -168,7 +179,6 @@ TEST(FundingUnit, EndProjectWs1BeforeImplementationContinuesHalfAsOften) {
     }
     EXPECT_NEAR(sustained / 150.0, 0.5, 0.12);
 }
-
 
 TEST(FundingUnit, PayStaffCutsThePsePostFirst) {
     // Dedicated 1 FTE and 2 part-timers at 0.1, 60000 USD per FTE-year: part-time PSE costs
@@ -236,12 +246,16 @@ TEST(FundingUnit, ContinuationProbKnownAnswerAndMonotoneInTrustContributionEffor
     const StepContext ctx = m.context();
     // Known answer: T = 0.5, c = 0.5 -> p = q (continue_prob without a plan).
     EXPECT_NEAR(funding::contribution_share(ctx, 1000), 0.5, kTol);
-    EXPECT_NEAR(funding::continuation_prob(ctx, st, st.rels[a], HandoverOwner::kCompany), 0.1, 1e-9);
-    // With a plan but no planning effort received: q = continue_prob; full effort: continue_prob_handover.
+    EXPECT_NEAR(funding::continuation_prob(ctx, st, st.rels[a], HandoverOwner::kCompany), 0.1,
+                1e-9);
+    // With a plan but no planning effort received: q = continue_prob; full effort:
+    // continue_prob_handover.
     st.rels[b].handover_work = 0;
-    EXPECT_NEAR(funding::continuation_prob(ctx, st, st.rels[b], HandoverOwner::kCompany), 0.1, 1e-9);
+    EXPECT_NEAR(funding::continuation_prob(ctx, st, st.rels[b], HandoverOwner::kCompany), 0.1,
+                1e-9);
     st.rels[b].handover_work = 1;
-    EXPECT_NEAR(funding::continuation_prob(ctx, st, st.rels[b], HandoverOwner::kCompany), 0.6, 1e-9);
+    EXPECT_NEAR(funding::continuation_prob(ctx, st, st.rels[b], HandoverOwner::kCompany), 0.6,
+                1e-9);
     const double inst = funding::continuation_prob(ctx, st, st.rels[b], HandoverOwner::kGovernment);
     EXPECT_NEAR(inst, 1.0 / (1.0 + std::exp(-(std::log(0.6 / 0.4) + 0.5))), 1e-9);
     // Increasing in effort received, trust and contribution.
@@ -278,9 +292,12 @@ TEST(FundingUnit, HandoverEffortNeedOnlyInThePlanningWindowAndItSharesTheHours) 
     p.handover = true;
     EXPECT_EQ(funding::handover_effort_need(ctx, p, 26, Stage::kImplementation), 2.0);
     EXPECT_EQ(funding::handover_effort_need(ctx, p, 1, Stage::kCoCreation), 2.0);
-    EXPECT_EQ(funding::handover_effort_need(ctx, p, 27, Stage::kImplementation), 0.0);  // before the window
-    EXPECT_EQ(funding::handover_effort_need(ctx, p, 0, Stage::kImplementation), 0.0);   // the end itself
-    EXPECT_EQ(funding::handover_effort_need(ctx, p, 10, Stage::kNegotiation), 0.0);     // nothing to hand over
+    EXPECT_EQ(funding::handover_effort_need(ctx, p, 27, Stage::kImplementation),
+              0.0);  // before the window
+    EXPECT_EQ(funding::handover_effort_need(ctx, p, 0, Stage::kImplementation),
+              0.0);  // the end itself
+    EXPECT_EQ(funding::handover_effort_need(ctx, p, 10, Stage::kNegotiation),
+              0.0);  // nothing to hand over
     EXPECT_EQ(funding::handover_effort_need(ctx, p, 10, Stage::kCompanyDiscussions), 0.0);
     EXPECT_EQ(funding::handover_effort_need(ctx, p, 10, Stage::kPlaced), 2.0);
     p.handover = false;
@@ -303,11 +320,13 @@ TEST(FundingUnit, HandoverOwnerUsesBrokeredGovernmentTieThenAssociation) {
     const auto& net = m.network();
     const StepContext ctx = m.context();
     int checked = 0;
-    for (std::uint32_t c = 0; c < net.mnc_count + net.supplier_count && checked < 40; ++c, ++checked) {
+    for (std::uint32_t c = 0; c < net.mnc_count + net.supplier_count && checked < 40;
+         ++c, ++checked) {
         Relationship r;
         r.company = c;
         r.ngo = 0;
-        EXPECT_EQ(funding::handover_owner(ctx, m.state(), r), HandoverOwner::kCompany);  // no plan: the company
+        EXPECT_EQ(funding::handover_owner(ctx, m.state(), r),
+                  HandoverOwner::kCompany);  // no plan: the company
         r.ngo = 1;
         r.brokered = true;
         const HandoverOwner want = net.company_government[c] >= 0    ? HandoverOwner::kGovernment
@@ -315,7 +334,8 @@ TEST(FundingUnit, HandoverOwnerUsesBrokeredGovernmentTieThenAssociation) {
                                                                      : HandoverOwner::kCompany;
         EXPECT_EQ(funding::handover_owner(ctx, m.state(), r), want);
         r.brokered = false;
-        EXPECT_NE(funding::handover_owner(ctx, m.state(), r), HandoverOwner::kGovernment);  // needs a brokered tie
+        EXPECT_NE(funding::handover_owner(ctx, m.state(), r),
+                  HandoverOwner::kGovernment);  // needs a brokered tie
     }
 }
 

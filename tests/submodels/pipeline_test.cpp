@@ -37,7 +37,9 @@ Scenario no_exit_scenario() {
 struct PipeFixture {
     Model m;
     std::vector<std::uint32_t> ids;
-    PipeFixture(const Scenario& s, std::uint64_t seed, const std::vector<Stage>& stages, double effort) : m(s, seed) {
+    PipeFixture(const Scenario& s, std::uint64_t seed, const std::vector<Stage>& stages,
+                double effort)
+        : m(s, seed) {
         m.phase_funding();
         for (std::size_t i = 0; i < stages.size(); ++i) {
             ids.push_back(test::engage(m, 0, static_cast<std::uint32_t>(i)));
@@ -56,8 +58,9 @@ struct PipeFixture {
     }
 };
 
-const std::vector<Stage> kPre = {Stage::kIdentified,   Stage::kFirstMeeting, Stage::kInterestsAligned,
-                                 Stage::kDueDiligence, Stage::kConceptNote,  Stage::kNegotiation};
+const std::vector<Stage> kPre = {Stage::kIdentified,       Stage::kFirstMeeting,
+                                 Stage::kInterestsAligned, Stage::kDueDiligence,
+                                 Stage::kConceptNote,      Stage::kNegotiation};
 const std::vector<Stage> kPost = {Stage::kAgreement, Stage::kCoCreation, Stage::kImplementation};
 
 TEST(PipelineUnit, NoAdvanceAtZeroEffort) {
@@ -75,7 +78,8 @@ TEST(PipelineUnit, NoAdvanceAtZeroEffort) {
             ASSERT_EQ(d.trust, 0.5);  // no contact: trust as it is
         }
     // With effort at the need, the same engagements advance (the check above can fail).
-    PipeFixture g(s, 1, {Stage::kIdentified}, s.pipeline.stage[static_cast<int>(Stage::kIdentified)].effort_hours);
+    PipeFixture g(s, 1, {Stage::kIdentified},
+                  s.pipeline.stage[static_cast<int>(Stage::kIdentified)].effort_hours);
     int advanced = 0;
     for (int w = 0; w < 100; ++w) advanced += g.decide(0, w).to == Stage::kFirstMeeting;
     EXPECT_GT(advanced, 0);
@@ -119,7 +123,8 @@ int endings(const Scenario& s, const std::vector<Stage>& stages, double effort, 
             for (std::size_t i = 0; i < stages.size(); ++i) {
                 const Decision d = f.decide(i, w);
                 if (d.event != EventType::kDropped && d.event != EventType::kDissolved) continue;
-                EXPECT_EQ(d.cause, cause) << stage_name(stages[i]) << " seed " << seed << " week " << w;
+                EXPECT_EQ(d.cause, cause)
+                    << stage_name(stages[i]) << " seed " << seed << " week " << w;
                 ++n;
             }
     }
@@ -127,8 +132,9 @@ int endings(const Scenario& s, const std::vector<Stage>& stages, double effort, 
 }
 
 TEST(PipelineUnit, DropOutCauseIsTheTermThatIsOn) {
-    {  // only the trust term: p = drop_per_week (2 - T) = 0.1 * 1.5 per week;
-       // 3000 draws: share within 0.15 +- 0.02 (3 standard deviations ~ 0.0195).
+    {
+        // Only the trust term: p = drop_per_week (2 - T) = 0.1 * 1.5 per week;
+        // 3000 draws: share within 0.15 +- 0.02 (3 standard deviations ~ 0.0195).
         Scenario s = no_exit_scenario();
         for (auto st : kPre) s.pipeline.stage[static_cast<int>(st)].drop_per_week = 0.1;
         const int n = endings(s, kPre, 0.0, EndCause::kTrust);
@@ -149,7 +155,8 @@ TEST(PipelineUnit, DropOutCauseIsTheTermThatIsOn) {
 }
 
 TEST(PipelineUnit, DissolutionCauseIsTheTermThatIsOn) {
-    const double need = test::quiet_scenario().pipeline.stage[static_cast<int>(Stage::kCoCreation)].effort_hours;
+    const double need =
+        test::quiet_scenario().pipeline.stage[static_cast<int>(Stage::kCoCreation)].effort_hours;
     {  // baseline only, full effort
         Scenario s = no_exit_scenario();
         for (auto st : kPost) s.pipeline.stage[static_cast<int>(st)].drop_per_week = 0.05;
@@ -210,7 +217,10 @@ TEST(PipelineUnit, CompanyLedPartnershipEndsOnlyByCompanyExit) {
 TEST(PipelineUnit, CommitOpensAndClosesSupplyChainAccess) {
     Scenario s = no_exit_scenario();
     s.trust.access_alignment_slope = 0;  // one threshold for all (its alignment term: TrustUnit)
-    PipeFixture f(s, 5, {Stage::kImplementation, Stage::kImplementation, Stage::kNegotiation, Stage::kSustained}, 0.0);
+    PipeFixture f(
+        s, 5,
+        {Stage::kImplementation, Stage::kImplementation, Stage::kNegotiation, Stage::kSustained},
+        0.0);
     auto& st = f.m.state_mut();
     const double th = s.trust.access_threshold;
     st.rels[f.ids[3]].access = true;  // handed over with an open chain
@@ -225,7 +235,7 @@ TEST(PipelineUnit, CommitOpensAndClosesSupplyChainAccess) {
     };
     const Stage none = Stage::kNone;
     commit({th, th - 1e-9, 0.95, 0.1}, {none, none, none, none});
-    EXPECT_TRUE(st.rels[f.ids[0]].access);   // at the threshold: open
+    EXPECT_TRUE(st.rels[f.ids[0]].access);  // at the threshold: open
     EXPECT_FALSE(st.rels[f.ids[1]].access);
     EXPECT_FALSE(st.rels[f.ids[2]].access);  // before an agreement: never
     EXPECT_TRUE(st.rels[f.ids[3]].access);   // handed over: stays open whatever the trust
@@ -285,7 +295,8 @@ TEST(PipelineUnit, SustainingHazardKnownAnswerAndFallsOnceProven) {
     EXPECT_NEAR(pipeline::sustaining_hazard(test::context_at(f.m, 0), st, r, 0.5), 0.002, 1e-15);
     // Fully proven (age >= 52): times (1 - 0.6); trust 0.9, c = 0.5: times exp(-0.8 - 0.5).
     r.resources_usd = 1000;
-    EXPECT_NEAR(pipeline::sustaining_hazard(test::context_at(f.m, 60), st, r, 0.9), 0.002 * 0.4 * std::exp(-1.3), 1e-15);
+    EXPECT_NEAR(pipeline::sustaining_hazard(test::context_at(f.m, 60), st, r, 0.9),
+                0.002 * 0.4 * std::exp(-1.3), 1e-15);
     // Non-increasing in age (at fixed trust), strictly falling during the proving period.
     double prev = 1;
     for (int w = 0; w <= 104; w += 4) {
@@ -298,7 +309,8 @@ TEST(PipelineUnit, SustainingHazardKnownAnswerAndFallsOnceProven) {
     }
     // Decreasing in trust, contribution and alignment.
     const StepContext ctx = test::context_at(f.m, 10);
-    EXPECT_GT(pipeline::sustaining_hazard(ctx, st, r, 0.3), pipeline::sustaining_hazard(ctx, st, r, 0.7));
+    EXPECT_GT(pipeline::sustaining_hazard(ctx, st, r, 0.3),
+              pipeline::sustaining_hazard(ctx, st, r, 0.7));
     const double h1000 = pipeline::sustaining_hazard(ctx, st, r, 0.5);
     r.resources_usd = 5000;
     EXPECT_GT(h1000, pipeline::sustaining_hazard(ctx, st, r, 0.5));

@@ -60,9 +60,9 @@ TEST(ShocksUnit, MediaShockLowersSensitiveSentimentWithFloorMinusOne) {
     for (std::uint32_t c = 0; c < st.co.sensitive.size(); ++c) st.co.sensitive[c] = c < 3;
     st.co.sentiment[0] = -0.9;  // -0.9 decays to -0.891, then -1.191 is floored at -1
     st.sentiment_changed(0);
-    st.co.sentiment[1] = 0.5;   // 0.495 - 0.3
+    st.co.sentiment[1] = 0.5;  // 0.495 - 0.3
     st.sentiment_changed(1);
-    st.co.sentiment[5] = 0.5;   // not sensitive: only the decay
+    st.co.sentiment[5] = 0.5;  // not sensitive: only the decay
     st.sentiment_changed(5);
     const auto hit = test::engage(m, 0, 2), spared = test::engage(m, 0, 4);
     st.rels[hit].trust = st.rels[spared].trust = 0.5;
@@ -116,8 +116,10 @@ std::vector<std::uint32_t> scrutinised(const Network& net) {
     std::int32_t mnc = -1, sup = -1;
     for (std::uint32_t c = 0; c < net.company_count(); ++c) {
         if (net.company_association[c] < 0) continue;
-        if (net.is_mnc(c) && mnc < 0 && net.suppliers_of.row_size(c) > 0) mnc = static_cast<std::int32_t>(c);
-        if (!net.is_mnc(c) && sup < 0 && net.buyers_of.row_size(c - net.mnc_count) > 0) sup = static_cast<std::int32_t>(c);
+        if (net.is_mnc(c) && mnc < 0 && net.suppliers_of.row_size(c) > 0)
+            mnc = static_cast<std::int32_t>(c);
+        if (!net.is_mnc(c) && sup < 0 && net.buyers_of.row_size(c - net.mnc_count) > 0)
+            sup = static_cast<std::int32_t>(c);
     }
     if (mnc < 0 || sup < 0) return {};
     return {static_cast<std::uint32_t>(mnc), static_cast<std::uint32_t>(sup)};
@@ -168,7 +170,8 @@ TEST(ShocksUnit, ScrutinySpilloverHitsACompanyThatIsMemberAndPartnerOnce) {
     // partner twice (once per list); this test found it.
     Scenario s = test::quiet_scenario();
     s.trust.scrutiny_spillover = 0.05;
-    s.ecosystem.association_membership_prob = 1.0;  // every company a co-member: every partner is both
+    s.ecosystem.association_membership_prob =
+        1.0;  // every company a co-member: every partner is both
     Model m(s, 54);
     const auto& net = m.network();
     const auto cs = scrutinised(net);

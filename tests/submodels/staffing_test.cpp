@@ -50,7 +50,7 @@ TEST(StaffingUnit, PhaseCapacityStaffHoursAndSkillFormula) {
     EXPECT_NEAR(st.ngo_state[0].skill, 0.7 + 0.3 * (1.0 - std::exp(-0.5)), kTol);
     EXPECT_EQ(st.ngo_state[0].experience_weeks, 53.0);  // a staffed week adds experience
     EXPECT_EQ(st.ngo_state[1].staff_hours, 0.0);
-    EXPECT_EQ(st.ngo_state[1].experience_weeks, 10.0);   // no staff, no experience
+    EXPECT_EQ(st.ngo_state[1].experience_weeks, 10.0);  // no staff, no experience
     // A project that is not running keeps its state.
     st.ngo_state[0].active = false;
     st.ngo_state[0].dedicated_paid = 1.0;
@@ -109,7 +109,8 @@ TEST(StaffingUnit, EffortNeedAndFulfilment) {
 struct AllocFixture {
     Model m;
     std::vector<std::uint32_t> ids;
-    AllocFixture(AllocationPolicy policy, double hours, const std::vector<Stage>& stages) : m(scenario(policy), 44) {
+    AllocFixture(AllocationPolicy policy, double hours, const std::vector<Stage>& stages)
+        : m(scenario(policy), 44) {
         auto& st = m.state_mut();
         st.ngo_state[0].active = true;
         st.ngo_state[0].staff_hours = hours;
@@ -123,7 +124,9 @@ struct AllocFixture {
         Scenario s = test::quiet_scenario();
         s.ngo_defaults.allocation = policy;
         s.engagement.alignment_noise_sd = 0;  // the NGO's estimate is the true alignment (7.12)
-        auto need = [&s](Stage st, double h) { s.pipeline.stage[static_cast<int>(st)].effort_hours = h; };
+        auto need = [&s](Stage st, double h) {
+            s.pipeline.stage[static_cast<int>(st)].effort_hours = h;
+        };
         need(Stage::kIdentified, 1);
         need(Stage::kFirstMeeting, 4);
         need(Stage::kInterestsAligned, 4);
@@ -140,8 +143,8 @@ TEST(StaffingUnit, MostPromisingFillsGreedilyWithStableTies) {
     // e2 = e3 = 0.5*0.6 = 0.3 (tie: active-list order, e2 before e3), e4 = 0.1. Needs 4 each.
     // Fill: e0 3, e1 4, e2 3 (what is left), e3 0, e4 0.
     AllocFixture f(AllocationPolicy::kMostPromising, 10,
-                   {Stage::kAgreement, Stage::kFirstMeeting, Stage::kFirstMeeting, Stage::kInterestsAligned,
-                    Stage::kFirstMeeting});
+                   {Stage::kAgreement, Stage::kFirstMeeting, Stage::kFirstMeeting,
+                    Stage::kInterestsAligned, Stage::kFirstMeeting});
     auto& st = f.m.state_mut();
     const double align[] = {0.1, 0.8, 0.6, 0.6, 0.2};
     for (std::size_t i = 0; i < f.ids.size(); ++i) {
@@ -151,7 +154,8 @@ TEST(StaffingUnit, MostPromisingFillsGreedilyWithStableTies) {
     }
     staffing::phase_allocate(f.m.context(), st);
     const double want[] = {3, 4, 3, 0, 0};
-    for (std::size_t i = 0; i < f.ids.size(); ++i) EXPECT_NEAR(f.effort(i), want[i], kTol) << "engagement " << i;
+    for (std::size_t i = 0; i < f.ids.size(); ++i)
+        EXPECT_NEAR(f.effort(i), want[i], kTol) << "engagement " << i;
     // Swap the tie's list order: now e3 comes before e2.
     std::swap(st.ngo_state[0].active_rels[2], st.ngo_state[0].active_rels[3]);
     staffing::phase_allocate(f.m.context(), st);
@@ -163,21 +167,23 @@ TEST(StaffingUnit, OldestFirstFillsByFirstContactWithStableTies) {
     // first contact 5, 2, 2, 9, 0 -> order e4, e1, e2 (tie in list order), e0, e3; 7 hours, needs
     // 4, 4, 10, 4, 1: e4 1, e1 4, e2 2, e0 0, e3 0.
     AllocFixture f(AllocationPolicy::kOldestFirst, 7,
-                   {Stage::kFirstMeeting, Stage::kFirstMeeting, Stage::kDueDiligence, Stage::kFirstMeeting,
-                    Stage::kIdentified});
+                   {Stage::kFirstMeeting, Stage::kFirstMeeting, Stage::kDueDiligence,
+                    Stage::kFirstMeeting, Stage::kIdentified});
     auto& st = f.m.state_mut();
     const int first[] = {5, 2, 2, 9, 0};
     for (std::size_t i = 0; i < f.ids.size(); ++i) st.rels[f.ids[i]].first_contact = first[i];
     staffing::phase_allocate(f.m.context(), st);
     const double want[] = {0, 4, 2, 0, 1};
-    for (std::size_t i = 0; i < f.ids.size(); ++i) EXPECT_NEAR(f.effort(i), want[i], kTol) << "engagement " << i;
+    for (std::size_t i = 0; i < f.ids.size(); ++i)
+        EXPECT_NEAR(f.effort(i), want[i], kTol) << "engagement " << i;
 }
 
 TEST(StaffingUnit, EqualShareWaterFillingCappedAtNeeds) {
     // Needs 1, 4, 4, 10 and a sustained one (takes nothing). 12 hours: round 1 shares 3 (e0 takes
     // its 1), round 2 shares the 2 left over three: 3 + 2/3 each. 30 hours: everyone at its need.
-    const std::vector<Stage> stages = {Stage::kIdentified, Stage::kFirstMeeting, Stage::kInterestsAligned,
-                                       Stage::kDueDiligence, Stage::kSustained};
+    const std::vector<Stage> stages = {Stage::kIdentified, Stage::kFirstMeeting,
+                                       Stage::kInterestsAligned, Stage::kDueDiligence,
+                                       Stage::kSustained};
     {
         AllocFixture f(AllocationPolicy::kEqualShare, 12, stages);
         staffing::phase_allocate(f.m.context(), f.m.state_mut());
@@ -193,7 +199,8 @@ TEST(StaffingUnit, EqualShareWaterFillingCappedAtNeeds) {
         AllocFixture f(AllocationPolicy::kEqualShare, 30, stages);
         staffing::phase_allocate(f.m.context(), f.m.state_mut());
         const double want[] = {1, 4, 4, 10, 0};
-        for (std::size_t i = 0; i < stages.size(); ++i) EXPECT_NEAR(f.effort(i), want[i], kTol) << "engagement " << i;
+        for (std::size_t i = 0; i < stages.size(); ++i)
+            EXPECT_NEAR(f.effort(i), want[i], kTol) << "engagement " << i;
     }
     {
         // Skill scales the hours: 24 staff hours at skill 0.5 are 12 skill-weighted hours.
@@ -208,7 +215,6 @@ TEST(StaffingUnit, EqualShareWaterFillingCappedAtNeeds) {
     }
 }
 
-
 TEST(StaffingUnit, UnpaidPostLosesItsHoursFirst) {
     // Dedicated post half paid, part-time hours fully paid: H = (1*0.5 + 2*0.1*(1-0.42)*1) * 40.
     Scenario s = test::quiet_scenario();
@@ -220,7 +226,8 @@ TEST(StaffingUnit, UnpaidPostLosesItsHoursFirst) {
     staffing::phase_capacity(m.context(), st);
     const auto& p = s.ngo_defaults;
     EXPECT_NEAR(st.ngo_state[0].staff_hours,
-                (p.dedicated_fte * 0.5 + p.part_time_staff * p.part_time_share * (1 - p.switching_overhead)) *
+                (p.dedicated_fte * 0.5 +
+                 p.part_time_staff * p.part_time_share * (1 - p.switching_overhead)) *
                     p.hours_per_fte_week,
                 kTol);
 }
@@ -241,7 +248,8 @@ TEST(StaffingUnit, Ws2ReserveIsNotTakenByWs1) {
         st.ngo_state[0].staff_hours = 16;
         st.ngo_state[0].skill = 1.0;
         std::vector<std::uint32_t> ids;
-        const Stage stages[] = {Stage::kAgreement, Stage::kFirstMeeting, Stage::kFirstMeeting, Stage::kFirstMeeting};
+        const Stage stages[] = {Stage::kAgreement, Stage::kFirstMeeting, Stage::kFirstMeeting,
+                                Stage::kFirstMeeting};
         for (std::uint32_t i = 0; i < 4; ++i) {
             ids.push_back(test::engage(m, 0, i));
             st.rels[ids.back()].stage = stages[i];
@@ -258,7 +266,8 @@ TEST(StaffingUnit, Ws2ReserveIsNotTakenByWs1) {
         const double ws2_want = share > 0 ? 4 : 1;
         EXPECT_NEAR(st.rels[w].effort, ws2_want, kTol);
         const double ws1_want[] = {3, 4, 4, share > 0 ? 1.0 : 4.0};
-        for (int i = 0; i < 4; ++i) EXPECT_NEAR(st.rels[ids[i]].effort, ws1_want[i], kTol) << "engagement " << i;
+        for (int i = 0; i < 4; ++i)
+            EXPECT_NEAR(st.rels[ids[i]].effort, ws1_want[i], kTol) << "engagement " << i;
     }
 }
 
@@ -280,7 +289,8 @@ TEST(StaffingUnit, UnusedWs2ReserveReturnsToWs1AndProspectingCostsHours) {
     }
     staffing::phase_allocate(m.context(), st);
     const double want[] = {4, 4, 8};
-    for (int i = 0; i < 3; ++i) EXPECT_NEAR(st.rels[ids[i]].effort, want[i], kTol) << "engagement " << i;
+    for (int i = 0; i < 3; ++i)
+        EXPECT_NEAR(st.rels[ids[i]].effort, want[i], kTol) << "engagement " << i;
 }
 
 }  // namespace

@@ -15,7 +15,9 @@ namespace {
 
 constexpr double kTol = 1e-12;
 
-double logit_inv(double x) { return 1.0 / (1.0 + std::exp(-x)); }
+double logit_inv(double x) {
+    return 1.0 / (1.0 + std::exp(-x));
+}
 
 TEST(TrustUnit, AsymmetricUpdateKnownAnswers) {
     // Gain: T + gain (o - T) = 0.5 + 0.1 * 0.3.
@@ -27,8 +29,8 @@ TEST(TrustUnit, AsymmetricUpdateKnownAnswers) {
     // o == T: unchanged (gain branch, zero step).
     EXPECT_EQ(trust::asymmetric_update(0.4, 0.4, 0.3, 2.5), 0.4);
     // Loss ratio 1: symmetric steps.
-    EXPECT_NEAR(0.6 - trust::asymmetric_update(0.6, 0.4, 0.2, 1.0), trust::asymmetric_update(0.2, 0.4, 0.2, 1.0) - 0.2,
-                kTol);
+    EXPECT_NEAR(0.6 - trust::asymmetric_update(0.6, 0.4, 0.2, 1.0),
+                trust::asymmetric_update(0.2, 0.4, 0.2, 1.0) - 0.2, kTol);
 }
 
 TEST(TrustUnit, BoostAndCompoundPenalty) {
@@ -40,7 +42,8 @@ TEST(TrustUnit, BoostAndCompoundPenalty) {
     EXPECT_NEAR(trust::compound_penalty(0.0, 0.15), 0.15, kTol);
     EXPECT_NEAR(trust::compound_penalty(0.3, 0.0), 0.3, kTol);
     // Two drops compound multiplicatively: 1 - (1 - 0.1)(1 - 0.2)(1 - 0.3).
-    EXPECT_NEAR(trust::compound_penalty(trust::compound_penalty(0.1, 0.2), 0.3), 1.0 - 0.9 * 0.8 * 0.7, kTol);
+    EXPECT_NEAR(trust::compound_penalty(trust::compound_penalty(0.1, 0.2), 0.3),
+                1.0 - 0.9 * 0.8 * 0.7, kTol);
 }
 
 TEST(TrustUnit, PriorForCompanyAttributesSetByTheTest) {
@@ -57,12 +60,15 @@ TEST(TrustUnit, PriorForCompanyAttributesSetByTheTest) {
     st.co.has_csr[mnc] = 1, st.co.sensitive[mnc] = 1;
     st.co.has_csr[sup] = 0, st.co.sensitive[sup] = 0;
     const StepContext ctx = m.context();
-    const double x_mnc = tp.prior_logit + tp.prior_mnc_bonus + tp.prior_csr_bonus - tp.prior_sensitive_penalty;
+    const double x_mnc =
+        tp.prior_logit + tp.prior_mnc_bonus + tp.prior_csr_bonus - tp.prior_sensitive_penalty;
     const double x_sup = tp.prior_logit;
     EXPECT_NEAR(trust::prior(ctx, st, 0, mnc), logit_inv(x_mnc), kTol);
-    EXPECT_NEAR(trust::prior(ctx, st, 1, mnc), logit_inv(x_mnc - tp.prior_trafficking_penalty), kTol);
+    EXPECT_NEAR(trust::prior(ctx, st, 1, mnc), logit_inv(x_mnc - tp.prior_trafficking_penalty),
+                kTol);
     EXPECT_NEAR(trust::prior(ctx, st, 0, sup), logit_inv(x_sup), kTol);
-    // Sentiment 0.4: T + 0.4 (1 - T); sentiment -0.25: 0.75 T; reputation penalty 0.1 scales by 0.9.
+    // Sentiment 0.4: T + 0.4 (1 - T); sentiment -0.25: 0.75 T; reputation penalty 0.1 scales by
+    // 0.9.
     const double T = logit_inv(x_sup);
     st.co.sentiment[sup] = 0.4;
     EXPECT_NEAR(trust::prior(ctx, st, 0, sup), T + 0.4 * (1.0 - T), kTol);
@@ -70,7 +76,8 @@ TEST(TrustUnit, PriorForCompanyAttributesSetByTheTest) {
     EXPECT_NEAR(trust::prior(ctx, st, 0, sup), 0.75 * T, kTol);
     st.ngo_state[0].reputation_penalty = 0.1;
     EXPECT_NEAR(trust::prior(ctx, st, 0, sup), 0.9 * 0.75 * T, kTol);
-    EXPECT_NEAR(trust::prior(ctx, st, 1, sup), 0.75 * logit_inv(x_sup - tp.prior_trafficking_penalty), kTol);
+    EXPECT_NEAR(trust::prior(ctx, st, 1, sup),
+                0.75 * logit_inv(x_sup - tp.prior_trafficking_penalty), kTol);
     st.co.sentiment[sup] = -1.0;  // the floor of sentiment: prior 0
     EXPECT_EQ(trust::prior(ctx, st, 1, sup), 0.0);
 }
@@ -87,11 +94,13 @@ TEST(TrustUnit, CurrentDecaysTowardPriorAfterDtWeeks) {
     r.trust_week = 3;
     for (int dt : {1, 10, 52}) {
         const StepContext ctx = test::context_at(m, 3 + dt);
-        EXPECT_NEAR(trust::current(ctx, st, r), T0 + (0.95 - T0) * std::pow(0.95, dt), kTol) << "dt " << dt;
+        EXPECT_NEAR(trust::current(ctx, st, r), T0 + (0.95 - T0) * std::pow(0.95, dt), kTol)
+            << "dt " << dt;
     }
     // From below the prior, decay raises trust.
     r.trust = 0.01;
-    EXPECT_NEAR(trust::current(test::context_at(m, 23), st, r), T0 + (0.01 - T0) * std::pow(0.95, 20), kTol);
+    EXPECT_NEAR(trust::current(test::context_at(m, 23), st, r),
+                T0 + (0.01 - T0) * std::pow(0.95, 20), kTol);
     // dt <= 0: the stored value as it is.
     EXPECT_EQ(trust::current(test::context_at(m, 3), st, r), 0.01);
     EXPECT_EQ(trust::current(test::context_at(m, 1), st, r), 0.01);
@@ -136,10 +145,12 @@ TEST(TrustUnit, ContactQualityTerms) {
     // Far from the end (R >= time to value): only the approach and consistency.
     EXPECT_NEAR(trust::contact_quality(ctx, st, r, 1.0, 200, false), o_co, kTol);
     // Equity: after an agreement, f = 0.4 costs equity_weight * 0.6; not before an agreement.
-    EXPECT_NEAR(trust::contact_quality(ctx, st, r, 0.4, 200, true), o_co - tp.equity_weight * 0.6, kTol);
+    EXPECT_NEAR(trust::contact_quality(ctx, st, r, 0.4, 200, true), o_co - tp.equity_weight * 0.6,
+                kTol);
     EXPECT_NEAR(trust::contact_quality(ctx, st, r, 0.4, 200, false), o_co, kTol);
     // End salience: R = 25 of E = 100 costs end_salience * 0.75; R < 0 counts as 0.
-    EXPECT_NEAR(trust::contact_quality(ctx, st, r, 1.0, 25, false), o_co - tp.end_salience * 0.75, kTol);
+    EXPECT_NEAR(trust::contact_quality(ctx, st, r, 1.0, 25, false), o_co - tp.end_salience * 0.75,
+                kTol);
     EXPECT_NEAR(trust::contact_quality(ctx, st, r, 1.0, -10, false), o_co - tp.end_salience, kTol);
     // Scrutiny approach, consistency 1.
     r.ngo = 1;
@@ -147,7 +158,8 @@ TEST(TrustUnit, ContactQualityTerms) {
     // Handover: no end salience even at R = 0.
     r.ngo = 2;
     EXPECT_NEAR(trust::contact_quality(ctx, st, r, 1.0, 0, false), tp.quality_co_creation, kTol);
-    EXPECT_NEAR(trust::contact_quality(ctx, st, r, 0.0, 0, true), tp.quality_co_creation - tp.equity_weight, kTol);
+    EXPECT_NEAR(trust::contact_quality(ctx, st, r, 0.0, 0, true),
+                tp.quality_co_creation - tp.equity_weight, kTol);
     // The quality is clamped at 0: scrutiny, no effort after agreement, at the end.
     Scenario s2 = s;
     s2.trust.equity_weight = 1.0;

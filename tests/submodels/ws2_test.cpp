@@ -23,7 +23,8 @@ TEST(Ws2Unit, GovernmentOfMapsOwnTieElseCompanyModG) {
     net.government_count = 3;
     net.company_government = {-1, 2, -1, 0, -1, -1};
     const std::uint32_t want[] = {0, 2, 2, 0, 1, 2};  // c mod 3 where there is no tie
-    for (std::uint32_t c = 0; c < 6; ++c) EXPECT_EQ(ws2::government_of(net, c), want[c]) << "company " << c;
+    for (std::uint32_t c = 0; c < 6; ++c)
+        EXPECT_EQ(ws2::government_of(net, c), want[c]) << "company " << c;
 }
 
 TEST(Ws2Unit, GateOpensAtTheThreshold) {
@@ -53,7 +54,8 @@ TEST(Ws2Unit, GovernmentTrustWithContactUpdatesAndWithoutRelaxes) {
     Model m(s, 62);
     const auto& tp = s.trust;
     auto& st = m.state_mut();
-    const std::uint32_t c = 13, g = ws2::government_of(m.network(), c), G = m.network().government_count;
+    const std::uint32_t c = 13, g = ws2::government_of(m.network(), c),
+                        G = m.network().government_count;
     const auto id = test::engage(m, 0, c, Stream::kSurvivorEmployment);
     st.rels[id].stage = Stage::kGovernmentConsulted;
     ws2::note_government_contact(m.context(), st, st.rels[id]);
@@ -61,7 +63,9 @@ TEST(Ws2Unit, GovernmentTrustWithContactUpdatesAndWithoutRelaxes) {
     st.gov_trust[(g + 1) % G] = 0.8;  // NGO 0, other agency: no contact
     st.gov_trust[G + g] = 0.9;        // NGO 1, same agency: no contact (contact is per NGO)
     ws2::phase_government_trust(m.context(), st);
-    EXPECT_NEAR(st.gov_trust[g], tp.government_prior + tp.gain_rate * (tp.quality_co_creation - tp.government_prior), kTol);
+    EXPECT_NEAR(st.gov_trust[g],
+                tp.government_prior + tp.gain_rate * (tp.quality_co_creation - tp.government_prior),
+                kTol);
     EXPECT_NEAR(st.gov_trust[(g + 1) % G], 0.8 + tp.decay_rate * (tp.government_prior - 0.8), kTol);
     EXPECT_NEAR(st.gov_trust[G + g], 0.9 + tp.decay_rate * (tp.government_prior - 0.9), kTol);
     EXPECT_EQ(st.gov_trust[G + (g + 1) % G], tp.government_prior);  // at the prior: stays
@@ -70,7 +74,8 @@ TEST(Ws2Unit, GovernmentTrustWithContactUpdatesAndWithoutRelaxes) {
     st.gov_trust[g] = 0.95;
     ws2::note_government_contact(m.context(), st, st.rels[id]);
     ws2::phase_government_trust(m.context(), st);
-    EXPECT_NEAR(st.gov_trust[g], 0.95 + tp.gain_rate * tp.loss_ratio * (tp.quality_co_creation - 0.95), kTol);
+    EXPECT_NEAR(st.gov_trust[g],
+                0.95 + tp.gain_rate * tp.loss_ratio * (tp.quality_co_creation - 0.95), kTol);
 }
 
 TEST(Ws2Unit, ClampedRateLandsExactlyOnTheQuality) {
@@ -89,7 +94,8 @@ TEST(Ws2Unit, ClampedRateLandsExactlyOnTheQuality) {
         for (int k = 0; k < 3; ++k) {
             ws2::note_government_contact(m.context(), st, st.rels[id]);
             ws2::phase_government_trust(m.context(), st);
-            EXPECT_EQ(st.gov_trust[g], s.trust.quality_co_creation) << "start " << start << " week " << k;
+            EXPECT_EQ(st.gov_trust[g], s.trust.quality_co_creation)
+                << "start " << start << " week " << k;
         }
     }
 }
@@ -99,8 +105,10 @@ TEST(Ws2Unit, ContactWeeksToTheGateAtTheDefaultsMatchTheClosedForm) {
     // after ceil(log((o - need)/(o - prior)) / log(1 - gain)) weeks (5 at the defaults).
     const Scenario s = test::quiet_scenario();
     const auto& tp = s.trust;
-    const double o = tp.quality_co_creation, need = s.ws2.gov_trust_needed, prior = tp.government_prior;
-    const int want = static_cast<int>(std::ceil(std::log((o - need) / (o - prior)) / std::log(1.0 - tp.gain_rate)));
+    const double o = tp.quality_co_creation, need = s.ws2.gov_trust_needed,
+                 prior = tp.government_prior;
+    const int want = static_cast<int>(
+        std::ceil(std::log((o - need) / (o - prior)) / std::log(1.0 - tp.gain_rate)));
     EXPECT_EQ(want, 5);  // the defaults as documented (docs/ODD.md 7.6: "a few weeks")
     Model m(s, 64);
     auto& st = m.state_mut();

@@ -255,7 +255,8 @@ inline CliResult run_cli(const std::vector<std::string>& args, const CliOptions&
 }
 
 /// The same with a braced list of two or more words: run_cli({"run", path}) (preferred over the
-/// command-line form below; a one-word list would pick the const char* overload, write run_cli("params")).
+/// command-line form below; a one-word list would pick the const char* overload, write
+/// run_cli("params")).
 inline CliResult run_cli(std::initializer_list<std::string> args, const CliOptions& o = {}) {
     return run_cli(std::vector<std::string>(args), o);
 }

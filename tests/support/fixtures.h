@@ -17,9 +17,13 @@
 namespace pse::test {
 
 /// Repository root (for scenarios/ and tests/data/).
-inline std::filesystem::path source_dir() { return PSE_SOURCE_DIR; }
+inline std::filesystem::path source_dir() {
+    return PSE_SOURCE_DIR;
+}
 /// Path of the built pse-sim executable.
-inline std::string cli() { return PSE_CLI; }
+inline std::string cli() {
+    return PSE_CLI;
+}
 
 /// A small, fast ecosystem: 1 NGO, 20 MNCs, 200 suppliers, 2 agencies, 1 association, 3 years.
 inline Scenario small_scenario() {
@@ -48,7 +52,8 @@ inline ResultsMeta results_meta(const std::string& name, std::int64_t n_runs, in
 }
 
 inline std::filesystem::path temp_dir(const std::string& name) {
-    auto d = std::filesystem::temp_directory_path() / ("pse_test_" + name + "_" + std::to_string(::getpid()));
+    auto d = std::filesystem::temp_directory_path() /
+             ("pse_test_" + name + "_" + std::to_string(::getpid()));
     std::filesystem::create_directories(d);
     return d;
 }
@@ -66,7 +71,8 @@ inline std::filesystem::path fresh_dir(const std::string& prefix, const std::str
 /// Sorted file names in a folder (to check that nothing was left behind).
 inline std::vector<std::string> list_dir(const std::filesystem::path& d) {
     std::vector<std::string> out;
-    for (const auto& e : std::filesystem::directory_iterator(d)) out.push_back(e.path().filename().string());
+    for (const auto& e : std::filesystem::directory_iterator(d))
+        out.push_back(e.path().filename().string());
     std::sort(out.begin(), out.end());
     return out;
 }

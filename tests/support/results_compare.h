@@ -62,20 +62,23 @@ inline void expect_same_datasets(const std::filesystem::path& a, const std::file
         H5Ovisit(
             f, H5_INDEX_NAME, H5_ITER_INC,
             [](hid_t, const char* name, const H5O_info_t* info, void* op) -> herr_t {
-                if (info->type == H5O_TYPE_DATASET) static_cast<std::set<std::string>*>(op)->insert(name);
+                if (info->type == H5O_TYPE_DATASET)
+                    static_cast<std::set<std::string>*>(op)->insert(name);
                 return 0;
             },
             &names);
         return names;
     };
-    H fa(H5Fopen(a.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose), fb(H5Fopen(b.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+    H fa(H5Fopen(a.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose),
+        fb(H5Fopen(b.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
     ASSERT_TRUE(fa.ok() && fb.ok());
     const auto na = datasets(fa.get()), nb = datasets(fb.get());
     ASSERT_EQ(na, nb);
     ASSERT_FALSE(na.empty());
     for (const auto& name : na) {
         if (name == "runs/wall_seconds") continue;
-        H da(H5Dopen2(fa.get(), name.c_str(), H5P_DEFAULT), H5Dclose), db(H5Dopen2(fb.get(), name.c_str(), H5P_DEFAULT), H5Dclose);
+        H da(H5Dopen2(fa.get(), name.c_str(), H5P_DEFAULT), H5Dclose),
+            db(H5Dopen2(fb.get(), name.c_str(), H5P_DEFAULT), H5Dclose);
         H ta(H5Dget_type(da.get()), H5Tclose), tb(H5Dget_type(db.get()), H5Tclose);
         ASSERT_GT(H5Tequal(ta.get(), tb.get()), 0) << name;
         H sa(H5Dget_space(da.get()), H5Sclose), sb(H5Dget_space(db.get()), H5Sclose);
@@ -86,15 +89,20 @@ inline void expect_same_datasets(const std::filesystem::path& a, const std::file
         H5Sget_simple_extent_dims(sb.get(), eb.data(), nullptr);
         ASSERT_EQ(ea, eb) << name;
         if (H5Tis_variable_str(ta.get()) > 0) {
-            EXPECT_EQ(pse::detail::read_strings(fa.get(), name), pse::detail::read_strings(fb.get(), name)) << name;
+            EXPECT_EQ(pse::detail::read_strings(fa.get(), name),
+                      pse::detail::read_strings(fb.get(), name))
+                << name;
             continue;
         }
         H mem(H5Tget_native_type(ta.get(), H5T_DIR_ASCEND), H5Tclose);
-        const auto bytes = static_cast<std::size_t>(H5Sget_simple_extent_npoints(sa.get())) * H5Tget_size(mem.get());
+        const auto bytes = static_cast<std::size_t>(H5Sget_simple_extent_npoints(sa.get())) *
+                           H5Tget_size(mem.get());
         std::vector<unsigned char> va(bytes), vb(bytes);
         if (bytes > 0) {
-            ASSERT_GE(H5Dread(da.get(), mem.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, va.data()), 0) << name;
-            ASSERT_GE(H5Dread(db.get(), mem.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, vb.data()), 0) << name;
+            ASSERT_GE(H5Dread(da.get(), mem.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, va.data()), 0)
+                << name;
+            ASSERT_GE(H5Dread(db.get(), mem.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, vb.data()), 0)
+                << name;
         }
         EXPECT_TRUE(va == vb) << "dataset " << name << " differs";
     }

@@ -34,8 +34,8 @@ inline StepContext context_at(const Model& m, int week) {
 }
 
 /// Find or create relationship (ngo, company) and start a WS1 (or WS2) engagement this week.
-inline std::uint32_t engage(Model& m, std::uint32_t ngo, std::uint32_t company, Stream stream = Stream::kPrevention,
-                            bool inbound = false) {
+inline std::uint32_t engage(Model& m, std::uint32_t ngo, std::uint32_t company,
+                            Stream stream = Stream::kPrevention, bool inbound = false) {
     const StepContext ctx = m.context();
     const auto id = outreach::relationship(ctx, m.state_mut(), ngo, company);
     outreach::start_engagement(ctx, m.state_mut(), id, stream, inbound);

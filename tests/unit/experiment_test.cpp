@@ -45,8 +45,8 @@ TEST(LatinHypercube, EveryStratumHitOncePerColumn) {
         }
         EXPECT_EQ(strata.size(), n) << "column " << j << " is not stratified";
     }
-    EXPECT_EQ(pse::latin_hypercube(n, k, 42), x);   // deterministic
-    EXPECT_NE(pse::latin_hypercube(n, k, 43), x);   // seed matters
+    EXPECT_EQ(pse::latin_hypercube(n, k, 42), x);  // deterministic
+    EXPECT_NE(pse::latin_hypercube(n, k, 43), x);  // seed matters
 }
 
 TEST(Saltelli, BlockStructureAndStratification) {
@@ -124,10 +124,12 @@ TEST(Saltelli, RecoversIshigamiIndices) {
 
 TEST(Experiment, NoBundledDesignHasDuplicatePoints) {
     int checked = 0;
-    for (const auto& entry : std::filesystem::recursive_directory_iterator(pse::test::source_dir() / "scenarios")) {
+    for (const auto& entry :
+         std::filesystem::recursive_directory_iterator(pse::test::source_dir() / "scenarios")) {
         if (entry.path().extension() != ".toml") continue;
         std::ifstream in(entry.path());
-        const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        const std::string text((std::istreambuf_iterator<char>(in)),
+                               std::istreambuf_iterator<char>());
         if (text.find("\n[experiment]") == std::string::npos) continue;
         const auto e = pse::load_experiment(entry.path(), {}, -1);
         const auto cols = pse::design_columns(e);
@@ -140,7 +142,8 @@ TEST(Experiment, NoBundledDesignHasDuplicatePoints) {
                 const double v = c.values[d];
                 row.emplace_back(std::isnan(v), std::isnan(v) ? 0.0 : v);
             }
-            EXPECT_TRUE(rows.insert(row).second) << entry.path().filename() << ": design point " << d << " repeats an earlier one";
+            EXPECT_TRUE(rows.insert(row).second)
+                << entry.path().filename() << ": design point " << d << " repeats an earlier one";
         }
         ++checked;
     }
@@ -215,10 +218,12 @@ values = [0.03, 0.05]
 TEST(Experiment, LhsSobolMorrisRespectBoundsAndIntegers) {
     write_file("base.toml", kBase);
     for (const std::string method : {"lhs", "sobol", "morris"}) {
-        const auto f = write_file(method + ".toml", "extends = \"base.toml\"\n[experiment]\ndesign = \"" + method +
-                                                        "\"\nsamples = 8\nreplications = 1\n"
-                                                        "[[experiment.uncertainty]]\nkey = \"trust.gain_rate\"\nmin = 0.02\nmax = 0.08\n"
-                                                        "[[experiment.lever]]\nkey = \"ngo[*].max_pipeline\"\nmin = 2\nmax = 10\n");
+        const auto f = write_file(
+            method + ".toml",
+            "extends = \"base.toml\"\n[experiment]\ndesign = \"" + method +
+                "\"\nsamples = 8\nreplications = 1\n"
+                "[[experiment.uncertainty]]\nkey = \"trust.gain_rate\"\nmin = 0.02\nmax = 0.08\n"
+                "[[experiment.lever]]\nkey = \"ngo[*].max_pipeline\"\nmin = 2\nmax = 10\n");
         const auto e = pse::load_experiment(f);
         const std::size_t expect = method == "lhs" ? 8 : method == "sobol" ? 8 * 4 : 8 * 3;
         ASSERT_EQ(e.points.size(), expect) << method;
@@ -258,51 +263,65 @@ set = { "ngo[*].approach" = "co_creation" }
 
 TEST(Experiment, InputErrorsNameFileLineAndKey) {
     write_file("base.toml", kBase);
-    auto expect_error = [](const std::filesystem::path& f, const std::string& key_part, const std::string& msg_part) {
+    auto expect_error = [](const std::filesystem::path& f, const std::string& key_part,
+                           const std::string& msg_part) {
         try {
             (void)pse::load_experiment(f);
             ADD_FAILURE() << "no error for " << f;
         } catch (const pse::InputError& e) {
             bool found = false;
             for (const auto& p : e.problems())
-                if (p.key.find(key_part) != std::string::npos && p.message.find(msg_part) != std::string::npos) {
+                if (p.key.find(key_part) != std::string::npos &&
+                    p.message.find(msg_part) != std::string::npos) {
                     found = true;
                     EXPECT_FALSE(p.file.empty());
                 }
             EXPECT_TRUE(found) << e.what();
         }
     };
-    expect_error(write_file("e1.toml", "extends = \"base.toml\"\n[experiment]\nreplications = 0\n"), "experiment.replications",
-                 "out of range");
-    expect_error(write_file("e2.toml", "extends = \"base.toml\"\n[experiment]\ndesign = \"grid\"\n"), "experiment.design",
-                 "needs at least one");
-    expect_error(write_file("e3.toml", "extends = \"base.toml\"\n[experiment]\ndesign = \"grid\"\n[[experiment.lever]]\n"
-                                       "key = \"ngo[*].dedicated_ft\"\nvalues = [1.0]\n"),
-                 "key", "did you mean");
-    expect_error(write_file("e4.toml", "extends = \"base.toml\"\n[experiment]\ndesign = \"grid\"\n[[experiment.lever]]\n"
-                                       "key = \"ngo[*].part_time_share\"\nvalues = [0.5, 1.5]\n"),
-                 "values", "out of range");
-    expect_error(write_file("e5.toml", "extends = \"base.toml\"\n[experiment]\ndesign = \"latin\"\n"), "experiment.design",
-                 "not one of");
-    expect_error(write_file("e6.toml", "extends = \"base.toml\"\n[experiment]\nreplicatons = 3\n"), "experiment.replicatons",
-                 "did you mean 'experiment.replications'");
-    expect_error(write_file("e7.toml", "extends = \"base.toml\"\n[ngo_defaults]\nstart_week = 30\n[experiment]\n"
-                                       "design = \"lhs\"\nsamples = 4\n"
-                                       "[[experiment.lever]]\nkey = \"ngo[*].end_week\"\nmin = 10\nmax = 40\n"),
-                 "end_week", "design point");  // end <= start at the low end: inconsistent design point
+    expect_error(write_file("e1.toml", "extends = \"base.toml\"\n[experiment]\nreplications = 0\n"),
+                 "experiment.replications", "out of range");
+    expect_error(
+        write_file("e2.toml", "extends = \"base.toml\"\n[experiment]\ndesign = \"grid\"\n"),
+        "experiment.design", "needs at least one");
+    expect_error(
+        write_file(
+            "e3.toml",
+            "extends = \"base.toml\"\n[experiment]\ndesign = \"grid\"\n[[experiment.lever]]\n"
+            "key = \"ngo[*].dedicated_ft\"\nvalues = [1.0]\n"),
+        "key", "did you mean");
+    expect_error(
+        write_file(
+            "e4.toml",
+            "extends = \"base.toml\"\n[experiment]\ndesign = \"grid\"\n[[experiment.lever]]\n"
+            "key = \"ngo[*].part_time_share\"\nvalues = [0.5, 1.5]\n"),
+        "values", "out of range");
+    expect_error(
+        write_file("e5.toml", "extends = \"base.toml\"\n[experiment]\ndesign = \"latin\"\n"),
+        "experiment.design", "not one of");
+    expect_error(write_file("e6.toml", "extends = \"base.toml\"\n[experiment]\nreplicatons = 3\n"),
+                 "experiment.replicatons", "did you mean 'experiment.replications'");
+    expect_error(
+        write_file("e7.toml",
+                   "extends = \"base.toml\"\n[ngo_defaults]\nstart_week = 30\n[experiment]\n"
+                   "design = \"lhs\"\nsamples = 4\n"
+                   "[[experiment.lever]]\nkey = \"ngo[*].end_week\"\nmin = 10\nmax = 40\n"),
+        "end_week", "design point");  // end <= start at the low end: inconsistent design point
     expect_error(write_file("e8.toml", kBase), "experiment", "no [experiment] table");
 }
 
 // Design-level problems point at the factor's table (or the design key), with a line number.
 TEST(Experiment, DesignProblemsNameTheFactorsLine) {
     write_file("base.toml", kBase);
-    // Loading `text` gives exactly one problem, at `line`, about `key`, whose message starts with `msg`.
-    auto expect_one = [](const std::string& name, const std::string& text, int line, const std::string& key,
-                         const std::string& msg) {
+    // Loading `text` gives exactly one problem, at `line`, about `key`, whose message starts with
+    // `msg`.
+    auto expect_one = [](const std::string& name, const std::string& text, int line,
+                         const std::string& key, const std::string& msg) {
         SCOPED_TRACE(name);
         std::vector<pse::InputProblem> p;
         try {
-            (void)pse::load_experiment(write_file(name, "extends = \"base.toml\"\n[experiment]\n" + text));
+            (void)pse::load_experiment(
+                write_file(name, "extends = \"base.toml\"\n[experiment]\n" + text));
         } catch (const pse::InputError& e) {
             p = e.problems();
         }
@@ -312,26 +331,33 @@ TEST(Experiment, DesignProblemsNameTheFactorsLine) {
         EXPECT_EQ(p[0].message.substr(0, msg.size()), msg);
     };
     // Grid factor without values: line 4 is its [[experiment.lever]] header.
-    expect_one("g1.toml", "design = \"grid\"\n[[experiment.lever]]\nkey = \"trust.gain_rate\"\nmin = 0.01\nmax = 0.1\n", 4,
-               "experiment.lever[0]", "design 'grid' needs values = [...] for 'trust.gain_rate'");
+    expect_one("g1.toml",
+               "design = \"grid\"\n[[experiment.lever]]\nkey = \"trust.gain_rate\"\nmin = "
+               "0.01\nmax = 0.1\n",
+               4, "experiment.lever[0]",
+               "design 'grid' needs values = [...] for 'trust.gain_rate'");
     // Sampling design with a factor that has values but no range (was silently a constant 0).
     expect_one("g2.toml",
-               "design = \"lhs\"\nsamples = 3\n[[experiment.uncertainty]]\nkey = \"trust.gain_rate\"\nmin = 0.01\n"
+               "design = \"lhs\"\nsamples = 3\n[[experiment.uncertainty]]\nkey = "
+               "\"trust.gain_rate\"\nmin = 0.01\n"
                "max = 0.1\n[[experiment.lever]]\nkey = \"ngo[*].dedicated_fte\"\nvalues = [1, 2]\n",
-               9, "experiment.lever[0]", "design 'lhs' needs min and max for 'ngo[*].dedicated_fte'");
+               9, "experiment.lever[0]",
+               "design 'lhs' needs min and max for 'ngo[*].dedicated_fte'");
     // A design with no factors: the line of `design`.
-    expect_one("g3.toml", "replications = 2\ndesign = \"sobol\"\nsamples = 8\n", 4, "experiment.design",
-               "design 'sobol' needs at least one");
+    expect_one("g3.toml", "replications = 2\ndesign = \"sobol\"\nsamples = 8\n", 4,
+               "experiment.design", "design 'sobol' needs at least one");
 }
 
 // A factor without what its design needs is reported together with every other problem (not
 // only after the others are fixed).
 TEST(Experiment, FactorProblemsAreReportedAllAtOnce) {
     write_file("base.toml", kBase);
-    const auto f = write_file("all.toml", "extends = \"base.toml\"\n[experiment]\ndesign = \"grid\"\n"
-                                          "[[experiment.lever]]\nkey = \"ngo[*].dedicated_fte\"\n"      // 4-5: no values
-                                          "[[experiment.lever]]\nkey = \"ngo[*].dedicated_ft\"\nvalues = [1]\n"  // 6-8
-                                          "[[experiment.uncertainty]]\nkey = \"trust.gain_rate\"\nvalues = [\"x\"]\n");
+    const auto f =
+        write_file("all.toml",
+                   "extends = \"base.toml\"\n[experiment]\ndesign = \"grid\"\n"
+                   "[[experiment.lever]]\nkey = \"ngo[*].dedicated_fte\"\n"  // 4-5: no values
+                   "[[experiment.lever]]\nkey = \"ngo[*].dedicated_ft\"\nvalues = [1]\n"  // 6-8
+                   "[[experiment.uncertainty]]\nkey = \"trust.gain_rate\"\nvalues = [\"x\"]\n");
     try {
         (void)pse::load_experiment(f);
         FAIL() << "accepted";
@@ -371,8 +397,8 @@ const char* kDraws =
 
 std::string posterior_experiment(const std::string& extra) {
     return std::string(kBase) +
-           "[experiment]\ndesign = \"grid\"\nreplications = 2\nposterior = \"draws.csv\"\n" + extra +
-           "[[experiment.lever]]\nkey = \"ngo[*].dedicated_fte\"\nvalues = [0.0, 1.0]\n";
+           "[experiment]\ndesign = \"grid\"\nreplications = 2\nposterior = \"draws.csv\"\n" +
+           extra + "[[experiment.lever]]\nkey = \"ngo[*].dedicated_fte\"\nvalues = [0.0, 1.0]\n";
 }
 
 std::string first_problem(const std::filesystem::path& file) {
@@ -400,34 +426,44 @@ TEST(Experiment, PosteriorCrossesEveryDesignPointWithEveryDraw) {
     // The draw columns are uncertainties of the results file; draw and distance are not parameters.
     std::set<std::string> keys;
     for (const auto& c : pse::design_columns(e)) keys.insert(c.key + ":" + c.role);
-    EXPECT_EQ(keys, (std::set<std::string>{"ngo[*].dedicated_fte:lever", "trust.gain_rate:uncertainty",
-                                           "pipeline.continue_prob:uncertainty"}));
-    EXPECT_EQ(e.files.back().substr(e.files.back().size() - 9), "draws.csv");  // an input of the file
+    EXPECT_EQ(keys,
+              (std::set<std::string>{"ngo[*].dedicated_fte:lever", "trust.gain_rate:uncertainty",
+                                     "pipeline.continue_prob:uncertainty"}));
+    EXPECT_EQ(e.files.back().substr(e.files.back().size() - 9),
+              "draws.csv");  // an input of the file
     // posterior_draws = 2 takes rows spread over the file: the first and the last.
-    const auto two = pse::load_experiment(write_file("post2.toml", posterior_experiment("posterior_draws = 2\n")));
+    const auto two = pse::load_experiment(
+        write_file("post2.toml", posterior_experiment("posterior_draws = 2\n")));
     ASSERT_EQ(two.points.size(), 4u);
     EXPECT_DOUBLE_EQ(pse::scenario_at(two, 1).trust.gain_rate, 0.050);
 }
 
 TEST(Experiment, PosteriorProblemsNameFileLineAndKey) {
     write_file("draws.csv", kDraws);
-    const auto p1 = first_problem(write_file("p1.toml", posterior_experiment("posterior_draws = 4\n")));
-    EXPECT_NE(p1.find("key 'experiment.posterior_draws': expected an integer in [1, 3]"), std::string::npos) << p1;
+    const auto p1 =
+        first_problem(write_file("p1.toml", posterior_experiment("posterior_draws = 4\n")));
+    EXPECT_NE(p1.find("key 'experiment.posterior_draws': expected an integer in [1, 3]"),
+              std::string::npos)
+        << p1;
     write_file("bad.csv", "trust.gain_rate\n0.03\nfast\n");
     auto text = posterior_experiment("");
     text.replace(text.find("draws.csv"), 9, "bad.csv");
     const auto bad = first_problem(write_file("p2.toml", text));
-    EXPECT_NE(bad.find("bad.csv:3:1: key 'trust.gain_rate': 'fast' is not a number"), std::string::npos) << bad;
+    EXPECT_NE(bad.find("bad.csv:3:1: key 'trust.gain_rate': 'fast' is not a number"),
+              std::string::npos)
+        << bad;
     text.replace(text.find("bad.csv"), 7, "none.csv");
     EXPECT_NE(first_problem(write_file("p3.toml", text)).find("cannot read"), std::string::npos);
     write_file("lever.csv", "ngo[*].dedicated_fte\n1.0\n");
     text.replace(text.find("none.csv"), 8, "lever.csv");
-    EXPECT_NE(first_problem(write_file("p4.toml", text)).find("vary each parameter once"), std::string::npos);
-    const auto orphan = first_problem(write_file("p5.toml", std::string(kBase) +
-                                                                "[experiment]\ndesign = \"grid\"\nposterior_draws = 3\n"
-                                                                "[[experiment.lever]]\nkey = \"ngo[*].dedicated_fte\"\n"
-                                                                "values = [0.0, 1.0]\n"));
-    EXPECT_NE(orphan.find("posterior_draws needs experiment.posterior"), std::string::npos) << orphan;
+    EXPECT_NE(first_problem(write_file("p4.toml", text)).find("vary each parameter once"),
+              std::string::npos);
+    const auto orphan = first_problem(write_file(
+        "p5.toml", std::string(kBase) + "[experiment]\ndesign = \"grid\"\nposterior_draws = 3\n"
+                                        "[[experiment.lever]]\nkey = \"ngo[*].dedicated_fte\"\n"
+                                        "values = [0.0, 1.0]\n"));
+    EXPECT_NE(orphan.find("posterior_draws needs experiment.posterior"), std::string::npos)
+        << orphan;
     write_file("unknown.csv", "trust.gain_rat\n0.03\n");
     text.replace(text.find("lever.csv"), 9, "unknown.csv");
     const auto unknown = first_problem(write_file("p6.toml", text));
@@ -447,19 +483,29 @@ TEST(Experiment, PosteriorFileProblemsPointIntoTheDrawsFile) {
         return first_problem(write_file("p_" + file + ".toml", t));
     };
     const auto dup = with("dup.csv", "trust.gain_rate,trust.gain_rate\n0.03,0.04\n");
-    EXPECT_NE(dup.find("dup.csv:1:2: key 'trust.gain_rate': column 'trust.gain_rate' appears twice"), std::string::npos) << dup;
+    EXPECT_NE(
+        dup.find("dup.csv:1:2: key 'trust.gain_rate': column 'trust.gain_rate' appears twice"),
+        std::string::npos)
+        << dup;
     const auto comma = with("comma.csv", "trust.gain_rate,pipeline.continue_prob\n0.03,0.2,\n");
-    EXPECT_NE(comma.find("comma.csv:2: key 'experiment.posterior': 3 values, but the header names 2 columns"),
-              std::string::npos) << comma;
+    EXPECT_NE(
+        comma.find(
+            "comma.csv:2: key 'experiment.posterior': 3 values, but the header names 2 columns"),
+        std::string::npos)
+        << comma;
     const auto range = with("range.csv", "draw,trust.gain_rate\n0,0.03\n1,7.5\n");
     EXPECT_NE(range.find("range.csv:3:2: key 'trust.gain_rate'"), std::string::npos) << range;
     EXPECT_NE(range.find("out of range"), std::string::npos) << range;
-    const auto quoted = with("quoted.csv", "\xEF\xBB\xBF\"draw\",\"trust.gain_rate\"\r\n0,0.03\r\n1,0.04\r\n");
+    const auto quoted =
+        with("quoted.csv", "\xEF\xBB\xBF\"draw\",\"trust.gain_rate\"\r\n0,0.03\r\n1,0.04\r\n");
     EXPECT_EQ(quoted, "no error");
     // Crossing a sampling design would break its structure: refused.
-    std::string morris = std::string(kBase) +
-                         "[experiment]\ndesign = \"morris\"\nsamples = 2\nposterior = \"draws.csv\"\n"
-                         "[[experiment.uncertainty]]\nkey = \"company.turnover_per_year\"\nmin = 0.1\nmax = 0.3\n";
+    std::string morris =
+        std::string(kBase) +
+        "[experiment]\ndesign = \"morris\"\nsamples = 2\nposterior = \"draws.csv\"\n"
+        "[[experiment.uncertainty]]\nkey = \"company.turnover_per_year\"\nmin = 0.1\nmax = 0.3\n";
     const auto m = first_problem(write_file("p_morris.toml", morris));
-    EXPECT_NE(m.find("posterior draws can cross a single, grid or list design, not 'morris'"), std::string::npos) << m;
+    EXPECT_NE(m.find("posterior draws can cross a single, grid or list design, not 'morris'"),
+              std::string::npos)
+        << m;
 }

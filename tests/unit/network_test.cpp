@@ -63,7 +63,8 @@ void expect_csr_valid(const Csr& c, std::size_t rows) {
     for (std::size_t r = 0; r < rows; ++r) {
         ASSERT_LE(c.offsets[r], c.offsets[r + 1]);
         // sorted and without duplicates
-        for (auto i = c.offsets[r] + 1; i < c.offsets[r + 1]; ++i) EXPECT_LT(c.targets[i - 1], c.targets[i]);
+        for (auto i = c.offsets[r] + 1; i < c.offsets[r + 1]; ++i)
+            EXPECT_LT(c.targets[i - 1], c.targets[i]);
     }
 }
 
@@ -102,17 +103,21 @@ TEST(Network, VertexCountsKindsAndIdRanges) {
     for (std::uint32_t c = 0; c < n.company_count(); ++c) {
         EXPECT_EQ(n.is_mnc(c), c < 20u);
         EXPECT_EQ(n.company_vertex(c), AgentId(6u + c));
-        EXPECT_EQ(n.graph[n.company_vertex(c).value].kind, c < 20u ? OrgKind::kMnc : OrgKind::kSupplier);
+        EXPECT_EQ(n.graph[n.company_vertex(c).value].kind,
+                  c < 20u ? OrgKind::kMnc : OrgKind::kSupplier);
     }
-    for (std::uint32_t g = 0; g < 3; ++g) EXPECT_EQ(n.graph[n.government_base + g].kind, OrgKind::kGovernment);
-    for (std::uint32_t a = 0; a < 2; ++a) EXPECT_EQ(n.graph[n.association_base + a].kind, OrgKind::kAssociation);
+    for (std::uint32_t g = 0; g < 3; ++g)
+        EXPECT_EQ(n.graph[n.government_base + g].kind, OrgKind::kGovernment);
+    for (std::uint32_t a = 0; a < 2; ++a)
+        EXPECT_EQ(n.graph[n.association_base + a].kind, OrgKind::kAssociation);
 }
 
 TEST(Network, EdgeKindsConnectTheRightKinds) {
     const auto n = build_network(eco(20, 200), three_ngos(), kSeed);
     std::size_t total = 0;
     for (auto [it, end] = boost::edges(n.graph); it != end; ++it, ++total) {
-        auto ku = n.graph[boost::source(*it, n.graph)].kind, kv = n.graph[boost::target(*it, n.graph)].kind;
+        auto ku = n.graph[boost::source(*it, n.graph)].kind,
+             kv = n.graph[boost::target(*it, n.graph)].kind;
         if (ku > kv) std::swap(ku, kv);
         switch (n.graph[*it].kind) {
             case TieKind::kSupplyChain:
@@ -142,14 +147,15 @@ TEST(Network, EdgeKindsConnectTheRightKinds) {
         }
     }
     std::size_t by_kind = 0;
-    for (auto k : {TieKind::kSupplyChain, TieKind::kMembership, TieKind::kGovernmentTie, TieKind::kNgoTie,
-                   TieKind::kNgoGovernment, TieKind::kFunding})
+    for (auto k : {TieKind::kSupplyChain, TieKind::kMembership, TieKind::kGovernmentTie,
+                   TieKind::kNgoTie, TieKind::kNgoGovernment, TieKind::kFunding})
         by_kind += count_edges(n, k);
     EXPECT_EQ(by_kind, total);
     EXPECT_EQ(total, boost::num_edges(n.graph));
     // Each project has exactly one funder, its own donor.
     EXPECT_EQ(count_edges(n, TieKind::kFunding), 3u);
-    for (std::uint32_t i = 0; i < 3; ++i) EXPECT_TRUE(has_edge(n, n.donor_base + i, n.ngo_base + i, TieKind::kFunding));
+    for (std::uint32_t i = 0; i < 3; ++i)
+        EXPECT_TRUE(has_edge(n, n.donor_base + i, n.ngo_base + i, TieKind::kFunding));
 }
 
 TEST(Network, SupplyChainEdgesMatchCsr) {
@@ -167,7 +173,8 @@ TEST(Network, SupplyChainEdgesMatchCsr) {
             const auto c = n.suppliers_of.targets[i];
             ASSERT_GE(c, n.mnc_count);
             ASSERT_LT(c, n.company_count());
-            EXPECT_TRUE(has_edge(n, n.company_vertex(m).value, n.company_vertex(c).value, TieKind::kSupplyChain));
+            EXPECT_TRUE(has_edge(n, n.company_vertex(m).value, n.company_vertex(c).value,
+                                 TieKind::kSupplyChain));
             fwd.emplace(m, c - n.mnc_count);
         }
     for (std::uint32_t sidx = 0; sidx < n.supplier_count; ++sidx)
@@ -191,7 +198,8 @@ TEST(Network, SuppliersPerMncAtLeastMinimumAndHeavyTailed) {
     }
     std::sort(deg.begin(), deg.end());
     const double median = static_cast<double>(deg[deg.size() / 2]);
-    const double mean = std::accumulate(deg.begin(), deg.end(), 0.0) / static_cast<double>(deg.size());
+    const double mean =
+        std::accumulate(deg.begin(), deg.end(), 0.0) / static_cast<double>(deg.size());
     // Pareto(5, 1.6): median 5 * 2^(1/1.6) = 7.7, mean 13.3, expected max of 200 draws ~ 140.
     EXPECT_GE(median, 5.0);
     EXPECT_LE(median, 11.0);
@@ -203,7 +211,8 @@ TEST(Network, LighterTailWithLargerAlpha) {
     auto heavy = eco(200, 2000), light = heavy;
     heavy.ecosystem.suppliers_per_mnc_alpha = 1.2;
     light.ecosystem.suppliers_per_mnc_alpha = 6.0;
-    const auto nh = build_network(heavy, three_ngos(), kSeed), nl = build_network(light, three_ngos(), kSeed);
+    const auto nh = build_network(heavy, three_ngos(), kSeed),
+               nl = build_network(light, three_ngos(), kSeed);
     EXPECT_GT(count_edges(nh, TieKind::kSupplyChain), count_edges(nl, TieKind::kSupplyChain));
     std::size_t max_h = 0, max_l = 0;
     for (std::uint32_t m = 0; m < 200; ++m) {
@@ -217,7 +226,8 @@ TEST(Network, SuppliersCappedBySupplierCount) {
     auto s = eco(30, 3);
     s.ecosystem.suppliers_per_mnc_min = 5;
     const auto n = build_network(s, three_ngos(), kSeed);
-    for (std::uint32_t m = 0; m < n.mnc_count; ++m) EXPECT_EQ(n.suppliers_of.row_size(m), 3u) << "MNC " << m;
+    for (std::uint32_t m = 0; m < n.mnc_count; ++m)
+        EXPECT_EQ(n.suppliers_of.row_size(m), 3u) << "MNC " << m;
     for (std::uint32_t sidx = 0; sidx < 3; ++sidx) EXPECT_EQ(n.buyers_of.row_size(sidx), 30u);
     EXPECT_EQ(count_edges(n, TieKind::kSupplyChain), 90u);
 }
@@ -245,7 +255,8 @@ TEST(Network, SharedSuppliersWithPreferentialAttachment) {
     auto uniform = s, pref = s;
     uniform.ecosystem.supplier_preferential = 0.0;
     pref.ecosystem.supplier_preferential = 1.0;
-    const auto nu = build_network(uniform, three_ngos(), kSeed), np = build_network(pref, three_ngos(), kSeed);
+    const auto nu = build_network(uniform, three_ngos(), kSeed),
+               np = build_network(pref, three_ngos(), kSeed);
     auto used = [](const Network& net) {
         std::size_t k = 0, mx = 0;
         for (std::uint32_t i = 0; i < net.supplier_count; ++i) {
@@ -312,15 +323,18 @@ TEST(Network, MembershipAndGovernmentTies) {
         if (a >= 0) {
             ++members;
             ASSERT_LT(a, 3);
-            EXPECT_TRUE(has_edge(n, n.company_vertex(c).value, n.association_base + a, TieKind::kMembership));
+            EXPECT_TRUE(has_edge(n, n.company_vertex(c).value, n.association_base + a,
+                                 TieKind::kMembership));
             const auto& m = n.members_of;
-            EXPECT_TRUE(std::binary_search(m.targets.begin() + m.offsets[a], m.targets.begin() + m.offsets[a + 1], c));
+            EXPECT_TRUE(std::binary_search(m.targets.begin() + m.offsets[a],
+                                           m.targets.begin() + m.offsets[a + 1], c));
         }
         const auto g = n.company_government[c];
         if (g >= 0) {
             ++gov;
             ASSERT_LT(g, 4);
-            EXPECT_TRUE(has_edge(n, n.company_vertex(c).value, n.government_base + g, TieKind::kGovernmentTie));
+            EXPECT_TRUE(has_edge(n, n.company_vertex(c).value, n.government_base + g,
+                                 TieKind::kGovernmentTie));
         }
     }
     EXPECT_EQ(count_edges(n, TieKind::kMembership), members);
@@ -341,7 +355,8 @@ TEST(Network, SisterProjectsAlwaysTied) {
         EXPECT_FALSE(has_edge(n, 1, 2, TieKind::kNgoTie)) << seed;
         EXPECT_EQ(count_edges(n, TieKind::kNgoTie), 1u);
         expect_csr_valid(n.ngo_ties, 3);
-        EXPECT_EQ(n.ngo_ties.targets, (std::vector<std::uint32_t>{2, 0}));  // rows: 0 -> {2}, 1 -> {}, 2 -> {0}
+        EXPECT_EQ(n.ngo_ties.targets,
+                  (std::vector<std::uint32_t>{2, 0}));  // rows: 0 -> {2}, 1 -> {}, 2 -> {0}
     }
     s.ecosystem.ngo_tie_prob = 1.0;  // everyone
     const auto all = build_network(s, three_ngos(), kSeed);
@@ -365,7 +380,8 @@ TEST(Network, EveryNgoTiedToEveryGovernment) {
     EXPECT_EQ(count_edges(n, TieKind::kNgoGovernment), 3u * 4u);
     for (std::uint32_t i = 0; i < 3; ++i)
         for (std::uint32_t g = 0; g < 4; ++g)
-            EXPECT_TRUE(has_edge(n, n.ngo_base + i, n.government_base + g, TieKind::kNgoGovernment));
+            EXPECT_TRUE(
+                has_edge(n, n.ngo_base + i, n.government_base + g, TieKind::kNgoGovernment));
 }
 
 TEST(Network, ComponentsKnownAnswers) {

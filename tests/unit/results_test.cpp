@@ -36,14 +36,18 @@ namespace {
 
 namespace fs = std::filesystem;
 
-fs::path fresh_dir(const std::string& name) { return test::fresh_dir("results", name); }
+fs::path fresh_dir(const std::string& name) {
+    return test::fresh_dir("results", name);
+}
 using test::list_dir;
 
 using test::read_all;
 using test::write_all;
 
 /// Equal, or both NaN.
-bool same(double a, double b) { return (std::isnan(a) && std::isnan(b)) || a == b; }
+bool same(double a, double b) {
+    return (std::isnan(a) && std::isnan(b)) || a == b;
+}
 
 Scenario tiny_scenario() {
     Scenario s = test::small_scenario();
@@ -67,7 +71,8 @@ ResultsMeta meta_for(const Scenario& s, std::int64_t n_runs) {
         c.values = {v};
         return c;
     };
-    m.design = {column("ngo[*].dedicated_fte", "lever", 1.5), column("trust.gain_rate", "uncertainty", 0.04)};
+    m.design = {column("ngo[*].dedicated_fte", "lever", 1.5),
+                column("trust.gain_rate", "uncertainty", 0.04)};
     m.n_runs = n_runs;
     m.n_design_points = 1;
     m.replications = n_runs;
@@ -156,7 +161,8 @@ TEST(Results, RoundTripRunsSummaryAndSeries) {
     plan.master_seed = 99;
     plan.replications = 3;
     plan.design_points = {w.scenario};
-    for (std::int64_t i = 0; i < 3; ++i) EXPECT_EQ(r.seed[static_cast<std::size_t>(i)], run_seed(plan, 0, i));
+    for (std::int64_t i = 0; i < 3; ++i)
+        EXPECT_EQ(r.seed[static_cast<std::size_t>(i)], run_seed(plan, 0, i));
 
     ASSERT_EQ(r.summary.size(), static_cast<std::size_t>(kSummaryCount));
     for (int k = 0; k < kSummaryCount; ++k) {
@@ -165,7 +171,8 @@ TEST(Results, RoundTripRunsSummaryAndSeries) {
         const auto& v = r.summary.at(name);
         ASSERT_EQ(v.size(), 4u) << name;
         for (std::size_t i = 0; i < 3; ++i)
-            EXPECT_TRUE(same(v[i], w.records[i].output.summary[k])) << name << " run " << i << ": " << v[i];
+            EXPECT_TRUE(same(v[i], w.records[i].output.summary[k]))
+                << name << " run " << i << ": " << v[i];
         EXPECT_TRUE(std::isnan(v[3])) << name << ": failed run has no summary";
     }
     ASSERT_EQ(r.series.size(), static_cast<std::size_t>(kSeriesCount));
@@ -176,11 +183,13 @@ TEST(Results, RoundTripRunsSummaryAndSeries) {
         ASSERT_EQ(v.size(), 4u * W) << name;
         for (std::size_t i = 0; i < 3; ++i)
             for (int wk = 0; wk < W; ++wk) {
-                const double expect = w.records[i].output.series[static_cast<std::size_t>(wk) * kSeriesCount + k];
+                const double expect =
+                    w.records[i].output.series[static_cast<std::size_t>(wk) * kSeriesCount + k];
                 ASSERT_TRUE(same(v[i * W + wk], expect)) << name << " run " << i << " week " << wk;
                 any_nonzero = any_nonzero || expect != 0;
             }
-        for (int wk = 0; wk < W; ++wk) EXPECT_TRUE(std::isnan(v[3 * W + wk])) << name << ": failed run is NaN";
+        for (int wk = 0; wk < W; ++wk)
+            EXPECT_TRUE(std::isnan(v[3 * W + wk])) << name << ": failed run is NaN";
     }
     EXPECT_TRUE(any_nonzero);  // the comparison is not vacuous
     EXPECT_EQ(r.n_events, events);
@@ -202,8 +211,9 @@ TEST(Results, RootAttributes) {
     const auto file = dir / "out.h5";
     const auto w = write_run_set(file);
     const auto r = read_results(file, false);
-    for (const char* name : {"format", "format_version", "pse_sim_version", "git_commit", "created_utc", "command_line",
-                             "host", "scenario_name", "weeks", "n_runs", "n_design_points", "replications"})
+    for (const char* name : {"format", "format_version", "pse_sim_version", "git_commit",
+                             "created_utc", "command_line", "host", "scenario_name", "weeks",
+                             "n_runs", "n_design_points", "replications"})
         EXPECT_TRUE(r.attrs.count(name) && !r.attrs.at(name).empty()) << "attribute " << name;
     EXPECT_EQ(r.attrs.at("format"), "pse-sim results");
     EXPECT_EQ(r.attrs.at("format_version"), std::to_string(kFormatVersion));
@@ -216,7 +226,8 @@ TEST(Results, RootAttributes) {
     EXPECT_EQ(r.attrs.at("n_design_points"), "1");
     EXPECT_EQ(r.attrs.at("replications"), "4");
     const std::string created = r.attrs.at("created_utc");
-    ASSERT_TRUE(std::regex_match(created, std::regex(R"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z)"))) << created;
+    ASSERT_TRUE(std::regex_match(created, std::regex(R"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z)")))
+        << created;
     // It is UTC and the time of writing.
     std::tm tm{};
     ASSERT_NE(strptime(created.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm), nullptr);
@@ -416,7 +427,8 @@ TEST(Results, ReadForeignHdf5File) {
         (void)read_results(file);
         FAIL() << "expected IoError";
     } catch (const IoError& e) {
-        EXPECT_NE(std::string(e.what()).find("not a pse-sim results file"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("not a pse-sim results file"), std::string::npos)
+            << e.what();
     }
 }
 
@@ -444,7 +456,6 @@ TEST(Results, ReadNewerFormatVersion) {
 
 // ---------------------------------------------------------------------------------------------
 // Cross-check with an independent reader (h5py)
-
 
 std::vector<double> parse_numbers(const std::string& line) {
     std::vector<double> out;
@@ -530,11 +541,13 @@ TEST(Results, ChunkLayoutMatchesTheFilesChunks) {
     EXPECT_EQ(a.n_blocks(), 3);
     EXPECT_EQ(a.rows_in_block(2), 22);
     EXPECT_EQ(a.chunks_in_block(0), static_cast<std::size_t>(pse::kSeriesCount + 4));
-    EXPECT_EQ(a.chunks_in_block(2), static_cast<std::size_t>(pse::kSeriesCount + 2));  // rows 128..149: 2 pipeline chunks
+    EXPECT_EQ(a.chunks_in_block(2),
+              static_cast<std::size_t>(pse::kSeriesCount + 2));  // rows 128..149: 2 pipeline chunks
     const auto b = pse::ChunkLayout::of(40, 30);
     EXPECT_EQ(b.block_rows, 40);
     EXPECT_EQ(b.n_blocks(), 1);
-    EXPECT_EQ(b.chunks_in_block(0), static_cast<std::size_t>(pse::kSeriesCount + 3));  // 0-15, 16-31, 32-47 (padded)
+    EXPECT_EQ(b.chunks_in_block(0),
+              static_cast<std::size_t>(pse::kSeriesCount + 3));  // 0-15, 16-31, 32-47 (padded)
     EXPECT_EQ(pse::ChunkLayout::of(0, 30).n_blocks(), 0);
     EXPECT_EQ(pse::ChunkLayout::of(10, 0).n_blocks(), 0);
 }
@@ -589,7 +602,8 @@ TEST(Results, BlockStoredEncodedReadsLikeRunsWrittenOneByOne) {
     const auto layout = pse::ChunkLayout::of(n, s.weeks);
     const auto o1 = pse::run_model(s, 1), o2 = pse::run_model(s, 2);
     std::vector<pse::RunRecord> recs;
-    for (std::int64_t id = 0; id < n; ++id) recs.push_back(block_record(id, id % 3 ? o1 : o2, id % 13 == 5));
+    for (std::int64_t id = 0; id < n; ++id)
+        recs.push_back(block_record(id, id % 3 ? o1 : o2, id % 13 == 5));
     const auto meta = pse::test::results_meta(s.name, n, s.weeks);
     const auto dir = pse::test::fresh_dir("results", "block");
     {
@@ -611,8 +625,9 @@ TEST(Results, BlockStoredEncodedReadsLikeRunsWrittenOneByOne) {
             too_few.pop_back();
             EXPECT_THROW(w.write_block(blk, too_few), pse::IoError);
             w.write_block(blk, runs);
-            EXPECT_THROW(w.write_block(blk, runs), pse::IoError);                        // stored once
-            EXPECT_THROW(w.write_run(recs[static_cast<std::size_t>(b * 64)]), pse::IoError);  // its runs too
+            EXPECT_THROW(w.write_block(blk, runs), pse::IoError);  // stored once
+            EXPECT_THROW(w.write_run(recs[static_cast<std::size_t>(b * 64)]),
+                         pse::IoError);  // its runs too
         }
         for (std::int64_t id = 64; id < 128; ++id) w.write_run(recs[static_cast<std::size_t>(id)]);
         w.finalize();
@@ -623,7 +638,8 @@ TEST(Results, BlockStoredEncodedReadsLikeRunsWrittenOneByOne) {
     for (const auto& [k, v] : a.series) {
         const auto& w = b.series.at(k);
         ASSERT_EQ(v.size(), w.size());
-        EXPECT_EQ(std::memcmp(v.data(), w.data(), v.size() * sizeof(double)), 0) << k;  // NaN fill included
+        EXPECT_EQ(std::memcmp(v.data(), w.data(), v.size() * sizeof(double)), 0)
+            << k;  // NaN fill included
     }
     for (const auto& [k, v] : a.summary) {
         const auto& w = b.summary.at(k);
@@ -635,7 +651,8 @@ TEST(Results, BlockStoredEncodedReadsLikeRunsWrittenOneByOne) {
         for (const auto& [c, v] : cols) {  // bit for bit (NaN cells included)
             const auto& w = b.tables.at(t).at(c);
             ASSERT_EQ(v.size(), w.size()) << t << "/" << c;
-            EXPECT_EQ(std::memcmp(v.data(), w.data(), v.size() * sizeof(double)), 0) << t << "/" << c;
+            EXPECT_EQ(std::memcmp(v.data(), w.data(), v.size() * sizeof(double)), 0)
+                << t << "/" << c;
         }
 }
 
@@ -657,14 +674,16 @@ TEST(Results, EventsAndTablesSpanningManyChunksReadBackExactly) {
         r.output.pipeline.assign(static_cast<std::size_t>(W) * pse::kStageCount, 2.0f);
         const std::size_t n_ev = 100000 + static_cast<std::size_t>(id) * 777;
         for (std::size_t e = 0; e < n_ev; ++e)
-            r.output.events.push_back(pse::Event{static_cast<std::int32_t>(e % W), static_cast<std::int32_t>(id),
-                                                 static_cast<std::int64_t>(e * 31 + static_cast<std::size_t>(id)),
-                                                 static_cast<pse::EventType>(e % 3), static_cast<pse::Stage>(e % 4),
-                                                 static_cast<pse::Stage>((e + 1) % 4)});
+            r.output.events.push_back(
+                pse::Event{static_cast<std::int32_t>(e % W), static_cast<std::int32_t>(id),
+                           static_cast<std::int64_t>(e * 31 + static_cast<std::size_t>(id)),
+                           static_cast<pse::EventType>(e % 3), static_cast<pse::Stage>(e % 4),
+                           static_cast<pse::Stage>((e + 1) % 4)});
         const auto cols = static_cast<std::size_t>(pse::kTableSpecs[0].column_count);
         for (std::size_t row = 0; row < 5000 + static_cast<std::size_t>(id); ++row)
             for (std::size_t c = 0; c < cols; ++c)
-                r.output.tables[0].push_back(static_cast<double>(id * 1000000) + static_cast<double>(row * cols + c) + 0.25);
+                r.output.tables[0].push_back(static_cast<double>(id * 1000000) +
+                                             static_cast<double>(row * cols + c) + 0.25);
         recs.push_back(std::move(r));
     }
     const auto dir = pse::test::fresh_dir("results", "chunks");
@@ -697,7 +716,9 @@ TEST(Results, EventsAndTablesSpanningManyChunksReadBackExactly) {
         for (std::size_t i = 0; i < r.output.tables[0].size() / cols; ++i, ++row) {
             ASSERT_EQ(tab.at("run")[row], static_cast<double>(r.run_id));
             for (std::size_t c = 0; c < cols; ++c)
-                ASSERT_EQ(tab.at(std::string(spec.columns[c].name))[row], r.output.tables[0][i * cols + c]) << "row " << row;
+                ASSERT_EQ(tab.at(std::string(spec.columns[c].name))[row],
+                          r.output.tables[0][i * cols + c])
+                    << "row " << row;
         }
     }
     EXPECT_EQ(tab.at("run").size(), row);

@@ -78,20 +78,23 @@ TEST(Rng, SameInputsSameValue) {
 TEST(Rng, EveryCounterComponentChangesTheValue) {
     const Rng base(kSeed, EntityKey{EntityKind::kNgo, 5}, 10);
     const double u = base.uniform(2, 7);
-    EXPECT_NE(u, base.uniform(3, 7));                                             // phase
-    EXPECT_NE(u, base.uniform(2, 8));                                             // draw
-    EXPECT_NE(u, Rng(kSeed, EntityKey{EntityKind::kNgo, 5}, 11).uniform(2, 7));   // week
-    EXPECT_NE(u, Rng(kSeed, EntityKey{EntityKind::kNgo, 6}, 10).uniform(2, 7));   // entity id
+    EXPECT_NE(u, base.uniform(3, 7));                                                // phase
+    EXPECT_NE(u, base.uniform(2, 8));                                                // draw
+    EXPECT_NE(u, Rng(kSeed, EntityKey{EntityKind::kNgo, 5}, 11).uniform(2, 7));      // week
+    EXPECT_NE(u, Rng(kSeed, EntityKey{EntityKind::kNgo, 6}, 10).uniform(2, 7));      // entity id
     EXPECT_NE(u, Rng(kSeed, EntityKey{EntityKind::kCompany, 5}, 10).uniform(2, 7));  // entity kind
-    EXPECT_NE(u, Rng(kSeed + 1, EntityKey{EntityKind::kNgo, 5}, 10).uniform(2, 7));  // seed, low word
-    EXPECT_NE(u, Rng(kSeed + (1ULL << 32), EntityKey{EntityKind::kNgo, 5}, 10).uniform(2, 7));  // seed, high word
+    EXPECT_NE(u,
+              Rng(kSeed + 1, EntityKey{EntityKind::kNgo, 5}, 10).uniform(2, 7));  // seed, low word
+    EXPECT_NE(u, Rng(kSeed + (1ULL << 32), EntityKey{EntityKind::kNgo, 5}, 10)
+                     .uniform(2, 7));  // seed, high word
 }
 
 TEST(Rng, DistinctInputsGiveDistinctValues) {
     // 4 x 8 x 8 x 8 x 8 = 16384 combinations of (kind, entity, week, phase, draw): all distinct.
     std::set<double> seen;
     std::size_t n = 0;
-    for (auto kind : {EntityKind::kNgo, EntityKind::kCompany, EntityKind::kRelationship, EntityKind::kNetwork})
+    for (auto kind :
+         {EntityKind::kNgo, EntityKind::kCompany, EntityKind::kRelationship, EntityKind::kNetwork})
         for (std::uint32_t id = 0; id < 8; ++id)
             for (std::uint32_t week = 0; week < 8; ++week) {
                 const Rng rng(kSeed, EntityKey{kind, id}, week);
@@ -106,7 +109,8 @@ TEST(Rng, DistinctInputsGiveDistinctValues) {
 
 TEST(Rng, NeighbouringStreamsAreUncorrelated) {
     // |r| of independent streams has standard error 1/sqrt(N) = 0.0022; tolerance 0.012.
-    const Rng a(kSeed, EntityKey{EntityKind::kCompany, 0}), b(kSeed, EntityKey{EntityKind::kCompany, 1});
+    const Rng a(kSeed, EntityKey{EntityKind::kCompany, 0}),
+        b(kSeed, EntityKey{EntityKind::kCompany, 1});
     const auto x = draws([&](std::uint32_t i) { return a.uniform(0, i); });
     const auto y = draws([&](std::uint32_t i) { return a.uniform(0, i + 1); });  // next draw
     const auto z = draws([&](std::uint32_t i) { return b.uniform(0, i); });      // next entity
@@ -122,8 +126,8 @@ TEST(Rng, NeighbouringStreamsAreUncorrelated) {
 TEST(Rng, UniformMoments) {
     const Rng rng(kSeed, EntityKey{EntityKind::kPopulation, 1});
     const auto m = moments(draws([&](std::uint32_t i) { return rng.uniform(0, i); }));
-    EXPECT_NEAR(m.mean, 0.5, 0.0035);          // SE 0.000645
-    EXPECT_NEAR(m.var, 1.0 / 12.0, 0.001);     // SE 0.00017
+    EXPECT_NEAR(m.mean, 0.5, 0.0035);       // SE 0.000645
+    EXPECT_NEAR(m.var, 1.0 / 12.0, 0.001);  // SE 0.00017
 }
 
 TEST(Rng, ChanceAndBelow) {
@@ -136,7 +140,7 @@ TEST(Rng, ChanceAndBelow) {
         ASSERT_LT(b, 7u);
         ++bucket[b];
     }
-    EXPECT_NEAR(hits / double(kN), 0.3, 0.006);  // SE 0.001
+    EXPECT_NEAR(hits / double(kN), 0.3, 0.006);                           // SE 0.001
     for (auto c : bucket) EXPECT_NEAR(c / double(kN), 1.0 / 7.0, 0.004);  // SE 0.00078
     EXPECT_FALSE(rng.chance(0, 0, 0.0));
     EXPECT_TRUE(rng.chance(0, 0, 1.0));
@@ -147,8 +151,8 @@ TEST(Rng, NormalMoments) {
     const Rng rng(kSeed, EntityKey{EntityKind::kPopulation, 3});
     const auto x = draws([&](std::uint32_t i) { return rng.normal(0, i); });
     const auto m = moments(x);
-    EXPECT_NEAR(m.mean, 0.0, 0.012);   // SE 0.0022
-    EXPECT_NEAR(m.var, 1.0, 0.017);    // SE sqrt(2/N) = 0.0032
+    EXPECT_NEAR(m.mean, 0.0, 0.012);  // SE 0.0022
+    EXPECT_NEAR(m.var, 1.0, 0.017);   // SE sqrt(2/N) = 0.0032
     double third = 0, fourth = 0;
     std::uint32_t within1 = 0;
     for (double v : x) {
@@ -157,8 +161,8 @@ TEST(Rng, NormalMoments) {
         fourth += v * v * v * v;
         within1 += std::fabs(v) < 1.0;
     }
-    EXPECT_NEAR(third / kN, 0.0, 0.03);    // SE sqrt(15/N) = 0.0087
-    EXPECT_NEAR(fourth / kN, 3.0, 0.12);   // SE sqrt(96/N) = 0.022
+    EXPECT_NEAR(third / kN, 0.0, 0.03);                  // SE sqrt(15/N) = 0.0087
+    EXPECT_NEAR(fourth / kN, 3.0, 0.12);                 // SE sqrt(96/N) = 0.022
     EXPECT_NEAR(within1 / double(kN), 0.682689, 0.006);  // SE 0.001
 }
 
@@ -166,8 +170,8 @@ TEST(Rng, PoissonSmallMean) {
     const Rng rng(kSeed, EntityKey{EntityKind::kPopulation, 4});
     const auto x = draws([&](std::uint32_t i) { return double(rng.poisson(0, i, 3.0)); });
     const auto m = moments(x);
-    EXPECT_NEAR(m.mean, 3.0, 0.025);   // SE sqrt(3/N) = 0.0039
-    EXPECT_NEAR(m.var, 3.0, 0.06);     // SE sqrt((mu + 2 mu^2)/N) = 0.0102
+    EXPECT_NEAR(m.mean, 3.0, 0.025);  // SE sqrt(3/N) = 0.0039
+    EXPECT_NEAR(m.var, 3.0, 0.06);    // SE sqrt((mu + 2 mu^2)/N) = 0.0102
     const auto zeros = std::count(x.begin(), x.end(), 0.0);
     EXPECT_NEAR(zeros / double(kN), std::exp(-3.0), 0.004);  // SE 0.00067
     for (double v : x) ASSERT_EQ(v, std::floor(v));
@@ -176,7 +180,8 @@ TEST(Rng, PoissonSmallMean) {
 TEST(Rng, PoissonLargeMean) {
     // mean > 500 uses the rounded normal approximation: variance 800 + 1/12.
     const Rng rng(kSeed, EntityKey{EntityKind::kPopulation, 5});
-    const auto m = moments(draws([&](std::uint32_t i) { return double(rng.poisson(0, i, 800.0)); }));
+    const auto m =
+        moments(draws([&](std::uint32_t i) { return double(rng.poisson(0, i, 800.0)); }));
     EXPECT_NEAR(m.mean, 800.0, 0.35);  // SE sqrt(800/N) = 0.063
     EXPECT_NEAR(m.var, 800.0, 15.0);   // SE sqrt(2/N) * 800 = 2.5
 }
@@ -230,7 +235,7 @@ TEST(Rng, LognormalMedian) {
     mean_log /= kN;
     EXPECT_NEAR(mean_log, std::log(150.0), 0.012);  // SE 1/sqrt(N) = 0.0022
     std::nth_element(x.begin(), x.begin() + kN / 2, x.end());
-    EXPECT_NEAR(x[kN / 2], 150.0, 150.0 * 0.015);   // SE of the median ~0.28%
+    EXPECT_NEAR(x[kN / 2], 150.0, 150.0 * 0.015);  // SE of the median ~0.28%
 }
 
 TEST(Rng, ParetoTail) {
@@ -241,7 +246,8 @@ TEST(Rng, ParetoTail) {
         ASSERT_GE(v, 5.0);
         above += v > 10.0;
     }
-    EXPECT_NEAR(above / double(kN), std::pow(0.5, 1.6), 0.006);  // P(X > 2 x_min) = 2^-alpha; SE 0.00105
+    EXPECT_NEAR(above / double(kN), std::pow(0.5, 1.6),
+                0.006);  // P(X > 2 x_min) = 2^-alpha; SE 0.00105
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -262,7 +268,8 @@ TEST(DeriveSeed, DeterministicDistinctBelow2To63) {
     EXPECT_NE(derive_seed(kSeed, 0, 0), derive_seed(kSeed + (1ULL << 32), 0, 0));
     EXPECT_NE(derive_seed(kSeed, 1ULL << 32, 0), derive_seed(kSeed, 0, 0));  // high word of a
     EXPECT_NE(derive_seed(kSeed, 0, 1ULL << 32), derive_seed(kSeed, 0, 0));  // high word of b
-    // The top bit is cleared, the other 63 vary: over 10000 seeds each bit is set roughly half the time.
+    // The top bit is cleared, the other 63 vary: over 10000 seeds each bit is set roughly half the
+    // time.
     for (int bit = 0; bit < 63; ++bit) {
         std::size_t ones = 0;
         for (auto s : seen) ones += (s >> bit) & 1;

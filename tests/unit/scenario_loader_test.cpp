@@ -8,8 +8,8 @@
 
 #include <algorithm>
 #include <fstream>
-#include <sstream>
 #include <functional>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -51,24 +51,30 @@ std::string describe(const InputError& e) {
     return s.empty() ? "\n  (no problems)" : s;
 }
 
-bool contains(const std::string& hay, const std::string& needle) { return hay.find(needle) != std::string::npos; }
+bool contains(const std::string& hay, const std::string& needle) {
+    return hay.find(needle) != std::string::npos;
+}
 
 void write_file(const fs::path& p, const std::string& text) {
     std::ofstream out(p, std::ios::binary);
     out << text;
 }
 
-/// Every field of two scenarios equal, compared through the field tables (exact, bitwise for reals).
+/// Every field of two scenarios equal, compared through the field tables (exact, bitwise for
+/// reals).
 void expect_same_scenario(const Scenario& a, const Scenario& b) {
     for (const auto& f : scenario_fields()) EXPECT_EQ(f.get(a), f.get(b)) << "field " << f.key;
     for (const auto& f : ngo_fields())
         EXPECT_EQ(f.get(a.ngo_defaults), f.get(b.ngo_defaults)) << "field ngo_defaults." << f.key;
     ASSERT_EQ(a.ngos.size(), b.ngos.size());
     for (std::size_t i = 0; i < a.ngos.size(); ++i)
-        for (const auto& f : ngo_fields()) EXPECT_EQ(f.get(a.ngos[i]), f.get(b.ngos[i])) << "field ngo[" << i << "]." << f.key;
+        for (const auto& f : ngo_fields())
+            EXPECT_EQ(f.get(a.ngos[i]), f.get(b.ngos[i])) << "field ngo[" << i << "]." << f.key;
 }
 
-fs::path data(const std::string& name) { return test::source_dir() / "tests" / "data" / name; }
+fs::path data(const std::string& name) {
+    return test::source_dir() / "tests" / "data" / name;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Valid input
@@ -165,7 +171,8 @@ TEST(ScenarioLoader, SyntaxErrorGivesFileLineColumn) {
     EXPECT_TRUE(p.key.empty());
     EXPECT_TRUE(contains(p.message, "syntax")) << p.message;
     // The formatted message starts with file:line:column.
-    EXPECT_EQ(p.format().rfind(file.string() + ":3:" + std::to_string(p.column) + ": ", 0), 0u) << p.format();
+    EXPECT_EQ(p.format().rfind(file.string() + ":3:" + std::to_string(p.column) + ": ", 0), 0u)
+        << p.format();
 }
 
 TEST(ScenarioLoader, UnterminatedTableIsASyntaxError) {
@@ -235,7 +242,9 @@ TEST(ScenarioLoader, WrongTypeStringWhereNumberBelongs) {
 }
 
 TEST(ScenarioLoader, WrongTypeForBooleanChoiceAndText) {
-    const auto e = text_error("[run]\nrecord_events = 1\nname = 5\n[ngo_defaults]\napproach = 3\nframing = \"smuggling\"\n");
+    const auto e = text_error(
+        "[run]\nrecord_events = 1\nname = 5\n[ngo_defaults]\napproach = 3\nframing = "
+        "\"smuggling\"\n");
     ASSERT_EQ(e.problems().size(), 4u) << describe(e);
     const auto* b = problem_for(e, "run.record_events");
     ASSERT_NE(b, nullptr);
@@ -276,16 +285,20 @@ TEST(ScenarioLoader, OutOfRangeIntegerAndNegativeReal) {
 }
 
 TEST(ScenarioLoader, RangeBoundsAreInclusive) {
-    const auto l = load_scenario_text("[ngo_defaults]\npart_time_share = 1.0\nswitching_overhead = 0.0\n", "ok.toml");
+    const auto l = load_scenario_text(
+        "[ngo_defaults]\npart_time_share = 1.0\nswitching_overhead = 0.0\n", "ok.toml");
     EXPECT_EQ(l.scenario.ngo_defaults.part_time_share, 1.0);
     EXPECT_EQ(l.scenario.ngo_defaults.switching_overhead, 0.0);
 }
 
 TEST(ScenarioLoader, NanAndInfAreRejected) {
-    const auto e = text_error("[trust]\ngain_rate = nan\ndecay_rate = inf\nloss_ratio = -inf\n[run]\nweeks = nan\n");
+    const auto e = text_error(
+        "[trust]\ngain_rate = nan\ndecay_rate = inf\nloss_ratio = -inf\n[run]\nweeks = nan\n");
     ASSERT_EQ(e.problems().size(), 4u) << describe(e);
-    for (const auto& [key, line] : std::vector<std::pair<std::string, int>>{
-             {"trust.gain_rate", 2}, {"trust.decay_rate", 3}, {"trust.loss_ratio", 4}, {"run.weeks", 6}}) {
+    for (const auto& [key, line] : std::vector<std::pair<std::string, int>>{{"trust.gain_rate", 2},
+                                                                            {"trust.decay_rate", 3},
+                                                                            {"trust.loss_ratio", 4},
+                                                                            {"run.weeks", 6}}) {
         const auto* p = problem_for(e, key);
         ASSERT_NE(p, nullptr) << key << describe(e);
         EXPECT_EQ(p->line, line) << key;
@@ -308,7 +321,8 @@ TEST(ScenarioLoader, IntegerFieldGivenAFloat) {
 }
 
 TEST(ScenarioLoader, DateWhereANumberBelongs) {
-    const auto e = text_error("[trust]\ngain_rate = 2024-01-01\n[run]\nweeks = 2024-01-01T10:00:00Z\n");
+    const auto e =
+        text_error("[trust]\ngain_rate = 2024-01-01\n[run]\nweeks = 2024-01-01T10:00:00Z\n");
     ASSERT_EQ(e.problems().size(), 2u) << describe(e);
     const auto* g = problem_for(e, "trust.gain_rate");
     ASSERT_NE(g, nullptr) << describe(e);
@@ -346,14 +360,16 @@ TEST(ScenarioLoader, EndEqualToStartIsInconsistent) {
 }
 
 TEST(ScenarioLoader, InconsistencyInAnNgoEntryNamesTheEntry) {
-    const auto e = text_error("[[ngo]]\nname = \"a\"\n\n[[ngo]]\nname = \"b\"\nstart_week = 300\nend_week = 200\n");
+    const auto e = text_error(
+        "[[ngo]]\nname = \"a\"\n\n[[ngo]]\nname = \"b\"\nstart_week = 300\nend_week = 200\n");
     ASSERT_EQ(e.problems().size(), 1u) << describe(e);
     EXPECT_EQ(e.problems()[0].key, "ngo[1].end_week");
     EXPECT_EQ(e.problems()[0].line, 7);
 }
 
 TEST(ScenarioLoader, ProjectStartingAfterHorizonIsInconsistent) {
-    const auto e = text_error("[run]\nweeks = 52\n[ngo_defaults]\nstart_week = 60\nend_week = 100\n");
+    const auto e =
+        text_error("[run]\nweeks = 52\n[ngo_defaults]\nstart_week = 60\nend_week = 100\n");
     ASSERT_EQ(e.problems().size(), 1u) << describe(e);
     EXPECT_EQ(e.problems()[0].key, "ngo_defaults.start_week");
     EXPECT_EQ(e.problems()[0].line, 4);
@@ -380,9 +396,13 @@ dedicated_fte = -1
 approach = "friendly"
 )");
     EXPECT_EQ(e.problems().size(), 7u) << describe(e);
-    const std::vector<std::pair<std::string, int>> expected = {
-        {"run.weeks", 2},       {"run.seed", 3},      {"trust.gain_rat", 5}, {"trust.decay_rate", 6},
-        {"ngo_defaults.part_time_share", 8}, {"ngo_defaults.dedicated_fte", 9}, {"ngo[0].approach", 11}};
+    const std::vector<std::pair<std::string, int>> expected = {{"run.weeks", 2},
+                                                               {"run.seed", 3},
+                                                               {"trust.gain_rat", 5},
+                                                               {"trust.decay_rate", 6},
+                                                               {"ngo_defaults.part_time_share", 8},
+                                                               {"ngo_defaults.dedicated_fte", 9},
+                                                               {"ngo[0].approach", 11}};
     for (const auto& [key, line] : expected) {
         const auto* p = problem_for(e, key);
         ASSERT_NE(p, nullptr) << key << describe(e);
@@ -397,7 +417,8 @@ approach = "friendly"
 TEST(ScenarioLoader, ProblemFormatHasFileLineColumnKey) {
     const InputProblem p{"a.toml", 3, 7, "trust.gain_rate", "bad"};
     EXPECT_EQ(p.format(), "a.toml:3:7: key 'trust.gain_rate': bad");
-    EXPECT_EQ((InputProblem{"a.toml", 0, 0, "", "file not found"}).format(), "a.toml: file not found");
+    EXPECT_EQ((InputProblem{"a.toml", 0, 0, "", "file not found"}).format(),
+              "a.toml: file not found");
     EXPECT_EQ((InputProblem{"a.toml", 3, 0, "k", "m"}).format(), "a.toml:3: key 'k': m");
 }
 
@@ -407,9 +428,9 @@ TEST(ScenarioLoader, ProblemFormatHasFileLineColumnKey) {
 TEST(ScenarioLoader, ExtendsChildWinsBaseKept) {
     const auto l = load_scenario(data("extends_child.toml"));
     const auto& s = l.scenario;
-    EXPECT_EQ(s.name, "child");                 // overridden by the child
-    EXPECT_EQ(s.trust.gain_rate, 0.07);         // overridden by the child
-    EXPECT_EQ(s.description, "base file");      // same table, kept from the base
+    EXPECT_EQ(s.name, "child");             // overridden by the child
+    EXPECT_EQ(s.trust.gain_rate, 0.07);     // overridden by the child
+    EXPECT_EQ(s.description, "base file");  // same table, kept from the base
     EXPECT_EQ(s.weeks, 104);
     EXPECT_EQ(s.seed, 11u);
     EXPECT_EQ(s.trust.decay_rate, 0.02);
@@ -491,8 +512,9 @@ TEST(ScenarioLoader, ExtendsChainOfThree) {
 
 TEST(ScenarioLoader, OverridesApplyLast) {
     LoadOptions o;
-    o.overrides = {"ngo[*].dedicated_fte=2", "ngo_defaults.approach=scrutiny", "trust.gain_rate = 0.09",
-                   "run.weeks=100", "run.name=\"over\"", "ngo[1].trained=false"};
+    o.overrides = {"ngo[*].dedicated_fte=2", "ngo_defaults.approach=scrutiny",
+                   "trust.gain_rate = 0.09", "run.weeks=100",
+                   "run.name=\"over\"",      "ngo[1].trained=false"};
     const auto l = load_scenario_text(R"([run]
 weeks = 52
 [trust]
@@ -514,10 +536,10 @@ approach = "co_creation"
     EXPECT_EQ(s.ngo_defaults.dedicated_fte, 2.0);
     EXPECT_EQ(s.ngo_defaults.approach, Approach::kScrutiny);
     ASSERT_EQ(s.ngos.size(), 2u);
-    EXPECT_EQ(s.ngos[0].dedicated_fte, 2.0);        // ngo[*] reaches every entry
+    EXPECT_EQ(s.ngos[0].dedicated_fte, 2.0);  // ngo[*] reaches every entry
     EXPECT_EQ(s.ngos[1].dedicated_fte, 2.0);
-    EXPECT_EQ(s.ngos[0].approach, Approach::kScrutiny);   // inherited from the overridden defaults
-    EXPECT_EQ(s.ngos[1].approach, Approach::kCoCreation); // explicit in the entry
+    EXPECT_EQ(s.ngos[0].approach, Approach::kScrutiny);    // inherited from the overridden defaults
+    EXPECT_EQ(s.ngos[1].approach, Approach::kCoCreation);  // explicit in the entry
     EXPECT_TRUE(s.ngos[0].trained);
     EXPECT_FALSE(s.ngos[1].trained);
 }
@@ -532,7 +554,8 @@ TEST(ScenarioLoader, OverridesOnAFile) {
 }
 
 TEST(ScenarioLoader, BadOverridesAreInputErrors) {
-    for (const std::string bad : {"noequals", "=3", "trust..gain_rate=1", "ngo[x].dedicated_fte=1", "ngo[5].trained=true"}) {
+    for (const std::string bad : {"noequals", "=3", "trust..gain_rate=1", "ngo[x].dedicated_fte=1",
+                                  "ngo[5].trained=true"}) {
         LoadOptions o;
         o.overrides = {bad};
         const auto e = text_error("", o);
@@ -543,7 +566,8 @@ TEST(ScenarioLoader, BadOverridesAreInputErrors) {
 
 TEST(ScenarioLoader, OverrideWithBadValueIsValidated) {
     LoadOptions o;
-    o.overrides = {"ngo_defaults.part_time_share=1.5", "trust.gain_rat=0.1", "ngo_defaults.approach=friendly"};
+    o.overrides = {"ngo_defaults.part_time_share=1.5", "trust.gain_rat=0.1",
+                   "ngo_defaults.approach=friendly"};
     const auto e = text_error("", o);
     EXPECT_EQ(e.problems().size(), 3u) << describe(e);
     EXPECT_NE(problem_for(e, "ngo_defaults.part_time_share"), nullptr) << describe(e);
@@ -563,7 +587,8 @@ TEST(ScenarioLoader, ApplyOverrideEditsTheTable) {
     EXPECT_EQ(t["ngo"][0]["name"].value<std::string>(), "bare");
     EXPECT_EQ(t["ngo"][0]["handover"].value<bool>(), true);
     EXPECT_EQ(t["ngo_defaults"]["handover"].value<bool>(), true);
-    EXPECT_THROW(apply_override(t, "trust.gain_rate.deeper=1"), InputError);  // gain_rate is not a table
+    EXPECT_THROW(apply_override(t, "trust.gain_rate.deeper=1"),
+                 InputError);  // gain_rate is not a table
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -644,7 +669,8 @@ FieldValue other_value(const FieldSpec<T>& f, const FieldValue& cur) {
             const auto x = std::get<std::int64_t>(cur);
             return static_cast<double>(x + 1) <= f.max ? x + 1 : x - 1;
         }
-        case FieldType::kBoolean: return !std::get<bool>(cur);
+        case FieldType::kBoolean:
+            return !std::get<bool>(cur);
         case FieldType::kChoice: {
             const auto& s = std::get<std::string>(cur);
             const auto it = std::find(f.choices.begin(), f.choices.end(), s);
@@ -652,7 +678,8 @@ FieldValue other_value(const FieldSpec<T>& f, const FieldValue& cur) {
             return f.choices[(i + 1) % f.choices.size()];
         }
         case FieldType::kText:
-            return std::get<std::string>(cur) + " \"quoted\" back\\slash\ttab\nnew line, unicode: \u00e9\u03a9 'single'";
+            return std::get<std::string>(cur) +
+                   " \"quoted\" back\\slash\ttab\nnew line, unicode: \u00e9\u03a9 'single'";
     }
     return cur;
 }
@@ -675,14 +702,15 @@ TEST(ScenarioLoader, RoundTripNonDefaultEveryField) {
     change_every_field(ngo_fields(), n2);
     n1.name = "first";
     n2.name = "second";
-    n2.dedicated_fte = 1e-7;           // tiny
-    n2.budget_usd_per_year = 1.5e9;    // large, integral
-    n2.cost_per_fte_year = 12345678.9; // large, fractional
+    n2.dedicated_fte = 1e-7;            // tiny
+    n2.budget_usd_per_year = 1.5e9;     // large, integral
+    n2.cost_per_fte_year = 12345678.9;  // large, fractional
     s.ngos = {n1, n2};
     // sanity: every scenario field now differs from its default
     const Scenario def;
     for (const auto& f : scenario_fields()) EXPECT_NE(f.get(s), f.get(def)) << f.key;
-    for (const auto& f : ngo_fields()) EXPECT_NE(f.get(s.ngo_defaults), f.get(def.ngo_defaults)) << f.key;
+    for (const auto& f : ngo_fields())
+        EXPECT_NE(f.get(s.ngo_defaults), f.get(def.ngo_defaults)) << f.key;
 
     const std::string text = dump_scenario(s);
     LoadedScenario back;
@@ -706,7 +734,8 @@ implementer = 'literal \n stays, "double" ok'
                                       "esc.toml")
                        .scenario;
     EXPECT_EQ(a.name, "tab\there \u00e9\u03a9 \"q\" \\back");
-    EXPECT_EQ(a.description, "line 1\nline 2\twith tab, quote\", slash\\, literal \\n, unicode \u00E9\U0001F600");
+    EXPECT_EQ(a.description,
+              "line 1\nline 2\twith tab, quote\", slash\\, literal \\n, unicode \u00E9\U0001F600");
     EXPECT_EQ(a.ngo_defaults.implementer, "literal \\n stays, \"double\" ok");
     const std::string text = dump_scenario(a);
     LoadedScenario b;
@@ -722,7 +751,9 @@ implementer = 'literal \n stays, "double" ok'
 
 TEST(ScenarioLoader, ControlCharactersInTextAreRejected) {
     // Other control characters would make `show` output and stored resolved scenarios invalid TOML.
-    const auto e = text_error("[run]\nname = \"ok\"\ndescription = \"cr\\r\\nlf\"\n[ngo_defaults]\nname = \"bell\\u0007\"\n");
+    const auto e = text_error(
+        "[run]\nname = \"ok\"\ndescription = \"cr\\r\\nlf\"\n[ngo_defaults]\nname = "
+        "\"bell\\u0007\"\n");
     ASSERT_EQ(e.problems().size(), 2u) << describe(e);
     const auto* d = problem_for(e, "run.description");
     ASSERT_NE(d, nullptr) << describe(e);
@@ -840,7 +871,8 @@ TEST(ScenarioLoader, BuiltInDefaultsAreTheCalibratedValues) {
     std::string la, lb;
     int differing = 0;
     while (std::getline(ia, la) && std::getline(ib, lb)) differing += la != lb;
-    EXPECT_EQ(differing, 9) << b;  // the 9 calibrated parameters (analysis/pse_analysis/calibrate.py FACTORS)
+    EXPECT_EQ(differing, 9)
+        << b;  // the 9 calibrated parameters (analysis/pse_analysis/calibrate.py FACTORS)
     EXPECT_DOUBLE_EQ(def.trust.gain_rate, 0.0449);
     EXPECT_DOUBLE_EQ(unc.trust.gain_rate, 0.04);
 }

@@ -15,7 +15,7 @@ namespace pse::detail {
 
 /// Owning HDF5 handle with the right close function.
 class H {
-public:
+  public:
     H() = default;
     H(hid_t id, herr_t (*close)(hid_t)) : id_(id), close_(close) {}
     H(H&& o) noexcept : id_(o.id_), close_(o.close_) { o.id_ = -1; }
@@ -34,20 +34,24 @@ public:
     [[nodiscard]] hid_t get() const { return id_; }
     [[nodiscard]] bool ok() const { return id_ >= 0; }
 
-private:
+  private:
     hid_t id_ = -1;
     herr_t (*close_)(hid_t) = nullptr;
 };
 
 inline void check(herr_t rc, const std::string& what) {
-    if (rc < 0) throw IoError("HDF5 error while " + what + " (is the disk full or the file unwritable?)");
+    if (rc < 0)
+        throw IoError("HDF5 error while " + what + " (is the disk full or the file unwritable?)");
 }
 inline H checked(hid_t id, herr_t (*close)(hid_t), const std::string& what) {
-    if (id < 0) throw IoError("HDF5 error while " + what + " (is the disk full or the file unwritable?)");
+    if (id < 0)
+        throw IoError("HDF5 error while " + what + " (is the disk full or the file unwritable?)");
     return H(id, close);
 }
 
-inline void quiet_hdf5() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
+inline void quiet_hdf5() {
+    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+}
 
 inline H string_type() {
     H t(H5Tcopy(H5T_C_S1), H5Tclose);
@@ -60,7 +64,8 @@ inline void attr_string(hid_t loc, const char* name, const std::string& value) {
     H type = string_type();
     H space(H5Screate(H5S_SCALAR), H5Sclose);
     if (H5Aexists(loc, name) > 0) H5Adelete(loc, name);
-    H a = checked(H5Acreate2(loc, name, type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose, "creating attribute");
+    H a = checked(H5Acreate2(loc, name, type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT),
+                  H5Aclose, "creating attribute");
     const char* p = value.c_str();
     check(H5Awrite(a.get(), type.get(), &p), std::string("writing attribute ") + name);
 }
@@ -68,7 +73,8 @@ inline void attr_string(hid_t loc, const char* name, const std::string& value) {
 inline void attr_int(hid_t loc, const char* name, std::int64_t value) {
     H space(H5Screate(H5S_SCALAR), H5Sclose);
     if (H5Aexists(loc, name) > 0) H5Adelete(loc, name);
-    H a = checked(H5Acreate2(loc, name, H5T_NATIVE_INT64, space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose, "creating attribute");
+    H a = checked(H5Acreate2(loc, name, H5T_NATIVE_INT64, space.get(), H5P_DEFAULT, H5P_DEFAULT),
+                  H5Aclose, "creating attribute");
     check(H5Awrite(a.get(), H5T_NATIVE_INT64, &value), std::string("writing attribute ") + name);
 }
 
@@ -76,7 +82,8 @@ inline void attr_strings(hid_t loc, const char* name, const std::vector<std::str
     H type = string_type();
     const hsize_t n = values.size();
     H space(H5Screate_simple(1, &n, nullptr), H5Sclose);
-    H a = checked(H5Acreate2(loc, name, type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose, "creating attribute");
+    H a = checked(H5Acreate2(loc, name, type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT),
+                  H5Aclose, "creating attribute");
     std::vector<std::string> owned(values.begin(), values.end());
     std::vector<const char*> ptrs;
     for (const auto& s : owned) ptrs.push_back(s.c_str());
@@ -84,7 +91,8 @@ inline void attr_strings(hid_t loc, const char* name, const std::vector<std::str
 }
 
 inline H make_group(hid_t loc, const char* name) {
-    return checked(H5Gcreate2(loc, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose, std::string("creating group ") + name);
+    return checked(H5Gcreate2(loc, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose,
+                   std::string("creating group ") + name);
 }
 
 template <class T>
@@ -98,9 +106,12 @@ void write_1d(hid_t loc, const std::string& name, hid_t type, const std::vector<
         H5Pset_shuffle(plist.get());
         H5Pset_deflate(plist.get(), 4);
     }
-    H d = checked(H5Dcreate2(loc, name.c_str(), type, space.get(), H5P_DEFAULT, plist.get(), H5P_DEFAULT), H5Dclose,
-                  "creating dataset " + name);
-    if (n > 0) check(H5Dwrite(d.get(), type, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()), "writing dataset " + name);
+    H d = checked(
+        H5Dcreate2(loc, name.c_str(), type, space.get(), H5P_DEFAULT, plist.get(), H5P_DEFAULT),
+        H5Dclose, "creating dataset " + name);
+    if (n > 0)
+        check(H5Dwrite(d.get(), type, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()),
+              "writing dataset " + name);
 }
 
 /// Like write_1d, but stored contiguously without filters (data that is already compressed).
@@ -108,20 +119,26 @@ template <class T>
 void write_1d_plain(hid_t loc, const std::string& name, hid_t type, const std::vector<T>& v) {
     const hsize_t n = v.size();
     H space(H5Screate_simple(1, &n, nullptr), H5Sclose);
-    H d = checked(H5Dcreate2(loc, name.c_str(), type, space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Dclose,
-                  "creating dataset " + name);
-    if (n > 0) check(H5Dwrite(d.get(), type, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()), "writing dataset " + name);
+    H d = checked(
+        H5Dcreate2(loc, name.c_str(), type, space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+        H5Dclose, "creating dataset " + name);
+    if (n > 0)
+        check(H5Dwrite(d.get(), type, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()),
+              "writing dataset " + name);
 }
 
 inline void write_strings(hid_t loc, const std::string& name, const std::vector<std::string>& v) {
     H type = string_type();
     const hsize_t n = v.size();
     H space(H5Screate_simple(1, &n, nullptr), H5Sclose);
-    H d = checked(H5Dcreate2(loc, name.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Dclose,
-                  "creating dataset " + name);
+    H d = checked(H5Dcreate2(loc, name.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT,
+                             H5P_DEFAULT),
+                  H5Dclose, "creating dataset " + name);
     std::vector<const char*> ptrs;
     for (const auto& s : v) ptrs.push_back(s.c_str());
-    if (n > 0) check(H5Dwrite(d.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data()), "writing dataset " + name);
+    if (n > 0)
+        check(H5Dwrite(d.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data()),
+              "writing dataset " + name);
 }
 
 inline std::string read_attr_string(hid_t loc, const char* name) {
@@ -143,7 +160,8 @@ inline std::string read_attr_string(hid_t loc, const char* name) {
 }
 
 /// A 1-D string-array attribute of an object (e.g. /design/<key> "labels"); {} if absent.
-inline std::vector<std::string> read_attr_strings(hid_t loc, const std::string& object, const char* name) {
+inline std::vector<std::string> read_attr_strings(hid_t loc, const std::string& object,
+                                                  const char* name) {
     if (H5Aexists_by_name(loc, object.c_str(), name, H5P_DEFAULT) <= 0) return {};
     H a(H5Aopen_by_name(loc, object.c_str(), name, H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
     if (!a.ok()) return {};
@@ -167,7 +185,8 @@ std::vector<T> read_1d(hid_t loc, const std::string& name, hid_t type) {
     H space(H5Dget_space(d.get()), H5Sclose);
     const hssize_t n = H5Sget_simple_extent_npoints(space.get());
     std::vector<T> v(static_cast<std::size_t>(std::max<hssize_t>(0, n)));
-    if (n > 0) check(H5Dread(d.get(), type, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()), "reading " + name);
+    if (n > 0)
+        check(H5Dread(d.get(), type, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()), "reading " + name);
     return v;
 }
 
@@ -178,7 +197,9 @@ inline std::vector<std::string> read_strings(hid_t loc, const std::string& name)
     const hssize_t n = H5Sget_simple_extent_npoints(space.get());
     std::vector<char*> ptrs(static_cast<std::size_t>(std::max<hssize_t>(0, n)), nullptr);
     H mem = string_type();
-    if (n > 0) check(H5Dread(d.get(), mem.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data()), "reading " + name);
+    if (n > 0)
+        check(H5Dread(d.get(), mem.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data()),
+              "reading " + name);
     std::vector<std::string> out;
     for (auto* p : ptrs) {
         out.emplace_back(p ? p : "");
@@ -186,6 +207,5 @@ inline std::vector<std::string> read_strings(hid_t loc, const std::string& name)
     }
     return out;
 }
-
 
 }  // namespace pse::detail

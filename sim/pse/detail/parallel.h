@@ -47,7 +47,9 @@ inline constexpr bool kStdThreadBackend =
 #endif
 
 /// Hardware threads (at least 1).
-inline int hardware_threads() { return std::max(1, static_cast<int>(std::thread::hardware_concurrency())); }
+inline int hardware_threads() {
+    return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+}
 
 #ifdef PSE_STD_THREADS
 /// Run job(t) for t in [0, n) on n threads (t = 0 on the calling thread); rethrows the first
@@ -83,7 +85,8 @@ void parallel_for(Index n, Index grain, const Body& body) {
 #ifdef PSE_STD_THREADS
     const Index chunks = (n + grain - 1) / grain;
     std::atomic<Index> next{0};
-    const int threads = static_cast<int>(std::min<Index>(chunks, static_cast<Index>(std::max(2, hardware_threads()))));
+    const int threads = static_cast<int>(
+        std::min<Index>(chunks, static_cast<Index>(std::max(2, hardware_threads()))));
     run_on_threads(threads, [&](int) {
         for (Index k = next.fetch_add(1); k < chunks; k = next.fetch_add(1)) {
             const Index begin = k * grain;
@@ -114,7 +117,7 @@ void run_workers(int threads, int workers, const Worker& worker) {
 /// push() blocks while `capacity` items are waiting; pop() blocks while the queue is empty.
 template <class T>
 class BoundedQueue {
-public:
+  public:
     /// capacity >= 1: the most items held at once.
     explicit BoundedQueue(std::size_t capacity) : capacity_(std::max<std::size_t>(1, capacity)) {}
     /// Append an item, waiting for room.
@@ -136,7 +139,7 @@ public:
         return item;
     }
 
-private:
+  private:
     std::size_t capacity_;
     std::mutex mutex_;
     std::condition_variable not_full_, not_empty_;

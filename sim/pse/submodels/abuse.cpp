@@ -8,15 +8,18 @@
 
 namespace pse::abuse {
 
-void decide(const StepContext& ctx, const ModelState& st, const Relationship& r, const Rng& rng, Decision& d) {
+void decide(const StepContext& ctx, const ModelState& st, const Relationship& r, const Rng& rng,
+            Decision& d) {
     const auto& net = ctx.net;
     const std::uint32_t c = r.company;
     if (!r.access || !net.is_mnc(c) || net.suppliers_of.row_size(c) == 0) return;
-    const auto k = net.suppliers_of.offsets[c] +
-                   rng.below(rng_phase::ngo_phase(r.ngo, rng_phase::kAbusePick), 0, net.suppliers_of.row_size(c));
+    const auto k =
+        net.suppliers_of.offsets[c] + rng.below(rng_phase::ngo_phase(r.ngo, rng_phase::kAbusePick),
+                                                0, net.suppliers_of.row_size(c));
     const auto sup = net.suppliers_of.targets[k];
     if (rng.chance(rng_phase::ngo_phase(r.ngo, rng_phase::kAbuse), 0,
-                   ctx.scenario.outcomes.abuse_per_year / kWeeksPerYear * (1.0 - st.co.labour_practice[sup])))
+                   ctx.scenario.outcomes.abuse_per_year / kWeeksPerYear *
+                       (1.0 - st.co.labour_practice[sup])))
         d.abuse = true, d.abuse_supplier = sup;
 }
 
@@ -34,10 +37,12 @@ bool commit(const StepContext& ctx, ModelState& st, std::uint32_t id, const Deci
         trust::shock(ctx, st, r, oc.report_trust_drop);
         if (!st.co.remediation[d.abuse_supplier] && !ctx.net.is_mnc(d.abuse_supplier))
             st.cascade.touched_suppliers.push_back(d.abuse_supplier - ctx.net.mnc_count);
-        if (!st.co.remediation[d.abuse_supplier]) st.co.remediation_by[d.abuse_supplier] = static_cast<std::int32_t>(id);
+        if (!st.co.remediation[d.abuse_supplier])
+            st.co.remediation_by[d.abuse_supplier] = static_cast<std::int32_t>(id);
         st.co.remediation[d.abuse_supplier] = 1;  // the abused supplier gets remediation pressure
         emit(ctx, st, n, r.org, EventType::kAbuseReported, r.stage, r.stage);
-        return rng.chance(rng_phase::ngo_phase(r.ngo, rng_phase::kReportExit), 0, report_exit_prob(ctx, r.trust));
+        return rng.chance(rng_phase::ngo_phase(r.ngo, rng_phase::kReportExit), 0,
+                          report_exit_prob(ctx, r.trust));
     }
     // Non-disclosure: the partnership and its trust are kept, the supplier gets no remediation;
     // a leak costs the NGO nda_leak_drop of reputation and spills over to its sister projects.

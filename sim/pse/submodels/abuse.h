@@ -10,7 +10,8 @@ namespace pse::abuse {
 /// Decision part: a WS1 partnership in co-creation or implementation with supply-chain access
 /// to an MNC inspects one of its suppliers s (uniform) each week and finds abuse with
 /// probability abuse_per_year/52 · (1 - labour_practice_s). Sets d.abuse and d.abuse_supplier.
-void decide(const StepContext& ctx, const ModelState& st, const Relationship& r, const Rng& rng, Decision& d);
+void decide(const StepContext& ctx, const ModelState& st, const Relationship& r, const Rng& rng,
+            Decision& d);
 
 /// Commit part: counts the case. With abuse_policy = report: r's trust drops by
 /// report_trust_drop, the supplier gets remediation pressure (7.10), and the company leaves with

@@ -18,18 +18,29 @@ struct StreamMetric {
     Stream stream;
 };
 constexpr std::array<StreamMetric, 8> kStreamMetrics = {{
-    {Series::kAgreementsWs1, Summary::kAgreementsWs1, &Counters::agreements_by_stream, Stream::kPrevention},
-    {Series::kAgreementsWs2, Summary::kAgreementsWs2, &Counters::agreements_by_stream, Stream::kSurvivorEmployment},
-    {Series::kActionsLowWs1, Summary::kActionsLowWs1, &Counters::low_by_stream, Stream::kPrevention},
-    {Series::kActionsLowWs2, Summary::kActionsLowWs2, &Counters::low_by_stream, Stream::kSurvivorEmployment},
-    {Series::kActionsMediumWs1, Summary::kActionsMediumWs1, &Counters::medium_by_stream, Stream::kPrevention},
-    {Series::kActionsMediumWs2, Summary::kActionsMediumWs2, &Counters::medium_by_stream, Stream::kSurvivorEmployment},
-    {Series::kActionsHighWs1, Summary::kActionsHighWs1, &Counters::high_by_stream, Stream::kPrevention},
-    {Series::kActionsHighWs2, Summary::kActionsHighWs2, &Counters::high_by_stream, Stream::kSurvivorEmployment},
+    {Series::kAgreementsWs1, Summary::kAgreementsWs1, &Counters::agreements_by_stream,
+     Stream::kPrevention},
+    {Series::kAgreementsWs2, Summary::kAgreementsWs2, &Counters::agreements_by_stream,
+     Stream::kSurvivorEmployment},
+    {Series::kActionsLowWs1, Summary::kActionsLowWs1, &Counters::low_by_stream,
+     Stream::kPrevention},
+    {Series::kActionsLowWs2, Summary::kActionsLowWs2, &Counters::low_by_stream,
+     Stream::kSurvivorEmployment},
+    {Series::kActionsMediumWs1, Summary::kActionsMediumWs1, &Counters::medium_by_stream,
+     Stream::kPrevention},
+    {Series::kActionsMediumWs2, Summary::kActionsMediumWs2, &Counters::medium_by_stream,
+     Stream::kSurvivorEmployment},
+    {Series::kActionsHighWs1, Summary::kActionsHighWs1, &Counters::high_by_stream,
+     Stream::kPrevention},
+    {Series::kActionsHighWs2, Summary::kActionsHighWs2, &Counters::high_by_stream,
+     Stream::kSurvivorEmployment},
 }};
-double stream_count(const Counters& k, const StreamMetric& m) { return (k.*m.counts)[stream_index(m.stream)]; }
+double stream_count(const Counters& k, const StreamMetric& m) {
+    return (k.*m.counts)[stream_index(m.stream)];
+}
 
-/// Workers per thousand (summary hours_per_thousand_workers: staff hours per 1,000 workers reached).
+/// Workers per thousand (summary hours_per_thousand_workers: staff hours per 1,000 workers
+/// reached).
 constexpr double kWorkersPerThousand = 1000.0;
 
 double median(std::vector<double> v) {
@@ -40,7 +51,8 @@ double median(std::vector<double> v) {
 }
 }  // namespace
 
-void on_transition(const StepContext& ctx, ModelState& st, Relationship& r, Stage from, const Decision& d) {
+void on_transition(const StepContext& ctx, ModelState& st, Relationship& r, Stage from,
+                   const Decision& d) {
     auto& k = st.counters;
     NgoState& ns = st.ngo_state[r.ngo];
     switch (d.to) {
@@ -118,14 +130,16 @@ void phase_caseload(const StepContext& ctx, ModelState& st) {
 void phase_record(const StepContext& ctx, ModelState& st) {
     auto* row = st.series_row(ctx.week);
     auto set = [&](Series k, double v) { row[static_cast<int>(k)] = v; };
-    double active = 0, partnerships = 0, after = 0, employed = 0, effort = 0, trust_sum = 0, budget = 0, hours = 0;
+    double active = 0, partnerships = 0, after = 0, employed = 0, effort = 0, trust_sum = 0,
+           budget = 0, hours = 0;
     double chains_open = 0;
     auto* stages = &st.out.pipeline[static_cast<std::size_t>(ctx.week) * kStageCount];
     for (const auto& r : st.rels) {
         stages[static_cast<int>(r.stage)] += 1;
         employed += r.employed;
     }
-    stages[static_cast<int>(Stage::kNone)] = 0;  // relationships without an engagement are not a stage
+    stages[static_cast<int>(Stage::kNone)] =
+        0;  // relationships without an engagement are not a stage
     for (auto& ns : st.ngo_state) {
         if (ns.active) {
             budget += ns.budget_usd;
@@ -180,13 +194,15 @@ void compute_summary(const StepContext& ctx, ModelState& st, int first_start, in
     auto set = [&](Summary m, double v) { s[static_cast<int>(m)] = v; };
     set(Summary::kEngagementsInitiated, k.initiated);
     set(Summary::kAgreements, k.agreements);
-    set(Summary::kShareReachingAgreement, k.initiated > 0 ? k.reached_agreement / k.initiated : kNaN);
+    set(Summary::kShareReachingAgreement,
+        k.initiated > 0 ? k.reached_agreement / k.initiated : kNaN);
     set(Summary::kMedianWeeksToAgreement, median(k.weeks_to_agreement));
     set(Summary::kMedianEngagementWeeks, median(k.weeks_to_implementation));
     set(Summary::kWeeksToFirstImplementation,
         k.first_implementation >= 0 ? k.first_implementation - first_start : kNaN);
     // The first project's end after any follow-on.
-    const int end = first_ngo < 0 ? weeks : st.ngo_state[static_cast<std::size_t>(first_ngo)].end_week;
+    const int end =
+        first_ngo < 0 ? weeks : st.ngo_state[static_cast<std::size_t>(first_ngo)].end_week;
     set(Summary::kPartnershipsAtEnd, at(std::min(end - 1, last), Series::kPartnershipsActive));
     set(Summary::kPartnershipsEndPlus52, at(end + kWeeksPerYearInt, Series::kPartnershipsActive));
     set(Summary::kWorkersReached, at(last, Series::kWorkersReached));
@@ -199,7 +215,8 @@ void compute_summary(const StepContext& ctx, ModelState& st, int first_start, in
     set(Summary::kStaffHoursTotal, k.staff_hours_total);
     set(Summary::kHoursPerAgreement, k.agreements > 0 ? k.staff_hours_total / k.agreements : kNaN);
     const double w = at(last, Series::kWorkersReached);
-    set(Summary::kHoursPerThousandWorkers, w > 0 ? k.staff_hours_total / (w / kWorkersPerThousand) : kNaN);
+    set(Summary::kHoursPerThousandWorkers,
+        w > 0 ? k.staff_hours_total / (w / kWorkersPerThousand) : kNaN);
     set(Summary::kActionsHigh, k.actions_high);
     double eng = 0, joint = 0, cont = 0;
     for (const auto& ns : st.ngo_state) {
@@ -213,7 +230,8 @@ void compute_summary(const StepContext& ctx, ModelState& st, int first_start, in
     set(Summary::kNgosContinuing, cont / N);
     for (const auto& m : kStreamMetrics) set(m.summary, stream_count(k, m));
     set(Summary::kSupplyChainsOpened, k.access_opened);
-    set(Summary::kMeanEngagementsWorkedPerFte, k.caseload_weeks > 0 ? k.caseload_per_fte_sum / k.caseload_weeks : kNaN);
+    set(Summary::kMeanEngagementsWorkedPerFte,
+        k.caseload_weeks > 0 ? k.caseload_per_fte_sum / k.caseload_weeks : kNaN);
     double w_un = 0, v_un = 0;
     for (const auto& [id, wv] : k.final_credit)
         if (id < 0) w_un += wv.first, v_un += wv.second;
@@ -230,7 +248,8 @@ void compute_summary(const StepContext& ctx, ModelState& st, int first_start, in
     set(Summary::kWorkersReachedCounterfactual, w_cf);
     set(Summary::kWorkersReachedAttributable, w - w_cf);
     set(Summary::kVulnerabilityReductionCounterfactual, v_cf);
-    set(Summary::kVulnerabilityReductionAttributable, at(last, Series::kVulnerabilityReduction) - v_cf);
+    set(Summary::kVulnerabilityReductionAttributable,
+        at(last, Series::kVulnerabilityReduction) - v_cf);
     set(Summary::kSuppliersImprovedCounterfactual, s_cf);
     set(Summary::kSuppliersImprovedAttributable, at(last, Series::kSuppliersImproved) - s_cf);
     set(Summary::kSuppliersReverted, k.suppliers_reverted);
@@ -239,18 +258,23 @@ void compute_summary(const StepContext& ctx, ModelState& st, int first_start, in
     set(Summary::kPartnershipsHandedOver, k.handed_over);
     double trust_sum = 0, trust_weeks = 0;
     for (int wk = std::max(0, first_start); wk < std::min(end, weeks); ++wk)
-        if (const double v = at(wk, Series::kMeanTrust); std::isfinite(v)) trust_sum += v, trust_weeks += 1;
+        if (const double v = at(wk, Series::kMeanTrust); std::isfinite(v))
+            trust_sum += v, trust_weeks += 1;
     set(Summary::kMeanTrust, trust_weeks > 0 ? trust_sum / trust_weeks : kNaN);
 }
 
 void build_tables(const StepContext& ctx, ModelState& st) {
     const auto& net = ctx.net;
     // Outcomes credited to each relationship.
-    std::vector<double> workers(st.rels.size(), 0.0), vuln(st.rels.size(), 0.0), improved(st.rels.size(), 0.0);
+    std::vector<double> workers(st.rels.size(), 0.0), vuln(st.rels.size(), 0.0),
+        improved(st.rels.size(), 0.0);
     for (const auto& [id, wv] : st.counters.final_credit)
-        if (id >= 0) workers[static_cast<std::size_t>(id)] += wv.first, vuln[static_cast<std::size_t>(id)] += wv.second;
+        if (id >= 0)
+            workers[static_cast<std::size_t>(id)] += wv.first,
+                vuln[static_cast<std::size_t>(id)] += wv.second;
     for (std::uint32_t c = net.mnc_count; c < net.company_count(); ++c)
-        if (st.co.improved[c] && st.co.improved_by[c] >= 0) improved[static_cast<std::size_t>(st.co.improved_by[c])] += 1;
+        if (st.co.improved[c] && st.co.improved_by[c] >= 0)
+            improved[static_cast<std::size_t>(st.co.improved_by[c])] += 1;
 
     auto& pt = st.out.tables[static_cast<int>(Table::kPartnerships)];
     pt.clear();
@@ -262,15 +286,16 @@ void build_tables(const StepContext& ctx, ModelState& st) {
         HowEnded how = HowEnded::kStillActive;
         if (ended)
             how = r.end_cause == EndCause::kProjectEnd ? HowEnded::kEndedWithProject
-                  : r.stage == Stage::kDropped       ? HowEnded::kDropped
-                                                     : HowEnded::kDissolved;
+                  : r.stage == Stage::kDropped         ? HowEnded::kDropped
+                                                       : HowEnded::kDissolved;
         else if (r.handed_over)
             how = HowEnded::kHandedOver;
         const double row[] = {
             static_cast<double>(r.ngo),
             static_cast<double>(r.company),
             static_cast<double>(r.org.value),
-            static_cast<double>(net.is_mnc(r.company) ? CompanyKindCode::kMnc : CompanyKindCode::kSupplier),
+            static_cast<double>(net.is_mnc(r.company) ? CompanyKindCode::kMnc
+                                                      : CompanyKindCode::kSupplier),
             static_cast<double>(st.co.sensitive[r.company]),
             static_cast<double>(r.stream),
             r.inbound ? 1.0 : 0.0,
@@ -303,7 +328,8 @@ void build_tables(const StepContext& ctx, ModelState& st) {
     std::vector<double> continuing(ctx.ngo_params.size(), 0.0);
     for (std::size_t n = 0; n < ctx.ngo_params.size(); ++n)
         if (st.ngo_state[n].ended)
-            for (auto id : st.ngo_state[n].active_rels) continuing[n] += is_post_agreement(st.rels[id].stage);
+            for (auto id : st.ngo_state[n].active_rels)
+                continuing[n] += is_post_agreement(st.rels[id].stage);
     for (std::size_t n = 0; n < ctx.ngo_params.size(); ++n) {
         const auto& p = ctx.ngo_params[n];
         const auto& ns = st.ngo_state[n];
@@ -336,9 +362,11 @@ void build_tables(const StepContext& ctx, ModelState& st) {
     auto& stt = st.out.tables[static_cast<int>(Table::kStages)];
     stt.clear();
     const auto& k = st.counters;
-    for (int s = static_cast<int>(Stage::kNone) + 1; s < kStageCount; ++s) {  // every stage but kNone
+    for (int s = static_cast<int>(Stage::kNone) + 1; s < kStageCount;
+         ++s) {  // every stage but kNone
         const auto i = static_cast<std::size_t>(s);
-        const double row[] = {static_cast<double>(s), k.stage_weeks[i], k.stage_worked[i], k.stage_hours[i],
+        const double row[] = {static_cast<double>(s), k.stage_weeks[i], k.stage_worked[i],
+                              k.stage_hours[i],
                               k.stage_weeks[i] > 0 ? k.stage_hours[i] / k.stage_weeks[i] : kNaN};
         static_assert(std::size(row) == kStageColumns.size());
         stt.insert(stt.end(), std::begin(row), std::end(row));

@@ -11,16 +11,17 @@ namespace pse::accounting {
 /// also a high-level action) and records the weeks from first contact; WS2 company discussions
 /// count as a partnership agreement unless they are the next cohort of a supported one; the
 /// first implementation is recorded.
-void on_transition(const StepContext& ctx, ModelState& st, Relationship& r, Stage from, const Decision& d);
+void on_transition(const StepContext& ctx, ModelState& st, Relationship& r, Stage from,
+                   const Decision& d);
 
-/// Phase 6 (docs/ODD.md 3; observation only): caseload after effort allocation: engagements worked (staff
-/// hours > 0) this week, in total and per FTE of running projects (dedicated_fte +
+/// Phase 6 (docs/ODD.md 3; observation only): caseload after effort allocation: engagements worked
+/// (staff hours > 0) this week, in total and per FTE of running projects (dedicated_fte +
 /// part_time_staff·part_time_share); engagement-weeks, worked weeks and hours per stage; each
 /// relationship's hours and weeks worked.
 void phase_caseload(const StepContext& ctx, ModelState& st);
 
-/// Phase 14 (docs/ODD.md 3): the weekly series (except the three cascade outcomes, written by the cascade) and
-/// the per-stage counts of this week.
+/// Phase 14 (docs/ODD.md 3): the weekly series (except the three cascade outcomes, written by the
+/// cascade) and the per-stage counts of this week.
 void phase_record(const StepContext& ctx, ModelState& st);
 
 /// The run summary (docs/OUTPUT.md) from the series and counters, after the last week.

@@ -28,7 +28,8 @@ void diffuse_agreement(const StepContext& ctx, ModelState& st, std::uint32_t c) 
     for (auto k = net.members_of.offsets[a]; k < net.members_of.offsets[a + 1]; ++k) {
         const auto m = net.members_of.targets[k];
         if (m != c) {
-            st.co.sentiment[m] = std::min(1.0, st.co.sentiment[m] + ctx.scenario.trust.association_bonus);
+            st.co.sentiment[m] =
+                std::min(1.0, st.co.sentiment[m] + ctx.scenario.trust.association_bonus);
             st.sentiment_changed(m);
         }
     }

@@ -31,7 +31,8 @@ void collect_candidates(const StepContext& ctx, ModelState& st) {
     const std::uint32_t S = net.supplier_count;
     const std::uint32_t M = net.mnc_count;
     auto& w = st.cascade;
-    const bool everyone = oc.cascade_base > 0 || (oc.cascade_threshold <= 0 && oc.cascade_peer_bonus > 0);
+    const bool everyone =
+        oc.cascade_base > 0 || (oc.cascade_threshold <= 0 && oc.cascade_peer_bonus > 0);
     w.cand.clear();
     if (everyone) {
         w.cand.resize(S);
@@ -64,7 +65,8 @@ void collect_candidates(const StepContext& ctx, ModelState& st) {
         w.cand.clear();
         for (std::size_t i = 0; i < words; ++i)
             for (std::uint64_t x = bits[i]; x != 0; x &= x - 1)
-                w.cand.push_back(static_cast<std::uint32_t>(i * 64 + static_cast<std::size_t>(std::countr_zero(x))));
+                w.cand.push_back(static_cast<std::uint32_t>(
+                    i * 64 + static_cast<std::size_t>(std::countr_zero(x))));
         if (w.cand.size() != count) throw ModelError("cascade candidate list inconsistent");
     } else {
         std::sort(w.cand.begin(), w.cand.end());
@@ -76,22 +78,28 @@ void collect_candidates(const StepContext& ctx, ModelState& st) {
 
 MechEffect mechanism_effect(const Scenario::Outcomes& oc, MechType t) {
     switch (t) {
-        case MechType::kCode: return {oc.mech_effect_code, oc.mech_monitoring_code};
-        case MechType::kVoice: return {oc.mech_effect_voice, oc.mech_monitoring_voice};
-        case MechType::kRecruitment: return {oc.mech_effect_recruitment, oc.mech_monitoring_recruitment};
-        case MechType::kAudit: return {oc.mech_effect_audit, oc.mech_monitoring_audit};
+        case MechType::kCode:
+            return {oc.mech_effect_code, oc.mech_monitoring_code};
+        case MechType::kVoice:
+            return {oc.mech_effect_voice, oc.mech_monitoring_voice};
+        case MechType::kRecruitment:
+            return {oc.mech_effect_recruitment, oc.mech_monitoring_recruitment};
+        case MechType::kAudit:
+            return {oc.mech_effect_audit, oc.mech_monitoring_audit};
     }
     throw ModelError("unknown mechanism type");
 }
 
 MechType mechanism_type(const StepContext& ctx, std::uint32_t ngo, std::uint32_t company) {
     const auto& oc = ctx.scenario.outcomes;
-    const double w[] = {oc.mech_weight_code, oc.mech_weight_voice, oc.mech_weight_recruitment, oc.mech_weight_audit};
+    const double w[] = {oc.mech_weight_code, oc.mech_weight_voice, oc.mech_weight_recruitment,
+                        oc.mech_weight_audit};
     const double total = w[0] + w[1] + w[2] + w[3];
     if (!(total > 0)) return MechType::kCode;
     const Rng rng(ctx.seed, EntityKey{EntityKind::kRelationship, company}, 0);
     double u = rng.uniform(rng_phase::ngo_phase(ngo, rng_phase::kMechType), 0) * total;
-    for (std::uint8_t t = 0; t < static_cast<std::uint8_t>(MechType::kAudit); ++t) {  // the last takes the rest
+    for (std::uint8_t t = 0; t < static_cast<std::uint8_t>(MechType::kAudit);
+         ++t) {  // the last takes the rest
         if (u < w[t]) return static_cast<MechType>(t);
         u -= w[t];
     }
@@ -121,7 +129,9 @@ void phase_chain_flags(const StepContext& ctx, ModelState& st) {
         for (auto id : ns.active_rels) {
             const Relationship& r = st.rels[id];
             if (!(r.stage == Stage::kImplementation || r.stage == Stage::kSustained)) continue;
-            const bool open = r.stage == Stage::kSustained ? r.access : r.trust >= trust::access_threshold(ctx, st, r.company);
+            const bool open = r.stage == Stage::kSustained
+                                  ? r.access
+                                  : r.trust >= trust::access_threshold(ctx, st, r.company);
             const double cov = r.coverage * money_depth(oc, r.resources_usd) *
                                (r.stage == Stage::kSustained ? oc.sustained_factor : 1.0) *
                                (open ? 1.0 : oc.closed_chain_reach);
@@ -132,11 +142,14 @@ void phase_chain_flags(const StepContext& ctx, ModelState& st) {
                 co.mech_source[r.company] = static_cast<std::int32_t>(id);
                 co.mech_effect[r.company] = me.effect;
             }
-            co.mech_pressure[r.company] = std::max(co.mech_pressure[r.company], me.monitoring * cov);
+            co.mech_pressure[r.company] =
+                std::max(co.mech_pressure[r.company], me.monitoring * cov);
             if (open) {
-                if (!co.open_chain[r.company]) co.open_source[r.company] = static_cast<std::int32_t>(id);
+                if (!co.open_chain[r.company])
+                    co.open_source[r.company] = static_cast<std::int32_t>(id);
                 co.open_chain[r.company] = 1;
-                if (ctx.ngo_params[r.ngo].approach == Approach::kScrutiny) co.scrutiny_chain[r.company] = 1;
+                if (ctx.ngo_params[r.ngo].approach == Approach::kScrutiny)
+                    co.scrutiny_chain[r.company] = 1;
             }
         }
 }
@@ -196,12 +209,15 @@ void phase_cascade(const StepContext& ctx, ModelState& st) {
         double h = 0, h0 = 0;
         if (!was) {
             h = oc.cascade_base + oc.cascade_per_buyer * open +
-                (b1 > b0 && peer / (b1 - b0) >= oc.cascade_threshold ? oc.cascade_peer_bonus : 0.0) +
+                (b1 > b0 && peer / (b1 - b0) >= oc.cascade_threshold ? oc.cascade_peer_bonus
+                                                                     : 0.0) +
                 (co.remediation[c] ? oc.report_remediation : 0.0);
             if (scrutiny) h *= 1.0 - oc.scrutiny_hiding;
         }
         if (!cf_was)
-            h0 = oc.cascade_base + (b1 > b0 && cf_peer / (b1 - b0) >= oc.cascade_threshold ? oc.cascade_peer_bonus : 0.0);
+            h0 = oc.cascade_base + (b1 > b0 && cf_peer / (b1 - b0) >= oc.cascade_threshold
+                                        ? oc.cascade_peer_bonus
+                                        : 0.0);
         if (h > 0 || h0 > 0) {
             const double u = rng.uniform(rng_phase::kCascade, 0);
             if (h > 0 && u < hazard_to_prob(h)) w.improved_now[j] = 1, improved = true;
@@ -211,7 +227,8 @@ void phase_cascade(const StepContext& ctx, ModelState& st) {
         // coverage) removes its share of the hazard; the counterfactual has no pressure.
         if (rho > 0 && (was || cf_was)) {
             const double u = rng.uniform(rng_phase::kReversion, 0);
-            if (was && u < hazard_to_prob(rho * (1.0 - std::min(1.0, pressure)))) w.reverted_now[j] = 1, improved = false;
+            if (was && u < hazard_to_prob(rho * (1.0 - std::min(1.0, pressure))))
+                w.reverted_now[j] = 1, improved = false;
             if (cf_was && u < hazard_to_prob(rho)) w.cf_reverted_now[j] = 1, cf_improved = false;
         }
         const double wk = co.workers[c];
@@ -230,16 +247,18 @@ void phase_cascade(const StepContext& ctx, ModelState& st) {
         if (open > 0) w.endorsed_now[j] = 1;  // endorsed by an open buyer this week
     };
     if (ctx.parallel && n > kParallelCascadeMin) {
-        detail::parallel_for<std::size_t>(n, kCascadeGrain, [&](std::size_t begin, std::size_t end) {
-            for (auto j = begin; j < end; ++j) one(j);
-        });
+        detail::parallel_for<std::size_t>(n, kCascadeGrain,
+                                          [&](std::size_t begin, std::size_t end) {
+                                              for (auto j = begin; j < end; ++j) one(j);
+                                          });
     } else {
         for (std::size_t j = 0; j < n; ++j) one(j);
     }
     double workers = 0, vuln = 0, cf_workers = 0, cf_vuln = 0;
     auto count_buyers = [&](std::uint32_t sidx, std::vector<std::uint32_t>& counts, int delta) {
         for (auto k = net.buyers_of.offsets[sidx]; k < net.buyers_of.offsets[sidx + 1]; ++k)
-            counts[net.buyers_of.targets[k]] += static_cast<std::uint32_t>(delta);  // wraps back for -1
+            counts[net.buyers_of.targets[k]] +=
+                static_cast<std::uint32_t>(delta);  // wraps back for -1
     };
     for (std::size_t j = 0; j < n; ++j) {
         const std::uint32_t sidx = w.cand[j];
@@ -252,8 +271,10 @@ void phase_cascade(const StepContext& ctx, ModelState& st) {
             st.counters.suppliers_reverted += 1;
             count_buyers(sidx, w.improved_count, -1);
         }
-        if (w.cf_improved_now[j]) ++st.counters.suppliers_improved_cf, count_buyers(sidx, w.cf_improved_count, 1);
-        if (w.cf_reverted_now[j]) --st.counters.suppliers_improved_cf, count_buyers(sidx, w.cf_improved_count, -1);
+        if (w.cf_improved_now[j])
+            ++st.counters.suppliers_improved_cf, count_buyers(sidx, w.cf_improved_count, 1);
+        if (w.cf_reverted_now[j])
+            --st.counters.suppliers_improved_cf, count_buyers(sidx, w.cf_improved_count, -1);
         if (w.cf_improved_now[j] || w.cf_reverted_now[j]) co.cf_improved[c] = w.cf_improved_now[j];
         if (w.improved_now[j]) {
             co.improved[c] = 1;
@@ -277,7 +298,9 @@ void phase_cascade(const StepContext& ctx, ModelState& st) {
         cf_vuln += w.cf_vr[j];
     }
     for (std::size_t j = 0; j < n; ++j) {  // shares change only for buyers of changed suppliers
-        if (!(w.improved_now[j] || w.reverted_now[j] || w.cf_improved_now[j] || w.cf_reverted_now[j])) continue;
+        if (!(w.improved_now[j] || w.reverted_now[j] || w.cf_improved_now[j] ||
+              w.cf_reverted_now[j]))
+            continue;
         const std::uint32_t sidx = w.cand[j];
         for (auto k = net.buyers_of.offsets[sidx]; k < net.buyers_of.offsets[sidx + 1]; ++k) {
             const auto m = net.buyers_of.targets[k];
@@ -299,10 +322,12 @@ void phase_cascade(const StepContext& ctx, ModelState& st) {
     auto* row = st.series_row(ctx.week);
     row[static_cast<int>(Series::kWorkersReached)] = workers;
     row[static_cast<int>(Series::kVulnerabilityReduction)] = vuln;
-    row[static_cast<int>(Series::kSuppliersImproved)] = static_cast<double>(st.counters.suppliers_improved);
+    row[static_cast<int>(Series::kSuppliersImproved)] =
+        static_cast<double>(st.counters.suppliers_improved);
     row[static_cast<int>(Series::kWorkersReachedCounterfactual)] = cf_workers;
     row[static_cast<int>(Series::kVulnerabilityReductionCounterfactual)] = cf_vuln;
-    row[static_cast<int>(Series::kSuppliersImprovedCounterfactual)] = static_cast<double>(st.counters.suppliers_improved_cf);
+    row[static_cast<int>(Series::kSuppliersImprovedCounterfactual)] =
+        static_cast<double>(st.counters.suppliers_improved_cf);
 }
 
 }  // namespace pse::cascade

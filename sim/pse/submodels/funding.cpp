@@ -21,7 +21,8 @@ constexpr double kContinuationCentre = 0.5;
 
 void pay_staff(const NgoParams& p, double budget_usd, NgoState& ns) {
     // The PSE post goes first (003 Learning 2: "We always include it and it's always cut out"):
-    // the part-time PSE hours of program staff are paid first, the dedicated post from what is left.
+    // the part-time PSE hours of program staff are paid first, the dedicated post from what is
+    // left.
     const double pt_cost = p.part_time_staff * p.part_time_share * p.cost_per_fte_year;
     const double post_cost = p.dedicated_fte * p.cost_per_fte_year;
     const double b = std::max(0.0, budget_usd);
@@ -54,7 +55,8 @@ void phase_budget_and_end(const StepContext& ctx, ModelState& st) {
         if ((t - p.start_week) % kWeeksPerYearInt == 0) {  // yearly budget (docs/ODD.md 7.2)
             const double sigma = std::sqrt(std::log(1.0 + p.budget_cv * p.budget_cv));
             // Log-normal with mean budget_usd_per_year and coefficient of variation budget_cv.
-            double b = p.budget_usd_per_year * std::exp(sigma * rng.normal(rng_phase::kBudget, 0) - 0.5 * sigma * sigma);
+            double b = p.budget_usd_per_year *
+                       std::exp(sigma * rng.normal(rng_phase::kBudget, 0) - 0.5 * sigma * sigma);
             if (rng.chance(rng_phase::kCut, 0, p.budget_cut_prob)) {
                 b *= p.budget_cut_factor;
                 emit(ctx, st, static_cast<std::int32_t>(n), n, EventType::kBudgetCut);
@@ -81,7 +83,8 @@ void end_project(const StepContext& ctx, ModelState& st, std::uint32_t n) {
             const HandoverOwner owner = handover_owner(ctx, st, r);
             const double pc = continuation_prob(ctx, st, r, owner);
             if (is_ws1(from)) {
-                const double f = from == Stage::kImplementation ? 1.0 : kPreImplementationContinuation;
+                const double f =
+                    from == Stage::kImplementation ? 1.0 : kPreImplementationContinuation;
                 to = rng.chance(phase, 0, pc * f) ? Stage::kSustained : Stage::kDissolved;
             } else {
                 const bool placing = from == Stage::kPlaced || from == Stage::kSupported;
@@ -98,7 +101,8 @@ void end_project(const StepContext& ctx, ModelState& st, std::uint32_t n) {
         set_stage(ctx, st, r, to, is_terminal(to) ? EndCause::kProjectEnd : EndCause::kNone);
         emit(ctx, st, static_cast<std::int32_t>(n), r.org, EventType::kProjectEnd, from, to);
     }
-    std::erase_if(ns.active_rels, [&st](std::uint32_t id) { return is_terminal(st.rels[id].stage); });
+    std::erase_if(ns.active_rels,
+                  [&st](std::uint32_t id) { return is_terminal(st.rels[id].stage); });
 }
 
 double contribution_share(const StepContext& ctx, double resources_usd) {
@@ -108,20 +112,24 @@ double contribution_share(const StepContext& ctx, double resources_usd) {
 
 HandoverOwner handover_owner(const StepContext& ctx, const ModelState& st, const Relationship& r) {
     (void)st;
-    if (!ctx.ngo_params[r.ngo].handover) return HandoverOwner::kCompany;  // no plan: only the company itself
+    if (!ctx.ngo_params[r.ngo].handover)
+        return HandoverOwner::kCompany;  // no plan: only the company itself
     const auto& net = ctx.net;
-    if (r.brokered && r.company < net.company_government.size() && net.company_government[r.company] >= 0)
+    if (r.brokered && r.company < net.company_government.size() &&
+        net.company_government[r.company] >= 0)
         return HandoverOwner::kGovernment;
     if (r.company < net.company_association.size() && net.company_association[r.company] >= 0)
         return HandoverOwner::kAssociation;
     return HandoverOwner::kCompany;
 }
 
-double continuation_prob(const StepContext& ctx, const ModelState& st, const Relationship& r, HandoverOwner owner) {
+double continuation_prob(const StepContext& ctx, const ModelState& st, const Relationship& r,
+                         HandoverOwner owner) {
     const auto& pp = ctx.scenario.pipeline;
     const bool plan = ctx.ngo_params[r.ngo].handover;
     const double e = std::clamp(r.handover_work, 0.0, 1.0);
-    const double q = plan ? pp.continue_prob + (pp.continue_prob_handover - pp.continue_prob) * e : pp.continue_prob;
+    const double q = plan ? pp.continue_prob + (pp.continue_prob_handover - pp.continue_prob) * e
+                          : pp.continue_prob;
     if (q <= 0.0) return 0.0;
     if (q >= 1.0) return 1.0;
     const double T = trust::current(ctx, st, r);
@@ -135,8 +143,11 @@ double continuation_prob(const StepContext& ctx, const ModelState& st, const Rel
 
 double handover_effort_need(const StepContext& ctx, const NgoParams& p, double R, Stage stage) {
     const auto& pp = ctx.scenario.pipeline;
-    if (!p.handover || !is_post_agreement(stage) || is_terminal(stage) || stage == Stage::kSustained) return 0.0;
-    if (is_ws2(stage) && stage != Stage::kPlaced && stage != Stage::kSupported) return 0.0;  // nothing to hand over yet
+    if (!p.handover || !is_post_agreement(stage) || is_terminal(stage) ||
+        stage == Stage::kSustained)
+        return 0.0;
+    if (is_ws2(stage) && stage != Stage::kPlaced && stage != Stage::kSupported)
+        return 0.0;  // nothing to hand over yet
     return R > 0 && R <= pp.handover_planning_weeks ? pp.handover_hours_per_week : 0.0;
 }
 
@@ -145,7 +156,8 @@ double handover_share(double effort, double stage_need, double handover_need) {
     return need > 0 ? std::min(1.0, effort / need) : 1.0;
 }
 
-double horizon_willingness(const StepContext& ctx, const ModelState& st, std::uint32_t n, std::uint32_t c) {
+double horizon_willingness(const StepContext& ctx, const ModelState& st, std::uint32_t n,
+                           std::uint32_t c) {
     const double R = st.ngo_state[n].end_week - ctx.week;
     const double w = logistic((R - st.co.ttv_weeks[c]) / ctx.scenario.pipeline.horizon_scale_weeks);
     if (!ctx.ngo_params[n].handover) return w;
@@ -155,7 +167,8 @@ double horizon_willingness(const StepContext& ctx, const ModelState& st, std::ui
 
 double budget_uncertainty_drop(const StepContext& ctx, const NgoParams& p) {
     const auto& pp = ctx.scenario.pipeline;
-    return pp.budget_uncertainty_drop * p.budget_cv * (p.budget_transparency ? 1.0 - pp.transparency_effect : 1.0);
+    return pp.budget_uncertainty_drop * p.budget_cv *
+           (p.budget_transparency ? 1.0 - pp.transparency_effect : 1.0);
 }
 
 double end_exit_hazard(const StepContext& ctx, const NgoParams& p, double R) {

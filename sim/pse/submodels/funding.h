@@ -8,9 +8,10 @@
 
 namespace pse::funding {
 
-/// Phase 1 (docs/ODD.md 3): activate projects at their start week; decide a follow-on 26 weeks before the
-/// end; end projects at their end week (end_project); draw the yearly budget (lognormal with
-/// CV budget_cv, cut with budget_cut_prob) and the staff it pays for (pay_staff). NGO index order.
+/// Phase 1 (docs/ODD.md 3): activate projects at their start week; decide a follow-on 26 weeks
+/// before the end; end projects at their end week (end_project); draw the yearly budget (lognormal
+/// with CV budget_cv, cut with budget_cut_prob) and the staff it pays for (pay_staff). NGO index
+/// order.
 void phase_budget_and_end(const StepContext& ctx, ModelState& st);
 
 /// What a yearly PSE budget b (USD/year) pays for, PSE post last (003 Learning 2: the PSE post
@@ -39,14 +40,16 @@ HandoverOwner handover_owner(const StepContext& ctx, const ModelState& st, const
 /// [+ handover_owner_bonus for an institutional owner under a plan], with q = continue_prob
 /// without a handover design and continue_prob + (continue_prob_handover - continue_prob) e with
 /// one, e = r.handover_work the planning effort received; q of 0 or 1 is returned as is.
-double continuation_prob(const StepContext& ctx, const ModelState& st, const Relationship& r, HandoverOwner owner);
+double continuation_prob(const StepContext& ctx, const ModelState& st, const Relationship& r,
+                         HandoverOwner owner);
 
 /// Extra effort need (skill-weighted hours/week) of a partnership for its handover plan:
 /// handover_hours_per_week in the last handover_planning_weeks before the end (0 < R <= that)
 /// when the NGO designs handover and the stage can be handed over (WS1 after agreement, WS2
 /// placed / supported); else 0. INTEGRATION: staffing::effort_need may add this so that the
 /// allocation gives the plan its own hours; until then the plan shares the stage's hours.
-double handover_effort_need(const StepContext& ctx, const NgoParams& p, double remaining_weeks, Stage stage);
+double handover_effort_need(const StepContext& ctx, const NgoParams& p, double remaining_weeks,
+                            Stage stage);
 
 /// Share of the combined need (stage + handover) that `effort` hours meet: min(1, effort/(N+H));
 /// 1 if nothing is needed. Both the stage work and the plan get this share.
@@ -54,8 +57,10 @@ double handover_share(double effort, double stage_need, double handover_need);
 
 /// Willingness in [0,1] of company c to invest when R = end - week project weeks remain:
 /// w = logistic((R - E_c) / horizon_scale_weeks) with E_c the company's time to value in weeks;
-/// with a handover design w + handover_credibility (1 - w) (003 Learning 3, Next steps; 000 Learning 3).
-double horizon_willingness(const StepContext& ctx, const ModelState& st, std::uint32_t ngo, std::uint32_t company);
+/// with a handover design w + handover_credibility (1 - w) (003 Learning 3, Next steps; 000
+/// Learning 3).
+double horizon_willingness(const StepContext& ctx, const ModelState& st, std::uint32_t ngo,
+                           std::uint32_t company);
 
 /// Weekly negotiation drop-out probability added by budget uncertainty:
 /// budget_uncertainty_drop · budget_cv, times (1 - transparency_effect) with budget

@@ -5,8 +5,8 @@
 #include <limits>
 
 #include "pse/rng_streams.h"
-#include "pse/submodels/staffing.h"
 #include "pse/submodels/engagement.h"
+#include "pse/submodels/staffing.h"
 #include "pse/submodels/trust.h"
 
 namespace pse::outreach {
@@ -18,15 +18,18 @@ constexpr std::uint32_t kTargetDraws = 5;
 constexpr double kTargetCsrWeight = 0.3;
 /// Below every score (scores are >= -1): the start of a best-of search (not a model number).
 constexpr double kNoScore = -1e9;
-/// Mixed targeting: share of proactive targets that are MNCs (probability; 002 Experiences: partners "equally
-/// distributed between local, small/medium and large enterprises"; local and SME firms are
-/// suppliers in the model, so one in three targets is an MNC).
+/// Mixed targeting: share of proactive targets that are MNCs (probability; 002 Experiences:
+/// partners "equally distributed between local, small/medium and large enterprises"; local and SME
+/// firms are suppliers in the model, so one in three targets is an MNC).
 constexpr double kMixedMncShare = 1.0 / 3.0;
 
-std::uint64_t rel_key(std::uint32_t n, std::uint32_t c) { return (static_cast<std::uint64_t>(n) << 32) | c; }
+std::uint64_t rel_key(std::uint32_t n, std::uint32_t c) {
+    return (static_cast<std::uint64_t>(n) << 32) | c;
+}
 }  // namespace
 
-std::uint32_t relationship(const StepContext& ctx, ModelState& st, std::uint32_t n, std::uint32_t c) {
+std::uint32_t relationship(const StepContext& ctx, ModelState& st, std::uint32_t n,
+                           std::uint32_t c) {
     const std::uint64_t key = rel_key(n, c);
     auto it = st.rel_index.find(key);
     if (it != st.rel_index.end()) return it->second;
@@ -42,7 +45,8 @@ std::uint32_t relationship(const StepContext& ctx, ModelState& st, std::uint32_t
     return id;
 }
 
-void start_engagement(const StepContext& ctx, ModelState& st, std::uint32_t id, Stream stream, bool inbound) {
+void start_engagement(const StepContext& ctx, ModelState& st, std::uint32_t id, Stream stream,
+                      bool inbound) {
     Relationship& r = st.rels[id];
     const Stage to = stream == Stream::kPrevention ? Stage::kIdentified : Stage::kWs2Identified;
     r.trust = trust::current(ctx, st, r);
@@ -55,8 +59,8 @@ void start_engagement(const StepContext& ctx, ModelState& st, std::uint32_t id, 
     st.ngo_state[r.ngo].active_rels.push_back(id);
     st.ngo_state[r.ngo].engagements_started += 1;
     if (stream == Stream::kPrevention) st.counters.initiated += 1;
-    emit(ctx, st, static_cast<std::int32_t>(r.ngo), r.org, inbound ? EventType::kInboundLead : EventType::kTargeted,
-         Stage::kNone, to);
+    emit(ctx, st, static_cast<std::int32_t>(r.ngo), r.org,
+         inbound ? EventType::kInboundLead : EventType::kTargeted, Stage::kNone, to);
 }
 
 std::uint32_t capacity_for_targets(const StepContext& ctx, const ModelState& st, std::uint32_t n) {
@@ -64,13 +68,15 @@ std::uint32_t capacity_for_targets(const StepContext& ctx, const ModelState& st,
     const NgoState& ns = st.ngo_state[n];
     double committed = ns.prospecting_hours;
     for (auto id : ns.active_rels)
-        if (st.rels[id].stage != Stage::kSustained) committed += staffing::effort_need(ctx, st.rels[id].stage);
+        if (st.rels[id].stage != Stage::kSustained)
+            committed += staffing::effort_need(ctx, st.rels[id].stage);
     const double free = ns.staff_hours * ns.skill - committed;
     const double per_target = p.prospecting_hours + staffing::effort_need(ctx, Stage::kIdentified);
     constexpr auto kUnlimited = std::numeric_limits<std::uint32_t>::max();
     if (per_target <= 0) return free >= 0 ? kUnlimited : 0;
     if (free < per_target) return 0;
-    return static_cast<std::uint32_t>(std::min(std::floor(free / per_target), static_cast<double>(kUnlimited)));
+    return static_cast<std::uint32_t>(
+        std::min(std::floor(free / per_target), static_cast<double>(kUnlimited)));
 }
 
 void phase_outreach(const StepContext& ctx, ModelState& st) {
@@ -87,15 +93,17 @@ void phase_outreach(const StepContext& ctx, ModelState& st) {
             auto it = st.rel_index.find(rel_key(n, c));
             return it == st.rel_index.end() || st.rels[it->second].stage == Stage::kNone;
         };
-        // The best of `draws` uniform draws from [lo, lo + pool) (stream `phase`, draw i * draws + j) by
-        // `score`, among companies not yet engaged by this NGO and `eligible`; C if there is none.
-        // Every draw is made whatever the outcome, so the random streams do not depend on it.
-        auto best_of = [&](std::uint32_t draws, std::uint32_t phase, std::uint32_t i, std::uint32_t lo,
-                           std::uint32_t pool, const auto& score, const auto& eligible) {
+        // The best of `draws` uniform draws from [lo, lo + pool) (stream `phase`, draw i * draws +
+        // j) by `score`, among companies not yet engaged by this NGO and `eligible`; C if there is
+        // none. Every draw is made whatever the outcome, so the random streams do not depend on it.
+        auto best_of = [&](std::uint32_t draws, std::uint32_t phase, std::uint32_t i,
+                           std::uint32_t lo, std::uint32_t pool, const auto& score,
+                           const auto& eligible) {
             std::uint32_t best = C;
             double best_score = kNoScore;
             for (std::uint32_t j = 0; j < draws; ++j) {
-                const auto c = lo + static_cast<std::uint32_t>(rng.below(phase, i * draws + j, pool));
+                const auto c =
+                    lo + static_cast<std::uint32_t>(rng.below(phase, i * draws + j, pool));
                 if (!eligible(c)) continue;
                 const double sc = score(c);
                 if (free(c) && sc > best_score) best = c, best_score = sc;
@@ -103,50 +111,66 @@ void phase_outreach(const StepContext& ctx, ModelState& st) {
             return best;
         };
         auto any = [](std::uint32_t) { return true; };
-        auto interest = [&](std::uint32_t c) { return engagement::alignment_estimate(ctx, st, n, c) + st.co.sentiment[c]; };
+        auto interest = [&](std::uint32_t c) {
+            return engagement::alignment_estimate(ctx, st, n, c) + st.co.sentiment[c];
+        };
         // Inbound leads: events, each bringing already-interested companies.
-        const std::uint32_t events = rng.poisson(rng_phase::kEvent, 0, p.outreach_events_per_year / kWeeksPerYear);
+        const std::uint32_t events =
+            rng.poisson(rng_phase::kEvent, 0, p.outreach_events_per_year / kWeeksPerYear);
         st.counters.actions_low += events;
         st.counters.low_by_stream[kWs1] += events;  // outreach events bring WS1 leads
         const std::uint32_t leads = rng.poisson(rng_phase::kInbound, 0, events * p.leads_per_event);
         for (std::uint32_t i = 0; i < leads; ++i) {
             const auto draws = static_cast<std::uint32_t>(p.inbound_draws);
-            const std::uint32_t best = best_of(draws, rng_phase::kInboundPick, i, 0, C, interest, any);
-            if (best < C) start_engagement(ctx, st, relationship(ctx, st, n, best), Stream::kPrevention, true);
+            const std::uint32_t best =
+                best_of(draws, rng_phase::kInboundPick, i, 0, C, interest, any);
+            if (best < C)
+                start_engagement(ctx, st, relationship(ctx, st, n, best), Stream::kPrevention,
+                                 true);
         }
         // Proactive targeting after landscape mapping, by the NGO's strategy, while staff capacity
-        // covers the effort needs of its open engagements plus prospecting, and below the policy cap.
+        // covers the effort needs of its open engagements plus prospecting, and below the policy
+        // cap.
         std::uint32_t pre = 0;
         for (auto id : ns.active_rels)
             if (is_ws1(st.rels[id].stage) && !is_post_agreement(st.rels[id].stage)) ++pre;
         const auto cap = static_cast<std::uint32_t>(p.max_pipeline);
         if (pre < cap) {
-            const std::uint32_t wanted =
-                rng.poisson(rng_phase::kTarget, 0, p.targets_per_month * kMonthsPerYear / kWeeksPerYear);
+            const std::uint32_t wanted = rng.poisson(
+                rng_phase::kTarget, 0, p.targets_per_month * kMonthsPerYear / kWeeksPerYear);
             const std::uint32_t k = std::min({wanted, cap - pre, capacity_for_targets(ctx, st, n)});
             ns.prospecting_hours = k * p.prospecting_hours;
             const std::uint32_t M = net.mnc_count;
             auto target_score = [&](std::uint32_t c) {
-                return engagement::alignment_estimate(ctx, st, n, c) + kTargetCsrWeight * st.co.has_csr[c] + st.co.sentiment[c];
+                return engagement::alignment_estimate(ctx, st, n, c) +
+                       kTargetCsrWeight * st.co.has_csr[c] + st.co.sentiment[c];
             };
             for (std::uint32_t i = 0; i < k; ++i) {
                 bool mnc = p.targeting == TargetingStrategy::kMncFocus;
-                if (p.targeting == TargetingStrategy::kMixed) mnc = rng.chance(rng_phase::kTargetPool, i, kMixedMncShare);
+                if (p.targeting == TargetingStrategy::kMixed)
+                    mnc = rng.chance(rng_phase::kTargetPool, i, kMixedMncShare);
                 if (M == 0 || M == C) mnc = M > 0;  // only one kind of company exists
                 const std::uint32_t lo = mnc ? 0 : M, pool = mnc ? M : C - M;
-                const std::uint32_t best = best_of(kTargetDraws, rng_phase::kTargetPick, i, lo, pool, target_score, any);
-                if (best < C) start_engagement(ctx, st, relationship(ctx, st, n, best), Stream::kPrevention, false);
+                const std::uint32_t best =
+                    best_of(kTargetDraws, rng_phase::kTargetPick, i, lo, pool, target_score, any);
+                if (best < C)
+                    start_engagement(ctx, st, relationship(ctx, st, n, best), Stream::kPrevention,
+                                     false);
             }
         }
         // Work stream 2: companies on government lists or in associations (003 WS2).
         if (p.work_stream_2 && !st.ws2_stalled) {
-            const std::uint32_t k = rng.poisson(rng_phase::kWs2Target, 0, p.ws2_targets_per_year / kWeeksPerYear);
+            const std::uint32_t k =
+                rng.poisson(rng_phase::kWs2Target, 0, p.ws2_targets_per_year / kWeeksPerYear);
             auto listed = [&](std::uint32_t c) {
                 return net.company_government[c] >= 0 || net.company_association[c] >= 0;
             };
             for (std::uint32_t i = 0; i < k; ++i) {
-                const std::uint32_t best = best_of(kTargetDraws, rng_phase::kWs2Pick, i, 0, C, interest, listed);
-                if (best < C) start_engagement(ctx, st, relationship(ctx, st, n, best), Stream::kSurvivorEmployment, false);
+                const std::uint32_t best =
+                    best_of(kTargetDraws, rng_phase::kWs2Pick, i, 0, C, interest, listed);
+                if (best < C)
+                    start_engagement(ctx, st, relationship(ctx, st, n, best),
+                                     Stream::kSurvivorEmployment, false);
             }
         }
     }

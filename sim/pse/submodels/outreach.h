@@ -8,8 +8,8 @@
 
 namespace pse::outreach {
 
-/// Phase 4 (docs/ODD.md 3), per running NGO with staff hours (NGO index order); this week's prospecting hours
-/// are reset to 0 first:
+/// Phase 4 (docs/ODD.md 3), per running NGO with staff hours (NGO index order); this week's
+/// prospecting hours are reset to 0 first:
 /// 1. events ~ Poisson(outreach_events_per_year/52), each a low-level action; leads ~
 ///    Poisson(events·leads_per_event), each the readiest (alignment + sentiment) of
 ///    inbound_draws uniform draws over all companies, inbound (002 Conclusions: successes
@@ -36,11 +36,13 @@ void phase_outreach(const StepContext& ctx, ModelState& st);
 std::uint32_t capacity_for_targets(const StepContext& ctx, const ModelState& st, std::uint32_t ngo);
 
 /// Id of the relationship (ngo, company), created at its prior trust if it does not exist.
-std::uint32_t relationship(const StepContext& ctx, ModelState& st, std::uint32_t ngo, std::uint32_t company);
+std::uint32_t relationship(const StepContext& ctx, ModelState& st, std::uint32_t ngo,
+                           std::uint32_t company);
 
 /// Start an engagement of relationship id this week: stage identified (WS1) or ws2_identified
 /// (WS2); trust decayed to this week, raised by trust.inbound_bonus toward 1 if inbound; first
 /// contact = this week (the week the company is identified, not the first meeting).
-void start_engagement(const StepContext& ctx, ModelState& st, std::uint32_t id, Stream stream, bool inbound);
+void start_engagement(const StepContext& ctx, ModelState& st, std::uint32_t id, Stream stream,
+                      bool inbound);
 
 }  // namespace pse::outreach

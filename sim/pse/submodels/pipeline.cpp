@@ -34,12 +34,13 @@ constexpr std::size_t kDecideGrain = 64;
 /// True in the first week of company c's decision month.
 bool decision_week(const StepContext& ctx, const ModelState& st, std::uint32_t c) {
     const int w = ctx.week;
-    return month_of(w) == st.co.decision_month[c] && (w == 0 || month_of(w - 1) != st.co.decision_month[c]);
+    return month_of(w) == st.co.decision_month[c] &&
+           (w == 0 || month_of(w - 1) != st.co.decision_month[c]);
 }
 
 /// Before an agreement: drop-out, advance, screens and gates.
-void decide_pre_agreement(const StepContext& ctx, const ModelState& st, const Relationship& r, const Rng& rng,
-                          double T, double f, double g, double w, Decision& d) {
+void decide_pre_agreement(const StepContext& ctx, const ModelState& st, const Relationship& r,
+                          const Rng& rng, double T, double f, double g, double w, Decision& d) {
     const auto& pp = ctx.scenario.pipeline;
     const NgoParams& p = ctx.ngo_params[r.ngo];
     const std::uint32_t c = r.company;
@@ -68,16 +69,18 @@ void decide_pre_agreement(const StepContext& ctx, const ModelState& st, const Re
     // A concluded negotiation waits for the company's annual decision month to sign
     // (000 Learning 2: adds 0-12 months); elsewhere the stage advances by its hazard.
     const double m = aligned_stage ? engagement::alignment_factor(ctx, st, c) : 1.0;
-    const bool concluded =
-        r.ready || rng.chance(ph(rng_phase::kAdvance), 0, hazard_to_prob(f * g * w * m / sp.mean_weeks));
+    const bool concluded = r.ready || rng.chance(ph(rng_phase::kAdvance), 0,
+                                                 hazard_to_prob(f * g * w * m / sp.mean_weeks));
     if (!concluded) return;
-    if (stage == Stage::kNegotiation && pp.annual_gate && month_of(ctx.week) != st.co.decision_month[c]) {
+    if (stage == Stage::kNegotiation && pp.annual_gate &&
+        month_of(ctx.week) != st.co.decision_month[c]) {
         d.ready = true;
         return;
     }
     const Stage next = next_stage(stage);
     if (next == Stage::kFirstMeeting) {  // the company accepts a first meeting or declines (7.12)
-        if (!rng.chance(ph(rng_phase::kAccept), 0, engagement::accept_prob(ctx, st, r.ngo, c, T, w))) {
+        if (!rng.chance(ph(rng_phase::kAccept), 0,
+                        engagement::accept_prob(ctx, st, r.ngo, c, T, w))) {
             d.to = Stage::kDropped;
             d.event = EventType::kDropped;
             d.cause = EndCause::kDeclined;
@@ -85,10 +88,11 @@ void decide_pre_agreement(const StepContext& ctx, const ModelState& st, const Re
         }
     }
     if (next == Stage::kInterestsAligned) {  // alignment screen on the NGO's estimate (7.5, 7.12)
-        const double a =
-            std::min(1.0, engagement::alignment_estimate(ctx, st, r) + (r.inbound ? pp.inbound_alignment_bonus : 0.0));
+        const double a = std::min(1.0, engagement::alignment_estimate(ctx, st, r) +
+                                           (r.inbound ? pp.inbound_alignment_bonus : 0.0));
         const double pass = logistic(pp.alignment_intercept + pp.alignment_slope * a +
-                                     pp.alignment_csr * st.co.has_csr[c] - engagement::hesitation(ctx, st, r.ngo, c, w));
+                                     pp.alignment_csr * st.co.has_csr[c] -
+                                     engagement::hesitation(ctx, st, r.ngo, c, w));
         if (!rng.chance(ph(rng_phase::kScreen), 0, pass)) {
             d.to = Stage::kDropped;
             d.event = EventType::kScreenedOut;
@@ -96,8 +100,10 @@ void decide_pre_agreement(const StepContext& ctx, const ModelState& st, const Re
             return;
         }
     }
-    if (next == Stage::kConceptNote) {  // NGO ethical screen (docs/EVIDENCE.md anchor #34: 81% stress it)
-        if (rng.chance(ph(rng_phase::kScreen), 1, pp.screen_reject_scale * (1.0 - st.co.labour_practice[c]))) {
+    if (next ==
+        Stage::kConceptNote) {  // NGO ethical screen (docs/EVIDENCE.md anchor #34: 81% stress it)
+        if (rng.chance(ph(rng_phase::kScreen), 1,
+                       pp.screen_reject_scale * (1.0 - st.co.labour_practice[c]))) {
             d.to = Stage::kDropped;
             d.event = EventType::kScreenedOut;
             d.cause = EndCause::kEthicalScreen;
@@ -106,7 +112,8 @@ void decide_pre_agreement(const StepContext& ctx, const ModelState& st, const Re
     }
     if (next == Stage::kAgreement) {  // money only at the annual decision (000 Learning 2)
         const auto& co = ctx.scenario.company;
-        d.resources = rng.lognormal(ph(rng_phase::kResources), 0, co.resources_usd_median, co.resources_usd_sigma);
+        d.resources = rng.lognormal(ph(rng_phase::kResources), 0, co.resources_usd_median,
+                                    co.resources_usd_sigma);
         d.event = EventType::kAgreement;
     }
     if (next == Stage::kCompanyDiscussions) {  // WS2 needs government support first
@@ -117,8 +124,8 @@ void decide_pre_agreement(const StepContext& ctx, const ModelState& st, const Re
 }
 
 /// After an agreement: dissolution, brokerage, abuse, coverage, advance (WS2: match, cohort).
-void decide_post_agreement(const StepContext& ctx, const ModelState& st, const Relationship& r, const Rng& rng,
-                           double T, double f, double g, double R, Decision& d) {
+void decide_post_agreement(const StepContext& ctx, const ModelState& st, const Relationship& r,
+                           const Rng& rng, double T, double f, double g, double R, Decision& d) {
     const auto& pp = ctx.scenario.pipeline;
     const NgoParams& p = ctx.ngo_params[r.ngo];
     const std::uint32_t c = r.company;
@@ -137,15 +144,16 @@ void decide_post_agreement(const StepContext& ctx, const ModelState& st, const R
     const double before_low = exit;
     if (f < kLowActivityFulfilment) exit += pp.low_activity_hazard;
     const bool csr_change =
-        decision_week(ctx, st, c) && rng.chance(ph(rng_phase::kCsrChange), 0, ctx.scenario.company.csr_change_prob);
+        decision_week(ctx, st, c) &&
+        rng.chance(ph(rng_phase::kCsrChange), 0, ctx.scenario.company.csr_change_prob);
     if (csr_change) exit = 1.0;
     if (const double u = rng.uniform(ph(rng_phase::kExit), 0); u < exit) {
         d.to = Stage::kDissolved;
         d.event = EventType::kDissolved;
-        d.cause = csr_change         ? EndCause::kCsrChange
-                  : u < baseline     ? EndCause::kBaselineExit
-                  : u < before_low   ? EndCause::kProjectEndApproaching
-                                     : EndCause::kLowActivity;
+        d.cause = csr_change       ? EndCause::kCsrChange
+                  : u < baseline   ? EndCause::kBaselineExit
+                  : u < before_low ? EndCause::kProjectEndApproaching
+                                   : EndCause::kLowActivity;
         return;
     }
     if (stage == Stage::kCoCreation || stage == Stage::kImplementation) {
@@ -178,12 +186,14 @@ double proven_share(const StepContext& ctx, const Relationship& r) {
     return std::clamp(age / ctx.scenario.pipeline.sustain_proving_weeks, 0.0, 1.0);
 }
 
-double sustaining_hazard(const StepContext& ctx, const ModelState& st, const Relationship& r, double T) {
+double sustaining_hazard(const StepContext& ctx, const ModelState& st, const Relationship& r,
+                         double T) {
     const auto& pp = ctx.scenario.pipeline;
     const double h0 = pp.stage[static_cast<std::size_t>(r.stage)].drop_per_week;
     const double c = funding::contribution_share(ctx, r.resources_usd);
     const double a = st.co.alignment[r.company];
-    const double m = std::exp(-pp.sustain_trust_slope * (T - kSustainCentre) - pp.sustain_contribution_slope * c -
+    const double m = std::exp(-pp.sustain_trust_slope * (T - kSustainCentre) -
+                              pp.sustain_contribution_slope * c -
                               pp.sustain_alignment_slope * (a - kSustainCentre));
     return std::min(1.0, h0 * m * (1.0 - pp.sustain_proven_reduction * proven_share(ctx, r)));
 }
@@ -200,8 +210,10 @@ void decide(const StepContext& ctx, const ModelState& st, std::uint32_t id, Deci
     d.coverage = r.coverage;
     const Stage stage = r.stage;
 
-    if (stage == Stage::kSustained || (stage == Stage::kSupported && ns.ended)) {  // company-led after the project
-        if (rng.chance(rng_phase::ngo_phase(n, rng_phase::kExit), 0, funding::company_led_exit_prob(ctx))) {
+    if (stage == Stage::kSustained ||
+        (stage == Stage::kSupported && ns.ended)) {  // company-led after the project
+        if (rng.chance(rng_phase::ngo_phase(n, rng_phase::kExit), 0,
+                       funding::company_led_exit_prob(ctx))) {
             d.to = Stage::kDissolved;
             d.event = EventType::kDissolved;
             d.cause = EndCause::kCompanyExit;
@@ -218,7 +230,8 @@ void decide(const StepContext& ctx, const ModelState& st, std::uint32_t id, Deci
     // Trust: asymmetric update toward contact quality o (7.3).
     d.contact = r.effort > 0;
     if (d.contact)
-        d.trust = trust::asymmetric_update(T, trust::contact_quality(ctx, st, r, f, R, post), tp.gain_rate, tp.loss_ratio);
+        d.trust = trust::asymmetric_update(T, trust::contact_quality(ctx, st, r, f, R, post),
+                                           tp.gain_rate, tp.loss_ratio);
     if (is_ws2(stage) && st.ws2_stalled) return;  // external stall (COVID-19, 003)
 
     const double g = std::pow(T, tp.trust_exponent);
@@ -232,9 +245,11 @@ void phase_decide(const StepContext& ctx, ModelState& st) {
     st.decisions.resize(st.rels.size());
     const std::vector<std::uint32_t> work = active_relationships(st);
     if (ctx.parallel && work.size() > kParallelDecideMin) {
-        detail::parallel_for<std::size_t>(work.size(), kDecideGrain, [&](std::size_t begin, std::size_t end) {
-            for (std::size_t i = begin; i < end; ++i) decide(ctx, st, work[i], st.decisions[work[i]]);
-        });
+        detail::parallel_for<std::size_t>(work.size(), kDecideGrain,
+                                          [&](std::size_t begin, std::size_t end) {
+                                              for (std::size_t i = begin; i < end; ++i)
+                                                  decide(ctx, st, work[i], st.decisions[work[i]]);
+                                          });
     } else {
         for (auto id : work) decide(ctx, st, id, st.decisions[id]);
     }
@@ -259,7 +274,8 @@ void phase_commit(const StepContext& ctx, ModelState& st) {
         // Supply-chain access is judged on the stage before this week's change (7.3); a
         // handed-over chain stays open (company-led).
         if (r.stage != Stage::kSustained) {
-            const bool open = is_ws1(r.stage) && is_post_agreement(r.stage) && r.trust >= trust::access_threshold(ctx, st, r.company);
+            const bool open = is_ws1(r.stage) && is_post_agreement(r.stage) &&
+                              r.trust >= trust::access_threshold(ctx, st, r.company);
             if (open != r.access) {
                 emit(ctx, st, static_cast<std::int32_t>(r.ngo), r.org,
                      open ? EventType::kAccessOpened : EventType::kAccessClosed, r.stage, r.stage);
@@ -269,12 +285,14 @@ void phase_commit(const StepContext& ctx, ModelState& st) {
         }
         r.ready = d.ready;
         r.coverage = d.coverage;
-        if (ctx.ngo_params[r.ngo].handover && st.ngo_state[r.ngo].active) {  // handover planning received (7.2)
-            const double hn = funding::handover_effort_need(ctx, ctx.ngo_params[r.ngo],
-                                                            st.ngo_state[r.ngo].end_week - ctx.week, r.stage);
+        if (ctx.ngo_params[r.ngo].handover &&
+            st.ngo_state[r.ngo].active) {  // handover planning received (7.2)
+            const double hn = funding::handover_effort_need(
+                ctx, ctx.ngo_params[r.ngo], st.ngo_state[r.ngo].end_week - ctx.week, r.stage);
             if (hn > 0)
-                r.handover_work += funding::handover_share(r.effort, staffing::effort_need(ctx, r.stage), hn) /
-                                   ctx.scenario.pipeline.handover_planning_weeks;
+                r.handover_work +=
+                    funding::handover_share(r.effort, staffing::effort_need(ctx, r.stage), hn) /
+                    ctx.scenario.pipeline.handover_planning_weeks;
         }
         if (d.brokerage) brokerage::commit(ctx, st, r);
         const Decision* dp = &d;

@@ -34,9 +34,11 @@ void decay_sentiment(const StepContext& ctx, ModelState& st, double keep) {
     auto& sent = st.co.sentiment;
     if (st.sentiment_list.size() > sent.size() / kSentimentDenseDivisor) {
         if (ctx.parallel && sent.size() > kParallelDecayMin) {
-            detail::parallel_for<std::size_t>(sent.size(), kDecayGrain, [&](std::size_t begin, std::size_t end) {
-                for (auto i = begin; i < end; ++i) sent[i] *= keep;
-            });
+            detail::parallel_for<std::size_t>(sent.size(), kDecayGrain,
+                                              [&](std::size_t begin, std::size_t end) {
+                                                  for (auto i = begin; i < end; ++i)
+                                                      sent[i] *= keep;
+                                              });
         } else {
             for (auto& x : sent) x *= keep;
         }
@@ -45,7 +47,8 @@ void decay_sentiment(const StepContext& ctx, ModelState& st, double keep) {
     }
 }
 
-/// Reputation penalty of NGO n compounded with drop, and every active engagement of n shocked by it.
+/// Reputation penalty of NGO n compounded with drop, and every active engagement of n shocked by
+/// it.
 void hit_ngo(const StepContext& ctx, ModelState& st, std::uint32_t n, double drop) {
     auto& ns = st.ngo_state[n];
     ns.reputation_penalty = trust::compound_penalty(ns.reputation_penalty, drop);
@@ -63,9 +66,11 @@ void representative_turnover(const StepContext& ctx, ModelState& st) {
             if (!rng.chance(rng_phase::kTurnover, 0, hazard_to_prob(rate))) continue;
             const bool multiplex = r.brokered || ctx.net.company_government[r.company] >= 0;
             const double theta =
-                tp.turnover_retention + (1.0 - tp.turnover_retention) * (multiplex ? tp.multiplex_buffer : 0.0);
+                tp.turnover_retention +
+                (1.0 - tp.turnover_retention) * (multiplex ? tp.multiplex_buffer : 0.0);
             trust::shock(ctx, st, r, 1.0 - theta);
-            emit(ctx, st, static_cast<std::int32_t>(r.ngo), r.org, EventType::kTurnover, r.stage, r.stage);
+            emit(ctx, st, static_cast<std::int32_t>(r.ngo), r.org, EventType::kTurnover, r.stage,
+                 r.stage);
         }
     }
 }
@@ -90,7 +95,8 @@ void phase_shocks(const StepContext& ctx, ModelState& st) {
             if (st.co.sensitive[c]) lower_sentiment(st, c, sh.media_shock_drop);
         for (auto& ns : st.ngo_state)
             for (auto id : ns.active_rels)
-                if (st.co.sensitive[st.rels[id].company]) trust::shock(ctx, st, st.rels[id], sh.media_shock_drop);
+                if (st.co.sensitive[st.rels[id].company])
+                    trust::shock(ctx, st, st.rels[id], sh.media_shock_drop);
         emit(ctx, st, -1, -1, EventType::kMediaShock);
     }
     st.ws2_stalled = sh.ws2_stall_start_week >= 0 && t >= sh.ws2_stall_start_week &&
@@ -123,7 +129,9 @@ void spill_scrutiny(const StepContext& ctx, ModelState& st, std::uint32_t c) {
         if (k != c) lower_sentiment(st, k, drop);
 }
 
-void queue_sister_spillover(ModelState& st, std::uint32_t ngo, double drop) { st.sister_spills.emplace_back(ngo, drop); }
+void queue_sister_spillover(ModelState& st, std::uint32_t ngo, double drop) {
+    st.sister_spills.emplace_back(ngo, drop);
+}
 
 void phase_sister_spillovers(const StepContext& ctx, ModelState& st) {
     for (auto [n, drop] : st.sister_spills)

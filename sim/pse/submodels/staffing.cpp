@@ -22,12 +22,16 @@ void phase_capacity(const StepContext& ctx, ModelState& st) {
         const NgoParams& p = ctx.ngo_params[n];
         NgoState& ns = st.ngo_state[n];
         if (!p.engages_business || !ns.active || ns.ended) continue;
-        // The budget pays the part-time PSE hours first and the dedicated post last (funding::pay_staff).
+        // The budget pays the part-time PSE hours first and the dedicated post last
+        // (funding::pay_staff).
         ns.staff_hours = (p.dedicated_fte * ns.dedicated_paid +
-                          p.part_time_staff * p.part_time_share * (1.0 - p.switching_overhead) * ns.part_time_paid) *
+                          p.part_time_staff * p.part_time_share * (1.0 - p.switching_overhead) *
+                              ns.part_time_paid) *
                          p.hours_per_fte_week;
-        const double s0 = p.skill_untrained + (p.skill_trained - p.skill_untrained) * ns.training_progress;
-        ns.skill = s0 + (1.0 - s0) * (1.0 - std::exp(-ns.experience_weeks / p.skill_learning_weeks));
+        const double s0 =
+            p.skill_untrained + (p.skill_trained - p.skill_untrained) * ns.training_progress;
+        ns.skill =
+            s0 + (1.0 - s0) * (1.0 - std::exp(-ns.experience_weeks / p.skill_learning_weeks));
         if (ns.staff_hours > 0) ns.experience_weeks += 1.0;
     }
     // Capacity building between tied NGOs (000 Learning 4): trained NGOs with dedicated staff
@@ -37,12 +41,15 @@ void phase_capacity(const StepContext& ctx, ModelState& st) {
     for (std::uint32_t n = 0; n < N; ++n) {
         const auto& p = ctx.ngo_params[n];
         const auto& ns = st.ngo_state[n];
-        if (!ns.active || p.capacity_building <= 0 || ns.training_progress < 1.0 || p.dedicated_fte <= 0) continue;
+        if (!ns.active || p.capacity_building <= 0 || ns.training_progress < 1.0 ||
+            p.dedicated_fte <= 0)
+            continue;
         for (auto k = ctx.net.ngo_ties.offsets[n]; k < ctx.net.ngo_ties.offsets[n + 1]; ++k)
             gain[ctx.net.ngo_ties.targets[k]] += p.capacity_building;
     }
     for (std::size_t n = 0; n < N; ++n)
-        st.ngo_state[n].training_progress = std::min(1.0, st.ngo_state[n].training_progress + gain[n]);
+        st.ngo_state[n].training_progress =
+            std::min(1.0, st.ngo_state[n].training_progress + gain[n]);
 }
 
 double effort_need(const StepContext& ctx, Stage stage) {
@@ -78,7 +85,8 @@ void phase_allocate(const StepContext& ctx, ModelState& st) {
             reserve -= e;
         }
         remaining += reserve;
-        std::erase_if(work, [&](std::uint32_t id) { return need(id) - rels[id].effort <= kHoursEpsilon; });
+        std::erase_if(
+            work, [&](std::uint32_t id) { return need(id) - rels[id].effort <= kHoursEpsilon; });
         if (work.empty() || remaining <= 0) continue;
         auto fill_in_order = [&] {
             for (auto id : work) {
@@ -93,12 +101,14 @@ void phase_allocate(const StepContext& ctx, ModelState& st) {
                 std::vector<double> score(work.size());
                 for (std::size_t i = 0; i < work.size(); ++i) {
                     const auto& r = rels[work[i]];
-                    score[i] = (is_post_agreement(r.stage) ? kPostAgreementPriority : 0.0) +
-                               trust::current(ctx, st, r) * engagement::alignment_estimate(ctx, st, r);
+                    score[i] =
+                        (is_post_agreement(r.stage) ? kPostAgreementPriority : 0.0) +
+                        trust::current(ctx, st, r) * engagement::alignment_estimate(ctx, st, r);
                 }
                 std::vector<std::size_t> order(work.size());
                 std::iota(order.begin(), order.end(), 0);
-                std::stable_sort(order.begin(), order.end(), [&](auto a, auto b) { return score[a] > score[b]; });
+                std::stable_sort(order.begin(), order.end(),
+                                 [&](auto a, auto b) { return score[a] > score[b]; });
                 std::vector<std::uint32_t> sorted;
                 sorted.reserve(work.size());
                 for (auto i : order) sorted.push_back(work[i]);
@@ -107,8 +117,9 @@ void phase_allocate(const StepContext& ctx, ModelState& st) {
                 break;
             }
             case AllocationPolicy::kOldestFirst:
-                std::stable_sort(work.begin(), work.end(),
-                                 [&](auto a, auto b) { return rels[a].first_contact < rels[b].first_contact; });
+                std::stable_sort(work.begin(), work.end(), [&](auto a, auto b) {
+                    return rels[a].first_contact < rels[b].first_contact;
+                });
                 fill_in_order();
                 break;
             case AllocationPolicy::kEqualShare: {

@@ -18,9 +18,11 @@ constexpr double kAccessAlignmentCentre = 0.5;
 double prior(const StepContext& ctx, const ModelState& st, std::uint32_t n, std::uint32_t c) {
     const auto& t = ctx.scenario.trust;
     const bool mnc = ctx.net.is_mnc(c);
-    double x = t.prior_logit + (mnc ? t.prior_mnc_bonus : 0.0) + (st.co.has_csr[c] ? t.prior_csr_bonus : 0.0) -
-               (st.co.sensitive[c] ? t.prior_sensitive_penalty : 0.0) -
-               (ctx.ngo_params[n].framing == Framing::kTrafficking ? t.prior_trafficking_penalty : 0.0);
+    double x =
+        t.prior_logit + (mnc ? t.prior_mnc_bonus : 0.0) +
+        (st.co.has_csr[c] ? t.prior_csr_bonus : 0.0) -
+        (st.co.sensitive[c] ? t.prior_sensitive_penalty : 0.0) -
+        (ctx.ngo_params[n].framing == Framing::kTrafficking ? t.prior_trafficking_penalty : 0.0);
     double T = logistic(x);
     const double sent = st.co.sentiment[c];
     T = sent >= 0 ? T + sent * (1.0 - T) : T * (1.0 + sent);
@@ -40,20 +42,23 @@ void shock(const StepContext& ctx, const ModelState& st, Relationship& r, double
     ++r.shocks;
 }
 
-double boost(double trust, double bonus) { return clamp01(trust + bonus * (1.0 - trust)); }
+double boost(double trust, double bonus) {
+    return clamp01(trust + bonus * (1.0 - trust));
+}
 
 double asymmetric_update(double T, double o, double gain_rate, double loss_ratio) {
     const double rate = o >= T ? gain_rate : std::min(1.0, gain_rate * loss_ratio);
     return clamp01(T + rate * (o - T));
 }
 
-double contact_quality(const StepContext& ctx, const ModelState& st, const Relationship& r, double f, double R,
-                       bool post) {
+double contact_quality(const StepContext& ctx, const ModelState& st, const Relationship& r,
+                       double f, double R, bool post) {
     const auto& tp = ctx.scenario.trust;
     const NgoParams& p = ctx.ngo_params[r.ngo];
     const double ttv = st.co.ttv_weeks[r.company];
-    double o = (p.approach == Approach::kCoCreation ? tp.quality_co_creation : tp.quality_scrutiny) *
-               (kQualityBase + kQualityConsistency * p.objective_consistency);
+    double o =
+        (p.approach == Approach::kCoCreation ? tp.quality_co_creation : tp.quality_scrutiny) *
+        (kQualityBase + kQualityConsistency * p.objective_consistency);
     if (post) o -= tp.equity_weight * (1.0 - f);
     if (!p.handover && R < ttv) o -= tp.end_salience * (1.0 - std::max(0.0, R) / ttv);
     return clamp01(o);
@@ -61,9 +66,12 @@ double contact_quality(const StepContext& ctx, const ModelState& st, const Relat
 
 double access_threshold(const StepContext& ctx, const ModelState& st, std::uint32_t company) {
     const auto& tp = ctx.scenario.trust;
-    return clamp01(tp.access_threshold - tp.access_alignment_slope * (st.co.alignment[company] - kAccessAlignmentCentre));
+    return clamp01(tp.access_threshold -
+                   tp.access_alignment_slope * (st.co.alignment[company] - kAccessAlignmentCentre));
 }
 
-double compound_penalty(double penalty, double drop) { return 1.0 - (1.0 - penalty) * (1.0 - drop); }
+double compound_penalty(double penalty, double drop) {
+    return 1.0 - (1.0 - penalty) * (1.0 - drop);
+}
 
 }  // namespace pse::trust

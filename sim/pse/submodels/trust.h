@@ -12,7 +12,8 @@ namespace pse::trust {
 /// Prior trust in [0,1] of company c toward NGO n: logistic of firm type, CSR, sector and
 /// framing, then scaled by the company's sentiment s in [-1,1] (T + s(1-T) if s >= 0, else
 /// T(1+s)) and by the NGO's reputation penalty (docs/ODD.md 7.3).
-double prior(const StepContext& ctx, const ModelState& st, std::uint32_t ngo, std::uint32_t company);
+double prior(const StepContext& ctx, const ModelState& st, std::uint32_t ngo,
+             std::uint32_t company);
 
 /// Trust of r in [0,1] at ctx.week: lazy exponential decay toward the prior T0 since
 /// r.trust_week, T0 + (T - T0)(1 - decay_rate)^dt.
@@ -33,8 +34,8 @@ double asymmetric_update(double trust, double quality, double gain_rate, double 
 /// approach's quality times (0.7 + 0.3·objective consistency), less the equity term after an
 /// agreement (effort fulfilment f below 1) and the end-salience term when fewer project weeks
 /// R remain than the company's time to value (docs/ODD.md 7.3).
-double contact_quality(const StepContext& ctx, const ModelState& st, const Relationship& r, double fulfilment,
-                       double remaining_weeks, bool post_agreement);
+double contact_quality(const StepContext& ctx, const ModelState& st, const Relationship& r,
+                       double fulfilment, double remaining_weeks, bool post_agreement);
 
 /// Trust in [0,1] company c needs before it opens its supply chain to the NGO (000 Learning 1:
 /// companies hesitate to open their supply chains to scrutiny; those that "want to do the right

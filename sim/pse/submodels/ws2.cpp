@@ -17,7 +17,8 @@ std::uint32_t government_of(const Network& net, std::uint32_t c) {
                                           : c % net.government_count;
 }
 
-bool government_gate_open(const StepContext& ctx, const ModelState& st, std::uint32_t n, std::uint32_t c) {
+bool government_gate_open(const StepContext& ctx, const ModelState& st, std::uint32_t n,
+                          std::uint32_t c) {
     const std::uint32_t G = ctx.net.government_count;
     if (G == 0) return true;
     return !(st.gov_trust[n * G + government_of(ctx.net, c)] < ctx.scenario.ws2.gov_trust_needed);
@@ -30,18 +31,23 @@ void note_government_contact(const StepContext& ctx, ModelState& st, const Relat
 }
 
 bool candidates_matched(const StepContext& ctx, const Relationship& r, const Rng& rng) {
-    return rng.chance(rng_phase::ngo_phase(r.ngo, rng_phase::kMatch), 0, ctx.scenario.ws2.match_prob);
+    return rng.chance(rng_phase::ngo_phase(r.ngo, rng_phase::kMatch), 0,
+                      ctx.scenario.ws2.match_prob);
 }
 
 std::uint32_t cohort_size(const StepContext& ctx, const Relationship& r, const Rng& rng) {
-    return std::max<std::uint32_t>(kMinCohort, rng.poisson(rng_phase::ngo_phase(r.ngo, rng_phase::kCohort), 0, ctx.scenario.ws2.cohort_mean));
+    return std::max<std::uint32_t>(kMinCohort,
+                                   rng.poisson(rng_phase::ngo_phase(r.ngo, rng_phase::kCohort), 0,
+                                               ctx.scenario.ws2.cohort_mean));
 }
 
-void commit_placement(const StepContext& ctx, ModelState& st, Relationship& r, std::uint32_t placed) {
+void commit_placement(const StepContext& ctx, ModelState& st, Relationship& r,
+                      std::uint32_t placed) {
     r.placed += placed;
     r.employed += placed;
     st.counters.placed += placed;
-    emit(ctx, st, static_cast<std::int32_t>(r.ngo), r.org, EventType::kPlacement, r.stage, Stage::kPlaced);
+    emit(ctx, st, static_cast<std::int32_t>(r.ngo), r.org, EventType::kPlacement, r.stage,
+         Stage::kPlaced);
 }
 
 void phase_government_trust(const StepContext& ctx, ModelState& st) {

@@ -14,7 +14,8 @@ std::uint32_t government_of(const Network& net, std::uint32_t company);
 
 /// True if NGO n may move company c from government_consulted to company discussions: its
 /// trust with c's agency is at least ws2.gov_trust_needed (always true without agencies).
-bool government_gate_open(const StepContext& ctx, const ModelState& st, std::uint32_t ngo, std::uint32_t company);
+bool government_gate_open(const StepContext& ctx, const ModelState& st, std::uint32_t ngo,
+                          std::uint32_t company);
 
 /// Note a week of contact of relationship r with its government agency (stage
 /// government_consulted), for this week's government trust update.
@@ -28,10 +29,12 @@ bool candidates_matched(const StepContext& ctx, const Relationship& r, const Rng
 std::uint32_t cohort_size(const StepContext& ctx, const Relationship& r, const Rng& rng);
 
 /// Commit a placement of `placed` survivors through r (counts them as placed and employed).
-void commit_placement(const StepContext& ctx, ModelState& st, Relationship& r, std::uint32_t placed);
+void commit_placement(const StepContext& ctx, ModelState& st, Relationship& r,
+                      std::uint32_t placed);
 
-/// Phase 10 (docs/ODD.md 3): NGO–government trust moves toward quality_co_creation in weeks of contact
-/// (asymmetric update, 7.3) and otherwise relaxes toward trust.government_prior at decay_rate.
+/// Phase 10 (docs/ODD.md 3): NGO–government trust moves toward quality_co_creation in weeks of
+/// contact (asymmetric update, 7.3) and otherwise relaxes toward trust.government_prior at
+/// decay_rate.
 void phase_government_trust(const StepContext& ctx, ModelState& st);
 
 /// Phase 11 (docs/ODD.md 3): each employed survivor leaves the job with weekly probability
