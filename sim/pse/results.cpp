@@ -88,43 +88,54 @@ std::vector<unsigned char> decode_chunk(const std::vector<unsigned char>& bytes,
     return out;
 }
 
-/// The rows of one block in the file's memory layout: series[k][row * W + week] (NaN = fill)
+/// The rows of one block in the file's memory layout: series[k][row * weeks + week] (NaN = fill)
 /// and pipe[row][week][stage] (0 = fill), padded to whole pipeline chunks.
 struct BlockBuf {
     std::vector<std::vector<double>> series;
     std::vector<float> pipe;
     hsize_t filled = 0;  ///< rows written (ResultsWriter)
     BlockBuf() = default;
-    explicit BlockBuf(const ChunkLayout& L) {
-        const auto W = static_cast<std::size_t>(L.weeks);
-        series.assign(kSeriesCount, std::vector<double>(static_cast<std::size_t>(L.block_rows) * W,
-                                                        std::numeric_limits<double>::quiet_NaN()));
-        const auto prows = (L.block_rows + L.pipe_rows - 1) / L.pipe_rows * L.pipe_rows;
-        pipe.assign(static_cast<std::size_t>(prows) * W * kStageCount, 0.0f);
+    explicit BlockBuf(const ChunkLayout& layout) {
+        const auto n_weeks = static_cast<std::size_t>(layout.weeks);
+        series.assign(kSeriesCount,
+                      std::vector<double>(static_cast<std::size_t>(layout.block_rows) * n_weeks,
+                                          std::numeric_limits<double>::quiet_NaN()));
+        const auto prows =
+            (layout.block_rows + layout.pipe_rows - 1) / layout.pipe_rows * layout.pipe_rows;
+        pipe.assign(static_cast<std::size_t>(prows) * n_weeks * kStageCount, 0.0f);
     }
-    void put(const ChunkLayout& L, std::size_t row, const RunOutput& out) {
-        const auto W = static_cast<std::size_t>(L.weeks);
+    void put(const ChunkLayout& layout, std::size_t row, const RunOutput& out) {
+        const auto n_weeks = static_cast<std::size_t>(layout.weeks);
         for (int k = 0; k < kSeriesCount; ++k) {
-            double* dst = series[static_cast<std::size_t>(k)].data() + row * W;
-            for (std::size_t w = 0; w < W; ++w)
+            double* dst = series[static_cast<std::size_t>(k)].data() + row * n_weeks;
+            for (std::size_t w = 0; w < n_weeks; ++w)
                 dst[w] = out.series[w * kSeriesCount + static_cast<std::size_t>(k)];
         }
         std::copy(out.pipeline.begin(), out.pipeline.end(),
-                  pipe.begin() + static_cast<std::ptrdiff_t>(row * W * kStageCount));
+                  pipe.begin() + static_cast<std::ptrdiff_t>(row * n_weeks * kStageCount));
     }
-    void get(const ChunkLayout& L, std::size_t row, RunOutput& out) const {
-        const auto W = static_cast<std::size_t>(L.weeks);
-        out.weeks = L.weeks;
-        out.series.assign(W * kSeriesCount, 0.0);
+    void get(const ChunkLayout& layout, std::size_t row, RunOutput& out) const {
+        const auto n_weeks = static_cast<std::size_t>(layout.weeks);
+        out.weeks = layout.weeks;
+        out.series.assign(n_weeks * kSeriesCount, 0.0);
         for (int k = 0; k < kSeriesCount; ++k) {
-            const double* src = series[static_cast<std::size_t>(k)].data() + row * W;
-            for (std::size_t w = 0; w < W; ++w)
+            const double* src = series[static_cast<std::size_t>(k)].data() + row * n_weeks;
+            for (std::size_t w = 0; w < n_weeks; ++w)
                 out.series[w * kSeriesCount + static_cast<std::size_t>(k)] = src[w];
         }
-        const auto p0 = pipe.begin() + static_cast<std::ptrdiff_t>(row * W * kStageCount);
-        out.pipeline.assign(p0, p0 + static_cast<std::ptrdiff_t>(W * kStageCount));
+        const auto p0 = pipe.begin() + static_cast<std::ptrdiff_t>(row * n_weeks * kStageCount);
+        out.pipeline.assign(p0, p0 + static_cast<std::ptrdiff_t>(n_weeks * kStageCount));
     }
 };
+
+/// The names of the engagement stages in Stage order (the stage_names attribute of
+/// /series/pipeline and /events).
+std::vector<std::string_view> stage_names() {
+    std::vector<std::string_view> names;
+    names.reserve(kStageCount);
+    for (int i = 0; i < kStageCount; ++i) names.push_back(stage_name(static_cast<Stage>(i)));
+    return names;
+}
 
 /// Chunk i of a block's BlockBuf: where its raw data is, how large, and where it goes.
 struct ChunkRef {
@@ -132,22 +143,25 @@ struct ChunkRef {
     hsize_t offset[3] = {0, 0, 0};
     std::size_t byte0 = 0, nbytes = 0, elem = 0;  ///< within series[series] or pipe
 };
-std::vector<ChunkRef> chunk_refs(const ChunkLayout& L, std::int64_t b) {
+std::vector<ChunkRef> chunk_refs(const ChunkLayout& layout, std::int64_t b) {
     std::vector<ChunkRef> out;
-    const auto W = static_cast<std::size_t>(L.weeks);
-    const auto row0 = static_cast<hsize_t>(b * L.block_rows);
+    out.reserve(static_cast<std::size_t>(kSeriesCount + layout.block_rows / layout.pipe_rows + 1));
+    const auto n_weeks = static_cast<std::size_t>(layout.weeks);
+    const auto row0 = static_cast<hsize_t>(b) * static_cast<hsize_t>(layout.block_rows);
     for (int k = 0; k < kSeriesCount; ++k)
-        out.push_back(ChunkRef{k,
-                               {row0, 0, 0},
-                               0,
-                               static_cast<std::size_t>(L.block_rows) * W * sizeof(double),
-                               sizeof(double)});
-    const std::size_t prow = W * kStageCount,
-                      pbytes = static_cast<std::size_t>(L.pipe_rows) * prow * sizeof(float);
-    for (std::int64_t p = 0;
-         p * L.pipe_rows < L.block_rows && b * L.block_rows + p * L.pipe_rows < L.n_runs; ++p)
+        out.push_back(
+            ChunkRef{k,
+                     {row0, 0, 0},
+                     0,
+                     static_cast<std::size_t>(layout.block_rows) * n_weeks * sizeof(double),
+                     sizeof(double)});
+    const std::size_t prow = n_weeks * kStageCount,
+                      pbytes = static_cast<std::size_t>(layout.pipe_rows) * prow * sizeof(float);
+    for (std::int64_t p = 0; p * layout.pipe_rows < layout.block_rows &&
+                             b * layout.block_rows + p * layout.pipe_rows < layout.n_runs;
+         ++p)
         out.push_back(ChunkRef{-1,
-                               {row0 + static_cast<hsize_t>(p * L.pipe_rows), 0, 0},
+                               {row0 + static_cast<hsize_t>(p * layout.pipe_rows), 0, 0},
                                static_cast<std::size_t>(p) * pbytes,
                                pbytes,
                                sizeof(float)});
@@ -165,7 +179,7 @@ unsigned char* chunk_data(BlockBuf& buf, const ChunkRef& c) {
 
 /// Encode the chunks of several blocks, all chunks in parallel.
 std::vector<EncodedBlock> encode_blocks(
-    const ChunkLayout& L, const std::vector<std::pair<std::int64_t, const BlockBuf*>>& bufs) {
+    const ChunkLayout& layout, const std::vector<std::pair<std::int64_t, const BlockBuf*>>& bufs) {
     std::vector<EncodedBlock> out(bufs.size());
     struct Job {
         std::size_t blk, idx;
@@ -173,7 +187,7 @@ std::vector<EncodedBlock> encode_blocks(
     };
     std::vector<Job> jobs;
     for (std::size_t i = 0; i < bufs.size(); ++i) {
-        const auto refs = chunk_refs(L, bufs[i].first);
+        const auto refs = chunk_refs(layout, bufs[i].first);
         out[i].block = bufs[i].first;
         out[i].chunks.resize(refs.size());
         out[i].masks.resize(refs.size());
@@ -194,12 +208,12 @@ std::vector<EncodedBlock> encode_blocks(
 }  // namespace
 
 ChunkLayout ChunkLayout::of(std::int64_t n_runs, int weeks) {
-    ChunkLayout L;
-    L.n_runs = std::max<std::int64_t>(0, n_runs);
-    L.weeks = std::max(0, weeks);
-    L.block_rows = std::max<std::int64_t>(1, std::min<std::int64_t>(L.n_runs, 64));
-    L.pipe_rows = std::max<std::int64_t>(1, std::min<std::int64_t>(L.n_runs, 16));
-    return L;
+    ChunkLayout layout;
+    layout.n_runs = std::max<std::int64_t>(0, n_runs);
+    layout.weeks = std::max(0, weeks);
+    layout.block_rows = std::max<std::int64_t>(1, std::min<std::int64_t>(layout.n_runs, 64));
+    layout.pipe_rows = std::max<std::int64_t>(1, std::min<std::int64_t>(layout.n_runs, 16));
+    return layout;
 }
 std::int64_t ChunkLayout::n_blocks() const {
     if (n_runs == 0 || weeks == 0) return 0;
@@ -220,7 +234,7 @@ EncodedBlock encode_block(const ChunkLayout& layout, std::int64_t b,
         throw IoError(
             fmt::format("block {} holds {} runs, not {}", b, layout.rows_in_block(b), rows.size()));
     BlockBuf buf(layout);
-    const auto W = static_cast<std::size_t>(layout.weeks);
+    const auto n_weeks = static_cast<std::size_t>(layout.weeks);
     for (std::size_t i = 0; i < rows.size(); ++i) {
         const RunRecord* r = rows[i];
         if (r == nullptr) continue;
@@ -228,8 +242,8 @@ EncodedBlock encode_block(const ChunkLayout& layout, std::int64_t b,
             throw IoError(fmt::format("row {} of block {} is run {}, not run {}", i, b, r->run_id,
                                       b * layout.block_rows + static_cast<std::int64_t>(i)));
         if (r->status != RunStatus::kDone) continue;
-        if (r->output.series.size() != W * kSeriesCount ||
-            r->output.pipeline.size() != W * kStageCount)
+        if (r->output.series.size() != n_weeks * kSeriesCount ||
+            r->output.pipeline.size() != n_weeks * kStageCount)
             throw IoError(
                 fmt::format("run {} has {} week(s) of results, but the file holds {} weeks",
                             r->run_id, r->output.weeks, layout.weeks));
@@ -586,6 +600,21 @@ struct ResultsWriter::Impl {
     }
 };
 
+void check_output_folder(const std::filesystem::path& target, bool overwrite) {
+    std::error_code ec;
+    if (std::filesystem::exists(target, ec) && !overwrite)
+        throw IoError("output file '" + target.string() +
+                      "' already exists; pass --overwrite to replace it");
+    auto dir = target.parent_path();
+    if (dir.empty()) dir = ".";
+    if (!std::filesystem::is_directory(dir, ec))
+        throw IoError("output folder '" + dir.string() +
+                      "' does not exist; create it first (mkdir -p '" + dir.string() +
+                      "') or choose another -o path");
+    if (access(dir.c_str(), W_OK) != 0)
+        throw IoError("output folder '" + dir.string() + "' is not writable");
+}
+
 ResultsWriter::ResultsWriter(std::filesystem::path target, ResultsMeta meta, bool overwrite)
     : impl_(std::make_unique<Impl>()), target_(std::move(target)) {
     quiet_hdf5();
@@ -598,36 +627,28 @@ ResultsWriter::ResultsWriter(std::filesystem::path target, ResultsMeta meta, boo
         throw IoError("output path '" + target_.string() +
                       "' is not a regular file (a link, device or pipe); pse-sim only replaces "
                       "regular files");
-    if (std::filesystem::exists(target_, ec) && !overwrite)
-        throw IoError("output file '" + target_.string() +
-                      "' already exists; pass --overwrite to replace it");
+    check_output_folder(target_, overwrite);
     auto dir = target_.parent_path();
     if (dir.empty()) dir = ".";
-    if (!std::filesystem::is_directory(dir, ec))
-        throw IoError("output folder '" + dir.string() +
-                      "' does not exist; create it first (mkdir -p '" + dir.string() +
-                      "') or choose another -o path");
-    if (access(dir.c_str(), W_OK) != 0)
-        throw IoError("output folder '" + dir.string() + "' is not writable");
     temp_ = dir / ("." + target_.filename().string() + ".tmp-" + std::to_string(getpid()));
     auto& m = *impl_;
     m.meta = std::move(meta);
     m.created = utc_now_text();
     m.file = checked(H5Fcreate(temp_.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose,
                      "creating " + temp_.string());
-    const auto N = static_cast<std::size_t>(m.meta.n_runs);
-    const int W = m.meta.weeks;
-    m.run_id.assign(N, 0);
-    m.design_point.assign(N, 0);
-    m.replication.assign(N, 0);
-    m.seed.assign(N, 0);
-    m.status.assign(N, static_cast<std::int8_t>(RunStatus::kPending));
-    m.error.assign(N, "");
-    m.wall.assign(N, 0.0);
-    m.written.assign(N, 0);
+    const auto n_rows = static_cast<std::size_t>(m.meta.n_runs);
+    const int n_weeks = m.meta.weeks;
+    m.run_id.assign(n_rows, 0);
+    m.design_point.assign(n_rows, 0);
+    m.replication.assign(n_rows, 0);
+    m.seed.assign(n_rows, 0);
+    m.status.assign(n_rows, static_cast<std::int8_t>(RunStatus::kPending));
+    m.error.assign(n_rows, "");
+    m.wall.assign(n_rows, 0.0);
+    m.written.assign(n_rows, 0);
     m.summary.assign(kSummaryCount,
-                     std::vector<double>(N, std::numeric_limits<double>::quiet_NaN()));
-    for (std::size_t i = 0; i < N; ++i) m.run_id[i] = static_cast<std::int64_t>(i);
+                     std::vector<double>(n_rows, std::numeric_limits<double>::quiet_NaN()));
+    for (std::size_t i = 0; i < n_rows; ++i) m.run_id[i] = static_cast<std::int64_t>(i);
 
     {  // inputs
         H g = make_group(m.file.get(), "inputs");
@@ -664,14 +685,14 @@ ResultsWriter::ResultsWriter(std::filesystem::path target, ResultsMeta meta, boo
     }
     {  // series
         m.series_group = make_group(m.file.get(), "series");
-        const hsize_t dims[2] = {static_cast<hsize_t>(N), static_cast<hsize_t>(W)};
-        m.layout = ChunkLayout::of(m.meta.n_runs, W);
+        const hsize_t dims[2] = {static_cast<hsize_t>(n_rows), static_cast<hsize_t>(n_weeks)};
+        m.layout = ChunkLayout::of(m.meta.n_runs, n_weeks);
         const hsize_t chunk[2] = {static_cast<hsize_t>(m.layout.block_rows),
-                                  static_cast<hsize_t>(std::max(1, W))};
+                                  static_cast<hsize_t>(std::max(1, n_weeks))};
         for (const auto& spec : kSeriesSpecs) {
             H space(H5Screate_simple(2, dims, nullptr), H5Sclose);
             H plist(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
-            if (N > 0 && W > 0) {
+            if (n_rows > 0 && n_weeks > 0) {
                 H5Pset_chunk(plist.get(), 2, chunk);
                 H5Pset_shuffle(plist.get());
                 H5Pset_deflate(plist.get(), 4);
@@ -687,12 +708,13 @@ ResultsWriter::ResultsWriter(std::filesystem::path target, ResultsMeta meta, boo
             attr_string(d.get(), "description", std::string(spec.description));
             m.series_ds.push_back(std::move(d));
         }
-        const hsize_t pdims[3] = {static_cast<hsize_t>(N), static_cast<hsize_t>(W), kStageCount};
+        const hsize_t pdims[3] = {static_cast<hsize_t>(n_rows), static_cast<hsize_t>(n_weeks),
+                                  kStageCount};
         const hsize_t pchunk[3] = {static_cast<hsize_t>(m.layout.pipe_rows),
-                                   static_cast<hsize_t>(std::max(1, W)), kStageCount};
+                                   static_cast<hsize_t>(std::max(1, n_weeks)), kStageCount};
         H space(H5Screate_simple(3, pdims, nullptr), H5Sclose);
         H plist(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
-        if (N > 0 && W > 0) {
+        if (n_rows > 0 && n_weeks > 0) {
             H5Pset_chunk(plist.get(), 3, pchunk);
             H5Pset_shuffle(plist.get());
             H5Pset_deflate(plist.get(), 4);
@@ -700,9 +722,7 @@ ResultsWriter::ResultsWriter(std::filesystem::path target, ResultsMeta meta, boo
         m.pipeline_ds = checked(H5Dcreate2(m.series_group.get(), "pipeline", H5T_NATIVE_FLOAT,
                                            space.get(), H5P_DEFAULT, plist.get(), H5P_DEFAULT),
                                 H5Dclose, "creating series/pipeline");
-        std::vector<std::string_view> names;
-        for (int i = 0; i < kStageCount; ++i) names.push_back(stage_name(static_cast<Stage>(i)));
-        attr_strings(m.pipeline_ds.get(), "stage_names", names);
+        attr_strings(m.pipeline_ds.get(), "stage_names", stage_names());
         attr_string(m.pipeline_ds.get(), "unit", "engagements");
         attr_string(
             m.pipeline_ds.get(), "description",
@@ -719,9 +739,7 @@ ResultsWriter::ResultsWriter(std::filesystem::path target, ResultsMeta meta, boo
         m.ev_to = m.make_event_ds(g.get(), "stage_to", H5T_NATIVE_UINT8);
         std::vector<std::string_view> tnames(kEventNames.begin(), kEventNames.end());
         attr_strings(g.get(), "type_names", tnames);
-        std::vector<std::string_view> snames;
-        for (int i = 0; i < kStageCount; ++i) snames.push_back(stage_name(static_cast<Stage>(i)));
-        attr_strings(g.get(), "stage_names", snames);
+        attr_strings(g.get(), "stage_names", stage_names());
     }
     for (int t = 0; t < kTableCount;
          ++t) {  // per-run tables: /<table>/run and one dataset per column
@@ -758,22 +776,23 @@ ResultsWriter::~ResultsWriter() {
 
 void ResultsWriter::write_run(RunRecord rec) {
     auto& m = *impl_;
-    const int W = m.meta.weeks;
-    if (rec.status == RunStatus::kDone && W > 0) {
+    const int n_weeks = m.meta.weeks;
+    if (rec.status == RunStatus::kDone && n_weeks > 0) {
         const auto& out = rec.output;
-        if (out.weeks != W || out.series.size() != static_cast<std::size_t>(W) * kSeriesCount ||
-            out.pipeline.size() != static_cast<std::size_t>(W) * kStageCount)
+        if (out.weeks != n_weeks ||
+            out.series.size() != static_cast<std::size_t>(n_weeks) * kSeriesCount ||
+            out.pipeline.size() != static_cast<std::size_t>(n_weeks) * kStageCount)
             throw IoError(
                 fmt::format("run {} produced {} week(s) of results, but the file holds {} weeks",
-                            rec.run_id, out.weeks, W));
+                            rec.run_id, out.weeks, n_weeks));
     }
     const std::int64_t id = rec.run_id;
     if (id >= 0 && id < m.meta.n_runs && !m.written[static_cast<std::size_t>(id)] &&
-        rec.status == RunStatus::kDone && W > 0)
+        rec.status == RunStatus::kDone && n_weeks > 0)
         m.block_for(m.layout.block_of(id))
             .put(m.layout, static_cast<std::size_t>(id % m.layout.block_rows), rec.output);
-    m.store_run(rec);  // checks the id and a second write before anything else is kept
-    if (W > 0) {       // the row is complete (a failed run's row keeps the fill values)
+    m.store_run(rec);   // checks the id and a second write before anything else is kept
+    if (n_weeks > 0) {  // the row is complete (a failed run's row keeps the fill values)
         const auto b = m.layout.block_of(id);
         if (static_cast<std::int64_t>(++m.block_for(b).filled) == m.layout.rows_in_block(b))
             m.block_done(b);
@@ -783,25 +802,25 @@ void ResultsWriter::write_run(RunRecord rec) {
 
 void ResultsWriter::write_block(const EncodedBlock& blk, std::vector<RunRecord> runs) {
     auto& m = *impl_;
-    const auto& L = m.layout;
-    if (blk.block < 0 || blk.block >= L.n_blocks())
+    const auto& layout = m.layout;
+    if (blk.block < 0 || blk.block >= layout.n_blocks())
         throw IoError(
-            fmt::format("block {} is outside this file's {} blocks", blk.block, L.n_blocks()));
-    if (static_cast<std::int64_t>(runs.size()) != L.rows_in_block(blk.block) ||
+            fmt::format("block {} is outside this file's {} blocks", blk.block, layout.n_blocks()));
+    if (static_cast<std::int64_t>(runs.size()) != layout.rows_in_block(blk.block) ||
         m.blocks.count(blk.block))
         throw IoError(fmt::format("block {} must be stored with its {} runs, none written before",
-                                  blk.block, L.rows_in_block(blk.block)));
+                                  blk.block, layout.rows_in_block(blk.block)));
     std::sort(runs.begin(), runs.end(),
               [](const auto& a, const auto& b) { return a.run_id < b.run_id; });
     for (std::size_t i = 0; i < runs.size(); ++i) {
-        const auto id = blk.block * L.block_rows + static_cast<std::int64_t>(i);
+        const auto id = blk.block * layout.block_rows + static_cast<std::int64_t>(i);
         if (runs[i].run_id != id || m.written[static_cast<std::size_t>(id)])
             throw IoError(
                 fmt::format("block {} must be stored with its {} runs, none written before",
-                            blk.block, L.rows_in_block(blk.block)));
+                            blk.block, layout.rows_in_block(blk.block)));
     }
     for (const auto& r : runs) m.check_summary(r);
-    check_encoded_block(L, blk);
+    check_encoded_block(layout, blk);
     m.store_encoded(blk);
     for (auto& r : runs) m.store_run(r);
     m.drain_events(false);

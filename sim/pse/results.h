@@ -134,6 +134,12 @@ struct ResultsMeta {
     std::string posterior_file;
 };
 
+/// Check the place a results file will be written: throws IoError if `target` exists and
+/// !overwrite, or if its folder is missing or not writable (each message says what to do).
+/// Used by ResultsWriter and by check_output_path() (sweep.h), which also checks the kind of
+/// an existing target and the length of its name.
+void check_output_folder(const std::filesystem::path& target, bool overwrite);
+
 /// Writes one results file. Create, write_run() each run (any order), finalize().
 /// Not thread-safe: call from one thread.
 class ResultsWriter {

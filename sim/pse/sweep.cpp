@@ -265,17 +265,9 @@ void check_output_path(const std::filesystem::path& target, bool overwrite) {
             "regular files{}",
             target.string(), kind,
             kind == "a symbolic link" ? " (give the path of the file the link points to)" : ""));
-    if (std::filesystem::exists(target, ec) && !overwrite)
-        throw IoError("output file '" + target.string() +
-                      "' already exists; pass --overwrite to replace it");
+    check_output_folder(target, overwrite);
     auto dir = target.parent_path();
     if (dir.empty()) dir = ".";
-    if (!std::filesystem::is_directory(dir, ec))
-        throw IoError("output folder '" + dir.string() +
-                      "' does not exist; create it first (mkdir -p '" + dir.string() +
-                      "') or choose another -o path");
-    if (access(dir.c_str(), W_OK) != 0)
-        throw IoError("output folder '" + dir.string() + "' is not writable");
     // Names pse-sim creates beside the target: .NAME.tmp-PID (up to 10 digits), NAME.parts,
     // NAME.lock, and inside the parts folder part-NNNNNN.h5.tmp. A name too long for the file
     // system would only fail when the results are assembled, after every run (issue 20).
@@ -369,6 +361,7 @@ void write_shard(const std::filesystem::path& path, std::vector<RunRecord>& reco
                  const std::vector<EncodedBlock>& blocks) {
     quiet_hdf5();
     std::vector<std::int64_t> blocked;  // sorted block numbers
+    blocked.reserve(blocks.size());
     for (const auto& b : blocks) blocked.push_back(b.block);
     std::sort(blocked.begin(), blocked.end());
     const auto in_block = [&](std::int64_t id) {
@@ -566,6 +559,96 @@ std::vector<RunRecord> read_shard(const std::filesystem::path& path, int weeks) 
     return std::move(c.records);
 }
 
+namespace {
+/// The encoded blocks of a version-2 shard (datasets block_number, block_chunks, chunk_size,
+/// chunk_mask, chunk_crc, chunk_bytes; attribute layout_runs) into out_c.layout and out_c.blocks.
+/// id and series_row: the shard's run ids and series rows (-1: the run's series are in a block).
+/// Throws IoError naming `path` if the blocks disagree with each other or with the runs, or a
+/// chunk fails its CRC-32 check.
+void read_encoded_blocks(hid_t g, const std::filesystem::path& path, int weeks,
+                         const std::vector<std::int64_t>& id,
+                         const std::vector<std::int64_t>& series_row, ShardContents& out_c) {
+    const auto number = read_ds<std::int64_t>(g, "block_number", H5T_NATIVE_INT64);
+    const auto count = read_ds<std::int64_t>(g, "block_chunks", H5T_NATIVE_INT64);
+    const auto size = read_ds<std::int64_t>(g, "chunk_size", H5T_NATIVE_INT64);
+    const auto mask = read_ds<std::uint32_t>(g, "chunk_mask", H5T_NATIVE_UINT32);
+    const auto crc = read_ds<std::uint32_t>(g, "chunk_crc", H5T_NATIVE_UINT32);
+    const auto bytes = read_ds<unsigned char>(g, "chunk_bytes", H5T_NATIVE_UINT8);
+    const auto damaged = [&] {
+        return IoError("shard '" + path.string() + "' is damaged (encoded blocks disagree)");
+    };
+    const auto layout_runs = std::atoll(read_attr_string(g, "layout_runs").c_str());
+    if (layout_runs <= 0 || layout_runs > (std::int64_t{1} << 40) || weeks <= 0) throw damaged();
+    out_c.layout = ChunkLayout::of(layout_runs, weeks);
+    if (count.size() != number.size() || size.size() != mask.size() || crc.size() != mask.size())
+        throw damaged();
+    std::size_t c = 0, at = 0;
+    for (std::size_t b = 0; b < number.size(); ++b) {
+        if (number[b] < 0 || number[b] >= out_c.layout.n_blocks() || count[b] < 0 ||
+            static_cast<std::size_t>(count[b]) != out_c.layout.chunks_in_block(number[b]) ||
+            c + static_cast<std::size_t>(count[b]) > size.size())
+            throw damaged();
+        EncodedBlock blk;
+        blk.block = number[b];
+        for (std::int64_t k = 0; k < count[b]; ++k, ++c) {
+            if (size[c] < 0 || at + static_cast<std::size_t>(size[c]) > bytes.size())
+                throw damaged();
+            blk.chunks.emplace_back(bytes.begin() + static_cast<std::ptrdiff_t>(at),
+                                    bytes.begin() + static_cast<std::ptrdiff_t>(
+                                                        at + static_cast<std::size_t>(size[c])));
+            blk.masks.push_back(mask[c]);
+            if (static_cast<std::uint32_t>(crc32(0L, blk.chunks.back().data(),
+                                                 static_cast<uInt>(blk.chunks.back().size()))) !=
+                crc[c])
+                throw IoError(fmt::format(
+                    "shard '{}' is damaged (chunk {} of block {} fails its CRC-32 check)",
+                    path.string(), k, blk.block));
+            at += static_cast<std::size_t>(size[c]);
+        }
+        try {
+            check_encoded_block(out_c.layout, blk);
+        } catch (const IoError& bad) {
+            throw IoError("shard '" + path.string() + "': " + bad.what());
+        }
+        out_c.blocks.push_back(std::move(blk));
+    }
+    if (c != size.size() || at != bytes.size()) throw damaged();
+    // Every run without rows must be in one of the blocks, and every block whole.
+    std::map<std::int64_t, std::int64_t> runs_of;
+    for (std::size_t i = 0; i < id.size(); ++i)
+        if (series_row[i] < 0) ++runs_of[out_c.layout.block_of(id[i])];
+    if (runs_of.size() != out_c.blocks.size()) throw damaged();
+    for (const auto& blk : out_c.blocks)
+        if (runs_of[blk.block] != out_c.layout.rows_in_block(blk.block)) throw damaged();
+}
+
+/// The per-run table rows of a shard: rows[t][i] rows of table t for run i, their cells in
+/// cells[t] (row-major, kTableSpecs[t].column_count columns).
+struct ShardTables {
+    std::array<std::vector<std::int64_t>, kTableCount> rows;
+    std::array<std::vector<double>, kTableCount> cells;
+};
+
+/// Read the tab_<table> and tab_<table>_rows datasets of a shard of n runs. Throws IoError naming
+/// `path` if their sizes disagree (a damaged shard must not make the merge read out of bounds).
+ShardTables read_shard_tables(hid_t g, const std::filesystem::path& path, std::size_t n) {
+    ShardTables out;
+    for (int t = 0; t < kTableCount; ++t) {
+        const std::string name = "tab_" + std::string(kTableSpecs[t].name);
+        out.rows[t] = read_ds<std::int64_t>(g, (name + "_rows").c_str(), H5T_NATIVE_INT64);
+        out.cells[t] = read_ds<double>(g, name.c_str(), H5T_NATIVE_DOUBLE);
+        std::int64_t total = 0;
+        for (auto c : out.rows[t]) total = c < 0 || total > INT64_MAX / 64 - c ? -1 : total + c;
+        if (out.rows[t].size() != n || total < 0 ||
+            out.cells[t].size() != static_cast<std::size_t>(total) *
+                                       static_cast<std::size_t>(kTableSpecs[t].column_count))
+            throw IoError("shard '" + path.string() + "' is damaged (table sizes disagree)");
+    }
+    return out;
+}
+
+}  // namespace
+
 ShardContents read_shard_contents(const std::filesystem::path& path, int weeks) {
     H f = open_shard(path);
     const hid_t g = f.get();
@@ -588,7 +671,7 @@ ShardContents read_shard_contents(const std::filesystem::path& path, int weeks) 
     const auto ef = read_ds<std::uint8_t>(g, "ev_from", H5T_NATIVE_UINT8);
     const auto eto = read_ds<std::uint8_t>(g, "ev_to", H5T_NATIVE_UINT8);
     const std::size_t n = id.size();
-    const auto W = static_cast<std::size_t>(weeks);
+    const auto n_weeks = static_cast<std::size_t>(weeks);
     // Version 1 shards (before encoded blocks) hold every run's series as rows.
     std::vector<std::int64_t> series_row;
     if (H5Lexists(g, "series_row", H5P_DEFAULT) > 0) {
@@ -603,65 +686,12 @@ ShardContents read_shard_contents(const std::filesystem::path& path, int weeks) 
         if (series_row[i] >= 0 && series_row[i] != static_cast<std::int64_t>(next++))
             throw IoError("shard '" + path.string() + "' is damaged (series rows out of order)");
     if (series_row.size() != n || summary.size() != n * kSummaryCount ||
-        series.size() != n_rows * W * kSeriesCount || pipe.size() != n_rows * W * kStageCount)
+        series.size() != n_rows * n_weeks * kSeriesCount ||
+        pipe.size() != n_rows * n_weeks * kStageCount)
         throw IoError("shard '" + path.string() +
                       "' does not match the experiment (weeks or metrics differ)");
     if (H5Lexists(g, "block_number", H5P_DEFAULT) > 0) {
-        const auto number = read_ds<std::int64_t>(g, "block_number", H5T_NATIVE_INT64);
-        const auto count = read_ds<std::int64_t>(g, "block_chunks", H5T_NATIVE_INT64);
-        const auto size = read_ds<std::int64_t>(g, "chunk_size", H5T_NATIVE_INT64);
-        const auto mask = read_ds<std::uint32_t>(g, "chunk_mask", H5T_NATIVE_UINT32);
-        const auto crc = read_ds<std::uint32_t>(g, "chunk_crc", H5T_NATIVE_UINT32);
-        const auto bytes = read_ds<unsigned char>(g, "chunk_bytes", H5T_NATIVE_UINT8);
-        const auto damaged = [&] {
-            return IoError("shard '" + path.string() + "' is damaged (encoded blocks disagree)");
-        };
-        const auto layout_runs = std::atoll(read_attr_string(g, "layout_runs").c_str());
-        if (layout_runs <= 0 || layout_runs > (std::int64_t{1} << 40) || weeks <= 0)
-            throw damaged();
-        out_c.layout = ChunkLayout::of(layout_runs, weeks);
-        if (count.size() != number.size() || size.size() != mask.size() ||
-            crc.size() != mask.size())
-            throw damaged();
-        std::size_t c = 0, at = 0;
-        for (std::size_t b = 0; b < number.size(); ++b) {
-            if (number[b] < 0 || number[b] >= out_c.layout.n_blocks() || count[b] < 0 ||
-                static_cast<std::size_t>(count[b]) != out_c.layout.chunks_in_block(number[b]) ||
-                c + static_cast<std::size_t>(count[b]) > size.size())
-                throw damaged();
-            EncodedBlock blk;
-            blk.block = number[b];
-            for (std::int64_t k = 0; k < count[b]; ++k, ++c) {
-                if (size[c] < 0 || at + static_cast<std::size_t>(size[c]) > bytes.size())
-                    throw damaged();
-                blk.chunks.emplace_back(
-                    bytes.begin() + static_cast<std::ptrdiff_t>(at),
-                    bytes.begin() +
-                        static_cast<std::ptrdiff_t>(at + static_cast<std::size_t>(size[c])));
-                blk.masks.push_back(mask[c]);
-                if (static_cast<std::uint32_t>(
-                        crc32(0L, blk.chunks.back().data(),
-                              static_cast<uInt>(blk.chunks.back().size()))) != crc[c])
-                    throw IoError(fmt::format(
-                        "shard '{}' is damaged (chunk {} of block {} fails its CRC-32 check)",
-                        path.string(), k, blk.block));
-                at += static_cast<std::size_t>(size[c]);
-            }
-            try {
-                check_encoded_block(out_c.layout, blk);
-            } catch (const IoError& bad) {
-                throw IoError("shard '" + path.string() + "': " + bad.what());
-            }
-            out_c.blocks.push_back(std::move(blk));
-        }
-        if (c != size.size() || at != bytes.size()) throw damaged();
-        // Every run without rows must be in one of the blocks, and every block whole.
-        std::map<std::int64_t, std::int64_t> runs_of;
-        for (std::size_t i = 0; i < n; ++i)
-            if (series_row[i] < 0) ++runs_of[out_c.layout.block_of(id[i])];
-        if (runs_of.size() != out_c.blocks.size()) throw damaged();
-        for (const auto& blk : out_c.blocks)
-            if (runs_of[blk.block] != out_c.layout.rows_in_block(blk.block)) throw damaged();
+        read_encoded_blocks(g, path, weeks, id, series_row, out_c);
     } else if (n_rows != n) {
         throw IoError("shard '" + path.string() + "' is damaged (runs without series)");
     }
@@ -674,19 +704,9 @@ ShardContents read_shard_contents(const std::filesystem::path& path, int weeks) 
         en.size() != ne || eo.size() != ne || et.size() != ne || ef.size() != ne ||
         eto.size() != ne)
         throw IoError("shard '" + path.string() + "' is damaged (dataset sizes disagree)");
-    std::array<std::vector<std::int64_t>, kTableCount> tab_rows;
-    std::array<std::vector<double>, kTableCount> tab_cells;
-    for (int t = 0; t < kTableCount; ++t) {
-        const std::string name = "tab_" + std::string(kTableSpecs[t].name);
-        tab_rows[t] = read_ds<std::int64_t>(g, (name + "_rows").c_str(), H5T_NATIVE_INT64);
-        tab_cells[t] = read_ds<double>(g, name.c_str(), H5T_NATIVE_DOUBLE);
-        std::int64_t total = 0;
-        for (auto c : tab_rows[t]) total = c < 0 || total > INT64_MAX / 64 - c ? -1 : total + c;
-        if (tab_rows[t].size() != n || total < 0 ||
-            tab_cells[t].size() != static_cast<std::size_t>(total) *
-                                       static_cast<std::size_t>(kTableSpecs[t].column_count))
-            throw IoError("shard '" + path.string() + "' is damaged (table sizes disagree)");
-    }
+    const ShardTables tabs = read_shard_tables(g, path, n);
+    const auto& tab_rows = tabs.rows;
+    const auto& tab_cells = tabs.cells;
     std::array<std::size_t, kTableCount> tab_at{};
     auto& out = out_c.records;
     out.resize(n);
@@ -708,11 +728,12 @@ ShardContents read_shard_contents(const std::filesystem::path& path, int weeks) 
             if (series_row[i] >= 0) {
                 const auto row = static_cast<std::size_t>(series_row[i]);
                 r.output.series.assign(
-                    series.begin() + static_cast<std::ptrdiff_t>(row * W * kSeriesCount),
-                    series.begin() + static_cast<std::ptrdiff_t>((row + 1) * W * kSeriesCount));
+                    series.begin() + static_cast<std::ptrdiff_t>(row * n_weeks * kSeriesCount),
+                    series.begin() +
+                        static_cast<std::ptrdiff_t>((row + 1) * n_weeks * kSeriesCount));
                 r.output.pipeline.assign(
-                    pipe.begin() + static_cast<std::ptrdiff_t>(row * W * kStageCount),
-                    pipe.begin() + static_cast<std::ptrdiff_t>((row + 1) * W * kStageCount));
+                    pipe.begin() + static_cast<std::ptrdiff_t>(row * n_weeks * kStageCount),
+                    pipe.begin() + static_cast<std::ptrdiff_t>((row + 1) * n_weeks * kStageCount));
             }
         }
         for (std::int64_t k = 0; k < nev[i]; ++k, ++e)
@@ -770,14 +791,75 @@ void remove_stale_temporaries(const std::filesystem::path& target) {
                          entry.path().string());
     }
 }
+/// Refuse to use an existing parts folder (plan.parts_dir) whose manifest records another
+/// experiment's fingerprint (`recorded`, "" if missing or partial), or, without --resume
+/// (`resume`), one left by an interrupted sweep (`has_shards`: it holds saved runs). Throws
+/// IoError saying what to do.
+void check_parts_folder(const SweepPlan& plan, const std::string& recorded, bool has_shards,
+                        bool resume) {
+    if (!recorded.empty() && recorded != plan.fingerprint)
+        throw IoError(
+            fmt::format("'{}' belongs to a different experiment (or a different version of it); "
+                        "delete it to start over",
+                        plan.parts_dir.string()));
+    if (!resume) {
+        if (!has_shards)
+            throw IoError(fmt::format(
+                "'{}' is left from an interrupted run that had not saved any run yet; rerun "
+                "with --resume to start it again, or delete that folder",
+                plan.parts_dir.string()));
+        throw IoError(
+            fmt::format("'{}' holds finished runs of an interrupted sweep; rerun with --resume to "
+                        "continue it, or delete that folder to start over",
+                        plan.parts_dir.string()));
+    }
+}
+
+/// Mark the runs saved in `shards` as done or failed (flags indexed by run id, n_runs of them)
+/// and set plan.next_shard past the highest shard number. An unreadable shard is removed with a
+/// warning (its runs are run again). Throws IoError if a shard belongs to another experiment
+/// (fingerprint other than plan.fingerprint).
+void collect_saved_runs(const std::vector<std::filesystem::path>& shards, std::int64_t n_runs,
+                        SweepPlan& plan, std::vector<std::uint8_t>& done,
+                        std::vector<std::uint8_t>& failed) {
+    std::error_code ec;
+    for (const auto& p : shards) {
+        ShardIndex ix;
+        try {
+            ix = read_shard_index(p);
+        } catch (const IoError& err) {
+            spdlog::warn("ignoring unreadable shard {} ({}); its runs will be recomputed",
+                         p.string(), err.what());
+            std::filesystem::remove(p, ec);
+            continue;
+        }
+        if (ix.fingerprint != plan.fingerprint)
+            throw IoError(
+                fmt::format("shard '{}' belongs to a different experiment (fingerprint {}, this "
+                            "experiment's is {}): it was copied or left there; move it out of '{}' "
+                            "and rerun the same command with --resume",
+                            p.string(), ix.fingerprint.empty() ? "none" : ix.fingerprint,
+                            plan.fingerprint, plan.parts_dir.string()));
+        for (std::size_t k = 0; k < ix.run_id.size(); ++k) {
+            const auto id = ix.run_id[k];
+            if (id < 0 || id >= n_runs) continue;  // refused with a message by the merge
+            const auto u = static_cast<std::size_t>(id);
+            if (ix.status[k] == static_cast<std::int8_t>(RunStatus::kDone))
+                done[u] = 1;
+            else
+                failed[u] = 1;
+        }
+        plan.next_shard = std::max<std::int64_t>(plan.next_shard, shard_number(p) + 1);
+    }
+}
 }  // namespace
 
 SweepPlan prepare_sweep(const Experiment& e, const SweepOptions& opts) {
     check_output_path(opts.target, opts.overwrite);
     SweepPlan plan;
     plan.lock = std::make_shared<OutputLock>(opts.target);
-    check_output_path(opts.target,
-                      opts.overwrite);  // again, now that no other pse-sim can change it
+    // Again, now that no other pse-sim can change it.
+    check_output_path(opts.target, opts.overwrite);
     remove_stale_temporaries(opts.target);
     plan.parts_dir = parts_dir_of(opts.target);
     plan.fingerprint = experiment_fingerprint(e);
@@ -794,52 +876,11 @@ SweepPlan prepare_sweep(const Experiment& e, const SweepOptions& opts) {
                 std::filesystem::remove(entry.path(), ec);  // half-written shard or manifest
     }
     const std::string recorded = have_parts ? manifest_fingerprint(manifest) : std::string();
-    if (!recorded.empty() && recorded != plan.fingerprint)
-        throw IoError(
-            fmt::format("'{}' belongs to a different experiment (or a different version of it); "
-                        "delete it to start over",
-                        plan.parts_dir.string()));
-    if (have_parts && !opts.resume) {
-        if (shards.empty())
-            throw IoError(fmt::format(
-                "'{}' is left from an interrupted run that had not saved any run yet; rerun "
-                "with --resume to start it again, or delete that folder",
-                plan.parts_dir.string()));
-        throw IoError(
-            fmt::format("'{}' holds finished runs of an interrupted sweep; rerun with --resume to "
-                        "continue it, or delete that folder to start over",
-                        plan.parts_dir.string()));
-    }
+    if (have_parts) check_parts_folder(plan, recorded, !shards.empty(), opts.resume);
     if (have_parts && !shards.empty()) {
-        bool rewrite_manifest = recorded.empty();  // empty or partial (e.g. written on a full disk)
-        for (const auto& p : shards) {
-            ShardIndex ix;
-            try {
-                ix = read_shard_index(p);
-            } catch (const IoError& err) {
-                spdlog::warn("ignoring unreadable shard {} ({}); its runs will be recomputed",
-                             p.string(), err.what());
-                std::filesystem::remove(p, ec);
-                continue;
-            }
-            if (ix.fingerprint != plan.fingerprint)
-                throw IoError(fmt::format(
-                    "shard '{}' belongs to a different experiment (fingerprint {}, this "
-                    "experiment's is {}): it was copied or left there; move it out of '{}' "
-                    "and rerun the same command with --resume",
-                    p.string(), ix.fingerprint.empty() ? "none" : ix.fingerprint, plan.fingerprint,
-                    plan.parts_dir.string()));
-            for (std::size_t k = 0; k < ix.run_id.size(); ++k) {
-                const auto id = ix.run_id[k];
-                if (id < 0 || id >= e.n_runs()) continue;  // refused with a message by the merge
-                const auto u = static_cast<std::size_t>(id);
-                if (ix.status[k] == static_cast<std::int8_t>(RunStatus::kDone))
-                    done[u] = 1;
-                else
-                    failed[u] = 1;
-            }
-            plan.next_shard = std::max<std::int64_t>(plan.next_shard, shard_number(p) + 1);
-        }
+        // Empty or partial (e.g. written on a full disk).
+        const bool rewrite_manifest = recorded.empty();
+        collect_saved_runs(shards, e.n_runs(), plan, done, failed);
         if (rewrite_manifest) {
             spdlog::warn(
                 "'{}' was empty or incomplete; every shard belongs to this experiment, so it is "
@@ -901,12 +942,10 @@ void ShardWriter::add(RunRecord&& rec) {
         write(false);
 }
 
-void ShardWriter::write(bool all) {
-    if (buffered_ == 0) return;
-    // Whole blocks are encoded; the runs of incomplete blocks are taken as rows when they must be.
-    std::vector<std::int64_t> whole, as_rows;
+void ShardWriter::choose_blocks(bool all, std::vector<std::int64_t>& whole,
+                                std::vector<std::int64_t>& as_rows) const {
     std::int64_t kept = 0;
-    for (auto& [b, p] : buffer_) {
+    for (const auto& [b, p] : buffer_) {
         const auto n = static_cast<std::int64_t>(p.runs.size());
         if (b >= 0 && layout_.n_blocks() > 0 && n == layout_.rows_in_block(b))
             whole.push_back(b);
@@ -915,15 +954,20 @@ void ShardWriter::write(bool all) {
         else
             kept += n;
     }
-    if (kept >= flush_runs_) {  // keeping them would hold flush_runs runs: store them as rows too
-        for (auto& [b, p] : buffer_)
-            if (std::find(whole.begin(), whole.end(), b) == whole.end() &&
-                std::find(as_rows.begin(), as_rows.end(), b) == as_rows.end())
-                as_rows.push_back(b);
-        kept = 0;
-    }
-    if (whole.empty() &&
-        as_rows.empty()) {  // nothing to write yet: the incomplete blocks wait once
+    if (kept < flush_runs_) return;
+    // Keeping them would hold flush_runs runs: store them as rows too.
+    for (const auto& [b, p] : buffer_)
+        if (std::find(whole.begin(), whole.end(), b) == whole.end() &&
+            std::find(as_rows.begin(), as_rows.end(), b) == as_rows.end())
+            as_rows.push_back(b);
+}
+
+void ShardWriter::write(bool all) {
+    if (buffered_ == 0) return;
+    // Whole blocks are encoded; the runs of incomplete blocks are taken as rows when they must be.
+    std::vector<std::int64_t> whole, as_rows;
+    choose_blocks(all, whole, as_rows);
+    if (whole.empty() && as_rows.empty()) {  // nothing to write yet: incomplete blocks wait once
         for (auto& [b, p] : buffer_) ++p.waited;
         last_flush_ = std::chrono::steady_clock::now();
         return;
@@ -934,14 +978,14 @@ void ShardWriter::write(bool all) {
     for (const auto b : as_rows) taken[b] = std::move(buffer_.at(b));
     for (const auto& [b, p] : taken) buffer_.erase(b);
     std::vector<RunRecord> records;
-    const auto restore =
-        [&] {  // on failure every run goes back, once (from `records` if moved there)
-            if (!records.empty()) {
-                for (auto& [b, p] : taken) p.runs.clear();
-                for (auto& r : records) taken[block_key(r.run_id)].runs.push_back(std::move(r));
-            }
-            for (auto& [b, p] : taken) buffer_[b] = std::move(p);
-        };
+    // On failure every run goes back, once (from `records` if moved there).
+    const auto restore = [&] {
+        if (!records.empty()) {
+            for (auto& [b, p] : taken) p.runs.clear();
+            for (auto& r : records) taken[block_key(r.run_id)].runs.push_back(std::move(r));
+        }
+        for (auto& [b, p] : taken) buffer_[b] = std::move(p);
+    };
     std::vector<EncodedBlock> blocks;
     try {
         for (const auto b : whole) {
@@ -949,13 +993,14 @@ void ShardWriter::write(bool all) {
             std::sort(runs.begin(), runs.end(),
                       [](const auto& a, const auto& c) { return a.run_id < c.run_id; });
             std::vector<const RunRecord*> rows;
+            rows.reserve(runs.size());
             for (const auto& r : runs) rows.push_back(&r);
             blocks.push_back(encode_block(layout_, b, rows));
         }
         std::size_t total = 0;
         for (const auto& [b, p] : taken) total += p.runs.size();
-        records.reserve(
-            total);  // the moves below cannot throw: either every run is in `records` or none
+        // The moves below cannot throw: either every run is in `records` or none.
+        records.reserve(total);
         for (auto& [b, p] : taken)
             for (auto& r : p.runs) records.push_back(std::move(r));
         write_shard(shard_path(parts_dir_, next_number_), records, weeks_, fingerprint_, layout_,
@@ -1134,7 +1179,7 @@ MergeTally LiveAssembly::finish() {
 
 MergeTally merge_shards(const Experiment& e, const SweepOptions& opts,
                         const std::filesystem::path& parts_dir) {
-    const int W = e.base.weeks;
+    const int n_weeks = e.base.weeks;
     const std::string fingerprint = experiment_fingerprint(e);
     const auto n_runs = e.n_runs();
     // 1. Index every shard and choose, for every run id, the one shard that holds it. A run id in
@@ -1147,7 +1192,7 @@ MergeTally merge_shards(const Experiment& e, const SweepOptions& opts,
     for (std::size_t s = 0; s < shards.size(); ++s) {
         const auto& p = shards[s];
         const ShardIndex ix = read_shard_index(p);
-        check_shard_belongs(p, ix, fingerprint, W, parts_dir);
+        check_shard_belongs(p, ix, fingerprint, n_weeks, parts_dir);
         for (std::size_t k = 0; k < ix.run_id.size(); ++k) {
             const auto id = ix.run_id[k];
             if (id < 0 || id >= n_runs)
@@ -1191,13 +1236,13 @@ MergeTally merge_shards(const Experiment& e, const SweepOptions& opts,
     ResultsWriter writer(opts.target, make_meta(e, opts.command_line), opts.overwrite);
     MergeTally tally;
     std::vector<std::uint8_t> written(owner.size(), 0);
-    const ChunkLayout layout = ChunkLayout::of(n_runs, W);
+    const ChunkLayout layout = ChunkLayout::of(n_runs, n_weeks);
     double t_read = 0;  // seconds reading shards (for the -v log)
     const auto m0 = std::chrono::steady_clock::now();
     for (const auto s : order) {
         if (first_id[s] == INT64_MAX) continue;  // every run of it was superseded (or it is empty)
         const auto r0 = std::chrono::steady_clock::now();
-        auto contents = read_shard_contents(shards[s], W);
+        auto contents = read_shard_contents(shards[s], n_weeks);
         t_read += std::chrono::duration<double>(std::chrono::steady_clock::now() - r0).count();
         const auto owned = [&](const RunRecord& rec) {
             return rec.run_id >= 0 && rec.run_id < n_runs &&

@@ -240,6 +240,10 @@ class ShardWriter {
     /// Write a shard: whole blocks encoded; incomplete blocks as rows when `all`, when they have
     /// waited one flush already, or when keeping them would leave flush_runs runs buffered.
     void write(bool all);
+    /// The buffered blocks write(all) stores now: `whole` (every run of the block is buffered:
+    /// encoded) and `as_rows` (stored run by run), by the rule of write().
+    void choose_blocks(bool all, std::vector<std::int64_t>& whole,
+                       std::vector<std::int64_t>& as_rows) const;
 };
 
 /// Assembles the results file of a fresh sweep (no shards of an earlier invocation) while its

@@ -86,6 +86,7 @@ inline void attr_strings(hid_t loc, const char* name, const std::vector<std::str
                   H5Aclose, "creating attribute");
     std::vector<std::string> owned(values.begin(), values.end());
     std::vector<const char*> ptrs;
+    ptrs.reserve(owned.size());
     for (const auto& s : owned) ptrs.push_back(s.c_str());
     check(H5Awrite(a.get(), type.get(), ptrs.data()), std::string("writing attribute ") + name);
 }
@@ -135,6 +136,7 @@ inline void write_strings(hid_t loc, const std::string& name, const std::vector<
                              H5P_DEFAULT),
                   H5Dclose, "creating dataset " + name);
     std::vector<const char*> ptrs;
+    ptrs.reserve(v.size());
     for (const auto& s : v) ptrs.push_back(s.c_str());
     if (n > 0)
         check(H5Dwrite(d.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data()),
