@@ -1,4 +1,4 @@
-"""Validation of pse-sim against the field evidence (issue 7; docs/VALIDATION.md).
+"""Validation of pse-sim against the field evidence (docs/VALIDATION.md).
 
     /usr/bin/python3 -m pse_analysis validate-model [--quick] [-o DIR] [--set key=value ...]
 
@@ -430,7 +430,7 @@ TARGETS: list[Target] = [
            "ngo_population.dedicated_staff_prob (an input of the survey scenario)",
            Band(kind="input"), _input_value, ("survey",), share=True,
            why="an input validates nothing"),
-    # --- Out-of-sample targets (issue 15): facts of the reports no calibration has used -----------
+    # --- Out-of-sample targets: facts of the reports no calibration has used -----------
     Target("G1", "Thailand: about three collaborations established by year four",
            "000 Overview, Introduction (EVIDENCE #180, #183)",
            f"mean over replications of WS1 agreements signed by week {OPERATIONAL_BY_WEEK} (partnership table), "
@@ -511,7 +511,7 @@ TARGETS: list[Target] = [
 
 
 # ---------------------------------------------------------------------------------------------
-# The pre-declared split (issue 15): which targets may calibrate, which only validate, and why.
+# The pre-declared split (docs/VALIDATION.md, "The split"): which targets may calibrate, which only validate, and why.
 # calibrate.py reads its targets from here and scores nothing else (tests/test_validation.py).
 # 'info' rows are shown for information and are no test. docs/VALIDATION.md, "The split".
 # ---------------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """How robust a comparison is across plausible parameter values, and which assumptions it depends on.
 
-The plausible values are those the calibration (issue 7, docs/VALIDATION.md) found: for each
+The plausible values are those the calibration (docs/VALIDATION.md) found: for each
 calibrated parameter, scenarios/calibrated.toml records the posterior median and the 5-95% range
 of the accepted points in a comment of the form
 

@@ -1,4 +1,4 @@
-"""Validation suite and calibration (issue 7; docs/VALIDATION.md).
+"""Validation suite and calibration (docs/VALIDATION.md).
 
 Fast tests: the statistic functions on synthetic data with known answers, the tolerance bands and
 distances, the evaluation of every target on synthetic arms, the shipped validation experiment

@@ -1,4 +1,4 @@
-"""The pre-declared calibration/validation split (issue 15; docs/VALIDATION.md, "The split"),
+"""The pre-declared calibration/validation split (docs/VALIDATION.md, "The split"),
 the out-of-sample targets' derived statistics, the posterior draws, and a tiny calibration run.
 
 The split is declared once (``validation.SPLIT``); the calibration must score exactly its

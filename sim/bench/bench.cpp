@@ -1,4 +1,4 @@
-// pse-sim benchmarks (issue 8). Run: build/bench/sim/bench/pse_bench  (see docs/PERFORMANCE.md).
+// pse-sim benchmarks. Run: build/bench/sim/bench/pse_bench  (see docs/PERFORMANCE.md).
 //   BM_Small    — Thailand-like project (1 NGO, 100 MNCs, 2,000 suppliers, 10 years): runs/s,
 //                 one run per iteration; ->Threads(n) runs n independent runs concurrently.
 //   BM_Sweep    — 1,000-run sweep of the small scenario including shards, merge and HDF5 writing.

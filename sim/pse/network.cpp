@@ -45,39 +45,11 @@ Csr build_csr(std::size_t rows, const std::vector<std::pair<std::uint32_t, std::
     return c;
 }
 
-}  // namespace
-
-Network build_network(const Scenario& s, const std::vector<NgoParams>& ngos, std::uint64_t seed) {
-    const auto& e = s.ecosystem;
-    Network net;
-    net.ngo_count = static_cast<std::uint32_t>(ngos.size());
-    net.mnc_count = static_cast<std::uint32_t>(e.mnc_count);
-    net.supplier_count = static_cast<std::uint32_t>(e.supplier_count);
-    net.government_count = static_cast<std::uint32_t>(e.government_count);
-    net.association_count = static_cast<std::uint32_t>(e.association_count);
-    net.ngo_base = 0;
-    net.donor_base = net.ngo_count;
-    net.company_base = net.donor_base + net.ngo_count;  // one donor per NGO
-    net.government_base = net.company_base + net.company_count();
-    net.association_base = net.government_base + net.government_count;
-    const std::size_t nv = net.association_base + net.association_count;
-    net.graph = Graph(nv);
-    for (std::uint32_t i = 0; i < net.ngo_count; ++i) {
-        net.graph[net.ngo_base + i].kind = OrgKind::kNgo;
-        net.graph[net.donor_base + i].kind = OrgKind::kDonor;
-        boost::add_edge(net.donor_base + i, net.ngo_base + i, EdgeProps{TieKind::kFunding},
-                        net.graph);
-    }
-    for (std::uint32_t c = 0; c < net.company_count(); ++c)
-        net.graph[net.company_vertex(c).value].kind =
-            net.is_mnc(c) ? OrgKind::kMnc : OrgKind::kSupplier;
-    for (std::uint32_t g = 0; g < net.government_count; ++g)
-        net.graph[net.government_base + g].kind = OrgKind::kGovernment;
-    for (std::uint32_t a = 0; a < net.association_count; ++a)
-        net.graph[net.association_base + a].kind = OrgKind::kAssociation;
-
-    // Supply chain: heavy-tailed (Pareto) number of suppliers per MNC; a share of picks is
-    // preferential (proportional to current buyer count + 1), which creates shared suppliers.
+/// Supply chain: heavy-tailed (Pareto) number of suppliers per MNC; a share of picks is
+/// preferential (proportional to current buyer count + 1), which creates shared suppliers.
+/// Adds the supply-chain edges to net.graph and fills net.suppliers_of and net.buyers_of.
+/// Draws from each MNC's network stream (seed, MNC index), so the chain depends on nothing else.
+void add_supply_chain(Network& net, const Scenario::Ecosystem& e, std::uint64_t seed) {
     std::vector<std::pair<std::uint32_t, std::uint32_t>> sup_pairs, buy_pairs;
     std::vector<std::uint32_t> endpoints;  // supplier index once per existing supply edge
     if (net.supplier_count > 0) {
@@ -118,6 +90,40 @@ Network build_network(const Scenario& s, const std::vector<NgoParams>& ngos, std
     }
     net.suppliers_of = build_csr(net.mnc_count, sup_pairs);
     net.buyers_of = build_csr(net.supplier_count, buy_pairs);
+}
+
+}  // namespace
+
+Network build_network(const Scenario& s, const std::vector<NgoParams>& ngos, std::uint64_t seed) {
+    const auto& e = s.ecosystem;
+    Network net;
+    net.ngo_count = static_cast<std::uint32_t>(ngos.size());
+    net.mnc_count = static_cast<std::uint32_t>(e.mnc_count);
+    net.supplier_count = static_cast<std::uint32_t>(e.supplier_count);
+    net.government_count = static_cast<std::uint32_t>(e.government_count);
+    net.association_count = static_cast<std::uint32_t>(e.association_count);
+    net.ngo_base = 0;
+    net.donor_base = net.ngo_count;
+    net.company_base = net.donor_base + net.ngo_count;  // one donor per NGO
+    net.government_base = net.company_base + net.company_count();
+    net.association_base = net.government_base + net.government_count;
+    const std::size_t nv = net.association_base + net.association_count;
+    net.graph = Graph(nv);
+    for (std::uint32_t i = 0; i < net.ngo_count; ++i) {
+        net.graph[net.ngo_base + i].kind = OrgKind::kNgo;
+        net.graph[net.donor_base + i].kind = OrgKind::kDonor;
+        boost::add_edge(net.donor_base + i, net.ngo_base + i, EdgeProps{TieKind::kFunding},
+                        net.graph);
+    }
+    for (std::uint32_t c = 0; c < net.company_count(); ++c)
+        net.graph[net.company_vertex(c).value].kind =
+            net.is_mnc(c) ? OrgKind::kMnc : OrgKind::kSupplier;
+    for (std::uint32_t g = 0; g < net.government_count; ++g)
+        net.graph[net.government_base + g].kind = OrgKind::kGovernment;
+    for (std::uint32_t a = 0; a < net.association_count; ++a)
+        net.graph[net.association_base + a].kind = OrgKind::kAssociation;
+
+    add_supply_chain(net, e, seed);
 
     // Association memberships and government ties.
     net.company_association.assign(net.company_count(), -1);

@@ -258,7 +258,7 @@ void check_output_path(const std::filesystem::path& target, bool overwrite) {
                       "' is an existing folder, not a results file");
     // Only a regular file is ever replaced: renaming the finished file over /dev/null, a named
     // pipe or a socket would destroy it (as root); a symbolic link would be replaced by a file
-    // instead of the file it points to. Refused even with --overwrite (issue 20).
+    // instead of the file it points to. Refused even with --overwrite (docs/BAD_INPUT.md).
     if (const auto kind = non_regular_kind(target); !kind.empty())
         throw IoError(fmt::format(
             "output path '{}' is {}, not a results file; pse-sim only writes or replaces "
@@ -270,7 +270,7 @@ void check_output_path(const std::filesystem::path& target, bool overwrite) {
     if (dir.empty()) dir = ".";
     // Names pse-sim creates beside the target: .NAME.tmp-PID (up to 10 digits), NAME.parts,
     // NAME.lock, and inside the parts folder part-NNNNNN.h5.tmp. A name too long for the file
-    // system would only fail when the results are assembled, after every run (issue 20).
+    // system would only fail when the results are assembled, after every run (docs/BAD_INPUT.md).
     const long name_max = pathconf(dir.c_str(), _PC_NAME_MAX);
     const std::size_t limit = name_max > 0 ? static_cast<std::size_t>(name_max) : 255;
     const std::size_t longest = name.size() + 16;  // "." + NAME + ".tmp-" + 10 digits
@@ -395,7 +395,7 @@ void write_shard(const std::filesystem::path& path, std::vector<RunRecord>& reco
         for (std::size_t i = 0; i < n; ++i) {
             const auto& r = records[i];
             // The buffers above hold `weeks` weeks per run: a run of another length must never be
-            // copied into them (issue 20; the loader refuses design points that change run.weeks).
+            // copied into them (the loader refuses design points that change run.weeks).
             if (r.status == RunStatus::kDone &&
                 (r.output.summary.size() != static_cast<std::size_t>(kSummaryCount) ||
                  r.output.series.size() != static_cast<std::size_t>(weeks) * kSeriesCount ||

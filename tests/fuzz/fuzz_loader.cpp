@@ -1,4 +1,4 @@
-// libFuzzer target over the scenario and experiment loaders (issue 10; docs/BAD_INPUT.md).
+// libFuzzer target over the scenario and experiment loaders (docs/BAD_INPUT.md).
 //
 // Input: TOML text; after the first NUL byte, up to four NUL-separated "key=value" overrides
 // (as given to --set). For every input:

@@ -1,4 +1,4 @@
-// Bad-input table (docs/BAD_INPUT.md): one test per row. Owned by the hardening work (issue 10).
+// Bad-input table (docs/BAD_INPUT.md): one test per row.
 //
 // Every row drives the real pse-sim executable as a child process (exit code via WEXITSTATUS,
 // stdout/stderr captured) and, where useful, the library directly. Each row checks a clear
@@ -284,7 +284,7 @@ TEST_F(BadInput, DeeplyNestedTables) {
         refuse_scenario("nested", *text + "\n", 2,
                         {"input.toml:1:", "exceeded maximum nested value depth of 256"});
     // toml++ has no limit on dotted keys: a header of 50,000 parts overflowed the stack inside
-    // toml::parse (a segfault before issue 10); the loader now refuses keys of more than 16 parts.
+    // toml::parse (it used to segfault); the loader now refuses keys of more than 16 parts.
     std::string header = "[a", dotted = "a";
     for (int i = 0; i < 50000; ++i) {
         header += ".a";
@@ -497,7 +497,7 @@ TEST_F(BadInput, MillionPointSweep) {
         "10000000\nreplications = 1\n"
         "[[experiment.uncertainty]]\nkey = \"trust.gain_rate\"\nmin = 0.02\nmax = 0.08\n";
     r = refuse_scenario("huge_yes", huge, 2, {"over 10 million"}, "sweep --yes");
-    // `run` with a million replications asks for --yes too (run had no --yes before issue 10).
+    // `run` with a million replications asks for --yes too (run used to have no --yes).
     r = refuse_scenario("million_run", kTiny, 2, {"1000000 runs", "pass --yes"}, "run -r 1000000");
     // Library: refused before expansion.
     const auto dir = fresh_dir("million_lib");
@@ -592,7 +592,7 @@ TEST_F(BadInput, DiskFullDuringWrite) {
             bytes, fmt::format("run {} -r 8 --checkpoint-runs 1 -o {} --overwrite", q(scenario),
                                q(target)));
         EXPECT_EQ(r.exit_code, 1) << r.err;
-        EXPECT_EQ(r.signal, 0) << "killed by a signal (HDF5 crashed at exit before issue 10)";
+        EXPECT_EQ(r.signal, 0) << "killed by a signal (HDF5 used to crash at exit)";
         EXPECT_TRUE(contains(r.err, "is the disk full or the file unwritable?")) << r.err;
         // Issue 20: "finished runs are kept" only when some are.
         EXPECT_TRUE(contains(r.err, "rerun the same command with --resume") ||
@@ -740,7 +740,7 @@ TEST_F(BadInput, CtrlCDuringSweep) {
 TEST_F(BadInput, DamagedPartsFolder) {
     // Leftovers of an interrupted run (OUTPUT.parts) that were damaged or tampered with: stray
     // files are ignored, unreadable shards recomputed, and a shard with impossible run ids is
-    // refused with a message (before issue 10 it was written out of bounds during the merge).
+    // refused with a message (it used to be written out of bounds during the merge).
     const InterruptSetup setup = interrupt_setup(fresh_dir("damaged_parts"));
     const auto& [dir, scenario, target, clean, before] = setup;
     ASSERT_TRUE(fs::exists(clean));
@@ -815,7 +815,7 @@ TEST_F(BadInput, NetworkTooBigForMemory) {
 }
 
 TEST_F(BadInput, TooManyProblemsAndLongKeys) {
-    // A million unknown keys took 100 s and printed a million lines before issue 10; an 8 MB key
+    // A million unknown keys took 100 s and printed a million lines before the limit; an 8 MB key
     // never finished (edit distance for "did you mean"). No wall-clock assertion (speed belongs in
     // benchmarks, and sanitizer builds are slow): a regression shows as the ctest timeout, and the
     // bounded output below is the observable property.
@@ -885,7 +885,7 @@ TEST_F(BadInput, FuzzCorpusHoldsNoCopyOfABundledScenario) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Rows added for issue 20 ("Hardening, round two").
+// Rows of docs/BAD_INPUT.md added by the second hardening round.
 
 TEST_F(BadInput, DesignChangesRunLength) {
     // A list, grid or LHS point that set run.weeks above the base file's weeks overflowed the

@@ -1,4 +1,4 @@
-// Determinism: a run is a pure function of (scenario, seed) (issue 3, engineering requirements):
+// Determinism: a run is a pure function of (scenario, seed) (docs/ODD.md section 3; README):
 // repeat runs, serial vs oneTBB-parallel phases, runner thread counts, and the seed policy of
 // common random numbers. All comparisons are exact (bitwise for doubles, NaN == NaN).
 #include <fmt/format.h>

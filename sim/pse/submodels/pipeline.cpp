@@ -255,6 +255,35 @@ void phase_decide(const StepContext& ctx, ModelState& st) {
     }
 }
 
+namespace {
+/// Supply-chain access of relationship r, judged on its stage before this week's change (7.3):
+/// open in a WS1 post-agreement stage while trust is at or above the company's access threshold.
+/// Emits access_opened / access_closed on a change and counts openings. Not called for a
+/// handed-over (sustained) partnership, whose chain stays open (company-led).
+void update_access(const StepContext& ctx, ModelState& st, Relationship& r) {
+    const bool open = is_ws1(r.stage) && is_post_agreement(r.stage) &&
+                      r.trust >= trust::access_threshold(ctx, st, r.company);
+    if (open != r.access) {
+        emit(ctx, st, static_cast<std::int32_t>(r.ngo), r.org,
+             open ? EventType::kAccessOpened : EventType::kAccessClosed, r.stage, r.stage);
+        if (open) st.counters.access_opened += 1;
+    }
+    r.access = open;
+}
+
+/// Handover planning received this week (7.2) by relationship r of an active NGO with a handover
+/// design: handover_work grows by the share of this week's handover need met (funding::
+/// handover_share of its effort) divided by handover_planning_weeks.
+void add_handover_work(const StepContext& ctx, const ModelState& st, Relationship& r) {
+    const double hn = funding::handover_effort_need(
+        ctx, ctx.ngo_params[r.ngo], st.ngo_state[r.ngo].end_week - ctx.week, r.stage);
+    if (hn > 0)
+        r.handover_work +=
+            funding::handover_share(r.effort, staffing::effort_need(ctx, r.stage), hn) /
+            ctx.scenario.pipeline.handover_planning_weeks;
+}
+}  // namespace
+
 void phase_commit(const StepContext& ctx, ModelState& st) {
     std::vector<std::uint32_t> work = active_relationships(st);
     std::sort(work.begin(), work.end());
@@ -271,29 +300,11 @@ void phase_commit(const StepContext& ctx, ModelState& st) {
             r.last_contact = ctx.week;
             if (r.stage == Stage::kGovernmentConsulted) ws2::note_government_contact(ctx, st, r);
         }
-        // Supply-chain access is judged on the stage before this week's change (7.3); a
-        // handed-over chain stays open (company-led).
-        if (r.stage != Stage::kSustained) {
-            const bool open = is_ws1(r.stage) && is_post_agreement(r.stage) &&
-                              r.trust >= trust::access_threshold(ctx, st, r.company);
-            if (open != r.access) {
-                emit(ctx, st, static_cast<std::int32_t>(r.ngo), r.org,
-                     open ? EventType::kAccessOpened : EventType::kAccessClosed, r.stage, r.stage);
-                if (open) st.counters.access_opened += 1;
-            }
-            r.access = open;
-        }
+        if (r.stage != Stage::kSustained) update_access(ctx, st, r);
         r.ready = d.ready;
         r.coverage = d.coverage;
-        if (ctx.ngo_params[r.ngo].handover &&
-            st.ngo_state[r.ngo].active) {  // handover planning received (7.2)
-            const double hn = funding::handover_effort_need(
-                ctx, ctx.ngo_params[r.ngo], st.ngo_state[r.ngo].end_week - ctx.week, r.stage);
-            if (hn > 0)
-                r.handover_work +=
-                    funding::handover_share(r.effort, staffing::effort_need(ctx, r.stage), hn) /
-                    ctx.scenario.pipeline.handover_planning_weeks;
-        }
+        if (ctx.ngo_params[r.ngo].handover && st.ngo_state[r.ngo].active)
+            add_handover_work(ctx, st, r);
         if (d.brokerage) brokerage::commit(ctx, st, r);
         const Decision* dp = &d;
         Decision left;  // the company left after an abuse report (7.8)

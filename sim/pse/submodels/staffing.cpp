@@ -61,6 +61,62 @@ double fulfilment(const StepContext& ctx, const Relationship& r) {
     return need > 0 ? std::min(1.0, r.effort / need) : 1.0;
 }
 
+namespace {
+/// Give the engagements of `work`, in that order, the hours each still needs (effort_need minus
+/// effort already given) until `remaining` (skill-weighted hours) runs out.
+void fill_in_order(const StepContext& ctx, std::vector<Relationship>& rels,
+                   const std::vector<std::uint32_t>& work, double& remaining) {
+    for (auto id : work) {
+        const double e = std::min(effort_need(ctx, rels[id].stage) - rels[id].effort, remaining);
+        rels[id].effort += e;
+        remaining -= e;
+        if (remaining <= 0) break;
+    }
+}
+
+/// `work` sorted by the most_promising priority (docs/ODD.md 7.1): partnerships first
+/// (kPostAgreementPriority), then trust x estimated alignment, highest first; ties keep their
+/// active-list order.
+void sort_most_promising(const StepContext& ctx, const ModelState& st,
+                         std::vector<std::uint32_t>& work) {
+    std::vector<double> score(work.size());
+    for (std::size_t i = 0; i < work.size(); ++i) {
+        const auto& r = st.rels[work[i]];
+        score[i] = (is_post_agreement(r.stage) ? kPostAgreementPriority : 0.0) +
+                   trust::current(ctx, st, r) * engagement::alignment_estimate(ctx, st, r);
+    }
+    std::vector<std::size_t> order(work.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(),
+                     [&](auto a, auto b) { return score[a] > score[b]; });
+    std::vector<std::uint32_t> sorted;
+    sorted.reserve(work.size());
+    for (auto i : order) sorted.push_back(work[i]);
+    work.swap(sorted);
+}
+
+/// Water-filling (equal_share): equal shares of `remaining` hours, each capped at what an
+/// engagement still needs, repeated over those still short until the hours run out.
+void water_fill(const StepContext& ctx, std::vector<Relationship>& rels,
+                const std::vector<std::uint32_t>& work, double& remaining) {
+    auto need = [&](std::uint32_t id) { return effort_need(ctx, rels[id].stage); };
+    std::vector<std::uint32_t> open = work;
+    while (!open.empty() && remaining > kHoursEpsilon) {
+        const double share = remaining / static_cast<double>(open.size());
+        std::vector<std::uint32_t> next;
+        for (auto id : open) {
+            const double gap = need(id) - rels[id].effort;
+            const double e = std::min(gap, share);
+            rels[id].effort += e;
+            remaining -= e;
+            if (need(id) - rels[id].effort > kHoursEpsilon) next.push_back(id);
+        }
+        if (next.size() == open.size()) break;  // everyone took a full share
+        open.swap(next);
+    }
+}
+}  // namespace
+
 void phase_allocate(const StepContext& ctx, ModelState& st) {
     auto& rels = st.rels;
     for (std::uint32_t n = 0; n < ctx.ngo_params.size(); ++n) {
@@ -88,58 +144,20 @@ void phase_allocate(const StepContext& ctx, ModelState& st) {
         std::erase_if(
             work, [&](std::uint32_t id) { return need(id) - rels[id].effort <= kHoursEpsilon; });
         if (work.empty() || remaining <= 0) continue;
-        auto fill_in_order = [&] {
-            for (auto id : work) {
-                const double e = std::min(need(id) - rels[id].effort, remaining);
-                rels[id].effort += e;
-                remaining -= e;
-                if (remaining <= 0) break;
-            }
-        };
         switch (ctx.ngo_params[n].allocation) {
-            case AllocationPolicy::kMostPromising: {
-                std::vector<double> score(work.size());
-                for (std::size_t i = 0; i < work.size(); ++i) {
-                    const auto& r = rels[work[i]];
-                    score[i] =
-                        (is_post_agreement(r.stage) ? kPostAgreementPriority : 0.0) +
-                        trust::current(ctx, st, r) * engagement::alignment_estimate(ctx, st, r);
-                }
-                std::vector<std::size_t> order(work.size());
-                std::iota(order.begin(), order.end(), 0);
-                std::stable_sort(order.begin(), order.end(),
-                                 [&](auto a, auto b) { return score[a] > score[b]; });
-                std::vector<std::uint32_t> sorted;
-                sorted.reserve(work.size());
-                for (auto i : order) sorted.push_back(work[i]);
-                work.swap(sorted);
-                fill_in_order();
+            case AllocationPolicy::kMostPromising:
+                sort_most_promising(ctx, st, work);
+                fill_in_order(ctx, rels, work, remaining);
                 break;
-            }
             case AllocationPolicy::kOldestFirst:
                 std::stable_sort(work.begin(), work.end(), [&](auto a, auto b) {
                     return rels[a].first_contact < rels[b].first_contact;
                 });
-                fill_in_order();
+                fill_in_order(ctx, rels, work, remaining);
                 break;
-            case AllocationPolicy::kEqualShare: {
-                // Water-filling: equal shares, capped at each engagement's need.
-                std::vector<std::uint32_t> open = work;
-                while (!open.empty() && remaining > kHoursEpsilon) {
-                    const double share = remaining / static_cast<double>(open.size());
-                    std::vector<std::uint32_t> next;
-                    for (auto id : open) {
-                        const double gap = need(id) - rels[id].effort;
-                        const double e = std::min(gap, share);
-                        rels[id].effort += e;
-                        remaining -= e;
-                        if (need(id) - rels[id].effort > kHoursEpsilon) next.push_back(id);
-                    }
-                    if (next.size() == open.size()) break;  // everyone took a full share
-                    open.swap(next);
-                }
+            case AllocationPolicy::kEqualShare:
+                water_fill(ctx, rels, work, remaining);
                 break;
-            }
         }
     }
 }
