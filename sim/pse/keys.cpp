@@ -320,6 +320,13 @@ std::string shown_key(const std::string& key) {
     return key.substr(0, kMaxShownKey) + fmt::format("... ({} characters)", key.size());
 }
 
+namespace {
+/// True for a key that sets a field of every NGO (ngo_defaults.KEY or ngo[*].KEY).
+bool sets_every_ngo(const std::string& key) {
+    return key.starts_with(kDefaultsPrefix) || key.starts_with(kEveryNgoPrefix);
+}
+}  // namespace
+
 std::string suggest_key(const std::string& key, const std::vector<std::string>& candidates) {
     if (key.size() > 2 * kMaxShownKey)
         return {};  // nothing is close, and the edit distance would be slow
@@ -331,7 +338,10 @@ std::string suggest_key(const std::string& key, const std::vector<std::string>& 
         const auto dot = c.rfind('.');
         if (dot != std::string::npos && key.find('.') == std::string::npos)
             d = std::min(d, edit_distance(key, c.substr(dot + 1)) + 1);
-        if (d < best_d) {
+        // On a tie the NGO key written the way the README and docs/SCENARIOS.md write it
+        // (ngo_defaults.KEY or ngo[*].KEY) wins over another table's field of the same name.
+        if (d < best_d ||
+            (d == best_d && !best.empty() && sets_every_ngo(c) && !sets_every_ngo(best))) {
             best_d = d;
             best = c;
         }

@@ -120,7 +120,8 @@ std::string parameter_table_csv();
 std::string shown_key(const std::string& key);
 
 /// Closest key among `candidates` by edit distance (also against a candidate's last component
-/// when `key` has no dot), or "" if none is close.
+/// when `key` has no dot), or "" if none is close. Of equally close candidates the first wins,
+/// except that an every-NGO key (ngo_defaults.KEY, ngo[*].KEY) wins over other tables' fields.
 std::string suggest_key(const std::string& key, const std::vector<std::string>& candidates);
 
 /// Why `name` (run.name or experiment.name) cannot name a results file, or "" if it can. A name

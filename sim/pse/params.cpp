@@ -72,7 +72,7 @@ FieldSpec<T> text(std::string key, A acc, std::string doc) {
     return f;
 }
 template <class T, class A>
-FieldSpec<T> choice(std::string key, A acc, std::vector<std::string> names, std::string doc,
+FieldSpec<T> choice(std::string key, A acc, const std::vector<std::string>& names, std::string doc,
                     std::string src) {
     FieldSpec<T> f{FieldInfo{std::move(key), FieldType::kChoice, 0, 0, names, "", std::move(doc),
                              std::move(src)},
@@ -91,17 +91,20 @@ FieldSpec<T> choice(std::string key, A acc, std::vector<std::string> names, std:
     return f;
 }
 
+// The accessor of field EXPR of a T (EXPR is a member path, so it cannot be parenthesised).
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define ACC(T, EXPR)     \
     [](T & x) -> auto& { \
         return x.EXPR;   \
     }
+// NOLINTEND(bugprone-macro-parentheses)
 
 // Sources, abbreviated as in docs/EVIDENCE.md.
 const std::string kTH = "000_78b32c0139113a71.txt";
 const std::string kAS = "003_3cab25d95e2718fc.txt";
 const std::string kLSI = "002_0e02f701a4c0d3f5.txt";
 const std::string kAssume = "assumption";
-/// Source of the eight calibrated defaults (issue 7): ABC rejection against the validation targets.
+/// Source of the eight calibrated defaults (docs/VALIDATION.md, "Calibration"): ABC rejection against the validation targets.
 std::string calibrated(const std::string& range) {
     return "calibrated (ABC rejection, posterior median; accepted 5-95% " + range +
            "; docs/VALIDATION.md, scenarios/calibrated.toml)";
@@ -451,37 +454,37 @@ std::vector<FieldSpec<Scenario>> build_scenario_fields() {
        "sister_spillover)",
        kAS + " Learning 4; value " + kAssume);
     // (docs/ODD.md 7.10, mechanism types, money, reversion, counterfactual)
-    const std::string kMechSrc = kTH + " Overview and Learning 5; " + kLSI +
+    const std::string mech_src = kTH + " Overview and Learning 5; " + kLSI +
                                  " (codes of conduct failed without monitoring); values " + kAssume;
     oc("mech_weight_code", ACC(S, outcomes.mech_weight_code), 0, 1, "weight",
        "Relative weight of a supplier code of conduct among the mechanism types a partnership "
        "implements",
-       kMechSrc);
+       mech_src);
     oc("mech_weight_voice", ACC(S, outcomes.mech_weight_voice), 0, 1, "weight",
        "Relative weight of a worker voice / grievance channel (e.g. connectivity at sea)",
-       kMechSrc);
+       mech_src);
     oc("mech_weight_recruitment", ACC(S, outcomes.mech_weight_recruitment), 0, 1, "weight",
-       "Relative weight of a responsible (ethical) recruitment mechanism", kMechSrc);
+       "Relative weight of a responsible (ethical) recruitment mechanism", mech_src);
     oc("mech_weight_audit", ACC(S, outcomes.mech_weight_audit), 0, 1, "weight",
-       "Relative weight of a monitoring / social audit mechanism", kMechSrc);
+       "Relative weight of a monitoring / social audit mechanism", mech_src);
     oc("mech_effect_code", ACC(S, outcomes.mech_effect_code), 0, 1, "[0,1]",
-       "Vulnerability reduction of a worker fully covered by a supplier code of conduct", kMechSrc);
+       "Vulnerability reduction of a worker fully covered by a supplier code of conduct", mech_src);
     oc("mech_effect_voice", ACC(S, outcomes.mech_effect_voice), 0, 1, "[0,1]",
-       "Vulnerability reduction of a worker fully covered by a worker voice channel", kMechSrc);
+       "Vulnerability reduction of a worker fully covered by a worker voice channel", mech_src);
     oc("mech_effect_recruitment", ACC(S, outcomes.mech_effect_recruitment), 0, 1, "[0,1]",
-       "Vulnerability reduction of a worker fully covered by responsible recruitment", kMechSrc);
+       "Vulnerability reduction of a worker fully covered by responsible recruitment", mech_src);
     oc("mech_effect_audit", ACC(S, outcomes.mech_effect_audit), 0, 1, "[0,1]",
-       "Vulnerability reduction of a worker fully covered by monitoring / audit", kMechSrc);
+       "Vulnerability reduction of a worker fully covered by monitoring / audit", mech_src);
     oc("mech_monitoring_code", ACC(S, outcomes.mech_monitoring_code), 0, 1, "[0,1]",
        "Monitoring strength of a code of conduct: share of the reversion hazard it removes at full "
        "coverage",
-       kMechSrc);
+       mech_src);
     oc("mech_monitoring_voice", ACC(S, outcomes.mech_monitoring_voice), 0, 1, "[0,1]",
-       "Monitoring strength of a worker voice channel (workers report breaches)", kMechSrc);
+       "Monitoring strength of a worker voice channel (workers report breaches)", mech_src);
     oc("mech_monitoring_recruitment", ACC(S, outcomes.mech_monitoring_recruitment), 0, 1, "[0,1]",
-       "Monitoring strength of responsible recruitment", kMechSrc);
+       "Monitoring strength of responsible recruitment", mech_src);
     oc("mech_monitoring_audit", ACC(S, outcomes.mech_monitoring_audit), 0, 1, "[0,1]",
-       "Monitoring strength of monitoring / audit", kMechSrc);
+       "Monitoring strength of monitoring / audit", mech_src);
     oc("money_depth_floor", ACC(S, outcomes.money_depth_floor), 0, 1, "share",
        "Coverage depth (share of the chain a fully ramped mechanism reaches) without company money",
        kTH + " Learning 5 (resources make a partnership do much); value " + kAssume);
@@ -847,7 +850,7 @@ Scenario::Scenario() {
         pipeline.stage[static_cast<std::size_t>(s)] = StageParams{effort, stage_weeks, drop};
     };
     // Work stream 1: at full effort and trust the pre-agreement stages take about 27 weeks; trust
-    // below 1 and the annual decision gate stretch this to about a year (calibrated, issue 7).
+    // below 1 and the annual decision gate stretch this to about a year (calibrated, docs/VALIDATION.md).
     set(Stage::kIdentified, 2, 2, 0.010);
     set(Stage::kFirstMeeting, 4, 4, 0.012);
     set(Stage::kInterestsAligned, 4, 4, 0.008);

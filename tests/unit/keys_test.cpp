@@ -382,3 +382,57 @@ TEST(FieldTable, CsvFieldQuotesOnlyWhatNeedsIt) {
     EXPECT_EQ(csv_cells(pse::csv_field("x, \"y\"") + ",z"),
               (std::vector<std::string>{"x, \"y\"", "z"}));
 }
+
+// ---------------------------------------------------------------------------------------------
+// suggest_key
+
+TEST(SuggestKey, FindsClosestKey) {
+    std::vector<std::string> keys;
+    for (const auto& f : pse::scenario_fields()) keys.push_back(f.key);
+    EXPECT_EQ(pse::suggest_key("trust.gain_rat", keys), "trust.gain_rate");
+    EXPECT_EQ(pse::suggest_key("trust.gian_rate", keys), "trust.gain_rate");
+    EXPECT_EQ(pse::suggest_key("ecosystem.mnc_cont", keys), "ecosystem.mnc_count");
+    EXPECT_EQ(pse::suggest_key("trust.gain_rate", keys), "trust.gain_rate");  // exact
+}
+
+TEST(SuggestKey, BareLastComponentMatches) {
+    std::vector<std::string> keys;
+    for (const auto& f : pse::scenario_fields()) keys.push_back(f.key);
+    EXPECT_EQ(pse::suggest_key("gain_rate", keys), "trust.gain_rate");
+    EXPECT_EQ(pse::suggest_key("supplier_cont", keys), "ecosystem.supplier_count");
+}
+
+TEST(SuggestKey, NothingCloseGivesEmpty) {
+    const std::vector<std::string> keys = {"trust.gain_rate", "run.weeks"};
+    EXPECT_EQ(pse::suggest_key("completely_unrelated_name", keys), "");
+    EXPECT_EQ(pse::suggest_key("xyz", {"abc"}), "");
+    EXPECT_EQ(pse::suggest_key("abc", {}), "");
+    EXPECT_EQ(pse::suggest_key("abd", {"abc"}), "abc");
+    // Picks the nearest of several.
+    EXPECT_EQ(pse::suggest_key("weeks", {"run.week", "run.weeks"}), "run.weeks");
+}
+
+TEST(SuggestKey, PrefersTheEveryNgoFormOnATie) {
+    // A bare field name that is both an NGO field and another table's field: the NGO key the
+    // README writes is suggested (ngo_population.dedicated_fte is as close but a different key).
+    EXPECT_EQ(pse::suggest_key("dedicated_fte",
+                               {"ngo_population.dedicated_fte", "ngo_defaults.dedicated_fte"}),
+              "ngo_defaults.dedicated_fte");
+    EXPECT_EQ(
+        pse::suggest_key("dedicated_fte", {"ngo_population.dedicated_fte", "ngo[*].dedicated_fte"}),
+        "ngo[*].dedicated_fte");
+    // Closer still wins: a nearer non-NGO key beats a farther NGO key.
+    EXPECT_EQ(pse::suggest_key("count", {"ngo_defaults.count_x", "ngo_population.count"}),
+              "ngo_population.count");
+    // Through the loader: --set with the bare name suggests the ngo_defaults form.
+    try {
+        pse::LoadOptions lo;
+        lo.overrides = {"dedicated_fte=2"};
+        (void)pse::load_scenario(pse::test::source_dir() / "scenarios" / "default.toml", lo);
+        ADD_FAILURE() << "an unknown --set key was accepted";
+    } catch (const pse::InputError& e) {
+        EXPECT_NE(std::string(e.what()).find("did you mean 'ngo_defaults.dedicated_fte'"),
+                  std::string::npos)
+            << e.what();
+    }
+}

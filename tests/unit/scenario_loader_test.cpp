@@ -820,35 +820,6 @@ TEST(ScenarioLoader, MemoryEstimateGrowsWithSize) {
     EXPECT_GT(estimate_memory_bytes(huge), LoadOptions{}.memory_limit_bytes);
 }
 
-// ---------------------------------------------------------------------------------------------
-// suggest_key
-
-TEST(SuggestKey, FindsClosestKey) {
-    std::vector<std::string> keys;
-    for (const auto& f : scenario_fields()) keys.push_back(f.key);
-    EXPECT_EQ(suggest_key("trust.gain_rat", keys), "trust.gain_rate");
-    EXPECT_EQ(suggest_key("trust.gian_rate", keys), "trust.gain_rate");
-    EXPECT_EQ(suggest_key("ecosystem.mnc_cont", keys), "ecosystem.mnc_count");
-    EXPECT_EQ(suggest_key("trust.gain_rate", keys), "trust.gain_rate");  // exact
-}
-
-TEST(SuggestKey, BareLastComponentMatches) {
-    std::vector<std::string> keys;
-    for (const auto& f : scenario_fields()) keys.push_back(f.key);
-    EXPECT_EQ(suggest_key("gain_rate", keys), "trust.gain_rate");
-    EXPECT_EQ(suggest_key("supplier_cont", keys), "ecosystem.supplier_count");
-}
-
-TEST(SuggestKey, NothingCloseGivesEmpty) {
-    const std::vector<std::string> keys = {"trust.gain_rate", "run.weeks"};
-    EXPECT_EQ(suggest_key("completely_unrelated_name", keys), "");
-    EXPECT_EQ(suggest_key("xyz", {"abc"}), "");
-    EXPECT_EQ(suggest_key("abc", {}), "");
-    EXPECT_EQ(suggest_key("abd", {"abc"}), "abc");
-    // Picks the nearest of several.
-    EXPECT_EQ(suggest_key("weeks", {"run.week", "run.weeks"}), "run.weeks");
-}
-
 }  // namespace
 }  // namespace pse
 
