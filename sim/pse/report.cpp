@@ -2,10 +2,14 @@
 
 #include <algorithm>
 #include <cmath>
+#include <fstream>
 
 #include <fmt/format.h>
 
+#include "pse/errors.h"
 #include "pse/metrics.h"
+#include "pse/params.h"
+#include "pse/results.h"
 
 namespace pse {
 
@@ -61,6 +65,7 @@ std::string summary_table(const std::string& title,
     out += "  " + std::string(80, '-') + "\n";
     for (const auto& row : rows) {
         std::vector<double> v;
+        v.reserve(summaries.size());
         for (const auto& s : summaries) v.push_back(s[static_cast<int>(row.k)]);
         const auto st = describe(v);
         auto f = [&](double x) {
@@ -79,15 +84,6 @@ std::string summary_table(const std::string& title,
     return out;
 }
 
-}  // namespace pse
-
-#include <fstream>
-
-#include "pse/errors.h"
-#include "pse/results.h"
-
-namespace pse {
-
 std::string summary_table_from_file(const std::filesystem::path& file) {
     const auto r = read_results(file, false);
     const std::int64_t points =
@@ -96,6 +92,7 @@ std::string summary_table_from_file(const std::filesystem::path& file) {
     for (std::int64_t i = 0; i < r.n_runs; ++i) {
         if (r.status[i] != static_cast<std::int8_t>(RunStatus::kDone)) continue;
         std::vector<double> row;
+        row.reserve(kSummarySpecs.size());
         for (const auto& s : kSummarySpecs) row.push_back(r.summary.at(std::string(s.name))[i]);
         const auto d =
             static_cast<std::size_t>(std::clamp<std::int64_t>(r.design_point[i], 0, points - 1));
@@ -115,86 +112,98 @@ std::string summary_table_from_file(const std::filesystem::path& file) {
 }
 
 namespace {
-std::string csv_escape(const std::string& s) {
-    if (s.find_first_of(",\"\n") == std::string::npos) return s;
-    std::string o = "\"";
-    for (char c : s) o += c == '"' ? std::string("\"\"") : std::string(1, c);
-    return o + "\"";
-}
 std::string num(double x) {
     return std::isfinite(x) ? fmt::format("{}", x) : std::string();
 }
-}  // namespace
 
-int export_csv(const std::filesystem::path& file, const std::filesystem::path& dir) {
-    const auto r = read_results(file, true);
-    std::error_code ec;
-    std::filesystem::create_directories(dir, ec);
-    if (ec || !std::filesystem::is_directory(dir))
-        throw IoError("cannot create folder '" + dir.string() + "'");
-    int files = 0;
-    auto open = [&](const std::string& name) {
-        // Only regular files are written: opening a named pipe blocks for ever, a device would be
-        // written to (docs/BAD_INPUT.md, case 28).
-        const auto st = std::filesystem::symlink_status(dir / name, ec);
+/// The folder export_csv() writes into: opens each CSV file (regular files only) and checks each
+/// write, counting the files.
+class CsvFolder {
+  public:
+    /// Creates `dir` if missing. Throws IoError if it cannot.
+    explicit CsvFolder(std::filesystem::path dir) : dir_(std::move(dir)) {
+        std::error_code ec;
+        std::filesystem::create_directories(dir_, ec);
+        if (ec || !std::filesystem::is_directory(dir_))
+            throw IoError("cannot create folder '" + dir_.string() + "'");
+    }
+    /// Opens `name` in the folder for writing. Only regular files are written: opening a named
+    /// pipe blocks for ever, a device would be written to (docs/BAD_INPUT.md, case 28). Throws
+    /// IoError.
+    std::ofstream open(const std::string& name) {
+        std::error_code ec;
+        const auto st = std::filesystem::symlink_status(dir_ / name, ec);
         if (std::filesystem::exists(st) && !std::filesystem::is_regular_file(st))
-            throw IoError("'" + (dir / name).string() +
+            throw IoError("'" + (dir_ / name).string() +
                           "' exists and is not a regular file (a folder, link, pipe or "
                           "device); remove it or choose another folder");
-        std::ofstream out(dir / name);
-        if (!out) throw IoError("cannot write '" + (dir / name).string() + "'");
-        ++files;
+        std::ofstream out(dir_ / name);
+        if (!out) throw IoError("cannot write '" + (dir_ / name).string() + "'");
+        ++files_;
         return out;
-    };
-    auto check_stream = [&](std::ofstream& out, const std::string& name) {
+    }
+    /// Flushes `out` (file `name`); throws IoError if any write to it failed.
+    void check(std::ofstream& out, const std::string& name) const {
         out.flush();
-        if (!out) throw IoError("writing '" + (dir / name).string() + "' failed (disk full?)");
-    };
-    {
-        auto out = open("runs.csv");
-        out << "run_id,design_point,replication,seed,status,error,wall_seconds";
-        for (const auto& k : r.design_keys)
-            out << "," << csv_escape(k);  // one column per varied parameter
-        for (const auto& s : kSummarySpecs) out << "," << s.name;
-        out << "\n";
-        // The design value of a run's design point: the label for choice factors, else the number.
-        auto design_value = [&](const std::string& key, std::int64_t dp) -> std::string {
-            const auto& col = r.design.at(key);
-            if (dp < 0 || static_cast<std::size_t>(dp) >= col.size()) return "";
-            const double v = col[static_cast<std::size_t>(dp)];
-            const auto lab = r.design_labels.find(key);
-            if (lab != r.design_labels.end() && std::isfinite(v) && v >= 0 &&
-                v < static_cast<double>(lab->second.size()) && v == std::floor(v))
-                return csv_escape(lab->second[static_cast<std::size_t>(v)]);
-            return num(v);
-        };
-        for (std::int64_t i = 0; i < r.n_runs; ++i) {
-            out << r.run_id[i] << "," << r.design_point[i] << "," << r.replication[i] << ","
-                << r.seed[i] << "," << static_cast<int>(r.status[i]) << ","
-                << csv_escape(r.error[i]) << "," << num(r.wall_seconds[i]);
-            for (const auto& k : r.design_keys) out << "," << design_value(k, r.design_point[i]);
-            for (const auto& s : kSummarySpecs)
-                out << "," << num(r.summary.at(std::string(s.name))[i]);
-            out << "\n";
-        }
-        check_stream(out, "runs.csv");
+        if (!out) throw IoError("writing '" + (dir_ / name).string() + "' failed (disk full?)");
     }
-    {
-        auto out = open("design.csv");
-        out << "design_point";
-        for (const auto& k : r.design_keys) out << "," << csv_escape(k);
+    [[nodiscard]] int files() const { return files_; }
+
+  private:
+    std::filesystem::path dir_;
+    int files_ = 0;
+};
+
+/// The design value of design point dp for `key`: the label for choice factors, else the number.
+std::string design_value(const ResultsData& r, const std::string& key, std::int64_t dp) {
+    const auto& col = r.design.at(key);
+    if (dp < 0 || static_cast<std::size_t>(dp) >= col.size()) return "";
+    const double v = col[static_cast<std::size_t>(dp)];
+    const auto lab = r.design_labels.find(key);
+    if (lab != r.design_labels.end() && std::isfinite(v) && v >= 0 &&
+        v < static_cast<double>(lab->second.size()) && v == std::floor(v))
+        return csv_field(lab->second[static_cast<std::size_t>(v)]);
+    return num(v);
+}
+
+/// runs.csv: one row per run (ids, seed, status, error, wall time, design values, summaries).
+void write_runs_csv(CsvFolder& folder, const ResultsData& r) {
+    auto out = folder.open("runs.csv");
+    out << "run_id,design_point,replication,seed,status,error,wall_seconds";
+    for (const auto& k : r.design_keys) out << "," << csv_field(k);  // one column per parameter
+    for (const auto& s : kSummarySpecs) out << "," << s.name;
+    out << "\n";
+    for (std::int64_t i = 0; i < r.n_runs; ++i) {
+        out << r.run_id[i] << "," << r.design_point[i] << "," << r.replication[i] << ","
+            << r.seed[i] << "," << static_cast<int>(r.status[i]) << "," << csv_field(r.error[i])
+            << "," << num(r.wall_seconds[i]);
+        for (const auto& k : r.design_keys) out << "," << design_value(r, k, r.design_point[i]);
+        for (const auto& s : kSummarySpecs) out << "," << num(r.summary.at(std::string(s.name))[i]);
         out << "\n";
-        const std::int64_t points = std::atoll(r.attrs.at("n_design_points").c_str());
-        for (std::int64_t d = 0; d < points; ++d) {
-            out << d;
-            for (const auto& k : r.design_keys) out << "," << num(r.design.at(k)[d]);
-            out << "\n";
-        }
-        check_stream(out, "design.csv");
     }
+    folder.check(out, "runs.csv");
+}
+
+/// design.csv: one row per design point, one column per varied parameter.
+void write_design_csv(CsvFolder& folder, const ResultsData& r) {
+    auto out = folder.open("design.csv");
+    out << "design_point";
+    for (const auto& k : r.design_keys) out << "," << csv_field(k);
+    out << "\n";
+    const std::int64_t points = std::atoll(r.attrs.at("n_design_points").c_str());
+    for (std::int64_t d = 0; d < points; ++d) {
+        out << d;
+        for (const auto& k : r.design_keys) out << "," << num(r.design.at(k)[d]);
+        out << "\n";
+    }
+    folder.check(out, "design.csv");
+}
+
+/// series_<metric>.csv for every weekly series: one row per run, one column per week.
+void write_series_csvs(CsvFolder& folder, const ResultsData& r) {
     for (const auto& s : kSeriesSpecs) {
         const std::string name = "series_" + std::string(s.name) + ".csv";
-        auto out = open(name);
+        auto out = folder.open(name);
         out << "run_id";
         for (int w = 0; w < r.weeks; ++w) out << ",week_" << w;
         out << "\n";
@@ -205,28 +214,35 @@ int export_csv(const std::filesystem::path& file, const std::filesystem::path& d
                 out << "," << num(v[static_cast<std::size_t>(i * r.weeks + w)]);
             out << "\n";
         }
-        check_stream(out, name);
+        folder.check(out, name);
     }
-    {
-        auto out = open("events.csv");
-        out << "run,week,ngo,org,type,stage_from,stage_to\n";
-        for (const auto& e : read_events(file))
-            out << e.run << "," << e.event.week << "," << e.event.ngo << "," << e.event.org << ","
-                << kEventNames[static_cast<std::size_t>(e.event.type)] << ","
-                << stage_name(e.event.from) << "," << stage_name(e.event.to) << "\n";
-        check_stream(out, "events.csv");
-    }
-    for (const auto& spec : kTableSpecs) {  // per-run tables; coded columns written as their names
+}
+
+/// events.csv: every event of every run, types and stages by name.
+void write_events_csv(CsvFolder& folder, const std::filesystem::path& file) {
+    auto out = folder.open("events.csv");
+    out << "run,week,ngo,org,type,stage_from,stage_to\n";
+    for (const auto& e : read_events(file))
+        out << e.run << "," << e.event.week << "," << e.event.ngo << "," << e.event.org << ","
+            << kEventNames[static_cast<std::size_t>(e.event.type)] << ","
+            << stage_name(e.event.from) << "," << stage_name(e.event.to) << "\n";
+    folder.check(out, "events.csv");
+}
+
+/// <table>.csv for every per-run table in the file; coded columns written as their names.
+void write_table_csvs(CsvFolder& folder, const ResultsData& r) {
+    for (const auto& spec : kTableSpecs) {
         const auto it = r.tables.find(std::string(spec.name));
         if (it == r.tables.end()) continue;
         const std::string name = std::string(spec.name) + ".csv";
-        auto out = open(name);
+        auto out = folder.open(name);
         out << "run";
         for (int c = 0; c < spec.column_count; ++c) out << "," << spec.columns[c].name;
         out << "\n";
         const auto& t = it->second;
         const auto& run = t.at("run");
         std::vector<std::vector<std::string>> labels;
+        labels.reserve(static_cast<std::size_t>(spec.column_count));
         for (int c = 0; c < spec.column_count; ++c)
             labels.push_back(column_labels(spec.columns[c]));
         for (std::size_t i = 0; i < run.size(); ++i) {
@@ -242,26 +258,40 @@ int export_csv(const std::filesystem::path& file, const std::filesystem::path& d
             }
             out << "\n";
         }
-        check_stream(out, name);
+        folder.check(out, name);
     }
-    if (r.n_network_runs > 0) {
-        const auto net = read_network(file);
-        {
-            auto out = open("network_vertices.csv");
-            out << "run,vertex,kind\n";
-            for (std::size_t i = 0; i < net.vertex.size(); ++i)
-                out << net.vertex_run[i] << "," << net.vertex[i] << ","
-                    << kOrgKindNames.at(net.vertex_kind[i]) << "\n";
-            check_stream(out, "network_vertices.csv");
-        }
-        auto out = open("network_edges.csv");
-        out << "run,source,target,kind\n";
-        for (std::size_t i = 0; i < net.source.size(); ++i)
-            out << net.edge_run[i] << "," << net.source[i] << "," << net.target[i] << ","
-                << kTieKindNames.at(net.edge_kind[i]) << "\n";
-        check_stream(out, "network_edges.csv");
+}
+
+/// network_vertices.csv and network_edges.csv (only for a file with stored networks).
+void write_network_csvs(CsvFolder& folder, const std::filesystem::path& file) {
+    const auto net = read_network(file);
+    {
+        auto out = folder.open("network_vertices.csv");
+        out << "run,vertex,kind\n";
+        for (std::size_t i = 0; i < net.vertex.size(); ++i)
+            out << net.vertex_run[i] << "," << net.vertex[i] << ","
+                << kOrgKindNames.at(net.vertex_kind[i]) << "\n";
+        folder.check(out, "network_vertices.csv");
     }
-    return files;
+    auto out = folder.open("network_edges.csv");
+    out << "run,source,target,kind\n";
+    for (std::size_t i = 0; i < net.source.size(); ++i)
+        out << net.edge_run[i] << "," << net.source[i] << "," << net.target[i] << ","
+            << kTieKindNames.at(net.edge_kind[i]) << "\n";
+    folder.check(out, "network_edges.csv");
+}
+}  // namespace
+
+int export_csv(const std::filesystem::path& file, const std::filesystem::path& dir) {
+    const auto r = read_results(file, true);
+    CsvFolder folder(dir);
+    write_runs_csv(folder, r);
+    write_design_csv(folder, r);
+    write_series_csvs(folder, r);
+    write_events_csv(folder, file);
+    write_table_csvs(folder, r);
+    if (r.n_network_runs > 0) write_network_csvs(folder, file);
+    return folder.files();
 }
 
 std::string output_reference_markdown() {

@@ -263,7 +263,10 @@ void compute_summary(const StepContext& ctx, ModelState& st, int first_start, in
     set(Summary::kMeanTrust, trust_weeks > 0 ? trust_sum / trust_weeks : kNaN);
 }
 
-void build_tables(const StepContext& ctx, ModelState& st) {
+namespace {
+/// The /partnerships table of this run (kPartnershipColumns): one row per relationship that
+/// reached a first meeting, with the outcomes credited to it.
+void partnership_table(const StepContext& ctx, ModelState& st) {
     const auto& net = ctx.net;
     // Outcomes credited to each relationship.
     std::vector<double> workers(st.rels.size(), 0.0), vuln(st.rels.size(), 0.0),
@@ -322,7 +325,10 @@ void build_tables(const StepContext& ctx, ModelState& st) {
         static_assert(std::size(row) == kPartnershipColumns.size());
         pt.insert(pt.end(), std::begin(row), std::end(row));
     }
+}
 
+/// The /ngos table of this run (kNgoColumns): one row per NGO.
+void ngo_table(const StepContext& ctx, ModelState& st) {
     auto& nt = st.out.tables[static_cast<int>(Table::kNgos)];
     nt.clear();
     std::vector<double> continuing(ctx.ngo_params.size(), 0.0);
@@ -358,12 +364,14 @@ void build_tables(const StepContext& ctx, ModelState& st) {
         static_assert(std::size(row) == kNgoColumns.size());
         nt.insert(nt.end(), std::begin(row), std::end(row));
     }
+}
 
+/// The /stages table of this run (kStageColumns): one row per engagement stage but none.
+void stage_table(ModelState& st) {
     auto& stt = st.out.tables[static_cast<int>(Table::kStages)];
     stt.clear();
     const auto& k = st.counters;
-    for (int s = static_cast<int>(Stage::kNone) + 1; s < kStageCount;
-         ++s) {  // every stage but kNone
+    for (int s = static_cast<int>(Stage::kNone) + 1; s < kStageCount; ++s) {  // all but kNone
         const auto i = static_cast<std::size_t>(s);
         const double row[] = {static_cast<double>(s), k.stage_weeks[i], k.stage_worked[i],
                               k.stage_hours[i],
@@ -371,6 +379,13 @@ void build_tables(const StepContext& ctx, ModelState& st) {
         static_assert(std::size(row) == kStageColumns.size());
         stt.insert(stt.end(), std::begin(row), std::end(row));
     }
+}
+}  // namespace
+
+void build_tables(const StepContext& ctx, ModelState& st) {
+    partnership_table(ctx, st);
+    ngo_table(ctx, st);
+    stage_table(st);
 }
 
 }  // namespace pse::accounting
