@@ -38,7 +38,7 @@ Where where_of(const toml::node& n, const std::string& fallback) {
 }
 
 /// Refuse a path that is not a regular file (after following symbolic links) before anything
-/// opens it: opening a named pipe blocks until someone writes to it, for ever (issue 20); a
+/// opens it: opening a named pipe blocks until someone writes to it, for ever (docs/BAD_INPUT.md); a
 /// device or a pipe from `<(...)` has no size and is not a scenario file.
 void require_regular_file(const std::filesystem::path& file, const std::string& key) {
     namespace fs = std::filesystem;
@@ -114,6 +114,31 @@ bool is_bare_key_char(unsigned char c) {
     return std::isalnum(c) || c == '_' || c == '-' || c == '+' || c == ':' || c >= 0x80;
 }
 
+// Index just past the TOML string (basic or literal, one-line or multi-line) that starts at s[i]
+// (a quote), counting the newlines it holds in `line`. An unterminated one-line string stops at
+// its newline (left for the caller); an unterminated multi-line string at the end of s.
+std::size_t skip_string(std::string_view s, std::size_t i, int& line) {
+    const char c = s[i];
+    const std::size_t n = s.size();
+    const std::string_view delim = c == '"' ? std::string_view("\"\"\"") : std::string_view("'''");
+    const bool multi = s.substr(i, 3) == delim;
+    i += multi ? 3 : 1;
+    while (i < n) {
+        if (c == '"' && s[i] == '\\') {
+            if (i + 1 < n && s[i + 1] == '\n') ++line;
+            i += 2;
+            continue;
+        }
+        if (s[i] == '\n') {
+            ++line;
+            if (!multi) break;
+        }
+        if (multi ? s.substr(i, 3) == delim : s[i] == c) return i + (multi ? 3 : 1);
+        ++i;
+    }
+    return i;
+}
+
 // Longest dotted key (number of segments) in TOML text and its line, found by a small lexer that
 // skips strings and comments. toml++ limits nested inline tables and arrays (256 levels) but not
 // dotted keys: a header [a.a.a...] of 50,000 segments overflows the stack inside toml::parse.
@@ -150,26 +175,7 @@ std::pair<int, int> longest_dotted_key(std::string_view s) {
             continue;
         }
         if (c == '"' || c == '\'') {
-            const std::string_view delim =
-                c == '"' ? std::string_view("\"\"\"") : std::string_view("'''");
-            const bool multi = s.substr(i, 3) == delim;
-            i += multi ? 3 : 1;
-            while (i < n) {
-                if (c == '"' && s[i] == '\\') {
-                    if (i + 1 < n && s[i + 1] == '\n') ++line;
-                    i += 2;
-                    continue;
-                }
-                if (s[i] == '\n') {
-                    ++line;
-                    if (!multi) break;
-                }
-                if (multi ? s.substr(i, 3) == delim : s[i] == c) {
-                    i += multi ? 3 : 1;
-                    break;
-                }
-                ++i;
-            }
+            i = skip_string(s, i, line);
             segment();
             continue;
         }
@@ -344,6 +350,7 @@ template <class T>
 std::vector<std::string> keys_of(const std::vector<FieldSpec<T>>& fields,
                                  const std::string& prefix) {
     std::vector<std::string> out;
+    out.reserve(fields.size());
     for (const auto& f : fields) out.push_back(prefix + f.key);
     return out;
 }
@@ -517,6 +524,27 @@ void apply_override(toml::table& t, const std::string& assignment) {
     }
 }
 
+namespace {
+/// The [[ngo]] entries `v` of a scenario file into s.ngos, each starting from s.ngo_defaults
+/// (keys ngo[i].KEY). Problems (not an array of tables, bad keys or values) go to `problems`.
+void apply_ngo_entries(const toml::node& v, Scenario& s, const std::string& file,
+                       std::vector<InputProblem>& problems, std::map<std::string, Where>& where) {
+    if (!v.is_array_of_tables()) {
+        const auto w = where_of(v, file);
+        problems.push_back(InputProblem{w.file, w.line, w.column, "ngo",
+                                        "expected [[ngo]] tables (an array of tables)"});
+        return;
+    }
+    std::size_t i = 0;
+    for (const auto& e : *v.as_array()) {
+        NgoParams n = s.ngo_defaults;
+        apply_ngo_table(*e.as_table(), n, fmt::format("ngo[{}].", i), file, problems, where);
+        s.ngos.push_back(std::move(n));
+        ++i;
+    }
+}
+}  // namespace
+
 Scenario scenario_from_table(const toml::table& t, const std::string& file,
                              const LoadOptions& opts) {
     Scenario s;
@@ -541,20 +569,7 @@ Scenario scenario_from_table(const toml::table& t, const std::string& file,
         const std::string top = std::string(k.str());
         if (top == "ngo_defaults" || opts.extra_tables.count(top)) continue;
         if (top == "ngo") {
-            if (!v.is_array_of_tables()) {
-                const auto w = where_of(v, file);
-                problems.push_back(InputProblem{w.file, w.line, w.column, "ngo",
-                                                "expected [[ngo]] tables (an array of tables)"});
-                continue;
-            }
-            std::size_t i = 0;
-            for (auto& e : *v.as_array()) {
-                NgoParams n = s.ngo_defaults;
-                apply_ngo_table(*e.as_table(), n, fmt::format("ngo[{}].", i), file, problems,
-                                where);
-                s.ngos.push_back(std::move(n));
-                ++i;
-            }
+            apply_ngo_entries(v, s, file, problems, where);
             continue;
         }
         std::vector<std::pair<std::string, const toml::node*>> flat;
@@ -563,8 +578,8 @@ Scenario scenario_from_table(const toml::table& t, const std::string& file,
         else
             flat.emplace_back(top, &v);
         for (const auto& entry : flat) {
-            const std::string& key =
-                entry.first;  // not a structured binding: clang 14 cannot capture those
+            // Not a structured binding: clang 14 cannot capture those.
+            const std::string& key = entry.first;
             const toml::node* node = entry.second;
             auto it = std::find_if(fields.begin(), fields.end(),
                                    [&](const auto& f) { return f.key == key; });
