@@ -104,7 +104,8 @@ const std::string kTH = "000_78b32c0139113a71.txt";
 const std::string kAS = "003_3cab25d95e2718fc.txt";
 const std::string kLSI = "002_0e02f701a4c0d3f5.txt";
 const std::string kAssume = "assumption";
-/// Source of the eight calibrated defaults (docs/VALIDATION.md, "Calibration"): ABC rejection against the validation targets.
+/// Source of the eight calibrated defaults (docs/VALIDATION.md, "Calibration"): ABC rejection
+/// against the validation targets.
 std::string calibrated(const std::string& range) {
     return "calibrated (ABC rejection, posterior median; accepted 5-95% " + range +
            "; docs/VALIDATION.md, scenarios/calibrated.toml)";
@@ -850,7 +851,8 @@ Scenario::Scenario() {
         pipeline.stage[static_cast<std::size_t>(s)] = StageParams{effort, stage_weeks, drop};
     };
     // Work stream 1: at full effort and trust the pre-agreement stages take about 27 weeks; trust
-    // below 1 and the annual decision gate stretch this to about a year (calibrated, docs/VALIDATION.md).
+    // below 1 and the annual decision gate stretch this to about a year (calibrated,
+    // docs/VALIDATION.md).
     set(Stage::kIdentified, 2, 2, 0.010);
     set(Stage::kFirstMeeting, 4, 4, 0.012);
     set(Stage::kInterestsAligned, 4, 4, 0.008);

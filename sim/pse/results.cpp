@@ -974,7 +974,8 @@ ResultsData read_results(const std::filesystem::path& file, bool with_series) {
     std::error_code ec;
     if (!std::filesystem::exists(file, ec))
         throw IoError("results file '" + file.string() + "' not found");
-    // Never open anything but a regular file: a named pipe blocks in open() for ever (docs/BAD_INPUT.md).
+    // Never open anything but a regular file: a named pipe blocks in open() for ever
+    // (docs/BAD_INPUT.md).
     if (!std::filesystem::is_regular_file(file, ec))
         throw IoError("'" + file.string() +
                       "' is not a regular file (a folder, pipe or device), not a results file");

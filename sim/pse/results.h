@@ -135,7 +135,8 @@ struct ResultsMeta {
 };
 
 /// Check the place a results file will be written: throws IoError if `target` exists and
-/// !overwrite, or if its folder is missing or not writable (each message says what to do).
+/// !overwrite (the message names --overwrite), if its folder is missing (the message says to
+/// create it) or if the folder is not writable.
 /// Used by ResultsWriter and by check_output_path() (sweep.h), which also checks the kind of
 /// an existing target and the length of its name.
 void check_output_folder(const std::filesystem::path& target, bool overwrite);

@@ -38,8 +38,8 @@ Where where_of(const toml::node& n, const std::string& fallback) {
 }
 
 /// Refuse a path that is not a regular file (after following symbolic links) before anything
-/// opens it: opening a named pipe blocks until someone writes to it, for ever (docs/BAD_INPUT.md); a
-/// device or a pipe from `<(...)` has no size and is not a scenario file.
+/// opens it: opening a named pipe blocks until someone writes to it, for ever
+/// (docs/BAD_INPUT.md); a device or a pipe from `<(...)` has no size and is not a scenario file.
 void require_regular_file(const std::filesystem::path& file, const std::string& key) {
     namespace fs = std::filesystem;
     std::error_code ec;
@@ -114,9 +114,10 @@ bool is_bare_key_char(unsigned char c) {
     return std::isalnum(c) || c == '_' || c == '-' || c == '+' || c == ':' || c >= 0x80;
 }
 
-// Index just past the TOML string (basic or literal, one-line or multi-line) that starts at s[i]
-// (a quote), counting the newlines it holds in `line`. An unterminated one-line string stops at
-// its newline (left for the caller); an unterminated multi-line string at the end of s.
+/// Index just past the TOML string (basic or literal, one-line or multi-line) that starts at s[i]
+/// (a quote), adding the newlines inside it to `line`. An unterminated one-line string stops at
+/// its newline, which is left (uncounted) for the caller; an unterminated multi-line string runs
+/// to the end of s (the result may then be s.size() + 1 after a final backslash).
 std::size_t skip_string(std::string_view s, std::size_t i, int& line) {
     const char c = s[i];
     const std::size_t n = s.size();
@@ -130,8 +131,8 @@ std::size_t skip_string(std::string_view s, std::size_t i, int& line) {
             continue;
         }
         if (s[i] == '\n') {
+            if (!multi) break;  // the caller counts this newline
             ++line;
-            if (!multi) break;
         }
         if (multi ? s.substr(i, 3) == delim : s[i] == c) return i + (multi ? 3 : 1);
         ++i;

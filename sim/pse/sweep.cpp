@@ -562,9 +562,10 @@ std::vector<RunRecord> read_shard(const std::filesystem::path& path, int weeks) 
 namespace {
 /// The encoded blocks of a version-2 shard (datasets block_number, block_chunks, chunk_size,
 /// chunk_mask, chunk_crc, chunk_bytes; attribute layout_runs) into out_c.layout and out_c.blocks.
-/// id and series_row: the shard's run ids and series rows (-1: the run's series are in a block).
-/// Throws IoError naming `path` if the blocks disagree with each other or with the runs, or a
-/// chunk fails its CRC-32 check.
+/// id and series_row: the shard's run ids and series rows (-1: the run's series are in a block);
+/// weeks: the experiment's run length (weeks; a shard with blocks needs weeks > 0). Throws
+/// IoError naming `path` if the blocks disagree with each other, with the runs or with `weeks`,
+/// or a chunk fails its CRC-32 check.
 void read_encoded_blocks(hid_t g, const std::filesystem::path& path, int weeks,
                          const std::vector<std::int64_t>& id,
                          const std::vector<std::int64_t>& series_row, ShardContents& out_c) {
@@ -791,10 +792,10 @@ void remove_stale_temporaries(const std::filesystem::path& target) {
                          entry.path().string());
     }
 }
-/// Refuse to use an existing parts folder (plan.parts_dir) whose manifest records another
-/// experiment's fingerprint (`recorded`, "" if missing or partial), or, without --resume
-/// (`resume`), one left by an interrupted sweep (`has_shards`: it holds saved runs). Throws
-/// IoError saying what to do.
+/// Refuse an existing parts folder (plan.parts_dir): one whose manifest records another
+/// experiment's fingerprint (`recorded`, "" if missing or partial), and, without --resume
+/// (`resume` false), any parts folder at all; `has_shards` (it holds saved runs) only chooses
+/// which message says what to do. Throws IoError.
 void check_parts_folder(const SweepPlan& plan, const std::string& recorded, bool has_shards,
                         bool resume) {
     if (!recorded.empty() && recorded != plan.fingerprint)

@@ -240,8 +240,9 @@ class ShardWriter {
     /// Write a shard: whole blocks encoded; incomplete blocks as rows when `all`, when they have
     /// waited one flush already, or when keeping them would leave flush_runs runs buffered.
     void write(bool all);
-    /// The buffered blocks write(all) stores now: `whole` (every run of the block is buffered:
-    /// encoded) and `as_rows` (stored run by run), by the rule of write().
+    /// The buffered blocks write(all) stores now, appended to `whole` (every run of the block is
+    /// buffered: encoded) and `as_rows` (stored run by run), by the rule of write(). Both start
+    /// empty.
     void choose_blocks(bool all, std::vector<std::int64_t>& whole,
                        std::vector<std::int64_t>& as_rows) const;
 };

@@ -556,7 +556,7 @@ TEST_F(BadInput, OutputInReadOnlyFolder) {
     const auto probe = run({"--version"});
     if (probe.exit_code == 125 || probe.exit_code == 126 || probe.exit_code == 127) {
         fs::permissions(ro, fs::perms::owner_all, fs::perm_options::add);
-        GTEST_SKIP() << "issue 10: running as root and cannot run pse-sim as user 'nobody' (exit "
+        GTEST_SKIP() << "running as root and cannot run pse-sim as user 'nobody' (exit "
                      << probe.exit_code
                      << "), so a read-only folder cannot be tested here; run the tests as a "
                         "non-root user, or "

@@ -320,7 +320,7 @@ TEST(Docs, OddDescribesEveryParameter) {
 }
 
 constexpr const char* kNoPython =
-    "issue 6: /usr/bin/python3 missing (pse-sim report runs analysis/pse_analysis with it); "
+    "/usr/bin/python3 missing (pse-sim report runs analysis/pse_analysis with it); "
     "install it and the "
     "analysis packages with scripts/install-deps";
 

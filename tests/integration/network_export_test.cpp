@@ -1,5 +1,6 @@
 // The optional /network tables (docs/OUTPUT.md, "Layout"): the generated organisation network of
-// selected runs, stored on request (--network) and read back exactly; the run-selection syntax; CSV export.
+// selected runs, stored on request (--network) and read back exactly; the run-selection syntax;
+// CSV export.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 

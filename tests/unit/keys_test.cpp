@@ -421,8 +421,11 @@ TEST(SuggestKey, PrefersTheEveryNgoFormOnATie) {
     EXPECT_EQ(
         pse::suggest_key("dedicated_fte", {"ngo_population.dedicated_fte", "ngo[*].dedicated_fte"}),
         "ngo[*].dedicated_fte");
-    // Closer still wins: a nearer non-NGO key beats a farther NGO key.
-    EXPECT_EQ(pse::suggest_key("count", {"ngo_defaults.count_x", "ngo_population.count"}),
+    // Closer still wins: a nearer non-NGO key (distance 1 on its last part) beats a farther NGO
+    // key (distance 2), whichever comes first.
+    EXPECT_EQ(pse::suggest_key("count", {"ngo_defaults.counts", "ngo_population.count"}),
+              "ngo_population.count");
+    EXPECT_EQ(pse::suggest_key("count", {"ngo_population.count", "ngo_defaults.counts"}),
               "ngo_population.count");
     // Through the loader: --set with the bare name suggests the ngo_defaults form.
     try {

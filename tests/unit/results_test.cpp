@@ -466,7 +466,7 @@ std::vector<double> parse_numbers(const std::string& line) {
 
 TEST(Results, H5pyReadsTheSameValues) {
     if (test::run_program("/usr/bin/python3", {"-c", "import h5py"}).exit_code != 0)
-        GTEST_SKIP() << "issue 5: /usr/bin/python3 lacks h5py (apt-get install python3-h5py)";
+        GTEST_SKIP() << "/usr/bin/python3 lacks h5py (apt-get install python3-h5py)";
     const auto dir = fresh_dir("h5py");
     const auto file = dir / "out.h5";
     (void)write_run_set(file);
