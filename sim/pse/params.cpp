@@ -16,21 +16,28 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr double kBig = 1e12;
 
 // Builders: a field is (key, accessor returning a reference, range, unit, doc, source).
+
+/// A field whose member holds its value as X (double, bool or std::string) itself: get returns
+/// the member, set stores std::get<X> of the (already checked) value.
+template <class X, class T, class A>
+FieldSpec<T> direct(FieldInfo info, A acc) {
+    FieldSpec<T> f{std::move(info), nullptr, nullptr};
+    f.get = [acc](const T& t) -> FieldValue { return acc(const_cast<T&>(t)); };
+    f.set = [acc](T& t, const FieldValue& v) { acc(t) = std::get<X>(v); };
+    return f;
+}
 template <class T, class A>
 FieldSpec<T> real(std::string key, A acc, double lo, double hi, std::string unit, std::string doc,
                   std::string src) {
-    FieldSpec<T> f{FieldInfo{std::move(key),
-                             FieldType::kReal,
-                             lo,
-                             hi,
-                             {},
-                             std::move(unit),
-                             std::move(doc),
-                             std::move(src)},
-                   nullptr, nullptr};
-    f.get = [acc](const T& t) -> FieldValue { return acc(const_cast<T&>(t)); };
-    f.set = [acc](T& t, const FieldValue& v) { acc(t) = std::get<double>(v); };
-    return f;
+    return direct<double, T>(FieldInfo{std::move(key),
+                                       FieldType::kReal,
+                                       lo,
+                                       hi,
+                                       {},
+                                       std::move(unit),
+                                       std::move(doc),
+                                       std::move(src)},
+                             acc);
 }
 template <class T, class A>
 FieldSpec<T> integer(std::string key, A acc, double lo, double hi, std::string unit,
@@ -55,21 +62,15 @@ FieldSpec<T> integer(std::string key, A acc, double lo, double hi, std::string u
 }
 template <class T, class A>
 FieldSpec<T> boolean(std::string key, A acc, std::string doc, std::string src) {
-    FieldSpec<T> f{
+    return direct<bool, T>(
         FieldInfo{
             std::move(key), FieldType::kBoolean, 0, 1, {}, "", std::move(doc), std::move(src)},
-        nullptr, nullptr};
-    f.get = [acc](const T& t) -> FieldValue { return acc(const_cast<T&>(t)); };
-    f.set = [acc](T& t, const FieldValue& v) { acc(t) = std::get<bool>(v); };
-    return f;
+        acc);
 }
 template <class T, class A>
 FieldSpec<T> text(std::string key, A acc, std::string doc) {
-    FieldSpec<T> f{FieldInfo{std::move(key), FieldType::kText, 0, 0, {}, "", std::move(doc), ""},
-                   nullptr, nullptr};
-    f.get = [acc](const T& t) -> FieldValue { return acc(const_cast<T&>(t)); };
-    f.set = [acc](T& t, const FieldValue& v) { acc(t) = std::get<std::string>(v); };
-    return f;
+    return direct<std::string, T>(
+        FieldInfo{std::move(key), FieldType::kText, 0, 0, {}, "", std::move(doc), ""}, acc);
 }
 template <class T, class A>
 FieldSpec<T> choice(std::string key, A acc, const std::vector<std::string>& names, std::string doc,
